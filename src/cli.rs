@@ -1,0 +1,2 @@
+//! STUB
+pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }

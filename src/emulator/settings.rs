@@ -1,0 +1,146 @@
+//! The emulator's switches: latency, faults, throttling and token lifetimes.
+//!
+//! They can be set in the configuration file and changed at run time through
+//! `PUT /_emulator/config`, so tests and benchmarks can shape the tenant's
+//! behaviour without restarting it.
+
+use serde::{Deserialize, Serialize};
+
+/// Every knob of the emulated tenant. Defaults follow Microsoft's documented
+/// limits (graph-mail.md §13) so an unconfigured emulator is as strict as Graph.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// Added to every Graph operation (each `$batch` member too), while it
+    /// holds its concurrency slot.
+    pub latency_ms: u64,
+    /// Share of Graph operations answered with a fault instead (0..1).
+    pub fault_rate: f64,
+    /// Statuses a fault is drawn from (429, 503 and 504 are the useful ones).
+    pub fault_statuses: Vec<u16>,
+    /// Share of faults that strike after the change was applied (a timeout
+    /// that hides a success), for exactly-once tests. 0 = all before.
+    pub fault_after_ratio: f64,
+    /// Only operations whose endpoint template contains this text get faults
+    /// (e.g. "sendMail"); empty = every Graph operation.
+    pub fault_match: String,
+    /// Access token lifetime in seconds (Entra: 60-90 minutes).
+    pub token_lifetime_s: u64,
+    /// Refresh token inactivity lifetime in seconds (Entra: 90 days).
+    pub refresh_token_lifetime_s: u64,
+    /// Concurrent Graph requests allowed per (app, mailbox) (Outlook: 4).
+    pub concurrency_per_mailbox: u32,
+    /// Requests allowed per (app, mailbox) per window (Outlook: 10,000 / 600 s).
+    pub rate_limit_requests: u32,
+    /// Length of the request-rate window in seconds.
+    pub rate_limit_window_s: u64,
+    /// Device code polling interval the emulator announces and enforces (s).
+    pub device_code_interval_s: u64,
+    /// Device code lifetime in seconds (Entra: 900).
+    pub device_code_expires_s: u64,
+    /// Largest Graph request body accepted, in bytes (about 4 MB).
+    pub max_request_bytes: usize,
+    /// Largest message the tenant accepts, in bytes (Exchange default 35 MB).
+    pub max_message_bytes: usize,
+    /// Removals remembered per folder for delta; an older delta token gets
+    /// 410 Gone (Graph evicts sync state from a bounded cache).
+    pub delta_tombstones_per_folder: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            latency_ms: 0,
+            fault_rate: 0.0,
+            fault_statuses: vec![429, 503, 504],
+            fault_after_ratio: 0.0,
+            fault_match: String::new(),
+            token_lifetime_s: 3599,
+            refresh_token_lifetime_s: 90 * 24 * 3600,
+            concurrency_per_mailbox: 4,
+            rate_limit_requests: 10_000,
+            rate_limit_window_s: 600,
+            device_code_interval_s: 5,
+            device_code_expires_s: 900,
+            max_request_bytes: 4 * 1024 * 1024,
+            max_message_bytes: 35 * 1024 * 1024,
+            delta_tombstones_per_folder: 10_000,
+        }
+    }
+}
+
+/// A partial update from `PUT /_emulator/config`: only the named fields change.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsPatch {
+    pub latency_ms: Option<u64>,
+    pub fault_rate: Option<f64>,
+    pub fault_statuses: Option<Vec<u16>>,
+    pub fault_after_ratio: Option<f64>,
+    pub fault_match: Option<String>,
+    pub token_lifetime_s: Option<u64>,
+    pub refresh_token_lifetime_s: Option<u64>,
+    pub concurrency_per_mailbox: Option<u32>,
+    pub rate_limit_requests: Option<u32>,
+    pub rate_limit_window_s: Option<u64>,
+    pub device_code_interval_s: Option<u64>,
+    pub device_code_expires_s: Option<u64>,
+    pub max_request_bytes: Option<usize>,
+    pub max_message_bytes: Option<usize>,
+    pub delta_tombstones_per_folder: Option<usize>,
+}
+
+impl Settings {
+    /// Apply a patch, refusing values that make no sense.
+    pub fn apply(&mut self, p: SettingsPatch) -> Result<(), String> {
+        let mut next = self.clone();
+        macro_rules! set {
+            ($($f:ident),*) => { $( if let Some(v) = p.$f { next.$f = v; } )* };
+        }
+        set!(
+            latency_ms,
+            fault_rate,
+            fault_statuses,
+            fault_after_ratio,
+            fault_match,
+            token_lifetime_s,
+            refresh_token_lifetime_s,
+            concurrency_per_mailbox,
+            rate_limit_requests,
+            rate_limit_window_s,
+            device_code_interval_s,
+            device_code_expires_s,
+            max_request_bytes,
+            max_message_bytes,
+            delta_tombstones_per_folder
+        );
+        next.validate()?;
+        *self = next;
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), String> {
+        if !(0.0..=1.0).contains(&self.fault_rate) {
+            return Err("fault_rate must be between 0 and 1".into());
+        }
+        if !(0.0..=1.0).contains(&self.fault_after_ratio) {
+            return Err("fault_after_ratio must be between 0 and 1".into());
+        }
+        if self.fault_rate > 0.0 && self.fault_statuses.is_empty() {
+            return Err("fault_statuses must name at least one status when fault_rate > 0".into());
+        }
+        if let Some(s) = self.fault_statuses.iter().find(|s| !(400..=599).contains(*s)) {
+            return Err(format!("fault_statuses: {s} is not an HTTP error status"));
+        }
+        if self.concurrency_per_mailbox == 0 {
+            return Err("concurrency_per_mailbox must be at least 1".into());
+        }
+        if self.rate_limit_requests == 0 || self.rate_limit_window_s == 0 {
+            return Err("rate_limit_requests and rate_limit_window_s must be at least 1".into());
+        }
+        if self.token_lifetime_s == 0 {
+            return Err("token_lifetime_s must be at least 1".into());
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,78 @@
+//! Counters the control API reports (`GET /_emulator/stats`): how many Graph
+//! requests were served, how many were throttled or faulted, per mailbox and
+//! per endpoint, and how many token requests the identity platform answered.
+//! Benchmarks count Graph requests through these.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use dashmap::DashMap;
+use serde_json::{Value, json};
+
+#[derive(Default)]
+pub struct Stats {
+    /// Graph operations served: each `$batch` member counts, the envelope does not.
+    pub requests: AtomicU64,
+    /// HTTP requests to `/v1.0` (a `$batch` envelope counts once).
+    pub http_requests: AtomicU64,
+    pub batches: AtomicU64,
+    pub throttled: AtomicU64,
+    pub faults: AtomicU64,
+    pub token_requests: AtomicU64,
+    pub by_mailbox: DashMap<String, u64>,
+    pub by_endpoint: DashMap<String, u64>,
+    pub by_grant: DashMap<String, u64>,
+}
+
+fn bump(map: &DashMap<String, u64>, key: &str) {
+    *map.entry(key.to_string()).or_insert(0) += 1;
+}
+
+impl Stats {
+    pub fn operation(&self, mailbox: Option<&str>, endpoint: &str) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        if let Some(m) = mailbox {
+            bump(&self.by_mailbox, &m.to_ascii_lowercase());
+        }
+        bump(&self.by_endpoint, endpoint);
+    }
+
+    pub fn token_request(&self, grant: &str) {
+        self.token_requests.fetch_add(1, Ordering::Relaxed);
+        bump(&self.by_grant, grant);
+    }
+
+    pub fn to_json(&self) -> Value {
+        let map = |m: &DashMap<String, u64>| -> Value {
+            let mut v: Vec<(String, u64)> = m.iter().map(|e| (e.key().clone(), *e.value())).collect();
+            v.sort();
+            Value::Object(v.into_iter().map(|(k, n)| (k, json!(n))).collect())
+        };
+        json!({
+            "requests": self.requests.load(Ordering::Relaxed),
+            "http_requests": self.http_requests.load(Ordering::Relaxed),
+            "batches": self.batches.load(Ordering::Relaxed),
+            "throttled": self.throttled.load(Ordering::Relaxed),
+            "faults": self.faults.load(Ordering::Relaxed),
+            "token_requests": self.token_requests.load(Ordering::Relaxed),
+            "by_mailbox": map(&self.by_mailbox),
+            "by_endpoint": map(&self.by_endpoint),
+            "by_grant": map(&self.by_grant),
+        })
+    }
+
+    pub fn reset(&self) {
+        for a in [
+            &self.requests,
+            &self.http_requests,
+            &self.batches,
+            &self.throttled,
+            &self.faults,
+            &self.token_requests,
+        ] {
+            a.store(0, Ordering::Relaxed);
+        }
+        self.by_mailbox.clear();
+        self.by_endpoint.clear();
+        self.by_grant.clear();
+    }
+}

@@ -1,0 +1,96 @@
+//! Tokens the emulated identity platform issues and Graph checks: access
+//! tokens (JWT with `scp` or `roles`), refresh tokens (rotating, revocable).
+//!
+//! STUB: the real implementation replaces this file.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::directory::Directory;
+
+/// Signing keys; persisted with the tenant so tokens outlive a restart.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TokenKeys {
+    pub access: Vec<u8>,
+    pub refresh: Vec<u8>,
+}
+
+impl std::fmt::Debug for TokenKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TokenKeys(***)")
+    }
+}
+
+impl TokenKeys {
+    pub fn generate() -> TokenKeys {
+        use rand::RngCore;
+        let mut a = vec![0u8; 32];
+        let mut r = vec![0u8; 32];
+        rand::rng().fill_bytes(&mut a);
+        rand::rng().fill_bytes(&mut r);
+        TokenKeys { access: a, refresh: r }
+    }
+}
+
+/// Who a valid access token speaks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Principal {
+    /// A user signed in to an app; `scopes` in short form (`Mail.ReadWrite`).
+    Delegated { client_id: String, user: Uuid, scopes: BTreeSet<String> },
+    /// The app itself (client credentials); `roles` as consented (`Mail.Send`).
+    App { client_id: String, roles: BTreeSet<String> },
+}
+
+impl Principal {
+    pub fn client_id(&self) -> &str {
+        match self {
+            Principal::Delegated { client_id, .. } | Principal::App { client_id, .. } => client_id,
+        }
+    }
+}
+
+/// Why Graph refuses a bearer token (all 401 InvalidAuthenticationToken).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TokenRejection {
+    Missing,
+    Malformed,
+    Expired,
+    BadSignature,
+    WrongAudience,
+}
+
+impl TokenRejection {
+    /// Graph's message for this rejection.
+    pub fn message(&self) -> &'static str {
+        match self {
+            TokenRejection::Missing => "Access token is empty.",
+            TokenRejection::Malformed => "IDX14100: JWT is not well formed, there are no dots (.).",
+            TokenRejection::Expired => "Lifetime validation failed, the token is expired.",
+            TokenRejection::BadSignature => "Access token validation failure. Invalid signature.",
+            TokenRejection::WrongAudience => "Access token validation failure. Invalid audience.",
+        }
+    }
+}
+
+/// Check a bearer token as Graph does (signature, audience, lifetime).
+pub fn verify_access_token(
+    _keys: &TokenKeys,
+    _dir: &Directory,
+    _token: &str,
+    _now: i64,
+) -> Result<Principal, TokenRejection> {
+    Err(TokenRejection::Malformed)
+}
+
+/// Issue an access token for `principal`, valid `lifetime_s` seconds from `now`.
+pub fn issue_access_token(
+    _keys: &TokenKeys,
+    _dir: &Directory,
+    _principal: &Principal,
+    _lifetime_s: u64,
+    _now: i64,
+) -> String {
+    String::new()
+}

@@ -1,0 +1,15 @@
+//! graphgate: an IMAP/SMTP gateway to Microsoft Graph, with an emulated
+//! Microsoft 365 tenant so it can be tried and tested without one.
+//!
+//! Layers (see DESIGN.md): protocol fronts (`imap`, `smtp`) over `accounts`
+//! and `policy`, over the protocol-neutral `mailbox` service, over the typed
+//! `graph` client and `auth` token lifecycle. `emulator` is a separate product
+//! feature reached only over HTTP.
+
+pub mod cli;
+pub mod config;
+pub mod emulator;
+pub mod observe;
+pub mod secret;
+pub mod server;
+pub mod tls;
