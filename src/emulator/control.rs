@@ -1,12 +1,388 @@
-//! The emulator's control API under `/_emulator/` (loopback clients only):
-//! statistics, switches, mail delivery, Exchange permissions, session revocation.
+//! The emulator's control API under `/_emulator/`, for tests, benchmarks and
+//! people trying graphgate: statistics, switches, incoming mail, Exchange
+//! permissions, app registrations, session revocation, and read-only views of
+//! mailboxes. It answers loopback clients only and never counts as Graph
+//! traffic.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post, put};
+use axum::Json;
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha1::{Digest, Sha1};
 
 use super::Emulator;
+use super::directory::{AppCertificate, Grant, MailboxRight};
+use super::mailstore::ItemClass;
+use super::settings::SettingsPatch;
+use super::tokens::{self, Principal};
+
+type Em = State<Arc<Emulator>>;
 
 pub fn routes() -> Router<Arc<Emulator>> {
     Router::new()
+        .route("/_emulator/stats", get(stats))
+        .route("/_emulator/stats/reset", post(stats_reset))
+        .route("/_emulator/config", get(config_get).put(config_put))
+        .route("/_emulator/mailboxes/{upn}/deliver", post(deliver))
+        .route("/_emulator/mailboxes/{upn}/messages", get(messages))
+        .route("/_emulator/mailboxes/{upn}/messages/{id}/mime", get(message_mime))
+        .route("/_emulator/mailboxes/{upn}/folders", get(folders))
+        .route("/_emulator/mailboxes/{upn}/expire-delta-tokens", post(expire_delta))
+        .route("/_emulator/mailboxes/{upn}/permissions", get(permissions))
+        .route("/_emulator/mailboxes/{upn}/permissions/{user}/{right}", put(grant).delete(revoke))
+        .route("/_emulator/users/{upn}/revoke-sessions", post(revoke_sessions))
+        .route("/_emulator/apps/{client_id}", get(app_get).put(app_put))
+        .route("/_emulator/tokens", post(mint_token))
+        .route("/_emulator/outbound", get(outbound))
+        .layer(middleware::from_fn(loopback_only))
+}
+
+/// Refuse control requests from anywhere but loopback.
+async fn loopback_only(req: Request, next: Next) -> Response {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    match peer {
+        Some(p) if p.ip().is_loopback() => next.run(req).await,
+        _ => fail(StatusCode::FORBIDDEN, "the control API answers loopback clients only"),
+    }
+}
+
+fn fail(status: StatusCode, msg: impl Into<String>) -> Response {
+    (status, Json(json!({"error": msg.into()}))).into_response()
+}
+
+fn not_found(what: &str) -> Response {
+    fail(StatusCode::NOT_FOUND, format!("no {what} by that name in the emulated tenant"))
+}
+
+async fn stats(State(em): Em) -> Json<Value> {
+    Json(em.stats.to_json())
+}
+
+async fn stats_reset(State(em): Em) -> StatusCode {
+    em.stats.reset();
+    StatusCode::NO_CONTENT
+}
+
+async fn config_get(State(em): Em) -> Json<Value> {
+    Json(serde_json::to_value(&*em.settings.read()).unwrap_or(Value::Null))
+}
+
+async fn config_put(State(em): Em, body: Bytes) -> Response {
+    let patch: SettingsPatch = match serde_json::from_slice(&body) {
+        Ok(p) => p,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("invalid settings: {e}")),
+    };
+    let mut s = em.settings.write();
+    if let Err(e) = s.apply(patch) {
+        return fail(StatusCode::BAD_REQUEST, e);
+    }
+    let out = serde_json::to_value(&*s).unwrap_or(Value::Null);
+    drop(s);
+    // New limits apply from a clean slate.
+    em.throttle.reset();
+    Json(out).into_response()
+}
+
+#[derive(Deserialize)]
+struct DeliverQuery {
+    folder: Option<String>,
+}
+
+async fn deliver(State(em): Em, Path(upn): Path<String>, Query(q): Query<DeliverQuery>, body: Bytes) -> Response {
+    if body.is_empty() {
+        return fail(StatusCode::BAD_REQUEST, "the body must be the raw MIME message");
+    }
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
+    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    let now = chrono::Utc::now();
+    let (id, rest) = {
+        let mut mb = mb.lock();
+        let folder = q.folder.as_deref().unwrap_or("inbox");
+        let Some(fid) = mb.folder(folder).map(|f| f.id.clone()) else { return not_found("folder") };
+        let id = mb.insert(&fid, body, false, false, now, now, 0x2, ItemClass::Message);
+        let rest = mb.messages.get(&id).map(|m| m.rest_id.clone()).unwrap_or_default();
+        (id, rest)
+    };
+    em.mark_dirty();
+    (StatusCode::CREATED, Json(json!({"id": id, "immutableId": id, "restId": rest}))).into_response()
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    folder: Option<String>,
+}
+
+fn folder_path(mb: &super::mailstore::Mailbox, id: &str) -> String {
+    let mut parts = Vec::new();
+    let mut cur = id.to_string();
+    for _ in 0..64 {
+        match mb.folders.iter().find(|f| f.id == cur) {
+            Some(f) if !f.parent_id.is_empty() => {
+                parts.push(f.display_name.clone());
+                cur = f.parent_id.clone();
+            }
+            _ => break,
+        }
+    }
+    parts.reverse();
+    parts.join("/")
+}
+
+async fn messages(State(em): Em, Path(upn): Path<String>, Query(q): Query<ListQuery>) -> Response {
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
+    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    let mb = mb.lock();
+    let folder = match &q.folder {
+        Some(f) => match mb.folder(f) {
+            Some(f) => Some(f.id.clone()),
+            None => return not_found("folder"),
+        },
+        None => None,
+    };
+    let mut list: Vec<&super::mailstore::StoredMessage> = mb
+        .messages
+        .values()
+        .filter(|m| m.class == ItemClass::Message && folder.as_ref().is_none_or(|f| &m.folder_id == f))
+        .collect();
+    list.sort_by(|a, b| b.received.cmp(&a.received));
+    let out: Vec<Value> = list
+        .iter()
+        .map(|m| {
+            json!({
+                "id": m.immutable_id,
+                "restId": m.rest_id,
+                "folderId": m.folder_id,
+                "folder": folder_path(&mb, &m.folder_id),
+                "subject": m.props.subject,
+                "from": m.props.from.as_ref().map(|f| f.address.clone()),
+                "sender": m.props.sender.as_ref().map(|f| f.address.clone()),
+                "to": m.props.to.iter().map(|r| r.address.clone()).collect::<Vec<_>>(),
+                "cc": m.props.cc.iter().map(|r| r.address.clone()).collect::<Vec<_>>(),
+                "bcc": m.props.bcc.iter().map(|r| r.address.clone()).collect::<Vec<_>>(),
+                "internetMessageId": m.props.internet_message_id,
+                "isRead": m.is_read,
+                "isDraft": m.is_draft,
+                "flag": m.flag.as_str(),
+                "categories": m.categories,
+                "extendedProperties": m.ext,
+                "mimeSize": m.mime.len(),
+                "receivedDateTime": m.received.to_rfc3339(),
+            })
+        })
+        .collect();
+    Json(json!({"value": out})).into_response()
+}
+
+async fn message_mime(State(em): Em, Path((upn, id)): Path<(String, String)>) -> Response {
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
+    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    let mb = mb.lock();
+    match mb.message(&id) {
+        Some(m) => ([("content-type", "message/rfc822")], m.mime.clone()).into_response(),
+        None => not_found("message"),
+    }
+}
+
+async fn folders(State(em): Em, Path(upn): Path<String>) -> Response {
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
+    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    let mb = mb.lock();
+    let out: Vec<Value> = mb
+        .folders
+        .iter()
+        .filter(|f| !f.parent_id.is_empty())
+        .map(|f| {
+            let (total, unread) = mb.counts(&f.id);
+            json!({"id": f.id, "path": folder_path(&mb, &f.id), "wellKnownName": f.well_known,
+                   "isHidden": f.is_hidden, "totalItemCount": total, "unreadItemCount": unread})
+        })
+        .collect();
+    Json(json!({"value": out})).into_response()
+}
+
+async fn expire_delta(State(em): Em, Path(upn): Path<String>) -> Response {
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
+    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    mb.lock().delta_epoch += 1;
+    em.mark_dirty();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn permissions(State(em): Em, Path(upn): Path<String>) -> Response {
+    let dir = em.directory.read();
+    let Some(mb) = dir.user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
+    let out: Vec<Value> = dir
+        .grants
+        .iter()
+        .filter(|g| g.mailbox == mb)
+        .map(|g| json!({"user": dir.user_by_oid(g.user).map(|u| u.upn.clone()), "right": format!("{:?}", g.right)}))
+        .collect();
+    Json(json!({"value": out})).into_response()
+}
+
+fn grant_of(em: &Emulator, upn: &str, user: &str, right: &str) -> Result<Grant, Response> {
+    let dir = em.directory.read();
+    let mailbox = dir.user(upn).map(|u| u.oid).ok_or_else(|| not_found("mailbox"))?;
+    let user = dir.user(user).map(|u| u.oid).ok_or_else(|| not_found("user"))?;
+    let right = MailboxRight::parse(right)
+        .ok_or_else(|| fail(StatusCode::BAD_REQUEST, "the right must be FullAccess, SendAs or SendOnBehalf"))?;
+    Ok(Grant { mailbox, user, right })
+}
+
+async fn grant(State(em): Em, Path((upn, user, right)): Path<(String, String, String)>) -> Response {
+    match grant_of(&em, &upn, &user, &right) {
+        Ok(g) => {
+            em.directory.write().grants.insert(g);
+            em.mark_dirty();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+async fn revoke(State(em): Em, Path((upn, user, right)): Path<(String, String, String)>) -> Response {
+    match grant_of(&em, &upn, &user, &right) {
+        Ok(g) => {
+            em.directory.write().grants.remove(&g);
+            em.mark_dirty();
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(r) => r,
+    }
+}
+
+async fn revoke_sessions(State(em): Em, Path(upn): Path<String>) -> Response {
+    let mut dir = em.directory.write();
+    let Some(u) = dir.user_mut(&upn) else { return not_found("user") };
+    // Refresh tokens issued at or before this second stop working.
+    u.sessions_valid_after = chrono::Utc::now().timestamp() + 1;
+    drop(dir);
+    em.mark_dirty();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+async fn app_get(State(em): Em, Path(client_id): Path<String>) -> Response {
+    match em.directory.read().app(&client_id) {
+        Some(a) => {
+            let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
+            v["secrets"] = json!(a.secrets.len());
+            Json(v).into_response()
+        }
+        None => not_found("app registration"),
+    }
+}
+
+/// Create or change an app registration. Fields: display_name, secrets,
+/// certificates (PEM strings), app_roles, delegated_scopes, public_client,
+/// redirect_uris, mailbox_scope (null to lift the restriction).
+async fn app_put(State(em): Em, Path(client_id): Path<String>, body: Bytes) -> Response {
+    let v: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")),
+    };
+    let strings = |k: &str| -> Option<Vec<String>> {
+        v.get(k)?.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+    };
+    let mut certs = Vec::new();
+    for pem in strings("certificates").unwrap_or_default() {
+        match x5t_of(&pem) {
+            Some(x5t) => certs.push(AppCertificate { x5t, pem }),
+            None => return fail(StatusCode::BAD_REQUEST, "a certificate is not a PEM CERTIFICATE"),
+        }
+    }
+    let mut dir = em.directory.write();
+    if dir.app(&client_id).is_none() {
+        dir.apps.push(super::directory::AppRegistration {
+            client_id: client_id.clone(),
+            display_name: client_id.clone(),
+            secrets: Vec::new(),
+            certificates: Vec::new(),
+            app_roles: Default::default(),
+            delegated_scopes: Default::default(),
+            public_client: false,
+            redirect_uris: Vec::new(),
+            mailbox_scope: None,
+        });
+    }
+    let Some(app) = dir.app_mut(&client_id) else { return not_found("app registration") };
+    if let Some(n) = v.get("display_name").and_then(Value::as_str) {
+        app.display_name = n.to_string();
+    }
+    if let Some(s) = strings("secrets") {
+        app.secrets = s;
+    }
+    if v.get("certificates").is_some() {
+        app.certificates = certs;
+    }
+    if let Some(r) = strings("app_roles") {
+        app.app_roles = r.into_iter().collect();
+    }
+    if let Some(s) = strings("delegated_scopes") {
+        app.delegated_scopes = s.into_iter().collect();
+    }
+    if let Some(p) = v.get("public_client").and_then(Value::as_bool) {
+        app.public_client = p;
+    }
+    if let Some(r) = strings("redirect_uris") {
+        app.redirect_uris = r;
+    }
+    if let Some(m) = v.get("mailbox_scope") {
+        app.mailbox_scope = m.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
+    }
+    drop(dir);
+    em.mark_dirty();
+    StatusCode::NO_CONTENT.into_response()
+}
+
+/// The JWT `x5t` of a PEM certificate: base64url(SHA-1(DER)).
+pub fn x5t_of(pem: &str) -> Option<String> {
+    let body: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE-----"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END CERTIFICATE-----"))
+        .collect();
+    let der = base64::engine::general_purpose::STANDARD.decode(body.trim()).ok()?;
+    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha1::digest(&der)))
+}
+
+/// Mint an access token without a sign-in, for tests and tools:
+/// `{"upn": "alice@contoso.test", "scopes": ["Mail.ReadWrite"]}` or
+/// `{"app": true, "roles": ["Mail.ReadWrite"]}`; `client_id` defaults to the demo app.
+async fn mint_token(State(em): Em, body: Bytes) -> Response {
+    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let client_id = v.get("client_id").and_then(Value::as_str).unwrap_or(super::seed::DEMO_CLIENT_ID).to_string();
+    let list = |k: &str| -> std::collections::BTreeSet<String> {
+        v.get(k)
+            .and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .unwrap_or_default()
+    };
+    let dir = em.directory.read();
+    let principal = if v.get("app").and_then(Value::as_bool).unwrap_or(false) {
+        Principal::App { client_id, roles: list("roles") }
+    } else {
+        let Some(upn) = v.get("upn").and_then(Value::as_str) else {
+            return fail(StatusCode::BAD_REQUEST, "give \"upn\" (delegated) or \"app\": true");
+        };
+        let Some(u) = dir.user(upn) else { return not_found("user") };
+        Principal::Delegated { client_id, user: u.oid, scopes: list("scopes") }
+    };
+    let lifetime = v.get("lifetime_s").and_then(Value::as_u64).unwrap_or(em.settings.read().token_lifetime_s);
+    let token = tokens::issue_access_token(&em.keys, &dir, &principal, lifetime, chrono::Utc::now().timestamp());
+    Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime})).into_response()
+}
+
+async fn outbound(State(em): Em) -> Json<Value> {
+    Json(json!({"value": serde_json::to_value(&*em.outbound.lock()).unwrap_or(Value::Null)}))
 }

@@ -57,7 +57,11 @@ pub struct Folder {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Tombstone {
     pub seq: u64,
+    /// Immutable id of the item.
     pub id: String,
+    /// Its default (REST) id when it left.
+    #[serde(default)]
+    pub rest: String,
     /// `deleted` or `changed` (Graph's `@removed.reason`).
     pub reason: String,
 }
@@ -414,12 +418,13 @@ impl Mailbox {
         }
     }
 
-    fn tombstone(&mut self, folder_id: &str, id: &str, reason: Removal, cap: usize) {
+    fn tombstone(&mut self, folder_id: &str, id: &str, rest: &str, reason: Removal, cap: usize) {
         let seq = self.next_seq();
         if let Some(f) = self.folders.iter_mut().find(|f| f.id == folder_id) {
             f.tombstones.push_back(Tombstone {
                 seq,
                 id: id.to_string(),
+                rest: rest.to_string(),
                 reason: match reason {
                     Removal::Deleted => "deleted".into(),
                     Removal::Moved => "changed".into(),
@@ -435,7 +440,13 @@ impl Mailbox {
     }
 
     /// Move an item to another folder; its REST id changes, its immutable id stays.
+    /// `reason` is what the folder it leaves reports to delta.
     pub fn move_message(&mut self, key: &str, dest: &str, now: DateTime<Utc>, cap: usize) {
+        self.relocate(key, dest, now, cap, Removal::Moved);
+    }
+
+    /// Move an item, reporting it to the folder it leaves as `reason`.
+    pub fn relocate(&mut self, key: &str, dest: &str, now: DateTime<Utc>, cap: usize, reason: Removal) {
         let Some(m) = self.messages.get(key) else { return };
         let from = m.folder_id.clone();
         if from == dest {
@@ -444,7 +455,7 @@ impl Mailbox {
         let old_rest = m.rest_id.clone();
         let moves = m.moves + 1;
         let new_rest = self.rest_id_for(key, moves);
-        self.tombstone(&from, key, Removal::Moved, cap);
+        self.tombstone(&from, key, &old_rest, reason, cap);
         let seq = self.next_seq();
         self.rest_index.remove(&old_rest);
         self.rest_index.insert(new_rest.clone(), key.to_string());
@@ -484,7 +495,7 @@ impl Mailbox {
     pub fn remove_message(&mut self, key: &str, cap: usize) -> Option<StoredMessage> {
         let m = self.messages.remove(key)?;
         self.rest_index.remove(&m.rest_id);
-        self.tombstone(&m.folder_id, key, Removal::Deleted, cap);
+        self.tombstone(&m.folder_id, key, &m.rest_id, Removal::Deleted, cap);
         Some(m)
     }
 

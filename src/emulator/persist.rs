@@ -1,26 +1,146 @@
 //! Saving the emulated tenant under `--data-dir`, so a restarted demo keeps
-//! its mail, folders, message ids and sign-ins.
+//! its mail, folders, message ids and sign-ins (the token keys are saved, and
+//! refresh tokens are self-contained, so they stay valid).
 //!
-//! Layout: `tenant.json` (directory, keys, mailbox state without MIME) and
-//! `mime/<sha256>.eml` (each distinct message body once, written once).
+//! Layout: `tenant.json` (directory, keys, mailbox state without MIME; written
+//! to a temporary file and renamed) and `mime/<sha256>.eml` (each distinct
+//! message once, written once, unreferenced ones removed at start-up).
 
+use std::collections::HashSet;
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
 
+use bytes::Bytes;
+use parking_lot::Mutex;
+use serde::{Deserialize, Serialize};
+
+use super::directory::Directory;
+use super::mailstore::Mailbox;
+use super::seed::{SeedOptions, demo_tenant};
+use super::tokens::TokenKeys;
 use super::{Emulator, EmulatorConfig};
+
+const FORMAT: u32 = 1;
+
+#[derive(Deserialize)]
+struct Saved {
+    format: u32,
+    directory: Directory,
+    keys: TokenKeys,
+    mailboxes: Vec<Mailbox>,
+}
+
+#[derive(Serialize)]
+struct SavedRef<'a> {
+    format: u32,
+    directory: &'a Directory,
+    keys: &'a TokenKeys,
+    mailboxes: Vec<serde_json::Value>,
+}
 
 pub struct Persistence {
     dir: PathBuf,
+    /// MIME files known to exist.
+    written: Mutex<HashSet<String>>,
+}
+
+fn invalid(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, msg)
 }
 
 impl Persistence {
     /// Load the tenant from `dir`, or seed a new one and save it there.
-    pub fn open(dir: &Path, config: &EmulatorConfig) -> std::io::Result<Emulator> {
-        let _ = (dir, config);
-        Err(std::io::Error::other("not implemented"))
+    pub fn open(dir: &Path, config: &EmulatorConfig) -> io::Result<Emulator> {
+        fs::create_dir_all(dir.join("mime"))?;
+        let p = Persistence { dir: dir.to_path_buf(), written: Mutex::new(HashSet::new()) };
+        let state = dir.join("tenant.json");
+        if state.exists() {
+            let saved: Saved = serde_json::from_slice(&fs::read(&state)?)
+                .map_err(|e| invalid(format!("{}: {e} (remove the directory to start afresh)", state.display())))?;
+            if saved.format != FORMAT {
+                return Err(invalid(format!("{}: unknown format {}", state.display(), saved.format)));
+            }
+            let mut mailboxes = saved.mailboxes;
+            let mut referenced = HashSet::new();
+            for mb in &mut mailboxes {
+                for m in mb.messages.values_mut() {
+                    let path = p.mime_path(&m.mime_sha);
+                    m.mime = Bytes::from(fs::read(&path).map_err(|e| {
+                        invalid(format!("{}: {e} (the tenant's mail store is incomplete)", path.display()))
+                    })?);
+                    referenced.insert(m.mime_sha.clone());
+                }
+                mb.derive_all();
+            }
+            p.collect_garbage(&referenced)?;
+            *p.written.lock() = referenced;
+            return Ok(Emulator::new(saved.directory, mailboxes, saved.keys, config.settings.clone(), Some(p)));
+        }
+        let (directory, mailboxes) = demo_tenant(&SeedOptions {
+            extra_inbox_messages: config.seed_messages,
+            large_message: !config.skip_large_seed,
+        });
+        let em = Emulator::new(directory, mailboxes, TokenKeys::generate(), config.settings.clone(), Some(p));
+        em.save_now()?;
+        Ok(em)
     }
 
-    pub fn save(&self, _tenant: &Emulator) -> std::io::Result<()> {
-        let _ = &self.dir;
+    fn mime_path(&self, sha: &str) -> PathBuf {
+        self.dir.join("mime").join(format!("{sha}.eml"))
+    }
+
+    fn collect_garbage(&self, referenced: &HashSet<String>) -> io::Result<()> {
+        for entry in fs::read_dir(self.dir.join("mime"))? {
+            let path = entry?.path();
+            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            if path.extension().is_some_and(|e| e == "eml") && !referenced.contains(&stem) {
+                fs::remove_file(&path)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Write the tenant as it is now.
+    pub fn save(&self, em: &Emulator) -> io::Result<()> {
+        let directory = em.directory.read().clone();
+        let mut mailboxes = Vec::new();
+        let mut new_files: Vec<(String, Bytes)> = Vec::new();
+        {
+            let written = self.written.lock();
+            for entry in em.mailboxes.iter() {
+                let mb = entry.value().lock();
+                for m in mb.messages.values() {
+                    if !written.contains(&m.mime_sha) {
+                        new_files.push((m.mime_sha.clone(), m.mime.clone()));
+                    }
+                }
+                let owner = mb.owner;
+                let v = serde_json::to_value(&*mb).map_err(|e| invalid(e.to_string()))?;
+                mailboxes.push((owner, v));
+            }
+        }
+        for (sha, bytes) in new_files {
+            let path = self.mime_path(&sha);
+            if !path.exists() {
+                let tmp = path.with_extension("tmp");
+                fs::write(&tmp, &bytes)?;
+                fs::rename(&tmp, &path)?;
+            }
+            self.written.lock().insert(sha);
+        }
+        mailboxes.sort_by_key(|(owner, _)| *owner);
+        let saved = SavedRef {
+            format: FORMAT,
+            directory: &directory,
+            keys: &em.keys,
+            mailboxes: mailboxes.into_iter().map(|(_, v)| v).collect(),
+        };
+        let json = serde_json::to_vec(&saved).map_err(|e| invalid(e.to_string()))?;
+        let path = self.dir.join("tenant.json");
+        let tmp = self.dir.join("tenant.json.tmp");
+        fs::write(&tmp, json)?;
+        fs::rename(&tmp, &path)?;
         Ok(())
     }
 }

@@ -1,0 +1,15 @@
+//! End-to-end tests of the emulated tenant's Graph endpoints over real HTTP on
+//! 127.0.0.1, one behaviour per test (graph-mail.md §18.2 is the checklist).
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod access;
+mod batch;
+mod control;
+mod delta;
+mod folders;
+mod messages;
+mod persist;
+mod send;
+mod uploads;
