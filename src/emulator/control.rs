@@ -154,7 +154,7 @@ async fn messages(State(em): Em, Path(upn): Path<String>, Query(q): Query<ListQu
         .values()
         .filter(|m| m.class == ItemClass::Message && folder.as_ref().is_none_or(|f| &m.folder_id == f))
         .collect();
-    list.sort_by(|a, b| b.received.cmp(&a.received));
+    list.sort_by_key(|m| std::cmp::Reverse(m.received));
     let out: Vec<Value> = list
         .iter()
         .map(|m| {
@@ -230,12 +230,13 @@ async fn permissions(State(em): Em, Path(upn): Path<String>) -> Response {
     Json(json!({"value": out})).into_response()
 }
 
-fn grant_of(em: &Emulator, upn: &str, user: &str, right: &str) -> Result<Grant, Response> {
+fn grant_of(em: &Emulator, upn: &str, user: &str, right: &str) -> Result<Grant, Box<Response>> {
     let dir = em.directory.read();
-    let mailbox = dir.user(upn).map(|u| u.oid).ok_or_else(|| not_found("mailbox"))?;
-    let user = dir.user(user).map(|u| u.oid).ok_or_else(|| not_found("user"))?;
-    let right = MailboxRight::parse(right)
-        .ok_or_else(|| fail(StatusCode::BAD_REQUEST, "the right must be FullAccess, SendAs or SendOnBehalf"))?;
+    let mailbox = dir.user(upn).map(|u| u.oid).ok_or_else(|| Box::new(not_found("mailbox")))?;
+    let user = dir.user(user).map(|u| u.oid).ok_or_else(|| Box::new(not_found("user")))?;
+    let right = MailboxRight::parse(right).ok_or_else(|| {
+        Box::new(fail(StatusCode::BAD_REQUEST, "the right must be FullAccess, SendAs or SendOnBehalf"))
+    })?;
     Ok(Grant { mailbox, user, right })
 }
 
@@ -246,7 +247,7 @@ async fn grant(State(em): Em, Path((upn, user, right)): Path<(String, String, St
             em.mark_dirty();
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
@@ -257,7 +258,7 @@ async fn revoke(State(em): Em, Path((upn, user, right)): Path<(String, String, S
             em.mark_dirty();
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 

@@ -205,7 +205,7 @@ pub fn messages(ctx: &Ctx<'_>, folder_key: &str) -> Result<GraphResponse, GraphE
     events.sort_by_key(|(s, _)| *s);
     let size = page_size(ctx, &t);
     let more = events.len() > size;
-    let last = events.iter().take(size).last().map(|(s, _)| *s);
+    let last = events.iter().take(size).next_back().map(|(s, _)| *s);
     let items = events
         .iter()
         .take(size)
@@ -261,7 +261,7 @@ pub fn folders(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     events.sort_by_key(|(s, _)| *s);
     let size = page_size(ctx, &t);
     let more = events.len() > size;
-    let last = events.iter().take(size).last().map(|(s, _)| *s);
+    let last = events.iter().take(size).next_back().map(|(s, _)| *s);
     let items = events.into_iter().take(size).map(|(_, v)| v).collect();
     Ok(finish(ctx, t, items, last, more))
 }

@@ -75,7 +75,7 @@ pub fn list(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphE
     let mut walk: Vec<&StoredMessage> = if let Some(s) = &search {
         let mut v: Vec<&StoredMessage> =
             items.into_iter().filter(|m| entity(m) && s.matches(&MessageEntity { ctx, m })).collect();
-        v.sort_by(|a, b| b.props.sent.cmp(&a.props.sent));
+        v.sort_by_key(|m| std::cmp::Reverse(m.props.sent));
         v.truncate(SEARCH_CAP);
         v
     } else if let Some(f) = &filter {

@@ -45,7 +45,7 @@ pub struct UploadSessions {
     sessions: Mutex<HashMap<String, Session>>,
 }
 
-fn item<'a>(body: &'a Value) -> Option<&'a Value> {
+fn item(body: &Value) -> Option<&Value> {
     body.get("AttachmentItem").or_else(|| body.get("attachmentItem"))
 }
 
