@@ -1,2 +1,0 @@
-//! STUB
-pub fn main() -> std::process::ExitCode { std::process::ExitCode::SUCCESS }

@@ -1,0 +1,178 @@
+//! Starting the gateway's four listeners from a `Config`, with the TLS
+//! certificate it names or a self-signed one, and `graphgate serve`, which
+//! runs them until SIGTERM or Ctrl-C.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+
+use super::{shut_down, wait_for_signal};
+use crate::config::Config;
+use crate::server::{Gateway, ImapUnavailable, ListenSpec, Protocol, Signals, SmtpUnavailable};
+use crate::tls::{self, CertPaths};
+
+/// The gateway's listeners, running.
+pub(super) struct RunningGateway {
+    pub gateway: Gateway,
+    pub addrs: ListenAddrs,
+    pub cert: CertPaths,
+}
+
+/// Bound addresses; `None` for a listener that is off.
+#[derive(Debug, Default, Clone, Copy)]
+pub(super) struct ListenAddrs {
+    pub imap: Option<SocketAddr>,
+    pub imaps: Option<SocketAddr>,
+    pub smtp: Option<SocketAddr>,
+    pub smtps: Option<SocketAddr>,
+}
+
+/// Whether the addresses may also have come from command-line flags (demo),
+/// so errors name both ways of setting them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Source {
+    ConfigFile,
+    FlagsOrConfig,
+}
+
+/// Bind every listener that is on.
+pub(super) async fn start(config: &Config, source: Source) -> Result<RunningGateway> {
+    let cert = certificate(config)?;
+    let acceptor = tls::acceptor(&cert).context(if config.tls.cert.is_some() {
+        "the certificate set by config keys tls.cert and tls.key cannot be used"
+    } else {
+        "the self-signed certificate cannot be used; delete it to have a new one made"
+    })?;
+    let mut gateway = Gateway::new(
+        config.server.max_connections,
+        Duration::from_secs(config.server.shutdown_grace_s),
+        Some(acceptor),
+    );
+    let imap = Arc::new(ImapUnavailable);
+    let smtp = Arc::new(SmtpUnavailable);
+    let listen = &mut ListenOn {
+        gateway: &mut gateway,
+        source,
+    };
+    let addrs = ListenAddrs {
+        imap: listen
+            .on(config.imap.listen, "imap.listen", "--imap", false, &imap)
+            .await?,
+        imaps: listen
+            .on(
+                config.imap.listen_tls,
+                "imap.listen_tls",
+                "--imaps",
+                true,
+                &imap,
+            )
+            .await?,
+        smtp: listen
+            .on(config.smtp.listen, "smtp.listen", "--smtp", false, &smtp)
+            .await?,
+        smtps: listen
+            .on(
+                config.smtp.listen_tls,
+                "smtp.listen_tls",
+                "--smtps",
+                true,
+                &smtp,
+            )
+            .await?,
+    };
+    Ok(RunningGateway {
+        gateway,
+        addrs,
+        cert,
+    })
+}
+
+struct ListenOn<'g> {
+    gateway: &'g mut Gateway,
+    source: Source,
+}
+
+impl ListenOn<'_> {
+    async fn on<P: Protocol>(
+        &mut self,
+        addr: Option<SocketAddr>,
+        key: &str,
+        flag: &str,
+        implicit_tls: bool,
+        protocol: &Arc<P>,
+    ) -> Result<Option<SocketAddr>> {
+        let Some(addr) = addr else { return Ok(None) };
+        let setting = match self.source {
+            Source::ConfigFile => format!("config key `{key}`"),
+            Source::FlagsOrConfig => format!("{flag} or config key `{key}`"),
+        };
+        let spec = ListenSpec {
+            addr,
+            implicit_tls,
+            setting,
+        };
+        Ok(Some(self.gateway.listen(spec, protocol.clone()).await?))
+    }
+}
+
+/// The configured certificate, or the self-signed one in
+/// `<data_dir>/certs/` (made on first use).
+fn certificate(config: &Config) -> Result<CertPaths> {
+    if let (Some(cert), Some(key)) = (&config.tls.cert, &config.tls.key) {
+        return Ok(CertPaths {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
+    let dir = config.server.cert_dir();
+    let (paths, made) = tls::ensure_self_signed(&dir).with_context(|| {
+        format!(
+            "tls.cert and tls.key are empty, so graphgate keeps a self-signed certificate in {}",
+            dir.display()
+        )
+    })?;
+    if made {
+        tracing::info!(cert = %paths.cert.display(), "made a self-signed certificate for localhost");
+    }
+    Ok(paths)
+}
+
+/// `graphgate serve`.
+pub(super) async fn serve(config: Config) -> Result<()> {
+    let mut signals = Signals::register().context("cannot watch for SIGTERM and Ctrl-C")?;
+    let any_on = [
+        config.imap.listen,
+        config.imap.listen_tls,
+        config.smtp.listen,
+        config.smtp.listen_tls,
+    ]
+    .iter()
+    .any(Option::is_some);
+    if !any_on {
+        anyhow::bail!(
+            "every listener is off (imap.listen, imap.listen_tls, smtp.listen and smtp.listen_tls are \"\"): \
+             set at least one address"
+        );
+    }
+    if config.microsoft.tenant.is_empty() || config.microsoft.client_id.is_empty() {
+        tracing::warn!(
+            "microsoft.tenant or microsoft.client_id is empty: Microsoft 365 sign-ins will fail until both are set"
+        );
+    }
+    let running = start(&config, Source::ConfigFile).await?;
+    let a = running.addrs;
+    tracing::info!(
+        imap = ?a.imap, imaps = ?a.imaps, smtp = ?a.smtp, smtps = ?a.smtps,
+        cert = %running.cert.cert.display(),
+        "graphgate is ready"
+    );
+    wait_for_signal(&mut signals).await;
+    shut_down(&mut signals, async {
+        running.gateway.shutdown().await;
+    })
+    .await;
+    tracing::info!("graphgate stopped");
+    Ok(())
+}

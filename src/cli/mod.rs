@@ -1,0 +1,360 @@
+//! The `graphgate` command line: `serve`, `demo`, `emulator`, `cert
+//! generate`, and placeholders for the commands later work adds. This is the
+//! binary's edge, so errors here are `anyhow` with context, turned into a
+//! message and an exit status in one place (`main`).
+
+mod demo;
+mod gateway;
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Config, ConfigError, LogFormat};
+use crate::server::Signals;
+use crate::tls;
+
+/// Exit statuses (sysexits-style where one fits).
+const EXIT_FAILURE: u8 = 1;
+/// A command this build does not have yet (clap uses 2 for usage errors too).
+const EXIT_NOT_AVAILABLE: u8 = 2;
+/// The configuration is wrong (EX_CONFIG).
+const EXIT_CONFIG: u8 = 78;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "graphgate",
+    version,
+    about = "IMAP and SMTP for Microsoft 365, through Microsoft Graph",
+    long_about = "graphgate lets IMAP and SMTP mail clients use Microsoft 365 mailboxes through \
+                  Microsoft Graph. Try it without a tenant: `graphgate demo`."
+)]
+pub struct Cli {
+    /// Configuration file [default for serve: graphgate.toml]
+    #[arg(long, global = true, value_name = "FILE", env = "GRAPHGATE_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log filter, e.g. info, debug, warn,graphgate=debug [default: RUST_LOG, else log.level]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    log_level: Option<String>,
+    /// Log line format [default: log.format]
+    #[arg(long, global = true, value_enum, value_name = "FORMAT")]
+    log_format: Option<LogFormat>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gateway from the configuration file
+    Serve,
+    /// Run the emulated Microsoft 365 tenant and the gateway together on loopback
+    Demo(DemoArgs),
+    /// Run the emulated Microsoft 365 tenant alone
+    Emulator(TenantArgs),
+    /// TLS certificates
+    #[command(subcommand)]
+    Cert(CertCommand),
+    /// Sign a user in to Microsoft 365 (not yet available)
+    Login(Later),
+    /// Manage local users and their gateway passwords (not yet available)
+    User(Later),
+    /// Check the configuration and the connection to Microsoft 365 (not yet available)
+    Doctor(Later),
+    /// Show and change who may use which mailbox (not yet available)
+    Policy(Later),
+    /// Read the audit log (not yet available)
+    Audit(Later),
+}
+
+/// Arguments of a command that is not in this build: accepted and ignored.
+#[derive(Debug, Args)]
+struct Later {
+    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
+    _args: Vec<String>,
+}
+
+/// Options of the emulated tenant, shared by `demo` and `emulator`.
+#[derive(Debug, Args)]
+struct TenantArgs {
+    /// Emulated tenant's HTTP address [default: 127.0.0.1:8787]
+    #[arg(long, value_name = "ADDR")]
+    emulator: Option<SocketAddr>,
+    /// Where certificates and the tenant's state are kept [default: data]
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Fill alice's Inbox with N generated messages
+    #[arg(long, value_name = "N")]
+    seed_messages: Option<usize>,
+    /// Added latency of every Graph call, in milliseconds
+    #[arg(long, value_name = "MS")]
+    latency_ms: Option<u64>,
+}
+
+impl TenantArgs {
+    fn apply(&self, config: &mut Config) {
+        if let Some(addr) = self.emulator {
+            config.emulator.listen = addr;
+        }
+        if let Some(dir) = &self.data_dir {
+            config.server.data_dir = dir.clone();
+            // The tenant follows --data-dir, so demo and emulator share it.
+            config.emulator.data_dir = None;
+        }
+        if let Some(n) = self.seed_messages {
+            config.emulator.seed_messages = n;
+        }
+        if let Some(ms) = self.latency_ms {
+            config.emulator.switches.latency_ms = ms;
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+struct DemoArgs {
+    /// IMAP address (plain and STARTTLS) [default: 127.0.0.1:1143]
+    #[arg(long, value_name = "ADDR")]
+    imap: Option<SocketAddr>,
+    /// IMAP over implicit TLS [default: 127.0.0.1:1993]
+    #[arg(long, value_name = "ADDR")]
+    imaps: Option<SocketAddr>,
+    /// SMTP submission (plain and STARTTLS) [default: 127.0.0.1:1587]
+    #[arg(long, value_name = "ADDR")]
+    smtp: Option<SocketAddr>,
+    /// SMTP submission over implicit TLS [default: 127.0.0.1:1465]
+    #[arg(long, value_name = "ADDR")]
+    smtps: Option<SocketAddr>,
+    #[command(flatten)]
+    tenant: TenantArgs,
+}
+
+impl DemoArgs {
+    fn apply(&self, config: &mut Config) {
+        let slots = [
+            (self.imap, &mut config.imap.listen),
+            (self.imaps, &mut config.imap.listen_tls),
+            (self.smtp, &mut config.smtp.listen),
+            (self.smtps, &mut config.smtp.listen_tls),
+        ];
+        for (flag, slot) in slots {
+            if flag.is_some() {
+                *slot = flag;
+            }
+        }
+        self.tenant.apply(config);
+    }
+}
+
+#[derive(Debug, Subcommand)]
+enum CertCommand {
+    /// Make a self-signed certificate and key (ECDSA P-256) for testing and the demo
+    Generate {
+        /// Directory to write localhost.pem and localhost-key.pem into
+        #[arg(long, value_name = "DIR", default_value = "certs")]
+        out: PathBuf,
+        /// A name or IP address the certificate is for (repeat for more)
+        /// [default: localhost, 127.0.0.1, ::1]
+        #[arg(long = "host", value_name = "NAME")]
+        hosts: Vec<String>,
+        /// Replace certificate files that are already there
+        #[arg(long)]
+        force: bool,
+    },
+}
+
+/// Parse the command line, run the command, and turn the outcome into an
+/// exit status with a message on stderr.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("graphgate: {}", describe(&error));
+            let config_error = error.chain().any(|cause| cause.is::<ConfigError>());
+            ExitCode::from(if config_error {
+                EXIT_CONFIG
+            } else {
+                EXIT_FAILURE
+            })
+        }
+    }
+}
+
+/// An error and its causes on one line, each cause once: many errors
+/// already quote their source in their own message.
+fn describe(error: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in error.chain() {
+        let cause = cause.to_string();
+        if text.contains(&cause) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&cause);
+    }
+    text
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match &cli.command {
+        Command::Serve => {
+            let path = cli
+                .config
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
+            let config = Config::load(Some(&path), overrides()?)?;
+            start_logging(&cli, &config)?;
+            block_on(gateway::serve(config))?;
+        }
+        Command::Demo(args) => {
+            let mut config = Config::load(cli.config.as_deref(), overrides()?)?;
+            args.apply(&mut config);
+            start_logging(&cli, &config)?;
+            block_on(demo::demo(config))?;
+        }
+        Command::Emulator(args) => {
+            let mut config = Config::load(cli.config.as_deref(), overrides()?)?;
+            args.apply(&mut config);
+            start_logging(&cli, &config)?;
+            block_on(demo::emulator(config))?;
+        }
+        Command::Cert(CertCommand::Generate { out, hosts, force }) => {
+            cert_generate(out, hosts, *force)?
+        }
+        Command::Login(_) => return Ok(not_available("login")),
+        Command::User(_) => return Ok(not_available("user")),
+        Command::Doctor(_) => return Ok(not_available("doctor")),
+        Command::Policy(_) => return Ok(not_available("policy")),
+        Command::Audit(_) => return Ok(not_available("audit")),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The `GRAPHGATE__…` environment variables (`std::env::vars` would panic
+/// on a variable that is not UTF-8; those are refused here only if they
+/// are ours).
+fn overrides() -> Result<Vec<(String, String)>> {
+    let mut vars = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        if !name.to_string_lossy().starts_with(config::ENV_PREFIX) {
+            continue;
+        }
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => vars.push((name, value)),
+            (name, _) => anyhow::bail!(
+                "environment variable {}: its name or value is not UTF-8",
+                name.unwrap_or_else(|n| n.to_string_lossy().into_owned())
+            ),
+        }
+    }
+    Ok(vars)
+}
+
+fn not_available(name: &str) -> ExitCode {
+    eprintln!("`graphgate {name}` is not yet available in this build.");
+    ExitCode::from(EXIT_NOT_AVAILABLE)
+}
+
+fn start_logging(cli: &Cli, config: &Config) -> Result<()> {
+    let rust_log = std::env::var("RUST_LOG").ok();
+    let filter = crate::observe::choose_filter(
+        cli.log_level.as_deref(),
+        rust_log.as_deref(),
+        &config.log.level,
+    );
+    let format = cli.log_format.unwrap_or(config.log.format);
+    crate::observe::init(&filter, format)
+        .context("cannot set up logging (--log-level, RUST_LOG or log.level)")
+}
+
+/// Run a long-lived command on a multi-threaded runtime. Work still
+/// running when it returns gets a moment to end, not an unbounded wait.
+fn block_on(command: impl Future<Output = Result<()>>) -> Result<()> {
+    tls::install_crypto_provider();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let outcome = runtime.block_on(command);
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    outcome
+}
+
+/// Wait for SIGTERM or Ctrl-C, and log which.
+async fn wait_for_signal(signals: &mut Signals) {
+    let signal = signals.recv().await;
+    tracing::info!(signal, "shutting down");
+}
+
+/// Run the shutdown work, unless a second signal says not to wait for it.
+async fn shut_down(signals: &mut Signals, work: impl Future<Output = ()>) {
+    tokio::select! {
+        () = work => {}
+        signal = signals.recv() => {
+            tracing::warn!(signal, "second signal: stopping without waiting for open sessions");
+        }
+    }
+}
+
+fn cert_generate(out: &Path, hosts: &[String], force: bool) -> Result<()> {
+    let hosts: Vec<String> = if hosts.is_empty() {
+        tls::DEFAULT_HOSTS.iter().map(|h| h.to_string()).collect()
+    } else {
+        hosts.to_vec()
+    };
+    let planned = tls::CertPaths::self_signed_in(out);
+    if !force && (planned.cert.exists() || planned.key.exists()) {
+        anyhow::bail!(
+            "{} already holds a certificate ({}); pass --force to replace it, or --out to write elsewhere",
+            out.display(),
+            tls::CERT_FILE
+        );
+    }
+    let paths = tls::generate_self_signed(out, &hosts)?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(
+        stdout,
+        "wrote {} (self-signed certificate for {})\nwrote {} (its private key, readable by you only)\n\n\
+         To use them, put this in graphgate.toml:\n  [tls]\n  cert = {:?}\n  key = {:?}\n\
+         Clients must be told to trust the certificate, e.g. curl --cacert {}",
+        paths.cert.display(),
+        hosts.join(", "),
+        paths.key.display(),
+        paths.cert.display().to_string(),
+        paths.key.display().to_string(),
+        paths.cert.display(),
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn an_error_chain_names_each_cause_once() {
+        let io = std::io::Error::new(std::io::ErrorKind::AddrInUse, "address in use");
+        let quoted = anyhow::Error::new(crate::tls::TlsError::Write {
+            path: "certs/x.pem".into(),
+            source: io,
+        })
+        .context("cannot make the certificate");
+        assert_eq!(
+            super::describe(&quoted),
+            "cannot make the certificate: cannot write certs/x.pem: address in use"
+        );
+    }
+}

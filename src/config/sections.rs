@@ -1,0 +1,240 @@
+//! The sections of the configuration file other than `[microsoft]`: the
+//! server's limits and data directory, the IMAP and SMTP listeners, TLS
+//! material, logging and the emulated tenant. Each type's `Default` is the
+//! documented default (config/graphgate.example.toml shows the same values).
+
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::emulator::settings::Settings;
+
+const fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
+}
+
+/// Default listen addresses: loopback only, unprivileged ports.
+pub const DEFAULT_IMAP: SocketAddr = loopback(1143);
+pub const DEFAULT_IMAPS: SocketAddr = loopback(1993);
+pub const DEFAULT_SMTP: SocketAddr = loopback(1587);
+pub const DEFAULT_SMTPS: SocketAddr = loopback(1465);
+pub const DEFAULT_EMULATOR: SocketAddr = loopback(8787);
+
+/// `[server]`: what every listener shares.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerSection {
+    /// Where graphgate keeps its state (certificates, the emulator's tenant, …).
+    pub data_dir: PathBuf,
+    /// Open client connections allowed at once, over all listeners.
+    pub max_connections: u32,
+    /// Seconds open sessions get to finish after a shutdown begins.
+    pub shutdown_grace_s: u64,
+}
+
+impl Default for ServerSection {
+    fn default() -> Self {
+        ServerSection {
+            data_dir: PathBuf::from("data"),
+            max_connections: 1000,
+            shutdown_grace_s: 10,
+        }
+    }
+}
+
+impl ServerSection {
+    /// Where a self-signed certificate is made when none is configured.
+    pub fn cert_dir(&self) -> PathBuf {
+        self.data_dir.join("certs")
+    }
+}
+
+/// `[imap]`: the IMAP listeners; `None` (`""` in the file) turns one off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ImapSection {
+    /// Plain IMAP with STARTTLS.
+    #[serde(with = "optional_addr")]
+    pub listen: Option<SocketAddr>,
+    /// IMAP over implicit TLS (IMAPS).
+    #[serde(with = "optional_addr")]
+    pub listen_tls: Option<SocketAddr>,
+}
+
+impl Default for ImapSection {
+    fn default() -> Self {
+        ImapSection {
+            listen: Some(DEFAULT_IMAP),
+            listen_tls: Some(DEFAULT_IMAPS),
+        }
+    }
+}
+
+/// `[smtp]`: the SMTP submission listeners; `None` turns one off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SmtpSection {
+    /// Submission with STARTTLS.
+    #[serde(with = "optional_addr")]
+    pub listen: Option<SocketAddr>,
+    /// Submission over implicit TLS (SMTPS).
+    #[serde(with = "optional_addr")]
+    pub listen_tls: Option<SocketAddr>,
+}
+
+impl Default for SmtpSection {
+    fn default() -> Self {
+        SmtpSection {
+            listen: Some(DEFAULT_SMTP),
+            listen_tls: Some(DEFAULT_SMTPS),
+        }
+    }
+}
+
+/// `[tls]`: the server certificate. Both `None` means "make a self-signed
+/// localhost certificate under `<server.data_dir>/certs/` and reuse it".
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsSection {
+    /// PEM certificate chain, leaf first.
+    #[serde(with = "optional_path")]
+    pub cert: Option<PathBuf>,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    #[serde(with = "optional_path")]
+    pub key: Option<PathBuf>,
+}
+
+/// `[log]`: what is logged and how.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogSection {
+    /// A tracing filter: `info`, `debug`, `warn,graphgate=debug`, …
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogSection {
+    fn default() -> Self {
+        LogSection {
+            level: "info".into(),
+            format: LogFormat::Text,
+        }
+    }
+}
+
+/// How log lines are written to stderr.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// `[emulator]`: the emulated Microsoft 365 tenant that `graphgate demo`
+/// and `graphgate emulator` run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EmulatorSection {
+    #[serde(with = "required_addr")]
+    pub listen: SocketAddr,
+    /// `None` (`""` in the file) means `<server.data_dir>/emulator`.
+    #[serde(with = "optional_path")]
+    pub data_dir: Option<PathBuf>,
+    /// Extra generated messages in alice's Inbox.
+    pub seed_messages: usize,
+    /// Latency, faults, throttling and token lifetimes of the tenant.
+    pub switches: Settings,
+}
+
+impl Default for EmulatorSection {
+    fn default() -> Self {
+        EmulatorSection {
+            listen: DEFAULT_EMULATOR,
+            data_dir: None,
+            seed_messages: 0,
+            switches: Settings::default(),
+        }
+    }
+}
+
+impl EmulatorSection {
+    /// Where the tenant is saved.
+    pub fn data_dir_under(&self, server_data_dir: &Path) -> PathBuf {
+        match &self.data_dir {
+            Some(dir) => dir.clone(),
+            None => server_data_dir.join("emulator"),
+        }
+    }
+}
+
+const ADDRESS: &str = "a socket address (host:port)";
+
+/// A listen address that may be `""` (off).
+pub(crate) mod optional_addr {
+    use std::net::SocketAddr;
+
+    use serde::de::{Error, Unexpected};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(addr: &Option<SocketAddr>, s: S) -> Result<S::Ok, S::Error> {
+        match addr {
+            Some(addr) => s.collect_str(addr),
+            None => s.serialize_str(""),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SocketAddr>, D::Error> {
+        let text = String::deserialize(d)?;
+        if text.trim().is_empty() {
+            return Ok(None);
+        }
+        text.trim().parse().map(Some).map_err(|_| {
+            D::Error::invalid_value(
+                Unexpected::Str(&text),
+                &"a socket address (host:port, or \"\" to turn the listener off)",
+            )
+        })
+    }
+}
+
+/// A listen address that must be given.
+pub(crate) mod required_addr {
+    use std::net::SocketAddr;
+
+    use serde::de::{Error, Unexpected};
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(addr: &SocketAddr, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(addr)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SocketAddr, D::Error> {
+        let text = String::deserialize(d)?;
+        text.trim()
+            .parse()
+            .map_err(|_| D::Error::invalid_value(Unexpected::Str(&text), &super::ADDRESS))
+    }
+}
+
+/// A file or directory path that may be `""` (not set).
+pub(crate) mod optional_path {
+    use std::path::PathBuf;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(path: &Option<PathBuf>, s: S) -> Result<S::Ok, S::Error> {
+        match path {
+            Some(path) => s.collect_str(&path.display()),
+            None => s.serialize_str(""),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PathBuf>, D::Error> {
+        let text = String::deserialize(d)?;
+        Ok((!text.is_empty()).then(|| PathBuf::from(text)))
+    }
+}
