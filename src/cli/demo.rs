@@ -16,7 +16,7 @@ use crate::config::{Cloud, Config};
 use crate::emulator::seed::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_SIGNIN_PASSWORD,
 };
-use crate::emulator::{self, EmulatorConfig, RunningEmulator, StartError};
+use crate::emulator::{self, EmulatorConfig, RunningEmulator};
 use crate::secret::Secret;
 use crate::server::Signals;
 
@@ -95,24 +95,9 @@ async fn start_emulator(config: &Config) -> Result<RunningEmulator> {
         skip_large_seed: false,
         settings: config.emulator.switches.clone(),
     };
-    let started = match emulator::start(wanted.clone()).await {
-        // The tenant's persistence is not in this build yet (its stub says
-        // "not implemented"): keep the tenant in memory until it lands.
-        // Any other data-dir error is real and stops the start.
-        Err(StartError::DataDir { source, .. }) if source.to_string() == "not implemented" => {
-            tracing::warn!(
-                data_dir = %data_dir.display(),
-                "saving the emulated tenant is not available in this build; it lives in memory until graphgate stops"
-            );
-            emulator::start(EmulatorConfig {
-                data_dir: None,
-                ..wanted
-            })
-            .await
-        }
-        other => other,
-    };
-    started.context(emulator_context(config.emulator.listen))
+    emulator::start(wanted)
+        .await
+        .context(emulator_context(config.emulator.listen))
 }
 
 fn emulator_context(addr: SocketAddr) -> String {

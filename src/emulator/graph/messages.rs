@@ -21,7 +21,9 @@ const SEARCH_CAP: usize = 1000;
 
 /// The message a path names: by id, and inside `folder` when the path has one.
 pub fn find<'m>(mb: &'m Mailbox, folder: Option<&str>, id: &str) -> Result<&'m StoredMessage, GraphError> {
-    let m = mb.message(id).ok_or_else(GraphError::item_not_found)?;
+    let m = mb.message(id).ok_or_else(|| {
+        if well_formed_id(id) { GraphError::item_not_found() } else { GraphError::malformed_id() }
+    })?;
     if let Some(f) = folder {
         let fid = resolve(mb, f)?;
         if m.folder_id != fid {
@@ -29,6 +31,13 @@ pub fn find<'m>(mb: &'m Mailbox, folder: Option<&str>, id: &str) -> Result<&'m S
         }
     }
     Ok(m)
+}
+
+/// Does `id` have the shape of an Exchange item id (url-safe base64 of a
+/// binary id)? Garbled ids get 400 ErrorInvalidIdMalformed, unknown ones 404.
+pub fn well_formed_id(id: &str) -> bool {
+    let engine = base64::engine::general_purpose::URL_SAFE;
+    id.len() >= 24 && engine.decode(id).is_ok_and(|b| b.len() >= 16)
 }
 
 pub fn key_of(mb: &Mailbox, folder: Option<&str>, id: &str) -> Result<String, GraphError> {
