@@ -265,8 +265,7 @@ async fn revoke(State(em): Em, Path((upn, user, right)): Path<(String, String, S
 async fn revoke_sessions(State(em): Em, Path(upn): Path<String>) -> Response {
     let mut dir = em.directory.write();
     let Some(u) = dir.user_mut(&upn) else { return not_found("user") };
-    // Refresh tokens issued at or before this second stop working.
-    u.sessions_valid_after = chrono::Utc::now().timestamp() + 1;
+    tokens::revoke_sessions(u, chrono::Utc::now().timestamp());
     drop(dir);
     em.mark_dirty();
     StatusCode::NO_CONTENT.into_response()
