@@ -9,6 +9,7 @@ listing every mismatch, if any of them does not conform.
 """
 import base64
 import sys
+import uuid
 
 import requests
 import yaml
@@ -22,6 +23,38 @@ SCOPES = ["User.Read", "Mail.ReadWrite", "Mail.Send", "Mail.ReadWrite.Shared", "
 with open(SPEC) as f:
     spec = yaml.safe_load(f)
 spec["servers"] = [{"url": BASE + "/v1.0/"}]
+
+# Where the generated slice contradicts Graph's documented wire format, the
+# check follows the wire format. Each adjustment is listed and printed.
+ADJUSTMENTS = []
+
+
+def open_types(node):
+    """OData open types are emitted as `additionalProperties: {type: object}`
+    inside `allOf`; read literally (JSON Schema), that rejects every entity
+    with an `id`, Microsoft's own examples included. It means "other dynamic
+    properties are allowed"."""
+    count = 0
+    if isinstance(node, dict):
+        if node.get("additionalProperties") == {"type": "object"}:
+            node["additionalProperties"] = True
+            count += 1
+        for v in node.values():
+            count += open_types(v)
+    elif isinstance(node, list):
+        for v in node:
+            count += open_types(v)
+    return count
+
+
+n = open_types(spec["components"]["schemas"])
+ADJUSTMENTS.append(f"{n} open-type additionalProperties read as OData open types")
+inner = spec["components"]["schemas"]["microsoft.graph.ODataErrors.InnerError"]["properties"]["date"]
+inner.pop("format", None)
+ADJUSTMENTS.append("innerError.date has no time zone on the wire (graph-mail.md section 14.1)")
+tx = spec["paths"]["/users/{user-id}/translateExchangeIds"]["post"]["responses"]["2XX"]["content"]["application/json"]
+tx["schema"] = {"type": "object", "properties": {"value": tx["schema"]}}
+ADJUSTMENTS.append("collection results of actions come wrapped in {\"value\": [...]} (OData JSON)")
 openapi = OpenAPI.from_dict(spec)
 
 token = requests.post(BASE + "/_emulator/tokens", json={"upn": ALICE, "scopes": SCOPES}).json()["access_token"]
@@ -74,11 +107,11 @@ MSG = {
 # Folders
 call("GET", U + "/mailFolders", 200, params={"$top": "20"})
 call("GET", U + "/mailFolders/inbox", 200)
-folder = call("POST", U + "/mailFolders", 201, json={"displayName": "OpenAPI"}).json()
+folder = call("POST", U + "/mailFolders", 201, json={"displayName": "OpenAPI " + uuid.uuid4().hex[:8]}).json()
 fid = folder["id"]
-call("PATCH", f"{U}/mailFolders/{fid}", 200, json={"displayName": "OpenAPI 2"})
+call("PATCH", f"{U}/mailFolders/{fid}", 200, json={"displayName": "OpenAPI " + uuid.uuid4().hex[:8]})
 call("GET", f"{U}/mailFolders/{fid}/childFolders", 200)
-child = call("POST", f"{U}/mailFolders/{fid}/childFolders", 201, json={"displayName": "Child"}).json()
+child = call("POST", f"{U}/mailFolders/{fid}/childFolders", 201, json={"displayName": "Child " + uuid.uuid4().hex[:8]}).json()
 call("POST", f"{U}/mailFolders/{child['id']}/copy", 201, json={"DestinationId": "archive"})
 call("POST", f"{U}/mailFolders/{child['id']}/move", 201, json={"DestinationId": "inbox"})
 call("GET", U + "/mailFolders/delta()", 200)
@@ -149,6 +182,8 @@ call("GET", U + "/messages/garbled!", 400)
 call("DELETE", f"{U}/mailFolders/{fid}", 204)
 
 print(f"checked {len(checked)} requests against {SPEC}")
+for a in ADJUSTMENTS:
+    print("spec adjustment:", a)
 if failures:
     print("\n".join(failures))
     sys.exit(1)

@@ -88,7 +88,8 @@ pub fn value(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphE
     let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
     let a = find(m, att)?;
     let bytes = props::attachment_content(&m.mime, a.index).ok_or_else(GraphError::item_not_found)?;
-    let ct = if a.is_item { "message/rfc822" } else { a.content_type.as_str() };
+    // File bytes come as octet-stream whatever their type; an attached item as its MIME.
+    let ct = if a.is_item { "text/plain" } else { "application/octet-stream" };
     Ok(GraphResponse::new(StatusCode::OK, Bytes::from(bytes), ct))
 }
 

@@ -254,6 +254,17 @@ pub fn send_draft(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> 
     Ok(GraphResponse::empty(StatusCode::ACCEPTED))
 }
 
+/// An action parameter by its camelCase name (the docs) or PascalCase name (the CSDL, SDKs).
+fn param<'a>(body: &'a Value, camel: &str) -> Option<&'a Value> {
+    body.get(camel).or_else(|| {
+        let mut pascal = camel.to_string();
+        if let Some(first) = pascal.get_mut(..1) {
+            first.make_ascii_uppercase();
+        }
+        body.get(&pascal)
+    })
+}
+
 fn quote(p: &MessageProps) -> String {
     let from = p.from.as_ref().map(|f| f.address.clone()).unwrap_or_default();
     let mut s = format!("\r\n\r\n________________________________\r\nFrom: {from}\r\nSubject: {}\r\n\r\n", p.subject);
@@ -286,12 +297,12 @@ fn build_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<(String, Vec<
         }
         ReplyKind::Forward => {}
     }
-    if let Some(extra) = body.get("toRecipients").and_then(Value::as_array) {
+    if let Some(extra) = param(&body, "toRecipients").and_then(Value::as_array) {
         to.extend(extra.iter().cloned());
     }
-    let comment = body.get("comment").and_then(Value::as_str).unwrap_or_default();
+    let comment = param(&body, "comment").and_then(Value::as_str).unwrap_or_default();
     let prefix = if kind == ReplyKind::Forward { "FW: " } else { "RE: " };
-    let mut message = body.get("message").cloned().unwrap_or_else(|| json!({}));
+    let mut message = param(&body, "message").cloned().unwrap_or_else(|| json!({}));
     if !message.is_object() {
         message = json!({});
     }
