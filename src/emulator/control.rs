@@ -7,6 +7,7 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
@@ -14,7 +15,6 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use axum::Json;
 use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -35,12 +35,24 @@ pub fn routes() -> Router<Arc<Emulator>> {
         .route("/_emulator/config", get(config_get).put(config_put))
         .route("/_emulator/mailboxes/{upn}/deliver", post(deliver))
         .route("/_emulator/mailboxes/{upn}/messages", get(messages))
-        .route("/_emulator/mailboxes/{upn}/messages/{id}/mime", get(message_mime))
+        .route(
+            "/_emulator/mailboxes/{upn}/messages/{id}/mime",
+            get(message_mime),
+        )
         .route("/_emulator/mailboxes/{upn}/folders", get(folders))
-        .route("/_emulator/mailboxes/{upn}/expire-delta-tokens", post(expire_delta))
+        .route(
+            "/_emulator/mailboxes/{upn}/expire-delta-tokens",
+            post(expire_delta),
+        )
         .route("/_emulator/mailboxes/{upn}/permissions", get(permissions))
-        .route("/_emulator/mailboxes/{upn}/permissions/{user}/{right}", put(grant).delete(revoke))
-        .route("/_emulator/users/{upn}/revoke-sessions", post(revoke_sessions))
+        .route(
+            "/_emulator/mailboxes/{upn}/permissions/{user}/{right}",
+            put(grant).delete(revoke),
+        )
+        .route(
+            "/_emulator/users/{upn}/revoke-sessions",
+            post(revoke_sessions),
+        )
         .route("/_emulator/apps/{client_id}", get(app_get).put(app_put))
         .route("/_emulator/tokens", post(mint_token))
         .route("/_emulator/outbound", get(outbound))
@@ -49,10 +61,16 @@ pub fn routes() -> Router<Arc<Emulator>> {
 
 /// Refuse control requests from anywhere but loopback.
 async fn loopback_only(req: Request, next: Next) -> Response {
-    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
     match peer {
         Some(p) if p.ip().is_loopback() => next.run(req).await,
-        _ => fail(StatusCode::FORBIDDEN, "the control API answers loopback clients only"),
+        _ => fail(
+            StatusCode::FORBIDDEN,
+            "the control API answers loopback clients only",
+        ),
     }
 }
 
@@ -61,7 +79,10 @@ fn fail(status: StatusCode, msg: impl Into<String>) -> Response {
 }
 
 fn not_found(what: &str) -> Response {
-    fail(StatusCode::NOT_FOUND, format!("no {what} by that name in the emulated tenant"))
+    fail(
+        StatusCode::NOT_FOUND,
+        format!("no {what} by that name in the emulated tenant"),
+    )
 }
 
 async fn stats(State(em): Em) -> Json<Value> {
@@ -98,23 +119,45 @@ struct DeliverQuery {
     folder: Option<String>,
 }
 
-async fn deliver(State(em): Em, Path(upn): Path<String>, Query(q): Query<DeliverQuery>, body: Bytes) -> Response {
+async fn deliver(
+    State(em): Em,
+    Path(upn): Path<String>,
+    Query(q): Query<DeliverQuery>,
+    body: Bytes,
+) -> Response {
     if body.is_empty() {
-        return fail(StatusCode::BAD_REQUEST, "the body must be the raw MIME message");
+        return fail(
+            StatusCode::BAD_REQUEST,
+            "the body must be the raw MIME message",
+        );
     }
-    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
-    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else {
+        return not_found("mailbox");
+    };
+    let Some(mb) = em.mailbox(oid) else {
+        return not_found("mailbox");
+    };
     let now = chrono::Utc::now();
     let (id, rest) = {
         let mut mb = mb.lock();
         let folder = q.folder.as_deref().unwrap_or("inbox");
-        let Some(fid) = mb.folder(folder).map(|f| f.id.clone()) else { return not_found("folder") };
+        let Some(fid) = mb.folder(folder).map(|f| f.id.clone()) else {
+            return not_found("folder");
+        };
         let id = mb.insert(&fid, body, false, false, now, now, 0x2, ItemClass::Message);
-        let rest = mb.messages.get(&id).map(|m| m.rest_id.clone()).unwrap_or_default();
+        let rest = mb
+            .messages
+            .get(&id)
+            .map(|m| m.rest_id.clone())
+            .unwrap_or_default();
         (id, rest)
     };
     em.mark_dirty();
-    (StatusCode::CREATED, Json(json!({"id": id, "immutableId": id, "restId": rest}))).into_response()
+    (
+        StatusCode::CREATED,
+        Json(json!({"id": id, "immutableId": id, "restId": rest})),
+    )
+        .into_response()
 }
 
 #[derive(Deserialize)]
@@ -139,8 +182,12 @@ fn folder_path(mb: &super::mailstore::Mailbox, id: &str) -> String {
 }
 
 async fn messages(State(em): Em, Path(upn): Path<String>, Query(q): Query<ListQuery>) -> Response {
-    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
-    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else {
+        return not_found("mailbox");
+    };
+    let Some(mb) = em.mailbox(oid) else {
+        return not_found("mailbox");
+    };
     let mb = mb.lock();
     let folder = match &q.folder {
         Some(f) => match mb.folder(f) {
@@ -152,7 +199,9 @@ async fn messages(State(em): Em, Path(upn): Path<String>, Query(q): Query<ListQu
     let mut list: Vec<&super::mailstore::StoredMessage> = mb
         .messages
         .values()
-        .filter(|m| m.class == ItemClass::Message && folder.as_ref().is_none_or(|f| &m.folder_id == f))
+        .filter(|m| {
+            m.class == ItemClass::Message && folder.as_ref().is_none_or(|f| &m.folder_id == f)
+        })
         .collect();
     list.sort_by_key(|m| std::cmp::Reverse(m.received));
     let out: Vec<Value> = list
@@ -184,8 +233,12 @@ async fn messages(State(em): Em, Path(upn): Path<String>, Query(q): Query<ListQu
 }
 
 async fn message_mime(State(em): Em, Path((upn, id)): Path<(String, String)>) -> Response {
-    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
-    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else {
+        return not_found("mailbox");
+    };
+    let Some(mb) = em.mailbox(oid) else {
+        return not_found("mailbox");
+    };
     let mb = mb.lock();
     match mb.message(&id) {
         Some(m) => ([("content-type", "message/rfc822")], m.mime.clone()).into_response(),
@@ -194,8 +247,12 @@ async fn message_mime(State(em): Em, Path((upn, id)): Path<(String, String)>) ->
 }
 
 async fn folders(State(em): Em, Path(upn): Path<String>) -> Response {
-    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
-    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else {
+        return not_found("mailbox");
+    };
+    let Some(mb) = em.mailbox(oid) else {
+        return not_found("mailbox");
+    };
     let mb = mb.lock();
     let out: Vec<Value> = mb
         .folders
@@ -211,8 +268,12 @@ async fn folders(State(em): Em, Path(upn): Path<String>) -> Response {
 }
 
 async fn expire_delta(State(em): Em, Path(upn): Path<String>) -> Response {
-    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
-    let Some(mb) = em.mailbox(oid) else { return not_found("mailbox") };
+    let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else {
+        return not_found("mailbox");
+    };
+    let Some(mb) = em.mailbox(oid) else {
+        return not_found("mailbox");
+    };
     mb.lock().delta_epoch += 1;
     em.mark_dirty();
     StatusCode::NO_CONTENT.into_response()
@@ -220,7 +281,9 @@ async fn expire_delta(State(em): Em, Path(upn): Path<String>) -> Response {
 
 async fn permissions(State(em): Em, Path(upn): Path<String>) -> Response {
     let dir = em.directory.read();
-    let Some(mb) = dir.user(&upn).map(|u| u.oid) else { return not_found("mailbox") };
+    let Some(mb) = dir.user(&upn).map(|u| u.oid) else {
+        return not_found("mailbox");
+    };
     let out: Vec<Value> = dir
         .grants
         .iter()
@@ -232,15 +295,31 @@ async fn permissions(State(em): Em, Path(upn): Path<String>) -> Response {
 
 fn grant_of(em: &Emulator, upn: &str, user: &str, right: &str) -> Result<Grant, Box<Response>> {
     let dir = em.directory.read();
-    let mailbox = dir.user(upn).map(|u| u.oid).ok_or_else(|| Box::new(not_found("mailbox")))?;
-    let user = dir.user(user).map(|u| u.oid).ok_or_else(|| Box::new(not_found("user")))?;
+    let mailbox = dir
+        .user(upn)
+        .map(|u| u.oid)
+        .ok_or_else(|| Box::new(not_found("mailbox")))?;
+    let user = dir
+        .user(user)
+        .map(|u| u.oid)
+        .ok_or_else(|| Box::new(not_found("user")))?;
     let right = MailboxRight::parse(right).ok_or_else(|| {
-        Box::new(fail(StatusCode::BAD_REQUEST, "the right must be FullAccess, SendAs or SendOnBehalf"))
+        Box::new(fail(
+            StatusCode::BAD_REQUEST,
+            "the right must be FullAccess, SendAs or SendOnBehalf",
+        ))
     })?;
-    Ok(Grant { mailbox, user, right })
+    Ok(Grant {
+        mailbox,
+        user,
+        right,
+    })
 }
 
-async fn grant(State(em): Em, Path((upn, user, right)): Path<(String, String, String)>) -> Response {
+async fn grant(
+    State(em): Em,
+    Path((upn, user, right)): Path<(String, String, String)>,
+) -> Response {
     match grant_of(&em, &upn, &user, &right) {
         Ok(g) => {
             em.directory.write().grants.insert(g);
@@ -251,7 +330,10 @@ async fn grant(State(em): Em, Path((upn, user, right)): Path<(String, String, St
     }
 }
 
-async fn revoke(State(em): Em, Path((upn, user, right)): Path<(String, String, String)>) -> Response {
+async fn revoke(
+    State(em): Em,
+    Path((upn, user, right)): Path<(String, String, String)>,
+) -> Response {
     match grant_of(&em, &upn, &user, &right) {
         Ok(g) => {
             em.directory.write().grants.remove(&g);
@@ -264,7 +346,9 @@ async fn revoke(State(em): Em, Path((upn, user, right)): Path<(String, String, S
 
 async fn revoke_sessions(State(em): Em, Path(upn): Path<String>) -> Response {
     let mut dir = em.directory.write();
-    let Some(u) = dir.user_mut(&upn) else { return not_found("user") };
+    let Some(u) = dir.user_mut(&upn) else {
+        return not_found("user");
+    };
     tokens::revoke_sessions(u, chrono::Utc::now().timestamp());
     drop(dir);
     em.mark_dirty();
@@ -291,13 +375,22 @@ async fn app_put(State(em): Em, Path(client_id): Path<String>, body: Bytes) -> R
         Err(e) => return fail(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")),
     };
     let strings = |k: &str| -> Option<Vec<String>> {
-        v.get(k)?.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+        v.get(k)?.as_array().map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        })
     };
     let mut certs = Vec::new();
     for pem in strings("certificates").unwrap_or_default() {
         match x5t_of(&pem) {
             Some(x5t) => certs.push(AppCertificate { x5t, pem }),
-            None => return fail(StatusCode::BAD_REQUEST, "a certificate is not a PEM CERTIFICATE"),
+            None => {
+                return fail(
+                    StatusCode::BAD_REQUEST,
+                    "a certificate is not a PEM CERTIFICATE",
+                );
+            }
         }
     }
     let mut dir = em.directory.write();
@@ -314,7 +407,9 @@ async fn app_put(State(em): Em, Path(client_id): Path<String>, body: Bytes) -> R
             mailbox_scope: None,
         });
     }
-    let Some(app) = dir.app_mut(&client_id) else { return not_found("app registration") };
+    let Some(app) = dir.app_mut(&client_id) else {
+        return not_found("app registration");
+    };
     if let Some(n) = v.get("display_name").and_then(Value::as_str) {
         app.display_name = n.to_string();
     }
@@ -337,7 +432,11 @@ async fn app_put(State(em): Em, Path(client_id): Path<String>, body: Bytes) -> R
         app.redirect_uris = r;
     }
     if let Some(m) = v.get("mailbox_scope") {
-        app.mailbox_scope = m.as_array().map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect());
+        app.mailbox_scope = m.as_array().map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(str::to_string))
+                .collect()
+        });
     }
     drop(dir);
     em.mark_dirty();
@@ -352,7 +451,9 @@ pub fn x5t_of(pem: &str) -> Option<String> {
         .skip(1)
         .take_while(|l| !l.starts_with("-----END CERTIFICATE-----"))
         .collect();
-    let der = base64::engine::general_purpose::STANDARD.decode(body.trim()).ok()?;
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .ok()?;
     Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha1::digest(&der)))
 }
 
@@ -361,26 +462,56 @@ pub fn x5t_of(pem: &str) -> Option<String> {
 /// `{"app": true, "roles": ["Mail.ReadWrite"]}`; `client_id` defaults to the demo app.
 async fn mint_token(State(em): Em, body: Bytes) -> Response {
     let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let client_id = v.get("client_id").and_then(Value::as_str).unwrap_or(super::seed::DEMO_CLIENT_ID).to_string();
+    let client_id = v
+        .get("client_id")
+        .and_then(Value::as_str)
+        .unwrap_or(super::seed::DEMO_CLIENT_ID)
+        .to_string();
     let list = |k: &str| -> std::collections::BTreeSet<String> {
         v.get(k)
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     let dir = em.directory.read();
     let principal = if v.get("app").and_then(Value::as_bool).unwrap_or(false) {
-        Principal::App { client_id, roles: list("roles") }
+        Principal::App {
+            client_id,
+            roles: list("roles"),
+        }
     } else {
         let Some(upn) = v.get("upn").and_then(Value::as_str) else {
-            return fail(StatusCode::BAD_REQUEST, "give \"upn\" (delegated) or \"app\": true");
+            return fail(
+                StatusCode::BAD_REQUEST,
+                "give \"upn\" (delegated) or \"app\": true",
+            );
         };
-        let Some(u) = dir.user(upn) else { return not_found("user") };
-        Principal::Delegated { client_id, user: u.oid, scopes: list("scopes") }
+        let Some(u) = dir.user(upn) else {
+            return not_found("user");
+        };
+        Principal::Delegated {
+            client_id,
+            user: u.oid,
+            scopes: list("scopes"),
+        }
     };
-    let lifetime = v.get("lifetime_s").and_then(Value::as_u64).unwrap_or(em.settings.read().token_lifetime_s);
-    let token = tokens::issue_access_token(&em.keys, &dir, &principal, lifetime, chrono::Utc::now().timestamp());
-    Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime})).into_response()
+    let lifetime = v
+        .get("lifetime_s")
+        .and_then(Value::as_u64)
+        .unwrap_or(em.settings.read().token_lifetime_s);
+    let token = tokens::issue_access_token(
+        &em.keys,
+        &dir,
+        &principal,
+        lifetime,
+        chrono::Utc::now().timestamp(),
+    );
+    Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime}))
+        .into_response()
 }
 
 async fn outbound(State(em): Em) -> Json<Value> {

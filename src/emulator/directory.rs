@@ -143,15 +143,23 @@ impl Directory {
     }
 
     pub fn app(&self, client_id: &str) -> Option<&AppRegistration> {
-        self.apps.iter().find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        self.apps
+            .iter()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
     pub fn app_mut(&mut self, client_id: &str) -> Option<&mut AppRegistration> {
-        self.apps.iter_mut().find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+        self.apps
+            .iter_mut()
+            .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
     pub fn has_right(&self, user: Uuid, mailbox: Uuid, right: MailboxRight) -> bool {
-        self.grants.contains(&Grant { mailbox, user, right })
+        self.grants.contains(&Grant {
+            mailbox,
+            user,
+            right,
+        })
     }
 }
 

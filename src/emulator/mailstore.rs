@@ -299,9 +299,11 @@ impl Mailbox {
     /// Resolve a folder id or a well-known name (case-insensitive).
     pub fn folder(&self, key: &str) -> Option<&Folder> {
         self.folders.iter().find(|f| f.id == key).or_else(|| {
-            self.folders
-                .iter()
-                .find(|f| f.well_known.as_deref().is_some_and(|w| w.eq_ignore_ascii_case(key)))
+            self.folders.iter().find(|f| {
+                f.well_known
+                    .as_deref()
+                    .is_some_and(|w| w.eq_ignore_ascii_case(key))
+            })
         })
     }
 
@@ -316,7 +318,9 @@ impl Mailbox {
 
     pub fn children(&self, parent_id: &str) -> impl Iterator<Item = &Folder> {
         let parent_id = parent_id.to_string();
-        self.folders.iter().filter(move |f| f.parent_id == parent_id)
+        self.folders
+            .iter()
+            .filter(move |f| f.parent_id == parent_id)
     }
 
     /// Is `id` the folder `ancestor` or below it?
@@ -336,11 +340,18 @@ impl Mailbox {
 
     /// Find a message by immutable or current REST id.
     pub fn message_key(&self, id: &str) -> Option<String> {
-        if self.messages.get(id).is_some_and(|m| m.class == ItemClass::Message) {
+        if self
+            .messages
+            .get(id)
+            .is_some_and(|m| m.class == ItemClass::Message)
+        {
             return Some(id.to_string());
         }
         let key = self.rest_index.get(id)?;
-        self.messages.get(key).filter(|m| m.class == ItemClass::Message).map(|m| m.immutable_id.clone())
+        self.messages
+            .get(key)
+            .filter(|m| m.class == ItemClass::Message)
+            .map(|m| m.immutable_id.clone())
     }
 
     pub fn message(&self, id: &str) -> Option<&StoredMessage> {
@@ -446,8 +457,17 @@ impl Mailbox {
     }
 
     /// Move an item, reporting it to the folder it leaves as `reason`.
-    pub fn relocate(&mut self, key: &str, dest: &str, now: DateTime<Utc>, cap: usize, reason: Removal) {
-        let Some(m) = self.messages.get(key) else { return };
+    pub fn relocate(
+        &mut self,
+        key: &str,
+        dest: &str,
+        now: DateTime<Utc>,
+        cap: usize,
+        reason: Removal,
+    ) {
+        let Some(m) = self.messages.get(key) else {
+            return;
+        };
         let from = m.folder_id.clone();
         if from == dest {
             return;
@@ -514,8 +534,16 @@ impl Mailbox {
 
     /// Items of a folder (messages and other items), newest received first.
     pub fn folder_items(&self, folder_id: &str) -> Vec<&StoredMessage> {
-        let mut v: Vec<&StoredMessage> = self.messages.values().filter(|m| m.folder_id == folder_id).collect();
-        v.sort_by(|a, b| b.received.cmp(&a.received).then_with(|| a.immutable_id.cmp(&b.immutable_id)));
+        let mut v: Vec<&StoredMessage> = self
+            .messages
+            .values()
+            .filter(|m| m.folder_id == folder_id)
+            .collect();
+        v.sort_by(|a, b| {
+            b.received
+                .cmp(&a.received)
+                .then_with(|| a.immutable_id.cmp(&b.immutable_id))
+        });
         v
     }
 
@@ -551,8 +579,12 @@ impl Mailbox {
 
     /// Remove a folder and everything below it for good.
     pub fn purge_folder(&mut self, id: &str, cap: usize) {
-        let doomed: Vec<String> =
-            self.folders.iter().filter(|f| self.is_within(&f.id, id)).map(|f| f.id.clone()).collect();
+        let doomed: Vec<String> = self
+            .folders
+            .iter()
+            .filter(|f| self.is_within(&f.id, id))
+            .map(|f| f.id.clone())
+            .collect();
         let items: Vec<String> = self
             .messages
             .values()
@@ -586,5 +618,7 @@ impl Mailbox {
 
 /// Expose a StoredMessage's immutable-id map for tests.
 pub fn is_immutable_id(id: &str) -> bool {
-    URL_SAFE.decode(id).is_ok_and(|b| b.starts_with(IMMUTABLE_PREFIX))
+    URL_SAFE
+        .decode(id)
+        .is_ok_and(|b| b.starts_with(IMMUTABLE_PREFIX))
 }

@@ -165,9 +165,15 @@ impl RunningEmulator {
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("emulator data dir {path}: {source}")]
-    DataDir { path: PathBuf, source: std::io::Error },
+    DataDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("emulator settings: {0}")]
     Settings(String),
 }
@@ -176,21 +182,37 @@ pub enum StartError {
 pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, StartError> {
     config.settings.validate().map_err(StartError::Settings)?;
     let tenant = match &config.data_dir {
-        Some(dir) => persist::Persistence::open(dir, &config)
-            .map_err(|source| StartError::DataDir { path: dir.clone(), source })?,
+        Some(dir) => {
+            persist::Persistence::open(dir, &config).map_err(|source| StartError::DataDir {
+                path: dir.clone(),
+                source,
+            })?
+        }
         None => {
             let (directory, mailboxes) = seed::demo_tenant(&seed::SeedOptions {
                 extra_inbox_messages: config.seed_messages,
                 large_message: !config.skip_large_seed,
             });
-            Emulator::new(directory, mailboxes, TokenKeys::generate(), config.settings.clone(), None)
+            Emulator::new(
+                directory,
+                mailboxes,
+                TokenKeys::generate(),
+                config.settings.clone(),
+                None,
+            )
         }
     };
     let tenant = Arc::new(tenant);
     let listener = TcpListener::bind(config.listen)
         .await
-        .map_err(|source| StartError::Bind { addr: config.listen, source })?;
-    let addr = listener.local_addr().map_err(|source| StartError::Bind { addr: config.listen, source })?;
+        .map_err(|source| StartError::Bind {
+            addr: config.listen,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: config.listen,
+        source,
+    })?;
     let (tx, mut rx) = watch::channel(false);
     let app = router(tenant.clone());
     let saver_tenant = tenant.clone();
@@ -214,17 +236,25 @@ pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, StartError
                 }
             }
         });
-        let serve = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async move {
-                let _ = rx.wait_for(|stop| *stop).await;
-            });
+        let serve = axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        });
         if let Err(e) = serve.await {
             tracing::error!(error = %e, "emulator server stopped");
         }
         let _ = saver.await;
     });
     tracing::info!(%addr, "emulated Microsoft 365 tenant listening");
-    Ok(RunningEmulator { addr, tenant, shutdown: tx, task })
+    Ok(RunningEmulator {
+        addr,
+        tenant,
+        shutdown: tx,
+        task,
+    })
 }
 
 /// Every route of the emulator: identity platform at the root, Graph under

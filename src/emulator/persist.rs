@@ -53,13 +53,24 @@ impl Persistence {
     /// Load the tenant from `dir`, or seed a new one and save it there.
     pub fn open(dir: &Path, config: &EmulatorConfig) -> io::Result<Emulator> {
         fs::create_dir_all(dir.join("mime"))?;
-        let p = Persistence { dir: dir.to_path_buf(), written: Mutex::new(HashSet::new()) };
+        let p = Persistence {
+            dir: dir.to_path_buf(),
+            written: Mutex::new(HashSet::new()),
+        };
         let state = dir.join("tenant.json");
         if state.exists() {
-            let saved: Saved = serde_json::from_slice(&fs::read(&state)?)
-                .map_err(|e| invalid(format!("{}: {e} (remove the directory to start afresh)", state.display())))?;
+            let saved: Saved = serde_json::from_slice(&fs::read(&state)?).map_err(|e| {
+                invalid(format!(
+                    "{}: {e} (remove the directory to start afresh)",
+                    state.display()
+                ))
+            })?;
             if saved.format != FORMAT {
-                return Err(invalid(format!("{}: unknown format {}", state.display(), saved.format)));
+                return Err(invalid(format!(
+                    "{}: unknown format {}",
+                    state.display(),
+                    saved.format
+                )));
             }
             let mut mailboxes = saved.mailboxes;
             let mut referenced = HashSet::new();
@@ -67,7 +78,10 @@ impl Persistence {
                 for m in mb.messages.values_mut() {
                     let path = p.mime_path(&m.mime_sha);
                     m.mime = Bytes::from(fs::read(&path).map_err(|e| {
-                        invalid(format!("{}: {e} (the tenant's mail store is incomplete)", path.display()))
+                        invalid(format!(
+                            "{}: {e} (the tenant's mail store is incomplete)",
+                            path.display()
+                        ))
                     })?);
                     referenced.insert(m.mime_sha.clone());
                 }
@@ -75,13 +89,25 @@ impl Persistence {
             }
             p.collect_garbage(&referenced)?;
             *p.written.lock() = referenced;
-            return Ok(Emulator::new(saved.directory, mailboxes, saved.keys, config.settings.clone(), Some(p)));
+            return Ok(Emulator::new(
+                saved.directory,
+                mailboxes,
+                saved.keys,
+                config.settings.clone(),
+                Some(p),
+            ));
         }
         let (directory, mailboxes) = demo_tenant(&SeedOptions {
             extra_inbox_messages: config.seed_messages,
             large_message: !config.skip_large_seed,
         });
-        let em = Emulator::new(directory, mailboxes, TokenKeys::generate(), config.settings.clone(), Some(p));
+        let em = Emulator::new(
+            directory,
+            mailboxes,
+            TokenKeys::generate(),
+            config.settings.clone(),
+            Some(p),
+        );
         em.save_now()?;
         Ok(em)
     }
@@ -93,7 +119,11 @@ impl Persistence {
     fn collect_garbage(&self, referenced: &HashSet<String>) -> io::Result<()> {
         for entry in fs::read_dir(self.dir.join("mime"))? {
             let path = entry?.path();
-            let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or_default().to_string();
+            let stem = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .unwrap_or_default()
+                .to_string();
             if path.extension().is_some_and(|e| e == "eml") && !referenced.contains(&stem) {
                 fs::remove_file(&path)?;
             }

@@ -62,7 +62,11 @@ pub fn demo_directory() -> Directory {
         (SALES, BOB, MailboxRight::SendOnBehalf),
     ]
     .into_iter()
-    .map(|(mailbox, user, right)| Grant { mailbox, user, right })
+    .map(|(mailbox, user, right)| Grant {
+        mailbox,
+        user,
+        right,
+    })
     .collect();
     Directory {
         tenant_id: DEMO_TENANT_ID,
@@ -78,8 +82,14 @@ pub fn demo_directory() -> Directory {
             display_name: "graphgate (demo)".into(),
             secrets: vec![DEMO_CLIENT_SECRET.into()],
             certificates: Vec::new(),
-            app_roles: ["Mail.ReadWrite", "Mail.Send"].into_iter().map(String::from).collect(),
-            delegated_scopes: DEMO_DELEGATED_SCOPES.into_iter().map(String::from).collect::<BTreeSet<_>>(),
+            app_roles: ["Mail.ReadWrite", "Mail.Send"]
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            delegated_scopes: DEMO_DELEGATED_SCOPES
+                .into_iter()
+                .map(String::from)
+                .collect::<BTreeSet<_>>(),
             public_client: true,
             redirect_uris: vec!["http://localhost".into()],
             mailbox_scope: None,
@@ -121,7 +131,11 @@ pub fn ensure_path(mb: &mut Mailbox, path: &str) -> String {
 pub fn demo_tenant(opts: &SeedOptions) -> (Directory, Vec<Mailbox>) {
     let dir = demo_directory();
     let now = Utc::now();
-    let mut mailboxes: Vec<Mailbox> = dir.users.iter().map(|u| Mailbox::new(u.oid, &u.upn)).collect();
+    let mut mailboxes: Vec<Mailbox> = dir
+        .users
+        .iter()
+        .map(|u| Mailbox::new(u.oid, &u.upn))
+        .collect();
     let local = |mb: &Mailbox| mb.upn.split('@').next().unwrap_or_default().to_string();
     for (owner, path) in DEMO_FOLDERS {
         if let Some(mb) = mailboxes.iter_mut().find(|m| local(m) == owner) {
@@ -129,9 +143,20 @@ pub fn demo_tenant(opts: &SeedOptions) -> (Directory, Vec<Mailbox>) {
         }
     }
     for m in demo_corpus(DEMO_DOMAIN, opts.large_message, now) {
-        let Some(mb) = mailboxes.iter_mut().find(|mb| local(mb) == m.mailbox) else { continue };
+        let Some(mb) = mailboxes.iter_mut().find(|mb| local(mb) == m.mailbox) else {
+            continue;
+        };
         let folder = ensure_path(mb, m.folder);
-        let id = mb.insert(&folder, Bytes::from(m.mime), m.is_read, false, m.received, m.received, 0x2, ItemClass::Message);
+        let id = mb.insert(
+            &folder,
+            Bytes::from(m.mime),
+            m.is_read,
+            false,
+            m.received,
+            m.received,
+            0x2,
+            ItemClass::Message,
+        );
         if let Some(sm) = mb.messages.get_mut(&id) {
             if m.flagged {
                 sm.flag = FlagStatus::Flagged;
@@ -145,12 +170,31 @@ pub fn demo_tenant(opts: &SeedOptions) -> (Directory, Vec<Mailbox>) {
     if let Some(alice) = mailboxes.iter_mut().find(|mb| mb.owner == ALICE) {
         let inbox = alice.well_known_id("inbox");
         // A non-mail item: Exchange counts it in the folder and in $skip, never lists it.
-        let note = b"Subject: Sticky note\r\nContent-Type: text/plain\r\n\r\nCall the bank.\r\n".to_vec();
+        let note =
+            b"Subject: Sticky note\r\nContent-Type: text/plain\r\n\r\nCall the bank.\r\n".to_vec();
         let at = now - chrono::Duration::days(3);
-        alice.insert(&inbox, Bytes::from(note), true, false, at, at, 0x2, ItemClass::Other);
+        alice.insert(
+            &inbox,
+            Bytes::from(note),
+            true,
+            false,
+            at,
+            at,
+            0x2,
+            ItemClass::Other,
+        );
         for i in 0..opts.extra_inbox_messages {
             let (mime, at) = generated_message(DEMO_DOMAIN, i, now - chrono::Duration::days(30));
-            alice.insert(&inbox, Bytes::from(mime), i % 3 != 0, false, at, at, 0x2, ItemClass::Message);
+            alice.insert(
+                &inbox,
+                Bytes::from(mime),
+                i % 3 != 0,
+                false,
+                at,
+                at,
+                0x2,
+                ItemClass::Message,
+            );
         }
     }
     (dir, mailboxes)

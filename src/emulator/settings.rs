@@ -129,7 +129,11 @@ impl Settings {
         if self.fault_rate > 0.0 && self.fault_statuses.is_empty() {
             return Err("fault_statuses must name at least one status when fault_rate > 0".into());
         }
-        if let Some(s) = self.fault_statuses.iter().find(|s| !(400..=599).contains(*s)) {
+        if let Some(s) = self
+            .fault_statuses
+            .iter()
+            .find(|s| !(400..=599).contains(*s))
+        {
             return Err(format!("fault_statuses: {s} is not an HTTP error status"));
         }
         if self.concurrency_per_mailbox == 0 {

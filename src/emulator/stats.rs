@@ -43,7 +43,8 @@ impl Stats {
 
     pub fn to_json(&self) -> Value {
         let map = |m: &DashMap<String, u64>| -> Value {
-            let mut v: Vec<(String, u64)> = m.iter().map(|e| (e.key().clone(), *e.value())).collect();
+            let mut v: Vec<(String, u64)> =
+                m.iter().map(|e| (e.key().clone(), *e.value())).collect();
             v.sort();
             Value::Object(v.into_iter().map(|(k, n)| (k, json!(n))).collect())
         };

@@ -55,7 +55,11 @@ impl Throttle {
         let budget = self.budgets.entry(key).or_default().clone();
         let mut b = budget.lock();
         let now = Instant::now();
-        while b.recent.front().is_some_and(|t| now.duration_since(*t) >= window) {
+        while b
+            .recent
+            .front()
+            .is_some_and(|t| now.duration_since(*t) >= window)
+        {
             b.recent.pop_front();
         }
         if b.in_flight >= concurrency {

@@ -33,18 +33,28 @@ pub struct Tenant {
 
 impl Tenant {
     pub async fn start() -> Tenant {
-        Tenant::start_with(EmulatorConfig { skip_large_seed: true, ..test_config() }).await
+        Tenant::start_with(EmulatorConfig {
+            skip_large_seed: true,
+            ..test_config()
+        })
+        .await
     }
 
     pub async fn start_with(config: EmulatorConfig) -> Tenant {
-        let running = graphgate::emulator::start(config).await.expect("emulator starts");
+        let running = graphgate::emulator::start(config)
+            .await
+            .expect("emulator starts");
         let base = running.base_url();
         let http = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(60))
             .build()
             .expect("client");
-        Tenant { running: Some(running), base, http }
+        Tenant {
+            running: Some(running),
+            base,
+            http,
+        }
     }
 
     pub async fn stop(mut self) {
@@ -58,7 +68,9 @@ impl Tenant {
     }
 
     pub async fn token(&self, upn: &str, scopes: &[&str]) -> String {
-        let v = self.control_post("/_emulator/tokens", json!({"upn": upn, "scopes": scopes})).await;
+        let v = self
+            .control_post("/_emulator/tokens", json!({"upn": upn, "scopes": scopes}))
+            .await;
         v["access_token"].as_str().expect("token").to_string()
     }
 
@@ -67,12 +79,20 @@ impl Tenant {
     }
 
     pub async fn app_token(&self, roles: &[&str]) -> String {
-        let v = self.control_post("/_emulator/tokens", json!({"app": true, "roles": roles})).await;
+        let v = self
+            .control_post("/_emulator/tokens", json!({"app": true, "roles": roles}))
+            .await;
         v["access_token"].as_str().expect("token").to_string()
     }
 
     pub async fn control_post(&self, path: &str, body: Value) -> Value {
-        let r = self.http.post(format!("{}{}", self.base, path)).json(&body).send().await.expect("control");
+        let r = self
+            .http
+            .post(format!("{}{}", self.base, path))
+            .json(&body)
+            .send()
+            .await
+            .expect("control");
         let status = r.status();
         let v: Value = r.json().await.unwrap_or(Value::Null);
         assert!(status.is_success(), "{path}: {status} {v}");
@@ -80,19 +100,35 @@ impl Tenant {
     }
 
     pub async fn control_get(&self, path: &str) -> Value {
-        let r = self.http.get(format!("{}{}", self.base, path)).send().await.expect("control");
+        let r = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("control");
         assert!(r.status().is_success(), "{path}: {}", r.status());
         r.json().await.expect("json")
     }
 
     pub async fn control_get_text(&self, path: &str) -> String {
-        let r = self.http.get(format!("{}{}", self.base, path)).send().await.expect("control");
+        let r = self
+            .http
+            .get(format!("{}{}", self.base, path))
+            .send()
+            .await
+            .expect("control");
         assert!(r.status().is_success(), "{path}: {}", r.status());
         r.text().await.expect("text")
     }
 
     pub async fn set(&self, settings: Value) {
-        let r = self.http.put(format!("{}/_emulator/config", self.base)).json(&settings).send().await.unwrap();
+        let r = self
+            .http
+            .put(format!("{}/_emulator/config", self.base))
+            .json(&settings)
+            .send()
+            .await
+            .unwrap();
         assert!(r.status().is_success(), "config: {}", r.status());
     }
 
@@ -109,8 +145,15 @@ impl Tenant {
         body: Option<Value>,
         headers: &[(&str, &str)],
     ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let url = if path.starts_with("http") { path.to_string() } else { self.url(path) };
-        let mut rb = self.http.request(method.parse().unwrap(), url).bearer_auth(token);
+        let url = if path.starts_with("http") {
+            path.to_string()
+        } else {
+            self.url(path)
+        };
+        let mut rb = self
+            .http
+            .request(method.parse().unwrap(), url)
+            .bearer_auth(token);
         for (k, v) in headers {
             rb = rb.header(*k, *v);
         }
@@ -131,7 +174,15 @@ impl Tenant {
     }
 
     pub async fn get_immutable(&self, token: &str, path: &str) -> (StatusCode, Value) {
-        let (s, _, v) = self.call(token, "GET", path, None, &[("Prefer", "IdType=\"ImmutableId\"")]).await;
+        let (s, _, v) = self
+            .call(
+                token,
+                "GET",
+                path,
+                None,
+                &[("Prefer", "IdType=\"ImmutableId\"")],
+            )
+            .await;
         (s, v)
     }
 
@@ -144,7 +195,11 @@ impl Tenant {
         body: Vec<u8>,
         headers: &[(&str, &str)],
     ) -> (StatusCode, reqwest::header::HeaderMap, Value) {
-        let mut rb = self.http.post(self.url(path)).bearer_auth(token).header("content-type", content_type);
+        let mut rb = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(token)
+            .header("content-type", content_type);
         for (k, v) in headers {
             rb = rb.header(*k, *v);
         }
@@ -157,7 +212,11 @@ impl Tenant {
 
     /// Messages of a mailbox as the control API lists them.
     pub async fn mailbox(&self, upn: &str, folder: &str) -> Vec<Value> {
-        let v = self.control_get(&format!("/_emulator/mailboxes/{upn}/messages?folder={folder}")).await;
+        let v = self
+            .control_get(&format!(
+                "/_emulator/mailboxes/{upn}/messages?folder={folder}"
+            ))
+            .await;
         v["value"].as_array().cloned().unwrap_or_default()
     }
 
@@ -176,7 +235,11 @@ impl Tenant {
 }
 
 pub fn test_config() -> EmulatorConfig {
-    EmulatorConfig { listen: "127.0.0.1:0".parse().unwrap(), settings: Settings::default(), ..Default::default() }
+    EmulatorConfig {
+        listen: "127.0.0.1:0".parse().unwrap(),
+        settings: Settings::default(),
+        ..Default::default()
+    }
 }
 
 pub fn b64(bytes: &[u8]) -> String {
@@ -208,7 +271,12 @@ where
 }
 
 /// Follow nextLinks and collect every item of a list.
-pub async fn collect_all(t: &Tenant, token: &str, first: &str, headers: &[(&str, &str)]) -> (Vec<Value>, usize) {
+pub async fn collect_all(
+    t: &Tenant,
+    token: &str,
+    first: &str,
+    headers: &[(&str, &str)],
+) -> (Vec<Value>, usize) {
     let mut url = first.to_string();
     let mut items = Vec::new();
     let mut pages = 0;

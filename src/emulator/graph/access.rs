@@ -31,7 +31,9 @@ pub fn has_scope(set: &std::collections::BTreeSet<String>, name: &str) -> bool {
 }
 
 fn has(set: &std::collections::BTreeSet<String>, any_of: &[&str]) -> bool {
-    any_of.iter().any(|s| set.iter().any(|x| x.eq_ignore_ascii_case(s)))
+    any_of
+        .iter()
+        .any(|s| set.iter().any(|x| x.eq_ignore_ascii_case(s)))
 }
 
 fn insufficient() -> GraphError {
@@ -43,7 +45,12 @@ fn insufficient() -> GraphError {
 }
 
 /// May `principal` perform `op` on `owner`'s mailbox?
-pub fn authorize(dir: &Directory, principal: &Principal, owner: &DirectoryUser, op: &Op) -> Result<(), GraphError> {
+pub fn authorize(
+    dir: &Directory,
+    principal: &Principal,
+    owner: &DirectoryUser,
+    op: &Op,
+) -> Result<(), GraphError> {
     if *op == Op::GetUser {
         return authorize_user_read(principal, owner);
     }
@@ -53,14 +60,22 @@ pub fn authorize(dir: &Directory, principal: &Principal, owner: &DirectoryUser, 
             if let Some(scope) = dir.app(client_id).and_then(|a| a.mailbox_scope.as_ref())
                 && !scope.iter().any(|u| u.eq_ignore_ascii_case(&owner.upn))
             {
-                return Err(GraphError::new(StatusCode::FORBIDDEN, "ErrorAccessDenied", "Access to OData is disabled."));
+                return Err(GraphError::new(
+                    StatusCode::FORBIDDEN,
+                    "ErrorAccessDenied",
+                    "Access to OData is disabled.",
+                ));
             }
             let ok = match need {
                 Need::Read => has(roles, &["Mail.Read", "Mail.ReadWrite"]),
                 Need::Write => has(roles, &["Mail.ReadWrite"]),
                 Need::Send => has(roles, &["Mail.Send"]),
             };
-            if ok { Ok(()) } else { Err(GraphError::access_denied()) }
+            if ok {
+                Ok(())
+            } else {
+                Err(GraphError::access_denied())
+            }
         }
         Principal::Delegated { user, scopes, .. } => {
             if *user == owner.oid {
@@ -69,7 +84,11 @@ pub fn authorize(dir: &Directory, principal: &Principal, owner: &DirectoryUser, 
                     Need::Write => has(scopes, &["Mail.ReadWrite"]),
                     Need::Send => has(scopes, &["Mail.Send"]),
                 };
-                return if ok { Ok(()) } else { Err(GraphError::access_denied()) };
+                return if ok {
+                    Ok(())
+                } else {
+                    Err(GraphError::access_denied())
+                };
             }
             let scope_ok = match need {
                 Need::Read => has(scopes, &["Mail.Read.Shared", "Mail.ReadWrite.Shared"]),
@@ -80,7 +99,9 @@ pub fn authorize(dir: &Directory, principal: &Principal, owner: &DirectoryUser, 
                 return Err(GraphError::access_denied());
             }
             let right_ok = match need {
-                Need::Read | Need::Write => dir.has_right(*user, owner.oid, MailboxRight::FullAccess),
+                Need::Read | Need::Write => {
+                    dir.has_right(*user, owner.oid, MailboxRight::FullAccess)
+                }
                 // Sending through another mailbox needs a send right there; whether
                 // `from` is allowed is checked when the message is known.
                 Need::Send => {
@@ -88,7 +109,11 @@ pub fn authorize(dir: &Directory, principal: &Principal, owner: &DirectoryUser, 
                         || dir.has_right(*user, owner.oid, MailboxRight::SendOnBehalf)
                 }
             };
-            if right_ok { Ok(()) } else { Err(GraphError::access_denied()) }
+            if right_ok {
+                Ok(())
+            } else {
+                Err(GraphError::access_denied())
+            }
         }
     }
 }
@@ -96,13 +121,26 @@ pub fn authorize(dir: &Directory, principal: &Principal, owner: &DirectoryUser, 
 fn authorize_user_read(principal: &Principal, owner: &DirectoryUser) -> Result<(), GraphError> {
     match principal {
         Principal::Delegated { user, scopes, .. } => {
-            if *user == owner.oid && has(scopes, &["User.Read", "User.ReadBasic.All", "User.Read.All"]) {
+            if *user == owner.oid
+                && has(
+                    scopes,
+                    &["User.Read", "User.ReadBasic.All", "User.Read.All"],
+                )
+            {
                 return Ok(());
             }
-            if has(scopes, &["User.ReadBasic.All", "User.Read.All"]) { Ok(()) } else { Err(insufficient()) }
+            if has(scopes, &["User.ReadBasic.All", "User.Read.All"]) {
+                Ok(())
+            } else {
+                Err(insufficient())
+            }
         }
         Principal::App { roles, .. } => {
-            if has(roles, &["User.Read.All", "User.ReadBasic.All"]) { Ok(()) } else { Err(insufficient()) }
+            if has(roles, &["User.Read.All", "User.ReadBasic.All"]) {
+                Ok(())
+            } else {
+                Err(insufficient())
+            }
         }
     }
 }

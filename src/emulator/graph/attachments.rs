@@ -26,11 +26,18 @@ pub fn attachment_id(m: &StoredMessage, a: &AttachmentInfo) -> String {
     h.update((a.size as u64).to_be_bytes());
     let mut b = vec![0x00, 0x01, 0x12, 0x00];
     b.extend_from_slice(&h.finalize()[..24]);
-    format!("AAMkA{}", base64::engine::general_purpose::URL_SAFE.encode(b))
+    format!(
+        "AAMkA{}",
+        base64::engine::general_purpose::URL_SAFE.encode(b)
+    )
 }
 
 fn attachment_json(m: &StoredMessage, a: &AttachmentInfo, with_bytes: bool) -> Value {
-    let ty = if a.is_item { "#microsoft.graph.itemAttachment" } else { "#microsoft.graph.fileAttachment" };
+    let ty = if a.is_item {
+        "#microsoft.graph.itemAttachment"
+    } else {
+        "#microsoft.graph.fileAttachment"
+    };
     let mut v = json!({
         "@odata.type": ty,
         "@odata.mediaContentType": a.content_type,
@@ -53,14 +60,23 @@ fn attachment_json(m: &StoredMessage, a: &AttachmentInfo, with_bytes: bool) -> V
 }
 
 pub fn list_json(_ctx: &Ctx<'_>, m: &StoredMessage) -> Value {
-    Value::Array(m.props.attachments.iter().map(|a| attachment_json(m, a, true)).collect())
+    Value::Array(
+        m.props
+            .attachments
+            .iter()
+            .map(|a| attachment_json(m, a, true))
+            .collect(),
+    )
 }
 
 pub fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let key = key_of(&mb, None, id)?;
-    let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
+    let m = mb
+        .messages
+        .get(&key)
+        .ok_or_else(GraphError::item_not_found)?;
     let body = json!({
         "@odata.context": format!("{}/$metadata#{}/messages('{}')/attachments", ctx.service_root(), ctx.context_user(), id),
         "value": list_json(ctx, m),
@@ -69,27 +85,45 @@ pub fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
 }
 
 fn find<'a>(m: &'a StoredMessage, att: &str) -> Result<&'a AttachmentInfo, GraphError> {
-    m.props.attachments.iter().find(|a| attachment_id(m, a) == att).ok_or_else(GraphError::item_not_found)
+    m.props
+        .attachments
+        .iter()
+        .find(|a| attachment_id(m, a) == att)
+        .ok_or_else(GraphError::item_not_found)
 }
 
 pub fn get(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let key = key_of(&mb, None, id)?;
-    let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
+    let m = mb
+        .messages
+        .get(&key)
+        .ok_or_else(GraphError::item_not_found)?;
     let a = find(m, att)?;
-    Ok(GraphResponse::json(StatusCode::OK, &attachment_json(m, a, true)))
+    Ok(GraphResponse::json(
+        StatusCode::OK,
+        &attachment_json(m, a, true),
+    ))
 }
 
 pub fn value(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let key = key_of(&mb, None, id)?;
-    let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
+    let m = mb
+        .messages
+        .get(&key)
+        .ok_or_else(GraphError::item_not_found)?;
     let a = find(m, att)?;
-    let bytes = props::attachment_content(&m.mime, a.index).ok_or_else(GraphError::item_not_found)?;
+    let bytes =
+        props::attachment_content(&m.mime, a.index).ok_or_else(GraphError::item_not_found)?;
     // File bytes come as octet-stream whatever their type; an attached item as its MIME.
-    let ct = if a.is_item { "text/plain" } else { "application/octet-stream" };
+    let ct = if a.is_item {
+        "text/plain"
+    } else {
+        "application/octet-stream"
+    };
     Ok(GraphResponse::new(StatusCode::OK, Bytes::from(bytes), ct))
 }
 
@@ -101,7 +135,10 @@ pub fn attach(
 ) -> Result<(StatusCode, Value, String), GraphError> {
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
-    let m = mb.messages.get_mut(key).ok_or_else(GraphError::item_not_found)?;
+    let m = mb
+        .messages
+        .get_mut(key)
+        .ok_or_else(GraphError::item_not_found)?;
     let mime = props::add_attachment(&m.mime, new);
     if mime.len() > ctx.settings.max_message_bytes {
         return Err(GraphError::new(
@@ -111,7 +148,12 @@ pub fn attach(
         ));
     }
     m.set_mime(Bytes::from(mime));
-    let a = m.props.attachments.last().cloned().ok_or_else(GraphError::item_not_found)?;
+    let a = m
+        .props
+        .attachments
+        .last()
+        .cloned()
+        .ok_or_else(GraphError::item_not_found)?;
     let v = attachment_json(m, &a, false);
     let aid = attachment_id(m, &a);
     mb.touch_message(key, ctx.now);
@@ -123,14 +165,23 @@ pub fn create(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
         return Err(GraphError::too_large());
     }
     let body = ctx.body_json()?;
-    let ty = body.get("@odata.type").and_then(Value::as_str).unwrap_or_default();
+    let ty = body
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     if !ty.eq_ignore_ascii_case("#microsoft.graph.fileAttachment") {
         return Err(GraphError::bad_request(
             "Only '#microsoft.graph.fileAttachment' attachments can be added here (set @odata.type).",
         ));
     }
-    let name = body.get("name").and_then(Value::as_str).unwrap_or("attachment");
-    let content_type = body.get("contentType").and_then(Value::as_str).unwrap_or("application/octet-stream");
+    let name = body
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("attachment");
+    let content_type = body
+        .get("contentType")
+        .and_then(Value::as_str)
+        .unwrap_or("application/octet-stream");
     let b64 = body
         .get("contentBytes")
         .and_then(Value::as_str)
@@ -150,7 +201,10 @@ pub fn create(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
         name,
         content_type,
         bytes: &bytes,
-        is_inline: body.get("isInline").and_then(Value::as_bool).unwrap_or(false),
+        is_inline: body
+            .get("isInline")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
         content_id: body.get("contentId").and_then(Value::as_str),
     };
     let (status, v, _) = attach(ctx, &key, &new)?;
@@ -161,12 +215,16 @@ pub fn delete(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, Graph
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
     let key = key_of(&mb, None, id)?;
-    let m = mb.messages.get_mut(&key).ok_or_else(GraphError::item_not_found)?;
+    let m = mb
+        .messages
+        .get_mut(&key)
+        .ok_or_else(GraphError::item_not_found)?;
     let index = find(m, att)?.index;
     let mime = props::remove_attachment(&m.mime, index);
     m.set_mime(Bytes::from(mime));
     mb.touch_message(&key, ctx.now);
     let mut r = GraphResponse::empty(StatusCode::NO_CONTENT);
-    r.headers.insert("content-length", HeaderValue::from_static("0"));
+    r.headers
+        .insert("content-length", HeaderValue::from_static("0"));
     Ok(r)
 }

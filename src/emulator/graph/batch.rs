@@ -39,11 +39,22 @@ fn parse_member(outer: &GraphRequest, v: &Value) -> Result<Member, String> {
     };
     let depends_on = match v.get("dependsOn") {
         None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(str::to_string)).collect(),
-        Some(_) => return Err(format!("'dependsOn' of request '{id}' must be an array of ids.")),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(str::to_string))
+            .collect(),
+        Some(_) => {
+            return Err(format!(
+                "'dependsOn' of request '{id}' must be an array of ids."
+            ));
+        }
     };
     let request = build_request(outer, &id, v);
-    Ok(Member { id, depends_on, request })
+    Ok(Member {
+        id,
+        depends_on,
+        request,
+    })
 }
 
 fn build_request(outer: &GraphRequest, id: &str, v: &Value) -> Result<GraphRequest, GraphError> {
@@ -57,11 +68,15 @@ fn build_request(outer: &GraphRequest, id: &str, v: &Value) -> Result<GraphReque
         .and_then(Value::as_str)
         .ok_or_else(|| GraphError::bad_request(format!("Request '{id}' has no 'url'.")))?;
     if url.contains("://") {
-        return Err(GraphError::bad_request("Batch request URLs must be relative (e.g. /me/messages)."));
+        return Err(GraphError::bad_request(
+            "Batch request URLs must be relative (e.g. /me/messages).",
+        ));
     }
     let (path, query) = url.split_once('?').unwrap_or((url, ""));
     let path = format!("/{}", path.trim_start_matches('/'));
-    let query = url::form_urlencoded::parse(query.as_bytes()).into_owned().collect();
+    let query = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
     let mut headers = HeaderMap::new();
     for name in ["authorization", "host"] {
         if let Some(h) = outer.headers.get(name) {
@@ -70,10 +85,13 @@ fn build_request(outer: &GraphRequest, id: &str, v: &Value) -> Result<GraphReque
     }
     if let Some(Value::Object(h)) = v.get("headers") {
         for (k, val) in h {
-            let (Ok(n), Some(Ok(hv))) =
-                (HeaderName::from_bytes(k.as_bytes()), val.as_str().map(HeaderValue::from_str))
-            else {
-                return Err(GraphError::bad_request(format!("Request '{id}' has an invalid header '{k}'.")));
+            let (Ok(n), Some(Ok(hv))) = (
+                HeaderName::from_bytes(k.as_bytes()),
+                val.as_str().map(HeaderValue::from_str),
+            ) else {
+                return Err(GraphError::bad_request(format!(
+                    "Request '{id}' has an invalid header '{k}'."
+                )));
             };
             headers.append(n, hv);
         }
@@ -92,7 +110,14 @@ fn build_request(outer: &GraphRequest, id: &str, v: &Value) -> Result<GraphReque
             }
         }
     };
-    Ok(GraphRequest { method, path, query, headers, body, base: outer.base.clone() })
+    Ok(GraphRequest {
+        method,
+        path,
+        query,
+        headers,
+        body,
+        base: outer.base.clone(),
+    })
 }
 
 fn member_json(id: &str, r: GraphResponse) -> Value {
@@ -119,7 +144,11 @@ fn member_json(id: &str, r: GraphResponse) -> Value {
     out
 }
 
-async fn run(em: &Arc<Emulator>, id: String, req: Result<GraphRequest, GraphError>) -> (String, GraphResponse) {
+async fn run(
+    em: &Arc<Emulator>,
+    id: String,
+    req: Result<GraphRequest, GraphError>,
+) -> (String, GraphResponse) {
     let resp = match req {
         Ok(r) => execute(em, r).await,
         Err(e) => e.into_response(&Uuid::new_v4().to_string(), None),
@@ -157,8 +186,15 @@ pub async fn handle(em: &Arc<Emulator>, outer: GraphRequest) -> GraphResponse {
         return envelope_error("Request ids must be unique.");
     }
     for m in &members {
-        if let Some(d) = m.depends_on.iter().find(|d| !ids.contains(&d.to_ascii_lowercase())) {
-            return envelope_error(&format!("Request '{}' depends on unknown request '{d}'.", m.id));
+        if let Some(d) = m
+            .depends_on
+            .iter()
+            .find(|d| !ids.contains(&d.to_ascii_lowercase()))
+        {
+            return envelope_error(&format!(
+                "Request '{}' depends on unknown request '{d}'.",
+                m.id
+            ));
         }
     }
     let sequential = members.iter().any(|m| !m.depends_on.is_empty());
@@ -166,17 +202,21 @@ pub async fn handle(em: &Arc<Emulator>, outer: GraphRequest) -> GraphResponse {
     if sequential {
         let mut status: HashMap<String, u16> = HashMap::new();
         for m in members {
-            let failed = m
-                .depends_on
-                .iter()
-                .any(|d| status.get(&d.to_ascii_lowercase()).is_none_or(|s| *s >= 400));
+            let failed = m.depends_on.iter().any(|d| {
+                status
+                    .get(&d.to_ascii_lowercase())
+                    .is_none_or(|s| *s >= 400)
+            });
             let (id, resp) = if failed {
                 let e = GraphError::new(
                     StatusCode::FAILED_DEPENDENCY,
                     "FailedDependency",
                     "The request could not be completed because a request it depends on failed.",
                 );
-                (m.id.clone(), e.into_response(&Uuid::new_v4().to_string(), None))
+                (
+                    m.id.clone(),
+                    e.into_response(&Uuid::new_v4().to_string(), None),
+                )
             } else {
                 run(em, m.id.clone(), m.request).await
             };
@@ -184,8 +224,9 @@ pub async fn handle(em: &Arc<Emulator>, outer: GraphRequest) -> GraphResponse {
             responses.push(member_json(&id, resp));
         }
     } else {
-        let mut stream = futures::stream::iter(members.into_iter().map(|m| run(em, m.id, m.request)))
-            .buffer_unordered(PARALLEL);
+        let mut stream =
+            futures::stream::iter(members.into_iter().map(|m| run(em, m.id, m.request)))
+                .buffer_unordered(PARALLEL);
         while let Some((id, resp)) = stream.next().await {
             responses.push(member_json(&id, resp));
         }

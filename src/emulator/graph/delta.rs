@@ -58,7 +58,11 @@ fn gone(ctx: &Ctx<'_>) -> GraphError {
         "syncStateNotFound",
         "The sync state generation was not found or has expired. Start a new synchronization.",
     );
-    e.location = Some(format!("{}{}?$deltatoken=", ctx.service_root(), ctx.req.path));
+    e.location = Some(format!(
+        "{}{}?$deltatoken=",
+        ctx.service_root(),
+        ctx.req.path
+    ));
     e
 }
 
@@ -83,7 +87,11 @@ fn token_for(ctx: &Ctx<'_>, mb: &Mailbox, folder_id: &str) -> Result<Token, Grap
         }
         return Ok(t);
     }
-    if let Some(s) = ctx.req.query("$deltatoken").filter(|s| !s.trim().is_empty()) {
+    if let Some(s) = ctx
+        .req
+        .query("$deltatoken")
+        .filter(|s| !s.trim().is_empty())
+    {
         let mut t = decode(s).ok_or_else(bad_token)?;
         if t.f != folder_id {
             return Err(bad_token());
@@ -96,7 +104,11 @@ fn token_for(ctx: &Ctx<'_>, mb: &Mailbox, folder_id: &str) -> Result<Token, Grap
         t.initial = false;
         return Ok(t);
     }
-    let ty = if folder_id.is_empty() { EntityType::MailFolder } else { EntityType::Message };
+    let ty = if folder_id.is_empty() {
+        EntityType::MailFolder
+    } else {
+        EntityType::Message
+    };
     let sel = ctx.req.query("$select").map(str::to_string);
     if let Some(s) = &sel {
         odata::parse_select(s, ty)?;
@@ -113,18 +125,30 @@ fn token_for(ctx: &Ctx<'_>, mb: &Mailbox, folder_id: &str) -> Result<Token, Grap
         odata::parse_expand(x)?;
     }
     if ctx.req.query("$search").is_some() {
-        return Err(GraphError::bad_request("The query parameter '$search' is not supported with delta queries."));
+        return Err(GraphError::bad_request(
+            "The query parameter '$search' is not supported with delta queries.",
+        ));
     }
     let ct = ctx.req.query("changeType").map(str::to_ascii_lowercase);
     if let Some(c) = &ct
         && !["created", "updated", "deleted"].contains(&c.as_str())
     {
-        return Err(GraphError::bad_request(format!("The value '{c}' is not valid for changeType.")));
+        return Err(GraphError::bad_request(format!(
+            "The value '{c}' is not valid for changeType."
+        )));
     }
     let top = match ctx.req.query("$top") {
-        Some(t) => Some(t.trim().parse::<usize>().ok().filter(|n| (1..=MAX_PAGE).contains(n)).ok_or_else(|| {
-            GraphError::bad_request(format!("The value '{t}' of the $top query option is not valid."))
-        })?),
+        Some(t) => Some(
+            t.trim()
+                .parse::<usize>()
+                .ok()
+                .filter(|n| (1..=MAX_PAGE).contains(n))
+                .ok_or_else(|| {
+                    GraphError::bad_request(format!(
+                        "The value '{t}' of the $top query option is not valid."
+                    ))
+                })?,
+        ),
         None => None,
     };
     Ok(Token {
@@ -143,11 +167,20 @@ fn token_for(ctx: &Ctx<'_>, mb: &Mailbox, folder_id: &str) -> Result<Token, Grap
 }
 
 fn page_size(ctx: &Ctx<'_>, t: &Token) -> usize {
-    t.top.or(ctx.prefer.max_page_size).unwrap_or(DEFAULT_PAGE).clamp(1, MAX_PAGE)
+    t.top
+        .or(ctx.prefer.max_page_size)
+        .unwrap_or(DEFAULT_PAGE)
+        .clamp(1, MAX_PAGE)
 }
 
 /// Close a page: a nextLink (more in this round) or a deltaLink (round done).
-fn finish(ctx: &Ctx<'_>, mut t: Token, items: Vec<Value>, last: Option<u64>, more: bool) -> GraphResponse {
+fn finish(
+    ctx: &Ctx<'_>,
+    mut t: Token,
+    items: Vec<Value>,
+    last: Option<u64>,
+    more: bool,
+) -> GraphResponse {
     let link_base = format!("{}{}", ctx.service_root(), ctx.req.path);
     let mut body = json!({
         "@odata.context": format!("{}/$metadata#Collection({})", ctx.service_root(),
@@ -177,9 +210,22 @@ pub fn messages(ctx: &Ctx<'_>, folder_key: &str) -> Result<GraphResponse, GraphE
     let mb = mb.lock();
     let folder_id = resolve(&mb, folder_key)?;
     let t = token_for(ctx, &mb, &folder_id)?;
-    let filter = t.flt.as_deref().map(|f| Filter::parse(f, EntityType::Message)).transpose()?;
-    let select = t.sel.as_deref().map(|s| odata::parse_select(s, EntityType::Message)).transpose()?;
-    let expand = t.exp.as_deref().map(odata::parse_expand).transpose()?.unwrap_or_else(Expand::default);
+    let filter = t
+        .flt
+        .as_deref()
+        .map(|f| Filter::parse(f, EntityType::Message))
+        .transpose()?;
+    let select = t
+        .sel
+        .as_deref()
+        .map(|s| odata::parse_select(s, EntityType::Message))
+        .transpose()?;
+    let expand = t
+        .exp
+        .as_deref()
+        .map(odata::parse_expand)
+        .transpose()?
+        .unwrap_or_else(Expand::default);
     let wants = |kind: &str| t.ct.as_deref().is_none_or(|c| c == kind);
     let mut events: Vec<(u64, Event)> = mb
         .messages
@@ -188,18 +234,40 @@ pub fn messages(ctx: &Ctx<'_>, folder_key: &str) -> Result<GraphResponse, GraphE
         .filter(|m| m.changed_seq > t.cur && m.changed_seq <= t.end)
         .filter(|m| {
             let created = t.initial || m.arrived_seq > t.base;
-            if created { wants("created") } else { wants("updated") }
+            if created {
+                wants("created")
+            } else {
+                wants("updated")
+            }
         })
-        .filter(|m| filter.as_ref().is_none_or(|f| f.matches(&MessageEntity { ctx, m })))
+        .filter(|m| {
+            filter
+                .as_ref()
+                .is_none_or(|f| f.matches(&MessageEntity { ctx, m }))
+        })
         .map(|m| (m.changed_seq, Event::Present(m)))
         .collect();
     if !t.initial
         && wants("deleted")
         && let Some(f) = mb.folder(&folder_id)
     {
-        for ts in f.tombstones.iter().filter(|ts| ts.seq > t.cur && ts.seq <= t.end) {
-            let id = if ctx.prefer.immutable_ids || ts.rest.is_empty() { ts.id.clone() } else { ts.rest.clone() };
-            events.push((ts.seq, Event::Removed { id, reason: ts.reason.clone() }));
+        for ts in f
+            .tombstones
+            .iter()
+            .filter(|ts| ts.seq > t.cur && ts.seq <= t.end)
+        {
+            let id = if ctx.prefer.immutable_ids || ts.rest.is_empty() {
+                ts.id.clone()
+            } else {
+                ts.rest.clone()
+            };
+            events.push((
+                ts.seq,
+                Event::Removed {
+                    id,
+                    reason: ts.reason.clone(),
+                },
+            ));
         }
     }
     events.sort_by_key(|(s, _)| *s);
@@ -234,7 +302,11 @@ pub fn folders(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let t = token_for(ctx, &mb, "")?;
-    let select = t.sel.as_deref().map(|s| odata::parse_select(s, EntityType::MailFolder)).transpose()?;
+    let select = t
+        .sel
+        .as_deref()
+        .map(|s| odata::parse_select(s, EntityType::MailFolder))
+        .transpose()?;
     let root = mb.root_id().to_string();
     let dumpster = mb.well_known_id("recoverableitemsdeletions");
     let mut events: Vec<(u64, Value)> = mb
@@ -254,7 +326,11 @@ pub fn folders(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
         })
         .collect();
     if !t.initial {
-        for (seq, id) in mb.folder_tombstones.iter().filter(|(s, _)| *s > t.cur && *s <= t.end) {
+        for (seq, id) in mb
+            .folder_tombstones
+            .iter()
+            .filter(|(s, _)| *s > t.cur && *s <= t.end)
+        {
             events.push((*seq, json!({"@odata.type": "#microsoft.graph.mailFolder", "id": id, "@removed": {"reason": "deleted"}})));
         }
     }

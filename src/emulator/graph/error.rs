@@ -19,7 +19,13 @@ pub struct GraphError {
 
 impl GraphError {
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> GraphError {
-        GraphError { status, code: code.to_string(), message: message.into(), retry_after: None, location: None }
+        GraphError {
+            status,
+            code: code.to_string(),
+            message: message.into(),
+            retry_after: None,
+            location: None,
+        }
     }
 
     pub fn bad_request(message: impl Into<String>) -> GraphError {
@@ -31,15 +37,27 @@ impl GraphError {
     }
 
     pub fn item_not_found() -> GraphError {
-        GraphError::new(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The specified object was not found in the store.")
+        GraphError::new(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The specified object was not found in the store.",
+        )
     }
 
     pub fn access_denied() -> GraphError {
-        GraphError::new(StatusCode::FORBIDDEN, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        GraphError::new(
+            StatusCode::FORBIDDEN,
+            "ErrorAccessDenied",
+            "Access is denied. Check credentials and try again.",
+        )
     }
 
     pub fn malformed_id() -> GraphError {
-        GraphError::new(StatusCode::BAD_REQUEST, "ErrorInvalidIdMalformed", "Id is malformed.")
+        GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "ErrorInvalidIdMalformed",
+            "Id is malformed.",
+        )
     }
 
     pub fn segment(segment: &str) -> GraphError {
@@ -49,7 +67,11 @@ impl GraphError {
     pub fn throttled(retry_after: u64, message: &str) -> GraphError {
         GraphError {
             retry_after: Some(retry_after),
-            ..GraphError::new(StatusCode::TOO_MANY_REQUESTS, "ApplicationThrottled", message)
+            ..GraphError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "ApplicationThrottled",
+                message,
+            )
         }
     }
 
@@ -76,12 +98,17 @@ impl GraphError {
         if client_request_id.is_none() {
             inner["client-request-id"] = json!(request_id);
         }
-        let body = json!({"error": {"code": self.code, "message": self.message, "innerError": inner}});
+        let body =
+            json!({"error": {"code": self.code, "message": self.message, "innerError": inner}});
         let mut resp = GraphResponse::new(self.status, Bytes::from(body.to_string()), JSON);
         if let Some(s) = self.retry_after {
             resp.headers.insert("retry-after", HeaderValue::from(s));
         }
-        if let Some(loc) = self.location.as_deref().and_then(|l| HeaderValue::from_str(l).ok()) {
+        if let Some(loc) = self
+            .location
+            .as_deref()
+            .and_then(|l| HeaderValue::from_str(l).ok())
+        {
             resp.headers.insert("location", loc);
         }
         resp

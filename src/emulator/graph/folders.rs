@@ -35,7 +35,9 @@ pub fn paging(ctx: &Ctx<'_>, default: usize, max: usize) -> Result<(usize, usize
                 return Err(GraphError::new(
                     StatusCode::BAD_REQUEST,
                     "ErrorInvalidUrlQuery",
-                    format!("The value '{t}' of the $top query option is not valid; it must be between 1 and {max}."),
+                    format!(
+                        "The value '{t}' of the $top query option is not valid; it must be between 1 and {max}."
+                    ),
                 ));
             }
         },
@@ -71,14 +73,26 @@ pub fn next_link(ctx: &Ctx<'_>, skip: usize, top: usize) -> String {
         ser.append_pair("$top", &top.to_string());
     }
     ser.append_pair("$skip", &skip.to_string());
-    format!("{}{}?{}", ctx.service_root(), ctx.req.path, ser.finish().replace('+', "%20"))
+    format!(
+        "{}{}?{}",
+        ctx.service_root(),
+        ctx.req.path,
+        ser.finish().replace('+', "%20")
+    )
 }
 
 pub fn list(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
     let select = folder_selection(ctx)?;
-    let filter = ctx.req.query("$filter").map(|f| Filter::parse(f, EntityType::MailFolder)).transpose()?;
+    let filter = ctx
+        .req
+        .query("$filter")
+        .map(|f| Filter::parse(f, EntityType::MailFolder))
+        .transpose()?;
     let (top, skip) = paging(ctx, 10, 1000)?;
-    let include_hidden = ctx.req.query("includeHiddenFolders").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+    let include_hidden = ctx
+        .req
+        .query("includeHiddenFolders")
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let parent_id = match parent {
@@ -95,14 +109,32 @@ pub fn list(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphE
         let n = |v: &Value| v["displayName"].as_str().unwrap_or_default().to_lowercase();
         n(a).cmp(&n(b))
     });
-    let page: Vec<Value> =
-        all.iter().skip(skip).take(top).cloned().map(|v| folder_select(v, select.as_deref())).collect();
+    let page: Vec<Value> = all
+        .iter()
+        .skip(skip)
+        .take(top)
+        .cloned()
+        .map(|v| folder_select(v, select.as_deref()))
+        .collect();
     let context = match parent {
-        Some(p) => format!("{}/$metadata#{}/mailFolders('{}')/childFolders", ctx.service_root(), ctx.context_user(), p),
-        None => format!("{}/$metadata#{}/mailFolders", ctx.service_root(), ctx.context_user()),
+        Some(p) => format!(
+            "{}/$metadata#{}/mailFolders('{}')/childFolders",
+            ctx.service_root(),
+            ctx.context_user(),
+            p
+        ),
+        None => format!(
+            "{}/$metadata#{}/mailFolders",
+            ctx.service_root(),
+            ctx.context_user()
+        ),
     };
     let mut body = json!({"@odata.context": context, "value": page});
-    if ctx.req.query("$count").is_some_and(|c| c.eq_ignore_ascii_case("true")) {
+    if ctx
+        .req
+        .query("$count")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+    {
         body["@odata.count"] = json!(all.len());
     }
     if skip + top < all.len() {
@@ -111,14 +143,23 @@ pub fn list(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphE
     Ok(GraphResponse::json(StatusCode::OK, &body))
 }
 
-fn folder_response(ctx: &Ctx<'_>, mb: &Mailbox, id: &str, status: StatusCode) -> Result<GraphResponse, GraphError> {
+fn folder_response(
+    ctx: &Ctx<'_>,
+    mb: &Mailbox,
+    id: &str,
+    status: StatusCode,
+) -> Result<GraphResponse, GraphError> {
     let f = mb.folder(id).ok_or_else(not_found)?;
     let mut v = folder_select(folder_json(mb, f), folder_selection(ctx)?.as_deref());
     if let Value::Object(o) = &mut v {
         let mut with_ctx = serde_json::Map::new();
         with_ctx.insert(
             "@odata.context".into(),
-            json!(format!("{}/$metadata#{}/mailFolders/$entity", ctx.service_root(), ctx.context_user())),
+            json!(format!(
+                "{}/$metadata#{}/mailFolders/$entity",
+                ctx.service_root(),
+                ctx.context_user()
+            )),
         );
         with_ctx.append(o);
         v = Value::Object(with_ctx);
@@ -134,26 +175,37 @@ pub fn get(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
 }
 
 fn folder_exists() -> GraphError {
-    GraphError::new(StatusCode::CONFLICT, "ErrorFolderExists", "A folder with the specified name already exists.")
+    GraphError::new(
+        StatusCode::CONFLICT,
+        "ErrorFolderExists",
+        "A folder with the specified name already exists.",
+    )
 }
 
 fn name_taken(mb: &Mailbox, parent: &str, name: &str, except: Option<&str>) -> bool {
-    mb.children(parent).any(|f| Some(f.id.as_str()) != except && f.display_name.eq_ignore_ascii_case(name))
+    mb.children(parent)
+        .any(|f| Some(f.id.as_str()) != except && f.display_name.eq_ignore_ascii_case(name))
 }
 
 fn display_name(body: &Value) -> Result<Option<String>, GraphError> {
     match body.get("displayName").or_else(|| body.get("DisplayName")) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) if !s.trim().is_empty() => Ok(Some(s.clone())),
-        Some(_) => Err(GraphError::invalid_request("The folder name must be a non-empty string.")),
+        Some(_) => Err(GraphError::invalid_request(
+            "The folder name must be a non-empty string.",
+        )),
     }
 }
 
 pub fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
-    let name = display_name(&body)?
-        .ok_or_else(|| GraphError::invalid_request("The request is missing the required property 'displayName'."))?;
-    let hidden = body.get("isHidden").and_then(Value::as_bool).unwrap_or(false);
+    let name = display_name(&body)?.ok_or_else(|| {
+        GraphError::invalid_request("The request is missing the required property 'displayName'.")
+    })?;
+    let hidden = body
+        .get("isHidden")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
     let parent_id = match parent {
@@ -170,7 +222,9 @@ pub fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, Grap
 pub fn patch(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
     if body.get("isHidden").is_some() {
-        return Err(GraphError::invalid_request("The property 'isHidden' can only be set when the folder is created."));
+        return Err(GraphError::invalid_request(
+            "The property 'isHidden' can only be set when the folder is created.",
+        ));
     }
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
@@ -181,7 +235,9 @@ pub fn patch(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
             (f.parent_id.clone(), f.well_known.is_some())
         };
         if well_known {
-            return Err(GraphError::invalid_request("A distinguished folder cannot be renamed."));
+            return Err(GraphError::invalid_request(
+                "A distinguished folder cannot be renamed.",
+            ));
         }
         if name_taken(&mb, &parent, &name, Some(&id)) {
             return Err(folder_exists());
@@ -212,7 +268,10 @@ pub fn delete(ctx: &Ctx<'_>, key: &str, permanent: bool) -> Result<GraphResponse
         mb.purge_folder(&id, cap);
     } else {
         // Like Outlook, deleting a folder moves it (and its mail) to Deleted Items.
-        let name = mb.folder(&id).map(|f| f.display_name.clone()).unwrap_or_default();
+        let name = mb
+            .folder(&id)
+            .map(|f| f.display_name.clone())
+            .unwrap_or_default();
         let mut unique = name.clone();
         let mut n = 1;
         while name_taken(&mb, &trash, &unique, Some(&id)) {
@@ -234,7 +293,11 @@ pub fn destination(body: &Value) -> Result<String, GraphError> {
         .or_else(|| body.get("DestinationId"))
         .and_then(Value::as_str)
         .map(str::to_string)
-        .ok_or_else(|| GraphError::invalid_request("The request is missing the required parameter 'destinationId'."))
+        .ok_or_else(|| {
+            GraphError::invalid_request(
+                "The request is missing the required parameter 'destinationId'.",
+            )
+        })
 }
 
 pub fn move_or_copy(ctx: &Ctx<'_>, key: &str, copy: bool) -> Result<GraphResponse, GraphError> {
@@ -277,11 +340,23 @@ pub fn move_or_copy(ctx: &Ctx<'_>, key: &str, copy: bool) -> Result<GraphRespons
     folder_response(ctx, &mb, &result, StatusCode::CREATED)
 }
 
-fn copy_tree(mb: &mut Mailbox, src: &str, dest_parent: &str, now: chrono::DateTime<chrono::Utc>) -> String {
-    let (name, hidden) = mb.folder(src).map(|f| (f.display_name.clone(), f.is_hidden)).unwrap_or_default();
+fn copy_tree(
+    mb: &mut Mailbox,
+    src: &str,
+    dest_parent: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    let (name, hidden) = mb
+        .folder(src)
+        .map(|f| (f.display_name.clone(), f.is_hidden))
+        .unwrap_or_default();
     let new_id = mb.create_folder(dest_parent, &name, hidden);
-    let items: Vec<String> =
-        mb.messages.values().filter(|m| m.folder_id == src).map(|m| m.immutable_id.clone()).collect();
+    let items: Vec<String> = mb
+        .messages
+        .values()
+        .filter(|m| m.folder_id == src)
+        .map(|m| m.immutable_id.clone())
+        .collect();
     for k in items {
         mb.copy_message(&k, &new_id, now);
     }

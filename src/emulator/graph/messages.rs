@@ -20,9 +20,17 @@ use crate::emulator::props::{self, BuildContext, BuildError, Importance, Recipie
 const SEARCH_CAP: usize = 1000;
 
 /// The message a path names: by id, and inside `folder` when the path has one.
-pub fn find<'m>(mb: &'m Mailbox, folder: Option<&str>, id: &str) -> Result<&'m StoredMessage, GraphError> {
+pub fn find<'m>(
+    mb: &'m Mailbox,
+    folder: Option<&str>,
+    id: &str,
+) -> Result<&'m StoredMessage, GraphError> {
     let m = mb.message(id).ok_or_else(|| {
-        if well_formed_id(id) { GraphError::item_not_found() } else { GraphError::malformed_id() }
+        if well_formed_id(id) {
+            GraphError::item_not_found()
+        } else {
+            GraphError::malformed_id()
+        }
     })?;
     if let Some(f) = folder {
         let fid = resolve(mb, f)?;
@@ -52,13 +60,25 @@ pub fn list(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphE
     let select = message_select(ctx)?;
     let expand = message_expand(ctx)?;
     let search = ctx.req.query("$search").map(Search::parse).transpose()?;
-    let filter = ctx.req.query("$filter").map(|f| Filter::parse(f, EntityType::Message)).transpose()?;
-    let orderby = ctx.req.query("$orderby").map(|o| OrderBy::parse(o, EntityType::Message)).transpose()?;
+    let filter = ctx
+        .req
+        .query("$filter")
+        .map(|f| Filter::parse(f, EntityType::Message))
+        .transpose()?;
+    let orderby = ctx
+        .req
+        .query("$orderby")
+        .map(|o| OrderBy::parse(o, EntityType::Message))
+        .transpose()?;
     if search.is_some() && filter.is_some() {
-        return Err(GraphError::bad_request("The query parameter '$filter' is not supported with '$search'."));
+        return Err(GraphError::bad_request(
+            "The query parameter '$filter' is not supported with '$search'.",
+        ));
     }
     if search.is_some() && orderby.is_some() {
-        return Err(GraphError::bad_request("The query parameter '$orderBy' is not supported with '$search'."));
+        return Err(GraphError::bad_request(
+            "The query parameter '$orderBy' is not supported with '$search'.",
+        ));
     }
     if let (Some(f), Some(o)) = (&filter, &orderby) {
         odata::check_filter_orderby(f, o)?;
@@ -73,8 +93,16 @@ pub fn list(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphE
         }
         None => {
             let hidden = recoverable(&mb);
-            let mut v: Vec<&StoredMessage> = mb.messages.values().filter(|m| m.folder_id != hidden).collect();
-            v.sort_by(|a, b| b.received.cmp(&a.received).then_with(|| a.immutable_id.cmp(&b.immutable_id)));
+            let mut v: Vec<&StoredMessage> = mb
+                .messages
+                .values()
+                .filter(|m| m.folder_id != hidden)
+                .collect();
+            v.sort_by(|a, b| {
+                b.received
+                    .cmp(&a.received)
+                    .then_with(|| a.immutable_id.cmp(&b.immutable_id))
+            });
             v
         }
     };
@@ -82,13 +110,18 @@ pub fn list(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphE
     // The sequence the service walks: with a restriction only matching
     // messages; without one every item, so `$skip` counts non-mail items too.
     let mut walk: Vec<&StoredMessage> = if let Some(s) = &search {
-        let mut v: Vec<&StoredMessage> =
-            items.into_iter().filter(|m| entity(m) && s.matches(&MessageEntity { ctx, m })).collect();
+        let mut v: Vec<&StoredMessage> = items
+            .into_iter()
+            .filter(|m| entity(m) && s.matches(&MessageEntity { ctx, m }))
+            .collect();
         v.sort_by_key(|m| std::cmp::Reverse(m.props.sent));
         v.truncate(SEARCH_CAP);
         v
     } else if let Some(f) = &filter {
-        items.into_iter().filter(|m| entity(m) && f.matches(&MessageEntity { ctx, m })).collect()
+        items
+            .into_iter()
+            .filter(|m| entity(m) && f.matches(&MessageEntity { ctx, m }))
+            .collect()
     } else {
         items
     };
@@ -113,11 +146,24 @@ pub fn list(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphE
     }
     let more = walk.iter().skip(skip + walked).any(|m| entity(m));
     let context = match folder {
-        Some(f) => format!("{}/$metadata#{}/mailFolders('{}')/messages", ctx.service_root(), ctx.context_user(), f),
-        None => format!("{}/$metadata#{}/messages", ctx.service_root(), ctx.context_user()),
+        Some(f) => format!(
+            "{}/$metadata#{}/mailFolders('{}')/messages",
+            ctx.service_root(),
+            ctx.context_user(),
+            f
+        ),
+        None => format!(
+            "{}/$metadata#{}/messages",
+            ctx.service_root(),
+            ctx.context_user()
+        ),
     };
     let mut body = json!({"@odata.context": context, "value": page});
-    if ctx.req.query("$count").is_some_and(|c| c.eq_ignore_ascii_case("true")) {
+    if ctx
+        .req
+        .query("$count")
+        .is_some_and(|c| c.eq_ignore_ascii_case("true"))
+    {
         body["@odata.count"] = json!(total_messages);
     }
     if more {
@@ -125,12 +171,19 @@ pub fn list(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphE
     }
     let mut resp = GraphResponse::json(StatusCode::OK, &body);
     if ctx.prefer.body_text {
-        resp.headers.insert("preference-applied", HeaderValue::from_static("outlook.body-content-type=\"text\""));
+        resp.headers.insert(
+            "preference-applied",
+            HeaderValue::from_static("outlook.body-content-type=\"text\""),
+        );
     }
     Ok(resp)
 }
 
-fn entity_response(ctx: &Ctx<'_>, m: &StoredMessage, status: StatusCode) -> Result<GraphResponse, GraphError> {
+fn entity_response(
+    ctx: &Ctx<'_>,
+    m: &StoredMessage,
+    status: StatusCode,
+) -> Result<GraphResponse, GraphError> {
     let select = message_select(ctx)?;
     let expand = message_expand(ctx)?;
     let mut v = message_json(ctx, m, select.as_deref(), &expand);
@@ -138,7 +191,11 @@ fn entity_response(ctx: &Ctx<'_>, m: &StoredMessage, status: StatusCode) -> Resu
         let mut with_ctx = serde_json::Map::new();
         with_ctx.insert(
             "@odata.context".into(),
-            json!(format!("{}/$metadata#{}/messages/$entity", ctx.service_root(), ctx.context_user())),
+            json!(format!(
+                "{}/$metadata#{}/messages/$entity",
+                ctx.service_root(),
+                ctx.context_user()
+            )),
         );
         with_ctx.append(o);
         v = Value::Object(with_ctx);
@@ -153,16 +210,28 @@ pub fn get(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphRespons
     entity_response(ctx, m, StatusCode::OK)
 }
 
-pub fn get_mime(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphResponse, GraphError> {
+pub fn get_mime(
+    ctx: &Ctx<'_>,
+    folder: Option<&str>,
+    id: &str,
+) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let m = find(&mb, folder, id)?;
-    Ok(GraphResponse::new(StatusCode::OK, m.mime.clone(), "text/plain"))
+    Ok(GraphResponse::new(
+        StatusCode::OK,
+        m.mime.clone(),
+        "text/plain",
+    ))
 }
 
 /// Decode a base64 MIME request body (line breaks allowed).
 pub fn decode_mime_body(body: &[u8]) -> Result<Vec<u8>, GraphError> {
-    let compact: Vec<u8> = body.iter().copied().filter(|b| !b.is_ascii_whitespace()).collect();
+    let compact: Vec<u8> = body
+        .iter()
+        .copied()
+        .filter(|b| !b.is_ascii_whitespace())
+        .collect();
     let invalid = || {
         GraphError::new(
             StatusCode::BAD_REQUEST,
@@ -170,7 +239,9 @@ pub fn decode_mime_body(body: &[u8]) -> Result<Vec<u8>, GraphError> {
             "Invalid base64 string for MIME content.",
         )
     };
-    let mime = base64::engine::general_purpose::STANDARD.decode(&compact).map_err(|_| invalid())?;
+    let mime = base64::engine::general_purpose::STANDARD
+        .decode(&compact)
+        .map_err(|_| invalid())?;
     if mime.is_empty() {
         return Err(invalid());
     }
@@ -191,9 +262,15 @@ fn check_size(ctx: &Ctx<'_>, n: usize) -> Result<(), GraphError> {
     Ok(())
 }
 
-pub fn put_mime(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphResponse, GraphError> {
+pub fn put_mime(
+    ctx: &Ctx<'_>,
+    folder: Option<&str>,
+    id: &str,
+) -> Result<GraphResponse, GraphError> {
     if !ctx.req.content_type().starts_with("text/plain") {
-        return Err(GraphError::bad_request("The MIME content must be sent as base64 with Content-Type text/plain."));
+        return Err(GraphError::bad_request(
+            "The MIME content must be sent as base64 with Content-Type text/plain.",
+        ));
     }
     let mime = decode_mime_body(&ctx.req.body)?;
     check_size(ctx, mime.len())?;
@@ -243,17 +320,29 @@ fn invalid_ext() -> GraphError {
 }
 
 fn save_error() -> GraphError {
-    GraphError::new(StatusCode::BAD_REQUEST, "ErrorItemSavePropertyError", "Item save operation did not succeed.")
+    GraphError::new(
+        StatusCode::BAD_REQUEST,
+        "ErrorItemSavePropertyError",
+        "Item save operation did not succeed.",
+    )
 }
 
 /// Parse `singleValueExtendedProperties` of a request into (normalised id, value).
 pub fn ext_properties(body: &Value) -> Result<Vec<(String, String)>, GraphError> {
-    let Some(list) = body.get("singleValueExtendedProperties") else { return Ok(Vec::new()) };
+    let Some(list) = body.get("singleValueExtendedProperties") else {
+        return Ok(Vec::new());
+    };
     let list = list.as_array().ok_or_else(invalid_ext)?;
     let mut out = Vec::new();
     for p in list {
-        let id = p.get("id").and_then(Value::as_str).ok_or_else(invalid_ext)?;
-        let value = p.get("value").and_then(Value::as_str).ok_or_else(invalid_ext)?;
+        let id = p
+            .get("id")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid_ext)?;
+        let value = p
+            .get("value")
+            .and_then(Value::as_str)
+            .ok_or_else(invalid_ext)?;
         let norm = odata::normalize_property_id(id).ok_or_else(invalid_ext)?;
         let (ty, tag) = norm.split_once(' ').unwrap_or((norm.as_str(), ""));
         if let Some((_, want)) = TYPED_TAGS.iter().find(|(t, _)| *t == tag)
@@ -264,7 +353,9 @@ pub fn ext_properties(body: &Value) -> Result<Vec<(String, String)>, GraphError>
         if ty.eq_ignore_ascii_case("Integer") && value.trim().parse::<i64>().is_err() {
             return Err(invalid_ext());
         }
-        if ty.eq_ignore_ascii_case("SystemTime") && chrono::DateTime::parse_from_rfc3339(value).is_err() {
+        if ty.eq_ignore_ascii_case("SystemTime")
+            && chrono::DateTime::parse_from_rfc3339(value).is_err()
+        {
             return Err(invalid_ext());
         }
         out.push((norm, value.to_string()));
@@ -288,23 +379,44 @@ pub fn create(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, Grap
             None => mb.well_known_id("drafts"),
         };
         // Items created from MIME are always drafts (graph-mail.md §4.2).
-        let key = mb.insert(&dest, Bytes::from(mime), true, true, ctx.now, ctx.now, 0x8, ItemClass::Message);
-        let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
+        let key = mb.insert(
+            &dest,
+            Bytes::from(mime),
+            true,
+            true,
+            ctx.now,
+            ctx.now,
+            0x8,
+            ItemClass::Message,
+        );
+        let m = mb
+            .messages
+            .get(&key)
+            .ok_or_else(GraphError::item_not_found)?;
         return entity_response(ctx, m, StatusCode::CREATED);
     }
     if !ct.starts_with("application/json") && !ct.is_empty() {
-        return Err(GraphError::bad_request(format!("Content type '{ct}' is not supported here.")));
+        return Err(GraphError::bad_request(format!(
+            "Content type '{ct}' is not supported here."
+        )));
     }
     if ctx.req.body.len() > ctx.settings.max_request_bytes {
         return Err(GraphError::too_large());
     }
     let body = ctx.body_json()?;
     let ext = ext_properties(&body)?;
-    let build = BuildContext { default_from: default_from(ctx), domain: &domain(ctx), now: ctx.now };
+    let build = BuildContext {
+        default_from: default_from(ctx),
+        domain: &domain(ctx),
+        now: ctx.now,
+    };
     let mime = props::mime_from_json(&body, &build).map_err(build_error)?;
     check_size(ctx, mime.len())?;
     // PR_MESSAGE_FLAGS can be set at creation only: without mfUnsent the item is not a draft.
-    let flags = ext.iter().find(|(id, _)| is_tag(id, "0xe07")).and_then(|(_, v)| v.trim().parse::<u32>().ok());
+    let flags = ext
+        .iter()
+        .find(|(id, _)| is_tag(id, "0xe07"))
+        .and_then(|(_, v)| v.trim().parse::<u32>().ok());
     let is_draft = flags.is_none_or(|f| f & 0x8 != 0);
     let is_read = match body.get("isRead").and_then(Value::as_bool) {
         Some(r) => r,
@@ -322,16 +434,31 @@ pub fn create(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, Grap
         None => mb.well_known_id("drafts"),
     };
     let creation_flags = flags.unwrap_or(0x8) & !0x1;
-    let key = mb.insert(&dest, Bytes::from(mime), is_read, is_draft, received, ctx.now, creation_flags, ItemClass::Message);
+    let key = mb.insert(
+        &dest,
+        Bytes::from(mime),
+        is_read,
+        is_draft,
+        received,
+        ctx.now,
+        creation_flags,
+        ItemClass::Message,
+    );
     if let Some(m) = mb.messages.get_mut(&key) {
         apply_state(m, &body)?;
         for (id, v) in ext {
-            if !["0xe07", "0xe08", "0xe06", "0x39", "0x1a"].iter().any(|t| is_tag(&id, t)) {
+            if !["0xe07", "0xe08", "0xe06", "0x39", "0x1a"]
+                .iter()
+                .any(|t| is_tag(&id, t))
+            {
                 m.ext.insert(id, v);
             }
         }
     }
-    let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
+    let m = mb
+        .messages
+        .get(&key)
+        .ok_or_else(GraphError::item_not_found)?;
     entity_response(ctx, m, StatusCode::CREATED)
 }
 
@@ -340,25 +467,40 @@ fn domain(ctx: &Ctx<'_>) -> String {
 }
 
 pub fn default_from(ctx: &Ctx<'_>) -> Recipient {
-    Recipient { name: Some(ctx.owner.display_name.clone()), address: ctx.owner.upn.clone() }
+    Recipient {
+        name: Some(ctx.owner.display_name.clone()),
+        address: ctx.owner.upn.clone(),
+    }
 }
 
 /// Apply the always-updatable state properties of a JSON body.
 fn apply_state(m: &mut StoredMessage, body: &Value) -> Result<bool, GraphError> {
     let mut changed = false;
     if let Some(v) = body.get("isRead") {
-        m.is_read = v.as_bool().ok_or_else(|| GraphError::bad_request("isRead must be a boolean."))?;
+        m.is_read = v
+            .as_bool()
+            .ok_or_else(|| GraphError::bad_request("isRead must be a boolean."))?;
         changed = true;
     }
     if let Some(v) = body.get("flag") {
-        let status = v.get("flagStatus").and_then(Value::as_str).unwrap_or("notFlagged");
-        m.flag = FlagStatus::parse(status)
-            .ok_or_else(|| GraphError::bad_request(format!("Invalid value '{status}' for flagStatus.")))?;
+        let status = v
+            .get("flagStatus")
+            .and_then(Value::as_str)
+            .unwrap_or("notFlagged");
+        m.flag = FlagStatus::parse(status).ok_or_else(|| {
+            GraphError::bad_request(format!("Invalid value '{status}' for flagStatus."))
+        })?;
         changed = true;
     }
     if let Some(v) = body.get("categories") {
-        let list = v.as_array().ok_or_else(|| GraphError::bad_request("categories must be an array of strings."))?;
-        m.categories = list.iter().filter_map(Value::as_str).map(str::to_string).collect();
+        let list = v
+            .as_array()
+            .ok_or_else(|| GraphError::bad_request("categories must be an array of strings."))?;
+        m.categories = list
+            .iter()
+            .filter_map(Value::as_str)
+            .map(str::to_string)
+            .collect();
         changed = true;
     }
     if let Some(v) = body.get("importance") {
@@ -367,7 +509,11 @@ fn apply_state(m: &mut StoredMessage, body: &Value) -> Result<bool, GraphError> 
             "low" => Importance::Low,
             "normal" => Importance::Normal,
             "high" => Importance::High,
-            _ => return Err(GraphError::bad_request(format!("Invalid value '{s}' for importance."))),
+            _ => {
+                return Err(GraphError::bad_request(format!(
+                    "Invalid value '{s}' for importance."
+                )));
+            }
         });
         changed = true;
     }
@@ -379,9 +525,19 @@ fn apply_state(m: &mut StoredMessage, body: &Value) -> Result<bool, GraphError> 
 }
 
 const DRAFT_ONLY: [&str; 5] = ["subject", "body", "internetMessageId", "from", "sender"];
-const HEADER_PROPS: [(&str, &str); 4] =
-    [("toRecipients", "To"), ("ccRecipients", "Cc"), ("bccRecipients", "Bcc"), ("replyTo", "Reply-To")];
-const STATE_PROPS: [&str; 5] = ["isRead", "flag", "categories", "importance", "inferenceClassification"];
+const HEADER_PROPS: [(&str, &str); 4] = [
+    ("toRecipients", "To"),
+    ("ccRecipients", "Cc"),
+    ("bccRecipients", "Bcc"),
+    ("replyTo", "Reply-To"),
+];
+const STATE_PROPS: [&str; 5] = [
+    "isRead",
+    "flag",
+    "categories",
+    "importance",
+    "inferenceClassification",
+];
 const READ_ONLY: [&str; 16] = [
     "id",
     "changeKey",
@@ -402,21 +558,33 @@ const READ_ONLY: [&str; 16] = [
 ];
 
 fn parse_recipients(v: &Value) -> Result<Vec<Recipient>, GraphError> {
-    let list = v.as_array().ok_or_else(|| GraphError::bad_request("Recipients must be an array."))?;
+    let list = v
+        .as_array()
+        .ok_or_else(|| GraphError::bad_request("Recipients must be an array."))?;
     list.iter()
         .map(|r| {
             let e = &r["emailAddress"];
-            let address = e["address"].as_str().filter(|a| !a.is_empty()).ok_or_else(|| {
-                GraphError::invalid_request("At least one recipient is not valid., Recipient is missing an address.")
-            })?;
-            Ok(Recipient { name: e["name"].as_str().map(str::to_string), address: address.to_string() })
+            let address = e["address"]
+                .as_str()
+                .filter(|a| !a.is_empty())
+                .ok_or_else(|| {
+                    GraphError::invalid_request(
+                        "At least one recipient is not valid., Recipient is missing an address.",
+                    )
+                })?;
+            Ok(Recipient {
+                name: e["name"].as_str().map(str::to_string),
+                address: address.to_string(),
+            })
         })
         .collect()
 }
 
 pub fn patch(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
-    let obj = body.as_object().ok_or_else(|| GraphError::bad_request("The request body must be a JSON object."))?;
+    let obj = body
+        .as_object()
+        .ok_or_else(|| GraphError::bad_request("The request body must be a JSON object."))?;
     let ext = ext_properties(&body)?;
     let mb_arc = ctx.mailbox()?;
     let mut mb = mb_arc.lock();
@@ -448,7 +616,9 @@ pub fn patch(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphRespo
             return Err(save_error());
         }
     }
-    let Some(m) = mb.messages.get_mut(&key) else { return Err(GraphError::item_not_found()) };
+    let Some(m) = mb.messages.get_mut(&key) else {
+        return Err(GraphError::item_not_found());
+    };
     let mut changed = apply_state(m, &body)?;
     let mut mime = m.mime.to_vec();
     let mut mime_changed = false;
@@ -458,7 +628,11 @@ pub fn patch(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphRespo
             mime = if list.is_empty() {
                 props::remove_header(&mime, header)
             } else {
-                let value = list.iter().map(props::format_address).collect::<Vec<_>>().join(", ");
+                let value = list
+                    .iter()
+                    .map(props::format_address)
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 props::set_header(&mime, header, &value)
             };
             mime_changed = true;
@@ -496,7 +670,10 @@ pub fn patch(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphRespo
     if changed {
         mb.touch_message(&key, ctx.now);
     }
-    let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
+    let m = mb
+        .messages
+        .get(&key)
+        .ok_or_else(GraphError::item_not_found)?;
     entity_response(ctx, m, StatusCode::OK)
 }
 
@@ -505,15 +682,26 @@ pub fn encode_header_text(s: &str) -> String {
     if s.is_ascii() {
         s.to_string()
     } else {
-        format!("=?utf-8?B?{}?=", base64::engine::general_purpose::STANDARD.encode(s.as_bytes()))
+        format!(
+            "=?utf-8?B?{}?=",
+            base64::engine::general_purpose::STANDARD.encode(s.as_bytes())
+        )
     }
 }
 
 /// A draft whose body changed is regenerated from its JSON view (as Exchange
 /// regenerates MIME from its store).
-fn rebuild_draft_body(ctx: &Ctx<'_>, m: &StoredMessage, patch: &Value) -> Result<Vec<u8>, GraphError> {
+fn rebuild_draft_body(
+    ctx: &Ctx<'_>,
+    m: &StoredMessage,
+    patch: &Value,
+) -> Result<Vec<u8>, GraphError> {
     let r = |v: &[Recipient]| -> Value {
-        Value::Array(v.iter().map(|x| json!({"emailAddress": {"name": x.name, "address": x.address}})).collect())
+        Value::Array(
+            v.iter()
+                .map(|x| json!({"emailAddress": {"name": x.name, "address": x.address}}))
+                .collect(),
+        )
     };
     let p = &m.props;
     let mut msg = json!({
@@ -528,7 +716,11 @@ fn rebuild_draft_body(ctx: &Ctx<'_>, m: &StoredMessage, patch: &Value) -> Result
     if let Some(f) = &p.from {
         msg["from"] = json!({"emailAddress": {"name": f.name, "address": f.address}});
     }
-    let build = BuildContext { default_from: default_from(ctx), domain: &domain(ctx), now: ctx.now };
+    let build = BuildContext {
+        default_from: default_from(ctx),
+        domain: &domain(ctx),
+        now: ctx.now,
+    };
     let mut mime = props::mime_from_json(&msg, &build).map_err(build_error)?;
     for a in &p.attachments {
         if let Some(bytes) = props::attachment_content(&m.mime, a.index) {
@@ -547,17 +739,29 @@ fn rebuild_draft_body(ctx: &Ctx<'_>, m: &StoredMessage, patch: &Value) -> Result
     Ok(mime)
 }
 
-pub fn delete(ctx: &Ctx<'_>, folder: Option<&str>, id: &str, permanent: bool) -> Result<GraphResponse, GraphError> {
+pub fn delete(
+    ctx: &Ctx<'_>,
+    folder: Option<&str>,
+    id: &str,
+    permanent: bool,
+) -> Result<GraphResponse, GraphError> {
     let cap = ctx.settings.delta_tombstones_per_folder;
     let mb_arc = ctx.mailbox()?;
     let mut mb = mb_arc.lock();
     let key = key_of(&mb, folder, id)?;
     let dumpster = recoverable(&mb);
-    let in_dumpster = mb.messages.get(&key).is_some_and(|m| m.folder_id == dumpster);
+    let in_dumpster = mb
+        .messages
+        .get(&key)
+        .is_some_and(|m| m.folder_id == dumpster);
     if permanent {
         mb.remove_message(&key, cap);
     } else if in_dumpster {
-        return Err(GraphError::new(StatusCode::BAD_REQUEST, "ErrorCannotDeleteObject", "Object cannot be deleted."));
+        return Err(GraphError::new(
+            StatusCode::BAD_REQUEST,
+            "ErrorCannotDeleteObject",
+            "Object cannot be deleted.",
+        ));
     } else {
         // A soft delete: the item goes to Recoverable Items, not to Deleted Items,
         // and the folder it left reports it as deleted.
@@ -565,7 +769,6 @@ pub fn delete(ctx: &Ctx<'_>, folder: Option<&str>, id: &str, permanent: bool) ->
     }
     Ok(GraphResponse::empty(StatusCode::NO_CONTENT))
 }
-
 
 pub fn move_or_copy(ctx: &Ctx<'_>, id: &str, copy: bool) -> Result<GraphResponse, GraphError> {
     let dest_key = destination(&ctx.body_json()?)?;
@@ -575,29 +778,56 @@ pub fn move_or_copy(ctx: &Ctx<'_>, id: &str, copy: bool) -> Result<GraphResponse
     let key = key_of(&mb, None, id)?;
     let dest = resolve(&mb, &dest_key)?;
     let result = if copy {
-        mb.copy_message(&key, &dest, ctx.now).ok_or_else(GraphError::item_not_found)?
+        mb.copy_message(&key, &dest, ctx.now)
+            .ok_or_else(GraphError::item_not_found)?
     } else {
         mb.move_message(&key, &dest, ctx.now, cap);
         key
     };
-    let m = mb.messages.get(&result).ok_or_else(GraphError::item_not_found)?;
+    let m = mb
+        .messages
+        .get(&result)
+        .ok_or_else(GraphError::item_not_found)?;
     entity_response(ctx, m, StatusCode::CREATED)
 }
 
 pub fn translate_ids(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
-    let get = |a: &str, b: &str| body.get(a).or_else(|| body.get(b)).cloned().unwrap_or(Value::Null);
+    let get = |a: &str, b: &str| {
+        body.get(a)
+            .or_else(|| body.get(b))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
     let inputs = get("inputIds", "InputIds");
-    let inputs = inputs.as_array().ok_or_else(|| GraphError::bad_request("inputIds is required."))?;
+    let inputs = inputs
+        .as_array()
+        .ok_or_else(|| GraphError::bad_request("inputIds is required."))?;
     if inputs.len() > 1000 {
-        return Err(GraphError::bad_request("At most 1000 ids can be translated in one request."));
+        return Err(GraphError::bad_request(
+            "At most 1000 ids can be translated in one request.",
+        ));
     }
-    let source = get("sourceIdType", "SourceIdType").as_str().unwrap_or("restId").to_string();
-    let target = get("targetIdType", "TargetIdType").as_str().unwrap_or("restId").to_string();
-    let known = ["entryId", "ewsId", "immutableEntryId", "restId", "restImmutableEntryId"];
+    let source = get("sourceIdType", "SourceIdType")
+        .as_str()
+        .unwrap_or("restId")
+        .to_string();
+    let target = get("targetIdType", "TargetIdType")
+        .as_str()
+        .unwrap_or("restId")
+        .to_string();
+    let known = [
+        "entryId",
+        "ewsId",
+        "immutableEntryId",
+        "restId",
+        "restImmutableEntryId",
+    ];
     for t in [&source, &target] {
         if !known.iter().any(|k| k.eq_ignore_ascii_case(t)) {
-            return Err(GraphError::bad_request(format!("The value '{t}' is not a valid exchangeIdFormat.")));
+            return Err(GraphError::bad_request(format!(
+                "The value '{t}' is not a valid exchangeIdFormat."
+            )));
         }
     }
     let mb = ctx.mailbox()?;

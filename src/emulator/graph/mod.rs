@@ -77,7 +77,9 @@ impl GraphRequest {
     }
 
     pub fn content_type(&self) -> String {
-        self.header("content-type").unwrap_or("").to_ascii_lowercase()
+        self.header("content-type")
+            .unwrap_or("")
+            .to_ascii_lowercase()
     }
 }
 
@@ -96,12 +98,17 @@ impl GraphResponse {
         {
             headers.insert("content-type", v);
         }
-        GraphResponse { status, headers, body }
+        GraphResponse {
+            status,
+            headers,
+            body,
+        }
     }
 
     pub fn json(status: StatusCode, value: &serde_json::Value) -> GraphResponse {
         let mut r = GraphResponse::new(status, Bytes::from(value.to_string()), JSON);
-        r.headers.insert("odata-version", HeaderValue::from_static("4.0"));
+        r.headers
+            .insert("odata-version", HeaderValue::from_static("4.0"));
         r
     }
 
@@ -128,7 +135,11 @@ pub struct Prefer {
 impl Prefer {
     pub fn parse(headers: &HeaderMap) -> Prefer {
         let mut p = Prefer::default();
-        for v in headers.get_all("prefer").iter().filter_map(|v| v.to_str().ok()) {
+        for v in headers
+            .get_all("prefer")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+        {
             for item in v.split(',') {
                 let (k, val) = item.split_once('=').unwrap_or((item, ""));
                 let val = val.trim().trim_matches('"');
@@ -181,16 +192,19 @@ impl Ctx<'_> {
 
     /// The id to show for a message: immutable or default, as the request prefers.
     pub fn message_id(&self, m: &super::mailstore::StoredMessage) -> String {
-        if self.prefer.immutable_ids { m.immutable_id.clone() } else { m.rest_id.clone() }
+        if self.prefer.immutable_ids {
+            m.immutable_id.clone()
+        } else {
+            m.rest_id.clone()
+        }
     }
 
     pub fn body_json(&self) -> Result<serde_json::Value, GraphError> {
         if self.req.body.is_empty() {
             return Ok(serde_json::Value::Object(Default::default()));
         }
-        serde_json::from_slice(&self.req.body).map_err(|e| {
-            GraphError::bad_request(format!("Invalid JSON in the request body: {e}"))
-        })
+        serde_json::from_slice(&self.req.body)
+            .map_err(|e| GraphError::bad_request(format!("Invalid JSON in the request body: {e}")))
     }
 }
 
@@ -198,7 +212,10 @@ impl Ctx<'_> {
 pub fn routes() -> Router<Arc<Emulator>> {
     Router::new()
         .route("/v1.0/{*path}", any(http_entry))
-        .route("/outlook/api/v2.0/uploads/{session}", put(uploads::put_chunk))
+        .route(
+            "/outlook/api/v2.0/uploads/{session}",
+            put(uploads::put_chunk),
+        )
         .layer(DefaultBodyLimit::max(HTTP_BODY_CAP))
 }
 
@@ -206,14 +223,32 @@ async fn http_entry(State(em): State<Arc<Emulator>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let body = match axum::body::to_bytes(body, HTTP_BODY_CAP).await {
         Ok(b) => b,
-        Err(_) => return to_http(GraphError::too_large().into_response(&Uuid::new_v4().to_string(), None)),
+        Err(_) => {
+            return to_http(
+                GraphError::too_large().into_response(&Uuid::new_v4().to_string(), None),
+            );
+        }
     };
-    let host = parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost").to_string();
-    let path = parts.uri.path().strip_prefix("/v1.0").unwrap_or("").to_string();
+    let host = parts
+        .headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost")
+        .to_string();
+    let path = parts
+        .uri
+        .path()
+        .strip_prefix("/v1.0")
+        .unwrap_or("")
+        .to_string();
     let query = parts
         .uri
         .query()
-        .map(|q| url::form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+        .map(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .into_owned()
+                .collect()
+        })
         .unwrap_or_default();
     let greq = GraphRequest {
         method: parts.method,
@@ -259,7 +294,10 @@ pub async fn execute(em: &Arc<Emulator>, req: GraphRequest) -> GraphResponse {
 fn bearer(req: &GraphRequest) -> Option<&str> {
     let v = req.header("authorization")?;
     let (scheme, token) = v.split_once(' ')?;
-    scheme.eq_ignore_ascii_case("bearer").then_some(token.trim()).filter(|t| !t.is_empty())
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then_some(token.trim())
+        .filter(|t| !t.is_empty())
 }
 
 /// An injected fault: its status and whether it strikes after the change.
@@ -280,29 +318,54 @@ fn draw_fault(s: &Settings, template: &str) -> Option<Fault> {
         return None;
     }
     let status = s.fault_statuses[rng.random_range(0..s.fault_statuses.len())];
-    Some(Fault { status, after: rng.random::<f64>() < s.fault_after_ratio })
+    Some(Fault {
+        status,
+        after: rng.random::<f64>() < s.fault_after_ratio,
+    })
 }
 
 fn fault_error(status: u16) -> GraphError {
     let st = StatusCode::from_u16(status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     match status {
         429 => GraphError::throttled(1, "Application is over its MailboxConcurrency limit."),
-        503 => GraphError::new(st, "serviceNotAvailable", "Service is unavailable. Try again later.").with_retry_after(1),
+        503 => GraphError::new(
+            st,
+            "serviceNotAvailable",
+            "Service is unavailable. Try again later.",
+        )
+        .with_retry_after(1),
         504 => GraphError::new(st, "UnknownError", "The operation has timed out."),
-        _ => GraphError::new(st, "generalException", "An internal server error occurred. The operation failed."),
+        _ => GraphError::new(
+            st,
+            "generalException",
+            "An internal server error occurred. The operation failed.",
+        ),
     }
 }
 
-async fn execute_inner(em: &Arc<Emulator>, req: &GraphRequest) -> Result<GraphResponse, GraphError> {
+async fn execute_inner(
+    em: &Arc<Emulator>,
+    req: &GraphRequest,
+) -> Result<GraphResponse, GraphError> {
     let now = Utc::now();
     let token = bearer(req).ok_or_else(|| {
-        GraphError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", "Access token is empty.")
+        GraphError::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            "Access token is empty.",
+        )
     })?;
     let principal = {
         let dir = em.directory.read();
         tokens::verify_access_token(&em.keys, &dir, token, now.timestamp())
     }
-    .map_err(|r| GraphError::new(StatusCode::UNAUTHORIZED, "InvalidAuthenticationToken", r.message()))?;
+    .map_err(|r| {
+        GraphError::new(
+            StatusCode::UNAUTHORIZED,
+            "InvalidAuthenticationToken",
+            r.message(),
+        )
+    })?;
     let route = route::parse(&req.method, &req.path)?;
     let (owner, actor) = {
         let dir = em.directory.read();
@@ -346,7 +409,9 @@ async fn execute_inner(em: &Arc<Emulator>, req: &GraphRequest) -> Result<GraphRe
                 super::throttle::Refusal::Concurrency(s) => {
                     GraphError::throttled(s, "Application is over its MailboxConcurrency limit.")
                 }
-                super::throttle::Refusal::Rate(s) => GraphError::throttled(s, "Application is over its request limit."),
+                super::throttle::Refusal::Rate(s) => {
+                    GraphError::throttled(s, "Application is over its request limit.")
+                }
             }
         })?;
     let fault = draw_fault(&settings, &route.template);
@@ -363,7 +428,16 @@ async fn execute_inner(em: &Arc<Emulator>, req: &GraphRequest) -> Result<GraphRe
         let dir = em.directory.read();
         access::authorize(&dir, &principal, &owner, &route.op)?;
     }
-    let ctx = Ctx { em, req, principal: &principal, owner, actor, prefer: Prefer::parse(&req.headers), settings, now };
+    let ctx = Ctx {
+        em,
+        req,
+        principal: &principal,
+        owner,
+        actor,
+        prefer: Prefer::parse(&req.headers),
+        settings,
+        now,
+    };
     let result = dispatch(&ctx, route.op).await;
     if result.as_ref().is_ok_and(|r| r.status.is_success()) && route_writes(&req.method) {
         em.mark_dirty();

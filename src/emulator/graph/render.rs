@@ -66,13 +66,19 @@ fn importance(i: Importance) -> &'static str {
 }
 
 fn escape_html(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
 }
 
 /// Thread key: the first References id, else In-Reply-To, else the message's own id.
 fn conversation_seed(m: &StoredMessage) -> String {
     let header = |n: &str| {
-        m.props.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(n)).map(|(_, v)| v.clone())
+        m.props
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(n))
+            .map(|(_, v)| v.clone())
     };
     let first_id = |v: String| v.split_whitespace().next().map(str::to_string);
     header("References")
@@ -86,7 +92,10 @@ fn conversation_id(m: &StoredMessage) -> String {
     let d = Sha256::digest(conversation_seed(m).as_bytes());
     let mut b = vec![0x00, 0x10, 0x00];
     b.extend_from_slice(&d[..16]);
-    format!("AAQkA{}", base64::engine::general_purpose::URL_SAFE.encode(b))
+    format!(
+        "AAQkA{}",
+        base64::engine::general_purpose::URL_SAFE.encode(b)
+    )
 }
 
 /// Every extended property the item has: stored ones and those Exchange computes.
@@ -95,10 +104,16 @@ pub fn extended_properties(m: &StoredMessage) -> Vec<(String, String)> {
         ("Integer 0xe08".into(), m.store_size().to_string()),
         ("Integer 0xe07".into(), m.message_flags().to_string()),
         ("String 0x1a".into(), "IPM.Note".into()),
-        ("SystemTime 0xe06".into(), m.received.format("%Y-%m-%dT%H:%M:%SZ").to_string()),
+        (
+            "SystemTime 0xe06".into(),
+            m.received.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        ),
     ];
     if let Some(s) = m.props.sent {
-        v.push(("SystemTime 0x39".into(), s.format("%Y-%m-%dT%H:%M:%SZ").to_string()));
+        v.push((
+            "SystemTime 0x39".into(),
+            s.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        ));
     }
     for (k, val) in &m.ext {
         if !v.iter().any(|(x, _)| x == k) {
@@ -138,7 +153,11 @@ pub fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
             "https://outlook.office365.com/owa/?ItemID={}&exvsurl=1&viewmodel=ReadMessageItem",
             percent_encoding::utf8_percent_encode(&m.rest_id, percent_encoding::NON_ALPHANUMERIC)
         )),
-        "inferenceClassification" => json!(if m.inference_focused { "focused" } else { "other" }),
+        "inferenceClassification" => json!(if m.inference_focused {
+            "focused"
+        } else {
+            "other"
+        }),
         "body" | "uniqueBody" => {
             if ctx.prefer.body_text {
                 json!({"contentType": "text", "content": p.body_text})
@@ -152,21 +171,35 @@ pub fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
                 json!({"contentType": "html", "content": html})
             }
         }
-        "sender" => p.sender.as_ref().or(p.from.as_ref()).map(recipient).unwrap_or(Value::Null),
+        "sender" => p
+            .sender
+            .as_ref()
+            .or(p.from.as_ref())
+            .map(recipient)
+            .unwrap_or(Value::Null),
         "from" => p.from.as_ref().map(recipient).unwrap_or(Value::Null),
         "toRecipients" => recipients(&p.to),
         "ccRecipients" => recipients(&p.cc),
         "bccRecipients" => recipients(&p.bcc),
         "replyTo" => recipients(&p.reply_to),
         "flag" => json!({"flagStatus": m.flag.as_str()}),
-        "internetMessageHeaders" => {
-            Value::Array(p.headers.iter().map(|(k, v)| json!({"name": k, "value": v})).collect())
-        }
+        "internetMessageHeaders" => Value::Array(
+            p.headers
+                .iter()
+                .map(|(k, v)| json!({"name": k, "value": v}))
+                .collect(),
+        ),
         "singleValueExtendedProperties" => Value::Array(
-            extended_properties(m).into_iter().map(|(id, value)| json!({"id": id, "value": value})).collect(),
+            extended_properties(m)
+                .into_iter()
+                .map(|(id, value)| json!({"id": id, "value": value}))
+                .collect(),
         ),
         "attachments" => Value::Array(
-            p.attachments.iter().map(|a| json!({"name": a.name, "contentType": a.content_type, "size": a.size})).collect(),
+            p.attachments
+                .iter()
+                .map(|a| json!({"name": a.name, "contentType": a.content_type, "size": a.size}))
+                .collect(),
         ),
         _ => Value::Null,
     }
@@ -174,7 +207,12 @@ pub fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
 
 /// A message as JSON: `@odata.etag`, the selected (or default) properties,
 /// and expanded extended properties.
-pub fn message_json(ctx: &Ctx<'_>, m: &StoredMessage, select: Option<&[String]>, expand: &Expand) -> Value {
+pub fn message_json(
+    ctx: &Ctx<'_>,
+    m: &StoredMessage,
+    select: Option<&[String]>,
+    expand: &Expand,
+) -> Value {
     let mut o = Map::new();
     o.insert("@odata.etag".into(), json!(m.etag()));
     o.insert("id".into(), json!(ctx.message_id(m)));
@@ -216,10 +254,20 @@ pub struct MessageEntity<'a, 'b> {
 
 impl Entity for MessageEntity<'_, '_> {
     fn get(&self, path: &[&str]) -> Value {
-        let Some((first, rest)) = path.split_first() else { return Value::Null };
-        let canonical = if first.eq_ignore_ascii_case("flag") { "flag" } else { first };
+        let Some((first, rest)) = path.split_first() else {
+            return Value::Null;
+        };
+        let canonical = if first.eq_ignore_ascii_case("flag") {
+            "flag"
+        } else {
+            first
+        };
         let v = message_property(self.ctx, self.m, canonical);
-        if rest.is_empty() { v } else { Entity::get(&v, rest) }
+        if rest.is_empty() {
+            v
+        } else {
+            Entity::get(&v, rest)
+        }
     }
 }
 
@@ -240,7 +288,9 @@ pub fn folder_json(mb: &Mailbox, f: &Folder) -> Value {
 pub fn folder_select(v: Value, select: Option<&[String]>) -> Value {
     match (v, select) {
         (Value::Object(o), Some(names)) => Value::Object(
-            o.into_iter().filter(|(k, _)| k == "id" || names.iter().any(|n| n.eq_ignore_ascii_case(k))).collect(),
+            o.into_iter()
+                .filter(|(k, _)| k == "id" || names.iter().any(|n| n.eq_ignore_ascii_case(k)))
+                .collect(),
         ),
         (v, _) => v,
     }
@@ -280,9 +330,8 @@ pub fn message_select(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, super::Graph
 pub fn message_expand(ctx: &Ctx<'_>) -> Result<Expand, super::GraphError> {
     match ctx.req.query("$expand") {
         None => Ok(Expand::default()),
-        Some(s) => {
-            odata::parse_expand(s).map_err(|e| super::GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message))
-        }
+        Some(s) => odata::parse_expand(s)
+            .map_err(|e| super::GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)),
     }
 }
 

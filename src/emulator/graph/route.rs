@@ -99,9 +99,15 @@ fn split_key(seg: &str) -> (String, Option<String>) {
         let name = &seg[..open];
         let inner = &seg[open + 1..seg.len() - 1];
         let inner = inner.trim();
-        let key = inner.strip_prefix('\'').and_then(|s| s.strip_suffix('\'')).unwrap_or(inner);
+        let key = inner
+            .strip_prefix('\'')
+            .and_then(|s| s.strip_suffix('\''))
+            .unwrap_or(inner);
         let key = key.replace("''", "'");
-        return (name.to_string(), if key.is_empty() { None } else { Some(key) });
+        return (
+            name.to_string(),
+            if key.is_empty() { None } else { Some(key) },
+        );
     }
     (seg.to_string(), None)
 }
@@ -118,7 +124,9 @@ impl Segments {
         s
     }
     fn peek_is(&self, name: &str) -> bool {
-        self.items.get(self.pos).is_some_and(|(n, _)| n.eq_ignore_ascii_case(name))
+        self.items
+            .get(self.pos)
+            .is_some_and(|(n, _)| n.eq_ignore_ascii_case(name))
     }
     fn rest_empty(&self) -> bool {
         self.pos >= self.items.len()
@@ -136,9 +144,14 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, GraphError> {
         .filter(|s| !s.is_empty())
         .map(|s| percent_decode_str(s).decode_utf8_lossy().into_owned())
         .collect();
-    let mut segs = Segments { items: raw.iter().map(|s| split_key(s)).collect(), pos: 0 };
+    let mut segs = Segments {
+        items: raw.iter().map(|s| split_key(s)).collect(),
+        pos: 0,
+    };
     let mut t = String::from("/users/{user-id}");
-    let (first, key) = segs.next().ok_or_else(|| GraphError::bad_request("Invalid request."))?;
+    let (first, key) = segs
+        .next()
+        .ok_or_else(|| GraphError::bad_request("Invalid request."))?;
     let mailbox = if is(&first, "me") {
         MailboxRef::Me
     } else if is(&first, "users") {
@@ -153,7 +166,11 @@ pub fn parse(method: &Method, path: &str) -> Result<Route, GraphError> {
         return Err(GraphError::segment(&first));
     };
     let op = parse_mailbox_path(method, &mut segs, &mut t)?;
-    Ok(Route { mailbox, op, template: format!("{} {}", method.as_str(), t) })
+    Ok(Route {
+        mailbox,
+        op,
+        template: format!("{} {}", method.as_str(), t),
+    })
 }
 
 fn method_not_allowed() -> GraphError {
@@ -164,7 +181,11 @@ fn method_not_allowed() -> GraphError {
     )
 }
 
-fn parse_mailbox_path(method: &Method, segs: &mut Segments, t: &mut String) -> Result<Op, GraphError> {
+fn parse_mailbox_path(
+    method: &Method,
+    segs: &mut Segments,
+    t: &mut String,
+) -> Result<Op, GraphError> {
     let Some((seg, key)) = segs.next() else {
         return match *method {
             Method::GET => Ok(Op::GetUser),
@@ -210,8 +231,12 @@ fn parse_mailbox_path(method: &Method, segs: &mut Segments, t: &mut String) -> R
                     None => {
                         t.push_str("/childFolders");
                         return match *method {
-                            Method::GET => Ok(Op::ListFolders { parent: Some(folder) }),
-                            Method::POST => Ok(Op::CreateFolder { parent: Some(folder) }),
+                            Method::GET => Ok(Op::ListFolders {
+                                parent: Some(folder),
+                            }),
+                            Method::POST => Ok(Op::CreateFolder {
+                                parent: Some(folder),
+                            }),
                             _ => Err(method_not_allowed()),
                         };
                     }
@@ -386,24 +411,41 @@ mod tests {
     #[test]
     fn parses_the_forms_graph_accepts() {
         let cases: &[(&str, &str, Op, &str)] = &[
-            ("GET", "/me/mailFolders", Op::ListFolders { parent: None }, "GET /users/{user-id}/mailFolders"),
+            (
+                "GET",
+                "/me/mailFolders",
+                Op::ListFolders { parent: None },
+                "GET /users/{user-id}/mailFolders",
+            ),
             (
                 "GET",
                 "/users/alice@contoso.test/mailFolders('inbox')/messages",
-                Op::ListMessages { folder: Some("inbox".into()) },
+                Op::ListMessages {
+                    folder: Some("inbox".into()),
+                },
                 "GET /users/{user-id}/mailFolders/{mailFolder-id}/messages",
             ),
             (
                 "GET",
                 "/me/mailfolders('AQMk')/messages/delta",
-                Op::MessageDelta { folder: Some("AQMk".into()) },
+                Op::MessageDelta {
+                    folder: Some("AQMk".into()),
+                },
                 "GET /users/{user-id}/mailFolders/{mailFolder-id}/messages/delta()",
             ),
-            ("GET", "/me/mailFolders/delta()", Op::FolderDelta, "GET /users/{user-id}/mailFolders/delta()"),
+            (
+                "GET",
+                "/me/mailFolders/delta()",
+                Op::FolderDelta,
+                "GET /users/{user-id}/mailFolders/delta()",
+            ),
             (
                 "GET",
                 "/me/mailFolders/a/childFolders/b/messages/m1/$value",
-                Op::GetMime { folder: Some("b".into()), id: "m1".into() },
+                Op::GetMime {
+                    folder: Some("b".into()),
+                    id: "m1".into(),
+                },
                 "GET /users/{user-id}/mailFolders/{mailFolder-id}/childFolders/{mailFolder-id1}/messages/{message-id}/$value",
             ),
             (
@@ -418,7 +460,12 @@ mod tests {
                 Op::CreateUploadSession("m1".into()),
                 "POST /users/{user-id}/messages/{message-id}/attachments/createUploadSession",
             ),
-            ("POST", "/me/sendMail", Op::SendMail, "POST /users/{user-id}/sendMail"),
+            (
+                "POST",
+                "/me/sendMail",
+                Op::SendMail,
+                "POST /users/{user-id}/sendMail",
+            ),
             ("GET", "/me", Op::GetUser, "GET /users/{user-id}"),
         ];
         for (m, p, op, tpl) in cases {
@@ -438,7 +485,10 @@ mod tests {
             ("GET", "/me/sendMail"),
             ("GET", "/"),
         ] {
-            assert!(parse(&Method::from_bytes(m.as_bytes()).unwrap(), p).is_err(), "{m} {p}");
+            assert!(
+                parse(&Method::from_bytes(m.as_bytes()).unwrap(), p).is_err(),
+                "{m} {p}"
+            );
         }
     }
 }

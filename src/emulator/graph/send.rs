@@ -10,13 +10,13 @@ use axum::http::StatusCode;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
+use super::access::has_scope;
 use super::messages::{decode_mime_body, default_from, encode_header_text, key_of};
 use super::{Ctx, GraphError, GraphResponse};
 use crate::emulator::OutboundMessage;
 use crate::emulator::directory::{DirectoryUser, MailboxRight};
 use crate::emulator::mailstore::ItemClass;
 use crate::emulator::props::{self, BuildContext, MessageProps, Recipient};
-use super::access::has_scope;
 use crate::emulator::tokens::Principal;
 
 use super::route::ReplyKind;
@@ -52,32 +52,57 @@ fn decide(ctx: &Ctx<'_>, from_addr: Option<&str>) -> Result<Sending, GraphError>
     match ctx.principal {
         Principal::App { .. } => {
             if from.oid == owner.oid || may(&owner, MailboxRight::SendAs) {
-                Ok(Sending { from, on_behalf_by: None, sent_items_of: owner })
+                Ok(Sending {
+                    from,
+                    on_behalf_by: None,
+                    sent_items_of: owner,
+                })
             } else if may(&owner, MailboxRight::SendOnBehalf) {
-                Ok(Sending { from, on_behalf_by: Some(owner.clone()), sent_items_of: owner })
+                Ok(Sending {
+                    from,
+                    on_behalf_by: Some(owner.clone()),
+                    sent_items_of: owner,
+                })
             } else {
                 Err(send_as_denied())
             }
         }
         Principal::Delegated { user, scopes, .. } => {
-            let actor = dir.user_by_oid(*user).cloned().ok_or_else(GraphError::access_denied)?;
+            let actor = dir
+                .user_by_oid(*user)
+                .cloned()
+                .ok_or_else(GraphError::access_denied)?;
             if from.oid == actor.oid {
-                return Ok(Sending { from, on_behalf_by: None, sent_items_of: actor });
+                return Ok(Sending {
+                    from,
+                    on_behalf_by: None,
+                    sent_items_of: actor,
+                });
             }
             if !has_scope(scopes, "Mail.Send.Shared") {
                 return Err(GraphError::access_denied());
             }
             // Sent through the other mailbox's own path, its Sent Items gets the
             // copy when the user also has FullAccess there.
-            let sent_items_of = if owner.oid == from.oid && dir.has_right(actor.oid, from.oid, MailboxRight::FullAccess) {
+            let sent_items_of = if owner.oid == from.oid
+                && dir.has_right(actor.oid, from.oid, MailboxRight::FullAccess)
+            {
                 from.clone()
             } else {
                 actor.clone()
             };
             if may(&actor, MailboxRight::SendAs) {
-                Ok(Sending { from, on_behalf_by: None, sent_items_of })
+                Ok(Sending {
+                    from,
+                    on_behalf_by: None,
+                    sent_items_of,
+                })
             } else if may(&actor, MailboxRight::SendOnBehalf) {
-                Ok(Sending { from, on_behalf_by: Some(actor), sent_items_of })
+                Ok(Sending {
+                    from,
+                    on_behalf_by: Some(actor),
+                    sent_items_of,
+                })
             } else {
                 Err(send_as_denied())
             }
@@ -96,7 +121,10 @@ fn all_recipients(p: &MessageProps) -> Vec<String> {
 }
 
 fn header_addr(u: &DirectoryUser) -> String {
-    props::format_address(&Recipient { name: Some(u.display_name.clone()), address: u.upn.clone() })
+    props::format_address(&Recipient {
+        name: Some(u.display_name.clone()),
+        address: u.upn.clone(),
+    })
 }
 
 /// Exchange fills in what a submitted message lacks and sets Sender.
@@ -121,7 +149,12 @@ fn finalise_mime(ctx: &Ctx<'_>, mime: Vec<u8>, s: &Sending) -> Vec<u8> {
 }
 
 /// Deliver a submitted message: recipients' Inboxes, the outside world, Sent Items.
-fn submit(ctx: &Ctx<'_>, mime: Vec<u8>, s: &Sending, save_copy: bool) -> Result<Option<String>, GraphError> {
+fn submit(
+    ctx: &Ctx<'_>,
+    mime: Vec<u8>,
+    s: &Sending,
+    save_copy: bool,
+) -> Result<Option<String>, GraphError> {
     let p = props::props_from_mime(&mime);
     let recipients = all_recipients(&p);
     if recipients.is_empty() {
@@ -141,7 +174,16 @@ fn submit(ctx: &Ctx<'_>, mime: Vec<u8>, s: &Sending, save_copy: bool) -> Result<
             Some(mb) => {
                 let mut mb = mb.lock();
                 let inbox = mb.well_known_id("inbox");
-                mb.insert(&inbox, delivered.clone(), false, false, ctx.now, ctx.now, 0x2, ItemClass::Message);
+                mb.insert(
+                    &inbox,
+                    delivered.clone(),
+                    false,
+                    false,
+                    ctx.now,
+                    ctx.now,
+                    0x2,
+                    ItemClass::Message,
+                );
             }
             None => outside.push(r.clone()),
         }
@@ -159,20 +201,39 @@ fn submit(ctx: &Ctx<'_>, mime: Vec<u8>, s: &Sending, save_copy: bool) -> Result<
     if !save_copy {
         return Ok(None);
     }
-    let mb = ctx.em.mailbox(s.sent_items_of.oid).ok_or_else(GraphError::item_not_found)?;
+    let mb = ctx
+        .em
+        .mailbox(s.sent_items_of.oid)
+        .ok_or_else(GraphError::item_not_found)?;
     let mut mb = mb.lock();
     let sent = mb.well_known_id("sentitems");
-    Ok(Some(mb.insert(&sent, Bytes::from(mime), true, false, ctx.now, ctx.now, 0x20, ItemClass::Message)))
+    Ok(Some(mb.insert(
+        &sent,
+        Bytes::from(mime),
+        true,
+        false,
+        ctx.now,
+        ctx.now,
+        0x20,
+        ItemClass::Message,
+    )))
 }
 
 fn save_to_sent(body: &Value) -> Result<bool, GraphError> {
-    match body.get("saveToSentItems").or_else(|| body.get("SaveToSentItems")) {
+    match body
+        .get("saveToSentItems")
+        .or_else(|| body.get("SaveToSentItems"))
+    {
         None | Some(Value::Null) => Ok(true),
         Some(Value::Bool(b)) => Ok(*b),
-        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") => {
+        Some(Value::String(s))
+            if s.eq_ignore_ascii_case("true") || s.eq_ignore_ascii_case("false") =>
+        {
             Ok(s.eq_ignore_ascii_case("true"))
         }
-        Some(_) => Err(GraphError::bad_request("saveToSentItems must be a boolean.")),
+        Some(_) => Err(GraphError::bad_request(
+            "saveToSentItems must be a boolean.",
+        )),
     }
 }
 
@@ -188,9 +249,15 @@ pub fn send_mail(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
             .get("message")
             .or_else(|| body.get("Message"))
             .filter(|m| m.is_object())
-            .ok_or_else(|| GraphError::bad_request("The request is missing the required parameter 'message'."))?;
+            .ok_or_else(|| {
+                GraphError::bad_request("The request is missing the required parameter 'message'.")
+            })?;
         let domain = ctx.em.directory.read().domain.clone();
-        let build = BuildContext { default_from: default_from(ctx), domain: &domain, now: ctx.now };
+        let build = BuildContext {
+            default_from: default_from(ctx),
+            domain: &domain,
+            now: ctx.now,
+        };
         let mime = props::mime_from_json(message, &build).map_err(|e| match e {
             props::BuildError::InvalidHeader(n) => GraphError::new(
                 StatusCode::BAD_REQUEST,
@@ -220,9 +287,14 @@ pub fn send_draft(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> 
         let mb = ctx.mailbox()?;
         let mb = mb.lock();
         let key = key_of(&mb, None, id)?;
-        let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
+        let m = mb
+            .messages
+            .get(&key)
+            .ok_or_else(GraphError::item_not_found)?;
         if !m.is_draft {
-            return Err(GraphError::invalid_request("Only draft messages can be sent."));
+            return Err(GraphError::invalid_request(
+                "Only draft messages can be sent.",
+            ));
         }
         (key, m.mime.to_vec())
     };
@@ -266,8 +338,15 @@ fn param<'a>(body: &'a Value, camel: &str) -> Option<&'a Value> {
 }
 
 fn quote(p: &MessageProps) -> String {
-    let from = p.from.as_ref().map(|f| f.address.clone()).unwrap_or_default();
-    let mut s = format!("\r\n\r\n________________________________\r\nFrom: {from}\r\nSubject: {}\r\n\r\n", p.subject);
+    let from = p
+        .from
+        .as_ref()
+        .map(|f| f.address.clone())
+        .unwrap_or_default();
+    let mut s = format!(
+        "\r\n\r\n________________________________\r\nFrom: {from}\r\nSubject: {}\r\n\r\n",
+        p.subject
+    );
     s.push_str(&p.body_text);
     s
 }
@@ -279,7 +358,10 @@ fn build_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<(String, Vec<
         let mb = ctx.mailbox()?;
         let mb = mb.lock();
         let key = key_of(&mb, None, id)?;
-        let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
+        let m = mb
+            .messages
+            .get(&key)
+            .ok_or_else(GraphError::item_not_found)?;
         (key, m.props.clone(), m.mime.clone())
     };
     let me = ctx.owner.upn.to_ascii_lowercase();
@@ -291,8 +373,18 @@ fn build_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<(String, Vec<
             let target = orig.reply_to.first().or(orig.from.as_ref());
             to.extend(target.map(r));
             if kind == ReplyKind::ReplyAll {
-                to.extend(orig.to.iter().filter(|x| x.address.to_ascii_lowercase() != me).map(r));
-                cc.extend(orig.cc.iter().filter(|x| x.address.to_ascii_lowercase() != me).map(r));
+                to.extend(
+                    orig.to
+                        .iter()
+                        .filter(|x| x.address.to_ascii_lowercase() != me)
+                        .map(r),
+                );
+                cc.extend(
+                    orig.cc
+                        .iter()
+                        .filter(|x| x.address.to_ascii_lowercase() != me)
+                        .map(r),
+                );
             }
         }
         ReplyKind::Forward => {}
@@ -300,9 +392,17 @@ fn build_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<(String, Vec<
     if let Some(extra) = param(&body, "toRecipients").and_then(Value::as_array) {
         to.extend(extra.iter().cloned());
     }
-    let comment = param(&body, "comment").and_then(Value::as_str).unwrap_or_default();
-    let prefix = if kind == ReplyKind::Forward { "FW: " } else { "RE: " };
-    let mut message = param(&body, "message").cloned().unwrap_or_else(|| json!({}));
+    let comment = param(&body, "comment")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    let prefix = if kind == ReplyKind::Forward {
+        "FW: "
+    } else {
+        "RE: "
+    };
+    let mut message = param(&body, "message")
+        .cloned()
+        .unwrap_or_else(|| json!({}));
     if !message.is_object() {
         message = json!({});
     }
@@ -313,10 +413,16 @@ fn build_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<(String, Vec<
     if message.get("ccRecipients").is_none() && !cc.is_empty() {
         message["ccRecipients"] = Value::Array(cc);
     }
-    message["body"] = json!({"contentType": "text", "content": format!("{comment}{}", quote(&orig))});
+    message["body"] =
+        json!({"contentType": "text", "content": format!("{comment}{}", quote(&orig))});
     let domain = ctx.em.directory.read().domain.clone();
-    let build = BuildContext { default_from: default_from(ctx), domain: &domain, now: ctx.now };
-    let mut mime = props::mime_from_json(&message, &build).map_err(|_| GraphError::invalid_request("Invalid reply."))?;
+    let build = BuildContext {
+        default_from: default_from(ctx),
+        domain: &domain,
+        now: ctx.now,
+    };
+    let mut mime = props::mime_from_json(&message, &build)
+        .map_err(|_| GraphError::invalid_request("Invalid reply."))?;
     if let Some(mid) = &orig.internet_message_id {
         if kind != ReplyKind::Forward {
             mime = props::set_header(&mime, "In-Reply-To", mid);
@@ -354,8 +460,20 @@ pub fn create_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<GraphRes
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
     let drafts = mb.well_known_id("drafts");
-    let key = mb.insert(&drafts, Bytes::from(mime), true, true, ctx.now, ctx.now, 0x8, ItemClass::Message);
-    let m = mb.messages.get(&key).ok_or_else(GraphError::item_not_found)?;
+    let key = mb.insert(
+        &drafts,
+        Bytes::from(mime),
+        true,
+        true,
+        ctx.now,
+        ctx.now,
+        0x8,
+        ItemClass::Message,
+    );
+    let m = mb
+        .messages
+        .get(&key)
+        .ok_or_else(GraphError::item_not_found)?;
     let v = super::render::message_json(ctx, m, None, &Default::default());
     Ok(GraphResponse::json(StatusCode::CREATED, &v))
 }
@@ -375,7 +493,10 @@ pub fn reply_now(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<GraphRespon
     if let Some(m) = mb.messages.get_mut(&orig_key) {
         m.ext.insert("Integer 0x1081".into(), verb.into());
         m.ext.insert("Integer 0x1080".into(), icon.into());
-        m.ext.insert("SystemTime 0x1082".into(), ctx.now.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+        m.ext.insert(
+            "SystemTime 0x1082".into(),
+            ctx.now.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        );
     }
     mb.touch_message(&orig_key, ctx.now);
     Ok(GraphResponse::empty(StatusCode::ACCEPTED))

@@ -46,24 +46,36 @@ pub struct UploadSessions {
 }
 
 fn item(body: &Value) -> Option<&Value> {
-    body.get("AttachmentItem").or_else(|| body.get("attachmentItem"))
+    body.get("AttachmentItem")
+        .or_else(|| body.get("attachmentItem"))
 }
 
 pub fn create_session(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
-    let it = item(&body).ok_or_else(|| GraphError::bad_request("The parameter 'AttachmentItem' is required."))?;
-    let ty = it.get("attachmentType").and_then(Value::as_str).unwrap_or("file");
+    let it = item(&body)
+        .ok_or_else(|| GraphError::bad_request("The parameter 'AttachmentItem' is required."))?;
+    let ty = it
+        .get("attachmentType")
+        .and_then(Value::as_str)
+        .unwrap_or("file");
     if !ty.eq_ignore_ascii_case("file") {
-        return Err(GraphError::bad_request("Only file attachments can be uploaded in a session."));
+        return Err(GraphError::bad_request(
+            "Only file attachments can be uploaded in a session.",
+        ));
     }
-    let name = it.get("name").and_then(Value::as_str).unwrap_or("attachment").to_string();
+    let name = it
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("attachment")
+        .to_string();
     let size = it.get("size").and_then(Value::as_u64).ok_or_else(|| {
         GraphError::bad_request("The attachment item must state its size in bytes.")
     })? as usize;
     if size < MIN_SIZE {
-        return Err(GraphError::bad_request("Attachment size should not be less than 3 MB.").into_code(
-            "ErrorAttachmentSizeShouldNotBeLessThanMinimumSize",
-        ));
+        return Err(
+            GraphError::bad_request("Attachment size should not be less than 3 MB.")
+                .into_code("ErrorAttachmentSizeShouldNotBeLessThanMinimumSize"),
+        );
     }
     if size > MAX_SIZE || size > ctx.settings.max_message_bytes {
         return Err(GraphError::new(
@@ -80,7 +92,10 @@ pub fn create_session(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphErr
     let sid = Uuid::new_v4().simple().to_string();
     let auth = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     let expires = ctx.now + Duration::minutes(15);
-    let url = format!("{}/outlook/api/v2.0/uploads/{sid}?authtoken={auth}", ctx.req.base);
+    let url = format!(
+        "{}/outlook/api/v2.0/uploads/{sid}?authtoken={auth}",
+        ctx.req.base
+    );
     ctx.em.uploads.sessions.lock().insert(
         sid,
         Session {
@@ -88,9 +103,16 @@ pub fn create_session(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphErr
             message,
             auth,
             name,
-            content_type: it.get("contentType").and_then(Value::as_str).unwrap_or("application/octet-stream").into(),
+            content_type: it
+                .get("contentType")
+                .and_then(Value::as_str)
+                .unwrap_or("application/octet-stream")
+                .into(),
             is_inline: it.get("isInline").and_then(Value::as_bool).unwrap_or(false),
-            content_id: it.get("contentId").and_then(Value::as_str).map(str::to_string),
+            content_id: it
+                .get("contentId")
+                .and_then(Value::as_str)
+                .map(str::to_string),
             size,
             data: Vec::with_capacity(size.min(MAX_CHUNK * 4)),
             expires,
@@ -129,7 +151,11 @@ fn content_range(h: &HeaderMap) -> Option<(usize, usize, usize)> {
     let rest = v.strip_prefix("bytes ")?;
     let (range, total) = rest.split_once('/')?;
     let (a, b) = range.split_once('-')?;
-    Some((a.trim().parse().ok()?, b.trim().parse().ok()?, total.trim().parse().ok()?))
+    Some((
+        a.trim().parse().ok()?,
+        b.trim().parse().ok()?,
+        total.trim().parse().ok()?,
+    ))
 }
 
 /// `PUT {uploadUrl}`: one chunk.
@@ -153,30 +179,57 @@ pub async fn put_chunk(
             Some(s) if Some(&s.auth) == q.authtoken.as_ref() && s.expires > Utc::now() => {
                 (s.client_id.clone(), s.upn.clone())
             }
-            _ => return err(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The upload session was not found or has expired."),
+            _ => {
+                return err(
+                    StatusCode::NOT_FOUND,
+                    "ErrorItemNotFound",
+                    "The upload session was not found or has expired.",
+                );
+            }
         }
     };
     let settings = em.settings.read().clone();
-    em.stats.operation(Some(&upn), "PUT /outlook/uploads/{session}");
+    em.stats
+        .operation(Some(&upn), "PUT /outlook/uploads/{session}");
     if settings.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(settings.latency_ms)).await;
     }
     let _ = client;
     let Some((start, end, total)) = content_range(&headers) else {
-        return err(StatusCode::BAD_REQUEST, "invalidRange", "A valid Content-Range header is required.");
+        return err(
+            StatusCode::BAD_REQUEST,
+            "invalidRange",
+            "A valid Content-Range header is required.",
+        );
     };
     let mut sessions = em.uploads.sessions.lock();
     let Some(s) = sessions.get_mut(&sid) else {
-        return err(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The upload session was not found or has expired.");
+        return err(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The upload session was not found or has expired.",
+        );
     };
     if body.len() > MAX_CHUNK {
-        return err(StatusCode::PAYLOAD_TOO_LARGE, "ErrorRequestEntityTooLarge", "Each chunk must be 4 MB or less.");
+        return err(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "ErrorRequestEntityTooLarge",
+            "Each chunk must be 4 MB or less.",
+        );
     }
-    if total != s.size || start != s.data.len() || end < start || end - start + 1 != body.len() || end >= total {
+    if total != s.size
+        || start != s.data.len()
+        || end < start
+        || end - start + 1 != body.len()
+        || end >= total
+    {
         return err(
             StatusCode::RANGE_NOT_SATISFIABLE,
             "invalidRange",
-            &format!("The uploaded fragment does not match the expected range {}-.", s.data.len()),
+            &format!(
+                "The uploaded fragment does not match the expected range {}-.",
+                s.data.len()
+            ),
         );
     }
     s.data.extend_from_slice(&body);
@@ -189,7 +242,11 @@ pub async fn put_chunk(
         return to_http(GraphResponse::json(StatusCode::OK, &v));
     }
     let Some(done) = sessions.remove(&sid) else {
-        return err(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The upload session was not found.");
+        return err(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The upload session was not found.",
+        );
     };
     drop(sessions);
     finish(&em, done)
@@ -197,11 +254,19 @@ pub async fn put_chunk(
 
 fn finish(em: &Arc<Emulator>, s: Session) -> Response {
     let Some(mb) = em.mailbox(s.owner) else {
-        return err(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The message was not found.");
+        return err(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The message was not found.",
+        );
     };
     let mut mb = mb.lock();
     let Some(m) = mb.messages.get_mut(&s.message) else {
-        return err(StatusCode::NOT_FOUND, "ErrorItemNotFound", "The message was not found.");
+        return err(
+            StatusCode::NOT_FOUND,
+            "ErrorItemNotFound",
+            "The message was not found.",
+        );
     };
     let new = NewAttachment {
         name: &s.name,
@@ -212,12 +277,20 @@ fn finish(em: &Arc<Emulator>, s: Session) -> Response {
     };
     let mime = crate::emulator::props::add_attachment(&m.mime, &new);
     m.set_mime(Bytes::from(mime));
-    let aid = m.props.attachments.last().map(|a| super::attachments::attachment_id(m, a)).unwrap_or_default();
+    let aid = m
+        .props
+        .attachments
+        .last()
+        .map(|a| super::attachments::attachment_id(m, a))
+        .unwrap_or_default();
     let rest = m.rest_id.clone();
     mb.touch_message(&s.message, Utc::now());
     em.mark_dirty();
     let mut resp = GraphResponse::empty(StatusCode::CREATED);
-    let loc = format!("https://outlook.office.com/api/v2.0/Users('{}')/Messages('{rest}')/Attachments('{aid}')", s.owner);
+    let loc = format!(
+        "https://outlook.office.com/api/v2.0/Users('{}')/Messages('{rest}')/Attachments('{aid}')",
+        s.owner
+    );
     if let Ok(v) = HeaderValue::from_str(&loc) {
         resp.headers.insert("location", v);
     }
