@@ -9,6 +9,7 @@
 pub mod access;
 pub mod attachments;
 pub mod batch;
+pub mod compose;
 pub mod delta;
 pub mod error;
 pub mod folders;
@@ -466,17 +467,17 @@ async fn dispatch(ctx: &Ctx<'_>, op: Op) -> Result<GraphResponse, GraphError> {
         Op::CopyFolder(f) => folders::move_or_copy(ctx, &f, true),
         Op::FolderDelta => delta::folders(ctx),
         Op::ListMessages { folder } => messages::list(ctx, folder.as_deref()),
-        Op::CreateMessage { folder } => messages::create(ctx, folder.as_deref()),
+        Op::CreateMessage { folder } => compose::create(ctx, folder.as_deref()),
         Op::MessageDelta { folder: Some(f) } => delta::messages(ctx, &f),
         Op::MessageDelta { folder: None } => Err(GraphError::invalid_request(
             "Change tracking is not supported against 'microsoft.graph.message'.",
         )),
         Op::GetMessage { folder, id } => messages::get(ctx, folder.as_deref(), &id),
-        Op::PatchMessage { folder, id } => messages::patch(ctx, folder.as_deref(), &id),
+        Op::PatchMessage { folder, id } => compose::patch(ctx, folder.as_deref(), &id),
         Op::DeleteMessage { folder, id } => messages::delete(ctx, folder.as_deref(), &id, false),
         Op::PermanentDeleteMessage(id) => messages::delete(ctx, None, &id, true),
         Op::GetMime { folder, id } => messages::get_mime(ctx, folder.as_deref(), &id),
-        Op::PutMime { folder, id } => messages::put_mime(ctx, folder.as_deref(), &id),
+        Op::PutMime { folder, id } => compose::put_mime(ctx, folder.as_deref(), &id),
         Op::MoveMessage(id) => messages::move_or_copy(ctx, &id, false),
         Op::CopyMessage(id) => messages::move_or_copy(ctx, &id, true),
         Op::SendDraft(id) => send::send_draft(ctx, &id),

@@ -11,7 +11,8 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::access::has_scope;
-use super::messages::{decode_mime_body, default_from, encode_header_text, key_of};
+use super::compose::{decode_mime_body, default_from};
+use super::messages::key_of;
 use super::{Ctx, GraphError, GraphResponse};
 use crate::emulator::OutboundMessage;
 use crate::emulator::directory::{DirectoryUser, MailboxRight};
@@ -451,7 +452,6 @@ fn build_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<(String, Vec<
             }
         }
     }
-    let _ = encode_header_text;
     Ok((key, mime))
 }
 
