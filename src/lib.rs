@@ -6,10 +6,13 @@
 //! `graph` client and `auth` token lifecycle. `emulator` is a separate product
 //! feature reached only over HTTP.
 
+pub mod accounts;
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod emulator;
 pub mod observe;
 pub mod secret;
 pub mod server;
+pub mod store;
 pub mod tls;

@@ -1,0 +1,90 @@
+//! The store's schema, as numbered steps applied in order and recorded in
+//! `schema_version`. Each step is written once for both backends, with
+//! `{BIGINT}` and `{BYTES}` standing for the column types that differ.
+
+use sqlx::Executor;
+
+use super::{Backend, Error, Store};
+
+/// (version, SQL statements separated by `;`).
+const STEPS: &[(i64, &str)] = &[(
+    1,
+    "CREATE TABLE accounts (
+        login TEXT PRIMARY KEY,
+        microsoft_user TEXT NOT NULL,
+        mode TEXT NOT NULL,
+        created_at {BIGINT} NOT NULL
+    );
+    CREATE TABLE passwords (
+        id TEXT PRIMARY KEY,
+        login TEXT NOT NULL,
+        label TEXT NOT NULL,
+        hash TEXT NOT NULL,
+        created_at {BIGINT} NOT NULL,
+        last_used_at {BIGINT},
+        revoked_at {BIGINT}
+    );
+    CREATE INDEX passwords_by_login ON passwords (login);
+    CREATE TABLE secrets (
+        name TEXT PRIMARY KEY,
+        sealed {BYTES} NOT NULL,
+        updated_at {BIGINT} NOT NULL
+    )",
+)];
+
+fn render(sql: &str, backend: Backend) -> String {
+    let (bigint, bytes) = match backend {
+        Backend::Sqlite => ("INTEGER", "BLOB"),
+        Backend::Postgres => ("BIGINT", "BYTEA"),
+    };
+    sql.replace("{BIGINT}", bigint).replace("{BYTES}", bytes)
+}
+
+pub(super) async fn run(store: &Store) -> Result<(), Error> {
+    let pool = store.pool();
+    pool.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+        .await
+        .map_err(|source| Error::Migrate { version: 0, source })?;
+    let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_version")
+        .fetch_one(pool)
+        .await
+        .map_err(|source| Error::Migrate { version: 0, source })?;
+    let current = current.unwrap_or(0);
+    let known = STEPS.last().map(|(v, _)| *v).unwrap_or(0);
+    if current > known {
+        return Err(Error::TooNew {
+            found: current,
+            known,
+        });
+    }
+    for (version, sql) in STEPS.iter().filter(|(v, _)| *v > current) {
+        let rendered = render(sql, store.backend());
+        let mut tx = pool.begin().await.map_err(|source| Error::Migrate {
+            version: *version,
+            source,
+        })?;
+        for statement in rendered.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+            // Our own constant schema text, with column types filled in.
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
+                .execute(&mut *tx)
+                .await
+                .map_err(|source| Error::Migrate {
+                    version: *version,
+                    source,
+                })?;
+        }
+        sqlx::query("INSERT INTO schema_version (version) VALUES ($1)")
+            .bind(*version)
+            .execute(&mut *tx)
+            .await
+            .map_err(|source| Error::Migrate {
+                version: *version,
+                source,
+            })?;
+        tx.commit().await.map_err(|source| Error::Migrate {
+            version: *version,
+            source,
+        })?;
+    }
+    Ok(())
+}
