@@ -1,0 +1,316 @@
+//! IMAP flags over Graph's message state: `\Seen` is isRead, `\Flagged` is
+//! the follow-up flag, `\Answered` and `$Forwarded` are the last verb Exchange
+//! recorded (PR_LAST_VERB_EXECUTED, or the icon Outlook shows), `\Draft` is
+//! isDraft (read-only), keywords are categories, and `\Deleted` lives in
+//! graphgate until EXPUNGE.
+
+use std::collections::BTreeSet;
+
+/// PR_LAST_VERB_EXECUTED values (graph-mail.md §10.3).
+pub const VERB_REPLY: i64 = 102;
+pub const VERB_REPLY_ALL: i64 = 103;
+pub const VERB_FORWARD: i64 = 104;
+/// PR_ICON_INDEX values Outlook uses for replied and forwarded mail.
+pub const ICON_REPLIED: i64 = 0x105;
+pub const ICON_FORWARDED: i64 = 0x106;
+
+/// The flags of one message as IMAP sees them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+pub struct Flags {
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+    pub forwarded: bool,
+    pub draft: bool,
+    /// Kept by graphgate until EXPUNGE; Graph has no such state.
+    pub deleted: bool,
+    /// IMAP keywords (already encoded as atoms).
+    pub keywords: BTreeSet<String>,
+}
+
+/// What Graph says about a message, as far as flags go.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GraphState {
+    pub is_read: bool,
+    pub is_draft: bool,
+    /// `flagged`, `complete` or `notFlagged`.
+    pub flag_status: String,
+    pub categories: Vec<String>,
+    pub last_verb: Option<i64>,
+    pub icon_index: Option<i64>,
+}
+
+impl Flags {
+    pub fn from_graph(g: &GraphState, deleted: bool) -> Flags {
+        let verb = g.last_verb.unwrap_or(0);
+        let icon = g.icon_index.unwrap_or(0);
+        Flags {
+            seen: g.is_read,
+            flagged: g.flag_status.eq_ignore_ascii_case("flagged"),
+            answered: verb == VERB_REPLY || verb == VERB_REPLY_ALL || icon == ICON_REPLIED,
+            forwarded: verb == VERB_FORWARD || icon == ICON_FORWARDED,
+            draft: g.is_draft,
+            deleted,
+            keywords: g.categories.iter().map(|c| keyword_of(c)).collect(),
+        }
+    }
+
+    /// The flag atoms for FETCH FLAGS, system flags first.
+    pub fn atoms(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        for (on, name) in [
+            (self.seen, "\\Seen"),
+            (self.answered, "\\Answered"),
+            (self.flagged, "\\Flagged"),
+            (self.deleted, "\\Deleted"),
+            (self.draft, "\\Draft"),
+            (self.forwarded, "$Forwarded"),
+        ] {
+            if on {
+                v.push(name.to_string());
+            }
+        }
+        v.extend(self.keywords.iter().cloned());
+        v
+    }
+
+    /// Apply a parsed IMAP flag name; false if it is not one we keep.
+    pub fn set(&mut self, flag: &FlagName, on: bool) -> bool {
+        match flag {
+            FlagName::Seen => self.seen = on,
+            FlagName::Answered => self.answered = on,
+            FlagName::Flagged => self.flagged = on,
+            FlagName::Deleted => self.deleted = on,
+            FlagName::Forwarded => self.forwarded = on,
+            // \Draft cannot change in Exchange after creation.
+            FlagName::Draft => return false,
+            FlagName::Keyword(k) => {
+                if on {
+                    self.keywords.insert(k.clone());
+                } else {
+                    self.keywords.remove(k);
+                }
+            }
+        }
+        true
+    }
+
+    /// Categories for Graph, from the keywords.
+    pub fn categories(&self) -> Vec<String> {
+        self.keywords.iter().map(|k| category_of(k)).collect()
+    }
+}
+
+/// An IMAP flag as a client names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FlagName {
+    Seen,
+    Answered,
+    Flagged,
+    Deleted,
+    Draft,
+    Forwarded,
+    Keyword(String),
+}
+
+impl FlagName {
+    /// Parse a flag atom; `\Recent` and unknown system flags are None.
+    pub fn parse(atom: &str) -> Option<FlagName> {
+        if let Some(system) = atom.strip_prefix('\\') {
+            return match system.to_ascii_lowercase().as_str() {
+                "seen" => Some(FlagName::Seen),
+                "answered" => Some(FlagName::Answered),
+                "flagged" => Some(FlagName::Flagged),
+                "deleted" => Some(FlagName::Deleted),
+                "draft" => Some(FlagName::Draft),
+                _ => None,
+            };
+        }
+        if atom.eq_ignore_ascii_case("$Forwarded") {
+            return Some(FlagName::Forwarded);
+        }
+        (!atom.is_empty()).then(|| FlagName::Keyword(atom.to_string()))
+    }
+}
+
+/// The flags clients may set (PERMANENTFLAGS): everything but `\Draft`, and new keywords.
+pub const PERMANENT_FLAGS: [&str; 6] = [
+    "\\Seen",
+    "\\Answered",
+    "\\Flagged",
+    "\\Deleted",
+    "$Forwarded",
+    "\\*",
+];
+/// The flags of FLAGS in SELECT.
+pub const FLAGS: [&str; 6] = [
+    "\\Seen",
+    "\\Answered",
+    "\\Flagged",
+    "\\Deleted",
+    "\\Draft",
+    "$Forwarded",
+];
+
+fn atom_char(b: u8) -> bool {
+    b.is_ascii_graphic() && !matches!(b, b'(' | b')' | b'{' | b'%' | b'*' | b'"' | b'\\' | b']')
+}
+
+/// An Outlook category as an IMAP keyword atom: spaces become `_`, `_`, `~`
+/// and anything that cannot be in an atom become `~XX` (hex of each UTF-8 byte).
+pub fn keyword_of(category: &str) -> String {
+    let mut out = String::with_capacity(category.len());
+    for b in category.bytes() {
+        match b {
+            b' ' => out.push('_'),
+            b'_' | b'~' => out.push_str(&format!("~{b:02X}")),
+            b if atom_char(b) => out.push(b as char),
+            b => out.push_str(&format!("~{b:02X}")),
+        }
+    }
+    if out.is_empty() { "~".to_string() } else { out }
+}
+
+fn hex(b: u8) -> Option<u8> {
+    (b as char).to_digit(16).map(|d| d as u8)
+}
+
+/// The category an IMAP keyword stands for (inverse of `keyword_of`).
+pub fn category_of(keyword: &str) -> String {
+    let bytes = keyword.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'_' => out.push(b' '),
+            b'~' if i + 3 <= bytes.len() => match (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 3;
+                    continue;
+                }
+                _ => out.push(b'~'),
+            },
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn graph_state_maps_to_flags() {
+        let cases = [
+            (
+                GraphState {
+                    is_read: true,
+                    flag_status: "flagged".into(),
+                    ..Default::default()
+                },
+                "\\Seen \\Flagged",
+            ),
+            (
+                GraphState {
+                    last_verb: Some(102),
+                    ..Default::default()
+                },
+                "\\Answered",
+            ),
+            (
+                GraphState {
+                    last_verb: Some(103),
+                    ..Default::default()
+                },
+                "\\Answered",
+            ),
+            (
+                GraphState {
+                    last_verb: Some(104),
+                    ..Default::default()
+                },
+                "$Forwarded",
+            ),
+            (
+                GraphState {
+                    icon_index: Some(0x105),
+                    ..Default::default()
+                },
+                "\\Answered",
+            ),
+            (
+                GraphState {
+                    icon_index: Some(0x106),
+                    ..Default::default()
+                },
+                "$Forwarded",
+            ),
+            (
+                GraphState {
+                    flag_status: "complete".into(),
+                    ..Default::default()
+                },
+                "",
+            ),
+            (
+                GraphState {
+                    is_draft: true,
+                    categories: vec!["Red category".into()],
+                    ..Default::default()
+                },
+                "\\Draft Red_category",
+            ),
+        ];
+        for (g, want) in cases {
+            assert_eq!(
+                Flags::from_graph(&g, false).atoms().join(" "),
+                want,
+                "{g:?}"
+            );
+        }
+        assert_eq!(
+            Flags::from_graph(&GraphState::default(), true).atoms(),
+            vec!["\\Deleted"]
+        );
+    }
+
+    #[test]
+    fn categories_and_keywords_round_trip() {
+        for c in [
+            "Red category",
+            "Client A",
+            "$label1",
+            "a_b",
+            "x~y",
+            "Kunde Müller",
+            "(paren)",
+            "50%",
+        ] {
+            let k = keyword_of(c);
+            assert!(k.bytes().all(atom_char), "{c} -> {k}");
+            assert_eq!(category_of(&k), c, "{k}");
+        }
+        assert_eq!(keyword_of("Red category"), "Red_category");
+        assert_eq!(category_of("$NotJunk"), "$NotJunk");
+        assert_eq!(category_of("~zz"), "~zz", "a stray ~ stays");
+    }
+
+    #[test]
+    fn flag_names_parse_case_insensitively_and_draft_is_read_only() {
+        assert_eq!(FlagName::parse("\\SEEN"), Some(FlagName::Seen));
+        assert_eq!(FlagName::parse("$forwarded"), Some(FlagName::Forwarded));
+        assert_eq!(FlagName::parse("\\Recent"), None);
+        assert_eq!(
+            FlagName::parse("Work"),
+            Some(FlagName::Keyword("Work".into()))
+        );
+        let mut f = Flags::default();
+        assert!(!f.set(&FlagName::Draft, true));
+        assert!(!f.draft);
+        assert!(f.set(&FlagName::Keyword("Work".into()), true));
+        assert_eq!(f.categories(), vec!["Work"]);
+    }
+}

@@ -1,0 +1,8 @@
+//! The protocol-neutral mailbox service: Graph folders as named mailboxes,
+//! messages with persistent UIDs and IMAP flags, one sync engine per
+//! Microsoft 365 mailbox shared by every session, a MIME cache, and
+//! submission. Fronts (IMAP, SMTP) call it; it calls `graph`.
+
+pub mod flags;
+pub mod mutf7;
+pub mod names;
