@@ -3,6 +3,7 @@
 //! Microsoft 365 mailbox shared by every session, a MIME cache, and
 //! submission. Fronts (IMAP, SMTP) call it; it calls `graph`.
 
+pub mod cache;
 pub mod flags;
 pub mod mutf7;
 pub mod names;

@@ -7,9 +7,10 @@ use sqlx::Executor;
 use super::{Backend, Error, Store};
 
 /// (version, SQL statements separated by `;`).
-const STEPS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE accounts (
+const STEPS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE accounts (
         login TEXT PRIMARY KEY,
         microsoft_user TEXT NOT NULL,
         mode TEXT NOT NULL,
@@ -30,7 +31,39 @@ const STEPS: &[(i64, &str)] = &[(
         sealed {BYTES} NOT NULL,
         updated_at {BIGINT} NOT NULL
     )",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE mail_folders (
+        mailbox TEXT NOT NULL,
+        folder_id TEXT NOT NULL,
+        uidvalidity {BIGINT} NOT NULL,
+        uidnext {BIGINT} NOT NULL,
+        delta_link TEXT,
+        PRIMARY KEY (mailbox, folder_id)
+    );
+    CREATE TABLE mail_messages (
+        mailbox TEXT NOT NULL,
+        folder_id TEXT NOT NULL,
+        uid {BIGINT} NOT NULL,
+        message_id TEXT NOT NULL,
+        internal_date {BIGINT} NOT NULL,
+        store_size {BIGINT} NOT NULL,
+        reported_size {BIGINT},
+        is_read {BIGINT} NOT NULL,
+        is_draft {BIGINT} NOT NULL,
+        flag_status TEXT NOT NULL,
+        categories TEXT NOT NULL,
+        last_verb {BIGINT},
+        icon {BIGINT},
+        deleted {BIGINT} NOT NULL,
+        internet_message_id TEXT,
+        headers {BYTES},
+        PRIMARY KEY (mailbox, folder_id, uid)
+    );
+    CREATE INDEX mail_messages_by_id ON mail_messages (mailbox, message_id)",
+    ),
+];
 
 fn render(sql: &str, backend: Backend) -> String {
     let (bigint, bytes) = match backend {

@@ -4,8 +4,11 @@
 //! dir) and PostgreSQL (several gateway instances behind one load balancer)
 //! through sqlx's `AnyPool`; columns are integers, text and bytes only.
 
+mod mail;
 mod migrations;
 mod secrets;
+
+pub use mail::{FolderChanges, FolderRow, MessageRow};
 
 use std::path::Path;
 use std::time::Duration;
