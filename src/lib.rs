@@ -13,6 +13,7 @@ pub mod config;
 pub mod emulator;
 pub mod mailbox;
 pub mod observe;
+pub mod policy;
 pub mod secret;
 pub mod server;
 pub mod store;
