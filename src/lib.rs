@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod emulator;
+pub mod mime;
 pub mod observe;
 pub mod secret;
 pub mod server;
