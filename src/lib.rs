@@ -12,6 +12,7 @@ pub mod cli;
 pub mod config;
 pub mod emulator;
 pub mod mailbox;
+pub mod mime;
 pub mod observe;
 pub mod policy;
 pub mod secret;

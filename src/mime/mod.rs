@@ -1,0 +1,144 @@
+//! Exact MIME-to-IMAP answers for FETCH and SEARCH: ENVELOPE, BODY and
+//! BODYSTRUCTURE, `BODY[section]` bytes and decoded text, all computed from the
+//! raw message bytes exactly as `BODY[]` serves them. A [`ParsedMessage`] scans
+//! the message once (linear, nothing decoded) and then answers any number of
+//! items; any input, however malformed, gives an answer and never a panic.
+//!
+//! Missing sections: [`ParsedMessage::section`] returns `None` when the part
+//! does not exist or HEADER/TEXT is asked of a part that is not a
+//! message/rfc822. RFC 3501 leaves the reply open; the IMAP front should send
+//! `NIL` for it, as Dovecot and Cyrus do.
+
+mod address;
+mod content;
+mod envelope;
+mod lex;
+mod scan;
+mod search;
+mod section;
+mod strings;
+mod structure;
+
+#[cfg(test)]
+mod tests_crosscheck;
+#[cfg(test)]
+mod tests_envelope;
+#[cfg(test)]
+mod tests_robust;
+#[cfg(test)]
+mod tests_search;
+#[cfg(test)]
+mod tests_section;
+#[cfg(test)]
+mod tests_structure;
+#[cfg(test)]
+mod tests_support;
+
+use std::borrow::Cow;
+use std::fmt;
+
+use bytes::Bytes;
+use imap_types::body::BodyStructure;
+use imap_types::envelope::Envelope;
+use imap_types::fetch::Section;
+
+use scan::Entity;
+
+/// A message scanned once, ready to answer FETCH and SEARCH items.
+pub struct ParsedMessage {
+    raw: Bytes,
+    root: Entity,
+}
+
+impl fmt::Debug for ParsedMessage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ParsedMessage")
+            .field("size", &self.raw.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ParsedMessage {
+    /// Scans a copy of `raw`. Never fails: input without a usable MIME
+    /// structure is a single text/plain body.
+    pub fn parse(raw: &[u8]) -> ParsedMessage {
+        ParsedMessage::from_bytes(Bytes::copy_from_slice(raw))
+    }
+
+    /// Scans `raw` without copying it.
+    pub fn from_bytes(raw: Bytes) -> ParsedMessage {
+        let root = scan::scan(&raw);
+        ParsedMessage { raw, root }
+    }
+
+    /// The whole message, as served for `BODY[]` and RFC822.
+    pub fn raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// RFC822.SIZE: the length of `BODY[]` as served.
+    pub fn rfc822_size(&self) -> u32 {
+        rfc822_size(&self.raw)
+    }
+
+    /// ENVELOPE of the message.
+    pub fn envelope(&self) -> Envelope<'static> {
+        envelope::envelope(&self.raw, &self.root)
+    }
+
+    /// BODYSTRUCTURE (`extended`) or BODY (not extended).
+    pub fn body_structure(&self, extended: bool) -> BodyStructure<'static> {
+        structure::body_structure(&self.raw, &self.root, extended)
+    }
+
+    /// The bytes of `BODY[section]` (`None` = `BODY[]`, the whole message),
+    /// before any `<partial>` is applied (see [`partial`]). `None` when the
+    /// message has no such section; the front should then answer `NIL`.
+    /// HEADER.FIELDS(.NOT) gives the selected fields as they appear, then
+    /// the header's blank line (there is none if the message has none).
+    pub fn section(&self, section: Option<&Section<'_>>) -> Option<Cow<'_, [u8]>> {
+        section::section(&self.raw, &self.root, section)
+    }
+
+    /// `BODY[HEADER]` / RFC822.HEADER: the header including its blank line.
+    pub fn header_bytes(&self) -> &[u8] {
+        section::header(&self.raw, &self.root)
+    }
+
+    /// `BODY[TEXT]` / RFC822.TEXT: everything after the header.
+    pub fn text_bytes(&self) -> &[u8] {
+        section::body(&self.raw, &self.root)
+    }
+
+    /// Every value of the top-level header field `name` (case-insensitive),
+    /// unfolded and RFC 2047-decoded to UTF-8, in message order.
+    pub fn header_value(&self, name: &str) -> Vec<String> {
+        search::header_values(&self.raw, &self.root, name.as_bytes())
+    }
+
+    /// The top-level header as decoded `Name: value` lines (SEARCH TEXT).
+    pub fn headers_for_search(&self) -> String {
+        search::headers_text(&self.raw, &self.root)
+    }
+
+    /// The decoded UTF-8 text of all text/* parts, HTML tags stripped,
+    /// including embedded messages (SEARCH BODY; TEXT adds the headers).
+    pub fn text_for_search(&self) -> String {
+        let mut out = String::new();
+        search::body_text(&self.raw, &self.root, &mut out);
+        out
+    }
+}
+
+/// RFC822.SIZE of a message: its length in octets (saturating at `u32::MAX`).
+pub fn rfc822_size(raw: &[u8]) -> u32 {
+    u32::try_from(raw.len()).unwrap_or(u32::MAX)
+}
+
+/// Applies a FETCH `<offset.length>` partial: the bytes from `offset` on, at
+/// most `length` of them; empty if `offset` is past the end (RFC 3501 §6.4.5).
+pub fn partial(bytes: &[u8], offset: u32, length: u32) -> &[u8] {
+    let start = usize::try_from(offset).map_or(bytes.len(), |o| o.min(bytes.len()));
+    let len = usize::try_from(length).unwrap_or(usize::MAX);
+    &bytes[start..start.saturating_add(len).min(bytes.len())]
+}
