@@ -6,6 +6,7 @@
 pub mod api;
 pub mod cache;
 pub mod flags;
+pub mod folder;
 pub mod mutf7;
 pub mod names;
 

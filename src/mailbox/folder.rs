@@ -1,0 +1,371 @@
+//! One folder's messages as graphgate knows them: UIDs assigned in arrival
+//! order and never reused, the Graph state behind each message's flags, and
+//! the changes a delta round brings, turned into rows for the store. Pure
+//! logic: the engine feeds it what Graph said and persists what it returns.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+
+use super::api::{MessageMeta, Snapshot};
+use super::flags::{Flags, GraphState};
+use crate::store::{FolderChanges, FolderRow, MessageRow};
+
+/// What Graph reported about a message. Delta updates may carry only some
+/// properties: `None` means "unchanged".
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RemoteMessage {
+    pub id: String,
+    pub received: Option<DateTime<Utc>>,
+    pub is_read: Option<bool>,
+    pub is_draft: Option<bool>,
+    pub flag_status: Option<String>,
+    pub categories: Option<Vec<String>>,
+    pub last_verb: Option<i64>,
+    pub icon: Option<i64>,
+    pub store_size: Option<i64>,
+    pub internet_message_id: Option<String>,
+    /// Header block built from internetMessageHeaders.
+    pub headers: Option<Vec<u8>>,
+}
+
+/// One change from a delta round.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RemoteChange {
+    Present(RemoteMessage),
+    Removed(String),
+}
+
+/// A folder in memory.
+#[derive(Debug, Clone)]
+pub struct FolderData {
+    pub folder_id: String,
+    pub uidvalidity: u32,
+    pub uidnext: u32,
+    pub delta_link: Option<String>,
+    pub messages: BTreeMap<u32, MessageRow>,
+    by_id: HashMap<String, u32>,
+    /// Bumped on every change sessions can see.
+    pub version: u64,
+}
+
+pub fn graph_state(m: &MessageRow) -> GraphState {
+    GraphState {
+        is_read: m.is_read,
+        is_draft: m.is_draft,
+        flag_status: m.flag_status.clone(),
+        categories: m.categories.clone(),
+        last_verb: m.last_verb,
+        icon_index: m.icon,
+    }
+}
+
+pub fn flags_of(m: &MessageRow) -> Flags {
+    Flags::from_graph(&graph_state(m), m.deleted)
+}
+
+fn merge(row: &mut MessageRow, r: &RemoteMessage) -> bool {
+    let before = row.clone();
+    if let Some(d) = r.received {
+        row.internal_date = d.timestamp();
+    }
+    if let Some(v) = r.is_read {
+        row.is_read = v;
+    }
+    if let Some(v) = r.is_draft {
+        row.is_draft = v;
+    }
+    if let Some(v) = &r.flag_status {
+        row.flag_status = v.clone();
+    }
+    if let Some(v) = &r.categories {
+        row.categories = v.clone();
+    }
+    if r.last_verb.is_some() {
+        row.last_verb = r.last_verb;
+    }
+    if r.icon.is_some() {
+        row.icon = r.icon;
+    }
+    if let Some(v) = r.store_size {
+        row.store_size = v;
+    }
+    if r.internet_message_id.is_some() {
+        row.internet_message_id = r.internet_message_id.clone();
+    }
+    if r.headers.is_some() {
+        row.headers = r.headers.clone();
+    }
+    *row != before
+}
+
+impl FolderData {
+    pub fn from_store(folder: FolderRow, rows: Vec<MessageRow>) -> FolderData {
+        let by_id = rows.iter().map(|m| (m.message_id.clone(), m.uid)).collect();
+        FolderData {
+            folder_id: folder.folder_id,
+            uidvalidity: folder.uidvalidity,
+            uidnext: folder
+                .uidnext
+                .max(rows.last().map(|m| m.uid + 1).unwrap_or(1)),
+            delta_link: folder.delta_link,
+            messages: rows.into_iter().map(|m| (m.uid, m)).collect(),
+            by_id,
+            version: 0,
+        }
+    }
+
+    pub fn uid_of(&self, id: &str) -> Option<u32> {
+        self.by_id.get(id).copied()
+    }
+
+    pub fn get(&self, uid: u32) -> Option<&MessageRow> {
+        self.messages.get(&uid)
+    }
+
+    /// Give a new message the next UID.
+    fn assign(&mut self, r: &RemoteMessage, out: &mut FolderChanges) -> u32 {
+        let uid = self.uidnext;
+        self.uidnext += 1;
+        let mut row = MessageRow {
+            uid,
+            message_id: r.id.clone(),
+            flag_status: "notFlagged".into(),
+            ..Default::default()
+        };
+        merge(&mut row, r);
+        self.by_id.insert(r.id.clone(), uid);
+        self.messages.insert(uid, row.clone());
+        out.upserts.push(row);
+        out.uidnext = Some(self.uidnext);
+        uid
+    }
+
+    /// Record a message graphgate itself just put here (APPEND, COPY, MOVE),
+    /// so its UID is known before the next delta round reports it.
+    pub fn adopt(&mut self, r: &RemoteMessage) -> (u32, FolderChanges) {
+        let mut out = FolderChanges::default();
+        let uid = match self.uid_of(&r.id) {
+            Some(uid) => uid,
+            None => self.assign(r, &mut out),
+        };
+        self.version += 1;
+        (uid, out)
+    }
+
+    /// Apply a delta round (or local changes expressed the same way).
+    pub fn apply(&mut self, changes: &[RemoteChange]) -> FolderChanges {
+        let mut out = FolderChanges::default();
+        // New messages of one round get UIDs in arrival order.
+        let mut fresh: Vec<&RemoteMessage> = Vec::new();
+        for c in changes {
+            match c {
+                RemoteChange::Removed(id) => {
+                    fresh.retain(|r| &r.id != id);
+                    if let Some(uid) = self.by_id.remove(id) {
+                        self.messages.remove(&uid);
+                        out.removed.push(uid);
+                        out.upserts.retain(|m| m.uid != uid);
+                    }
+                }
+                RemoteChange::Present(r) => match self.by_id.get(&r.id).copied() {
+                    Some(uid) => {
+                        if let Some(row) = self.messages.get_mut(&uid)
+                            && merge(row, r)
+                        {
+                            out.upserts.retain(|m| m.uid != uid);
+                            out.upserts.push(row.clone());
+                        }
+                    }
+                    None => {
+                        if let Some(pos) = fresh.iter().position(|f| f.id == r.id) {
+                            fresh[pos] = r;
+                        } else {
+                            fresh.push(r);
+                        }
+                    }
+                },
+            }
+        }
+        fresh.sort_by_key(|r| r.received);
+        for r in fresh {
+            self.assign(r, &mut out);
+        }
+        if !out.upserts.is_empty() || !out.removed.is_empty() {
+            self.version += 1;
+        }
+        out
+    }
+
+    /// A full listing after the delta state was lost: known messages keep
+    /// their UIDs, missing ones are expunged, new ones get new UIDs.
+    pub fn reconcile(&mut self, all: &[RemoteMessage]) -> FolderChanges {
+        let present: std::collections::HashSet<&str> = all.iter().map(|r| r.id.as_str()).collect();
+        let mut changes: Vec<RemoteChange> = self
+            .by_id
+            .keys()
+            .filter(|id| !present.contains(id.as_str()))
+            .map(|id| RemoteChange::Removed(id.clone()))
+            .collect();
+        changes.extend(all.iter().cloned().map(RemoteChange::Present));
+        self.apply(&changes)
+    }
+
+    /// Set or clear the local `\Deleted` mark.
+    pub fn set_deleted(&mut self, uid: u32, on: bool) -> Option<MessageRow> {
+        let row = self.messages.get_mut(&uid)?;
+        if row.deleted == on {
+            return None;
+        }
+        row.deleted = on;
+        self.version += 1;
+        Some(row.clone())
+    }
+
+    /// Freeze RFC822.SIZE for a UID the first time it is reported.
+    pub fn report_size(&mut self, uid: u32, size: i64) -> Option<MessageRow> {
+        let row = self.messages.get_mut(&uid)?;
+        if row.reported_size.is_some() {
+            return None;
+        }
+        row.reported_size = Some(size);
+        Some(row.clone())
+    }
+
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            uidvalidity: self.uidvalidity,
+            uidnext: self.uidnext,
+            messages: self
+                .messages
+                .values()
+                .map(|m| MessageMeta {
+                    uid: m.uid,
+                    flags: flags_of(m),
+                    internal_date: DateTime::from_timestamp(m.internal_date, 0).unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+
+    pub fn unseen(&self) -> u32 {
+        self.messages.values().filter(|m| !m.is_read).count() as u32
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder() -> FolderData {
+        FolderData::from_store(
+            FolderRow {
+                mailbox: "a@x".into(),
+                folder_id: "F".into(),
+                uidvalidity: 42,
+                uidnext: 1,
+                delta_link: None,
+            },
+            Vec::new(),
+        )
+    }
+
+    fn msg(id: &str, minute: i64) -> RemoteMessage {
+        RemoteMessage {
+            id: id.into(),
+            received: DateTime::from_timestamp(1_700_000_000 + minute * 60, 0),
+            is_read: Some(false),
+            is_draft: Some(false),
+            flag_status: Some("notFlagged".into()),
+            categories: Some(vec![]),
+            store_size: Some(1000),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn uids_follow_arrival_and_are_never_reused() {
+        let mut f = folder();
+        let c = f.apply(&[
+            RemoteChange::Present(msg("b", 2)),
+            RemoteChange::Present(msg("a", 1)),
+        ]);
+        assert_eq!(f.uid_of("a"), Some(1), "older first");
+        assert_eq!(f.uid_of("b"), Some(2));
+        assert_eq!(c.uidnext, Some(3));
+        let c = f.apply(&[RemoteChange::Removed("a".into())]);
+        assert_eq!(c.removed, vec![1]);
+        f.apply(&[RemoteChange::Present(msg("a", 1))]);
+        assert_eq!(
+            f.uid_of("a"),
+            Some(3),
+            "a message that comes back gets a new UID"
+        );
+        let v = f.version;
+        let c = f.apply(&[RemoteChange::Present(msg("b", 2))]);
+        assert!(
+            c.upserts.is_empty() && f.version == v,
+            "replays change nothing"
+        );
+    }
+
+    #[test]
+    fn partial_updates_keep_what_they_do_not_mention() {
+        let mut f = folder();
+        f.apply(&[RemoteChange::Present(msg("a", 1))]);
+        let update = RemoteMessage {
+            id: "a".into(),
+            is_read: Some(true),
+            ..Default::default()
+        };
+        let c = f.apply(&[RemoteChange::Present(update)]);
+        assert_eq!(c.upserts.len(), 1);
+        let row = f.get(1).unwrap();
+        assert!(row.is_read);
+        assert_eq!(row.store_size, 1000);
+        assert_eq!(row.flag_status, "notFlagged");
+    }
+
+    #[test]
+    fn added_and_removed_in_one_round_leave_no_trace() {
+        let mut f = folder();
+        let c = f.apply(&[
+            RemoteChange::Present(msg("x", 1)),
+            RemoteChange::Removed("x".into()),
+        ]);
+        assert!(f.messages.is_empty());
+        assert!(c.upserts.is_empty() && c.removed.is_empty());
+    }
+
+    #[test]
+    fn reconcile_keeps_known_uids() {
+        let mut f = folder();
+        f.apply(&[
+            RemoteChange::Present(msg("a", 1)),
+            RemoteChange::Present(msg("b", 2)),
+        ]);
+        let c = f.reconcile(&[msg("b", 2), msg("c", 3)]);
+        assert_eq!(c.removed, vec![1]);
+        assert_eq!(f.uid_of("b"), Some(2));
+        assert_eq!(f.uid_of("c"), Some(3));
+        assert_eq!(
+            f.snapshot()
+                .messages
+                .iter()
+                .map(|m| m.uid)
+                .collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+    }
+
+    #[test]
+    fn deleted_mark_and_frozen_size() {
+        let mut f = folder();
+        f.apply(&[RemoteChange::Present(msg("a", 1))]);
+        assert!(f.set_deleted(1, true).is_some());
+        assert!(f.snapshot().messages[0].flags.deleted);
+        assert!(f.report_size(1, 1234).is_some());
+        assert!(f.report_size(1, 99).is_none());
+        assert_eq!(f.get(1).unwrap().reported_size, Some(1234));
+    }
+}
