@@ -151,6 +151,28 @@ impl Config {
                 "config key `server.max_connections`: must be at least 1 (the default is 1000)",
             ));
         }
+        for (key, value, default) in [
+            (
+                "imap.max_literal_bytes",
+                u64::from(self.imap.max_literal_bytes),
+                "41943040",
+            ),
+            (
+                "imap.max_connections_per_user",
+                u64::from(self.imap.max_connections_per_user),
+                "20",
+            ),
+            ("imap.idle_timeout_s", self.imap.idle_timeout_s, "1800"),
+        ] {
+            if value == 0 {
+                return Err(origin.error(
+                    key,
+                    format_args!(
+                        "config key `{key}`: must be at least 1 (the default is {default})"
+                    ),
+                ));
+            }
+        }
         if let Some(key) = half_pair(&self.tls.cert, "tls.cert", &self.tls.key, "tls.key") {
             return Err(origin.error(
                 key,
@@ -333,7 +355,8 @@ mod tests {
         let err = error("[imap]\nlisen = \"127.0.0.1:1143\"\n");
         assert_eq!(
             err.to_string(),
-            "unknown key `imap.lisen` (known keys: listen, listen_tls)"
+            "unknown key `imap.lisen` (known keys: listen, listen_tls, max_literal_bytes, \
+             max_connections_per_user, idle_timeout_s, allow_plaintext_auth_on_non_loopback)"
         );
         let err = error("[imapp]\n");
         assert!(
@@ -359,6 +382,7 @@ mod tests {
             ),
             ("[microsoft]\ncloud = \"custom\"\n", "microsoft.login_url"),
             ("[server]\nmax_connections = 0\n", "server.max_connections"),
+            ("[imap]\nidle_timeout_s = 0\n", "imap.idle_timeout_s"),
             ("[log]\nlevel = \"info,=[\"\n", "log.level"),
             (
                 "[emulator.switches]\nfault_rate = 2.0\n",
@@ -389,8 +413,9 @@ mod tests {
         let err = Config::load(None, vars(&[("GRAPHGATE__IMAP__LISEN", "x")])).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "unknown key `imap.lisen` (known keys: listen, listen_tls) (from environment variable \
-             GRAPHGATE__IMAP__LISEN)"
+            "unknown key `imap.lisen` (known keys: listen, listen_tls, max_literal_bytes, \
+             max_connections_per_user, idle_timeout_s, allow_plaintext_auth_on_non_loopback) (from \
+             environment variable GRAPHGATE__IMAP__LISEN)"
         );
     }
 

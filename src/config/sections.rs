@@ -60,6 +60,15 @@ pub struct ImapSection {
     /// IMAP over implicit TLS (IMAPS).
     #[serde(with = "optional_addr")]
     pub listen_tls: Option<SocketAddr>,
+    /// Largest literal a client may send (the APPEND message size limit).
+    pub max_literal_bytes: u32,
+    /// Open IMAP sessions one user may have at once.
+    pub max_connections_per_user: u32,
+    /// Seconds of silence after which a logged-in client is logged out
+    /// (RFC 3501: at least 30 minutes); also the longest one IDLE lasts.
+    pub idle_timeout_s: u64,
+    /// Allow LOGIN and AUTHENTICATE without TLS from other machines.
+    pub allow_plaintext_auth_on_non_loopback: bool,
 }
 
 impl Default for ImapSection {
@@ -67,6 +76,10 @@ impl Default for ImapSection {
         ImapSection {
             listen: Some(DEFAULT_IMAP),
             listen_tls: Some(DEFAULT_IMAPS),
+            max_literal_bytes: 40 * 1024 * 1024,
+            max_connections_per_user: 20,
+            idle_timeout_s: 30 * 60,
+            allow_plaintext_auth_on_non_loopback: false,
         }
     }
 }

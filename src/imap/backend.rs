@@ -1,0 +1,198 @@
+//! What an IMAP session needs from the layers below: checking a gateway
+//! password, a user's folders, and one open folder. The traits mirror the
+//! mailbox contract (`mailbox::api`) one to one, so the real gateway plugs in
+//! unchanged and the session logic can be tested against an in-memory mailbox.
+
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+use crate::accounts::{Account, Accounts, LoginError};
+use crate::mailbox::flags::{FlagName, Flags};
+use crate::mailbox::{
+    CopyResult, FolderInfo, FolderStatus, MailError, MailService, SelectedFolder, Snapshot,
+    StoreOp, UserMail,
+};
+use crate::secret::Secret;
+
+/// Logins and the mail behind them.
+pub trait Backend: Send + Sync + 'static {
+    type User: UserFolders;
+
+    /// Check a gateway password.
+    fn authenticate(
+        &self,
+        login: &str,
+        password: &Secret,
+        peer: IpAddr,
+    ) -> impl Future<Output = Result<Account, LoginError>> + Send;
+
+    /// The folders `account` may see.
+    fn open_user(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<Self::User, MailError>> + Send;
+}
+
+/// One user's folders (`mailbox::UserMail`).
+pub trait UserFolders: Send + Sync + 'static {
+    type Folder: OpenFolder;
+
+    fn list(&self) -> impl Future<Output = Result<Vec<FolderInfo>, MailError>> + Send;
+    fn status(&self, name: &str) -> impl Future<Output = Result<FolderStatus, MailError>> + Send;
+    fn create(&self, name: &str) -> impl Future<Output = Result<(), MailError>> + Send;
+    fn delete(&self, name: &str) -> impl Future<Output = Result<(), MailError>> + Send;
+    fn rename(&self, from: &str, to: &str) -> impl Future<Output = Result<(), MailError>> + Send;
+    fn subscribe(&self, name: &str, on: bool)
+    -> impl Future<Output = Result<(), MailError>> + Send;
+    fn select(
+        &self,
+        name: &str,
+        read_only: bool,
+    ) -> impl Future<Output = Result<Self::Folder, MailError>> + Send;
+    fn append(
+        &self,
+        name: &str,
+        flags: &[FlagName],
+        date: Option<DateTime<Utc>>,
+        mime: Bytes,
+    ) -> impl Future<Output = Result<(u32, u32), MailError>> + Send;
+}
+
+/// A selected folder (`mailbox::SelectedFolder`).
+pub trait OpenFolder: Send + Sync + 'static {
+    fn name(&self) -> &str;
+    fn read_only(&self) -> bool;
+    fn snapshot(&self, sync: bool) -> impl Future<Output = Result<Snapshot, MailError>> + Send;
+    fn changed(&self) -> impl Future<Output = ()> + Send;
+    fn size(&self, uid: u32) -> impl Future<Output = Result<u64, MailError>> + Send;
+    fn mime(&self, uid: u32) -> impl Future<Output = Result<Bytes, MailError>> + Send;
+    fn header(&self, uid: u32) -> impl Future<Output = Result<Bytes, MailError>> + Send;
+    fn prefetch(&self, uids: &[u32]);
+    fn store(
+        &self,
+        uids: &[u32],
+        op: StoreOp,
+        flags: &[FlagName],
+    ) -> impl Future<Output = Result<Vec<(u32, Flags)>, MailError>> + Send;
+    fn expunge(
+        &self,
+        uids: Option<&[u32]>,
+    ) -> impl Future<Output = Result<Vec<u32>, MailError>> + Send;
+    fn copy(
+        &self,
+        uids: &[u32],
+        dest: &str,
+    ) -> impl Future<Output = Result<CopyResult, MailError>> + Send;
+    fn move_to(
+        &self,
+        uids: &[u32],
+        dest: &str,
+    ) -> impl Future<Output = Result<CopyResult, MailError>> + Send;
+}
+
+/// The real gateway: local accounts and the mail service.
+#[derive(Clone)]
+pub struct GatewayBackend {
+    pub accounts: Arc<Accounts>,
+    pub mail: Arc<MailService>,
+}
+
+impl Backend for GatewayBackend {
+    type User = UserMail;
+
+    async fn authenticate(
+        &self,
+        login: &str,
+        password: &Secret,
+        peer: IpAddr,
+    ) -> Result<Account, LoginError> {
+        self.accounts.authenticate(login, password, peer).await
+    }
+
+    async fn open_user(&self, account: &Account) -> Result<UserMail, MailError> {
+        self.mail.open_user(account).await
+    }
+}
+
+impl UserFolders for UserMail {
+    type Folder = SelectedFolder;
+
+    async fn list(&self) -> Result<Vec<FolderInfo>, MailError> {
+        UserMail::list(self).await
+    }
+    async fn status(&self, name: &str) -> Result<FolderStatus, MailError> {
+        UserMail::status(self, name).await
+    }
+    async fn create(&self, name: &str) -> Result<(), MailError> {
+        UserMail::create(self, name).await
+    }
+    async fn delete(&self, name: &str) -> Result<(), MailError> {
+        UserMail::delete(self, name).await
+    }
+    async fn rename(&self, from: &str, to: &str) -> Result<(), MailError> {
+        UserMail::rename(self, from, to).await
+    }
+    async fn subscribe(&self, name: &str, on: bool) -> Result<(), MailError> {
+        UserMail::subscribe(self, name, on).await
+    }
+    async fn select(&self, name: &str, read_only: bool) -> Result<SelectedFolder, MailError> {
+        UserMail::select(self, name, read_only).await
+    }
+    async fn append(
+        &self,
+        name: &str,
+        flags: &[FlagName],
+        date: Option<DateTime<Utc>>,
+        mime: Bytes,
+    ) -> Result<(u32, u32), MailError> {
+        UserMail::append(self, name, flags, date, mime).await
+    }
+}
+
+impl OpenFolder for SelectedFolder {
+    fn name(&self) -> &str {
+        SelectedFolder::name(self)
+    }
+    fn read_only(&self) -> bool {
+        SelectedFolder::read_only(self)
+    }
+    async fn snapshot(&self, sync: bool) -> Result<Snapshot, MailError> {
+        SelectedFolder::snapshot(self, sync).await
+    }
+    async fn changed(&self) {
+        SelectedFolder::changed(self).await
+    }
+    async fn size(&self, uid: u32) -> Result<u64, MailError> {
+        SelectedFolder::size(self, uid).await
+    }
+    async fn mime(&self, uid: u32) -> Result<Bytes, MailError> {
+        SelectedFolder::mime(self, uid).await
+    }
+    async fn header(&self, uid: u32) -> Result<Bytes, MailError> {
+        SelectedFolder::header(self, uid).await
+    }
+    fn prefetch(&self, uids: &[u32]) {
+        SelectedFolder::prefetch(self, uids)
+    }
+    async fn store(
+        &self,
+        uids: &[u32],
+        op: StoreOp,
+        flags: &[FlagName],
+    ) -> Result<Vec<(u32, Flags)>, MailError> {
+        SelectedFolder::store(self, uids, op, flags).await
+    }
+    async fn expunge(&self, uids: Option<&[u32]>) -> Result<Vec<u32>, MailError> {
+        SelectedFolder::expunge(self, uids).await
+    }
+    async fn copy(&self, uids: &[u32], dest: &str) -> Result<CopyResult, MailError> {
+        SelectedFolder::copy(self, uids, dest).await
+    }
+    async fn move_to(&self, uids: &[u32], dest: &str) -> Result<CopyResult, MailError> {
+        SelectedFolder::move_to(self, uids, dest).await
+    }
+}

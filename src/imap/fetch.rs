@@ -1,0 +1,344 @@
+//! FETCH and UID FETCH of every RFC 3501 item. Responses are streamed one
+//! message at a time in sequence order; a message's content is downloaded
+//! only if an item needs it (header-only items use the header), downloads
+//! for many messages are started together with `prefetch`, and BODY[...]
+//! without PEEK sets `\Seen` first so the FLAGS sent are the new ones.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::num::NonZeroU32;
+
+use chrono::{Offset, SubsecRound, Utc};
+use imap_types::IntoStatic;
+use imap_types::core::{IString, Literal, NString, Vec1};
+use imap_types::datetime::DateTime;
+use imap_types::fetch::{
+    MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section,
+};
+use imap_types::response::Data;
+use imap_types::sequence::SequenceSet;
+
+use super::backend::{Backend, OpenFolder};
+use super::reply::{self, Extra, Reply, Role};
+use super::session::{Outcome, Session, flag_list, nz};
+use super::view::Entry;
+use super::wire::Wire;
+use crate::mailbox::flags::FlagName;
+use crate::mailbox::{MailError, StoreOp};
+use crate::mime::{self, ParsedMessage};
+
+/// What the requested items need from each message.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Plan {
+    pub size: bool,
+    pub header: bool,
+    pub full: bool,
+    pub sets_seen: bool,
+}
+
+impl Plan {
+    pub fn of(names: &[MessageDataItemName<'_>]) -> Plan {
+        let mut plan = Plan::default();
+        for name in names {
+            match name {
+                MessageDataItemName::Rfc822Size => plan.size = true,
+                MessageDataItemName::Envelope | MessageDataItemName::Rfc822Header => {
+                    plan.header = true;
+                }
+                MessageDataItemName::Body | MessageDataItemName::BodyStructure => plan.full = true,
+                MessageDataItemName::Rfc822 | MessageDataItemName::Rfc822Text => {
+                    plan.full = true;
+                    plan.sets_seen = true;
+                }
+                MessageDataItemName::BodyExt { section, peek, .. } => {
+                    if header_only(section.as_ref()) {
+                        plan.header = true;
+                    } else {
+                        plan.full = true;
+                    }
+                    plan.sets_seen |= !peek;
+                }
+                _ => {}
+            }
+        }
+        plan
+    }
+}
+
+/// Sections the header alone can answer.
+fn header_only(section: Option<&Section<'_>>) -> bool {
+    matches!(
+        section,
+        Some(
+            Section::Header(None)
+                | Section::HeaderFields(None, _)
+                | Section::HeaderFieldsNot(None, _)
+        )
+    )
+}
+
+impl<B: Backend> Session<'_, B> {
+    pub(super) async fn fetch(
+        &mut self,
+        set: SequenceSet,
+        items: MacroOrMessageDataItemNames<'static>,
+        uid: bool,
+    ) -> Outcome {
+        let Some(selected) = self.selected.as_mut() else {
+            return Ok(self.not_selected());
+        };
+        let mut names: Vec<MessageDataItemName<'static>> = match items {
+            MacroOrMessageDataItemNames::Macro(m) => m
+                .expand()
+                .into_iter()
+                .map(IntoStatic::into_static)
+                .collect(),
+            MacroOrMessageDataItemNames::MessageDataItemNames(names) => names,
+        };
+        if names.iter().any(|n| {
+            matches!(
+                n,
+                MessageDataItemName::Binary { .. } | MessageDataItemName::BinarySize { .. }
+            )
+        }) {
+            return Ok(Reply::bad("graphgate does not offer BINARY; use BODY[...]"));
+        }
+        if uid && !names.contains(&MessageDataItemName::Uid) {
+            names.insert(0, MessageDataItemName::Uid);
+        }
+        let indexes = match selected.view.resolve(&set, uid) {
+            Ok(indexes) => indexes,
+            Err(bad) => return Ok(Reply::bad(bad.to_string())),
+        };
+        let plan = Plan::of(&names);
+        let entries: Vec<Entry> = indexes
+            .iter()
+            .map(|&i| selected.view.entries()[i].clone())
+            .collect();
+
+        // BODY[...] without PEEK: set \Seen on all of them at once, first.
+        let mut now_seen = HashSet::new();
+        if plan.sets_seen && !selected.folder.read_only() {
+            let unseen: Vec<u32> = entries
+                .iter()
+                .filter(|e| !e.flags.seen && !e.gone)
+                .map(|e| e.uid)
+                .collect();
+            if !unseen.is_empty() {
+                match selected
+                    .folder
+                    .store(&unseen, StoreOp::Add, &[FlagName::Seen])
+                    .await
+                {
+                    Ok(changed) => {
+                        for (uid, flags) in changed {
+                            selected.view.set_flags(uid, flags);
+                            now_seen.insert(uid);
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not set \\Seen while fetching"),
+                }
+            }
+        }
+        if plan.full && entries.len() > 1 {
+            let uids: Vec<u32> = entries.iter().filter(|e| !e.gone).map(|e| e.uid).collect();
+            selected.folder.prefetch(&uids);
+        }
+        let mut expunged = false;
+        for (entry, &index) in entries.iter().zip(&indexes) {
+            // Flags may have changed just above.
+            let current = selected
+                .view
+                .get(entry.uid)
+                .cloned()
+                .unwrap_or_else(|| entry.clone());
+            let seq = u32::try_from(index + 1).unwrap_or(u32::MAX);
+            let with_flags = now_seen.contains(&entry.uid);
+            match fetch_one(
+                &mut self.wire,
+                &selected.folder,
+                seq,
+                &current,
+                &names,
+                plan,
+                with_flags,
+            )
+            .await
+            {
+                Ok(()) => self.wire.flush_if_full().await?,
+                Err(MailError::Gone(_)) => expunged = true,
+                Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
+            }
+        }
+        let command = if uid { "UID FETCH" } else { "FETCH" };
+        if expunged && !uid {
+            return Ok(Reply::no(format!(
+                "{command}: some of the messages were expunged meanwhile; NOOP shows which"
+            ))
+            .with_extra(Extra::ExpungeIssued));
+        }
+        Ok(Reply::ok(format!("{command} completed")))
+    }
+}
+
+/// Fetch one message's items and queue its FETCH response.
+async fn fetch_one<F: OpenFolder>(
+    wire: &mut Wire,
+    folder: &F,
+    seq: u32,
+    entry: &Entry,
+    names: &[MessageDataItemName<'static>],
+    plan: Plan,
+    with_flags: bool,
+) -> Result<(), MailError> {
+    if entry.gone && (plan.size || plan.header || plan.full) {
+        return Err(MailError::Gone(entry.uid));
+    }
+    let size = match plan.size {
+        true => Some(folder.size(entry.uid).await?),
+        false => None,
+    };
+    let full = match plan.full {
+        true => Some(ParsedMessage::from_bytes(folder.mime(entry.uid).await?)),
+        false => None,
+    };
+    let header = match (plan.header, &full) {
+        (true, None) => Some(ParsedMessage::from_bytes(folder.header(entry.uid).await?)),
+        _ => None,
+    };
+    let items = items(
+        entry,
+        names,
+        size,
+        full.as_ref(),
+        header.as_ref(),
+        with_flags,
+    );
+    if let Ok(items) = Vec1::try_from(items) {
+        wire.data(Data::Fetch {
+            seq: nz(seq),
+            items,
+        });
+    }
+    Ok(())
+}
+
+/// The FETCH items for one message, in the order asked.
+pub(super) fn items<'m>(
+    entry: &Entry,
+    names: &[MessageDataItemName<'static>],
+    size: Option<u64>,
+    full: Option<&'m ParsedMessage>,
+    header: Option<&'m ParsedMessage>,
+    with_flags: bool,
+) -> Vec<MessageDataItem<'m>> {
+    let head = full.or(header);
+    let mut out = Vec::with_capacity(names.len() + 1);
+    for name in names {
+        let item = match name {
+            MessageDataItemName::Uid => MessageDataItem::Uid(nz(entry.uid)),
+            MessageDataItemName::Flags => MessageDataItem::Flags(flag_list(&entry.flags)),
+            MessageDataItemName::InternalDate => {
+                MessageDataItem::InternalDate(internal_date(entry))
+            }
+            MessageDataItemName::Rfc822Size => {
+                MessageDataItem::Rfc822Size(u32::try_from(size.unwrap_or(0)).unwrap_or(u32::MAX))
+            }
+            MessageDataItemName::Envelope => match head {
+                Some(m) => MessageDataItem::Envelope(m.envelope()),
+                None => continue,
+            },
+            MessageDataItemName::Body => match full {
+                Some(m) => MessageDataItem::Body(m.body_structure(false)),
+                None => continue,
+            },
+            MessageDataItemName::BodyStructure => match full {
+                Some(m) => MessageDataItem::BodyStructure(m.body_structure(true)),
+                None => continue,
+            },
+            MessageDataItemName::BodyExt {
+                section, partial, ..
+            } => {
+                let source = if header_only(section.as_ref()) {
+                    head
+                } else {
+                    full
+                };
+                let data = match source.and_then(|m| m.section(section.as_ref())) {
+                    None => NString(None),
+                    Some(bytes) => section_data(bytes, *partial),
+                };
+                MessageDataItem::BodyExt {
+                    section: section.clone(),
+                    origin: partial.map(|(offset, _)| offset),
+                    data,
+                }
+            }
+            MessageDataItemName::Rfc822 => match full {
+                Some(m) => MessageDataItem::Rfc822(nstring(m.raw())),
+                None => continue,
+            },
+            MessageDataItemName::Rfc822Header => match head {
+                Some(m) => MessageDataItem::Rfc822Header(nstring(m.header_bytes())),
+                None => continue,
+            },
+            MessageDataItemName::Rfc822Text => match full {
+                Some(m) => MessageDataItem::Rfc822Text(nstring(m.text_bytes())),
+                None => continue,
+            },
+            _ => continue,
+        };
+        out.push(item);
+    }
+    if with_flags && !names.contains(&MessageDataItemName::Flags) {
+        out.push(MessageDataItem::Flags(flag_list(&entry.flags)));
+    }
+    out
+}
+
+/// A section's bytes with the `<offset.length>` partial applied.
+fn section_data(bytes: Cow<'_, [u8]>, partial: Option<(u32, NonZeroU32)>) -> NString<'_> {
+    match (bytes, partial) {
+        (Cow::Borrowed(b), Some((offset, length))) => {
+            nstring(mime::partial(b, offset, length.get()))
+        }
+        (Cow::Borrowed(b), None) => nstring(b),
+        (Cow::Owned(v), Some((offset, length))) => {
+            nstring_owned(mime::partial(&v, offset, length.get()).to_vec())
+        }
+        (Cow::Owned(v), None) => nstring_owned(v),
+    }
+}
+
+fn nstring_owned(bytes: Vec<u8>) -> NString<'static> {
+    let bytes = match Literal::validate(&bytes) {
+        Ok(()) => bytes,
+        Err(_) => bytes
+            .into_iter()
+            .map(|b| if b == 0 { 0x80 } else { b })
+            .collect(),
+    };
+    NString(Literal::try_from(bytes).ok().map(IString::Literal))
+}
+
+/// Bytes as a literal. IMAP literals cannot hold NUL; the rare message
+/// with one gets 0x80 in its place (the length stays the same).
+fn nstring(bytes: &[u8]) -> NString<'_> {
+    match Literal::try_from(bytes) {
+        Ok(literal) => NString(Some(IString::Literal(literal))),
+        Err(_) => {
+            let cleaned: Vec<u8> = bytes
+                .iter()
+                .map(|&b| if b == 0 { 0x80 } else { b })
+                .collect();
+            NString(Literal::try_from(cleaned).ok().map(IString::Literal))
+        }
+    }
+}
+
+fn internal_date(entry: &Entry) -> DateTime {
+    let utc = Utc.fix();
+    let date = entry.internal_date.trunc_subsecs(0).with_timezone(&utc);
+    DateTime::try_from(date)
+        .unwrap_or_else(|_| DateTime::unvalidated(chrono::DateTime::UNIX_EPOCH.with_timezone(&utc)))
+}

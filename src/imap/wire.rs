@@ -1,0 +1,452 @@
+//! The IMAP byte stream of one connection: imap-codec's `Fragmentizer` cuts
+//! the input into lines and literals, the codecs decode commands, SASL data
+//! and IDLE's DONE, and responses are encoded and written with a stall
+//! timeout. Limits on lines, literals and whole commands are enforced here,
+//! before anything is buffered beyond them.
+//!
+//! imap-next's server state machine is not used: it answers an oversized
+//! literal with its own untagged-code BAD (we owe `[TOOBIG]`), cannot change
+//! its limits after login, and its stream type does not fit ours.
+
+use std::io;
+use std::time::Duration;
+
+use imap_codec::decode::Decoder;
+use imap_codec::encode::Encoder;
+use imap_codec::fragmentizer::{FragmentInfo, Fragmentizer, LineEnding, LiteralAnnouncement};
+use imap_codec::{
+    AuthenticateDataCodec, CommandCodec, GreetingCodec, IdleDoneCodec, ResponseCodec,
+};
+use imap_types::IntoStatic;
+use imap_types::auth::AuthenticateData;
+use imap_types::command::Command;
+use imap_types::core::{LiteralMode, Tag};
+use imap_types::response::{Data, Greeting, Response, Status};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_rustls::TlsAcceptor;
+
+use super::list_ext::{self, ListOptions};
+use crate::server::Stream;
+
+/// How long one write may make no progress before the client counts as gone.
+const WRITE_STALL: Duration = Duration::from_secs(120);
+/// Encoded output is written once this much is waiting (or at a flush).
+const FLUSH_AT: usize = 64 * 1024;
+
+/// Size limits for what a client sends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest literal accepted.
+    pub literal: u32,
+    /// Longest line outside literals.
+    pub line: usize,
+    /// Largest whole command, literals included.
+    pub command: usize,
+}
+
+impl Limits {
+    /// Before login: enough for LOGIN and AUTHENTICATE, nothing more.
+    pub const BEFORE_LOGIN: Limits = Limits {
+        literal: 8 * 1024,
+        line: 16 * 1024,
+        command: 32 * 1024,
+    };
+
+    /// After login, with APPEND literals up to `max_literal`.
+    pub fn after_login(max_literal: u32) -> Limits {
+        Limits {
+            literal: max_literal,
+            line: 64 * 1024,
+            command: max_literal as usize + 128 * 1024,
+        }
+    }
+}
+
+/// What the next client message is expected to be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    Command,
+    /// A line of base64 SASL data (or `*`) after `+` in AUTHENTICATE.
+    AuthData,
+    /// `DONE` after `+ idling`.
+    IdleDone,
+}
+
+/// A decoded command, with the LIST-EXTENDED options imap-codec does not parse.
+#[derive(Debug, Clone)]
+pub struct Request {
+    pub command: Command<'static>,
+    pub list: Option<ListOptions>,
+}
+
+/// One message from the client.
+#[derive(Debug)]
+pub enum Incoming {
+    Command(Box<Request>),
+    AuthData(AuthenticateData<'static>),
+    IdleDone,
+    /// It could not be decoded: answer BAD (tagged when the tag is known).
+    Malformed {
+        tag: Option<Tag<'static>>,
+        why: String,
+    },
+    /// A synchronizing literal over the limit was refused before the client
+    /// sent it; the command is void.
+    LiteralRefused {
+        tag: Option<Tag<'static>>,
+        length: u32,
+    },
+}
+
+/// Why the connection cannot go on.
+#[derive(Debug, thiserror::Error)]
+pub enum WireError {
+    #[error("the client closed the connection")]
+    Closed,
+    #[error("connection error: {0}")]
+    Io(#[from] io::Error),
+    #[error("a line longer than {0} bytes")]
+    LineTooLong(usize),
+    #[error("a command longer than {0} bytes")]
+    CommandTooLong(usize),
+    /// A non-synchronizing literal (LITERAL+) over the limit is already on
+    /// its way; RFC 7888 lets the server refuse it and close.
+    #[error("a non-synchronizing literal of {length} bytes, over the limit")]
+    LiteralPlusTooBig {
+        tag: Option<Tag<'static>>,
+        length: u32,
+    },
+    #[error("the client stopped reading")]
+    WriteStalled,
+}
+
+/// The connection's IMAP framing.
+pub struct Wire {
+    /// `None` only while STARTTLS swaps it.
+    stream: Option<Stream>,
+    max_command: usize,
+    fragmentizer: Fragmentizer,
+    out: Vec<u8>,
+    expect: Expect,
+    limits: Limits,
+    /// Start of the unfinished line in the current message.
+    line_start: usize,
+    in_literal: bool,
+}
+
+impl Wire {
+    /// `max_command` bounds every command for the life of the connection.
+    pub fn new(stream: Stream, max_command: usize) -> Wire {
+        Wire {
+            stream: Some(stream),
+            max_command,
+            fragmentizer: fragmentizer(max_command),
+            out: Vec::new(),
+            expect: Expect::Command,
+            limits: Limits::BEFORE_LOGIN,
+            line_start: 0,
+            in_literal: false,
+        }
+    }
+
+    /// Whether the connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.stream.as_ref().is_some_and(Stream::is_tls)
+    }
+
+    /// Whether the client is on this machine.
+    pub fn is_loopback(&self) -> bool {
+        self.stream.as_ref().is_some_and(Stream::is_loopback)
+    }
+
+    fn stream(&mut self) -> Result<&mut Stream, WireError> {
+        self.stream.as_mut().ok_or(WireError::Closed)
+    }
+
+    /// Send what is queued, then run the TLS handshake (STARTTLS). Input
+    /// buffered so far is dropped on purpose: nothing the client sent before
+    /// the handshake may count after it.
+    pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), WireError> {
+        self.flush().await?;
+        let plain = self.stream.take().ok_or(WireError::Closed)?;
+        self.stream = Some(plain.start_tls(acceptor).await?);
+        self.fragmentizer = fragmentizer(self.max_command);
+        self.line_start = 0;
+        self.in_literal = false;
+        self.expect = Expect::Command;
+        Ok(())
+    }
+
+    pub fn set_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
+    pub fn expect(&mut self, expect: Expect) {
+        self.expect = expect;
+    }
+
+    /// The next message from the client.
+    pub async fn next(&mut self) -> Result<Incoming, WireError> {
+        loop {
+            if let Some(incoming) = self.progress()? {
+                return Ok(incoming);
+            }
+            self.flush().await?;
+            let mut buf = [0u8; 16 * 1024];
+            let n = self.stream()?.read(&mut buf).await?;
+            if n == 0 {
+                return Err(WireError::Closed);
+            }
+            self.fragmentizer.enqueue_bytes(&buf[..n]);
+        }
+    }
+
+    fn progress(&mut self) -> Result<Option<Incoming>, WireError> {
+        loop {
+            let Some(fragment) = self.fragmentizer.progress() else {
+                let pending = self.fragmentizer.message_bytes().len();
+                if !self.in_literal && pending.saturating_sub(self.line_start) > self.limits.line {
+                    return Err(WireError::LineTooLong(self.limits.line));
+                }
+                return Ok(None);
+            };
+            if self.fragmentizer.message_bytes().len() > self.limits.command
+                || self.fragmentizer.is_max_message_size_exceeded()
+            {
+                return Err(WireError::CommandTooLong(self.limits.command));
+            }
+            match fragment {
+                FragmentInfo::Line {
+                    start,
+                    end,
+                    announcement,
+                    ending,
+                } => {
+                    if end - start > self.limits.line {
+                        return Err(WireError::LineTooLong(self.limits.line));
+                    }
+                    if ending == LineEnding::Lf {
+                        self.fragmentizer.poison_message();
+                    }
+                    self.line_start = end;
+                    match announcement {
+                        Some(LiteralAnnouncement { mode, length }) => {
+                            if length > self.limits.literal {
+                                let tag = self.tag();
+                                self.line_start = 0;
+                                return match mode {
+                                    LiteralMode::Sync => {
+                                        self.fragmentizer.skip_message();
+                                        Ok(Some(Incoming::LiteralRefused { tag, length }))
+                                    }
+                                    LiteralMode::NonSync => {
+                                        Err(WireError::LiteralPlusTooBig { tag, length })
+                                    }
+                                };
+                            }
+                            if mode == LiteralMode::Sync {
+                                self.out.extend_from_slice(b"+ Ready for literal data\r\n");
+                            }
+                            self.in_literal = true;
+                        }
+                        None => {
+                            let incoming = self.decode(start);
+                            self.line_start = 0;
+                            return Ok(Some(incoming));
+                        }
+                    }
+                }
+                FragmentInfo::Literal { end, .. } => {
+                    self.in_literal = false;
+                    self.line_start = end;
+                }
+            }
+        }
+    }
+
+    fn tag(&self) -> Option<Tag<'static>> {
+        self.fragmentizer.decode_tag().map(IntoStatic::into_static)
+    }
+
+    /// Decode the complete current message; `last_line` is where its final line starts.
+    fn decode(&self, last_line: usize) -> Incoming {
+        let bytes = self.fragmentizer.message_bytes();
+        let malformed = |why: &str| Incoming::Malformed {
+            tag: match self.expect {
+                Expect::Command => self.tag(),
+                Expect::AuthData | Expect::IdleDone => None,
+            },
+            why: why.to_string(),
+        };
+        if self.fragmentizer.is_message_poisoned() {
+            return malformed("lines must end with CRLF");
+        }
+        match self.expect {
+            Expect::Command => match CommandCodec::default().decode(bytes) {
+                Ok((rest, command)) if rest.is_empty() => Incoming::Command(Box::new(Request {
+                    command: command.into_static(),
+                    list: None,
+                })),
+                _ => match list_ext::parse(bytes, last_line) {
+                    Some(Ok(request)) => Incoming::Command(Box::new(request)),
+                    Some(Err(why)) => malformed(&why),
+                    None => malformed(&why_malformed(bytes)),
+                },
+            },
+            Expect::AuthData => match AuthenticateDataCodec::default().decode(bytes) {
+                Ok((rest, data)) if rest.is_empty() => Incoming::AuthData(data.into_static()),
+                _ => malformed("expected a line of base64 SASL data or *"),
+            },
+            Expect::IdleDone => match IdleDoneCodec::default().decode(bytes) {
+                Ok((rest, _)) if rest.is_empty() => Incoming::IdleDone,
+                _ => malformed("expected DONE to end IDLE"),
+            },
+        }
+    }
+
+    /// Queue the greeting.
+    pub fn greet(&mut self, greeting: &Greeting<'_>) {
+        self.out
+            .extend(GreetingCodec::default().encode(greeting).dump());
+    }
+
+    pub fn status(&mut self, status: Status<'_>) {
+        self.response(&Response::Status(status));
+    }
+
+    pub fn data(&mut self, data: Data<'_>) {
+        self.response(&Response::Data(data));
+    }
+
+    pub fn response(&mut self, response: &Response<'_>) {
+        self.out
+            .extend(ResponseCodec::default().encode(response).dump());
+    }
+
+    /// Queue raw, already valid protocol bytes (continuation requests).
+    pub fn raw(&mut self, bytes: &[u8]) {
+        self.out.extend_from_slice(bytes);
+    }
+
+    /// Whether enough output is waiting that it should be written now.
+    pub fn should_flush(&self) -> bool {
+        self.out.len() >= FLUSH_AT
+    }
+
+    /// Write everything queued. Safe to cancel: what was written is gone
+    /// from the queue, the rest stays.
+    pub async fn flush(&mut self) -> Result<(), WireError> {
+        while !self.out.is_empty() {
+            let stream = self.stream.as_mut().ok_or(WireError::Closed)?;
+            let n = match tokio::time::timeout(WRITE_STALL, stream.write(&self.out)).await {
+                Ok(result) => result?,
+                Err(_elapsed) => return Err(WireError::WriteStalled),
+            };
+            if n == 0 {
+                return Err(WireError::Closed);
+            }
+            self.out.drain(..n);
+        }
+        match tokio::time::timeout(WRITE_STALL, self.stream()?.flush()).await {
+            Ok(result) => Ok(result?),
+            Err(_elapsed) => Err(WireError::WriteStalled),
+        }
+    }
+
+    /// Flush if a lot is waiting (while streaming FETCH results).
+    pub async fn flush_if_full(&mut self) -> Result<(), WireError> {
+        if self.should_flush() {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+}
+
+fn fragmentizer(max_command: usize) -> Fragmentizer {
+    Fragmentizer::new(u32::try_from(max_command.saturating_add(1)).unwrap_or(u32::MAX))
+}
+
+/// A sentence for a command imap-codec could not decode.
+fn why_malformed(bytes: &[u8]) -> String {
+    let line = bytes.split(|&b| b == b'\n').next().unwrap_or_default();
+    let mut words = line
+        .split(|&b| b == b' ' || b == b'\r')
+        .filter(|w| !w.is_empty());
+    let _tag = words.next();
+    let Some(name) = words.next() else {
+        return "expected a tag and a command".into();
+    };
+    let mut name = String::from_utf8_lossy(name).to_ascii_uppercase();
+    if name == "UID" {
+        if let Some(sub) = words.next() {
+            name = format!("UID {}", String::from_utf8_lossy(sub).to_ascii_uppercase());
+        }
+    }
+    const KNOWN: [&str; 36] = [
+        "CAPABILITY",
+        "NOOP",
+        "LOGOUT",
+        "STARTTLS",
+        "AUTHENTICATE",
+        "LOGIN",
+        "SELECT",
+        "EXAMINE",
+        "CREATE",
+        "DELETE",
+        "RENAME",
+        "SUBSCRIBE",
+        "UNSUBSCRIBE",
+        "LIST",
+        "LSUB",
+        "STATUS",
+        "APPEND",
+        "CHECK",
+        "CLOSE",
+        "EXPUNGE",
+        "SEARCH",
+        "FETCH",
+        "STORE",
+        "COPY",
+        "MOVE",
+        "UID FETCH",
+        "UID STORE",
+        "UID COPY",
+        "UID MOVE",
+        "UID SEARCH",
+        "UID EXPUNGE",
+        "IDLE",
+        "ENABLE",
+        "UNSELECT",
+        "NAMESPACE",
+        "ID",
+    ];
+    if KNOWN.contains(&name.as_str()) {
+        format!("the arguments of {name} are not valid (see RFC 3501)")
+    } else if name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+    {
+        format!("unknown command {name}")
+    } else {
+        "unknown command".into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::why_malformed;
+
+    #[test]
+    fn malformed_commands_get_a_sentence() {
+        assert_eq!(why_malformed(b"a1 FOO\r\n"), "unknown command FOO");
+        assert_eq!(
+            why_malformed(b"a1 fetch x\r\n"),
+            "the arguments of FETCH are not valid (see RFC 3501)"
+        );
+        assert_eq!(
+            why_malformed(b"a1 UID fetch\r\n"),
+            "the arguments of UID FETCH are not valid (see RFC 3501)"
+        );
+        assert_eq!(why_malformed(b"a1\r\n"), "expected a tag and a command");
+    }
+}
