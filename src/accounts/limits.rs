@@ -83,7 +83,7 @@ impl<K: Eq + Hash + Clone> FailureCounter<K> {
             }
         }
         let n = self.recorded.fetch_add(1, Ordering::Relaxed) + 1;
-        if n % SWEEP_EVERY == 0 || self.failures.len() > self.max_keys {
+        if n.is_multiple_of(SWEEP_EVERY) || self.failures.len() > self.max_keys {
             self.sweep(now);
         }
     }

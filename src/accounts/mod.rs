@@ -128,10 +128,14 @@ pub enum LoginError {
     Store(#[from] crate::store::Error),
 }
 
-/// Limits on failed logins.
+/// Limits on failed logins (only failures count; see `limits.rs`).
 #[derive(Debug, Clone)]
 pub struct LoginLimits {
+    /// Failures allowed per login name within `window`; then the login is
+    /// refused, right password or not, until the oldest is `window` old.
+    /// 0 turns the limit off (the configuration does not allow that).
     pub failures_per_user: u32,
+    /// Failures allowed per client address (IPv6: per /64) within `window`.
     pub failures_per_address: u32,
     pub window: Duration,
 }

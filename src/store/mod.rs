@@ -153,3 +153,31 @@ pub fn redact(url: &str) -> String {
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacted_urls_show_no_password() {
+        let cases = [
+            (
+                "sqlite://data/graphgate.sqlite?mode=rwc",
+                "sqlite://data/graphgate.sqlite?mode=rwc",
+            ),
+            ("postgres://gg:hunter2@db/gg", "postgres://gg:***@db/gg"),
+            ("postgres://gg@db/gg", "postgres://gg@db/gg"),
+            (
+                "postgres://db/gg?user=gg&password=hunter2",
+                "postgres://db/gg?user=gg&password=***",
+            ),
+            (
+                "postgres://gg:hun ter2@db:99999/gg",
+                "postgres://***@db:99999/gg",
+            ),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact(url), shown, "{url}");
+        }
+    }
+}
