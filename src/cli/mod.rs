@@ -1,10 +1,11 @@
 //! The `graphgate` command line: `serve`, `demo`, `emulator`, `cert
-//! generate`, and placeholders for the commands later work adds. This is the
+//! generate`, `user`, and placeholders for the commands later work adds. This is the
 //! binary's edge, so errors here are `anyhow` with context, turned into a
 //! message and an exit status in one place (`main`).
 
 mod demo;
 mod gateway;
+mod user;
 
 use std::io::Write;
 use std::net::SocketAddr;
@@ -61,8 +62,9 @@ enum Command {
     Cert(CertCommand),
     /// Sign a user in to Microsoft 365 (not yet available)
     Login(Later),
-    /// Manage local users and their gateway passwords (not yet available)
-    User(Later),
+    /// Manage local users and their gateway passwords
+    #[command(subcommand)]
+    User(user::UserCommand),
     /// Check the configuration and the connection to Microsoft 365 (not yet available)
     Doctor(Later),
     /// Show and change who may use which mailbox (not yet available)
@@ -228,12 +230,29 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cert_generate(out, hosts, *force)?
         }
         Command::Login(_) => return Ok(not_available("login")),
-        Command::User(_) => return Ok(not_available("user")),
+        Command::User(command) => {
+            let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;
+            start_logging(&cli, &config)?;
+            block_on(user::run(config, command))?;
+        }
         Command::Doctor(_) => return Ok(not_available("doctor")),
         Command::Policy(_) => return Ok(not_available("policy")),
         Command::Audit(_) => return Ok(not_available("audit")),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file the `user` commands read: `--config` (which must exist), else
+/// graphgate.toml if there is one, else none (the defaults), so that
+/// `graphgate user …` also works in a fresh directory.
+fn user_config_file(cli: &Cli) -> Option<PathBuf> {
+    match &cli.config {
+        Some(path) => Some(path.clone()),
+        None => {
+            let default = PathBuf::from(config::DEFAULT_FILE);
+            default.exists().then_some(default)
+        }
+    }
 }
 
 /// The `GRAPHGATE__…` environment variables (`std::env::vars` would panic

@@ -17,8 +17,9 @@ use toml::{Table, Value};
 pub use env::PREFIX as ENV_PREFIX;
 pub use microsoft::{Cloud, EndpointProblem, Endpoints, MicrosoftSection};
 pub use sections::{
-    DEFAULT_EMULATOR, DEFAULT_IMAP, DEFAULT_IMAPS, DEFAULT_SMTP, DEFAULT_SMTPS, EmulatorSection,
-    ImapSection, LogFormat, LogSection, ServerSection, SmtpSection, TlsSection,
+    AccountsSection, DEFAULT_EMULATOR, DEFAULT_IMAP, DEFAULT_IMAPS, DEFAULT_SMTP, DEFAULT_SMTPS,
+    EmulatorSection, ImapSection, LogFormat, LogSection, ServerSection, SmtpSection, StoreSection,
+    TlsSection,
 };
 
 /// The file `graphgate serve` reads when `--config` is not given.
@@ -37,6 +38,8 @@ pub struct Config {
     pub microsoft: MicrosoftSection,
     pub log: LogSection,
     pub emulator: EmulatorSection,
+    pub store: StoreSection,
+    pub accounts: AccountsSection,
 }
 
 /// Why the configuration cannot be used.
@@ -220,6 +223,51 @@ impl Config {
                 format_args!("config key `emulator.switches`: {problem}"),
             ));
         }
+        let url = self.store.url.trim();
+        if !url.is_empty()
+            && !["sqlite:", "postgres:", "postgresql:"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme))
+        {
+            return Err(origin.error(
+                "store.url",
+                format_args!(
+                    "config key `store.url`: {:?} is neither a sqlite:// nor a postgres:// URL; \
+                     write \"\" for the SQLite file {} in server.data_dir",
+                    crate::store::redact(url),
+                    crate::store::SQLITE_FILE
+                ),
+            ));
+        }
+        let accounts = &self.accounts;
+        for (key, value) in [
+            ("accounts.failures_per_user", accounts.failures_per_user),
+            (
+                "accounts.failures_per_address",
+                accounts.failures_per_address,
+            ),
+        ] {
+            if value == 0 {
+                return Err(origin.error(
+                    key,
+                    format_args!(
+                        "config key `{key}`: must be at least 1 (failed logins allowed before \
+                         refusing); the default is {}",
+                        if key.ends_with("user") {
+                            AccountsSection::default().failures_per_user
+                        } else {
+                            AccountsSection::default().failures_per_address
+                        }
+                    ),
+                ));
+            }
+        }
+        if accounts.failure_window_s == 0 {
+            return Err(origin.error(
+                "accounts.failure_window_s",
+                "config key `accounts.failure_window_s`: must be at least 1 (seconds); the default is 60",
+            ));
+        }
         let listeners = self.listen_addresses();
         for (i, (key, addr)) in listeners.iter().enumerate() {
             if let Some((other, _)) = listeners[..i]
@@ -250,6 +298,27 @@ impl Config {
         .into_iter()
         .filter_map(|(key, addr)| addr.map(|a| (key, a)))
         .collect()
+    }
+
+    /// The store's URL: `store.url`, or the SQLite file in the data dir.
+    /// It may hold a password: show it only through `store::redact`.
+    pub fn store_url(&self) -> String {
+        let url = self.store.url.trim();
+        if url.is_empty() {
+            crate::store::sqlite_url(&self.server.data_dir.join(crate::store::SQLITE_FILE))
+        } else {
+            url.to_string()
+        }
+    }
+
+    /// Open the configured store (creating the data dir and the SQLite
+    /// file when `store.url` is empty) and bring its schema up to date.
+    pub async fn open_store(&self) -> Result<crate::store::Store, crate::store::Error> {
+        if self.store.url.trim().is_empty() {
+            crate::store::Store::open_in(&self.server.data_dir).await
+        } else {
+            crate::store::Store::open(&self.store_url()).await
+        }
     }
 
     /// Where the emulated tenant is saved.
@@ -389,6 +458,19 @@ mod tests {
                 "emulator.switches",
             ),
             ("[smtp]\nlisten = \"127.0.0.1:1143\"\n", "smtp.listen"),
+            ("[store]\nurl = \"mysql://db/gg\"\n", "store.url"),
+            (
+                "[accounts]\nfailures_per_user = 0\n",
+                "accounts.failures_per_user",
+            ),
+            (
+                "[accounts]\nfailures_per_address = 0\n",
+                "accounts.failures_per_address",
+            ),
+            (
+                "[accounts]\nfailure_window_s = 0\n",
+                "accounts.failure_window_s",
+            ),
         ];
         for (text, key) in cases {
             assert_eq!(error(text).key(), Some(key), "for {text:?}");
@@ -431,6 +513,63 @@ mod tests {
             err.to_string()
                 .contains("copy config/graphgate.example.toml"),
             "{err}"
+        );
+    }
+
+    #[test]
+    fn the_store_url_defaults_to_sqlite_in_the_data_dir() {
+        let cases = [
+            ("", "sqlite://data/graphgate.sqlite?mode=rwc"),
+            (
+                "[server]\ndata_dir = \"/var/lib/gg\"\n",
+                "sqlite:///var/lib/gg/graphgate.sqlite?mode=rwc",
+            ),
+            (
+                "[store]\nurl = \"postgres://gg:pw@db/gg\"\n",
+                "postgres://gg:pw@db/gg",
+            ),
+        ];
+        for (text, url) in cases {
+            assert_eq!(
+                Config::from_toml(text).unwrap().store_url(),
+                url,
+                "{text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_store_url_password_is_never_shown() {
+        let config = Config::from_toml("[store]\nurl = \"postgres://gg:hunter2@db/gg\"\n").unwrap();
+        assert!(!format!("{config:?}").contains("hunter2"));
+        let err = error("[store]\nurl = \"mysql://gg:hunter2@db/gg\"\n").to_string();
+        assert!(!err.contains("hunter2"), "{err}");
+        assert!(err.contains("mysql://gg:***@db/gg"), "{err}");
+    }
+
+    #[test]
+    fn login_limits_come_from_the_accounts_section() {
+        let config = Config::from_toml(
+            "[accounts]\nfailures_per_user = 3\nfailures_per_address = 9\nfailure_window_s = 120\n",
+        )
+        .unwrap();
+        let limits = config.accounts.limits();
+        assert_eq!(
+            (
+                limits.failures_per_user,
+                limits.failures_per_address,
+                limits.window
+            ),
+            (3, 9, std::time::Duration::from_secs(120))
+        );
+        let defaults = Config::default().accounts.limits();
+        assert_eq!(
+            (
+                defaults.failures_per_user,
+                defaults.failures_per_address,
+                defaults.window.as_secs()
+            ),
+            (5, 20, 60)
         );
     }
 

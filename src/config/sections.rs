@@ -1,13 +1,15 @@
 //! The sections of the configuration file other than `[microsoft]`: the
 //! server's limits and data directory, the IMAP and SMTP listeners, TLS
-//! material, logging and the emulated tenant. Each type's `Default` is the
+//! material, logging, the emulated tenant, the store and login limits. Each type's `Default` is the
 //! documented default (config/graphgate.example.toml shows the same values).
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::LoginLimits;
 use crate::emulator::settings::Settings;
 
 const fn loopback(port: u16) -> SocketAddr {
@@ -180,6 +182,57 @@ impl EmulatorSection {
         match &self.data_dir {
             Some(dir) => dir.clone(),
             None => server_data_dir.join("emulator"),
+        }
+    }
+}
+
+/// `[store]`: where graphgate keeps accounts, tokens and mail state.
+#[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StoreSection {
+    /// `""` for the SQLite file `graphgate.sqlite` in `server.data_dir`, else
+    /// a `sqlite://` or `postgres://` URL. May hold a password: `Debug`
+    /// hides it.
+    pub url: String,
+}
+
+impl std::fmt::Debug for StoreSection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StoreSection")
+            .field("url", &crate::store::redact(&self.url))
+            .finish()
+    }
+}
+
+/// `[accounts]`: limits on failed logins.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsSection {
+    /// Failed logins allowed per login name within the window.
+    pub failures_per_user: u32,
+    /// Failed logins allowed per client address within the window.
+    pub failures_per_address: u32,
+    /// The window, in seconds.
+    pub failure_window_s: u64,
+}
+
+impl Default for AccountsSection {
+    fn default() -> Self {
+        let limits = LoginLimits::default();
+        AccountsSection {
+            failures_per_user: limits.failures_per_user,
+            failures_per_address: limits.failures_per_address,
+            failure_window_s: limits.window.as_secs(),
+        }
+    }
+}
+
+impl AccountsSection {
+    pub fn limits(&self) -> LoginLimits {
+        LoginLimits {
+            failures_per_user: self.failures_per_user,
+            failures_per_address: self.failures_per_address,
+            window: Duration::from_secs(self.failure_window_s),
         }
     }
 }

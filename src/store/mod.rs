@@ -4,10 +4,12 @@
 //! dir) and PostgreSQL (several gateway instances behind one load balancer)
 //! through sqlx's `AnyPool`; columns are integers, text and bytes only.
 
+mod accounts;
 mod mail;
 mod migrations;
 mod secrets;
 
+pub use accounts::{AccountRow, PasswordInsert, PasswordRow};
 pub use mail::{FolderChanges, FolderRow, MessageRow};
 
 use std::path::Path;
@@ -108,18 +110,74 @@ pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
 }
 
-/// A URL without its password, for error messages.
-fn redact(url: &str) -> String {
+/// A URL without its password, for error messages and logs. A URL that
+/// does not even parse loses everything between `://` and its last `@`,
+/// where a password would be.
+pub fn redact(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
+        Ok(mut u) => {
+            let in_query = u.query_pairs().any(|(k, _)| k == "password");
+            if u.password().is_none() && !in_query {
+                return url.to_string();
+            }
+            if u.password().is_some() {
+                let _ = u.set_password(Some("***"));
+            }
+            if in_query {
+                // PostgreSQL URLs may carry the password as `?password=`.
+                let pairs: Vec<(String, String)> = u
+                    .query_pairs()
+                    .map(|(k, v)| {
+                        let v = if k == "password" {
+                            "***".into()
+                        } else {
+                            v.into_owned()
+                        };
+                        (k.into_owned(), v)
+                    })
+                    .collect();
+                u.query_pairs_mut().clear().extend_pairs(pairs);
+            }
             u.to_string()
         }
-        _ => url.to_string(),
+        Err(_) => match (url.find("://"), url.rfind('@')) {
+            (Some(start), Some(at)) if at > start + 3 => {
+                format!("{}***{}", &url[..start + 3], &url[at..])
+            }
+            _ => url.to_string(),
+        },
     }
 }
 
 /// Seconds since the Unix epoch.
 pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacted_urls_show_no_password() {
+        let cases = [
+            (
+                "sqlite://data/graphgate.sqlite?mode=rwc",
+                "sqlite://data/graphgate.sqlite?mode=rwc",
+            ),
+            ("postgres://gg:hunter2@db/gg", "postgres://gg:***@db/gg"),
+            ("postgres://gg@db/gg", "postgres://gg@db/gg"),
+            (
+                "postgres://db/gg?user=gg&password=hunter2",
+                "postgres://db/gg?user=gg&password=***",
+            ),
+            (
+                "postgres://gg:hun ter2@db:99999/gg",
+                "postgres://***@db:99999/gg",
+            ),
+        ];
+        for (url, shown) in cases {
+            assert_eq!(redact(url), shown, "{url}");
+        }
+    }
 }

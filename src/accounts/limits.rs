@@ -1,0 +1,263 @@
+//! Counting failed logins per login name and per client address, so that
+//! password guessing stops after a few tries while a user's own clients,
+//! which log in successfully many times a minute, are never held back.
+//!
+//! Why not `governor` (which STYLE.md names for per-user limits): a GCRA
+//! limiter counts every attempt it is asked about, and a successful login
+//! must use up nothing here (Thunderbird opens a connection per folder, a
+//! scanner logs in for every page). What we need is "how many failures in
+//! the last window", which a short queue of failure times per key answers
+//! exactly and can also say when the oldest one expires (`retry_after`).
+
+use std::collections::VecDeque;
+use std::hash::Hash;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+
+/// How many keys a table may hold before old ones are evicted. Each key
+/// holds at most `limit` instants, so the memory stays bounded even when
+/// someone tries a million different login names.
+const MAX_KEYS: usize = 100_000;
+/// Expired entries are swept after this many recorded failures.
+const SWEEP_EVERY: usize = 1024;
+
+/// Failures per key within a sliding window.
+#[derive(Debug)]
+pub struct FailureCounter<K: Eq + Hash> {
+    limit: u32,
+    window: Duration,
+    max_keys: usize,
+    failures: DashMap<K, VecDeque<Instant>>,
+    recorded: AtomicUsize,
+}
+
+impl<K: Eq + Hash + Clone> FailureCounter<K> {
+    /// Up to `limit` failures per key within `window`; the next attempt is
+    /// refused until the oldest of them is `window` old. A `limit` of 0
+    /// refuses nothing.
+    pub fn new(limit: u32, window: Duration) -> Self {
+        Self::with_capacity(limit, window, MAX_KEYS)
+    }
+
+    fn with_capacity(limit: u32, window: Duration, max_keys: usize) -> Self {
+        FailureCounter {
+            limit,
+            window,
+            max_keys: max_keys.max(1),
+            failures: DashMap::new(),
+            recorded: AtomicUsize::new(0),
+        }
+    }
+
+    /// `Some(wait)` when `key` has used up its failures and must wait.
+    pub fn refused(&self, key: &K, now: Instant) -> Option<Duration> {
+        if self.limit == 0 {
+            return None;
+        }
+        let mut entry = self.failures.get_mut(key)?;
+        let times = entry.value_mut();
+        self.expire(times, now);
+        if times.len() < self.limit as usize {
+            return None;
+        }
+        // `times` holds at most `limit` instants, the oldest first: the key
+        // may try again once that one leaves the window.
+        let oldest = *times.front()?;
+        Some((oldest + self.window).saturating_duration_since(now))
+    }
+
+    /// Count one failure of `key`.
+    pub fn record(&self, key: &K, now: Instant) {
+        if self.limit == 0 {
+            return;
+        }
+        {
+            let mut times = self.failures.entry(key.clone()).or_default();
+            self.expire(&mut times, now);
+            times.push_back(now);
+            while times.len() > self.limit as usize {
+                times.pop_front();
+            }
+        }
+        let n = self.recorded.fetch_add(1, Ordering::Relaxed) + 1;
+        if n.is_multiple_of(SWEEP_EVERY) || self.failures.len() > self.max_keys {
+            self.sweep(now);
+        }
+    }
+
+    /// Drop failures that left the window, and keys with none left; if there
+    /// are still too many keys, forget the ones that failed longest ago.
+    pub fn sweep(&self, now: Instant) {
+        self.failures.retain(|_, times| {
+            self.expire(times, now);
+            !times.is_empty()
+        });
+        let len = self.failures.len();
+        if len <= self.max_keys {
+            return;
+        }
+        let mut by_age: Vec<(K, Instant)> = self
+            .failures
+            .iter()
+            .filter_map(|e| e.value().back().map(|&last| (e.key().clone(), last)))
+            .collect();
+        by_age.sort_by_key(|&(_, last)| last);
+        // Evict down to three quarters so the next sweep is not right away.
+        let excess = len - self.max_keys * 3 / 4;
+        for (key, _) in by_age.into_iter().take(excess) {
+            self.failures.remove(&key);
+        }
+    }
+
+    /// Keys currently tracked.
+    #[cfg(test)]
+    pub fn len(&self) -> usize {
+        self.failures.len()
+    }
+
+    #[cfg(test)]
+    pub fn is_empty(&self) -> bool {
+        self.failures.is_empty()
+    }
+
+    fn expire(&self, times: &mut VecDeque<Instant>, now: Instant) {
+        while times
+            .front()
+            .is_some_and(|&t| now.saturating_duration_since(t) >= self.window)
+        {
+            times.pop_front();
+        }
+    }
+}
+
+/// The key failures from `peer` are counted under. IPv4-mapped IPv6
+/// addresses count as the IPv4 address; other IPv6 addresses count by their
+/// /64 network, because one host is normally given a whole /64 and could
+/// otherwise step around the limit by changing its address.
+pub fn address_key(peer: IpAddr) -> IpAddr {
+    match peer {
+        IpAddr::V4(_) => peer,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let network = u128::from(v6) & !((1u128 << 64) - 1);
+                IpAddr::V6(network.into())
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::{Ipv4Addr, Ipv6Addr};
+
+    use super::*;
+
+    const W: Duration = Duration::from_secs(60);
+
+    /// What a counter with `limit` answers after failures at the given
+    /// offsets (seconds), asked at offset `at`.
+    fn after(limit: u32, failures: &[u64], at: u64) -> Option<Duration> {
+        let start = Instant::now();
+        let counter = FailureCounter::new(limit, W);
+        for &s in failures {
+            counter.record(&"alice", start + Duration::from_secs(s));
+        }
+        counter.refused(&"alice", start + Duration::from_secs(at))
+    }
+
+    #[test]
+    fn refuses_only_after_the_limit_of_failures_within_the_window() {
+        let s = Duration::from_secs;
+        let cases: &[(u32, &[u64], u64, Option<Duration>)] = &[
+            // (limit, failures at, asked at, expected wait)
+            (3, &[], 0, None),
+            (3, &[0, 1], 2, None),
+            (3, &[0, 1, 2], 2, Some(s(58))),
+            (3, &[0, 1, 2], 59, Some(s(1))),
+            // The oldest failure left the window: one more try is allowed.
+            (3, &[0, 1, 2], 60, None),
+            // Failures spread wider than the window never add up.
+            (3, &[0, 30, 61, 92], 92, None),
+            // More failures than the limit: the wait follows the newest ones.
+            (2, &[0, 10, 20, 30], 30, Some(s(50))),
+            (1, &[5], 5, Some(s(60))),
+            // A limit of 0 turns the check off.
+            (0, &[0, 1, 2, 3], 3, None),
+        ];
+        for (limit, failures, at, expected) in cases {
+            assert_eq!(
+                after(*limit, failures, *at),
+                *expected,
+                "limit {limit}, failures at {failures:?}, asked at {at}"
+            );
+        }
+    }
+
+    #[test]
+    fn keys_are_counted_apart() {
+        let now = Instant::now();
+        let counter = FailureCounter::new(2, W);
+        counter.record(&"alice", now);
+        counter.record(&"alice", now);
+        counter.record(&"bob", now);
+        assert!(counter.refused(&"alice", now).is_some());
+        assert_eq!(counter.refused(&"bob", now), None);
+        assert_eq!(counter.refused(&"carol", now), None);
+    }
+
+    #[test]
+    fn memory_stays_bounded() {
+        let start = Instant::now();
+        let counter = FailureCounter::with_capacity(3, W, 100);
+        for i in 0..1000u32 {
+            counter.record(&i, start + Duration::from_millis(u64::from(i)));
+            assert!(counter.len() <= 100, "{} keys after {i}", counter.len());
+        }
+        // The most recent key is still counted; the oldest were forgotten.
+        counter.record(&999, start + Duration::from_millis(999));
+        counter.record(&999, start + Duration::from_millis(999));
+        assert!(
+            counter
+                .refused(&999, start + Duration::from_secs(1))
+                .is_some()
+        );
+        assert!(counter.failures.get(&0).is_none());
+        // Once the window has passed a sweep empties the table.
+        counter.sweep(start + Duration::from_secs(61));
+        assert!(counter.is_empty());
+    }
+
+    #[test]
+    fn each_key_keeps_at_most_limit_instants() {
+        let now = Instant::now();
+        let counter = FailureCounter::new(4, W);
+        for _ in 0..100 {
+            counter.record(&"alice", now);
+        }
+        assert_eq!(counter.failures.get("alice").map(|t| t.len()), Some(4));
+    }
+
+    #[test]
+    fn addresses_are_keyed_by_host_or_ipv6_network() {
+        let v4: IpAddr = Ipv4Addr::new(192, 0, 2, 7).into();
+        let cases: &[(IpAddr, IpAddr)] = &[
+            (v4, v4),
+            (Ipv4Addr::new(192, 0, 2, 7).to_ipv6_mapped().into(), v4),
+            (
+                "2001:db8:1:2:aaaa:bbbb:cccc:dddd"
+                    .parse::<Ipv6Addr>()
+                    .unwrap()
+                    .into(),
+                "2001:db8:1:2::".parse::<Ipv6Addr>().unwrap().into(),
+            ),
+            (Ipv6Addr::LOCALHOST.into(), Ipv6Addr::UNSPECIFIED.into()),
+        ];
+        for (peer, key) in cases {
+            assert_eq!(address_key(*peer), *key, "{peer}");
+        }
+    }
+}
