@@ -89,7 +89,7 @@ impl MailboxView {
     }
 
     pub fn seq_of(&self, uid: u32) -> Option<u32> {
-        self.index_of(uid).map(|i| seq(i))
+        self.index_of(uid).map(seq)
     }
 
     pub fn get(&self, uid: u32) -> Option<&Entry> {

@@ -283,7 +283,7 @@ impl Wire {
         }
         match self.expect {
             Expect::Command => match CommandCodec::default().decode(bytes) {
-                Ok((rest, command)) if rest.is_empty() => Incoming::Command(Box::new(Request {
+                Ok((b"", command)) => Incoming::Command(Box::new(Request {
                     command: command.into_static(),
                     list: None,
                 })),
@@ -294,11 +294,11 @@ impl Wire {
                 },
             },
             Expect::AuthData => match AuthenticateDataCodec::default().decode(bytes) {
-                Ok((rest, data)) if rest.is_empty() => Incoming::AuthData(data.into_static()),
+                Ok((b"", data)) => Incoming::AuthData(data.into_static()),
                 _ => malformed("expected a line of base64 SASL data or *"),
             },
             Expect::IdleDone => match IdleDoneCodec::default().decode(bytes) {
-                Ok((rest, _)) if rest.is_empty() => Incoming::IdleDone,
+                Ok((b"", _)) => Incoming::IdleDone,
                 _ => malformed("expected DONE to end IDLE"),
             },
         }
@@ -377,10 +377,10 @@ fn why_malformed(bytes: &[u8]) -> String {
         return "expected a tag and a command".into();
     };
     let mut name = String::from_utf8_lossy(name).to_ascii_uppercase();
-    if name == "UID" {
-        if let Some(sub) = words.next() {
-            name = format!("UID {}", String::from_utf8_lossy(sub).to_ascii_uppercase());
-        }
+    if name == "UID"
+        && let Some(sub) = words.next()
+    {
+        name = format!("UID {}", String::from_utf8_lossy(sub).to_ascii_uppercase());
     }
     const KNOWN: [&str; 36] = [
         "CAPABILITY",
