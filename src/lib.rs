@@ -11,6 +11,7 @@ pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod emulator;
+pub mod graph;
 pub mod imap;
 pub mod mailbox;
 pub mod mime;

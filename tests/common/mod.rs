@@ -291,3 +291,78 @@ pub async fn collect_all(
         }
     }
 }
+
+/// Access tokens minted through the emulator's control API, as a token
+/// source for graphgate's own providers (the identity flows are tested
+/// elsewhere; these tests are about what happens with the token).
+pub struct ControlTokens {
+    pub base: String,
+    pub body: Value,
+    pub http: reqwest::Client,
+    pub generation: std::sync::atomic::AtomicU64,
+    /// Tokens handed out.
+    pub fetched: std::sync::atomic::AtomicU64,
+}
+
+impl ControlTokens {
+    pub fn delegated(tenant: &Tenant, upn: &str) -> ControlTokens {
+        ControlTokens::new(tenant, json!({"upn": upn, "scopes": ALL_SCOPES}))
+    }
+
+    pub fn app(tenant: &Tenant) -> ControlTokens {
+        ControlTokens::new(
+            tenant,
+            json!({"app": true, "roles": ["Mail.ReadWrite", "Mail.Send"]}),
+        )
+    }
+
+    fn new(tenant: &Tenant, body: Value) -> ControlTokens {
+        ControlTokens {
+            base: tenant.base.clone(),
+            body,
+            http: tenant.http.clone(),
+            generation: Default::default(),
+            fetched: Default::default(),
+        }
+    }
+
+    pub fn provider(
+        self,
+        identity: graphgate::auth::Identity,
+    ) -> std::sync::Arc<graphgate::auth::TokenProvider> {
+        std::sync::Arc::new(graphgate::auth::TokenProvider::from_source(
+            identity,
+            std::sync::Arc::new(self),
+        ))
+    }
+}
+
+impl graphgate::auth::TokenSource for ControlTokens {
+    fn fetch(
+        &self,
+    ) -> graphgate::auth::BoxFuture<'_, Result<graphgate::auth::AccessToken, graphgate::auth::Error>>
+    {
+        Box::pin(async move {
+            use std::sync::atomic::Ordering;
+            let r = self
+                .http
+                .post(format!("{}/_emulator/tokens", self.base))
+                .json(&self.body)
+                .send()
+                .await
+                .map_err(|e| graphgate::auth::Error::Unavailable(e.to_string()))?;
+            let v: Value = r
+                .json()
+                .await
+                .map_err(|e| graphgate::auth::Error::Unavailable(e.to_string()))?;
+            let token = v["access_token"].as_str().unwrap_or_default().to_string();
+            let lifetime = v["expires_in"].as_i64().unwrap_or(3600);
+            self.fetched.fetch_add(1, Ordering::SeqCst);
+            Ok(graphgate::auth::AccessToken {
+                secret: graphgate::secret::Secret::new(token),
+                expires_at: chrono::Utc::now().timestamp() + lifetime,
+                generation: self.generation.fetch_add(1, Ordering::SeqCst) + 1,
+            })
+        })
+    }
+}

@@ -1,0 +1,154 @@
+//! What can go wrong when calling Graph, in terms the mailbox layer can act
+//! on: a Graph error with its code, throttling that outlasted our patience,
+//! a token problem, trouble on the wire, and the one that matters most for
+//! "exactly once": a change that may or may not have happened.
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+/// Graph's JSON error envelope, reduced to what we branch on and log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    pub status: u16,
+    /// `error.code`, or the innermost more specific `innerError.code`'s parent.
+    pub code: String,
+    pub message: String,
+    /// `request-id`, for a support case with Microsoft.
+    pub request_id: String,
+}
+
+impl Failure {
+    /// Parse Graph's error body (`{"error":{"code","message","innerError":{...}}}`).
+    pub fn from_body(status: StatusCode, body: &[u8], request_id: Option<&str>) -> Failure {
+        let parsed: Option<Value> = serde_json::from_slice(body).ok();
+        let error = parsed.as_ref().and_then(|v| v.get("error"));
+        let text = |key: &str| {
+            error
+                .and_then(|e| e.get(key))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let inner_id = error
+            .and_then(|e| e.get("innerError").or_else(|| e.get("innererror")))
+            .and_then(|i| i.get("request-id"))
+            .and_then(Value::as_str);
+        let mut message = text("message");
+        // Bound what a misbehaving server can push into our logs and replies.
+        if message.len() > 300 {
+            let mut cut = 300;
+            while !message.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            message.truncate(cut);
+        }
+        Failure {
+            status: status.as_u16(),
+            code: text("code"),
+            message,
+            request_id: request_id.or(inner_id).unwrap_or_default().to_string(),
+        }
+    }
+
+    pub fn is(&self, code: &str) -> bool {
+        self.code.eq_ignore_ascii_case(code)
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Graph answered {} {}", self.status, self.code)?;
+        if !self.message.is_empty() {
+            write!(f, ": {}", self.message)?;
+        }
+        if !self.request_id.is_empty() {
+            write!(f, " (request-id {})", self.request_id)?;
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum Error {
+    /// Graph refused or failed the request; branch on `code`, never on `message`.
+    #[error("{0}")]
+    Graph(Failure),
+    /// Still throttled (429/503) after every retry we allow ourselves.
+    #[error("Microsoft 365 is throttling requests for {mailbox}; try again in a minute")]
+    Throttled { mailbox: String },
+    /// No usable token; the text names the fix.
+    #[error("{0}")]
+    Auth(#[from] crate::auth::Error),
+    /// The request never got an answer and nothing was changed (connection
+    /// refused, DNS, timeouts of safe requests).
+    #[error("cannot reach Microsoft Graph: {0}")]
+    Transport(String),
+    /// A change was sent but the answer was lost (timeout, 502/504, broken
+    /// connection): it may or may not have happened. Check before repeating.
+    #[error("Microsoft Graph did not confirm the change: {0}")]
+    OutcomeUnknown(String),
+    /// The answer was not what Graph documents (bad JSON, too large).
+    #[error("unexpected answer from Microsoft Graph: {0}")]
+    Protocol(String),
+    /// A delta token expired (410 Gone, syncStateNotFound, resyncRequired):
+    /// start the folder's sync over.
+    #[error("the folder's sync state expired at Microsoft")]
+    SyncReset,
+}
+
+impl Error {
+    /// The item or folder does not exist (any more).
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, Error::Graph(f) if f.status == 404)
+    }
+
+    /// Exchange said no: missing rights on the mailbox, or a missing scope.
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self, Error::Graph(f) if f.status == 403)
+    }
+
+    /// Worth trying again later without a person doing anything.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Error::Throttled { .. } | Error::Transport(_) | Error::OutcomeUnknown(_) => true,
+            Error::Auth(e) => e.is_transient(),
+            Error::Graph(f) => matches!(f.status, 429 | 500 | 502 | 503 | 504),
+            Error::Protocol(_) | Error::SyncReset => false,
+        }
+    }
+
+    pub fn failure(&self) -> Option<&Failure> {
+        match self {
+            Error::Graph(f) => Some(f),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_graph_error_envelope() {
+        let body = br#"{"error":{"code":"ErrorItemNotFound","message":"The specified object was not found in the store.","innerError":{"date":"2025-03-04T10:17:05","request-id":"93b6"}}}"#;
+        let f = Failure::from_body(StatusCode::NOT_FOUND, body, None);
+        assert_eq!(f.code, "ErrorItemNotFound");
+        assert_eq!(f.request_id, "93b6");
+        assert!(Error::Graph(f.clone()).is_not_found());
+        assert!(f.to_string().contains("404 ErrorItemNotFound"));
+    }
+
+    #[test]
+    fn survives_garbage_and_bounds_message() {
+        let f = Failure::from_body(StatusCode::BAD_GATEWAY, b"<html>oops", Some("r1"));
+        assert_eq!(f.code, "");
+        assert_eq!(f.request_id, "r1");
+        let long = format!(
+            r#"{{"error":{{"code":"X","message":"{}"}}}}"#,
+            "é".repeat(400)
+        );
+        let f = Failure::from_body(StatusCode::BAD_REQUEST, long.as_bytes(), None);
+        assert!(f.message.len() <= 300);
+    }
+}

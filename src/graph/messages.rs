@@ -1,0 +1,250 @@
+//! Messages: delta rounds per folder (the sync engine's one source of
+//! changes), MIME download and upload, creation with extended properties,
+//! flag changes, move, copy and delete of many at once through `$batch`.
+
+use base64::Engine as _;
+use bytes::Bytes;
+use reqwest::Method;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::batch::{BatchItem, BatchOutcome};
+use super::models::tags;
+use super::{Body, Call, DeltaRound, Error, Mailbox, MessageItem, Target, encode};
+
+/// What the sync engine keeps of a message (no subject, no body: those come
+/// from the MIME when a client asks).
+pub const SYNC_FIELDS: &str =
+    "id,receivedDateTime,isRead,isDraft,flag,categories,internetMessageId";
+
+/// The extended properties the sync engine reads with every message.
+pub fn sync_expand() -> String {
+    format!(
+        "singleValueExtendedProperties($filter=id eq '{}' or id eq '{}' or id eq '{}')",
+        tags::integer(tags::LAST_VERB),
+        tags::integer(tags::ICON_INDEX),
+        tags::integer(tags::MESSAGE_SIZE),
+    )
+}
+
+/// `$select` and `$expand` of the sync fields, percent-encoded for a
+/// `$batch` member URL.
+fn sync_query() -> String {
+    use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
+    format!(
+        "$select={}&$expand={}",
+        utf8_percent_encode(SYNC_FIELDS, NON_ALPHANUMERIC),
+        utf8_percent_encode(&sync_expand(), NON_ALPHANUMERIC)
+    )
+}
+
+#[derive(Deserialize)]
+struct DeltaPage {
+    #[serde(default)]
+    value: Vec<MessageItem>,
+    #[serde(rename = "@odata.nextLink")]
+    next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink")]
+    delta_link: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct ListPage {
+    #[serde(default)]
+    value: Vec<MessageItem>,
+}
+
+impl Mailbox {
+    /// One delta round of a folder: from `link` (the last round's deltaLink)
+    /// or, without one, everything the folder holds now.
+    /// `Err(Error::SyncReset)` when Graph forgot the sync state.
+    pub async fn delta(&self, folder_id: &str, link: Option<&str>) -> Result<DeltaRound, Error> {
+        let page_size = self.client.settings().page_size;
+        let mut call = match link {
+            Some(link) => Call {
+                target: Target::Link(link.to_string()),
+                ..Call::get("message delta", "")
+            },
+            None => Call::get(
+                "message delta",
+                format!("/mailFolders/{}/messages/delta", encode(folder_id)),
+            )
+            .query("$select", SYNC_FIELDS)
+            .query("$expand", sync_expand()),
+        };
+        call.prefer = Some(format!("odata.maxpagesize={page_size}"));
+        let mut round = DeltaRound::default();
+        loop {
+            let answer = match self.execute(&call).await {
+                Ok(a) => a,
+                Err(Error::Graph(f))
+                    if f.status == 410 || f.is("syncStateNotFound") || f.is("resyncRequired") =>
+                {
+                    return Err(Error::SyncReset);
+                }
+                Err(e) => return Err(e),
+            };
+            let page: DeltaPage = answer.parse()?;
+            round.pages += 1;
+            round.items.extend(page.value);
+            if let Some(delta) = page.delta_link {
+                round.delta_link = delta;
+                return Ok(round);
+            }
+            match page.next_link {
+                Some(next) => call.target = Target::Link(next),
+                None => return Err(Error::Protocol("a delta page without a next link".into())),
+            }
+            if round.pages > 1_000_000 {
+                return Err(Error::Protocol("delta round does not end".into()));
+            }
+        }
+    }
+
+    /// The message's MIME as Exchange serves it (`$value`).
+    pub async fn mime(&self, id: &str) -> Result<Bytes, Error> {
+        let call = Call::get("get mime", format!("/messages/{}/$value", encode(id)));
+        Ok(self.execute(&call).await?.body)
+    }
+
+    /// A message in `folder` by its Internet Message-ID (exactly-once checks,
+    /// APPEND to Sent of something just sent).
+    pub async fn find_by_message_id(
+        &self,
+        folder: &str,
+        message_id: &str,
+    ) -> Result<Vec<MessageItem>, Error> {
+        let quoted = message_id.replace('\'', "''");
+        let call = Call::get(
+            "find by message-id",
+            format!("/mailFolders/{}/messages", encode(folder)),
+        )
+        .query("$filter", format!("internetMessageId eq '{quoted}'"))
+        .query("$select", SYNC_FIELDS)
+        .query("$expand", sync_expand())
+        .query("$top", "10");
+        let page: ListPage = self.execute(&call).await?.parse()?;
+        Ok(page.value)
+    }
+
+    /// Create a message in `folder` from JSON (extended properties such as
+    /// PR_MESSAGE_FLAGS can only be set this way, and only now). Not
+    /// repeatable: a lost answer may have created it.
+    pub async fn create_message(&self, folder: &str, message: Value) -> Result<MessageItem, Error> {
+        let call = Call::with(
+            "create message",
+            Method::POST,
+            format!("/mailFolders/{}/messages", encode(folder)),
+            Body::Json(message),
+            false,
+        )
+        .query("$select", SYNC_FIELDS)
+        .query("$expand", sync_expand());
+        self.execute(&call).await?.parse()
+    }
+
+    /// Replace a message's MIME (`PUT $value`, base64 text/plain).
+    pub async fn put_mime(&self, id: &str, mime: &[u8]) -> Result<(), Error> {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(mime);
+        let call = Call::with(
+            "put mime",
+            Method::PUT,
+            format!("/messages/{}/$value", encode(id)),
+            Body::Mime(b64),
+            true,
+        );
+        self.execute(&call).await.map(|_| ())
+    }
+
+    /// One message's sync fields, as the delta would report it.
+    pub async fn message(&self, id: &str) -> Result<MessageItem, Error> {
+        let call = Call::get("get message", format!("/messages/{}", encode(id)))
+            .query("$select", SYNC_FIELDS)
+            .query("$expand", sync_expand());
+        self.execute(&call).await?.parse()
+    }
+
+    /// PATCH each `(id, changes)`; answers in the same order.
+    pub async fn patch_messages(&self, changes: Vec<(String, Value)>) -> Vec<BatchOutcome> {
+        let items = changes
+            .into_iter()
+            .map(|(id, body)| BatchItem {
+                method: Method::PATCH,
+                path: format!("/messages/{}?{}", encode(&id), sync_query()),
+                body: Some(body),
+                repeatable: true,
+            })
+            .collect();
+        self.batch("patch messages", items).await
+    }
+
+    /// Move each message to `dest` (folder id or well-known name); each
+    /// answer is the message at its new place (same immutable id).
+    pub async fn move_messages(&self, ids: &[String], dest: &str) -> Vec<BatchOutcome> {
+        self.relocate("move messages", "move", ids, dest, true)
+            .await
+    }
+
+    /// Copy each message to `dest`; each answer is the new copy.
+    pub async fn copy_messages(&self, ids: &[String], dest: &str) -> Vec<BatchOutcome> {
+        self.relocate("copy messages", "copy", ids, dest, false)
+            .await
+    }
+
+    async fn relocate(
+        &self,
+        op: &'static str,
+        action: &str,
+        ids: &[String],
+        dest: &str,
+        repeatable: bool,
+    ) -> Vec<BatchOutcome> {
+        let items = ids
+            .iter()
+            .map(|id| BatchItem {
+                method: Method::POST,
+                path: format!("/messages/{}/{action}?{}", encode(id), sync_query()),
+                body: Some(json!({"destinationId": dest})),
+                repeatable,
+            })
+            .collect();
+        self.batch(op, items).await
+    }
+
+    /// Delete each message (Exchange keeps it in Recoverable Items for the
+    /// retention period); one that is already gone counts as deleted.
+    pub async fn delete_messages(&self, ids: &[String]) -> Vec<Result<(), Error>> {
+        let items = ids
+            .iter()
+            .map(|id| BatchItem {
+                method: Method::DELETE,
+                path: format!("/messages/{}", encode(id)),
+                body: None,
+                repeatable: true,
+            })
+            .collect();
+        self.batch("delete messages", items)
+            .await
+            .into_iter()
+            .map(|r| match r {
+                Ok(_) => Ok(()),
+                Err(e) if e.is_not_found() => Ok(()),
+                Err(e) => Err(e),
+            })
+            .collect()
+    }
+
+    /// `sendMail` with the whole MIME message (base64). Not repeatable: a
+    /// lost answer may mean it was sent.
+    pub async fn send_mime(&self, mime: &[u8]) -> Result<(), Error> {
+        let b64 = base64::engine::general_purpose::STANDARD.encode(mime);
+        let call = Call::with(
+            "send mail",
+            Method::POST,
+            "/sendMail",
+            Body::Mime(b64),
+            false,
+        );
+        self.execute(&call).await.map(|_| ())
+    }
+}
