@@ -304,15 +304,15 @@ impl Mailbox {
             let last_try = tries > settings.max_retries;
             let outcome = self.send_once(call, &url, &token).await;
             match outcome {
-                Sent::Answer(answer) => return Ok(answer),
-                Sent::Unauthorized(failure) => {
+                Try::Answer(answer) => return Ok(answer),
+                Try::Unauthorized(failure) => {
                     if refreshed {
                         return Err(Error::Graph(failure));
                     }
                     refreshed = true;
                     token = self.tokens.refresh_after_rejection(&token).await?;
                 }
-                Sent::Throttled { wait, failure } => {
+                Try::Throttled { wait, failure } => {
                     if last_try || wait > settings.max_retry_after {
                         tracing::warn!(op = call.op, mailbox = %self.address, status = failure.status, "giving up after throttling");
                         return Err(if failure.status == 429 {
@@ -325,7 +325,7 @@ impl Mailbox {
                     }
                     tokio::time::sleep(wait).await;
                 }
-                Sent::Failed(failure) => {
+                Try::Failed(failure) => {
                     let server_side = matches!(failure.status, 500 | 502 | 504);
                     if !server_side {
                         return Err(Error::Graph(failure));
@@ -342,13 +342,13 @@ impl Mailbox {
                     }
                     tokio::time::sleep(backoff(tries)).await;
                 }
-                Sent::NotSent(why) => {
+                Try::Unsent(why) => {
                     if last_try {
                         return Err(Error::Transport(why));
                     }
                     tokio::time::sleep(backoff(tries)).await;
                 }
-                Sent::Lost(why) => {
+                Try::Lost(why) => {
                     if !call.repeatable {
                         return Err(Error::OutcomeUnknown(why));
                     }
@@ -365,11 +365,11 @@ impl Mailbox {
         }
     }
 
-    async fn send_once(&self, call: &Call, url: &Url, token: &AccessToken) -> Sent {
+    async fn send_once(&self, call: &Call, url: &Url, token: &AccessToken) -> Try {
         let inner = &self.client.inner;
         let _permit = match self.permits.acquire().await {
             Ok(p) => p,
-            Err(_) => return Sent::NotSent("shutting down".into()),
+            Err(_) => return Try::Unsent("shutting down".into()),
         };
         let mut prefer = String::from("IdType=\"ImmutableId\"");
         if let Some(extra) = &call.prefer {
@@ -396,9 +396,9 @@ impl Mailbox {
             Err(e) => {
                 tracing::debug!(op = call.op, mailbox = %self.address, error = %redact(&e), "Graph request failed");
                 return if e.is_connect() || e.is_builder() {
-                    Sent::NotSent(redact(&e))
+                    Try::Unsent(redact(&e))
                 } else {
-                    Sent::Lost(redact(&e))
+                    Try::Lost(redact(&e))
                 };
             }
         };
@@ -416,7 +416,7 @@ impl Mailbox {
         let body = match read_bounded(response, inner.settings.max_body_bytes).await {
             Ok(b) => b,
             Err(BodyError::TooLarge) => {
-                return Sent::Failed(Failure {
+                return Try::Failed(Failure {
                     status: 0,
                     code: "graphgateBodyTooLarge".into(),
                     message: format!(
@@ -426,7 +426,7 @@ impl Mailbox {
                     request_id: request_id.unwrap_or_default(),
                 });
             }
-            Err(BodyError::Broken(why)) => return Sent::Lost(why),
+            Err(BodyError::Broken(why)) => return Try::Lost(why),
         };
         tracing::debug!(
             op = call.op,
@@ -438,24 +438,24 @@ impl Mailbox {
             "graph"
         );
         if status.is_success() {
-            return Sent::Answer(Answer { body });
+            return Try::Answer(Answer { body });
         }
         let failure = Failure::from_body(status, &body, request_id.as_deref());
         match status {
-            StatusCode::UNAUTHORIZED => Sent::Unauthorized(failure),
-            StatusCode::GONE => Sent::Failed(failure),
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Sent::Throttled {
+            StatusCode::UNAUTHORIZED => Try::Unauthorized(failure),
+            StatusCode::GONE => Try::Failed(failure),
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Try::Throttled {
                 wait: retry_after
                     .map(Duration::from_secs)
                     .unwrap_or_else(|| backoff(1)),
                 failure,
             },
-            _ => Sent::Failed(failure),
+            _ => Try::Failed(failure),
         }
     }
 }
 
-enum Sent {
+enum Try {
     Answer(Answer),
     Unauthorized(Failure),
     Throttled {
@@ -464,7 +464,7 @@ enum Sent {
     },
     Failed(Failure),
     /// The request did not leave (connection refused): safe to repeat.
-    NotSent(String),
+    Unsent(String),
     /// The request left, the answer did not come.
     Lost(String),
 }
