@@ -4,13 +4,20 @@
 //! submission. Fronts (IMAP, SMTP) call it; it calls `graph`.
 
 pub mod api;
+mod append;
 pub mod cache;
+mod engine;
 pub mod flags;
 pub mod folder;
 pub mod mutf7;
 pub mod names;
+mod selected;
+mod service;
+mod sync;
+mod transfer;
+mod user;
 
-pub use api::{
-    CopyResult, FolderInfo, FolderStatus, MailError, MailService, MessageMeta, SelectedFolder,
-    Snapshot, StoreOp, UserMail,
-};
+pub use api::{CopyResult, FolderInfo, FolderStatus, MailError, MessageMeta, Snapshot, StoreOp};
+pub use selected::SelectedFolder;
+pub use service::{Credentials, MailService, MailSettings};
+pub use user::UserMail;

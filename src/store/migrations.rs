@@ -63,6 +63,15 @@ const STEPS: &[(i64, &str)] = &[
     );
     CREATE INDEX mail_messages_by_id ON mail_messages (mailbox, message_id)",
     ),
+    (
+        3,
+        "CREATE TABLE mail_subscriptions (
+        login TEXT NOT NULL,
+        name TEXT NOT NULL,
+        subscribed {BIGINT} NOT NULL,
+        PRIMARY KEY (login, name)
+    )",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

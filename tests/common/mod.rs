@@ -2,6 +2,8 @@
 //! minted through its control API, and small HTTP helpers.
 #![allow(dead_code)]
 
+pub mod gateway;
+
 use std::time::{Duration, Instant};
 
 use graphgate::emulator::settings::Settings;

@@ -1,0 +1,215 @@
+//! One sync engine per Microsoft 365 mailbox, shared by every session that
+//! opened it: the folder tree (cached briefly, refreshed after changes), the
+//! folders' sync states, and a poller that runs delta rounds for the folders
+//! some session has selected, so IDLE hears about changes made by anyone.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+
+use parking_lot::Mutex as SyncMutex;
+use tokio::sync::Mutex;
+
+use super::api::MailError;
+use super::names::{FolderNode, FolderTree};
+use super::sync::FolderSync;
+use crate::graph::{self, Mailbox};
+use crate::store::Store;
+
+/// Well-known folders resolved once per tree refresh (one `$batch`).
+pub(crate) const WELL_KNOWN: [&str; 7] = [
+    "msgfolderroot",
+    "inbox",
+    "drafts",
+    "sentitems",
+    "deleteditems",
+    "junkemail",
+    "archive",
+];
+
+/// A mailbox's folders at one moment.
+pub(crate) struct Tree {
+    pub names: FolderTree,
+    /// Well-known name → folder id.
+    pub well_known: HashMap<String, String>,
+    fetched: Instant,
+}
+
+impl Tree {
+    pub fn id_of(&self, well_known: &str) -> Option<&str> {
+        self.well_known.get(well_known).map(String::as_str)
+    }
+}
+
+pub(crate) struct MailboxEngine {
+    pub address: String,
+    store: Store,
+    tree_ttl: Duration,
+    tree: Mutex<Option<Arc<Tree>>>,
+    folders: SyncMutex<HashMap<String, Arc<FolderSync>>>,
+    /// The Graph handle the poller uses: the most recent session's.
+    poll_handle: SyncMutex<Option<Mailbox>>,
+    /// One download of a message at a time (prefetch and FETCH meet here).
+    pub downloads: dashmap::DashMap<String, Arc<Mutex<()>>>,
+}
+
+impl MailboxEngine {
+    pub fn start(
+        address: &str,
+        store: Store,
+        tree_ttl: Duration,
+        poll: Duration,
+    ) -> Arc<MailboxEngine> {
+        let engine = Arc::new(MailboxEngine {
+            address: address.to_string(),
+            store,
+            tree_ttl,
+            tree: Mutex::new(None),
+            folders: SyncMutex::new(HashMap::new()),
+            poll_handle: SyncMutex::new(None),
+            downloads: dashmap::DashMap::new(),
+        });
+        tokio::spawn(poller(Arc::downgrade(&engine), poll));
+        engine
+    }
+
+    /// A session with `graph` is using this mailbox.
+    pub fn register(&self, graph: &Mailbox) {
+        *self.poll_handle.lock() = Some(graph.clone());
+    }
+
+    /// The folder tree, from Graph when the cached one is older than the
+    /// TTL or `fresh` is asked for.
+    pub async fn tree(&self, graph: &Mailbox, fresh: bool) -> Result<Arc<Tree>, MailError> {
+        let mut cached = self.tree.lock().await;
+        if let Some(tree) = cached.as_ref()
+            && !fresh
+            && tree.fetched.elapsed() < self.tree_ttl
+        {
+            return Ok(tree.clone());
+        }
+        let ids = graph
+            .well_known(&WELL_KNOWN)
+            .await
+            .map_err(|e| graph_error(&self.address, e))?;
+        let well_known: HashMap<String, String> = WELL_KNOWN
+            .iter()
+            .zip(ids)
+            .filter_map(|(name, id)| id.map(|id| (name.to_string(), id)))
+            .collect();
+        let root = well_known.get("msgfolderroot").cloned().ok_or_else(|| {
+            MailError::Unavailable(format!("the mailbox {} has no folder root", self.address))
+        })?;
+        let by_id: HashMap<&str, &str> = well_known
+            .iter()
+            .map(|(name, id)| (id.as_str(), name.as_str()))
+            .collect();
+        let folders = graph
+            .folders()
+            .await
+            .map_err(|e| graph_error(&self.address, e))?;
+        let nodes: Vec<FolderNode> = folders
+            .iter()
+            .map(|f| FolderNode {
+                id: f.id.clone(),
+                parent_id: f.parent_folder_id.clone().unwrap_or_default(),
+                display_name: f.display_name.clone(),
+                well_known: by_id.get(f.id.as_str()).map(|s| s.to_string()),
+            })
+            .collect();
+        let tree = Arc::new(Tree {
+            names: FolderTree::build(&nodes, &root),
+            well_known,
+            fetched: Instant::now(),
+        });
+        *cached = Some(tree.clone());
+        Ok(tree)
+    }
+
+    /// Forget the cached tree (after CREATE, DELETE, RENAME).
+    pub async fn invalidate_tree(&self) {
+        *self.tree.lock().await = None;
+    }
+
+    /// The sync state of a folder, loaded from the store the first time.
+    pub async fn folder(&self, folder_id: &str) -> Result<Arc<FolderSync>, MailError> {
+        if let Some(f) = self.folders.lock().get(folder_id) {
+            return Ok(f.clone());
+        }
+        let loaded = FolderSync::load(&self.store, &self.address, folder_id).await?;
+        let mut folders = self.folders.lock();
+        Ok(folders
+            .entry(folder_id.to_string())
+            .or_insert(loaded)
+            .clone())
+    }
+
+    /// A folder was deleted: drop its state.
+    pub async fn forget(&self, folder_id: &str) {
+        self.folders.lock().remove(folder_id);
+        if let Err(e) = self
+            .store
+            .mail_folder_forget(&self.address, folder_id)
+            .await
+        {
+            tracing::warn!(error = %e, "could not forget a deleted folder's state");
+        }
+    }
+
+    fn watched(&self) -> Vec<Arc<FolderSync>> {
+        self.folders
+            .lock()
+            .values()
+            .filter(|f| f.watchers.load(std::sync::atomic::Ordering::Relaxed) > 0)
+            .cloned()
+            .collect()
+    }
+}
+
+/// Poll the watched folders of `engine` until it is gone.
+async fn poller(engine: Weak<MailboxEngine>, every: Duration) {
+    loop {
+        tokio::time::sleep(every).await;
+        let Some(engine) = engine.upgrade() else {
+            return;
+        };
+        let Some(graph) = engine.poll_handle.lock().clone() else {
+            continue;
+        };
+        for folder in engine.watched() {
+            if let Err(e) = folder.sync(&graph).await {
+                tracing::warn!(mailbox = %engine.address, error = %e, "polling a folder failed");
+            }
+        }
+    }
+}
+
+/// A Graph failure as the fronts report it.
+pub(crate) fn graph_error(mailbox: &str, e: graph::Error) -> MailError {
+    match &e {
+        graph::Error::Graph(f) if f.status == 403 => MailError::NoPermission(format!(
+            "Microsoft 365 denies access to the mailbox {mailbox} ({})",
+            f.code
+        )),
+        graph::Error::Graph(f) if f.is("ErrorFolderExists") => {
+            MailError::AlreadyExists("that name".into())
+        }
+        graph::Error::Graph(f) if f.status == 404 => MailError::NoSuchFolder(format!(
+            "(Microsoft 365 no longer has the item: {})",
+            f.code
+        )),
+        graph::Error::Graph(f) if f.status == 413 => MailError::TooLarge(e.to_string()),
+        graph::Error::Graph(f) if f.status < 500 && f.status != 429 => {
+            tracing::warn!(mailbox, error = %e, "Graph refused a request");
+            MailError::CannotDo(format!("Microsoft 365 refused: {}", f.code))
+        }
+        graph::Error::Protocol(_) => {
+            tracing::warn!(mailbox, error = %e, "unexpected answer from Graph");
+            MailError::Internal(e.to_string())
+        }
+        _ => {
+            tracing::info!(mailbox, error = %e, "Graph unavailable");
+            MailError::Unavailable(e.to_string())
+        }
+    }
+}

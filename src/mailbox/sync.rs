@@ -1,0 +1,181 @@
+//! One folder's shared sync state: the UID map in memory and in the store,
+//! delta rounds against Graph (one at a time, however many sessions ask),
+//! and a version number every session watches for IDLE and NOOP.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use tokio::sync::{Mutex, watch};
+
+use super::api::MailError;
+use super::engine::graph_error;
+use super::folder::{FolderData, RemoteChange, RemoteMessage};
+use crate::graph::{self, Mailbox, MessageItem, tags};
+use crate::store::{FolderChanges, Store};
+
+pub(crate) struct FolderSync {
+    pub mailbox: String,
+    pub folder_id: String,
+    store: Store,
+    pub(crate) state: Mutex<FolderData>,
+    /// Held for a delta round, and by local changes that must not be
+    /// overtaken by a round that started before them.
+    pub(crate) round: Mutex<()>,
+    rounds_done: AtomicU64,
+    version: watch::Sender<u64>,
+    /// Sessions that have the folder selected (the poller syncs only these).
+    pub watchers: AtomicUsize,
+}
+
+/// A UIDVALIDITY for a folder seen for the first time: the clock, so a map
+/// that is truly lost and rebuilt gets a larger value than before.
+fn new_uidvalidity() -> u32 {
+    let secs = chrono::Utc::now().timestamp().max(1) as u64;
+    (secs % u64::from(u32::MAX)).max(1) as u32
+}
+
+impl FolderSync {
+    pub async fn load(
+        store: &Store,
+        mailbox: &str,
+        folder_id: &str,
+    ) -> Result<Arc<FolderSync>, MailError> {
+        let row = match store
+            .mail_folder(mailbox, folder_id)
+            .await
+            .map_err(store_error)?
+        {
+            Some(row) => row,
+            None => store
+                .mail_folder_create(mailbox, folder_id, new_uidvalidity())
+                .await
+                .map_err(store_error)?,
+        };
+        let rows = store
+            .mail_messages(mailbox, folder_id)
+            .await
+            .map_err(store_error)?;
+        let data = FolderData::from_store(row, rows);
+        let (version, _) = watch::channel(0);
+        Ok(Arc::new(FolderSync {
+            mailbox: mailbox.to_string(),
+            folder_id: folder_id.to_string(),
+            store: store.clone(),
+            state: Mutex::new(data),
+            round: Mutex::new(()),
+            rounds_done: AtomicU64::new(0),
+            version,
+            watchers: AtomicUsize::new(0),
+        }))
+    }
+
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.version.subscribe()
+    }
+
+    /// Tell every session that the folder changed.
+    pub fn notify(&self) {
+        self.version.send_modify(|v| *v += 1);
+    }
+
+    /// Persist `changes` (already applied to `state`) and tell sessions.
+    pub async fn persist(&self, changes: &FolderChanges) -> Result<(), MailError> {
+        if changes.upserts.is_empty()
+            && changes.removed.is_empty()
+            && changes.uidnext.is_none()
+            && changes.delta_link.is_none()
+        {
+            return Ok(());
+        }
+        self.store
+            .mail_apply(&self.mailbox, &self.folder_id, changes)
+            .await
+            .map_err(store_error)?;
+        if !changes.upserts.is_empty() || !changes.removed.is_empty() {
+            self.notify();
+        }
+        Ok(())
+    }
+
+    /// Persist `changes` that sessions need not hear about (a frozen size).
+    pub async fn persist_quietly(&self, changes: &FolderChanges) -> Result<(), MailError> {
+        self.store
+            .mail_apply(&self.mailbox, &self.folder_id, changes)
+            .await
+            .map_err(store_error)
+    }
+
+    /// Catch up with Graph: one delta round. A caller that arrives while a
+    /// round is running waits for the next one it starts itself, unless a
+    /// full round finished while it waited (that round saw everything the
+    /// caller could want).
+    pub async fn sync(&self, graph: &Mailbox) -> Result<(), MailError> {
+        let asked = self.rounds_done.load(Ordering::Acquire);
+        let _round = self.round.lock().await;
+        if self.rounds_done.load(Ordering::Acquire) > asked + 1 {
+            return Ok(());
+        }
+        let link = self.state.lock().await.delta_link.clone();
+        let (round, full) = match graph.delta(&self.folder_id, link.as_deref()).await {
+            Ok(round) => (round, link.is_none()),
+            Err(graph::Error::SyncReset) => {
+                tracing::info!(mailbox = %self.mailbox, "delta state expired; full resync of the folder");
+                let round = graph
+                    .delta(&self.folder_id, None)
+                    .await
+                    .map_err(|e| graph_error(&self.mailbox, e))?;
+                (round, true)
+            }
+            Err(e) => return Err(graph_error(&self.mailbox, e)),
+        };
+        let mut state = self.state.lock().await;
+        let mut changes = if full {
+            let present: Vec<RemoteMessage> = round
+                .items
+                .iter()
+                .filter(|m| !m.is_removed())
+                .map(remote)
+                .collect();
+            state.reconcile(&present)
+        } else {
+            let changes: Vec<RemoteChange> = round.items.iter().map(change).collect();
+            state.apply(&changes)
+        };
+        state.delta_link = Some(round.delta_link.clone());
+        changes.delta_link = Some(Some(round.delta_link));
+        self.persist(&changes).await?;
+        drop(state);
+        self.rounds_done.fetch_add(1, Ordering::AcqRel);
+        Ok(())
+    }
+}
+
+pub(crate) fn store_error(e: crate::store::Error) -> MailError {
+    tracing::error!(error = %e, "store failed");
+    MailError::Internal("graphgate's local store failed; see the gateway log".into())
+}
+
+/// What a Graph message says, for `FolderData`.
+pub(crate) fn remote(m: &MessageItem) -> RemoteMessage {
+    RemoteMessage {
+        id: m.id.clone(),
+        received: m.received_date_time,
+        is_read: m.is_read,
+        is_draft: m.is_draft,
+        flag_status: m.flag_status(),
+        categories: m.categories.clone(),
+        last_verb: m.ext_int(tags::LAST_VERB).map(|v| v.unwrap_or(0)),
+        icon: m.ext_int(tags::ICON_INDEX).map(|v| v.unwrap_or(0)),
+        store_size: m.ext_int(tags::MESSAGE_SIZE).flatten(),
+        internet_message_id: m.internet_message_id.clone(),
+        headers: None,
+    }
+}
+
+fn change(m: &MessageItem) -> RemoteChange {
+    if m.is_removed() {
+        RemoteChange::Removed(m.id.clone())
+    } else {
+        RemoteChange::Present(remote(m))
+    }
+}
