@@ -244,6 +244,35 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Folder names `login` subscribed to (true) or unsubscribed from (false).
+    pub async fn mail_subscriptions(&self, login: &str) -> Result<Vec<(String, bool)>, Error> {
+        let rows = sqlx::query(
+            "SELECT name, subscribed FROM mail_subscriptions WHERE login = $1 ORDER BY name",
+        )
+        .bind(login)
+        .fetch_all(self.pool())
+        .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? != 0)))
+            .collect()
+    }
+
+    pub async fn mail_subscribe(&self, login: &str, name: &str, on: bool) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO mail_subscriptions (login, name, subscribed) VALUES ($1, $2, $3)
+             ON CONFLICT (login, name) DO UPDATE SET subscribed = excluded.subscribed",
+        )
+        .bind(login)
+        .bind(name)
+        .bind(i64::from(on))
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+}
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,33 +344,5 @@ mod tests {
         store.mail_folder_forget("a@x", "F1").await.unwrap();
         assert!(store.mail_folder("a@x", "F1").await.unwrap().is_none());
         assert!(store.mail_messages("a@x", "F1").await.unwrap().is_empty());
-    }
-}
-
-impl Store {
-    /// Folder names `login` subscribed to (true) or unsubscribed from (false).
-    pub async fn mail_subscriptions(&self, login: &str) -> Result<Vec<(String, bool)>, Error> {
-        let rows = sqlx::query(
-            "SELECT name, subscribed FROM mail_subscriptions WHERE login = $1 ORDER BY name",
-        )
-        .bind(login)
-        .fetch_all(self.pool())
-        .await?;
-        rows.iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? != 0)))
-            .collect()
-    }
-
-    pub async fn mail_subscribe(&self, login: &str, name: &str, on: bool) -> Result<(), Error> {
-        sqlx::query(
-            "INSERT INTO mail_subscriptions (login, name, subscribed) VALUES ($1, $2, $3)
-             ON CONFLICT (login, name) DO UPDATE SET subscribed = excluded.subscribed",
-        )
-        .bind(login)
-        .bind(name)
-        .bind(i64::from(on))
-        .execute(self.pool())
-        .await?;
-        Ok(())
     }
 }
