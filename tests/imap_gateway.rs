@@ -20,3 +20,61 @@ async fn imaplib_session_covers_the_everyday_commands() {
     );
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_reports_mail_flags_and_expunges_made_by_others() {
+    let gw = TestGateway::start().await;
+    let out = gw.python("imap_idle.py", &[ALICE, PASSWORD]).await;
+    assert!(out.contains("OK"), "{out}");
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uids_survive_a_restart_and_a_move_elsewhere_gives_a_new_uid() {
+    let gw = TestGateway::start().await;
+    let before = gw.uids(ALICE, "INBOX").await;
+    let archive_before = gw.uids(ALICE, "Archive").await;
+    let gw = gw.restart().await;
+    let after = gw.uids(ALICE, "INBOX").await;
+    assert_eq!(before, after, "same UIDVALIDITY, UIDNEXT and UIDs after a restart");
+
+    // Another client (Outlook on the web) moves the first message away.
+    let uids = before["uids"].as_object().unwrap();
+    let (first_uid, first_mid) = uids.iter().next().unwrap();
+    let token = gw.tenant.alice().await;
+    let listed = gw.tenant.mailbox(ALICE, "inbox").await;
+    let header = first_mid.as_str().unwrap();
+    let wanted = header[header.find('<').unwrap()..].trim();
+    let message = listed
+        .iter()
+        .find(|m| m["internetMessageId"].as_str() == Some(wanted))
+        .expect("the message at Microsoft");
+    let (status, _, _) = gw
+        .tenant
+        .call(
+            &token,
+            "POST",
+            &format!("/me/messages/{}/move", message["id"].as_str().unwrap()),
+            Some(serde_json::json!({"destinationId": "archive"})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 201);
+    let inbox = gw.uids(ALICE, "INBOX").await;
+    assert!(inbox["uids"].get(first_uid).is_none(), "gone from INBOX");
+    assert_eq!(inbox["uidvalidity"], before["uidvalidity"]);
+    let archive = gw.uids(ALICE, "Archive").await;
+    let arrived: Vec<u64> = archive["uids"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(_, mid)| mid.as_str().unwrap().contains(wanted))
+        .map(|(uid, _)| uid.parse().unwrap())
+        .collect();
+    assert_eq!(arrived.len(), 1, "{archive}");
+    assert!(
+        arrived[0] >= archive_before["uidnext"].as_u64().unwrap(),
+        "a new UID in Archive"
+    );
+    gw.stop().await;
+}

@@ -63,6 +63,7 @@ pub struct TestGateway {
     pub graph: GraphClient,
     gateway: Option<Gateway>,
     pub dir: tempfile::TempDir,
+    mail_poll: Duration,
 }
 
 /// The demo's shared-mailbox policy: alice writes sales@, bob reads it.
@@ -85,14 +86,32 @@ impl TestGateway {
         graphgate::tls::install_crypto_provider();
         let tenant = Tenant::start().await;
         let dir = tempfile::tempdir().unwrap();
+        TestGateway::assemble(tenant, dir, poll).await
+    }
+
+    /// Stop the gateway and start a new one on the same store and tenant,
+    /// as a restart of the process would.
+    pub async fn restart(mut self) -> TestGateway {
+        if let Some(g) = self.gateway.take() {
+            g.shutdown().await;
+        }
+        let poll = self.mail_poll;
+        let tenant = std::mem::replace(&mut self.tenant, Tenant::detached());
+        let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
+        TestGateway::assemble(tenant, dir, poll).await
+    }
+
+    async fn assemble(tenant: Tenant, dir: tempfile::TempDir, poll: Duration) -> TestGateway {
         let store = Store::open_in(dir.path()).await.unwrap();
         let accounts = Arc::new(Accounts::new(store.clone(), LoginLimits::default()));
         for user in [ALICE, BOB, CAROL] {
-            accounts.add(user, user, Mode::Delegated).await.unwrap();
-            accounts
-                .set_password(user, "test", &Secret::new(PASSWORD))
-                .await
-                .unwrap();
+            if accounts.get(user).await.unwrap().is_none() {
+                accounts.add(user, user, Mode::Delegated).await.unwrap();
+                accounts
+                    .set_password(user, "test", &Secret::new(PASSWORD))
+                    .await
+                    .unwrap();
+            }
         }
         let graph = GraphClient::new(GraphSettings::new(tenant.url("").parse().unwrap())).unwrap();
         let cache = MimeCache::open(&dir.path().join("cache"), 256 * 1024 * 1024).unwrap();
@@ -136,6 +155,7 @@ impl TestGateway {
             graph,
             gateway: Some(gateway),
             dir,
+            mail_poll: poll,
         }
     }
 
@@ -148,6 +168,15 @@ impl TestGateway {
 
     /// Run `tests/clients/<script>` with Python against the plain port;
     /// returns its standard output, failing the test if it fails.
+    /// A folder's UIDVALIDITY, UIDNEXT and UID → Message-ID header, as
+    /// imaplib sees them.
+    pub async fn uids(&self, user: &str, folder: &str) -> serde_json::Value {
+        let out = self
+            .python("imap_uids.py", &[user, super::gateway::PASSWORD, folder])
+            .await;
+        serde_json::from_str(out.trim()).expect("JSON from imap_uids.py")
+    }
+
     pub async fn python(&self, script: &str, args: &[&str]) -> String {
         let path = format!("{}/tests/clients/{script}", env!("CARGO_MANIFEST_DIR"));
         let mut cmd = tokio::process::Command::new("python3");

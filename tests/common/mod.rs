@@ -59,6 +59,15 @@ impl Tenant {
         }
     }
 
+    /// A tenant value that runs nothing (a placeholder while moving one).
+    pub fn detached() -> Tenant {
+        Tenant {
+            running: None,
+            base: String::new(),
+            http: reqwest::Client::new(),
+        }
+    }
+
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
             r.stop().await;
