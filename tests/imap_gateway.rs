@@ -36,7 +36,10 @@ async fn uids_survive_a_restart_and_a_move_elsewhere_gives_a_new_uid() {
     let archive_before = gw.uids(ALICE, "Archive").await;
     let gw = gw.restart().await;
     let after = gw.uids(ALICE, "INBOX").await;
-    assert_eq!(before, after, "same UIDVALIDITY, UIDNEXT and UIDs after a restart");
+    assert_eq!(
+        before, after,
+        "same UIDVALIDITY, UIDNEXT and UIDs after a restart"
+    );
 
     // Another client (Outlook on the web) moves the first message away.
     let uids = before["uids"].as_object().unwrap();
@@ -76,5 +79,13 @@ async fn uids_survive_a_restart_and_a_move_elsewhere_gives_a_new_uid() {
         arrived[0] >= archive_before["uidnext"].as_u64().unwrap(),
         "a new UID in Archive"
     );
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shared_mailboxes_follow_policy_read_only_and_invisible() {
+    let gw = TestGateway::start().await;
+    let out = gw.python("imap_shared.py", &[BOB, CAROL, PASSWORD]).await;
+    assert!(out.contains("OK"), "{out}");
     gw.stop().await;
 }
