@@ -89,3 +89,38 @@ async fn shared_mailboxes_follow_policy_read_only_and_invisible() {
     assert!(out.contains("OK"), "{out}");
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imapclient_two_sessions_idle_store_expunge_move() {
+    let gw = TestGateway::start().await;
+    let out = gw
+        .python("imap_imapclient.py", &[ALICE, PASSWORD])
+        .await;
+    assert!(out.contains("OK"), "{out}");
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_lists_searches_fetches_and_appends() {
+    let gw = TestGateway::start().await;
+    let tmp = tempfile::tempdir().unwrap();
+    let script = format!("{}/tests/clients/imap_curl.sh", env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::process::Command::new("bash")
+        .arg(script)
+        .arg(gw.imap.port().to_string())
+        .arg(gw.imaps.port().to_string())
+        .arg(&gw.cert)
+        .arg(ALICE)
+        .arg(PASSWORD)
+        .env("TMPDIR_CURL", tmp.path())
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    gw.stop().await;
+}
