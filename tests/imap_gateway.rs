@@ -93,9 +93,7 @@ async fn shared_mailboxes_follow_policy_read_only_and_invisible() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn imapclient_two_sessions_idle_store_expunge_move() {
     let gw = TestGateway::start().await;
-    let out = gw
-        .python("imap_imapclient.py", &[ALICE, PASSWORD])
-        .await;
+    let out = gw.python("imap_imapclient.py", &[ALICE, PASSWORD]).await;
     assert!(out.contains("OK"), "{out}");
     gw.stop().await;
 }
@@ -121,6 +119,60 @@ async fn curl_lists_searches_fetches_and_appends() {
         out.status.success() && stdout.contains("OK"),
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
+    );
+    gw.stop().await;
+}
+
+/// `$value` (MIME download) requests the emulator served.
+async fn mime_downloads(gw: &TestGateway) -> u64 {
+    let stats = gw.tenant.stats().await;
+    stats["by_endpoint"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .filter(|(k, _)| k.contains("$value") && k.starts_with("GET"))
+        .map(|(_, v)| v.as_u64().unwrap())
+        .sum()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn estimate_mode_scans_headers_without_downloads_and_chunks_add_up() {
+    use common::gateway::test_settings;
+    use graphgate::mailbox::SizeMode;
+    let gw = TestGateway::start_with(graphgate::mailbox::MailSettings {
+        size_mode: SizeMode::Estimate,
+        ..test_settings()
+    })
+    .await;
+    let out = gw
+        .python("imap_header_scan.py", &[ALICE, PASSWORD, "scan"])
+        .await;
+    assert!(out.contains("scanned"), "{out}");
+    assert_eq!(
+        mime_downloads(&gw).await,
+        0,
+        "no MIME downloaded for a header scan"
+    );
+    let out = gw
+        .python("imap_header_scan.py", &[ALICE, PASSWORD, "chunks"])
+        .await;
+    let v: serde_json::Value = serde_json::from_str(out.lines().last().unwrap()).unwrap();
+    assert_eq!(v["size"], v["served"]);
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exact_mode_downloads_each_message_once() {
+    let gw = TestGateway::start().await;
+    let out = gw
+        .python("imap_header_scan.py", &[ALICE, PASSWORD, "chunks"])
+        .await;
+    assert!(out.contains("served"), "{out}");
+    let inbox = gw.tenant.mailbox(ALICE, "inbox").await.len() as u64;
+    assert_eq!(
+        mime_downloads(&gw).await,
+        inbox,
+        "one download per message, however often it is read"
     );
     gw.stop().await;
 }

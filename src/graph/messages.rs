@@ -59,6 +59,18 @@ impl Mailbox {
     /// or, without one, everything the folder holds now.
     /// `Err(Error::SyncReset)` when Graph forgot the sync state.
     pub async fn delta(&self, folder_id: &str, link: Option<&str>) -> Result<DeltaRound, Error> {
+        self.delta_with(folder_id, link, false).await
+    }
+
+    /// `delta`, asking on a first round also for `internetMessageHeaders`
+    /// (the headers then come without MIME downloads; later rounds keep
+    /// the options the first one encoded in its links).
+    pub async fn delta_with(
+        &self,
+        folder_id: &str,
+        link: Option<&str>,
+        headers: bool,
+    ) -> Result<DeltaRound, Error> {
         let page_size = self.client.settings().page_size;
         let mut call = match link {
             Some(link) => Call {
@@ -69,7 +81,14 @@ impl Mailbox {
                 "message delta",
                 format!("/mailFolders/{}/messages/delta", encode(folder_id)),
             )
-            .query("$select", SYNC_FIELDS)
+            .query(
+                "$select",
+                if headers {
+                    format!("{SYNC_FIELDS},internetMessageHeaders")
+                } else {
+                    SYNC_FIELDS.to_string()
+                },
+            )
             .query("$expand", sync_expand()),
         };
         call.prefer = Some(format!("odata.maxpagesize={page_size}"));

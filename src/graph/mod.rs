@@ -13,7 +13,7 @@ mod models;
 
 pub use batch::{BatchItem, BatchOutcome};
 pub use error::{Error, Failure};
-pub use models::{DeltaRound, ExtProp, Folder, MessageItem, tags};
+pub use models::{DeltaRound, ExtProp, Folder, HeaderValue, MessageItem, tags};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

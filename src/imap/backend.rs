@@ -72,6 +72,8 @@ pub trait OpenFolder: Send + Sync + 'static {
     fn mime(&self, uid: u32) -> impl Future<Output = Result<Bytes, MailError>> + Send;
     fn header(&self, uid: u32) -> impl Future<Output = Result<Bytes, MailError>> + Send;
     fn prefetch(&self, uids: &[u32]);
+    /// The sizes and headers of these messages are about to be read.
+    fn prefetch_meta(&self, uids: &[u32]);
     fn store(
         &self,
         uids: &[u32],
@@ -177,6 +179,9 @@ impl OpenFolder for SelectedFolder {
     }
     fn prefetch(&self, uids: &[u32]) {
         SelectedFolder::prefetch(self, uids)
+    }
+    fn prefetch_meta(&self, uids: &[u32]) {
+        SelectedFolder::prefetch_meta(self, uids)
     }
     async fn store(
         &self,

@@ -140,9 +140,13 @@ impl<B: Backend> Session<'_, B> {
                 }
             }
         }
-        if plan.full && entries.len() > 1 {
+        if (plan.full || plan.size || plan.header) && entries.len() > 1 {
             let uids: Vec<u32> = entries.iter().filter(|e| !e.gone).map(|e| e.uid).collect();
-            selected.folder.prefetch(&uids);
+            if plan.full {
+                selected.folder.prefetch(&uids);
+            } else {
+                selected.folder.prefetch_meta(&uids);
+            }
         }
         let mut expunged = false;
         for (entry, &index) in entries.iter().zip(&indexes) {

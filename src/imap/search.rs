@@ -48,14 +48,19 @@ impl<B: Backend> Session<'_, B> {
             max_uid: view.entries().last().map_or(0, |e| e.uid),
         };
         let criterion = compile(criteria.as_ref(), extent);
-        if max_need(&criterion) == Some(Need::Full) && view.len() > 1 {
+        let need = max_need(&criterion);
+        if need.is_some() && view.len() > 1 {
             let uids: Vec<u32> = view
                 .entries()
                 .iter()
                 .filter(|e| !e.gone)
                 .map(|e| e.uid)
                 .collect();
-            selected.folder.prefetch(&uids);
+            if need == Some(Need::Full) {
+                selected.folder.prefetch(&uids);
+            } else {
+                selected.folder.prefetch_meta(&uids);
+            }
         }
         let mut found = Vec::new();
         for (i, entry) in view.entries().iter().enumerate() {

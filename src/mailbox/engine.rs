@@ -43,6 +43,8 @@ impl Tree {
 
 pub(crate) struct MailboxEngine {
     pub address: String,
+    /// Sync the header block with every message (estimate mode).
+    headers: bool,
     store: Store,
     tree_ttl: Duration,
     tree: Mutex<Option<Arc<Tree>>>,
@@ -59,8 +61,10 @@ impl MailboxEngine {
         store: Store,
         tree_ttl: Duration,
         poll: Duration,
+        headers: bool,
     ) -> Arc<MailboxEngine> {
         let engine = Arc::new(MailboxEngine {
+            headers,
             address: address.to_string(),
             store,
             tree_ttl,
@@ -136,7 +140,7 @@ impl MailboxEngine {
         if let Some(f) = self.folders.lock().get(folder_id) {
             return Ok(f.clone());
         }
-        let loaded = FolderSync::load(&self.store, &self.address, folder_id).await?;
+        let loaded = FolderSync::load(&self.store, &self.address, folder_id, self.headers).await?;
         let mut folders = self.folders.lock();
         Ok(folders
             .entry(folder_id.to_string())

@@ -19,5 +19,5 @@ mod user;
 
 pub use api::{CopyResult, FolderInfo, FolderStatus, MailError, MessageMeta, Snapshot, StoreOp};
 pub use selected::SelectedFolder;
-pub use service::{Credentials, MailService, MailSettings};
+pub use service::{Credentials, MailService, MailSettings, SizeMode};
 pub use user::UserMail;

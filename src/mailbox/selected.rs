@@ -13,6 +13,7 @@ use super::api::{CopyResult, MailError, Snapshot, StoreOp};
 use super::engine::graph_error;
 use super::flags::{FlagName, Flags, ICON_FORWARDED, ICON_REPLIED, VERB_FORWARD, VERB_REPLY};
 use super::folder::{RemoteChange, RemoteMessage, flags_of};
+use super::service::SizeMode;
 use super::sync::{FolderSync, remote};
 use super::user::{Place, UserInner};
 use crate::graph::{MessageItem, tags};
@@ -108,22 +109,25 @@ impl SelectedFolder {
             .ok_or(MailError::Gone(uid))
     }
 
-    /// RFC822.SIZE: the length of BODY[] as served, frozen for the UID.
+    /// RFC822.SIZE, frozen for the UID the first time it is reported:
+    /// the length of BODY[] (exact mode), or an estimate from Exchange's
+    /// store size that BODY[] is then padded to (estimate mode).
     pub async fn size(&self, uid: u32) -> Result<u64, MailError> {
-        if let Some(size) = self
-            .inner
-            .sync
-            .state
-            .lock()
-            .await
-            .get(uid)
-            .and_then(|m| m.reported_size)
-        {
-            return Ok(size as u64);
-        }
-        let mime = self.mime(uid).await?;
+        let estimate = {
+            let state = self.inner.sync.state.lock().await;
+            let row = state.get(uid).ok_or(MailError::Gone(uid))?;
+            if let Some(size) = row.reported_size {
+                return Ok(size as u64);
+            }
+            (self.inner.user.service.settings.size_mode == SizeMode::Estimate && row.store_size > 0)
+                .then(|| estimated_size(row.store_size))
+        };
+        let size = match estimate {
+            Some(size) => size,
+            None => self.fetch_mime(uid).await?.len() as i64,
+        };
         let mut state = self.inner.sync.state.lock().await;
-        if let Some(row) = state.report_size(uid, mime.len() as i64) {
+        if let Some(row) = state.report_size(uid, size) {
             let changes = crate::store::FolderChanges {
                 upserts: vec![row],
                 ..Default::default()
@@ -131,14 +135,10 @@ impl SelectedFolder {
             // Not a change sessions see: persist without notifying.
             self.inner.sync.persist_quietly(&changes).await?;
         }
-        Ok(state
-            .get(uid)
-            .and_then(|m| m.reported_size)
-            .unwrap_or(mime.len() as i64) as u64)
+        Ok(state.get(uid).and_then(|m| m.reported_size).unwrap_or(size) as u64)
     }
 
-    /// The whole message, as BODY[] serves it.
-    pub async fn mime(&self, uid: u32) -> Result<Bytes, MailError> {
+    async fn fetch_mime(&self, uid: u32) -> Result<Bytes, MailError> {
         let id = self.message_id(uid).await?;
         download(&self.inner, &id).await.map_err(|e| match e {
             MailError::NoSuchFolder(_) => MailError::Gone(uid),
@@ -146,14 +146,63 @@ impl SelectedFolder {
         })
     }
 
-    /// The header block (BODY[HEADER]).
+    /// The whole message, as BODY[] serves it: Graph's MIME, padded with
+    /// trailing blank lines to an RFC822.SIZE estimate reported earlier, so
+    /// a client reading it in chunks of that size gets all of it.
+    pub async fn mime(&self, uid: u32) -> Result<Bytes, MailError> {
+        let mime = self.fetch_mime(uid).await?;
+        let reported = self
+            .inner
+            .sync
+            .state
+            .lock()
+            .await
+            .get(uid)
+            .and_then(|m| m.reported_size);
+        Ok(match reported {
+            Some(n) if n as usize > mime.len() => pad(mime, n as usize),
+            Some(n) if (n as usize) < mime.len() => {
+                tracing::warn!(
+                    uid,
+                    reported = n,
+                    actual = mime.len(),
+                    "message larger than its reported size"
+                );
+                mime
+            }
+            _ => mime,
+        })
+    }
+
+    /// The header block (BODY[HEADER]): from Graph's headers in estimate
+    /// mode when known, else from the MIME.
     pub async fn header(&self, uid: u32) -> Result<Bytes, MailError> {
-        let mime = self.mime(uid).await?;
+        if self.inner.user.service.settings.size_mode == SizeMode::Estimate
+            && let Some(headers) = self
+                .inner
+                .sync
+                .state
+                .lock()
+                .await
+                .get(uid)
+                .and_then(|m| m.headers.clone())
+        {
+            return Ok(Bytes::from(headers));
+        }
+        let mime = self.fetch_mime(uid).await?;
         let end = memchr::memmem::find(&mime, b"\r\n\r\n")
             .map(|i| i + 4)
             .or_else(|| memchr::memmem::find(&mime, b"\n\n").map(|i| i + 2))
             .unwrap_or(mime.len());
         Ok(mime.slice(..end))
+    }
+
+    /// The sizes and headers of these messages are about to be read: in
+    /// exact mode that means their MIME, so start downloading it.
+    pub fn prefetch_meta(&self, uids: &[u32]) {
+        if self.inner.user.service.settings.size_mode == SizeMode::Exact {
+            self.prefetch(uids);
+        }
     }
 
     /// Start downloading these messages now, in parallel (a FETCH of many).
@@ -368,6 +417,30 @@ pub(crate) async fn download(inner: &Inner, id: &str) -> Result<Bytes, MailError
     }
     engine.downloads.remove(id);
     Ok(mime)
+}
+
+/// RFC822.SIZE in estimate mode: Exchange's store size, raised by the most
+/// a MIME rendering can add (base64 of binary attachments: 4/3 plus line
+/// breaks), so the served message, padded, always fits.
+pub(crate) fn estimated_size(store_size: i64) -> i64 {
+    store_size + store_size * 3 / 8 + 1024
+}
+
+/// `mime` followed by blank lines up to exactly `size` bytes.
+fn pad(mime: Bytes, size: usize) -> Bytes {
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(&mime);
+    if !out.ends_with(b"\r\n") && size - out.len() >= 2 {
+        out.extend_from_slice(b"\r\n");
+    }
+    if (size - out.len()) % 2 == 1 {
+        out.push(b' ');
+    }
+    while out.len() + 2 <= size {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.resize(size, b' ');
+    Bytes::from(out)
 }
 
 /// The PATCH body that turns `before` into `after`, and the state Graph

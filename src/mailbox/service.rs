@@ -28,8 +28,22 @@ pub trait Credentials: Send + Sync + 'static {
     ) -> BoxFuture<'a, Result<Arc<TokenProvider>, auth::Error>>;
 }
 
+/// Where RFC822.SIZE comes from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SizeMode {
+    /// The length of BODY[] as served: exact, but a header scan downloads
+    /// every message once.
+    #[default]
+    Exact,
+    /// From PR_MESSAGE_SIZE (as Exchange Online's IMAP does), with headers
+    /// from Graph's internetMessageHeaders: a header scan downloads nothing.
+    Estimate,
+}
+
 #[derive(Debug, Clone)]
 pub struct MailSettings {
+    pub size_mode: SizeMode,
     /// How often folders that a session has selected are polled (IDLE).
     pub poll_interval: Duration,
     /// How long a folder tree is trusted before LIST asks Graph again.
@@ -44,6 +58,7 @@ pub struct MailSettings {
 impl Default for MailSettings {
     fn default() -> Self {
         MailSettings {
+            size_mode: SizeMode::Exact,
             poll_interval: Duration::from_secs(20),
             tree_ttl: Duration::from_secs(60),
             max_message_bytes: 35 * 1024 * 1024,
@@ -95,6 +110,7 @@ impl MailService {
                     self.store.clone(),
                     self.settings.tree_ttl,
                     self.settings.poll_interval,
+                    self.settings.size_mode == SizeMode::Estimate,
                 )
             })
             .clone()

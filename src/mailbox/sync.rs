@@ -25,6 +25,8 @@ pub(crate) struct FolderSync {
     version: watch::Sender<u64>,
     /// Sessions that have the folder selected (the poller syncs only these).
     pub watchers: AtomicUsize,
+    /// Ask Graph for the header block with every message (estimate mode).
+    headers: bool,
 }
 
 /// A UIDVALIDITY for a folder seen for the first time: the clock, so a map
@@ -39,6 +41,7 @@ impl FolderSync {
         store: &Store,
         mailbox: &str,
         folder_id: &str,
+        headers: bool,
     ) -> Result<Arc<FolderSync>, MailError> {
         let row = match store
             .mail_folder(mailbox, folder_id)
@@ -66,6 +69,7 @@ impl FolderSync {
             rounds_done: AtomicU64::new(0),
             version,
             watchers: AtomicUsize::new(0),
+            headers,
         }))
     }
 
@@ -116,12 +120,15 @@ impl FolderSync {
             return Ok(());
         }
         let link = self.state.lock().await.delta_link.clone();
-        let (round, full) = match graph.delta(&self.folder_id, link.as_deref()).await {
+        let (round, full) = match graph
+            .delta_with(&self.folder_id, link.as_deref(), self.headers)
+            .await
+        {
             Ok(round) => (round, link.is_none()),
             Err(graph::Error::SyncReset) => {
                 tracing::info!(mailbox = %self.mailbox, "delta state expired; full resync of the folder");
                 let round = graph
-                    .delta(&self.folder_id, None)
+                    .delta_with(&self.folder_id, None, self.headers)
                     .await
                     .map_err(|e| graph_error(&self.mailbox, e))?;
                 (round, true)
@@ -168,8 +175,35 @@ pub(crate) fn remote(m: &MessageItem) -> RemoteMessage {
         icon: m.ext_int(tags::ICON_INDEX).map(|v| v.unwrap_or(0)),
         store_size: m.ext_int(tags::MESSAGE_SIZE).flatten(),
         internet_message_id: m.internet_message_id.clone(),
-        headers: None,
+        headers: m.internet_message_headers.as_ref().map(|h| header_block(h)),
     }
+}
+
+/// An RFC 5322 header block from Graph's `internetMessageHeaders`.
+fn header_block(headers: &[crate::graph::HeaderValue]) -> Vec<u8> {
+    let mut out = Vec::new();
+    for h in headers {
+        // A header name is printable ASCII without ':'; drop what is not.
+        if h.name.is_empty() || !h.name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
+            continue;
+        }
+        out.extend_from_slice(h.name.as_bytes());
+        out.extend_from_slice(b": ");
+        for (i, line) in h
+            .value
+            .split(['\r', '\n'])
+            .filter(|l| !l.is_empty())
+            .enumerate()
+        {
+            if i > 0 {
+                out.extend_from_slice(b"\r\n ");
+            }
+            out.extend_from_slice(line.trim_start().as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b"\r\n");
+    out
 }
 
 fn change(m: &MessageItem) -> RemoteChange {

@@ -21,6 +21,14 @@ use super::{ALICE, BOB, CAROL, ControlTokens, SALES, Tenant};
 
 pub const PASSWORD: &str = "graphgate-test-pw";
 
+/// Mail settings for tests: quick polling so IDLE tests finish fast.
+pub fn test_settings() -> MailSettings {
+    MailSettings {
+        poll_interval: Duration::from_millis(300),
+        ..MailSettings::default()
+    }
+}
+
 struct TestCredentials {
     base: String,
     http: reqwest::Client,
@@ -63,7 +71,7 @@ pub struct TestGateway {
     pub graph: GraphClient,
     gateway: Option<Gateway>,
     pub dir: tempfile::TempDir,
-    mail_poll: Duration,
+    settings: MailSettings,
 }
 
 /// The demo's shared-mailbox policy: alice writes sales@, bob reads it.
@@ -79,14 +87,17 @@ pub fn demo_policy() -> Policy {
 
 impl TestGateway {
     pub async fn start() -> TestGateway {
-        TestGateway::start_with(Duration::from_millis(300)).await
+        TestGateway::start_with(test_settings()).await
     }
 
-    pub async fn start_with(poll: Duration) -> TestGateway {
+    pub async fn start_with(settings: MailSettings) -> TestGateway {
+        TestGateway::start_on(Tenant::start().await, settings).await
+    }
+
+    pub async fn start_on(tenant: Tenant, settings: MailSettings) -> TestGateway {
         graphgate::tls::install_crypto_provider();
-        let tenant = Tenant::start().await;
         let dir = tempfile::tempdir().unwrap();
-        TestGateway::assemble(tenant, dir, poll).await
+        TestGateway::assemble(tenant, dir, settings).await
     }
 
     /// Stop the gateway and start a new one on the same store and tenant,
@@ -95,13 +106,17 @@ impl TestGateway {
         if let Some(g) = self.gateway.take() {
             g.shutdown().await;
         }
-        let poll = self.mail_poll;
+        let settings = self.settings.clone();
         let tenant = std::mem::replace(&mut self.tenant, Tenant::detached());
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
-        TestGateway::assemble(tenant, dir, poll).await
+        TestGateway::assemble(tenant, dir, settings).await
     }
 
-    async fn assemble(tenant: Tenant, dir: tempfile::TempDir, poll: Duration) -> TestGateway {
+    async fn assemble(
+        tenant: Tenant,
+        dir: tempfile::TempDir,
+        settings: MailSettings,
+    ) -> TestGateway {
         let store = Store::open_in(dir.path()).await.unwrap();
         let accounts = Arc::new(Accounts::new(store.clone(), LoginLimits::default()));
         for user in [ALICE, BOB, CAROL] {
@@ -126,10 +141,7 @@ impl TestGateway {
             Some(cache),
             Arc::new(parking_lot::RwLock::new(demo_policy())),
             credentials,
-            MailSettings {
-                poll_interval: poll,
-                ..MailSettings::default()
-            },
+            settings.clone(),
         );
         let (cert, _) = graphgate::tls::ensure_self_signed(dir.path()).unwrap();
         let acceptor = graphgate::tls::acceptor(&cert).unwrap();
@@ -155,7 +167,7 @@ impl TestGateway {
             graph,
             gateway: Some(gateway),
             dir,
-            mail_poll: poll,
+            settings,
         }
     }
 
