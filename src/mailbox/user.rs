@@ -366,8 +366,8 @@ impl UserMail {
         let r = self.inner.resolve(name).await?;
         let read_only = read_only || !r.place.grant.can_write();
         r.place.engine.register(&r.place.graph);
+        // The front's first snapshot(true) runs the delta round.
         let sync = r.place.engine.folder(&r.folder.id).await?;
-        sync.sync(&r.place.graph).await?;
         let is_trash = r.tree.id_of("deleteditems") == Some(r.folder.id.as_str());
         Ok(SelectedFolder::new(
             self.inner.clone(),
