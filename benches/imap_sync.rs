@@ -51,7 +51,11 @@ impl Client {
         self.tag += 1;
         let tag = format!("b{}", self.tag);
         let line = format!("{tag} {command}\r\n");
-        self.stream.get_mut().write_all(line.as_bytes()).await.unwrap();
+        self.stream
+            .get_mut()
+            .write_all(line.as_bytes())
+            .await
+            .unwrap();
         let (mut fetches, mut literal_bytes) = (0, 0);
         loop {
             let mut line = Vec::new();
@@ -113,7 +117,9 @@ impl Figure {
 }
 
 async fn reset(tenant: &Tenant) {
-    tenant.control_post("/_emulator/stats/reset", json!({})).await;
+    tenant
+        .control_post("/_emulator/stats/reset", json!({}))
+        .await;
 }
 
 async fn count(tenant: &Tenant, what: &str) -> u64 {
