@@ -311,8 +311,14 @@ impl Oauth {
     ) -> Result<TokenResponse, Error> {
         let deadline = std::time::Instant::now() + Duration::from_secs(code.expires_in);
         let mut interval = code.interval.max(1);
+        // Ask at once (the code may already be approved), then at the
+        // interval Microsoft gave, slower when it says so.
+        let mut first = true;
         loop {
-            tokio::time::sleep(Duration::from_secs(interval)).await;
+            if !first {
+                tokio::time::sleep(Duration::from_secs(interval)).await;
+            }
+            first = false;
             let (status, body) = self
                 .post(
                     "token",

@@ -39,6 +39,24 @@ pub(super) async fn demo(mut config: Config) -> Result<()> {
             return Err(e);
         }
     };
+    let signed_in = match super::demo_signin::prepare(
+        &running.accounts,
+        &running.tokens,
+        &tenant.base_url(),
+        DEMO_GATEWAY_PASSWORD,
+    )
+    .await
+    {
+        Ok(s) => s,
+        Err(e) => {
+            running.gateway.shutdown().await;
+            tenant.stop().await;
+            return Err(e.context("cannot prepare the demo users"));
+        }
+    };
+    if !signed_in.is_empty() {
+        tracing::info!(users = ?signed_in, "signed the demo users in to the demo tenant");
+    }
     let cert = CertNote {
         path: &running.cert.cert,
         self_signed: config.tls.cert.is_none(),
@@ -83,6 +101,23 @@ fn point_at_emulator(config: &mut Config, base_url: &str) {
     ms.client_secret = Secret::new(DEMO_CLIENT_SECRET);
     ms.login_url = base_url.into();
     ms.graph_url = format!("{base_url}/v1.0");
+    if config.shared_mailbox.is_empty() {
+        config.shared_mailbox = demo_shared_mailboxes();
+    }
+}
+
+/// The demo's policy for sales@: alice reads, changes and sends as it; bob
+/// reads it and sends on its behalf; carol has nothing.
+fn demo_shared_mailboxes() -> Vec<crate::policy::SharedMailbox> {
+    let alice = format!("alice@{DEMO_DOMAIN}");
+    let bob = format!("bob@{DEMO_DOMAIN}");
+    vec![crate::policy::SharedMailbox {
+        address: format!("sales@{DEMO_DOMAIN}"),
+        readers: vec![bob.clone()],
+        writers: vec![alice.clone()],
+        send_as: vec![alice],
+        send_on_behalf: vec![bob],
+    }]
 }
 
 /// Start the tenant, saved under its data dir.

@@ -9,8 +9,15 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::{shut_down, wait_for_signal};
+use crate::accounts::Accounts;
+use crate::auth::{Oauth, RefreshTokens, TokenKey, Tokens};
 use crate::config::Config;
-use crate::server::{Gateway, ImapUnavailable, ListenSpec, Protocol, Signals, SmtpUnavailable};
+use crate::graph::{GraphClient, GraphSettings};
+use crate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
+use crate::mailbox::MailService;
+use crate::mailbox::cache::MimeCache;
+use crate::policy::Policy;
+use crate::server::{Gateway, ListenSpec, Protocol, Signals, SmtpUnavailable};
 use crate::tls::{self, CertPaths};
 
 /// The gateway's listeners, running.
@@ -18,6 +25,8 @@ pub(super) struct RunningGateway {
     pub gateway: Gateway,
     pub addrs: ListenAddrs,
     pub cert: CertPaths,
+    pub tokens: Arc<Tokens>,
+    pub accounts: Arc<Accounts>,
 }
 
 /// Bound addresses; `None` for a listener that is off.
@@ -50,7 +59,14 @@ pub(super) async fn start(config: &Config, source: Source) -> Result<RunningGate
         Duration::from_secs(config.server.shutdown_grace_s),
         Some(acceptor),
     );
-    let imap = Arc::new(ImapUnavailable);
+    let parts = assemble(config).await?;
+    let imap = Arc::new(ImapProtocol::new(
+        ImapSettings::from(&config.imap),
+        GatewayBackend {
+            accounts: parts.accounts.clone(),
+            mail: parts.mail,
+        },
+    ));
     let smtp = Arc::new(SmtpUnavailable);
     let listen = &mut ListenOn {
         gateway: &mut gateway,
@@ -86,7 +102,70 @@ pub(super) async fn start(config: &Config, source: Source) -> Result<RunningGate
         gateway,
         addrs,
         cert,
+        tokens: parts.tokens,
+        accounts: parts.accounts,
     })
+}
+
+/// What the listeners serve: accounts, tokens and the mail service.
+pub(super) struct Parts {
+    pub accounts: Arc<Accounts>,
+    pub tokens: Arc<Tokens>,
+    pub mail: Arc<MailService>,
+}
+
+/// Open the store and build the layers under the protocol fronts.
+pub(super) async fn assemble(config: &Config) -> Result<Parts> {
+    let store = config.open_store().await.with_context(|| {
+        format!(
+            "cannot open graphgate's store at {} (config key `store.url`, or the data directory)",
+            crate::store::redact(&config.store_url())
+        )
+    })?;
+    let accounts = Arc::new(Accounts::new(store.clone(), config.accounts.limits()));
+    let tokens = Arc::new(tokens(config, store.clone())?);
+    let endpoints = config
+        .microsoft
+        .endpoints()
+        .map_err(|p| anyhow::anyhow!("config key `{}`: {}", p.key, p.problem))?;
+    let graph = GraphClient::new(GraphSettings::new(endpoints.graph))
+        .map_err(|e| anyhow::anyhow!("cannot set up the Graph client: {e}"))?;
+    let cache = if config.mail.cache_max_mb == 0 {
+        None
+    } else {
+        let dir = config.server.data_dir.join("cache");
+        Some(
+            MimeCache::open(&dir, config.mail.cache_max_mb * 1024 * 1024)
+                .with_context(|| format!("cannot open the message cache in {}", dir.display()))?,
+        )
+    };
+    let policy = Arc::new(parking_lot::RwLock::new(Policy::new(
+        config.shared_mailbox.clone(),
+    )));
+    let mail = MailService::new(
+        graph,
+        store,
+        cache,
+        policy,
+        tokens.clone(),
+        config.mail.settings(config.imap.max_literal_bytes as usize),
+    );
+    Ok(Parts {
+        accounts,
+        tokens,
+        mail,
+    })
+}
+
+/// The token registry of `[microsoft]`, with the sealed cache in `store`.
+pub(super) fn tokens(config: &Config, store: crate::store::Store) -> Result<Tokens> {
+    let oauth = Oauth::from_config(&config.microsoft).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let key = TokenKey::load(&config.server.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(Tokens::new(
+        oauth,
+        RefreshTokens::new(store, key),
+        !config.shared_mailbox.is_empty(),
+    ))
 }
 
 struct ListenOn<'g> {

@@ -4,6 +4,7 @@
 //! message and an exit status in one place (`main`).
 
 mod demo;
+mod demo_signin;
 mod gateway;
 mod user;
 

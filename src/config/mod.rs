@@ -18,8 +18,8 @@ pub use env::PREFIX as ENV_PREFIX;
 pub use microsoft::{Cloud, EndpointProblem, Endpoints, MicrosoftSection};
 pub use sections::{
     AccountsSection, DEFAULT_EMULATOR, DEFAULT_IMAP, DEFAULT_IMAPS, DEFAULT_SMTP, DEFAULT_SMTPS,
-    EmulatorSection, ImapSection, LogFormat, LogSection, ServerSection, SmtpSection, StoreSection,
-    TlsSection,
+    EmulatorSection, ImapSection, LogFormat, LogSection, MailSection, ServerSection, SmtpSection,
+    StoreSection, TlsSection,
 };
 
 /// The file `graphgate serve` reads when `--config` is not given.
@@ -31,6 +31,8 @@ pub const DEFAULT_FILE: &str = "graphgate.toml";
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
+    /// Shared mailboxes and who may use them (`[[shared_mailbox]]`).
+    pub shared_mailbox: Vec<crate::policy::SharedMailbox>,
     pub server: ServerSection,
     pub imap: ImapSection,
     pub smtp: SmtpSection,
@@ -40,6 +42,7 @@ pub struct Config {
     pub emulator: EmulatorSection,
     pub store: StoreSection,
     pub accounts: AccountsSection,
+    pub mail: MailSection,
 }
 
 /// Why the configuration cannot be used.

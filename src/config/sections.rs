@@ -237,6 +237,44 @@ impl AccountsSection {
     }
 }
 
+/// `[mail]`: how the mail engine syncs, sizes and caches.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailSection {
+    /// Where RFC822.SIZE comes from: "exact" or "estimate".
+    pub size_mode: crate::mailbox::SizeMode,
+    /// Seconds between delta polls of folders a session has selected.
+    pub poll_interval_s: u64,
+    /// Seconds a mailbox's folder list is reused before Graph is asked again.
+    pub folder_list_ttl_s: u64,
+    /// Size cap of the on-disk MIME cache, in MiB (0 turns it off).
+    pub cache_max_mb: u64,
+}
+
+impl Default for MailSection {
+    fn default() -> Self {
+        let d = crate::mailbox::MailSettings::default();
+        MailSection {
+            size_mode: d.size_mode,
+            poll_interval_s: d.poll_interval.as_secs(),
+            folder_list_ttl_s: d.tree_ttl.as_secs(),
+            cache_max_mb: 1024,
+        }
+    }
+}
+
+impl MailSection {
+    pub fn settings(&self, max_message_bytes: usize) -> crate::mailbox::MailSettings {
+        crate::mailbox::MailSettings {
+            size_mode: self.size_mode,
+            poll_interval: Duration::from_secs(self.poll_interval_s.max(1)),
+            tree_ttl: Duration::from_secs(self.folder_list_ttl_s),
+            max_message_bytes,
+            ..crate::mailbox::MailSettings::default()
+        }
+    }
+}
+
 const ADDRESS: &str = "a socket address (host:port)";
 
 /// A listen address that may be `""` (off).
