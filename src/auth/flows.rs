@@ -29,8 +29,8 @@ pub enum Credential {
     },
 }
 
-/// A token endpoint answer.
-#[derive(Clone)]
+/// A token endpoint answer (`Debug` shows no token: they are `Secret`s).
+#[derive(Clone, Debug)]
 pub struct TokenResponse {
     pub access_token: Secret,
     pub refresh_token: Option<Secret>,

@@ -191,10 +191,14 @@ impl Tokens {
             .entry(identity.clone())
             .or_insert_with(|| {
                 let source: Arc<dyn TokenSource> = match identity {
+                    // Refresh asks for `.default`: every permission the
+                    // sign-in holds, so a missing one shows up as a
+                    // missing scope (doctor names it) rather than as a
+                    // refused refresh.
                     Identity::Delegated { login } => Arc::new(Refreshing {
                         oauth: self.oauth.clone(),
                         login: login.clone(),
-                        scopes: self.delegated_scopes(),
+                        scopes: format!("{}/.default offline_access", self.oauth.resource),
                         tokens: self.refresh.clone(),
                     }),
                     Identity::App => Arc::new(AppCredentials {

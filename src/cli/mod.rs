@@ -5,7 +5,9 @@
 
 mod demo;
 mod demo_signin;
+mod doctor;
 mod gateway;
+mod login;
 mod user;
 
 use std::io::Write;
@@ -61,13 +63,13 @@ enum Command {
     /// TLS certificates
     #[command(subcommand)]
     Cert(CertCommand),
-    /// Sign a user in to Microsoft 365 (not yet available)
-    Login(Later),
+    /// Sign a user in to Microsoft 365 (device code, or --browser)
+    Login(login::LoginArgs),
     /// Manage local users and their gateway passwords
     #[command(subcommand)]
     User(user::UserCommand),
-    /// Check the configuration and the connection to Microsoft 365 (not yet available)
-    Doctor(Later),
+    /// Check the configuration and the connection to Microsoft 365: what works, what not, and why
+    Doctor,
     /// Show and change who may use which mailbox (not yet available)
     Policy(Later),
     /// Read the audit log (not yet available)
@@ -230,13 +232,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Cert(CertCommand::Generate { out, hosts, force }) => {
             cert_generate(out, hosts, *force)?
         }
-        Command::Login(_) => return Ok(not_available("login")),
+        Command::Login(args) => {
+            let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;
+            start_logging(&cli, &config)?;
+            block_on(login::run(config, args))?;
+        }
         Command::User(command) => {
             let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;
             start_logging(&cli, &config)?;
             block_on(user::run(config, command))?;
         }
-        Command::Doctor(_) => return Ok(not_available("doctor")),
+        Command::Doctor => {
+            let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;
+            start_logging(&cli, &config)?;
+            let mut healthy = false;
+            block_on(async {
+                healthy = doctor::run(config).await?;
+                Ok(())
+            })?;
+            if !healthy {
+                return Ok(ExitCode::from(1));
+            }
+        }
         Command::Policy(_) => return Ok(not_available("policy")),
         Command::Audit(_) => return Ok(not_available("audit")),
     }
