@@ -176,3 +176,54 @@ async fn exact_mode_downloads_each_message_once() {
     );
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imaplib_covers_the_rest_of_the_command_set() {
+    let gw = TestGateway::start().await;
+    let out = gw.python("imap_commands.py", &[ALICE, PASSWORD]).await;
+    assert!(out.contains("OK"), "{out}");
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn append_to_sent_of_a_message_just_sent_keeps_one_copy() {
+    let gw = TestGateway::start().await;
+    let mime = "From: alice@contoso.test\r\nTo: bob@contoso.test\r\nSubject: sent once\r\n\
+                Message-ID: <sent-once@contoso.test>\r\n\r\nhello\r\n";
+    // graphgate sent it (as SMTP submission does) and noted it.
+    let token = gw.tenant.alice().await;
+    let (status, _, _) = gw
+        .tenant
+        .post_raw(
+            &token,
+            "/me/sendMail",
+            "text/plain",
+            b64(mime.as_bytes()).into_bytes(),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 202);
+    gw.mail.note_sent(ALICE, "<sent-once@contoso.test>");
+    let file = gw.dir.path().join("sent.eml");
+    std::fs::write(&file, mime).unwrap();
+    let first = gw
+        .python(
+            "imap_append.py",
+            &[ALICE, PASSWORD, "Sent Items", file.to_str().unwrap()],
+        )
+        .await;
+    let again = gw
+        .python(
+            "imap_append.py",
+            &[ALICE, PASSWORD, "Sent Items", file.to_str().unwrap()],
+        )
+        .await;
+    assert_eq!(first.trim(), again.trim(), "the same UID both times");
+    let sent = gw.tenant.mailbox(ALICE, "sentitems").await;
+    let copies = sent
+        .iter()
+        .filter(|m| m["internetMessageId"] == "<sent-once@contoso.test>")
+        .count();
+    assert_eq!(copies, 1, "one copy in Sent Items");
+    gw.stop().await;
+}
