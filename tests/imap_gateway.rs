@@ -227,3 +227,36 @@ async fn append_to_sent_of_a_message_just_sent_keeps_one_copy() {
     assert_eq!(copies, 1, "one copy in Sent Items");
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_gets_answers_and_body_is_byte_identical_to_graph() {
+    use sha2::{Digest, Sha256};
+    let gw = TestGateway::start().await;
+    // The biggest seeded message (attachments), as Graph serves it.
+    let listed = gw.tenant.mailbox(ALICE, "inbox").await;
+    let message = listed
+        .iter()
+        .max_by_key(|m| m["mimeSize"].as_u64().unwrap_or(0))
+        .expect("a message");
+    let id = message["id"].as_str().unwrap();
+    let mid = message["internetMessageId"].as_str().unwrap();
+    let token = gw.tenant.alice().await;
+    let value = gw
+        .tenant
+        .http
+        .get(gw.tenant.url(&format!("/me/messages/{id}/$value")))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let out = gw.python("imap_robust.py", &[ALICE, PASSWORD, mid]).await;
+    assert_eq!(
+        out.trim(),
+        hex::encode(Sha256::digest(&value)),
+        "BODY[] == $value"
+    );
+    gw.stop().await;
+}

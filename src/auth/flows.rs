@@ -97,12 +97,6 @@ impl Oauth {
         let endpoints = m
             .endpoints()
             .map_err(|p| Error::Configuration(format!("config key `{}`: {}", p.key, p.problem)))?;
-        if m.tenant.trim().is_empty() || m.client_id.trim().is_empty() {
-            return Err(Error::Configuration(
-                "config keys `microsoft.tenant` and `microsoft.client_id` name the tenant and the app registration; both are required"
-                    .into(),
-            ));
-        }
         let credential = match (&m.client_certificate, &m.client_key) {
             (Some(cert), Some(key)) => certificate(cert, key)?,
             (Some(_), None) | (None, Some(_)) => {

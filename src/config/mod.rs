@@ -433,7 +433,7 @@ mod tests {
         let err = error("[imapp]\n");
         assert!(
             err.to_string()
-                .starts_with("unknown key `imapp` (known keys: server, imap,"),
+                .starts_with("unknown key `imapp` (known keys: shared_mailbox, server, imap,"),
             "{err}"
         );
     }

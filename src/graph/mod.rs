@@ -447,6 +447,7 @@ impl Mailbox {
             StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Try::Throttled {
                 wait: retry_after
                     .map(Duration::from_secs)
+                    .map(|d| d + Duration::from_millis(rand::random_range(0..250)))
                     .unwrap_or_else(|| backoff(1)),
                 failure,
             },
@@ -469,9 +470,12 @@ enum Try {
     Lost(String),
 }
 
+/// Exponential backoff with jitter (so sessions hit by the same failure do
+/// not come back in step), at most 10 s.
 fn backoff(try_number: u32) -> Duration {
-    let ms = 200u64.saturating_mul(1 << try_number.min(6));
-    Duration::from_millis(ms.min(10_000))
+    let ms = 200u64.saturating_mul(1 << try_number.min(6)).min(10_000);
+    let jittered = ms / 2 + rand::random_range(0..=ms / 2);
+    Duration::from_millis(jittered)
 }
 
 /// A reqwest error's text without the URL (upload URLs carry a token).
@@ -519,7 +523,11 @@ mod tests {
 
     #[test]
     fn backoff_grows_and_is_bounded() {
-        assert!(backoff(1) < backoff(2));
-        assert_eq!(backoff(30), Duration::from_millis(10_000));
+        for _ in 0..100 {
+            assert!(backoff(1) <= Duration::from_millis(400));
+            assert!(backoff(3) >= Duration::from_millis(800));
+            assert!(backoff(30) <= Duration::from_millis(10_000));
+            assert!(backoff(30) >= Duration::from_millis(5_000));
+        }
     }
 }

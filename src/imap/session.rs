@@ -147,6 +147,14 @@ impl<B: Backend> Session<'_, B> {
         Stop::Closed
     }
 
+    /// BYE to a client that may still be sending: the reply must not be
+    /// lost to a reset of the connection.
+    async fn bye_lingering(&mut self, reason: &str) -> Stop {
+        let stop = self.bye(None, reason).await;
+        self.wire.linger().await;
+        stop
+    }
+
     /// The client broke the framing, or the connection broke.
     async fn wire_failed(&mut self, e: WireError) -> Result<(), Stop> {
         match e {
@@ -162,14 +170,14 @@ impl<B: Backend> Session<'_, B> {
                     None => bad.untagged(),
                 });
                 Err(self
-                    .bye(None, "closing after a literal that was too large")
+                    .bye_lingering("closing after a literal that was too large")
                     .await)
             }
             WireError::LineTooLong(max) => Err(self
-                .bye(None, &format!("a command line was longer than {max} bytes"))
+                .bye_lingering(&format!("a command line was longer than {max} bytes"))
                 .await),
             WireError::CommandTooLong(max) => Err(self
-                .bye(None, &format!("a command was longer than {max} bytes"))
+                .bye_lingering(&format!("a command was longer than {max} bytes"))
                 .await),
         }
     }

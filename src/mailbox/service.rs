@@ -142,6 +142,12 @@ impl MailService {
             .tokens_for(account)
             .await
             .map_err(|e| MailError::Unavailable(e.to_string()))?;
+        // A token now, so that a sign-in that needs a person shows at login
+        // (NO [UNAVAILABLE] with the sentence), not at the first command.
+        tokens
+            .access_token()
+            .await
+            .map_err(|e| MailError::Unavailable(e.to_string()))?;
         let own_address = account.microsoft_user.to_ascii_lowercase();
         let delegated = account.mode == Mode::Delegated;
         let policy = self.policy.read().clone();

@@ -160,3 +160,65 @@ async fn browser_login_with_pkce_in_headless_chromium() {
     );
     assert!(rest.contains("Signed in as alice@contoso.test"), "{rest}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imap_login_before_the_microsoft_sign_in_says_what_to_run() {
+    use graphgate::accounts::{Accounts, LoginLimits};
+    use graphgate::secret::Secret;
+    use tokio::io::AsyncWriteExt;
+    let setup = Setup::new(false).await;
+    let accounts = Accounts::new(setup.store().await, LoginLimits::default());
+    accounts
+        .set_password(ALICE, "test", &Secret::new("gateway-pw-1"))
+        .await
+        .unwrap();
+    let text = std::fs::read_to_string(&setup.config_file).unwrap();
+    std::fs::write(
+        &setup.config_file,
+        format!(
+            "{text}\n[imap]\nlisten = \"127.0.0.1:0\"\nlisten_tls = \"\"\n\n[smtp]\nlisten = \"\"\nlisten_tls = \"\"\n"
+        ),
+    )
+    .unwrap();
+    let mut serve = setup.graphgate(&["serve"]);
+    serve.env("RUST_LOG", "info");
+    let mut child = serve.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(stderr).lines();
+    let addr = loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .expect("serve starts")
+            .unwrap()
+            .expect("serve starts");
+        if line.contains("listening")
+            && let Some(at) = line.find("addr=")
+        {
+            break line[at + 5..]
+                .split_whitespace()
+                .next()
+                .unwrap()
+                .to_string();
+        }
+    };
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut read = BufReader::new(read).lines();
+    read.next_line().await.unwrap().expect("greeting");
+    write
+        .write_all(format!("a1 LOGIN {ALICE} gateway-pw-1\r\n").as_bytes())
+        .await
+        .unwrap();
+    let answer = loop {
+        let line = read.next_line().await.unwrap().expect("an answer");
+        if line.starts_with("a1 ") {
+            break line;
+        }
+    };
+    assert!(answer.starts_with("a1 NO [UNAVAILABLE]"), "{answer}");
+    assert!(
+        answer.contains("graphgate login alice@contoso.test"),
+        "{answer}"
+    );
+    child.kill().await.unwrap();
+}
