@@ -13,6 +13,7 @@ pub mod mutf7;
 pub mod names;
 mod selected;
 mod service;
+pub mod submit;
 mod sync;
 mod transfer;
 mod user;

@@ -132,6 +132,14 @@ impl MailService {
             .is_some_and(|at| at.elapsed() < self.settings.sent_dedupe_window)
     }
 
+    /// The token provider of `account`.
+    pub(crate) async fn credentials_for(
+        &self,
+        account: &Account,
+    ) -> Result<Arc<TokenProvider>, auth::Error> {
+        self.credentials.tokens_for(account).await
+    }
+
     /// The mail `account` may see: its own mailbox plus the shared ones
     /// policy grants (Exchange still has the last word on each request).
     pub async fn open_user(self: &Arc<Self>, account: &Account) -> Result<UserMail, MailError> {
