@@ -19,5 +19,6 @@ pub mod observe;
 pub mod policy;
 pub mod secret;
 pub mod server;
+pub mod smtp;
 pub mod store;
 pub mod tls;

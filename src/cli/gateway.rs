@@ -17,7 +17,8 @@ use crate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
 use crate::mailbox::MailService;
 use crate::mailbox::cache::MimeCache;
 use crate::policy::Policy;
-use crate::server::{Gateway, ListenSpec, Protocol, Signals, SmtpUnavailable};
+use crate::server::{Gateway, ListenSpec, Protocol, Signals};
+use crate::smtp::{GatewaySubmitter, SmtpProtocol, SmtpSettings};
 use crate::tls::{self, CertPaths};
 
 /// The gateway's listeners, running.
@@ -64,10 +65,17 @@ pub(super) async fn start(config: &Config, source: Source) -> Result<RunningGate
         ImapSettings::from(&config.imap),
         GatewayBackend {
             accounts: parts.accounts.clone(),
-            mail: parts.mail,
+            mail: parts.mail.clone(),
         },
     ));
-    let smtp = Arc::new(SmtpUnavailable);
+    let smtp = Arc::new(SmtpProtocol::new(
+        SmtpSettings::from(&config.smtp),
+        GatewaySubmitter {
+            accounts: parts.accounts.clone(),
+            mail: parts.mail,
+            host: "graphgate.invalid".into(),
+        },
+    ));
     let listen = &mut ListenOn {
         gateway: &mut gateway,
         source,

@@ -96,6 +96,14 @@ pub struct SmtpSection {
     /// Submission over implicit TLS (SMTPS).
     #[serde(with = "optional_addr")]
     pub listen_tls: Option<SocketAddr>,
+    /// Largest message accepted (announced as SIZE), in bytes.
+    pub max_message_bytes: usize,
+    /// Recipients one message may have.
+    pub max_recipients: usize,
+    /// Messages one account may send per day (UTC); 0 = no limit.
+    pub messages_per_day: u32,
+    /// Allow AUTH without TLS from other machines (old devices on a trusted network).
+    pub allow_plaintext_auth_on_non_loopback: bool,
 }
 
 impl Default for SmtpSection {
@@ -103,6 +111,10 @@ impl Default for SmtpSection {
         SmtpSection {
             listen: Some(DEFAULT_SMTP),
             listen_tls: Some(DEFAULT_SMTPS),
+            max_message_bytes: 3 * 1024 * 1024,
+            max_recipients: 500,
+            messages_per_day: 10_000,
+            allow_plaintext_auth_on_non_loopback: false,
         }
     }
 }

@@ -66,6 +66,8 @@ pub struct TestGateway {
     pub tenant: Tenant,
     pub imap: SocketAddr,
     pub imaps: SocketAddr,
+    pub smtp: SocketAddr,
+    pub smtps: SocketAddr,
     pub cert: std::path::PathBuf,
     pub mail: Arc<MailService>,
     pub graph: GraphClient,
@@ -147,9 +149,18 @@ impl TestGateway {
         let acceptor = graphgate::tls::acceptor(&cert).unwrap();
         let mut gateway = Gateway::new(200, Duration::from_secs(2), Some(acceptor));
         let backend = GatewayBackend {
-            accounts,
+            accounts: accounts.clone(),
             mail: mail.clone(),
         };
+        let submitter = graphgate::smtp::GatewaySubmitter {
+            accounts,
+            mail: mail.clone(),
+            host: "graphgate.invalid".into(),
+        };
+        let smtp_protocol = Arc::new(graphgate::smtp::SmtpProtocol::new(
+            graphgate::smtp::SmtpSettings::from(&graphgate::config::SmtpSection::default()),
+            submitter,
+        ));
         let protocol = Arc::new(ImapProtocol::new(ImapSettings::default(), backend));
         let spec = |implicit_tls| ListenSpec {
             addr: "127.0.0.1:0".parse().unwrap(),
@@ -158,10 +169,17 @@ impl TestGateway {
         };
         let imap = gateway.listen(spec(false), protocol.clone()).await.unwrap();
         let imaps = gateway.listen(spec(true), protocol).await.unwrap();
+        let smtp = gateway
+            .listen(spec(false), smtp_protocol.clone())
+            .await
+            .unwrap();
+        let smtps = gateway.listen(spec(true), smtp_protocol).await.unwrap();
         TestGateway {
             tenant,
             imap,
             imaps,
+            smtp,
+            smtps,
             cert: cert.cert.clone(),
             mail,
             graph,
@@ -191,10 +209,16 @@ impl TestGateway {
 
     pub async fn python(&self, script: &str, args: &[&str]) -> String {
         let path = format!("{}/tests/clients/{script}", env!("CARGO_MANIFEST_DIR"));
+        let smtp_script = script.starts_with("smtp");
+        let (plain, tls) = if smtp_script {
+            (self.smtp, self.smtps)
+        } else {
+            (self.imap, self.imaps)
+        };
         let mut cmd = tokio::process::Command::new("python3");
         cmd.arg(&path)
-            .arg(self.imap.port().to_string())
-            .arg(self.imaps.port().to_string())
+            .arg(plain.port().to_string())
+            .arg(tls.port().to_string())
             .arg(&self.cert)
             .args(args)
             .env("GRAPHGATE_EMULATOR", &self.tenant.base);

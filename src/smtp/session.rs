@@ -1,0 +1,637 @@
+//! One SMTP connection: read what the client sends (pipelined commands are
+//! answered in order, replies flushed when the client waits), move through
+//! greeting → EHLO → (STARTTLS) → AUTH → MAIL → RCPT… → DATA/BDAT, and
+//! hand each message to the submitter. Every bad input gets a reply with
+//! an enhanced status code; sizes and times are bounded.
+
+use std::borrow::Cow;
+use std::time::Duration;
+
+use base64::Engine as _;
+use smtp_proto::request::receiver::{BdatReceiver, DataReceiver, RequestReceiver};
+use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ProtoError, MAIL_SMTPUTF8, Request};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio_rustls::TlsAcceptor;
+
+use super::reply::{Reply, submit_error};
+use super::{SmtpProtocol, Submitter};
+use crate::accounts::{Account, LoginError};
+use crate::mailbox::submit::Envelope;
+use crate::secret::Secret;
+use crate::server::{Connection, Shutdown, Stream};
+
+/// How long the client may take to send a command, and a message.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+const DATA_TIMEOUT: Duration = Duration::from_secs(600);
+/// Longest AUTH continuation line.
+const MAX_AUTH_LINE: usize = 4096;
+/// Bad commands tolerated before the connection is closed.
+const MAX_ERRORS: u32 = 20;
+
+enum Stop {
+    /// Said goodbye or the client left.
+    Done,
+}
+
+struct Session<'p, S: Submitter> {
+    proto: &'p SmtpProtocol<S>,
+    stream: Option<Stream>,
+    acceptor: Option<TlsAcceptor>,
+    peer: std::net::SocketAddr,
+    input: Vec<u8>,
+    out: Vec<u8>,
+    receiver: RequestReceiver,
+    shutdown: Shutdown,
+    helo: Option<String>,
+    account: Option<Account>,
+    envelope: Option<Envelope>,
+    /// BDAT chunks so far; `Some(true)` once one was over the size limit.
+    chunks: Option<(Vec<u8>, bool)>,
+    errors: u32,
+}
+
+pub(super) async fn run<S: Submitter>(
+    proto: &SmtpProtocol<S>,
+    conn: Connection,
+    shutdown: Shutdown,
+) {
+    let span = tracing::info_span!("smtp", peer = %conn.peer, user = tracing::field::Empty);
+    let _enter = span.enter();
+    let mut s = Session {
+        proto,
+        acceptor: if conn.implicit_tls { None } else { conn.tls },
+        stream: Some(conn.stream),
+        peer: conn.peer,
+        input: Vec::new(),
+        out: Vec::new(),
+        receiver: RequestReceiver::default(),
+        shutdown,
+        helo: None,
+        account: None,
+        envelope: None,
+        chunks: None,
+        errors: 0,
+    };
+    s.say(Reply::new(
+        220,
+        "",
+        format!("{} ESMTP graphgate ready", proto.settings.hostname),
+    ));
+    let _ = s.serve().await;
+    let _ = s.flush().await;
+}
+
+impl<S: Submitter> Session<'_, S> {
+    fn say(&mut self, reply: Reply) {
+        reply.write(&mut self.out);
+    }
+
+    async fn flush(&mut self) -> std::io::Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Ok(());
+        };
+        let out = std::mem::take(&mut self.out);
+        tokio::time::timeout(Duration::from_secs(60), async {
+            stream.write_all(&out).await?;
+            stream.flush().await
+        })
+        .await
+        .unwrap_or_else(|_| Err(std::io::ErrorKind::TimedOut.into()))
+    }
+
+    /// More bytes from the client; Err when it left, timed out or we stop.
+    async fn fill(&mut self, timeout: Duration) -> Result<(), Stop> {
+        if self.flush().await.is_err() {
+            return Err(Stop::Done);
+        }
+        let Some(stream) = self.stream.as_mut() else {
+            return Err(Stop::Done);
+        };
+        let mut buf = [0u8; 16 * 1024];
+        let read = tokio::select! {
+            r = tokio::time::timeout(timeout, stream.read(&mut buf)) => r,
+            () = self.shutdown.recv() => {
+                self.say(Reply::new(421, "4.3.2", "graphgate is shutting down; try again shortly"));
+                return Err(Stop::Done);
+            }
+        };
+        match read {
+            Ok(Ok(n)) if n > 0 => {
+                self.input.extend_from_slice(&buf[..n]);
+                Ok(())
+            }
+            Ok(_) => Err(Stop::Done),
+            Err(_) => {
+                self.say(Reply::new(421, "4.4.2", "timeout: closing the connection"));
+                Err(Stop::Done)
+            }
+        }
+    }
+
+    async fn serve(&mut self) -> Result<(), Stop> {
+        loop {
+            let request = {
+                let mut bytes = self.input.iter();
+                let before = bytes.len();
+                let parsed = self.receiver.ingest(&mut bytes).map(Request::into_owned);
+                let used = before - bytes.len();
+                self.input.drain(..used);
+                parsed
+            };
+            match request {
+                Ok(request) => self.command(request).await?,
+                Err(ProtoError::NeedsMoreData { .. }) => self.fill(COMMAND_TIMEOUT).await?,
+                Err(e) => {
+                    self.errors += 1;
+                    self.say(protocol_error(&e));
+                    if self.errors > MAX_ERRORS {
+                        self.say(Reply::new(
+                            421,
+                            "4.7.0",
+                            "too many errors; closing the connection",
+                        ));
+                        return Err(Stop::Done);
+                    }
+                }
+            }
+        }
+    }
+
+    fn auth_allowed(&self) -> bool {
+        self.stream.as_ref().is_some_and(Stream::is_tls)
+            || self.peer.ip().is_loopback()
+            || self.proto.settings.allow_plaintext_auth_on_non_loopback
+    }
+
+    async fn command(&mut self, request: Request<String>) -> Result<(), Stop> {
+        match request {
+            Request::Ehlo { host } => self.ehlo(host, true),
+            Request::Helo { host } => self.ehlo(host, false),
+            Request::Lhlo { .. } => self.say(Reply::new(500, "5.5.1", "LHLO is for LMTP; use EHLO")),
+            Request::StartTls => return self.starttls().await,
+            Request::Auth {
+                mechanism,
+                initial_response,
+            } => return self.auth(mechanism, initial_response).await,
+            Request::Mail { from } => self.mail(from),
+            Request::Rcpt { to } => self.rcpt(to.address),
+            Request::Data => return self.data().await,
+            Request::Bdat {
+                chunk_size,
+                is_last,
+            } => return self.bdat(chunk_size, is_last).await,
+            Request::Rset => {
+                self.envelope = None;
+                self.chunks = None;
+                self.say(Reply::new(250, "2.0.0", "reset"));
+            }
+            Request::Noop { .. } => self.say(Reply::new(250, "2.0.0", "OK")),
+            Request::Quit => {
+                self.say(Reply::new(221, "2.0.0", "bye"));
+                return Err(Stop::Done);
+            }
+            Request::Help { .. } => self.say(Reply::new(
+                214,
+                "2.0.0",
+                "graphgate submission: EHLO, STARTTLS, AUTH PLAIN or LOGIN, MAIL FROM, RCPT TO, DATA or BDAT, RSET, NOOP, QUIT",
+            )),
+            Request::Vrfy { .. } => self.say(Reply::new(
+                252,
+                "2.5.0",
+                "graphgate does not verify addresses; send the message and Microsoft 365 will deliver or bounce it",
+            )),
+            Request::Expn { .. } => self.say(Reply::new(502, "5.5.1", "EXPN is not offered")),
+            Request::Etrn { .. } | Request::Atrn { .. } | Request::Burl { .. } => {
+                self.say(Reply::new(502, "5.5.1", "that command is not offered"))
+            }
+        }
+        Ok(())
+    }
+
+    fn ehlo(&mut self, host: String, extended: bool) {
+        self.helo = Some(host);
+        self.envelope = None;
+        self.chunks = None;
+        let name = self.proto.settings.hostname.clone();
+        if !extended {
+            self.say(Reply::new(250, "", format!("{name} at your service")));
+            return;
+        }
+        let mut lines = vec![format!("{name} at your service")];
+        lines.push("PIPELINING".into());
+        lines.push("8BITMIME".into());
+        lines.push("SMTPUTF8".into());
+        lines.push(format!("SIZE {}", self.proto.settings.max_message_bytes));
+        lines.push("ENHANCEDSTATUSCODES".into());
+        lines.push("CHUNKING".into());
+        if self.acceptor.is_some() && !self.stream.as_ref().is_some_and(Stream::is_tls) {
+            lines.push("STARTTLS".into());
+        }
+        if self.auth_allowed() && self.account.is_none() {
+            lines.push("AUTH PLAIN LOGIN".into());
+        }
+        lines.push("HELP".into());
+        let last = lines.len() - 1;
+        for (i, line) in lines.iter().enumerate() {
+            let sep = if i == last { ' ' } else { '-' };
+            self.out
+                .extend_from_slice(format!("250{sep}{line}\r\n").as_bytes());
+        }
+    }
+
+    async fn starttls(&mut self) -> Result<(), Stop> {
+        let Some(acceptor) = self.acceptor.clone() else {
+            self.say(Reply::new(502, "5.5.1", "STARTTLS is not offered here"));
+            return Ok(());
+        };
+        if self.stream.as_ref().is_some_and(Stream::is_tls) {
+            self.say(Reply::new(503, "5.5.1", "TLS is already on"));
+            return Ok(());
+        }
+        self.say(Reply::new(220, "2.0.0", "ready to start TLS"));
+        if self.flush().await.is_err() {
+            return Err(Stop::Done);
+        }
+        // Anything pipelined after STARTTLS is discarded (RFC 3207 §4.2).
+        self.input.clear();
+        self.receiver = RequestReceiver::default();
+        let Some(plain) = self.stream.take() else {
+            return Err(Stop::Done);
+        };
+        match tokio::time::timeout(Duration::from_secs(30), plain.start_tls(&acceptor)).await {
+            Ok(Ok(tls)) => {
+                self.stream = Some(tls);
+                self.helo = None;
+                self.account = None;
+                self.envelope = None;
+                Ok(())
+            }
+            _ => Err(Stop::Done),
+        }
+    }
+
+    /// A line of the client's (AUTH continuations), without its CRLF.
+    async fn line(&mut self) -> Result<Vec<u8>, Stop> {
+        loop {
+            if let Some(pos) = self.input.iter().position(|&b| b == b'\n') {
+                let mut line: Vec<u8> = self.input.drain(..=pos).collect();
+                while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    line.pop();
+                }
+                return Ok(line);
+            }
+            if self.input.len() > MAX_AUTH_LINE {
+                self.input.clear();
+                return Ok(Vec::new());
+            }
+            self.fill(COMMAND_TIMEOUT).await?;
+        }
+    }
+
+    async fn auth(&mut self, mechanism: u64, initial: String) -> Result<(), Stop> {
+        if self.account.is_some() {
+            self.say(Reply::new(503, "5.5.1", "already authenticated"));
+            return Ok(());
+        }
+        if !self.auth_allowed() {
+            self.say(Reply::new(
+                538,
+                "5.7.11",
+                "encryption required: use STARTTLS first (or port 465)",
+            ));
+            return Ok(());
+        }
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let (login, password) = if mechanism == AUTH_PLAIN {
+            let data = if initial.is_empty() {
+                self.say(Reply::new(334, "", ""));
+                self.line().await?
+            } else {
+                initial.into_bytes()
+            };
+            if data == b"*" {
+                self.say(Reply::new(501, "5.0.0", "authentication cancelled"));
+                return Ok(());
+            }
+            let decoded = if data == b"=" {
+                Vec::new()
+            } else {
+                b64.decode(&data).unwrap_or_default()
+            };
+            let mut parts = decoded.split(|&b| b == 0);
+            let (_authz, user, pass) = (parts.next(), parts.next(), parts.next());
+            match (user, pass) {
+                (Some(u), Some(p)) => (
+                    String::from_utf8_lossy(u).into_owned(),
+                    Secret::new(String::from_utf8_lossy(p).into_owned()),
+                ),
+                _ => {
+                    self.say(Reply::new(
+                        501,
+                        "5.5.2",
+                        "AUTH PLAIN data is not valid base64 of authzid\\0user\\0password",
+                    ));
+                    return Ok(());
+                }
+            }
+        } else if mechanism == AUTH_LOGIN {
+            let user = if initial.is_empty() {
+                self.say(Reply::new(334, "", "VXNlcm5hbWU6"));
+                self.line().await?
+            } else {
+                initial.into_bytes()
+            };
+            self.say(Reply::new(334, "", "UGFzc3dvcmQ6"));
+            let pass = self.line().await?;
+            if user == b"*" || pass == b"*" {
+                self.say(Reply::new(501, "5.0.0", "authentication cancelled"));
+                return Ok(());
+            }
+            match (b64.decode(&user), b64.decode(&pass)) {
+                (Ok(u), Ok(p)) => (
+                    String::from_utf8_lossy(&u).into_owned(),
+                    Secret::new(String::from_utf8_lossy(&p).into_owned()),
+                ),
+                _ => {
+                    self.say(Reply::new(
+                        501,
+                        "5.5.2",
+                        "AUTH LOGIN answers must be base64",
+                    ));
+                    return Ok(());
+                }
+            }
+        } else {
+            self.say(Reply::new(
+                504,
+                "5.5.4",
+                "graphgate offers AUTH PLAIN and LOGIN",
+            ));
+            return Ok(());
+        };
+        match self
+            .proto
+            .submitter
+            .authenticate(&login, &password, self.peer.ip())
+            .await
+        {
+            Ok(account) => {
+                tracing::Span::current().record("user", account.login.as_str());
+                tracing::info!(user = %account.login, "authenticated");
+                self.account = Some(account);
+                self.say(Reply::new(235, "2.7.0", "authenticated"));
+            }
+            Err(LoginError::BadCredentials) => {
+                tracing::info!(%login, "authentication failed");
+                self.say(Reply::new(535, "5.7.8", "wrong user name or password"));
+            }
+            Err(e @ LoginError::TooManyAttempts { .. }) => {
+                self.say(Reply::new(454, "4.7.0", e.to_string()));
+            }
+            Err(LoginError::Store(e)) => {
+                tracing::error!(error = %e, "store failed during AUTH");
+                self.say(Reply::new(
+                    454,
+                    "4.7.0",
+                    "temporary authentication failure; try again later",
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    fn mail(&mut self, from: smtp_proto::MailFrom<String>) {
+        if self.account.is_none() {
+            self.say(Reply::new(
+                530,
+                "5.7.0",
+                "authentication required: AUTH first (graphgate relays only for its users)",
+            ));
+            return;
+        }
+        if self.envelope.is_some() {
+            self.say(Reply::new(
+                503,
+                "5.5.1",
+                "MAIL FROM was already given; RSET to start over",
+            ));
+            return;
+        }
+        let max = self.proto.settings.max_message_bytes;
+        if from.size > max {
+            self.say(Reply::new(
+                552,
+                "5.3.4",
+                format!("the message is larger than the {max} bytes accepted"),
+            ));
+            return;
+        }
+        let _utf8 = from.flags & MAIL_SMTPUTF8 != 0;
+        self.envelope = Some(Envelope {
+            mail_from: from.address,
+            rcpt_to: Vec::new(),
+        });
+        self.chunks = None;
+        self.say(Reply::new(250, "2.1.0", "sender OK"));
+    }
+
+    fn rcpt(&mut self, to: String) {
+        let max = self.proto.settings.max_recipients;
+        let Some(envelope) = self.envelope.as_mut() else {
+            self.say(Reply::new(503, "5.5.1", "MAIL FROM first"));
+            return;
+        };
+        if to.is_empty() || !to.contains('@') {
+            self.say(Reply::new(501, "5.1.3", "a recipient needs a full address"));
+            return;
+        }
+        if envelope.rcpt_to.len() >= max {
+            self.say(Reply::new(
+                452,
+                "4.5.3",
+                format!("at most {max} recipients per message; send the rest in another"),
+            ));
+            return;
+        }
+        if !envelope.rcpt_to.iter().any(|r| r.eq_ignore_ascii_case(&to)) {
+            envelope.rcpt_to.push(to);
+        }
+        self.say(Reply::new(250, "2.1.5", "recipient OK"));
+    }
+
+    fn ready_for_data(&mut self) -> bool {
+        match &self.envelope {
+            None => {
+                self.say(Reply::new(503, "5.5.1", "MAIL FROM and RCPT TO first"));
+                false
+            }
+            Some(e) if e.rcpt_to.is_empty() => {
+                self.say(Reply::new(554, "5.5.1", "no valid recipients"));
+                false
+            }
+            Some(_) => true,
+        }
+    }
+
+    async fn data(&mut self) -> Result<(), Stop> {
+        if self.chunks.is_some() {
+            self.say(Reply::new(503, "5.5.1", "DATA cannot follow BDAT"));
+            return Ok(());
+        }
+        if !self.ready_for_data() {
+            return Ok(());
+        }
+        self.say(Reply::new(
+            354,
+            "",
+            "send the message, end with <CRLF>.<CRLF>",
+        ));
+        let max = self.proto.settings.max_message_bytes;
+        let mut receiver = DataReceiver::new();
+        let mut message = Vec::new();
+        let mut too_big = false;
+        loop {
+            let done = {
+                let mut bytes = self.input.iter();
+                let before = bytes.len();
+                let done = receiver.ingest(&mut bytes, &mut message);
+                let used = before - bytes.len();
+                self.input.drain(..used);
+                done
+            };
+            if message.len() > max {
+                too_big = true;
+                message.clear();
+            }
+            if done {
+                break;
+            }
+            self.fill(DATA_TIMEOUT).await?;
+        }
+        if too_big {
+            self.envelope = None;
+            self.say(Reply::new(
+                552,
+                "5.3.4",
+                format!("the message is larger than the {max} bytes accepted"),
+            ));
+            return Ok(());
+        }
+        self.send(message).await;
+        Ok(())
+    }
+
+    async fn bdat(&mut self, size: usize, last: bool) -> Result<(), Stop> {
+        let max = self.proto.settings.max_message_bytes;
+        let ready = self.chunks.is_some() || self.ready_for_data();
+        let mut receiver = BdatReceiver::new(size, last);
+        let (mut message, mut too_big) = self.chunks.take().unwrap_or_default();
+        loop {
+            let done = {
+                let mut bytes = self.input.iter();
+                let before = bytes.len();
+                let done = receiver.ingest(&mut bytes, &mut message);
+                let used = before - bytes.len();
+                self.input.drain(..used);
+                done
+            };
+            if message.len() > max {
+                too_big = true;
+                message.clear();
+            }
+            if done {
+                break;
+            }
+            self.fill(DATA_TIMEOUT).await?;
+        }
+        if !ready {
+            // The reply for the missing MAIL/RCPT was given; the chunk is dropped.
+            return Ok(());
+        }
+        if !last {
+            self.chunks = Some((message, too_big));
+            self.say(Reply::new(250, "2.0.0", format!("{size} bytes received")));
+            return Ok(());
+        }
+        if too_big {
+            self.envelope = None;
+            self.say(Reply::new(
+                552,
+                "5.3.4",
+                format!("the message is larger than the {max} bytes accepted"),
+            ));
+            return Ok(());
+        }
+        self.send(message).await;
+        Ok(())
+    }
+
+    /// Hand the message over; the reply says what Graph said.
+    async fn send(&mut self, message: Vec<u8>) {
+        let (Some(account), Some(envelope)) = (self.account.clone(), self.envelope.take()) else {
+            self.say(Reply::new(503, "5.5.1", "MAIL FROM and RCPT TO first"));
+            return;
+        };
+        if !self.proto.take_daily(&account.login) {
+            self.say(Reply::new(
+                550,
+                "5.7.1",
+                format!(
+                    "{} has sent its {} messages for today; more tomorrow (UTC)",
+                    account.login, self.proto.settings.messages_per_day
+                ),
+            ));
+            return;
+        }
+        // While Graph works, keep the client informed of nothing: SMTP has
+        // no progress replies; the submission is bounded by Graph timeouts.
+        let _ = self.flush().await;
+        match self
+            .proto
+            .submitter
+            .submit(&account, &envelope, &message)
+            .await
+        {
+            Ok(id) => self.say(Reply::new(250, "2.0.0", format!("sent {id}"))),
+            Err(e) => {
+                self.proto.return_daily(&account.login);
+                tracing::info!(user = %account.login, error = %e, "message not sent");
+                self.say(submit_error(&e));
+            }
+        }
+    }
+}
+
+fn protocol_error(e: &ProtoError) -> Reply {
+    match e {
+        ProtoError::UnknownCommand => Reply::new(500, "5.5.2", "unknown command"),
+        ProtoError::InvalidSenderAddress => {
+            Reply::new(501, "5.1.7", "the sender address is not valid")
+        }
+        ProtoError::InvalidRecipientAddress => {
+            Reply::new(501, "5.1.3", "the recipient address is not valid")
+        }
+        ProtoError::SyntaxError { syntax } => Reply::new(501, "5.5.4", format!("syntax: {syntax}")),
+        ProtoError::InvalidParameter { param } => {
+            Reply::new(501, "5.5.4", format!("invalid parameter {param}"))
+        }
+        ProtoError::UnsupportedParameter { param } => Reply::new(
+            555,
+            "5.5.4",
+            format!(
+                "unsupported parameter {}",
+                Cow::<str>::Borrowed(param)
+                    .chars()
+                    .take(40)
+                    .collect::<String>()
+            ),
+        ),
+        ProtoError::ResponseTooLong => Reply::new(500, "5.5.6", "line too long"),
+        ProtoError::NeedsMoreData { .. } | ProtoError::InvalidResponse { .. } => {
+            Reply::new(500, "5.5.2", "command not understood")
+        }
+    }
+}

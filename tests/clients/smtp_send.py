@@ -1,0 +1,88 @@
+"""Submission with Python's smtplib: STARTTLS + AUTH PLAIN on the plain
+port, implicit TLS + AUTH LOGIN on the other; To/Cc/Bcc, send-as, send on
+behalf, a refused sender, a wrong password, 8-bit and SMTPUTF8 messages.
+Arguments: SMTP port, SMTPS port, certificate file, then a scenario name."""
+
+import smtplib
+import ssl
+import sys
+
+port, tls_port, cert, scenario = sys.argv[1:5]
+password = sys.argv[5] if len(sys.argv) > 5 else ""
+ctx = ssl.create_default_context(cafile=cert)
+ctx.check_hostname = False
+
+
+def plain(user):
+    s = smtplib.SMTP("127.0.0.1", int(port), timeout=60)
+    s.ehlo("test.example")
+    assert s.has_extn("starttls") and s.has_extn("pipelining") and s.has_extn("chunking"), s.esmtp_features
+    assert s.has_extn("enhancedstatuscodes") and s.has_extn("8bitmime") and s.has_extn("smtputf8")
+    s.starttls(context=ctx)
+    s.ehlo("test.example")
+    s.login(user, password)
+    return s
+
+
+def tls(user):
+    s = smtplib.SMTP_SSL("127.0.0.1", int(tls_port), context=ctx, timeout=60)
+    s.ehlo("test.example")
+    s.user, s.password = user, password
+    code, resp = s.auth("LOGIN", s.auth_login, initial_response_ok=False)
+    assert code == 235, (code, resp)
+    return s
+
+
+if scenario == "to-cc-bcc":
+    s = plain("alice@contoso.test")
+    msg = (b"From: Alice <alice@contoso.test>\r\nTo: bob@contoso.test\r\nCc: carol@contoso.test\r\n"
+           b"Subject: to cc bcc\r\nMessage-ID: <tcb@contoso.test>\r\n\r\nhello all\r\n")
+    refused = s.sendmail("alice@contoso.test", ["bob@contoso.test", "carol@contoso.test", "sales@contoso.test"], msg)
+    assert refused == {}, refused
+    s.quit()
+elif scenario == "implicit-tls-8bit":
+    s = tls("alice@contoso.test")
+    msg = ("From: alice@contoso.test\r\nTo: bob@contoso.test\r\nSubject: =?utf-8?q?Gr=C3=BC=C3=9Fe?=\r\n"
+           "Message-ID: <eightbit@contoso.test>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+           "Content-Transfer-Encoding: 8bit\r\n\r\nGrüße aus Köln\r\n.dot-stuffed line\r\n").encode()
+    s.sendmail("alice@contoso.test", ["bob@contoso.test"], msg, mail_options=["BODY=8BITMIME"])
+    utf8 = ("From: alice@contoso.test\r\nTo: bob@contoso.test\r\nSubject: Ünïcödé\r\n"
+            "Message-ID: <smtputf8@contoso.test>\r\n\r\nbody\r\n").encode()
+    s.sendmail("alice@contoso.test", ["bob@contoso.test"], utf8, mail_options=["SMTPUTF8", "BODY=8BITMIME"])
+    s.quit()
+elif scenario == "send-as":
+    s = plain("alice@contoso.test")
+    s.sendmail("sales@contoso.test", ["bob@contoso.test"],
+               b"From: Sales <sales@contoso.test>\r\nTo: bob@contoso.test\r\nSubject: as sales\r\n"
+               b"Message-ID: <as-sales@contoso.test>\r\n\r\nfrom sales\r\n")
+    s.quit()
+elif scenario == "on-behalf":
+    s = plain("bob@contoso.test")
+    s.sendmail("bob@contoso.test", ["carol@contoso.test"],
+               b"From: Sales <sales@contoso.test>\r\nTo: carol@contoso.test\r\nSubject: for sales\r\n"
+               b"Message-ID: <for-sales@contoso.test>\r\n\r\non behalf\r\n")
+    s.quit()
+elif scenario == "refused":
+    s = plain("carol@contoso.test")
+    try:
+        s.sendmail("carol@contoso.test", ["bob@contoso.test"],
+                   b"From: sales@contoso.test\r\nTo: bob@contoso.test\r\nSubject: spoof\r\n\r\nx\r\n")
+        raise AssertionError("carol sent as sales@")
+    except smtplib.SMTPDataError as e:
+        assert e.smtp_code == 550 and b"5.7.60" in e.smtp_error, e
+    s.rset()
+    s.quit()
+    s = smtplib.SMTP("127.0.0.1", int(port), timeout=60)
+    s.starttls(context=ctx)
+    try:
+        s.login("alice@contoso.test", "wrong-password")
+        raise AssertionError("a wrong password was accepted")
+    except smtplib.SMTPAuthenticationError as e:
+        assert e.smtp_code == 535 and b"5.7.8" in e.smtp_error, e
+    try:
+        s.sendmail("alice@contoso.test", ["bob@contoso.test"], b"Subject: x\r\n\r\nx\r\n")
+        raise AssertionError("sent without AUTH")
+    except smtplib.SMTPSenderRefused as e:
+        assert e.smtp_code == 530, e
+    s.quit()
+print("OK")

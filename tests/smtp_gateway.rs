@@ -1,0 +1,139 @@
+//! SMTP submission end to end: Python's smtplib and curl against the
+//! gateway's SMTP front over the real mail engine and the emulated tenant;
+//! delivery checked in each recipient's mailbox through the emulator.
+
+mod common;
+
+use common::gateway::{PASSWORD, TestGateway};
+use common::*;
+use serde_json::Value;
+
+async fn find(gw: &TestGateway, upn: &str, message_id: &str) -> Option<Value> {
+    let listed = gw.tenant.mailbox(upn, "inbox").await;
+    listed
+        .into_iter()
+        .find(|m| m["internetMessageId"] == message_id)
+}
+
+async fn mime_of(gw: &TestGateway, upn: &str, id: &str) -> String {
+    gw.tenant
+        .control_get_text(&format!("/_emulator/mailboxes/{upn}/messages/{id}/mime"))
+        .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn to_cc_and_envelope_bcc_are_delivered_and_bcc_stays_hidden() {
+    let gw = TestGateway::start().await;
+    gw.python("smtp_send.py", &["to-cc-bcc", PASSWORD]).await;
+    for upn in [BOB, CAROL, SALES] {
+        let m = find(&gw, upn, "<tcb@contoso.test>")
+            .await
+            .unwrap_or_else(|| panic!("{upn} got it"));
+        let mime = mime_of(&gw, upn, m["id"].as_str().unwrap()).await;
+        assert!(
+            !mime.to_ascii_lowercase().contains("\nbcc:"),
+            "{upn}: {mime}"
+        );
+        assert!(!mime.contains("sales@contoso.test>\r\n") || upn == SALES || !mime.contains("Bcc"));
+    }
+    let sent = gw.tenant.mailbox(ALICE, "sentitems").await;
+    assert_eq!(
+        sent.iter()
+            .filter(|m| m["internetMessageId"] == "<tcb@contoso.test>")
+            .count(),
+        1,
+        "one copy in Sent Items"
+    );
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn implicit_tls_auth_login_and_8bit_and_smtputf8_arrive_intact() {
+    let gw = TestGateway::start().await;
+    gw.python("smtp_send.py", &["implicit-tls-8bit", PASSWORD])
+        .await;
+    let m = find(&gw, BOB, "<eightbit@contoso.test>")
+        .await
+        .expect("8-bit message");
+    let mime = mime_of(&gw, BOB, m["id"].as_str().unwrap()).await;
+    assert!(
+        mime.contains("Grüße aus Köln\r\n.dot-stuffed line\r\n"),
+        "{mime}"
+    );
+    assert!(find(&gw, BOB, "<smtputf8@contoso.test>").await.is_some());
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_as_and_on_behalf_as_the_grants_allow() {
+    let gw = TestGateway::start().await;
+    gw.python("smtp_send.py", &["send-as", PASSWORD]).await;
+    let m = find(&gw, BOB, "<as-sales@contoso.test>")
+        .await
+        .expect("send-as arrived");
+    assert_eq!(m["from"], "sales@contoso.test");
+    assert_eq!(
+        m["sender"], "sales@contoso.test",
+        "send-as shows no other sender"
+    );
+    gw.python("smtp_send.py", &["on-behalf", PASSWORD]).await;
+    let m = find(&gw, CAROL, "<for-sales@contoso.test>")
+        .await
+        .expect("on-behalf arrived");
+    assert_eq!(m["from"], "sales@contoso.test");
+    assert_eq!(m["sender"], "bob@contoso.test", "on behalf: Sender is bob");
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn refused_sender_wrong_password_and_no_auth() {
+    let gw = TestGateway::start().await;
+    gw.python("smtp_send.py", &["refused", PASSWORD]).await;
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_sends_over_starttls_and_implicit_tls() {
+    let gw = TestGateway::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let msg = dir.path().join("m.txt");
+    for (n, url, extra) in [
+        (
+            1,
+            format!("smtp://127.0.0.1:{}", gw.smtp.port()),
+            "--ssl-reqd",
+        ),
+        (2, format!("smtps://localhost:{}", gw.smtps.port()), ""),
+    ] {
+        std::fs::write(
+            &msg,
+            format!("From: alice@contoso.test\r\nTo: bob@contoso.test\r\nSubject: curl {n}\r\nMessage-ID: <curl-{n}@contoso.test>\r\n\r\nhi\r\n"),
+        )
+        .unwrap();
+        let mut cmd = tokio::process::Command::new("curl");
+        cmd.arg("-sS").arg("--fail").arg(&url);
+        if !extra.is_empty() {
+            cmd.arg(extra);
+        }
+        let out = cmd
+            .arg("--cacert")
+            .arg(&gw.cert)
+            .args(["-k", "--user", &format!("{ALICE}:{PASSWORD}")])
+            .args(["--mail-from", ALICE, "--mail-rcpt", BOB, "-T"])
+            .arg(&msg)
+            .output()
+            .await
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            find(&gw, BOB, &format!("<curl-{n}@contoso.test>"))
+                .await
+                .is_some()
+        );
+    }
+    gw.stop().await;
+}
