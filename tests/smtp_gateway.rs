@@ -137,3 +137,45 @@ async fn curl_sends_over_starttls_and_implicit_tls() {
     }
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_ten_percent_graph_faults_every_accepted_message_arrives_once() {
+    let gw = TestGateway::start().await;
+    gw.tenant
+        .set(serde_json::json!({
+            "fault_rate": 0.1,
+            "fault_statuses": [429, 503, 504],
+            "fault_after_ratio": 0.5
+        }))
+        .await;
+    let out = gw
+        .python("smtp_many.py", &[PASSWORD, "200", "faulty"])
+        .await;
+    gw.tenant.set(serde_json::json!({"fault_rate": 0.0})).await;
+    let v: Value = serde_json::from_str(out.trim()).unwrap();
+    let accepted: Vec<String> = v["accepted"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m.as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(
+        v["permanent"],
+        serde_json::json!([]),
+        "no permanent failures"
+    );
+    assert_eq!(accepted.len(), 200, "every message got through in the end");
+    assert!(
+        gw.tenant.stats().await["faults"].as_u64().unwrap() > 10,
+        "faults happened"
+    );
+    let inbox = gw.tenant.mailbox(BOB, "inbox").await;
+    for mid in &accepted {
+        let copies = inbox
+            .iter()
+            .filter(|m| m["internetMessageId"] == mid.as_str())
+            .count();
+        assert_eq!(copies, 1, "{mid} delivered {copies} times");
+    }
+    gw.stop().await;
+}

@@ -19,7 +19,8 @@ pub struct Settings {
     /// Statuses a fault is drawn from (429, 503 and 504 are the useful ones).
     pub fault_statuses: Vec<u16>,
     /// Share of faults that strike after the change was applied (a timeout
-    /// that hides a success), for exactly-once tests. 0 = all before.
+    /// that hides a success), for exactly-once tests. 0 = all before. A 429
+    /// always strikes before: Graph throttles before doing the work.
     pub fault_after_ratio: f64,
     /// Only operations whose endpoint template contains this text get faults
     /// (e.g. "sendMail"); empty = every Graph operation.

@@ -313,6 +313,11 @@ impl Mailbox {
                     token = self.tokens.refresh_after_rejection(&token).await?;
                 }
                 Try::Throttled { wait, failure } => {
+                    // A 503 may come after the work was done; only a 429
+                    // (refused before any work) lets a change be repeated.
+                    if !call.repeatable && failure.status != 429 {
+                        return Err(Error::OutcomeUnknown(failure.to_string()));
+                    }
                     if last_try || wait > settings.max_retry_after {
                         tracing::warn!(op = call.op, mailbox = %self.address, status = failure.status, "giving up after throttling");
                         return Err(if failure.status == 429 {

@@ -388,8 +388,8 @@ impl MailService {
     /// Whether a message with `message_id` reached `mailbox`'s Sent Items
     /// (looked for a few times: Exchange files the copy shortly after).
     async fn was_sent(&self, mailbox: &graph::Mailbox, message_id: &str) -> bool {
-        for wait in [0u64, 1, 2, 4] {
-            tokio::time::sleep(Duration::from_secs(wait)).await;
+        for wait in [0u64, 250, 750, 2000] {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
             if let Ok(found) = mailbox.find_by_message_id("sentitems", message_id).await
                 && !found.is_empty()
             {

@@ -319,9 +319,10 @@ fn draw_fault(s: &Settings, template: &str) -> Option<Fault> {
         return None;
     }
     let status = s.fault_statuses[rng.random_range(0..s.fault_statuses.len())];
+    // Graph throttles before it does the work: a 429 never hides a change.
     Some(Fault {
         status,
-        after: rng.random::<f64>() < s.fault_after_ratio,
+        after: status != 429 && rng.random::<f64>() < s.fault_after_ratio,
     })
 }
 
