@@ -179,3 +179,49 @@ async fn with_ten_percent_graph_faults_every_accepted_message_arrives_once() {
     }
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_twenty_megabyte_message_arrives_with_its_attachments_intact() {
+    use sha2::{Digest, Sha256};
+    let gw = TestGateway::start().await;
+    let out = gw.python("smtp_send.py", &["large", PASSWORD]).await;
+    let sums: Vec<&str> = out.lines().next().unwrap().split_whitespace().collect();
+    let m = find(&gw, BOB, "<large@contoso.test>")
+        .await
+        .expect("delivered");
+    let mime = gw
+        .tenant
+        .http
+        .get(format!(
+            "{}/_emulator/mailboxes/{BOB}/messages/{}/mime",
+            gw.tenant.base,
+            m["id"].as_str().unwrap()
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    let parsed = mailparse::parse_mail(&mime).unwrap();
+    let mut found = std::collections::BTreeMap::new();
+    for part in parsed.parts() {
+        if let Some(name) = part.get_content_disposition().params.get("filename") {
+            let body = part.get_body_raw().unwrap();
+            found.insert(name.clone(), hex::encode(Sha256::digest(&body)));
+        }
+    }
+    assert_eq!(
+        found.get("report.bin").map(String::as_str),
+        Some(sums[0]),
+        "{found:?}"
+    );
+    assert_eq!(
+        found.get("chart.png").map(String::as_str),
+        Some(sums[1]),
+        "{found:?}"
+    );
+    let text = String::from_utf8_lossy(&mime);
+    assert!(text.contains("the report is attached"));
+    gw.stop().await;
+}

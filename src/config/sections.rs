@@ -111,7 +111,7 @@ impl Default for SmtpSection {
         SmtpSection {
             listen: Some(DEFAULT_SMTP),
             listen_tls: Some(DEFAULT_SMTPS),
-            max_message_bytes: 3 * 1024 * 1024,
+            max_message_bytes: 35 * 1024 * 1024,
             max_recipients: 500,
             messages_per_day: 10_000,
             allow_plaintext_auth_on_non_loopback: false,

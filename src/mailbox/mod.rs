@@ -9,6 +9,7 @@ pub mod cache;
 mod engine;
 pub mod flags;
 pub mod folder;
+mod large;
 pub mod mutf7;
 pub mod names;
 mod selected;

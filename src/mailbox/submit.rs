@@ -349,12 +349,6 @@ impl MailService {
     ) -> Result<String, SubmitError> {
         let policy = self.policy.read().clone();
         let plan = prepare(account, &policy, envelope, message, host)?;
-        if plan.mime.len() > ONE_REQUEST_MIME {
-            return Err(SubmitError::TooLarge(format!(
-                "messages over {} MB cannot be sent through graphgate yet",
-                ONE_REQUEST_MIME / (1024 * 1024)
-            )));
-        }
         let tokens = self.credentials_for(account).await.map_err(|e| {
             if e.is_transient() {
                 SubmitError::Transient(e.to_string())
@@ -368,6 +362,12 @@ impl MailService {
             SendFrom::Shared(shared) => (shared.clone(), false),
         };
         let mailbox = self.graph.mailbox(tokens, &address, path_own);
+        if plan.mime.len() > ONE_REQUEST_MIME {
+            self.submit_large(&mailbox, &plan).await?;
+            self.note_sent(&address, &plan.message_id);
+            tracing::info!(mailbox = %address, mode = ?plan.mode, bytes = plan.mime.len(), "large message sent");
+            return Ok(plan.message_id);
+        }
         match mailbox.send_mime(&plan.mime).await {
             Ok(()) => {}
             Err(graph::Error::OutcomeUnknown(why)) => {
@@ -383,6 +383,61 @@ impl MailService {
         self.note_sent(&address, &plan.message_id);
         tracing::info!(mailbox = %address, mode = ?plan.mode, recipients = plan.recipients.len(), "message sent");
         Ok(plan.message_id)
+    }
+
+    /// A message too big for one request: a draft from the MIME without its
+    /// largest attachments, the attachments added to it (upload sessions
+    /// for those of 3 MB and more), then `send`.
+    async fn submit_large(&self, mailbox: &graph::Mailbox, plan: &Plan) -> Result<(), SubmitError> {
+        let (skeleton, detached) = super::large::split(&plan.mime, ONE_REQUEST_MIME)
+            .ok_or_else(|| SubmitError::TooLarge(format!(
+                "the message cannot be cut into parts of {} MB for Microsoft 365 (one part is a whole attached message); send the attachment separately",
+                ONE_REQUEST_MIME / (1024 * 1024)
+            )))?;
+        let address = mailbox.address().to_string();
+        let draft = mailbox
+            .create_draft_mime(&skeleton)
+            .await
+            .map_err(|e| send_error(&address, e))?;
+        for part in &detached {
+            let added = if part.bytes.len() >= super::large::SESSION_MIN {
+                mailbox
+                    .upload_attachment(&draft.id, part.upload_item(), &part.bytes)
+                    .await
+            } else {
+                mailbox
+                    .add_attachment(&draft.id, part.file_attachment())
+                    .await
+            };
+            if let Err(e) = added {
+                let _ = mailbox
+                    .delete_messages(std::slice::from_ref(&draft.id))
+                    .await;
+                return Err(send_error(&address, e));
+            }
+        }
+        match mailbox.send_draft(&draft.id).await {
+            Ok(()) => Ok(()),
+            Err(graph::Error::OutcomeUnknown(why)) => {
+                tracing::warn!(mailbox = %address, %why, "send answer lost; checking Sent Items");
+                if self.was_sent(mailbox, &plan.message_id).await {
+                    Ok(())
+                } else {
+                    let _ = mailbox
+                        .delete_messages(std::slice::from_ref(&draft.id))
+                        .await;
+                    Err(SubmitError::Transient(
+                        "Microsoft 365 did not confirm the message; it was not found in Sent Items, send it again".into(),
+                    ))
+                }
+            }
+            Err(e) => {
+                let _ = mailbox
+                    .delete_messages(std::slice::from_ref(&draft.id))
+                    .await;
+                Err(send_error(&address, e))
+            }
+        }
     }
 
     /// Whether a message with `message_id` reached `mailbox`'s Sent Items

@@ -85,4 +85,22 @@ elif scenario == "refused":
     except smtplib.SMTPSenderRefused as e:
         assert e.smtp_code == 530, e
     s.quit()
+elif scenario == "large":
+    import hashlib
+    import os
+    from email.message import EmailMessage
+    big = os.urandom(20 * 1024 * 1024)
+    small = os.urandom(200 * 1024)
+    m = EmailMessage()
+    m["From"] = "alice@contoso.test"
+    m["To"] = "bob@contoso.test"
+    m["Subject"] = "twenty megabytes"
+    m["Message-ID"] = "<large@contoso.test>"
+    m.set_content("the report is attached")
+    m.add_attachment(big, maintype="application", subtype="octet-stream", filename="report.bin")
+    m.add_attachment(small, maintype="image", subtype="png", filename="chart.png")
+    s = plain("alice@contoso.test")
+    s.send_message(m)
+    s.quit()
+    print(hashlib.sha256(big).hexdigest(), hashlib.sha256(small).hexdigest())
 print("OK")
