@@ -225,3 +225,14 @@ async fn a_twenty_megabyte_message_arrives_with_its_attachments_intact() {
     assert!(text.contains("the report is attached"));
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trusted_client_address_sends_as_its_account_without_auth() {
+    let gw = TestGateway::start().await;
+    gw.python("smtp_send.py", &["trusted", PASSWORD]).await;
+    let m = find(&gw, BOB, "<scanner@contoso.test>")
+        .await
+        .expect("delivered");
+    assert_eq!(m["from"], "carol@contoso.test");
+    gw.stop().await;
+}

@@ -69,7 +69,7 @@ pub(super) async fn start(config: &Config, source: Source) -> Result<RunningGate
         },
     ));
     let smtp = Arc::new(SmtpProtocol::new(
-        SmtpSettings::from(&config.smtp),
+        SmtpSettings::from_section(&config.smtp).map_err(|e| anyhow::anyhow!(e))?,
         GatewaySubmitter {
             accounts: parts.accounts.clone(),
             mail: parts.mail,

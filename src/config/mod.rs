@@ -19,7 +19,7 @@ pub use microsoft::{Cloud, EndpointProblem, Endpoints, MicrosoftSection};
 pub use sections::{
     AccountsSection, DEFAULT_EMULATOR, DEFAULT_IMAP, DEFAULT_IMAPS, DEFAULT_SMTP, DEFAULT_SMTPS,
     EmulatorSection, ImapSection, LogFormat, LogSection, MailSection, ServerSection, SmtpSection,
-    StoreSection, TlsSection,
+    StoreSection, TlsSection, TrustedClient,
 };
 
 /// The file `graphgate serve` reads when `--config` is not given.

@@ -104,6 +104,19 @@ pub struct SmtpSection {
     pub messages_per_day: u32,
     /// Allow AUTH without TLS from other machines (old devices on a trusted network).
     pub allow_plaintext_auth_on_non_loopback: bool,
+    /// Devices that cannot authenticate: client addresses, each sending as one account.
+    pub trusted_clients: Vec<TrustedClient>,
+}
+
+/// `[[smtp.trusted_clients]]`: a client address (or network) that may send
+/// without AUTH, as `account`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TrustedClient {
+    /// An IP address or a network in CIDR form ("192.168.10.0/24").
+    pub address: String,
+    /// The gateway login it sends as.
+    pub account: String,
 }
 
 impl Default for SmtpSection {
@@ -115,6 +128,7 @@ impl Default for SmtpSection {
             max_recipients: 500,
             messages_per_day: 10_000,
             allow_plaintext_auth_on_non_loopback: false,
+            trusted_clients: Vec::new(),
         }
     }
 }

@@ -29,6 +29,9 @@ pub trait Submitter: Send + Sync + 'static {
         peer: IpAddr,
     ) -> impl Future<Output = Result<Account, LoginError>> + Send;
 
+    /// The account of a login (for trusted clients that do not log in).
+    fn account(&self, login: &str) -> impl Future<Output = Option<Account>> + Send;
+
     /// Send; Ok carries the Message-ID.
     fn submit(
         &self,
@@ -56,6 +59,10 @@ impl Submitter for GatewaySubmitter {
         self.accounts.authenticate(login, password, peer).await
     }
 
+    async fn account(&self, login: &str) -> Option<Account> {
+        self.accounts.get(login).await.ok().flatten()
+    }
+
     async fn submit(
         &self,
         account: &Account,
@@ -79,17 +86,78 @@ pub struct SmtpSettings {
     pub max_recipients: usize,
     pub messages_per_day: u32,
     pub allow_plaintext_auth_on_non_loopback: bool,
+    /// Client networks that send without AUTH, and the login each uses.
+    pub trusted: Vec<(Network, String)>,
 }
 
-impl From<&SmtpSection> for SmtpSettings {
-    fn from(s: &SmtpSection) -> Self {
-        SmtpSettings {
+/// An address or a CIDR network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Network {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Network {
+    pub fn parse(text: &str) -> Option<Network> {
+        let (addr, prefix) = match text.trim().split_once('/') {
+            Some((a, p)) => (a.parse::<IpAddr>().ok()?, Some(p.parse::<u8>().ok()?)),
+            None => (text.trim().parse::<IpAddr>().ok()?, None),
+        };
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let prefix = prefix.unwrap_or(max);
+        (prefix <= max).then_some(Network { addr, prefix })
+    }
+
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        let bits = |ip: IpAddr| -> Option<u128> {
+            match (self.addr, ip) {
+                (IpAddr::V4(_), IpAddr::V4(v)) => Some(u128::from(u32::from(v)) << 96),
+                (IpAddr::V6(_), IpAddr::V6(v)) => Some(u128::from(v)),
+                (IpAddr::V4(_), IpAddr::V6(v)) => {
+                    v.to_ipv4_mapped().map(|v| u128::from(u32::from(v)) << 96)
+                }
+                _ => None,
+            }
+        };
+        let (Some(net), Some(ip)) = (bits(self.addr), bits(ip)) else {
+            return false;
+        };
+        // IPv4 sits in the top 32 bits, so the prefix counts from the top either way.
+        let width = u32::from(self.prefix);
+        if width == 0 {
+            return true;
+        }
+        let mask = u128::MAX << (128 - width);
+        net & mask == ip & mask
+    }
+}
+
+impl SmtpSettings {
+    /// From `[smtp]`; the error names the bad key.
+    pub fn from_section(s: &SmtpSection) -> Result<SmtpSettings, String> {
+        let mut trusted = Vec::new();
+        for (i, t) in s.trusted_clients.iter().enumerate() {
+            let net = Network::parse(&t.address).ok_or_else(|| {
+                format!(
+                    "config key `smtp.trusted_clients[{i}].address`: {:?} is not an IP address or a network like 192.168.10.0/24",
+                    t.address
+                )
+            })?;
+            if t.account.trim().is_empty() {
+                return Err(format!(
+                    "config key `smtp.trusted_clients[{i}].account`: name the gateway login this client sends as"
+                ));
+            }
+            trusted.push((net, t.account.trim().to_ascii_lowercase()));
+        }
+        Ok(SmtpSettings {
             hostname: "graphgate".into(),
             max_message_bytes: s.max_message_bytes,
             max_recipients: s.max_recipients.max(1),
             messages_per_day: s.messages_per_day,
             allow_plaintext_auth_on_non_loopback: s.allow_plaintext_auth_on_non_loopback,
-        }
+            trusted,
+        })
     }
 }
 
@@ -147,5 +215,42 @@ impl<S: Submitter> Protocol for SmtpProtocol<S> {
 
     async fn serve(&self, conn: Connection, shutdown: Shutdown) {
         session::run(self, conn, shutdown).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn networks_match_as_written() {
+        let net = Network::parse("192.168.10.0/24").unwrap();
+        assert!(net.contains("192.168.10.23".parse().unwrap()));
+        assert!(!net.contains("192.168.11.1".parse().unwrap()));
+        assert!(net.contains("::ffff:192.168.10.9".parse().unwrap()));
+        let one = Network::parse("127.0.0.1").unwrap();
+        assert!(one.contains("127.0.0.1".parse().unwrap()));
+        assert!(!one.contains("127.0.0.2".parse().unwrap()));
+        assert!(
+            Network::parse("fd00::/8")
+                .unwrap()
+                .contains("fd12::1".parse().unwrap())
+        );
+        for bad in ["", "300.1.1.1", "10.0.0.0/33", "host.example"] {
+            assert!(Network::parse(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_bad_trusted_client_names_its_key() {
+        let section = SmtpSection {
+            trusted_clients: vec![crate::config::TrustedClient {
+                address: "10.0.0.0/99".into(),
+                account: "scanner".into(),
+            }],
+            ..SmtpSection::default()
+        };
+        let e = SmtpSettings::from_section(&section).unwrap_err();
+        assert!(e.contains("smtp.trusted_clients[0].address"), "{e}");
     }
 }

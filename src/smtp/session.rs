@@ -160,6 +160,17 @@ impl<S: Submitter> Session<'_, S> {
         }
     }
 
+    /// The login a trusted client address sends as, if this is one.
+    fn trusted_login(&self) -> Option<String> {
+        let ip = self.peer.ip();
+        self.proto
+            .settings
+            .trusted
+            .iter()
+            .find(|(net, _)| net.contains(ip))
+            .map(|(_, login)| login.clone())
+    }
+
     fn auth_allowed(&self) -> bool {
         self.stream.as_ref().is_some_and(Stream::is_tls)
             || self.peer.ip().is_loopback()
@@ -176,7 +187,7 @@ impl<S: Submitter> Session<'_, S> {
                 mechanism,
                 initial_response,
             } => return self.auth(mechanism, initial_response).await,
-            Request::Mail { from } => self.mail(from),
+            Request::Mail { from } => self.mail(from).await,
             Request::Rcpt { to } => self.rcpt(to.address),
             Request::Data => return self.data().await,
             Request::Bdat {
@@ -403,7 +414,20 @@ impl<S: Submitter> Session<'_, S> {
         Ok(())
     }
 
-    fn mail(&mut self, from: smtp_proto::MailFrom<String>) {
+    async fn mail(&mut self, from: smtp_proto::MailFrom<String>) {
+        if self.account.is_none()
+            && let Some(login) = self.trusted_login()
+        {
+            match self.proto.submitter.account(&login).await {
+                Some(account) => {
+                    tracing::info!(user = %account.login, "trusted client sends without AUTH");
+                    self.account = Some(account);
+                }
+                None => {
+                    tracing::warn!(%login, "a trusted client names an account that does not exist")
+                }
+            }
+        }
         if self.account.is_none() {
             self.say(Reply::new(
                 530,

@@ -85,6 +85,26 @@ elif scenario == "refused":
     except smtplib.SMTPSenderRefused as e:
         assert e.smtp_code == 530, e
     s.quit()
+elif scenario == "trusted":
+    # 127.0.0.2 is configured as a trusted client sending as carol.
+    s = smtplib.SMTP("127.0.0.1", int(port), timeout=60, source_address=("127.0.0.2", 0))
+    s.sendmail("carol@contoso.test", ["bob@contoso.test"],
+               b"From: carol@contoso.test\r\nTo: bob@contoso.test\r\nSubject: from the scanner\r\n"
+               b"Message-ID: <scanner@contoso.test>\r\n\r\nscan attached\r\n")
+    try:
+        s.sendmail("sales@contoso.test", ["bob@contoso.test"],
+                   b"From: sales@contoso.test\r\nTo: bob@contoso.test\r\nSubject: x\r\n\r\nx\r\n")
+        raise AssertionError("the trusted client sent as sales@")
+    except smtplib.SMTPDataError as e:
+        assert e.smtp_code == 550, e
+    s.quit()
+    s = smtplib.SMTP("127.0.0.1", int(port), timeout=60)
+    try:
+        s.sendmail("carol@contoso.test", ["bob@contoso.test"], b"Subject: x\r\n\r\nx\r\n")
+        raise AssertionError("an untrusted address sent without AUTH")
+    except smtplib.SMTPSenderRefused as e:
+        assert e.smtp_code == 530, e
+    s.quit()
 elif scenario == "large":
     import hashlib
     import os

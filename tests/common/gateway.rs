@@ -158,7 +158,14 @@ impl TestGateway {
             host: "graphgate.invalid".into(),
         };
         let smtp_protocol = Arc::new(graphgate::smtp::SmtpProtocol::new(
-            graphgate::smtp::SmtpSettings::from(&graphgate::config::SmtpSection::default()),
+            graphgate::smtp::SmtpSettings::from_section(&graphgate::config::SmtpSection {
+                trusted_clients: vec![graphgate::config::TrustedClient {
+                    address: "127.0.0.2".into(),
+                    account: CAROL.into(),
+                }],
+                ..Default::default()
+            })
+            .unwrap(),
             submitter,
         ));
         let protocol = Arc::new(ImapProtocol::new(ImapSettings::default(), backend));
