@@ -236,3 +236,16 @@ async fn a_trusted_client_address_sends_as_its_account_without_auth() {
     assert_eq!(m["from"], "carol@contoso.test");
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn recipients_beyond_the_limit_get_452() {
+    let gw = TestGateway::start().await;
+    gw.python("smtp_send.py", &["too-many-recipients", PASSWORD])
+        .await;
+    let out = gw.tenant.control_get("/_emulator/outbound").await;
+    assert!(
+        out.to_string().contains("person499@example.test"),
+        "the first 500 were sent"
+    );
+    gw.stop().await;
+}

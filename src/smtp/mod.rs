@@ -241,6 +241,37 @@ mod tests {
         }
     }
 
+    struct Nobody;
+
+    impl Submitter for Nobody {
+        async fn authenticate(
+            &self,
+            _: &str,
+            _: &Secret,
+            _: IpAddr,
+        ) -> Result<Account, LoginError> {
+            Err(LoginError::BadCredentials)
+        }
+        async fn account(&self, _: &str) -> Option<Account> {
+            None
+        }
+        async fn submit(&self, _: &Account, _: &Envelope, _: &[u8]) -> Result<String, SubmitError> {
+            Err(SubmitError::Rejected("no".into()))
+        }
+    }
+
+    #[test]
+    fn the_daily_limit_counts_sent_messages_only() {
+        let mut settings = SmtpSettings::from_section(&SmtpSection::default()).unwrap();
+        settings.messages_per_day = 2;
+        let p = SmtpProtocol::new(settings, Nobody);
+        assert!(p.take_daily("a") && p.take_daily("a"));
+        assert!(!p.take_daily("a"), "the third is refused");
+        assert!(p.take_daily("b"), "per account");
+        p.return_daily("a");
+        assert!(p.take_daily("a"), "a message not sent does not count");
+    }
+
     #[test]
     fn a_bad_trusted_client_names_its_key() {
         let section = SmtpSection {

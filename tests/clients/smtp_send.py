@@ -105,6 +105,15 @@ elif scenario == "trusted":
     except smtplib.SMTPSenderRefused as e:
         assert e.smtp_code == 530, e
     s.quit()
+elif scenario == "too-many-recipients":
+    s = plain("alice@contoso.test")
+    rcpts = [f"person{i}@example.test" for i in range(501)]
+    refused = s.sendmail("alice@contoso.test", rcpts,
+                         b"From: alice@contoso.test\r\nTo: undisclosed-recipients:;\r\nSubject: many\r\n\r\nx\r\n")
+    assert list(refused) == ["person500@example.test"], refused
+    code, text = refused["person500@example.test"]
+    assert code == 452 and b"4.5.3" in text, (code, text)
+    s.quit()
 elif scenario == "large":
     import hashlib
     import os
