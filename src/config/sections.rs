@@ -106,6 +106,8 @@ pub struct SmtpSection {
     pub allow_plaintext_auth_on_non_loopback: bool,
     /// Devices that cannot authenticate: client addresses, each sending as one account.
     pub trusted_clients: Vec<TrustedClient>,
+    /// Accounts whose sent mail is not kept in Sent Items.
+    pub no_sent_copy: Vec<String>,
 }
 
 /// `[[smtp.trusted_clients]]`: a client address (or network) that may send
@@ -129,6 +131,7 @@ impl Default for SmtpSection {
             messages_per_day: 10_000,
             allow_plaintext_auth_on_non_loopback: false,
             trusted_clients: Vec::new(),
+            no_sent_copy: Vec::new(),
         }
     }
 }

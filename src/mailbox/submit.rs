@@ -346,6 +346,7 @@ impl MailService {
         envelope: &Envelope,
         message: &[u8],
         host: &str,
+        keep_copy: bool,
     ) -> Result<String, SubmitError> {
         let policy = self.policy.read().clone();
         let plan = prepare(account, &policy, envelope, message, host)?;
@@ -364,8 +365,8 @@ impl MailService {
         let mailbox = self.graph.mailbox(tokens, &address, path_own);
         if plan.mime.len() > ONE_REQUEST_MIME {
             self.submit_large(&mailbox, &plan).await?;
-            self.note_sent(&address, &plan.message_id);
             tracing::info!(mailbox = %address, mode = ?plan.mode, bytes = plan.mime.len(), "large message sent");
+            self.after_send(&mailbox, &plan, keep_copy).await;
             return Ok(plan.message_id);
         }
         match mailbox.send_mime(&plan.mime).await {
@@ -380,9 +381,35 @@ impl MailService {
             }
             Err(e) => return Err(send_error(&address, e)),
         }
-        self.note_sent(&address, &plan.message_id);
         tracing::info!(mailbox = %address, mode = ?plan.mode, recipients = plan.recipients.len(), "message sent");
+        self.after_send(&mailbox, &plan, keep_copy).await;
         Ok(plan.message_id)
+    }
+
+    /// Remember the message for APPEND to Sent, or remove Exchange's copy
+    /// when the account keeps none (Graph's MIME sending always saves one).
+    async fn after_send(&self, mailbox: &graph::Mailbox, plan: &Plan, keep_copy: bool) {
+        if keep_copy {
+            self.note_sent(mailbox.address(), &plan.message_id);
+            return;
+        }
+        for wait in [0u64, 250, 750, 2000] {
+            tokio::time::sleep(Duration::from_millis(wait)).await;
+            if let Ok(found) = mailbox
+                .find_by_message_id("sentitems", &plan.message_id)
+                .await
+                && !found.is_empty()
+            {
+                let ids: Vec<String> = found.into_iter().map(|m| m.id).collect();
+                for r in mailbox.delete_messages(&ids).await {
+                    if let Err(e) = r {
+                        tracing::warn!(error = %e, "could not remove the Sent Items copy");
+                    }
+                }
+                return;
+            }
+        }
+        tracing::warn!(mailbox = %mailbox.address(), "the Sent Items copy to remove did not show up");
     }
 
     /// A message too big for one request: a draft from the MIME without its

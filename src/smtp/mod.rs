@@ -32,12 +32,14 @@ pub trait Submitter: Send + Sync + 'static {
     /// The account of a login (for trusted clients that do not log in).
     fn account(&self, login: &str) -> impl Future<Output = Option<Account>> + Send;
 
-    /// Send; Ok carries the Message-ID.
+    /// Send; Ok carries the Message-ID. `keep_copy`: leave the copy in
+    /// Sent Items.
     fn submit(
         &self,
         account: &Account,
         envelope: &Envelope,
         message: &[u8],
+        keep_copy: bool,
     ) -> impl Future<Output = Result<String, SubmitError>> + Send;
 }
 
@@ -68,6 +70,7 @@ impl Submitter for GatewaySubmitter {
         account: &Account,
         envelope: &Envelope,
         message: &[u8],
+        keep_copy: bool,
     ) -> Result<String, SubmitError> {
         // Message-IDs graphgate adds carry the sender's own domain.
         let domain = account
@@ -75,7 +78,9 @@ impl Submitter for GatewaySubmitter {
             .rsplit_once('@')
             .map(|(_, d)| d)
             .unwrap_or(&self.host);
-        self.mail.submit(account, envelope, message, domain).await
+        self.mail
+            .submit(account, envelope, message, domain, keep_copy)
+            .await
     }
 }
 
@@ -88,6 +93,8 @@ pub struct SmtpSettings {
     pub allow_plaintext_auth_on_non_loopback: bool,
     /// Client networks that send without AUTH, and the login each uses.
     pub trusted: Vec<(Network, String)>,
+    /// Logins whose sent mail is not kept in Sent Items.
+    pub no_sent_copy: Vec<String>,
 }
 
 /// An address or a CIDR network.
@@ -157,6 +164,11 @@ impl SmtpSettings {
             messages_per_day: s.messages_per_day,
             allow_plaintext_auth_on_non_loopback: s.allow_plaintext_auth_on_non_loopback,
             trusted,
+            no_sent_copy: s
+                .no_sent_copy
+                .iter()
+                .map(|l| l.trim().to_ascii_lowercase())
+                .collect(),
         })
     }
 }
@@ -255,7 +267,13 @@ mod tests {
         async fn account(&self, _: &str) -> Option<Account> {
             None
         }
-        async fn submit(&self, _: &Account, _: &Envelope, _: &[u8]) -> Result<String, SubmitError> {
+        async fn submit(
+            &self,
+            _: &Account,
+            _: &Envelope,
+            _: &[u8],
+            _: bool,
+        ) -> Result<String, SubmitError> {
             Err(SubmitError::Rejected("no".into()))
         }
     }

@@ -613,10 +613,16 @@ impl<S: Submitter> Session<'_, S> {
         // While Graph works, keep the client informed of nothing: SMTP has
         // no progress replies; the submission is bounded by Graph timeouts.
         let _ = self.flush().await;
+        let keep_copy = !self
+            .proto
+            .settings
+            .no_sent_copy
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(&account.login));
         match self
             .proto
             .submitter
-            .submit(&account, &envelope, &message)
+            .submit(&account, &envelope, &message, keep_copy)
             .await
         {
             Ok(id) => self.say(Reply::new(250, "2.0.0", format!("sent {id}"))),

@@ -163,6 +163,7 @@ impl TestGateway {
                     address: "127.0.0.2".into(),
                     account: CAROL.into(),
                 }],
+                no_sent_copy: vec![CAROL.into()],
                 ..Default::default()
             })
             .unwrap(),
