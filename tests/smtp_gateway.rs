@@ -82,6 +82,11 @@ async fn send_as_and_on_behalf_as_the_grants_allow() {
         .expect("on-behalf arrived");
     assert_eq!(m["from"], "sales@contoso.test");
     assert_eq!(m["sender"], "bob@contoso.test", "on behalf: Sender is bob");
+    let log = std::fs::read_to_string(gw.dir.path().join("audit.log")).unwrap();
+    assert!(
+        log.contains("\"action\":\"send-as\"") && log.contains("\"action\":\"send-on-behalf\""),
+        "{log}"
+    );
     gw.stop().await;
 }
 
@@ -89,6 +94,14 @@ async fn send_as_and_on_behalf_as_the_grants_allow() {
 async fn refused_sender_wrong_password_and_no_auth() {
     let gw = TestGateway::start().await;
     gw.python("smtp_send.py", &["refused", PASSWORD]).await;
+    let log = std::fs::read_to_string(gw.dir.path().join("audit.log")).unwrap();
+    assert!(
+        log.lines()
+            .any(|l| l.contains("\"login\":\"carol@contoso.test\"")
+                && l.contains("\"action\":\"send\"")
+                && l.contains("refused")),
+        "{log}"
+    );
     gw.stop().await;
 }
 

@@ -150,6 +150,7 @@ pub(super) async fn assemble(config: &Config) -> Result<Parts> {
     let policy = Arc::new(parking_lot::RwLock::new(Policy::new(
         config.shared_mailbox.clone(),
     )));
+    let audit = crate::audit::Audit::new(store.clone(), Some(&config.server.data_dir));
     let mail = MailService::new(
         graph,
         store,
@@ -157,6 +158,7 @@ pub(super) async fn assemble(config: &Config) -> Result<Parts> {
         policy,
         tokens.clone(),
         config.mail.settings(config.imap.max_literal_bytes as usize),
+        audit,
     );
     Ok(Parts {
         accounts,

@@ -3,6 +3,7 @@
 //! binary's edge, so errors here are `anyhow` with context, turned into a
 //! message and an exit status in one place (`main`).
 
+mod audit;
 mod demo;
 mod demo_signin;
 mod doctor;
@@ -72,8 +73,8 @@ enum Command {
     Doctor,
     /// Show and change who may use which mailbox (not yet available)
     Policy(Later),
-    /// Read the audit log (not yet available)
-    Audit(Later),
+    /// Read the audit log: refusals, shared mailbox use, send-as and send-on-behalf
+    Audit(audit::AuditArgs),
 }
 
 /// Arguments of a command that is not in this build: accepted and ignored.
@@ -255,7 +256,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
         }
         Command::Policy(_) => return Ok(not_available("policy")),
-        Command::Audit(_) => return Ok(not_available("audit")),
+        Command::Audit(args) => {
+            let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;
+            start_logging(&cli, &config)?;
+            block_on(audit::run(config, args))?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -75,6 +75,7 @@ pub struct MailService {
     credentials: Arc<dyn Credentials>,
     pub(crate) settings: MailSettings,
     engines: DashMap<String, Arc<MailboxEngine>>,
+    pub(crate) audit: crate::audit::Audit,
     /// (mailbox, Message-ID) of messages graphgate sent, with when.
     sent: DashMap<(String, String), Instant>,
 }
@@ -87,8 +88,10 @@ impl MailService {
         policy: Arc<RwLock<Policy>>,
         credentials: Arc<dyn Credentials>,
         settings: MailSettings,
+        audit: crate::audit::Audit,
     ) -> Arc<MailService> {
         Arc::new(MailService {
+            audit,
             graph,
             store,
             cache,
@@ -171,6 +174,7 @@ impl MailService {
             graph: self.graph.mailbox(tokens.clone(), &own_address, delegated),
             engine: self.engine(&own_address),
             grant: own_grant,
+            audit: self.audit.clone(),
         };
         let mut shared = Vec::new();
         for (address, access) in policy.shared_for(&account.login) {
@@ -182,6 +186,7 @@ impl MailService {
                 graph: self.graph.mailbox(tokens.clone(), &address, false),
                 engine: self.engine(&address),
                 grant,
+                audit: self.audit.clone(),
             });
         }
         Ok(UserMail::new(

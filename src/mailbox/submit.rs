@@ -61,6 +61,8 @@ pub enum SendFrom {
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub from: SendFrom,
+    /// The From address (lower-case).
+    pub from_address: String,
     pub mode: SendMode,
     /// The MIME to send (Bcc header replaced by the envelope's extras).
     pub mime: Vec<u8>,
@@ -319,6 +321,7 @@ pub fn prepare(
     mime.extend_from_slice(&strip_headers(header, &strip));
     mime.extend_from_slice(&raw[end..]);
     Ok(Plan {
+        from_address: from.clone(),
         from: send_from,
         mode: grant.mode(),
         mime,
@@ -349,7 +352,15 @@ impl MailService {
         keep_copy: bool,
     ) -> Result<String, SubmitError> {
         let policy = self.policy.read().clone();
-        let plan = prepare(account, &policy, envelope, message, host)?;
+        let plan = match prepare(account, &policy, envelope, message, host) {
+            Ok(plan) => plan,
+            Err(e @ SubmitError::SenderDenied(_)) => {
+                self.audit
+                    .refused(&account.login, "send", &envelope.mail_from, &e.to_string());
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         let tokens = self.credentials_for(account).await.map_err(|e| {
             if e.is_transient() {
                 SubmitError::Transient(e.to_string())
@@ -366,6 +377,7 @@ impl MailService {
         if plan.mime.len() > ONE_REQUEST_MIME {
             self.submit_large(&mailbox, &plan).await?;
             tracing::info!(mailbox = %address, mode = ?plan.mode, bytes = plan.mime.len(), "large message sent");
+            self.audit_send(account, &plan);
             self.after_send(&mailbox, &plan, keep_copy).await;
             return Ok(plan.message_id);
         }
@@ -382,8 +394,27 @@ impl MailService {
             Err(e) => return Err(send_error(&address, e)),
         }
         tracing::info!(mailbox = %address, mode = ?plan.mode, recipients = plan.recipients.len(), "message sent");
+        self.audit_send(account, &plan);
         self.after_send(&mailbox, &plan, keep_copy).await;
         Ok(plan.message_id)
+    }
+
+    /// Send-as and send-on-behalf are recorded (own mail is not).
+    fn audit_send(&self, account: &Account, plan: &Plan) {
+        let from = match &plan.from {
+            SendFrom::Shared(s) => s.clone(),
+            SendFrom::Own => plan.from_address.clone(),
+        };
+        match plan.mode {
+            SendMode::As => self
+                .audit
+                .allowed(&account.login, "send-as", &from, &plan.message_id),
+            SendMode::OnBehalf => {
+                self.audit
+                    .allowed(&account.login, "send-on-behalf", &from, &plan.message_id)
+            }
+            SendMode::Own => {}
+        }
     }
 
     /// Remember the message for APPEND to Sent, or remove Exchange's copy

@@ -23,6 +23,7 @@ pub(crate) struct Place {
     pub graph: Mailbox,
     pub engine: Arc<MailboxEngine>,
     pub grant: Grant,
+    pub audit: crate::audit::Audit,
 }
 
 impl Place {
@@ -39,11 +40,14 @@ impl Place {
         if self.grant.can_write() {
             Ok(())
         } else {
-            Err(MailError::NoPermission(format!(
+            let why = format!(
                 "{} may only read the mailbox {}",
                 self.grant.login(),
                 self.grant.mailbox()
-            )))
+            );
+            self.audit
+                .refused(self.grant.login(), "write", self.grant.mailbox(), &why);
+            Err(MailError::NoPermission(why))
         }
     }
 }
@@ -104,10 +108,14 @@ impl UserInner {
             .iter()
             .find(|p| p.grant.mailbox() == address)
             .ok_or_else(|| {
-                MailError::NoPermission(format!(
-                    "{} may not open the mailbox {address}",
-                    self.login
-                ))
+                let why = format!("{} may not open the mailbox {address}", self.login);
+                self.service.audit.refused(
+                    &self.login,
+                    "open",
+                    &address,
+                    &format!("{why} (asked for {name})"),
+                );
+                MailError::NoPermission(why)
             })?;
         if inner.is_empty() {
             return Err(MailError::CannotDo(format!(
@@ -369,6 +377,14 @@ impl UserMail {
         // The front's first snapshot(true) runs the delta round.
         let sync = r.place.engine.folder(&r.folder.id).await?;
         let is_trash = r.tree.id_of("deleteditems") == Some(r.folder.id.as_str());
+        if !r.place.grant.is_own() {
+            r.place.audit.allowed(
+                &self.inner.login,
+                if read_only { "examine" } else { "select" },
+                r.place.grant.mailbox(),
+                &r.folder.name,
+            );
+        }
         Ok(SelectedFolder::new(
             self.inner.clone(),
             r.place.full_name(&r.folder.name),

@@ -72,6 +72,18 @@ const STEPS: &[(i64, &str)] = &[
         PRIMARY KEY (login, name)
     )",
     ),
+    (
+        4,
+        "CREATE TABLE audit (
+        at {BIGINT} NOT NULL,
+        login TEXT NOT NULL,
+        action TEXT NOT NULL,
+        mailbox TEXT NOT NULL,
+        outcome TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX audit_by_time ON audit (at)",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

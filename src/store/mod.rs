@@ -5,11 +5,13 @@
 //! through sqlx's `AnyPool`; columns are integers, text and bytes only.
 
 mod accounts;
+mod audit;
 mod mail;
 mod migrations;
 mod secrets;
 
 pub use accounts::{AccountRow, PasswordInsert, PasswordRow};
+pub use audit::AuditRow;
 pub use mail::{FolderChanges, FolderRow, MessageRow};
 
 use std::path::Path;

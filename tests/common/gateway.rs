@@ -137,13 +137,15 @@ impl TestGateway {
             http: tenant.http.clone(),
             providers: Default::default(),
         });
+        let audit = graphgate::audit::Audit::new(store.clone(), Some(dir.path()));
         let mail = MailService::new(
             graph.clone(),
-            store,
+            store.clone(),
             Some(cache),
             Arc::new(parking_lot::RwLock::new(demo_policy())),
             credentials,
             settings.clone(),
+            audit,
         );
         let (cert, _) = graphgate::tls::ensure_self_signed(dir.path()).unwrap();
         let acceptor = graphgate::tls::acceptor(&cert).unwrap();

@@ -1,0 +1,76 @@
+//! The audit trail in the store: who did what with which mailbox, when,
+//! and whether policy allowed it.
+
+use sqlx::Row;
+
+use super::{Error, Store};
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditRow {
+    /// Unix time.
+    pub at: i64,
+    pub login: String,
+    /// `open`, `send-as`, `send-on-behalf`, `write`, `send`, ...
+    pub action: String,
+    pub mailbox: String,
+    /// `allowed` or `refused`.
+    pub outcome: String,
+    pub detail: String,
+}
+
+impl Store {
+    pub async fn audit_add(&self, row: &AuditRow) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO audit (at, login, action, mailbox, outcome, detail) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(row.at)
+        .bind(row.login.as_str())
+        .bind(row.action.as_str())
+        .bind(row.mailbox.as_str())
+        .bind(row.outcome.as_str())
+        .bind(row.detail.as_str())
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// The newest `limit` entries, newest first; only `login`'s if given.
+    pub async fn audit_recent(
+        &self,
+        limit: i64,
+        login: Option<&str>,
+    ) -> Result<Vec<AuditRow>, Error> {
+        let rows = match login {
+            Some(l) => {
+                sqlx::query(
+                    "SELECT at, login, action, mailbox, outcome, detail FROM audit WHERE login = $1
+                     ORDER BY at DESC LIMIT $2",
+                )
+                .bind(l)
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+            None => {
+                sqlx::query(
+                    "SELECT at, login, action, mailbox, outcome, detail FROM audit ORDER BY at DESC LIMIT $1",
+                )
+                .bind(limit)
+                .fetch_all(self.pool())
+                .await?
+            }
+        };
+        rows.iter()
+            .map(|r| {
+                Ok(AuditRow {
+                    at: r.try_get(0)?,
+                    login: r.try_get(1)?,
+                    action: r.try_get(2)?,
+                    mailbox: r.try_get(3)?,
+                    outcome: r.try_get(4)?,
+                    detail: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+}
