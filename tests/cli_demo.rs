@@ -336,14 +336,12 @@ fn stderr_of(out: &Output) -> String {
 
 #[test]
 fn placeholder_commands_exit_2_and_say_so() {
-    for name in ["policy"] {
-        let out = run(graphgate().args([name, "alice@contoso.test", "--some-flag"]));
-        assert_eq!(out.status.code(), Some(2), "{name}");
-        assert_eq!(
-            stderr_of(&out).trim(),
-            format!("`graphgate {name}` is not yet available in this build.")
-        );
-    }
+    let out = run(graphgate().args(["policy", "alice@contoso.test", "--some-flag"]));
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        stderr_of(&out).trim(),
+        "`graphgate policy` is not yet available in this build."
+    );
 }
 
 #[test]
