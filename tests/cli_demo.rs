@@ -335,16 +335,6 @@ fn stderr_of(out: &Output) -> String {
 }
 
 #[test]
-fn placeholder_commands_exit_2_and_say_so() {
-    let out = run(graphgate().args(["policy", "alice@contoso.test", "--some-flag"]));
-    assert_eq!(out.status.code(), Some(2));
-    assert_eq!(
-        stderr_of(&out).trim(),
-        "`graphgate policy` is not yet available in this build."
-    );
-}
-
-#[test]
 fn serve_names_an_unknown_key_and_the_known_ones() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("graphgate.toml");

@@ -260,3 +260,73 @@ async fn bad_input_gets_answers_and_body_is_byte_identical_to_graph() {
     );
     gw.stop().await;
 }
+
+/// A line-level IMAP client for exact checks between two commands.
+struct Raw {
+    read: tokio::io::Lines<tokio::io::BufReader<tokio::net::tcp::OwnedReadHalf>>,
+    write: tokio::net::tcp::OwnedWriteHalf,
+    tag: u32,
+}
+
+impl Raw {
+    async fn connect(addr: std::net::SocketAddr) -> Raw {
+        use tokio::io::AsyncBufReadExt;
+        let (r, w) = tokio::net::TcpStream::connect(addr)
+            .await
+            .unwrap()
+            .into_split();
+        let mut raw = Raw {
+            read: tokio::io::BufReader::new(r).lines(),
+            write: w,
+            tag: 0,
+        };
+        raw.read.next_line().await.unwrap();
+        raw
+    }
+
+    /// Send a command; returns (untagged lines, the tagged line).
+    async fn run(&mut self, command: &str) -> (Vec<String>, String) {
+        use tokio::io::AsyncWriteExt;
+        self.tag += 1;
+        let tag = format!("r{}", self.tag);
+        self.write
+            .write_all(format!("{tag} {command}\r\n").as_bytes())
+            .await
+            .unwrap();
+        let mut lines = Vec::new();
+        loop {
+            let line = self.read.next_line().await.unwrap().expect("a reply");
+            if line.starts_with(&format!("{tag} ")) {
+                return (lines, line);
+            }
+            lines.push(line);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_grant_ends_access_at_the_next_command() {
+    let gw = TestGateway::start().await;
+    let mut c = Raw::connect(gw.imap).await;
+    c.run(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+    let (_, ok) = c.run("SELECT \"Shared/sales@contoso.test/INBOX\"").await;
+    assert!(ok.contains("OK"), "{ok}");
+    let (_, ok) = c.run("FETCH 1 (FLAGS)").await;
+    assert!(ok.contains("OK"), "{ok}");
+    // The administrator removes alice from sales@ and reloads.
+    gw.mail.set_policy(graphgate::policy::Policy::new(vec![]));
+    let (_, no) = c.run("FETCH 1 (FLAGS)").await;
+    assert!(no.contains("NO [NOPERM]"), "{no}");
+    let (_, after) = c.run("SEARCH ALL").await;
+    assert!(
+        after.contains("BAD") || after.contains("NO"),
+        "the folder is closed: {after}"
+    );
+    let (list, _) = c.run("LIST \"\" \"*\"").await;
+    assert!(!list.iter().any(|l| l.contains("Shared/")), "{list:?}");
+    let (_, no) = c.run("EXAMINE \"Shared/sales@contoso.test/INBOX\"").await;
+    assert!(no.contains("NO [NOPERM]"), "{no}");
+    let log = std::fs::read_to_string(gw.dir.path().join("audit.log")).unwrap();
+    assert!(log.contains("revoked"), "{log}");
+    gw.stop().await;
+}

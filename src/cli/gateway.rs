@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 
-use super::{shut_down, wait_for_signal};
+use super::shut_down;
 use crate::accounts::Accounts;
 use crate::auth::{Oauth, RefreshTokens, TokenKey, Tokens};
 use crate::config::Config;
@@ -28,6 +28,7 @@ pub(super) struct RunningGateway {
     pub cert: CertPaths,
     pub tokens: Arc<Tokens>,
     pub accounts: Arc<Accounts>,
+    pub mail: Arc<MailService>,
 }
 
 /// Bound addresses; `None` for a listener that is off.
@@ -72,7 +73,7 @@ pub(super) async fn start(config: &Config, source: Source) -> Result<RunningGate
         SmtpSettings::from_section(&config.smtp).map_err(|e| anyhow::anyhow!(e))?,
         GatewaySubmitter {
             accounts: parts.accounts.clone(),
-            mail: parts.mail,
+            mail: parts.mail.clone(),
             host: "graphgate.invalid".into(),
         },
     ));
@@ -112,6 +113,7 @@ pub(super) async fn start(config: &Config, source: Source) -> Result<RunningGate
         cert,
         tokens: parts.tokens,
         accounts: parts.accounts,
+        mail: parts.mail,
     })
 }
 
@@ -229,7 +231,7 @@ fn certificate(config: &Config) -> Result<CertPaths> {
 }
 
 /// `graphgate serve`.
-pub(super) async fn serve(config: Config) -> Result<()> {
+pub(super) async fn serve(config: Config, reload: impl Fn() -> Result<Config>) -> Result<()> {
     let mut signals = Signals::register().context("cannot watch for SIGTERM and Ctrl-C")?;
     let any_on = [
         config.imap.listen,
@@ -251,17 +253,70 @@ pub(super) async fn serve(config: Config) -> Result<()> {
         );
     }
     let running = start(&config, Source::ConfigFile).await?;
+    let pid_file = config.server.data_dir.join(PID_FILE);
+    if let Err(e) = std::fs::write(&pid_file, std::process::id().to_string()) {
+        tracing::warn!(error = %e, "cannot write the pid file (`graphgate policy reload` needs it)");
+    }
     let a = running.addrs;
     tracing::info!(
         imap = ?a.imap, imaps = ?a.imaps, smtp = ?a.smtp, smtps = ?a.smtps,
         cert = %running.cert.cert.display(),
         "graphgate is ready"
     );
-    wait_for_signal(&mut signals).await;
+    let mut hangups = Hangups::register()?;
+    loop {
+        tokio::select! {
+            signal = signals.recv() => {
+                tracing::info!(signal, "shutting down");
+                break;
+            }
+            () = hangups.recv() => match reload() {
+                Ok(fresh) => {
+                    let n = fresh.shared_mailbox.len();
+                    running.mail.set_policy(Policy::new(fresh.shared_mailbox));
+                    tracing::info!(shared_mailboxes = n, "policy reloaded; withdrawn grants end at each session's next command");
+                }
+                Err(e) => tracing::error!(error = %format!("{e:#}"), "policy not reloaded: the configuration has an error; the old policy stays"),
+            },
+        }
+    }
     shut_down(&mut signals, async {
         running.gateway.shutdown().await;
     })
     .await;
+    let _ = std::fs::remove_file(&pid_file);
     tracing::info!("graphgate stopped");
     Ok(())
+}
+
+/// The running server's process id, for `graphgate policy reload`.
+pub(super) const PID_FILE: &str = "graphgate.pid";
+
+/// SIGHUP: reload the policy.
+struct Hangups {
+    #[cfg(unix)]
+    signal: tokio::signal::unix::Signal,
+}
+
+impl Hangups {
+    fn register() -> Result<Hangups> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Hangups {
+                signal: signal(SignalKind::hangup()).context("cannot watch for SIGHUP")?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Hangups {})
+    }
+
+    async fn recv(&mut self) {
+        #[cfg(unix)]
+        {
+            self.signal.recv().await;
+        }
+        #[cfg(not(unix))]
+        std::future::pending::<()>().await;
+    }
 }

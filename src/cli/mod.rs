@@ -9,6 +9,7 @@ mod demo_signin;
 mod doctor;
 mod gateway;
 mod login;
+mod policy;
 mod user;
 
 use std::io::Write;
@@ -26,8 +27,6 @@ use crate::tls;
 
 /// Exit statuses (sysexits-style where one fits).
 const EXIT_FAILURE: u8 = 1;
-/// A command this build does not have yet (clap uses 2 for usage errors too).
-const EXIT_NOT_AVAILABLE: u8 = 2;
 /// The configuration is wrong (EX_CONFIG).
 const EXIT_CONFIG: u8 = 78;
 
@@ -71,17 +70,11 @@ enum Command {
     User(user::UserCommand),
     /// Check the configuration and the connection to Microsoft 365: what works, what not, and why
     Doctor,
-    /// Show and change who may use which mailbox (not yet available)
-    Policy(Later),
+    /// Who may use which mailbox: show it, or have the running server reload it
+    #[command(subcommand)]
+    Policy(policy::PolicyCommand),
     /// Read the audit log: refusals, shared mailbox use, send-as and send-on-behalf
     Audit(audit::AuditArgs),
-}
-
-/// Arguments of a command that is not in this build: accepted and ignored.
-#[derive(Debug, Args)]
-struct Later {
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
-    _args: Vec<String>,
 }
 
 /// Options of the emulated tenant, shared by `demo` and `emulator`.
@@ -216,7 +209,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .unwrap_or_else(|| PathBuf::from(config::DEFAULT_FILE));
             let config = Config::load(Some(&path), overrides()?)?;
             start_logging(&cli, &config)?;
-            block_on(gateway::serve(config))?;
+            let reload = || Ok(Config::load(Some(&path), overrides()?)?);
+            block_on(gateway::serve(config, reload))?;
         }
         Command::Demo(args) => {
             let mut config = Config::load(cli.config.as_deref(), overrides()?)?;
@@ -255,7 +249,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 return Ok(ExitCode::from(1));
             }
         }
-        Command::Policy(_) => return Ok(not_available("policy")),
+        Command::Policy(command) => {
+            let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;
+            policy::run(config, command)?;
+        }
         Command::Audit(args) => {
             let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;
             start_logging(&cli, &config)?;
@@ -296,11 +293,6 @@ fn overrides() -> Result<Vec<(String, String)>> {
         }
     }
     Ok(vars)
-}
-
-fn not_available(name: &str) -> ExitCode {
-    eprintln!("`graphgate {name}` is not yet available in this build.");
-    ExitCode::from(EXIT_NOT_AVAILABLE)
 }
 
 fn start_logging(cli: &Cli, config: &Config) -> Result<()> {

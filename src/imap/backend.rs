@@ -66,6 +66,8 @@ pub trait UserFolders: Send + Sync + 'static {
 pub trait OpenFolder: Send + Sync + 'static {
     fn name(&self) -> &str;
     fn read_only(&self) -> bool;
+    /// Policy still grants access (it may have been reloaded).
+    fn check_access(&self) -> Result<(), MailError>;
     fn snapshot(&self, sync: bool) -> impl Future<Output = Result<Snapshot, MailError>> + Send;
     fn changed(&self) -> impl Future<Output = ()> + Send;
     fn size(&self, uid: u32) -> impl Future<Output = Result<u64, MailError>> + Send;
@@ -161,6 +163,9 @@ impl OpenFolder for SelectedFolder {
     }
     fn read_only(&self) -> bool {
         SelectedFolder::read_only(self)
+    }
+    fn check_access(&self) -> Result<(), MailError> {
+        SelectedFolder::check_access(self)
     }
     async fn snapshot(&self, sync: bool) -> Result<Snapshot, MailError> {
         SelectedFolder::snapshot(self, sync).await

@@ -246,6 +246,25 @@ impl<B: Backend> Session<'_, B> {
                     | CommandBody::Logout
                     | CommandBody::StartTLS
             );
+            // A grant withdrawn by a policy reload ends access at once.
+            let leaves_folder = matches!(
+                body,
+                CommandBody::Select { .. }
+                    | CommandBody::Examine { .. }
+                    | CommandBody::Close
+                    | CommandBody::Unselect
+                    | CommandBody::Logout
+                    | CommandBody::Capability
+            );
+            if !leaves_folder
+                && let Some(selected) = self.selected.as_ref()
+                && let Err(e) = selected.folder.check_access()
+            {
+                self.selected = None;
+                self.wire
+                    .status(reply::mail_error(&e, reply::Role::Subject).tagged(tag));
+                return Ok(());
+            }
             let reply = match self.dispatch(&tag, body, list).await {
                 Ok(reply) => reply,
                 Err(Stop::Answered) => return Ok(()),

@@ -74,15 +74,27 @@ impl SelectedFolder {
     }
 
     fn check_write(&self) -> Result<(), MailError> {
+        self.check_granted()?;
         if self.inner.read_only {
             return Err(MailError::ReadOnly);
         }
         self.inner.place.check_write()
     }
 
+    /// Policy still grants this folder's mailbox (after a reload).
+    pub fn check_access(&self) -> Result<(), MailError> {
+        self.check_granted()
+    }
+
+    /// The grant this folder was opened with still holds (policy reloads).
+    fn check_granted(&self) -> Result<(), MailError> {
+        self.inner.user.still_granted(&self.inner.place)
+    }
+
     /// The folder now, after catching up with Graph if `sync` (NOOP, SELECT)
     /// or from what the shared engine already knows (every other command).
     pub async fn snapshot(&self, sync: bool) -> Result<Snapshot, MailError> {
+        self.check_granted()?;
         if sync {
             self.inner.sync.sync(&self.inner.place.graph).await?;
         }
@@ -113,6 +125,7 @@ impl SelectedFolder {
     /// the length of BODY[] (exact mode), or an estimate from Exchange's
     /// store size that BODY[] is then padded to (estimate mode).
     pub async fn size(&self, uid: u32) -> Result<u64, MailError> {
+        self.check_granted()?;
         let estimate = {
             let state = self.inner.sync.state.lock().await;
             let row = state.get(uid).ok_or(MailError::Gone(uid))?;
@@ -139,6 +152,7 @@ impl SelectedFolder {
     }
 
     async fn fetch_mime(&self, uid: u32) -> Result<Bytes, MailError> {
+        self.check_granted()?;
         let id = self.message_id(uid).await?;
         download(&self.inner, &id).await.map_err(|e| match e {
             MailError::NoSuchFolder(_) => MailError::Gone(uid),
@@ -372,6 +386,7 @@ impl SelectedFolder {
     }
 
     pub async fn copy(&self, uids: &[u32], dest: &str) -> Result<CopyResult, MailError> {
+        self.check_granted()?;
         super::transfer::transfer(self, uids, dest, false).await
     }
 

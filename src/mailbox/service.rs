@@ -135,6 +135,11 @@ impl MailService {
             .is_some_and(|at| at.elapsed() < self.settings.sent_dedupe_window)
     }
 
+    /// Replace the policy (reload); sessions see it at their next command.
+    pub fn set_policy(&self, policy: Policy) {
+        *self.policy.write() = policy;
+    }
+
     /// The token provider of `account`.
     pub(crate) async fn credentials_for(
         &self,

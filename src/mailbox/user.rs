@@ -89,6 +89,37 @@ impl UserMail {
 }
 
 impl UserInner {
+    /// Does policy (as it is now, after any reload) still grant `place`?
+    /// A revoked grant ends access at the next command.
+    pub fn still_granted(&self, place: &Place) -> Result<(), MailError> {
+        if place.grant.is_own() {
+            return Ok(());
+        }
+        let policy = self.service.policy.read();
+        let own = self.own.grant.mailbox();
+        match policy.open(
+            &self.login,
+            own,
+            place.grant.mailbox(),
+            place.grant.access(),
+        ) {
+            Ok(_) => Ok(()),
+            Err(denied) => {
+                drop(policy);
+                place.audit.refused(
+                    &self.login,
+                    "open",
+                    place.grant.mailbox(),
+                    &format!("{} (revoked)", denied.reason),
+                );
+                Err(MailError::NoPermission(format!(
+                    "{} (the grant was withdrawn)",
+                    denied.reason
+                )))
+            }
+        }
+    }
+
     /// The mailbox a name belongs to and the name inside it.
     pub fn place_of(&self, name: &str) -> Result<(&Place, String), MailError> {
         if name.eq_ignore_ascii_case(SHARED_PREFIX)
@@ -117,6 +148,7 @@ impl UserInner {
                 );
                 MailError::NoPermission(why)
             })?;
+        self.still_granted(place)?;
         if inner.is_empty() {
             return Err(MailError::CannotDo(format!(
                 "{SHARED_PREFIX}/{address} holds that mailbox's folders; it is not a folder"
@@ -193,6 +225,9 @@ impl UserMail {
             });
         }
         for place in &u.shared {
+            if u.still_granted(place).is_err() {
+                continue;
+            }
             let tree = match place.engine.tree(&place.graph, false).await {
                 Ok(t) => t,
                 Err(e) => {

@@ -222,3 +222,78 @@ async fn imap_login_before_the_microsoft_sign_in_says_what_to_run() {
     );
     child.kill().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn policy_show_and_reload_of_a_running_server() {
+    let setup = Setup::new(true).await;
+    let text = std::fs::read_to_string(&setup.config_file).unwrap();
+    let listeners = "[imap]\nlisten = \"127.0.0.1:0\"\nlisten_tls = \"\"\n\n[smtp]\nlisten = \"\"\nlisten_tls = \"\"\n";
+    // Tables of arrays come last in TOML: put the listeners before them.
+    let (head, tail) = text.split_once("[[shared_mailbox]]").unwrap();
+    std::fs::write(
+        &setup.config_file,
+        format!("{head}{listeners}\n[[shared_mailbox]]{tail}"),
+    )
+    .unwrap();
+    let show = setup.graphgate(&["policy", "show"]).output().await.unwrap();
+    let shown = String::from_utf8_lossy(&show.stdout);
+    assert!(
+        shown.contains("sales@contoso.test")
+            && shown.contains("send as         alice@contoso.test"),
+        "{shown}"
+    );
+    let mut serve = setup.graphgate(&["serve"]);
+    serve.env("RUST_LOG", "info");
+    let mut child = serve.spawn().unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut wait_for = async |what: &str| loop {
+        let line = tokio::time::timeout(Duration::from_secs(20), lines.next_line())
+            .await
+            .unwrap_or_else(|_| panic!("no {what:?} in time"))
+            .unwrap()
+            .unwrap_or_else(|| panic!("serve ended before {what:?}"));
+        if line.contains(what) {
+            return line;
+        }
+    };
+    wait_for("graphgate is ready").await;
+    let reload = setup
+        .graphgate(&["policy", "reload"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        reload.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reload.stderr)
+    );
+    let line = wait_for("policy reloaded").await;
+    assert!(line.contains("shared_mailboxes=1"), "{line}");
+    // A broken file is refused and the old policy stays.
+    std::fs::write(
+        &setup.config_file,
+        std::fs::read_to_string(&setup.config_file).unwrap()
+            + "\n[[shared_mailbox]]\nadress = \"x\"\n",
+    )
+    .unwrap();
+    let reload = setup
+        .graphgate(&["policy", "reload"])
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        !reload.status.success(),
+        "the CLI itself refuses the broken file"
+    );
+    assert!(String::from_utf8_lossy(&reload.stderr).contains("adress"));
+    // A SIGHUP from elsewhere (systemctl reload) meets the same file.
+    let pid = std::fs::read_to_string(setup.data_dir().join("graphgate.pid")).unwrap();
+    let hup = std::process::Command::new("kill")
+        .args(["-HUP", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(hup.success());
+    let line = wait_for("policy not reloaded").await;
+    assert!(line.contains("adress"), "the log names the bad key: {line}");
+    child.kill().await.unwrap();
+}
