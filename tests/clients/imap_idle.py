@@ -26,13 +26,15 @@ def deliver(subject):
 
 
 def wait_for(sock_file, pattern, seconds=20):
+    # The socket's own timeout (set below) bounds each read; a buffered
+    # file cannot be read again after a timeout, so one ends the test.
     deadline = time.time() + seconds
     seen = []
     while time.time() < deadline:
         try:
             line = sock_file.readline()
         except socket.timeout:
-            continue
+            break
         if not line:
             break
         seen.append(line)
@@ -45,7 +47,7 @@ a = imaplib.IMAP4("127.0.0.1", int(port))
 a.login(user, password)
 typ, data = a.select("INBOX")
 exists = int(data[0])
-a.sock.settimeout(1)
+a.sock.settimeout(20)
 a.send(b"i1 IDLE\r\n")
 wait_for(a.file, rb"^\+ ")
 
