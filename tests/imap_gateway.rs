@@ -330,3 +330,51 @@ async fn a_withdrawn_grant_ends_access_at_the_next_command() {
     assert!(log.contains("revoked"), "{log}");
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn adversarial_mailbox_access_is_refused_and_audited() {
+    let gw = TestGateway::start().await;
+    let out = gw.python("imap_adversarial.py", &[PASSWORD]).await;
+    let results: Vec<serde_json::Value> = serde_json::from_str(out.trim()).unwrap();
+    for r in &results {
+        eprintln!("case {} -> {} {}", r["case"], r["answer"], r["text"]);
+    }
+    assert!(results.len() >= 23, "{}", results.len());
+    for r in &results {
+        assert_eq!(r["refused"], true, "not refused: {r}");
+    }
+    let log = std::fs::read_to_string(gw.dir.path().join("audit.log")).unwrap();
+    let refusals = log.lines().filter(|l| l.contains("\"refused\"")).count();
+    // Cases the IMAP syntax already stops (a bad modified UTF-7 name) do not
+    // reach policy; every other one is audited.
+    let syntax = results.iter().filter(|r| r["answer"] == "BAD").count();
+    assert!(
+        refusals >= results.len() - syntax,
+        "{refusals} audited for {} cases ({syntax} stopped by syntax)\n{log}",
+        results.len()
+    );
+    gw.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn exchange_revoking_full_access_wins_over_local_policy() {
+    let gw = TestGateway::start().await;
+    let r = gw
+        .tenant
+        .http
+        .delete(format!(
+            "{}/_emulator/mailboxes/{SALES}/permissions/{ALICE}/FullAccess",
+            gw.tenant.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let mut c = Raw::connect(gw.imap).await;
+    c.run(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+    let (_, no) = c.run("SELECT \"Shared/sales@contoso.test/INBOX\"").await;
+    assert!(no.contains("NO [NOPERM]"), "{no}");
+    let log = std::fs::read_to_string(gw.dir.path().join("audit.log")).unwrap();
+    assert!(log.contains("refused") && log.contains(SALES), "{log}");
+    gw.stop().await;
+}

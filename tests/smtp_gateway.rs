@@ -262,3 +262,22 @@ async fn recipients_beyond_the_limit_get_452() {
     );
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sender_spoofing_variants_are_refused_and_audited() {
+    let gw = TestGateway::start().await;
+    let out = gw.python("smtp_send.py", &["spoof", PASSWORD]).await;
+    assert!(out.contains("refusals 12"), "{out}");
+    let log = std::fs::read_to_string(gw.dir.path().join("audit.log")).unwrap();
+    let audited = log
+        .lines()
+        .filter(|l| l.contains("\"action\":\"send\"") && l.contains("\"refused\""))
+        .count();
+    assert_eq!(audited, 12, "{log}");
+    let outbound = gw.tenant.control_get("/_emulator/outbound").await;
+    assert!(
+        !outbound.to_string().contains("dave@example.test"),
+        "nothing was sent"
+    );
+    gw.stop().await;
+}

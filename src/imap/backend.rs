@@ -68,6 +68,9 @@ pub trait OpenFolder: Send + Sync + 'static {
     fn read_only(&self) -> bool;
     /// Policy still grants access (it may have been reloaded).
     fn check_access(&self) -> Result<(), MailError>;
+    /// Why a change is refused in this read-only folder: a read grant
+    /// (NOPERM, audited) or the client's own EXAMINE (READ-ONLY).
+    fn write_refused(&self) -> MailError;
     fn snapshot(&self, sync: bool) -> impl Future<Output = Result<Snapshot, MailError>> + Send;
     fn changed(&self) -> impl Future<Output = ()> + Send;
     fn size(&self, uid: u32) -> impl Future<Output = Result<u64, MailError>> + Send;
@@ -166,6 +169,9 @@ impl OpenFolder for SelectedFolder {
     }
     fn check_access(&self) -> Result<(), MailError> {
         SelectedFolder::check_access(self)
+    }
+    fn write_refused(&self) -> MailError {
+        SelectedFolder::write_refused(self)
     }
     async fn snapshot(&self, sync: bool) -> Result<Snapshot, MailError> {
         SelectedFolder::snapshot(self, sync).await

@@ -137,7 +137,7 @@ impl<B: Backend> Session<'_, B> {
         };
         if selected.folder.read_only() {
             return Ok(reply::mail_error(
-                &crate::mailbox::MailError::ReadOnly,
+                &selected.folder.write_refused(),
                 Role::Subject,
             ));
         }

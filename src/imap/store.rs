@@ -16,7 +16,7 @@ use super::names::from_wire;
 use super::reply::{self, Extra, Reply, Role};
 use super::session::{Outcome, Session, flags_data, nz};
 use crate::mailbox::flags::FlagName;
-use crate::mailbox::{CopyResult, MailError, StoreOp};
+use crate::mailbox::{CopyResult, StoreOp};
 
 impl<B: Backend> Session<'_, B> {
     pub(super) async fn store(
@@ -31,7 +31,10 @@ impl<B: Backend> Session<'_, B> {
             return Ok(self.not_selected());
         };
         if selected.folder.read_only() {
-            return Ok(reply::mail_error(&MailError::ReadOnly, Role::Subject));
+            return Ok(reply::mail_error(
+                &selected.folder.write_refused(),
+                Role::Subject,
+            ));
         }
         let mut names = Vec::with_capacity(flags.len());
         for flag in &flags {
@@ -125,7 +128,10 @@ impl<B: Backend> Session<'_, B> {
             return Ok(Reply::ok(format!("{command} completed: no messages")));
         }
         if is_move && selected.folder.read_only() {
-            return Ok(reply::mail_error(&MailError::ReadOnly, Role::Subject));
+            return Ok(reply::mail_error(
+                &selected.folder.write_refused(),
+                Role::Subject,
+            ));
         }
         let result = if is_move {
             selected.folder.move_to(&uids, &dest).await

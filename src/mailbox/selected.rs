@@ -75,10 +75,22 @@ impl SelectedFolder {
 
     fn check_write(&self) -> Result<(), MailError> {
         self.check_granted()?;
+        // A read grant is policy's refusal (audited); EXAMINE is the
+        // client's own choice.
+        self.inner.place.check_write()?;
         if self.inner.read_only {
             return Err(MailError::ReadOnly);
         }
-        self.inner.place.check_write()
+        Ok(())
+    }
+
+    /// Why a change is refused here: policy's read grant (audited), or
+    /// the client's EXAMINE.
+    pub fn write_refused(&self) -> MailError {
+        match self.inner.place.check_write() {
+            Err(e) => e,
+            Ok(()) => MailError::ReadOnly,
+        }
     }
 
     /// Policy still grants this folder's mailbox (after a reload).

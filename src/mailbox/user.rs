@@ -132,6 +132,16 @@ impl UserInner {
             )));
         }
         let Some((address, inner)) = split_shared(name) else {
+            // "Shared/" followed by something that names no mailbox
+            // ("Shared//x", "Shared/ /x") is a path trick, not a folder.
+            if name
+                .get(..SHARED_PREFIX.len() + 1)
+                .is_some_and(|p| p.eq_ignore_ascii_case(&format!("{SHARED_PREFIX}{DELIMITER}")))
+            {
+                let why = format!("{} may not open {name}", self.login);
+                self.service.audit.refused(&self.login, "open", name, &why);
+                return Err(MailError::NoPermission(why));
+            }
             return Ok((&self.own, canonical(name)));
         };
         let place = self
@@ -159,7 +169,17 @@ impl UserInner {
 
     pub async fn resolve(&self, name: &str) -> Result<Resolved, MailError> {
         let (place, inner) = self.place_of(name)?;
-        let tree = place.engine.tree(&place.graph, false).await?;
+        let tree = match place.engine.tree(&place.graph, false).await {
+            Ok(t) => t,
+            Err(e @ MailError::NoPermission(_)) => {
+                // Exchange refused though local policy allows: audited too.
+                place
+                    .audit
+                    .refused(&self.login, "open", place.grant.mailbox(), &e.to_string());
+                return Err(e);
+            }
+            Err(e) => return Err(e),
+        };
         let folder = match tree.names.find(&inner) {
             Some(f) => f.clone(),
             None => {

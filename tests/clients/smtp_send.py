@@ -114,6 +114,33 @@ elif scenario == "too-many-recipients":
     code, text = refused["person500@example.test"]
     assert code == 452 and b"4.5.3" in text, (code, text)
     s.quit()
+elif scenario == "spoof":
+    cases = [
+        ("carol@contoso.test", "carol@contoso.test", "From: sales@contoso.test"),
+        ("carol@contoso.test", "carol@contoso.test", "From: \"alice@contoso.test\" <carol.evil@contoso.test>"),
+        ("carol@contoso.test", "carol@contoso.test", "From: =?utf-8?q?Sales?= <=?utf-8?q?sales=40contoso.test?=>"),
+        ("carol@contoso.test", "carol@contoso.test", "From: carol@contoso.test, sales@contoso.test"),
+        ("carol@contoso.test", "carol@contoso.test", "From: carol@contoso.test\r\nSender: alice@contoso.test"),
+        ("carol@contoso.test", "sales@contoso.test", "From: carol@contoso.test"),
+        ("carol@contoso.test", "carol@contoso.test", "From: carol@contoso.test\r\nResent-From: sales@contoso.test"),
+        ("carol@contoso.test", "carol@contoso.test", "From: carol+sales@contoso.test"),
+        ("carol@contoso.test", "carol@contoso.test", "From: SALES@CONTOSO.TEST"),
+        ("bob@contoso.test", "bob@contoso.test", "From: sales@contoso.test\r\nSender: alice@contoso.test"),
+        ("alice@contoso.test", "alice@contoso.test", "From: sales@contoso.test\r\nSender: alice@contoso.test"),
+        ("bob@contoso.test", "bob@contoso.test", "From: alice@contoso.test"),
+    ]
+    refusals = 0
+    for user, mail_from, headers in cases:
+        s = plain(user)
+        try:
+            s.sendmail(mail_from, ["dave@example.test"],
+                       (headers + "\r\nTo: dave@example.test\r\nSubject: spoof\r\n\r\nx\r\n").encode())
+            raise AssertionError(f"{user} sent with {headers!r} from {mail_from}")
+        except smtplib.SMTPDataError as e:
+            assert e.smtp_code == 550, (headers, e)
+            refusals += 1
+        s.quit()
+    print("refusals", refusals)
 elif scenario == "large":
     import hashlib
     import os
