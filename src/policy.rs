@@ -97,19 +97,96 @@ pub struct SharedMailbox {
     pub send_on_behalf: Vec<String>,
 }
 
-fn listed(list: &[String], login: &str) -> bool {
-    list.iter().any(|l| l.eq_ignore_ascii_case(login))
+/// Per-user settings (`[users."login"]`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct UserPolicy {
+    /// Read every mailbox (the own one too), change nothing, send nothing.
+    pub read_only: bool,
 }
 
 /// The decision point.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
     shared: Vec<SharedMailbox>,
+    /// Group name (without `@`) → member logins, lower-case.
+    groups: std::collections::HashMap<String, Vec<String>>,
+    /// Logins that may only read.
+    read_only: std::collections::HashSet<String>,
 }
 
 impl Policy {
     pub fn new(shared: Vec<SharedMailbox>) -> Policy {
-        Policy { shared }
+        Policy {
+            shared,
+            ..Policy::default()
+        }
+    }
+
+    /// From the configuration: shared mailboxes whose lists may name groups
+    /// as `@group`, the groups, and per-user settings. The error names the
+    /// key that is wrong.
+    pub fn from_config(
+        shared: &[SharedMailbox],
+        groups: &std::collections::BTreeMap<String, Vec<String>>,
+        users: &std::collections::BTreeMap<String, UserPolicy>,
+    ) -> Result<Policy, String> {
+        for (i, s) in shared.iter().enumerate() {
+            if !s.address.contains('@') {
+                return Err(format!(
+                    "config key `shared_mailbox[{i}].address`: {:?} is not an email address",
+                    s.address
+                ));
+            }
+            for (key, list) in [
+                ("readers", &s.readers),
+                ("writers", &s.writers),
+                ("send_as", &s.send_as),
+                ("send_on_behalf", &s.send_on_behalf),
+            ] {
+                for entry in list {
+                    if let Some(group) = entry.strip_prefix('@')
+                        && !groups.contains_key(group)
+                    {
+                        return Err(format!(
+                            "config key `shared_mailbox[{i}].{key}`: there is no group {group:?} in [groups]"
+                        ));
+                    }
+                }
+            }
+        }
+        Ok(Policy {
+            shared: shared.to_vec(),
+            groups: groups
+                .iter()
+                .map(|(g, m)| {
+                    (
+                        g.clone(),
+                        m.iter().map(|l| l.to_ascii_lowercase()).collect(),
+                    )
+                })
+                .collect(),
+            read_only: users
+                .iter()
+                .filter(|(_, u)| u.read_only)
+                .map(|(l, _)| l.to_ascii_lowercase())
+                .collect(),
+        })
+    }
+
+    /// Is `login` in `list`, directly or through an `@group`?
+    fn listed(&self, list: &[String], login: &str) -> bool {
+        list.iter().any(|entry| match entry.strip_prefix('@') {
+            Some(group) => self
+                .groups
+                .get(group)
+                .is_some_and(|members| members.iter().any(|m| m.eq_ignore_ascii_case(login))),
+            None => entry.eq_ignore_ascii_case(login),
+        })
+    }
+
+    fn is_read_only(&self, login: &str) -> bool {
+        self.read_only.contains(&login.to_ascii_lowercase())
     }
 
     fn shared(&self, address: &str) -> Option<&SharedMailbox> {
@@ -127,11 +204,21 @@ impl Policy {
         want: Access,
     ) -> Result<Grant, Denied> {
         let mailbox = mailbox.to_ascii_lowercase();
+        let ceiling = if self.is_read_only(login) {
+            Access::Read
+        } else {
+            Access::ReadWrite
+        };
         if mailbox.eq_ignore_ascii_case(own_mailbox) {
+            if want > ceiling {
+                return Err(Denied {
+                    reason: format!("{login} may only read"),
+                });
+            }
             return Ok(Grant {
                 login: login.to_ascii_lowercase(),
                 mailbox,
-                access: Access::ReadWrite,
+                access: ceiling,
                 own: true,
             });
         }
@@ -139,13 +226,14 @@ impl Policy {
             reason: format!("{login} may not open the mailbox {mailbox}"),
         };
         let s = self.shared(&mailbox).ok_or_else(denied)?;
-        let access = if listed(&s.writers, login) {
+        let access = if self.listed(&s.writers, login) {
             Access::ReadWrite
-        } else if listed(&s.readers, login) {
+        } else if self.listed(&s.readers, login) {
             Access::Read
         } else {
             return Err(denied());
-        };
+        }
+        .min(ceiling);
         if want > access {
             return Err(Denied {
                 reason: format!("{login} may only read the mailbox {mailbox}"),
@@ -164,12 +252,17 @@ impl Policy {
         self.shared
             .iter()
             .filter_map(|s| {
-                let access = if listed(&s.writers, login) {
+                let access = if self.listed(&s.writers, login) {
                     Access::ReadWrite
-                } else if listed(&s.readers, login) {
+                } else if self.listed(&s.readers, login) {
                     Access::Read
                 } else {
                     return None;
+                };
+                let access = if self.is_read_only(login) {
+                    Access::Read
+                } else {
+                    access
                 };
                 Some((s.address.to_ascii_lowercase(), access))
             })
@@ -186,12 +279,17 @@ impl Policy {
                 mode,
             })
         };
+        if self.is_read_only(login) {
+            return Err(Denied {
+                reason: format!("{login} is read-only and may not send"),
+            });
+        }
         if from.eq_ignore_ascii_case(own_mailbox) {
             return grant(SendMode::Own);
         }
         match self.shared(from) {
-            Some(s) if listed(&s.send_as, login) => grant(SendMode::As),
-            Some(s) if listed(&s.send_on_behalf, login) => grant(SendMode::OnBehalf),
+            Some(s) if self.listed(&s.send_as, login) => grant(SendMode::As),
+            Some(s) if self.listed(&s.send_on_behalf, login) => grant(SendMode::OnBehalf),
             _ => Err(Denied {
                 reason: format!("{login} may not send as {from_lc}"),
             }),
@@ -312,6 +410,98 @@ mod tests {
                 "alice@contoso.test",
                 "alice@contoso.test",
                 "bob@contoso.test"
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn groups_expand_and_unknown_groups_name_the_key() {
+        let mut groups = std::collections::BTreeMap::new();
+        groups.insert("lawyers".to_string(), vec!["Dan@Contoso.test".to_string()]);
+        let shared = vec![SharedMailbox {
+            address: "firm@contoso.test".into(),
+            writers: vec!["@lawyers".into()],
+            send_as: vec!["@lawyers".into()],
+            ..SharedMailbox::default()
+        }];
+        let p = Policy::from_config(&shared, &groups, &Default::default()).unwrap();
+        assert!(
+            p.open(
+                "dan@contoso.test",
+                "dan@contoso.test",
+                "firm@contoso.test",
+                Access::ReadWrite
+            )
+            .is_ok()
+        );
+        assert_eq!(
+            p.send("dan@contoso.test", "dan@contoso.test", "firm@contoso.test")
+                .unwrap()
+                .mode(),
+            SendMode::As
+        );
+        assert!(
+            p.open(
+                "eve@contoso.test",
+                "eve@contoso.test",
+                "firm@contoso.test",
+                Access::Read
+            )
+            .is_err()
+        );
+        let bad = vec![SharedMailbox {
+            address: "firm@contoso.test".into(),
+            readers: vec!["@partners".into()],
+            ..SharedMailbox::default()
+        }];
+        let e = Policy::from_config(&bad, &groups, &Default::default()).unwrap_err();
+        assert!(
+            e.contains("shared_mailbox[0].readers") && e.contains("partners"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn read_only_users_read_everything_and_change_nothing() {
+        let mut users = std::collections::BTreeMap::new();
+        users.insert(
+            "carol@contoso.test".to_string(),
+            UserPolicy { read_only: true },
+        );
+        let shared = vec![SharedMailbox {
+            address: "sales@contoso.test".into(),
+            writers: vec!["carol@contoso.test".into()],
+            ..SharedMailbox::default()
+        }];
+        let p = Policy::from_config(&shared, &Default::default(), &users).unwrap();
+        let own = p
+            .open(
+                "carol@contoso.test",
+                "carol@contoso.test",
+                "carol@contoso.test",
+                Access::Read,
+            )
+            .unwrap();
+        assert!(!own.can_write(), "even the own mailbox");
+        assert!(
+            p.open(
+                "carol@contoso.test",
+                "carol@contoso.test",
+                "sales@contoso.test",
+                Access::ReadWrite
+            )
+            .is_err()
+        );
+        assert_eq!(
+            p.shared_for("carol@contoso.test"),
+            vec![("sales@contoso.test".to_string(), Access::Read)]
+        );
+        assert!(
+            p.send(
+                "carol@contoso.test",
+                "carol@contoso.test",
+                "carol@contoso.test"
             )
             .is_err()
         );

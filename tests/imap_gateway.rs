@@ -378,3 +378,29 @@ async fn exchange_revoking_full_access_wins_over_local_policy() {
     assert!(log.contains("refused") && log.contains(SALES), "{log}");
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_read_only_user_reads_but_changes_nothing() {
+    let gw = TestGateway::start().await;
+    let mut users = std::collections::BTreeMap::new();
+    users.insert(
+        CAROL.to_string(),
+        graphgate::policy::UserPolicy { read_only: true },
+    );
+    gw.mail.set_policy(
+        graphgate::policy::Policy::from_config(&[], &Default::default(), &users).unwrap(),
+    );
+    let mut c = Raw::connect(gw.imap).await;
+    c.run(&format!("LOGIN {CAROL} {PASSWORD}")).await;
+    let (lines, ok) = c.run("SELECT INBOX").await;
+    assert!(ok.contains("OK [READ-ONLY]"), "{ok} {lines:?}");
+    let (_, ok) = c.run("FETCH 1:* (FLAGS BODY.PEEK[HEADER])").await;
+    assert!(ok.contains("OK"), "{ok}");
+    let (_, no) = c.run("STORE 1 +FLAGS (\\Flagged)").await;
+    assert!(no.contains("NO [NOPERM]"), "{no}");
+    let (_, no) = c.run("CREATE Mine").await;
+    assert!(no.contains("NO [NOPERM]"), "{no}");
+    let (_, no) = c.run("APPEND INBOX {3+}\r\nx\r\n").await;
+    assert!(no.contains("NO [NOPERM]"), "{no}");
+    gw.stop().await;
+}

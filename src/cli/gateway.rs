@@ -16,7 +16,6 @@ use crate::graph::{GraphClient, GraphSettings};
 use crate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
 use crate::mailbox::MailService;
 use crate::mailbox::cache::MimeCache;
-use crate::policy::Policy;
 use crate::server::{Gateway, ListenSpec, Protocol, Signals};
 use crate::smtp::{GatewaySubmitter, SmtpProtocol, SmtpSettings};
 use crate::tls::{self, CertPaths};
@@ -149,9 +148,9 @@ pub(super) async fn assemble(config: &Config) -> Result<Parts> {
                 .with_context(|| format!("cannot open the message cache in {}", dir.display()))?,
         )
     };
-    let policy = Arc::new(parking_lot::RwLock::new(Policy::new(
-        config.shared_mailbox.clone(),
-    )));
+    let policy = Arc::new(parking_lot::RwLock::new(
+        config.policy().map_err(|e| anyhow::anyhow!(e))?,
+    ));
     let audit = crate::audit::Audit::new(store.clone(), Some(&config.server.data_dir));
     let mail = MailService::new(
         graph,
@@ -270,10 +269,12 @@ pub(super) async fn serve(config: Config, reload: impl Fn() -> Result<Config>) -
                 tracing::info!(signal, "shutting down");
                 break;
             }
-            () = hangups.recv() => match reload() {
-                Ok(fresh) => {
-                    let n = fresh.shared_mailbox.len();
-                    running.mail.set_policy(Policy::new(fresh.shared_mailbox));
+            () = hangups.recv() => match reload().and_then(|c| {
+                let n = c.shared_mailbox.len();
+                c.policy().map(|p| (p, n)).map_err(|e| anyhow::anyhow!(e))
+            }) {
+                Ok((policy, n)) => {
+                    running.mail.set_policy(policy);
                     tracing::info!(shared_mailboxes = n, "policy reloaded; withdrawn grants end at each session's next command");
                 }
                 Err(e) => tracing::error!(error = %format!("{e:#}"), "policy not reloaded: the configuration has an error; the old policy stays"),

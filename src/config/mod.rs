@@ -33,6 +33,10 @@ pub const DEFAULT_FILE: &str = "graphgate.toml";
 pub struct Config {
     /// Shared mailboxes and who may use them (`[[shared_mailbox]]`).
     pub shared_mailbox: Vec<crate::policy::SharedMailbox>,
+    /// Groups of logins, named in shared-mailbox lists as `@name`.
+    pub groups: std::collections::BTreeMap<String, Vec<String>>,
+    /// Per-user settings, by login.
+    pub users: std::collections::BTreeMap<String, crate::policy::UserPolicy>,
     pub server: ServerSection,
     pub imap: ImapSection,
     pub smtp: SmtpSection,
@@ -325,6 +329,11 @@ impl Config {
     }
 
     /// Where the emulated tenant is saved.
+    /// The policy this configuration describes; the error names the key.
+    pub fn policy(&self) -> Result<crate::policy::Policy, String> {
+        crate::policy::Policy::from_config(&self.shared_mailbox, &self.groups, &self.users)
+    }
+
     pub fn emulator_data_dir(&self) -> PathBuf {
         self.emulator.data_dir_under(&self.server.data_dir)
     }

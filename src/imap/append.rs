@@ -13,7 +13,6 @@ use super::backend::{Backend, OpenFolder, UserFolders};
 use super::names::from_wire;
 use super::reply::{self, Reply, Role};
 use super::session::{LOGIN_FIRST, Outcome, Session, nz};
-use crate::mailbox::MailError;
 use crate::mailbox::flags::FlagName;
 use crate::mailbox::names::canonical;
 
@@ -32,12 +31,12 @@ impl<B: Backend> Session<'_, B> {
             Ok(name) => name,
             Err(why) => return Ok(Reply::bad(why)),
         };
-        if self
+        if let Some(s) = self
             .selected
             .as_ref()
-            .is_some_and(|s| s.folder.read_only() && canonical(s.folder.name()) == name)
+            .filter(|s| s.folder.read_only() && canonical(s.folder.name()) == name)
         {
-            return Ok(reply::mail_error(&MailError::ReadOnly, Role::Subject));
+            return Ok(reply::mail_error(&s.folder.write_refused(), Role::Subject));
         }
         let mut names = Vec::with_capacity(flags.len());
         for flag in &flags {

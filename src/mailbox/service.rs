@@ -168,12 +168,7 @@ impl MailService {
         let delegated = account.mode == Mode::Delegated;
         let policy = self.policy.read().clone();
         let own_grant = policy
-            .open(
-                &account.login,
-                &own_address,
-                &own_address,
-                Access::ReadWrite,
-            )
+            .open(&account.login, &own_address, &own_address, Access::Read)
             .map_err(|d| MailError::NoPermission(d.reason))?;
         let own = Place {
             graph: self.graph.mailbox(tokens.clone(), &own_address, delegated),
