@@ -404,3 +404,33 @@ async fn a_read_only_user_reads_but_changes_nothing() {
     assert!(no.contains("NO [NOPERM]"), "{no}");
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_app_only_account_reaches_its_mailbox_and_no_other() {
+    use common::gateway::APP_ONLY;
+    let gw = TestGateway::start().await;
+    let mut c = Raw::connect(gw.imap).await;
+    let (_, ok) = c.run(&format!("LOGIN {APP_ONLY} {PASSWORD}")).await;
+    assert!(ok.contains("OK"), "{ok}");
+    let (_, ok) = c.run("SELECT INBOX").await;
+    assert!(
+        ok.contains("OK [READ-WRITE]"),
+        "its own (carol's) mailbox: {ok}"
+    );
+    // The app token could open any mailbox at Microsoft; policy must not.
+    for other in [
+        "Shared/alice@contoso.test/INBOX",
+        "Shared/bob@contoso.test/INBOX",
+        "Shared/sales@contoso.test/INBOX",
+    ] {
+        let (_, no) = c.run(&format!("EXAMINE \"{other}\"")).await;
+        assert!(no.contains("NO [NOPERM]"), "{other}: {no}");
+    }
+    let log = std::fs::read_to_string(gw.dir.path().join("audit.log")).unwrap();
+    let refused = log
+        .lines()
+        .filter(|l| l.contains(APP_ONLY) && l.contains("\"refused\""))
+        .count();
+    assert_eq!(refused, 3, "{log}");
+    gw.stop().await;
+}

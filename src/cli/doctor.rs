@@ -170,48 +170,93 @@ async fn check_account(
         Ok(_) => r.ok(format!("reads its mailbox {}", account.microsoft_user)),
         Err(e) => r.fail(format!("cannot open {}: {e}", account.microsoft_user)),
     }
+    let policy = match config.policy() {
+        Ok(p) => p,
+        Err(e) => {
+            r.fail(e);
+            return;
+        }
+    };
+    let login = account.login.as_str();
+    let own = account.microsoft_user.to_ascii_lowercase();
     for shared in &config.shared_mailbox {
-        let login = account.login.as_str();
-        let listed = |l: &[String]| l.iter().any(|x| x.eq_ignore_ascii_case(login));
-        let reads = listed(&shared.readers) || listed(&shared.writers);
-        let sends_as = listed(&shared.send_as);
-        let on_behalf = listed(&shared.send_on_behalf);
-        if !(reads || sends_as || on_behalf) {
+        let address = shared.address.to_ascii_lowercase();
+        // The local side, as policy decides it (groups, read-only users).
+        let local = policy
+            .open(login, &own, &address, crate::policy::Access::Read)
+            .ok()
+            .map(|g| g.access());
+        let send = policy.send(login, &own, &address).ok().map(|g| g.mode());
+        if local.is_none() && send.is_none() {
             continue;
         }
-        let address = &shared.address;
+        let writes = local == Some(crate::policy::Access::ReadWrite);
         if delegated {
-            let read_scope = if listed(&shared.writers) {
+            let read_scope = if writes {
                 "Mail.ReadWrite.Shared"
             } else {
                 "Mail.Read.Shared"
             };
-            if reads && !has(&perms, read_scope) && !has(&perms, "Mail.ReadWrite.Shared") {
+            if local.is_some() && !has(&perms, read_scope) && !has(&perms, "Mail.ReadWrite.Shared")
+            {
                 r.fail(format!(
                     "{read_scope} missing: {login} cannot open {address}"
                 ));
             }
-            if sends_as && !has(&perms, "Mail.Send.Shared") {
-                r.fail(format!(
-                    "Mail.Send.Shared missing: {login} cannot send as {address}"
-                ));
-            }
-            if on_behalf && !has(&perms, "Mail.Send.Shared") {
-                r.fail(format!(
-                    "Mail.Send.Shared missing: {login} cannot send on behalf of {address}"
-                ));
+            match send {
+                Some(crate::policy::SendMode::As) if !has(&perms, "Mail.Send.Shared") => r.fail(
+                    format!("Mail.Send.Shared missing: {login} cannot send as {address}"),
+                ),
+                Some(crate::policy::SendMode::OnBehalf) if !has(&perms, "Mail.Send.Shared") => r
+                    .fail(format!(
+                        "Mail.Send.Shared missing: {login} cannot send on behalf of {address}"
+                    )),
+                _ => {}
             }
         }
-        if reads {
-            let mb = graph.mailbox(provider.clone(), address, false);
+        // Microsoft's side: can this identity open it?
+        let exchange_reads = if local.is_some() {
+            let mb = graph.mailbox(provider.clone(), &address, false);
             match mb.folder("inbox").await {
-                Ok(_) => r.ok(format!("reads shared mailbox {address}")),
-                Err(e) if e.is_access_denied() || e.is_not_found() => r.fail(format!(
-                    "Microsoft 365 does not let {} open {address} ({e}): give FullAccess in Exchange",
-                    account.microsoft_user
-                )),
-                Err(e) => r.fail(format!("cannot open {address}: {e}")),
+                Ok(_) => {
+                    r.ok(format!("reads shared mailbox {address}"));
+                    true
+                }
+                Err(e) if e.is_access_denied() || e.is_not_found() => {
+                    r.fail(format!(
+                        "Microsoft 365 does not let {} open {address} ({e}): give FullAccess in Exchange",
+                        account.microsoft_user
+                    ));
+                    false
+                }
+                Err(e) => {
+                    r.fail(format!("cannot open {address}: {e}"));
+                    false
+                }
             }
+        } else {
+            false
+        };
+        let mut rights = Vec::new();
+        match (local, exchange_reads) {
+            (Some(crate::policy::Access::ReadWrite), true) => rights.push("read and change"),
+            (Some(crate::policy::Access::Read), true) => rights.push("read only"),
+            _ => {}
         }
+        match send {
+            Some(crate::policy::SendMode::As) => rights.push("send as (if Exchange grants SendAs)"),
+            Some(crate::policy::SendMode::OnBehalf) => {
+                rights.push("send on behalf (if Exchange grants SendOnBehalf)")
+            }
+            _ => {}
+        }
+        let rights = if rights.is_empty() {
+            "nothing".to_string()
+        } else {
+            rights.join(", ")
+        };
+        r.ok(format!(
+            "effective rights on {address} (local policy and Microsoft 365): {rights}"
+        ));
     }
 }

@@ -20,6 +20,8 @@ use graphgate::store::Store;
 use super::{ALICE, BOB, CAROL, ControlTokens, SALES, Tenant};
 
 pub const PASSWORD: &str = "graphgate-test-pw";
+/// An app-only account whose mailbox is carol's.
+pub const APP_ONLY: &str = "sync@contoso.test";
 
 /// Mail settings for tests: quick polling so IDLE tests finish fast.
 pub fn test_settings() -> MailSettings {
@@ -45,9 +47,14 @@ impl Credentials for TestCredentials {
                 .providers
                 .entry(account.login.clone())
                 .or_insert_with(|| {
+                    let body = if account.mode == Mode::AppOnly {
+                        serde_json::json!({"app": true, "roles": ["Mail.ReadWrite", "Mail.Send"]})
+                    } else {
+                        serde_json::json!({"upn": account.microsoft_user, "scopes": super::ALL_SCOPES})
+                    };
                     let tokens = ControlTokens {
                         base: self.base.clone(),
-                        body: serde_json::json!({"upn": account.microsoft_user, "scopes": super::ALL_SCOPES}),
+                        body,
                         http: self.http.clone(),
                         generation: Default::default(),
                         fetched: Default::default(),
@@ -129,6 +136,14 @@ impl TestGateway {
                     .await
                     .unwrap();
             }
+        }
+        // An app-only service account on carol's mailbox (the app's own token).
+        if accounts.get(APP_ONLY).await.unwrap().is_none() {
+            accounts.add(APP_ONLY, CAROL, Mode::AppOnly).await.unwrap();
+            accounts
+                .set_password(APP_ONLY, "test", &Secret::new(PASSWORD))
+                .await
+                .unwrap();
         }
         let graph = GraphClient::new(GraphSettings::new(tenant.url("").parse().unwrap())).unwrap();
         let cache = MimeCache::open(&dir.path().join("cache"), 256 * 1024 * 1024).unwrap();
