@@ -267,13 +267,13 @@ async fn recipients_beyond_the_limit_get_452() {
 async fn sender_spoofing_variants_are_refused_and_audited() {
     let gw = TestGateway::start().await;
     let out = gw.python("smtp_send.py", &["spoof", PASSWORD]).await;
-    assert!(out.contains("refusals 12"), "{out}");
+    assert!(out.contains("refusals 13"), "{out}");
     let log = std::fs::read_to_string(gw.dir.path().join("audit.log")).unwrap();
     let audited = log
         .lines()
         .filter(|l| l.contains("\"action\":\"send\"") && l.contains("\"refused\""))
         .count();
-    assert_eq!(audited, 12, "{log}");
+    assert_eq!(audited, 13, "{log}");
     let outbound = gw.tenant.control_get("/_emulator/outbound").await;
     assert!(
         !outbound.to_string().contains("dave@example.test"),

@@ -13,7 +13,7 @@ use imap_types::response::{Code, Data};
 use imap_types::secret::Secret as ImapSecret;
 
 use super::LOGIN_TIMEOUT;
-use super::backend::Backend;
+use super::backend::{Backend, UserFolders};
 use super::reply::{self, Extra, Reply, Role};
 use super::session::{LOGIN_FIRST, LoggedIn, Outcome, Session, Stop};
 use super::wire::{Expect, Incoming, Limits};
@@ -227,9 +227,11 @@ impl<B: Backend> Session<'_, B> {
     }
 
     pub(super) fn namespace(&mut self) -> Reply {
-        if self.user.is_none() {
+        let Some(user) = self.user.as_ref() else {
             return Reply::bad(LOGIN_FIRST);
-        }
+        };
+        // The shared namespace only for users policy grants a shared mailbox.
+        let has_shared = user.mail.has_shared();
         let delimiter = QuotedChar::try_from(DELIMITER).ok();
         let space = |prefix: String| {
             IString::try_from(prefix)
@@ -237,9 +239,13 @@ impl<B: Backend> Session<'_, B> {
                 .map(|prefix| Namespace::new(prefix, delimiter))
         };
         let personal = space(String::new()).into_iter().collect();
-        let shared = space(format!("{SHARED_PREFIX}{DELIMITER}"))
-            .into_iter()
-            .collect();
+        let shared = if has_shared {
+            space(format!("{SHARED_PREFIX}{DELIMITER}"))
+                .into_iter()
+                .collect()
+        } else {
+            Vec::new()
+        };
         self.wire.data(Data::Namespace {
             personal,
             other: Vec::new(),

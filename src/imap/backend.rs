@@ -41,6 +41,9 @@ pub trait Backend: Send + Sync + 'static {
 pub trait UserFolders: Send + Sync + 'static {
     type Folder: OpenFolder;
 
+    /// Whether policy grants the user any shared mailbox (NAMESPACE).
+    fn has_shared(&self) -> bool;
+
     fn list(&self) -> impl Future<Output = Result<Vec<FolderInfo>, MailError>> + Send;
     fn status(&self, name: &str) -> impl Future<Output = Result<FolderStatus, MailError>> + Send;
     fn create(&self, name: &str) -> impl Future<Output = Result<(), MailError>> + Send;
@@ -127,6 +130,10 @@ impl Backend for GatewayBackend {
 
 impl UserFolders for UserMail {
     type Folder = SelectedFolder;
+
+    fn has_shared(&self) -> bool {
+        UserMail::has_shared(self)
+    }
 
     async fn list(&self) -> Result<Vec<FolderInfo>, MailError> {
         UserMail::list(self).await

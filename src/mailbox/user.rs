@@ -133,10 +133,17 @@ impl UserInner {
         }
         let Some((address, inner)) = split_shared(name) else {
             // "Shared/" followed by something that names no mailbox
-            // ("Shared//x", "Shared/ /x") is a path trick, not a folder.
-            if name
-                .get(..SHARED_PREFIX.len() + 1)
-                .is_some_and(|p| p.eq_ignore_ascii_case(&format!("{SHARED_PREFIX}{DELIMITER}")))
+            // ("Shared//x"), or an encoded or back slash in its place
+            // ("Shared%2Fx", "Shared\\x"), is a path trick, not a folder.
+            let lower = name.to_ascii_lowercase();
+            let shared = SHARED_PREFIX.to_ascii_lowercase();
+            if [
+                format!("{shared}{DELIMITER}"),
+                format!("{shared}%2f"),
+                format!("{shared}\\"),
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p.as_str()))
             {
                 let why = format!("{} may not open {name}", self.login);
                 self.service.audit.refused(&self.login, "open", name, &why);
@@ -217,6 +224,22 @@ impl UserInner {
 }
 
 impl UserMail {
+    /// Whether policy (as it is now) grants any shared mailbox.
+    pub fn has_shared(&self) -> bool {
+        let u = &self.inner;
+        let policy = u.service.policy.read();
+        u.shared.iter().any(|p| {
+            policy
+                .open(
+                    &u.login,
+                    u.own.grant.mailbox(),
+                    p.grant.mailbox(),
+                    p.grant.access(),
+                )
+                .is_ok()
+        })
+    }
+
     /// Every folder the user may see (own, then granted shared mailboxes).
     /// Folders are subscribed unless the user unsubscribed them, so clients
     /// that show only subscribed folders see everything at first.

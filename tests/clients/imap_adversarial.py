@@ -32,6 +32,12 @@ def cmd(m, *args):
 
 
 c = session("carol@contoso.test")
+typ, data = c.namespace()
+assert typ == "OK" and b"Shared" not in data[0], ("carol sees the shared namespace", data)
+typ, data = c.list()
+assert not any(b"Shared" in l for l in data), data
+typ, data = c.lsub()
+assert not any(b"Shared" in (l or b"") for l in data), data
 box = '"Shared/sales@contoso.test/INBOX"'
 for name, mailbox in [
     ("select", box),
@@ -42,6 +48,8 @@ for name, mailbox in [
     ("select the mailbox level", '"Shared/sales@contoso.test"'),
     ("select double delimiter", '"Shared//sales@contoso.test/INBOX"'),
     ("select modified UTF-7 S", '"&AFM-hared/sales@contoso.test/INBOX"'),
+    ("select percent-encoded slashes", '"Shared%2Fsales@contoso.test%2FINBOX"'),
+    ("select backslash", '"Shared\\\\sales@contoso.test\\\\INBOX"'),
 ]:
     refused(name, *cmd(c, "SELECT", mailbox))
 refused("examine", *cmd(c, "EXAMINE", box))

@@ -128,6 +128,7 @@ elif scenario == "spoof":
         ("bob@contoso.test", "bob@contoso.test", "From: sales@contoso.test\r\nSender: alice@contoso.test"),
         ("alice@contoso.test", "alice@contoso.test", "From: sales@contoso.test\r\nSender: alice@contoso.test"),
         ("bob@contoso.test", "bob@contoso.test", "From: alice@contoso.test"),
+        ("bob@contoso.test", "bob@contoso.test", "From: sales@contoso.test\r\nSender: sales@contoso.test"),
     ]
     refusals = 0
     for user, mail_from, headers in cases:
