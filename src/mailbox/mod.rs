@@ -13,6 +13,7 @@ mod large;
 pub mod mutf7;
 pub mod names;
 mod selected;
+mod send;
 mod service;
 pub mod submit;
 mod sync;

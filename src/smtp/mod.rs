@@ -4,6 +4,7 @@
 //! dot-unstuffing and BDAT are parsed by smtp-proto; the message goes to
 //! the mailbox layer's submission, and 250 is said only after Graph took it.
 
+mod auth;
 mod reply;
 mod session;
 

@@ -7,43 +7,39 @@
 use std::borrow::Cow;
 use std::time::Duration;
 
-use base64::Engine as _;
 use smtp_proto::request::receiver::{BdatReceiver, DataReceiver, RequestReceiver};
-use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN, Error as ProtoError, MAIL_SMTPUTF8, Request};
+use smtp_proto::{Error as ProtoError, MAIL_SMTPUTF8, Request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::TlsAcceptor;
 
 use super::reply::{Reply, submit_error};
 use super::{SmtpProtocol, Submitter};
-use crate::accounts::{Account, LoginError};
+use crate::accounts::Account;
 use crate::mailbox::submit::Envelope;
-use crate::secret::Secret;
 use crate::server::{Connection, Shutdown, Stream};
 
 /// How long the client may take to send a command, and a message.
-const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
+pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
 const DATA_TIMEOUT: Duration = Duration::from_secs(600);
-/// Longest AUTH continuation line.
-const MAX_AUTH_LINE: usize = 4096;
 /// Bad commands tolerated before the connection is closed.
 const MAX_ERRORS: u32 = 20;
 
-enum Stop {
+pub(super) enum Stop {
     /// Said goodbye or the client left.
     Done,
 }
 
-struct Session<'p, S: Submitter> {
-    proto: &'p SmtpProtocol<S>,
+pub(super) struct Session<'p, S: Submitter> {
+    pub(super) proto: &'p SmtpProtocol<S>,
     stream: Option<Stream>,
     acceptor: Option<TlsAcceptor>,
-    peer: std::net::SocketAddr,
-    input: Vec<u8>,
+    pub(super) peer: std::net::SocketAddr,
+    pub(super) input: Vec<u8>,
     out: Vec<u8>,
     receiver: RequestReceiver,
     shutdown: Shutdown,
     helo: Option<String>,
-    account: Option<Account>,
+    pub(super) account: Option<Account>,
     envelope: Option<Envelope>,
     /// BDAT chunks so far; `Some(true)` once one was over the size limit.
     chunks: Option<(Vec<u8>, bool)>,
@@ -82,7 +78,7 @@ pub(super) async fn run<S: Submitter>(
 }
 
 impl<S: Submitter> Session<'_, S> {
-    fn say(&mut self, reply: Reply) {
+    pub(super) fn say(&mut self, reply: Reply) {
         reply.write(&mut self.out);
     }
 
@@ -103,7 +99,7 @@ impl<S: Submitter> Session<'_, S> {
     }
 
     /// More bytes from the client; Err when it left, timed out or we stop.
-    async fn fill(&mut self, timeout: Duration) -> Result<(), Stop> {
+    pub(super) async fn fill(&mut self, timeout: Duration) -> Result<(), Stop> {
         if self.flush().await.is_err() {
             return Err(Stop::Done);
         }
@@ -171,7 +167,7 @@ impl<S: Submitter> Session<'_, S> {
             .map(|(_, login)| login.clone())
     }
 
-    fn auth_allowed(&self) -> bool {
+    pub(super) fn auth_allowed(&self) -> bool {
         self.stream.as_ref().is_some_and(Stream::is_tls)
             || self.peer.ip().is_loopback()
             || self.proto.settings.allow_plaintext_auth_on_non_loopback
@@ -284,136 +280,6 @@ impl<S: Submitter> Session<'_, S> {
         }
     }
 
-    /// A line of the client's (AUTH continuations), without its CRLF.
-    async fn line(&mut self) -> Result<Vec<u8>, Stop> {
-        loop {
-            if let Some(pos) = self.input.iter().position(|&b| b == b'\n') {
-                let mut line: Vec<u8> = self.input.drain(..=pos).collect();
-                while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
-                    line.pop();
-                }
-                return Ok(line);
-            }
-            if self.input.len() > MAX_AUTH_LINE {
-                self.input.clear();
-                return Ok(Vec::new());
-            }
-            self.fill(COMMAND_TIMEOUT).await?;
-        }
-    }
-
-    async fn auth(&mut self, mechanism: u64, initial: String) -> Result<(), Stop> {
-        if self.account.is_some() {
-            self.say(Reply::new(503, "5.5.1", "already authenticated"));
-            return Ok(());
-        }
-        if !self.auth_allowed() {
-            self.say(Reply::new(
-                538,
-                "5.7.11",
-                "encryption required: use STARTTLS first (or port 465)",
-            ));
-            return Ok(());
-        }
-        let b64 = base64::engine::general_purpose::STANDARD;
-        let (login, password) = if mechanism == AUTH_PLAIN {
-            let data = if initial.is_empty() {
-                self.say(Reply::new(334, "", ""));
-                self.line().await?
-            } else {
-                initial.into_bytes()
-            };
-            if data == b"*" {
-                self.say(Reply::new(501, "5.0.0", "authentication cancelled"));
-                return Ok(());
-            }
-            let decoded = if data == b"=" {
-                Vec::new()
-            } else {
-                b64.decode(&data).unwrap_or_default()
-            };
-            let mut parts = decoded.split(|&b| b == 0);
-            let (_authz, user, pass) = (parts.next(), parts.next(), parts.next());
-            match (user, pass) {
-                (Some(u), Some(p)) => (
-                    String::from_utf8_lossy(u).into_owned(),
-                    Secret::new(String::from_utf8_lossy(p).into_owned()),
-                ),
-                _ => {
-                    self.say(Reply::new(
-                        501,
-                        "5.5.2",
-                        "AUTH PLAIN data is not valid base64 of authzid\\0user\\0password",
-                    ));
-                    return Ok(());
-                }
-            }
-        } else if mechanism == AUTH_LOGIN {
-            let user = if initial.is_empty() {
-                self.say(Reply::new(334, "", "VXNlcm5hbWU6"));
-                self.line().await?
-            } else {
-                initial.into_bytes()
-            };
-            self.say(Reply::new(334, "", "UGFzc3dvcmQ6"));
-            let pass = self.line().await?;
-            if user == b"*" || pass == b"*" {
-                self.say(Reply::new(501, "5.0.0", "authentication cancelled"));
-                return Ok(());
-            }
-            match (b64.decode(&user), b64.decode(&pass)) {
-                (Ok(u), Ok(p)) => (
-                    String::from_utf8_lossy(&u).into_owned(),
-                    Secret::new(String::from_utf8_lossy(&p).into_owned()),
-                ),
-                _ => {
-                    self.say(Reply::new(
-                        501,
-                        "5.5.2",
-                        "AUTH LOGIN answers must be base64",
-                    ));
-                    return Ok(());
-                }
-            }
-        } else {
-            self.say(Reply::new(
-                504,
-                "5.5.4",
-                "graphgate offers AUTH PLAIN and LOGIN",
-            ));
-            return Ok(());
-        };
-        match self
-            .proto
-            .submitter
-            .authenticate(&login, &password, self.peer.ip())
-            .await
-        {
-            Ok(account) => {
-                tracing::Span::current().record("user", account.login.as_str());
-                tracing::info!(user = %account.login, "authenticated");
-                self.account = Some(account);
-                self.say(Reply::new(235, "2.7.0", "authenticated"));
-            }
-            Err(LoginError::BadCredentials) => {
-                tracing::info!(%login, "authentication failed");
-                self.say(Reply::new(535, "5.7.8", "wrong user name or password"));
-            }
-            Err(e @ LoginError::TooManyAttempts { .. }) => {
-                self.say(Reply::new(454, "4.7.0", e.to_string()));
-            }
-            Err(LoginError::Store(e)) => {
-                tracing::error!(error = %e, "store failed during AUTH");
-                self.say(Reply::new(
-                    454,
-                    "4.7.0",
-                    "temporary authentication failure; try again later",
-                ));
-            }
-        }
-        Ok(())
-    }
-
     async fn mail(&mut self, from: smtp_proto::MailFrom<String>) {
         if self.account.is_none()
             && let Some(login) = self.trusted_login()
@@ -517,24 +383,10 @@ impl<S: Submitter> Session<'_, S> {
         let mut receiver = DataReceiver::new();
         let mut message = Vec::new();
         let mut too_big = false;
-        loop {
-            let done = {
-                let mut bytes = self.input.iter();
-                let before = bytes.len();
-                let done = receiver.ingest(&mut bytes, &mut message);
-                let used = before - bytes.len();
-                self.input.drain(..used);
-                done
-            };
-            if message.len() > max {
-                too_big = true;
-                message.clear();
-            }
-            if done {
-                break;
-            }
-            self.fill(DATA_TIMEOUT).await?;
-        }
+        self.receive(&mut message, &mut too_big, |bytes, buf| {
+            receiver.ingest(bytes, buf)
+        })
+        .await?;
         if too_big {
             self.envelope = None;
             self.say(Reply::new(
@@ -553,24 +405,10 @@ impl<S: Submitter> Session<'_, S> {
         let ready = self.chunks.is_some() || self.ready_for_data();
         let mut receiver = BdatReceiver::new(size, last);
         let (mut message, mut too_big) = self.chunks.take().unwrap_or_default();
-        loop {
-            let done = {
-                let mut bytes = self.input.iter();
-                let before = bytes.len();
-                let done = receiver.ingest(&mut bytes, &mut message);
-                let used = before - bytes.len();
-                self.input.drain(..used);
-                done
-            };
-            if message.len() > max {
-                too_big = true;
-                message.clear();
-            }
-            if done {
-                break;
-            }
-            self.fill(DATA_TIMEOUT).await?;
-        }
+        self.receive(&mut message, &mut too_big, |bytes, buf| {
+            receiver.ingest(bytes, buf)
+        })
+        .await?;
         if !ready {
             // The reply for the missing MAIL/RCPT was given; the chunk is dropped.
             return Ok(());
@@ -591,6 +429,36 @@ impl<S: Submitter> Session<'_, S> {
         }
         self.send(message).await;
         Ok(())
+    }
+
+    /// Feed the client's bytes to `ingest` (DATA or BDAT) until the message
+    /// is complete. Beyond the size limit the bytes are dropped as they
+    /// come and `too_big` is set; the client is read to the end either way.
+    async fn receive(
+        &mut self,
+        message: &mut Vec<u8>,
+        too_big: &mut bool,
+        mut ingest: impl FnMut(&mut std::slice::Iter<'_, u8>, &mut Vec<u8>) -> bool,
+    ) -> Result<(), Stop> {
+        let max = self.proto.settings.max_message_bytes;
+        loop {
+            let done = {
+                let mut bytes = self.input.iter();
+                let before = bytes.len();
+                let done = ingest(&mut bytes, message);
+                let used = before - bytes.len();
+                self.input.drain(..used);
+                done
+            };
+            if message.len() > max {
+                *too_big = true;
+                message.clear();
+            }
+            if done {
+                return Ok(());
+            }
+            self.fill(DATA_TIMEOUT).await?;
+        }
     }
 
     /// Hand the message over; the reply says what Graph said.

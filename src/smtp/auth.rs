@@ -1,0 +1,147 @@
+//! AUTH PLAIN and LOGIN (RFC 4954) with gateway passwords: only over TLS
+//! or from loopback unless configured otherwise, continuation lines
+//! bounded, and no password in any log line.
+
+use base64::Engine as _;
+use smtp_proto::{AUTH_LOGIN, AUTH_PLAIN};
+
+use super::Submitter;
+use super::reply::Reply;
+use super::session::{COMMAND_TIMEOUT, Session, Stop};
+use crate::accounts::LoginError;
+use crate::secret::Secret;
+
+/// Longest AUTH continuation line.
+const MAX_AUTH_LINE: usize = 4096;
+
+impl<S: Submitter> Session<'_, S> {
+    /// A line of the client's (AUTH continuations), without its CRLF.
+    async fn line(&mut self) -> Result<Vec<u8>, Stop> {
+        loop {
+            if let Some(pos) = self.input.iter().position(|&b| b == b'\n') {
+                let mut line: Vec<u8> = self.input.drain(..=pos).collect();
+                while line.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    line.pop();
+                }
+                return Ok(line);
+            }
+            if self.input.len() > MAX_AUTH_LINE {
+                self.input.clear();
+                return Ok(Vec::new());
+            }
+            self.fill(COMMAND_TIMEOUT).await?;
+        }
+    }
+
+    pub(super) async fn auth(&mut self, mechanism: u64, initial: String) -> Result<(), Stop> {
+        if self.account.is_some() {
+            self.say(Reply::new(503, "5.5.1", "already authenticated"));
+            return Ok(());
+        }
+        if !self.auth_allowed() {
+            self.say(Reply::new(
+                538,
+                "5.7.11",
+                "encryption required: use STARTTLS first (or port 465)",
+            ));
+            return Ok(());
+        }
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let (login, password) = if mechanism == AUTH_PLAIN {
+            let data = if initial.is_empty() {
+                self.say(Reply::new(334, "", ""));
+                self.line().await?
+            } else {
+                initial.into_bytes()
+            };
+            if data == b"*" {
+                self.say(Reply::new(501, "5.0.0", "authentication cancelled"));
+                return Ok(());
+            }
+            let decoded = if data == b"=" {
+                Vec::new()
+            } else {
+                b64.decode(&data).unwrap_or_default()
+            };
+            let mut parts = decoded.split(|&b| b == 0);
+            let (_authz, user, pass) = (parts.next(), parts.next(), parts.next());
+            match (user, pass) {
+                (Some(u), Some(p)) => (
+                    String::from_utf8_lossy(u).into_owned(),
+                    Secret::new(String::from_utf8_lossy(p).into_owned()),
+                ),
+                _ => {
+                    self.say(Reply::new(
+                        501,
+                        "5.5.2",
+                        "AUTH PLAIN data is not valid base64 of authzid\\0user\\0password",
+                    ));
+                    return Ok(());
+                }
+            }
+        } else if mechanism == AUTH_LOGIN {
+            let user = if initial.is_empty() {
+                self.say(Reply::new(334, "", "VXNlcm5hbWU6"));
+                self.line().await?
+            } else {
+                initial.into_bytes()
+            };
+            self.say(Reply::new(334, "", "UGFzc3dvcmQ6"));
+            let pass = self.line().await?;
+            if user == b"*" || pass == b"*" {
+                self.say(Reply::new(501, "5.0.0", "authentication cancelled"));
+                return Ok(());
+            }
+            match (b64.decode(&user), b64.decode(&pass)) {
+                (Ok(u), Ok(p)) => (
+                    String::from_utf8_lossy(&u).into_owned(),
+                    Secret::new(String::from_utf8_lossy(&p).into_owned()),
+                ),
+                _ => {
+                    self.say(Reply::new(
+                        501,
+                        "5.5.2",
+                        "AUTH LOGIN answers must be base64",
+                    ));
+                    return Ok(());
+                }
+            }
+        } else {
+            self.say(Reply::new(
+                504,
+                "5.5.4",
+                "graphgate offers AUTH PLAIN and LOGIN",
+            ));
+            return Ok(());
+        };
+        match self
+            .proto
+            .submitter
+            .authenticate(&login, &password, self.peer.ip())
+            .await
+        {
+            Ok(account) => {
+                tracing::Span::current().record("user", account.login.as_str());
+                tracing::info!(user = %account.login, "authenticated");
+                self.account = Some(account);
+                self.say(Reply::new(235, "2.7.0", "authenticated"));
+            }
+            Err(LoginError::BadCredentials) => {
+                tracing::info!(%login, "authentication failed");
+                self.say(Reply::new(535, "5.7.8", "wrong user name or password"));
+            }
+            Err(e @ LoginError::TooManyAttempts { .. }) => {
+                self.say(Reply::new(454, "4.7.0", e.to_string()));
+            }
+            Err(LoginError::Store(e)) => {
+                tracing::error!(error = %e, "store failed during AUTH");
+                self.say(Reply::new(
+                    454,
+                    "4.7.0",
+                    "temporary authentication failure; try again later",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
