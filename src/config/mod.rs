@@ -442,7 +442,7 @@ mod tests {
         let err = error("[imapp]\n");
         assert!(
             err.to_string()
-                .starts_with("unknown key `imapp` (known keys: shared_mailbox, server, imap,"),
+                .starts_with("unknown key `imapp` (known keys: shared_mailbox, groups, users, server, imap,"),
             "{err}"
         );
     }
