@@ -441,8 +441,9 @@ mod tests {
         );
         let err = error("[imapp]\n");
         assert!(
-            err.to_string()
-                .starts_with("unknown key `imapp` (known keys: shared_mailbox, groups, users, server, imap,"),
+            err.to_string().starts_with(
+                "unknown key `imapp` (known keys: shared_mailbox, groups, users, server, imap,"
+            ),
             "{err}"
         );
     }
