@@ -34,7 +34,6 @@ async fn to_cc_and_envelope_bcc_are_delivered_and_bcc_stays_hidden() {
             !mime.to_ascii_lowercase().contains("\nbcc:"),
             "{upn}: {mime}"
         );
-        assert!(!mime.contains("sales@contoso.test>\r\n") || upn == SALES || !mime.contains("Bcc"));
     }
     let sent = gw.tenant.mailbox(ALICE, "sentitems").await;
     assert_eq!(

@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use std::time::Duration;
 
 use smtp_proto::request::receiver::{BdatReceiver, DataReceiver, RequestReceiver};
-use smtp_proto::{Error as ProtoError, MAIL_SMTPUTF8, Request};
+use smtp_proto::{Error as ProtoError, Request};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio_rustls::TlsAcceptor;
 
@@ -319,7 +319,6 @@ impl<S: Submitter> Session<'_, S> {
             ));
             return;
         }
-        let _utf8 = from.flags & MAIL_SMTPUTF8 != 0;
         self.envelope = Some(Envelope {
             mail_from: from.address,
             rcpt_to: Vec::new(),
@@ -379,7 +378,6 @@ impl<S: Submitter> Session<'_, S> {
             "",
             "send the message, end with <CRLF>.<CRLF>",
         ));
-        let max = self.proto.settings.max_message_bytes;
         let mut receiver = DataReceiver::new();
         let mut message = Vec::new();
         let mut too_big = false;
@@ -387,21 +385,11 @@ impl<S: Submitter> Session<'_, S> {
             receiver.ingest(bytes, buf)
         })
         .await?;
-        if too_big {
-            self.envelope = None;
-            self.say(Reply::new(
-                552,
-                "5.3.4",
-                format!("the message is larger than the {max} bytes accepted"),
-            ));
-            return Ok(());
-        }
-        self.send(message).await;
+        self.finish(message, too_big).await;
         Ok(())
     }
 
     async fn bdat(&mut self, size: usize, last: bool) -> Result<(), Stop> {
-        let max = self.proto.settings.max_message_bytes;
         let ready = self.chunks.is_some() || self.ready_for_data();
         let mut receiver = BdatReceiver::new(size, last);
         let (mut message, mut too_big) = self.chunks.take().unwrap_or_default();
@@ -418,16 +406,7 @@ impl<S: Submitter> Session<'_, S> {
             self.say(Reply::new(250, "2.0.0", format!("{size} bytes received")));
             return Ok(());
         }
-        if too_big {
-            self.envelope = None;
-            self.say(Reply::new(
-                552,
-                "5.3.4",
-                format!("the message is larger than the {max} bytes accepted"),
-            ));
-            return Ok(());
-        }
-        self.send(message).await;
+        self.finish(message, too_big).await;
         Ok(())
     }
 
@@ -459,6 +438,21 @@ impl<S: Submitter> Session<'_, S> {
             }
             self.fill(DATA_TIMEOUT).await?;
         }
+    }
+
+    /// The end of DATA or the last BDAT: refuse what was too big, send the rest.
+    async fn finish(&mut self, message: Vec<u8>, too_big: bool) {
+        if too_big {
+            let max = self.proto.settings.max_message_bytes;
+            self.envelope = None;
+            self.say(Reply::new(
+                552,
+                "5.3.4",
+                format!("the message is larger than the {max} bytes accepted"),
+            ));
+            return;
+        }
+        self.send(message).await;
     }
 
     /// Hand the message over; the reply says what Graph said.
