@@ -14,15 +14,15 @@
 //! concurrent requests per mailbox). Run: `cargo bench --bench imap_sync`
 //! (MESSAGES=… and LATENCY_MS=… change the size and the latency).
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};
 
 use common::gateway::{PASSWORD, TestGateway};
 use common::{ALICE, Tenant, test_config};
-use graphgate::emulator::EmulatorConfig;
 use graphgate::mailbox::{MailSettings, SizeMode};
+use graphgate_emulator::EmulatorConfig;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;

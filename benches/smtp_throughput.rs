@@ -7,7 +7,7 @@
 //! Run: `cargo bench --bench smtp_throughput` (MESSAGES, CONNECTIONS,
 //! LATENCY_MS change the load).
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::time::{Duration, Instant};
@@ -15,8 +15,8 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use common::gateway::{PASSWORD, TestGateway};
 use common::{ALICE, BOB, Tenant, test_config};
-use graphgate::emulator::EmulatorConfig;
 use graphgate::mailbox::MailSettings;
+use graphgate_emulator::EmulatorConfig;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 

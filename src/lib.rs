@@ -9,9 +9,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod auth;
-pub mod cli;
 pub mod config;
-pub mod emulator;
 pub mod graph;
 pub mod imap;
 pub mod mailbox;

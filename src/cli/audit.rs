@@ -4,7 +4,7 @@
 use anyhow::{Context, Result};
 use clap::Args;
 
-use crate::config::Config;
+use graphgate::config::Config;
 
 #[derive(Debug, Args)]
 pub(super) struct AuditArgs {

@@ -12,13 +12,13 @@ use anyhow::{Context, Result};
 
 use super::gateway::{self, ListenAddrs, Source};
 use super::{shut_down, wait_for_signal};
-use crate::config::{Cloud, Config};
-use crate::emulator::seed::{
+use graphgate::config::{Cloud, Config, ConfigError};
+use graphgate::secret::Secret;
+use graphgate::server::Signals;
+use graphgate_emulator::seed::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_SIGNIN_PASSWORD,
 };
-use crate::emulator::{self, EmulatorConfig, RunningEmulator};
-use crate::secret::Secret;
-use crate::server::Signals;
+use graphgate_emulator::{EmulatorConfig, RunningEmulator, Settings};
 
 /// The line tests (and scripts) wait for.
 pub const DEMO_READY: &str = "graphgate demo is ready";
@@ -28,9 +28,9 @@ pub const EMULATOR_READY: &str = "graphgate emulator is ready";
 const DEMO_GATEWAY_PASSWORD: &str = "graphgate-demo";
 
 /// `graphgate demo`.
-pub(super) async fn demo(mut config: Config) -> Result<()> {
+pub(super) async fn demo(mut config: Config, switches: Settings) -> Result<()> {
     let mut signals = Signals::register().context("cannot watch for SIGTERM and Ctrl-C")?;
-    let tenant = start_emulator(&config).await?;
+    let tenant = start_emulator(&config, switches).await?;
     point_at_emulator(&mut config, &tenant.base_url());
     let running = match gateway::start(&config, Source::FlagsOrConfig).await {
         Ok(running) => running,
@@ -74,9 +74,9 @@ pub(super) async fn demo(mut config: Config) -> Result<()> {
 }
 
 /// `graphgate emulator`.
-pub(super) async fn emulator(config: Config) -> Result<()> {
+pub(super) async fn emulator(config: Config, switches: Settings) -> Result<()> {
     let mut signals = Signals::register().context("cannot watch for SIGTERM and Ctrl-C")?;
-    let tenant = start_emulator(&config).await?;
+    let tenant = start_emulator(&config, switches).await?;
     let banner = tenant_banner(&tenant.base_url());
     print_and_flush(&format!("{banner}\nStop with Ctrl-C.\n{EMULATOR_READY}\n"))?;
     wait_for_signal(&mut signals).await;
@@ -108,10 +108,10 @@ fn point_at_emulator(config: &mut Config, base_url: &str) {
 
 /// The demo's policy for sales@: alice reads, changes and sends as it; bob
 /// reads it and sends on its behalf; carol has nothing.
-fn demo_shared_mailboxes() -> Vec<crate::policy::SharedMailbox> {
+fn demo_shared_mailboxes() -> Vec<graphgate::policy::SharedMailbox> {
     let alice = format!("alice@{DEMO_DOMAIN}");
     let bob = format!("bob@{DEMO_DOMAIN}");
-    vec![crate::policy::SharedMailbox {
+    vec![graphgate::policy::SharedMailbox {
         address: format!("sales@{DEMO_DOMAIN}"),
         readers: vec![bob.clone()],
         writers: vec![alice.clone()],
@@ -120,17 +120,29 @@ fn demo_shared_mailboxes() -> Vec<crate::policy::SharedMailbox> {
     }]
 }
 
+/// The tenant's switches, `[emulator.switches]`: latency, faults,
+/// throttling and token lifetimes. The gateway keeps them as a plain table;
+/// they are the emulator's settings, checked here before anything starts.
+pub(super) fn switches(config: &Config) -> Result<Settings, ConfigError> {
+    let key = "emulator.switches";
+    let switches: Settings = config.decode(key, &config.emulator.switches)?;
+    switches
+        .validate()
+        .map_err(|problem| config.key_error(key, format_args!("config key `{key}`: {problem}")))?;
+    Ok(switches)
+}
+
 /// Start the tenant, saved under its data dir.
-async fn start_emulator(config: &Config) -> Result<RunningEmulator> {
+async fn start_emulator(config: &Config, switches: Settings) -> Result<RunningEmulator> {
     let data_dir = config.emulator_data_dir();
     let wanted = EmulatorConfig {
         listen: config.emulator.listen,
         data_dir: Some(data_dir.clone()),
         seed_messages: config.emulator.seed_messages,
         skip_large_seed: false,
-        settings: config.emulator.switches.clone(),
+        settings: switches,
     };
-    emulator::start(wanted)
+    graphgate_emulator::start(wanted)
         .await
         .context(emulator_context(config.emulator.listen))
 }
@@ -228,7 +240,9 @@ fn demo_banner(base_url: &str, addrs: ListenAddrs, cert: CertNote<'_>) -> String
 mod tests {
     use std::path::Path;
 
-    use super::{CertNote, ListenAddrs, demo_banner};
+    use graphgate::config::Config;
+
+    use super::{CertNote, ListenAddrs, demo_banner, switches};
 
     #[test]
     fn the_banner_names_everything_a_person_needs() {
@@ -260,5 +274,34 @@ mod tests {
         ] {
             assert!(banner.contains(needed), "missing {needed:?} in\n{banner}");
         }
+    }
+
+    #[test]
+    fn the_switches_are_checked_and_errors_name_the_key() {
+        let config = Config::from_toml("[emulator.switches]\nfault_rate = 2.0\n").unwrap();
+        let err = switches(&config).unwrap_err();
+        assert_eq!(err.key(), Some("emulator.switches"));
+        assert!(
+            err.to_string()
+                .contains("fault_rate must be between 0 and 1"),
+            "{err}"
+        );
+
+        let config = Config::from_toml("[emulator.switches]\nlatency_mss = 2\n").unwrap();
+        let err = switches(&config).unwrap_err();
+        assert_eq!(err.key(), Some("emulator.switches.latency_mss"));
+        assert!(
+            err.to_string().starts_with(
+                "unknown key `emulator.switches.latency_mss` (known keys: latency_ms, "
+            ),
+            "{err}"
+        );
+
+        let vars = [(
+            "GRAPHGATE__EMULATOR__SWITCHES__LATENCY_MS".to_string(),
+            "20".to_string(),
+        )];
+        let config = Config::load(None, vars).unwrap();
+        assert_eq!(switches(&config).unwrap().latency_ms, 20);
     }
 }

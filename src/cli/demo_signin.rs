@@ -6,10 +6,10 @@
 
 use anyhow::{Context, Result, bail};
 
-use crate::accounts::{Accounts, Mode};
-use crate::auth::{Tokens, login};
-use crate::emulator::seed::{DEMO_DOMAIN, DEMO_SIGNIN_PASSWORD};
-use crate::secret::Secret;
+use graphgate::accounts::{Accounts, Mode};
+use graphgate::auth::{Tokens, login};
+use graphgate::secret::Secret;
+use graphgate_emulator::seed::{DEMO_DOMAIN, DEMO_SIGNIN_PASSWORD};
 
 pub(super) const DEMO_USERS: [&str; 3] = ["alice", "bob", "carol"];
 

@@ -8,10 +8,10 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 
 use super::gateway;
-use crate::accounts::{Account, Accounts, Mode};
-use crate::auth::{Identity, Tokens, login};
-use crate::config::Config;
-use crate::graph::{GraphClient, GraphSettings};
+use graphgate::accounts::{Account, Accounts, Mode};
+use graphgate::auth::{Identity, Tokens, login};
+use graphgate::config::Config;
+use graphgate::graph::{GraphClient, GraphSettings};
 
 struct Report {
     failures: usize,
@@ -183,14 +183,14 @@ async fn check_account(
         let address = shared.address.to_ascii_lowercase();
         // The local side, as policy decides it (groups, read-only users).
         let local = policy
-            .open(login, &own, &address, crate::policy::Access::Read)
+            .open(login, &own, &address, graphgate::policy::Access::Read)
             .ok()
             .map(|g| g.access());
         let send = policy.send(login, &own, &address).ok().map(|g| g.mode());
         if local.is_none() && send.is_none() {
             continue;
         }
-        let writes = local == Some(crate::policy::Access::ReadWrite);
+        let writes = local == Some(graphgate::policy::Access::ReadWrite);
         if delegated {
             let read_scope = if writes {
                 "Mail.ReadWrite.Shared"
@@ -204,13 +204,15 @@ async fn check_account(
                 ));
             }
             match send {
-                Some(crate::policy::SendMode::As) if !has(&perms, "Mail.Send.Shared") => r.fail(
-                    format!("Mail.Send.Shared missing: {login} cannot send as {address}"),
-                ),
-                Some(crate::policy::SendMode::OnBehalf) if !has(&perms, "Mail.Send.Shared") => r
+                Some(graphgate::policy::SendMode::As) if !has(&perms, "Mail.Send.Shared") => r
                     .fail(format!(
-                        "Mail.Send.Shared missing: {login} cannot send on behalf of {address}"
+                        "Mail.Send.Shared missing: {login} cannot send as {address}"
                     )),
+                Some(graphgate::policy::SendMode::OnBehalf) if !has(&perms, "Mail.Send.Shared") => {
+                    r.fail(format!(
+                        "Mail.Send.Shared missing: {login} cannot send on behalf of {address}"
+                    ))
+                }
                 _ => {}
             }
         }
@@ -239,13 +241,15 @@ async fn check_account(
         };
         let mut rights = Vec::new();
         match (local, exchange_reads) {
-            (Some(crate::policy::Access::ReadWrite), true) => rights.push("read and change"),
-            (Some(crate::policy::Access::Read), true) => rights.push("read only"),
+            (Some(graphgate::policy::Access::ReadWrite), true) => rights.push("read and change"),
+            (Some(graphgate::policy::Access::Read), true) => rights.push("read only"),
             _ => {}
         }
         match send {
-            Some(crate::policy::SendMode::As) => rights.push("send as (if Exchange grants SendAs)"),
-            Some(crate::policy::SendMode::OnBehalf) => {
+            Some(graphgate::policy::SendMode::As) => {
+                rights.push("send as (if Exchange grants SendAs)")
+            }
+            Some(graphgate::policy::SendMode::OnBehalf) => {
                 rights.push("send on behalf (if Exchange grants SendOnBehalf)")
             }
             _ => {}

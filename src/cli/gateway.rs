@@ -9,16 +9,16 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 
 use super::shut_down;
-use crate::accounts::Accounts;
-use crate::auth::{Oauth, RefreshTokens, TokenKey, Tokens};
-use crate::config::Config;
-use crate::graph::{GraphClient, GraphSettings};
-use crate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
-use crate::mailbox::MailService;
-use crate::mailbox::cache::MimeCache;
-use crate::server::{Gateway, ListenSpec, Protocol, Signals};
-use crate::smtp::{GatewaySubmitter, SmtpProtocol, SmtpSettings};
-use crate::tls::{self, CertPaths};
+use graphgate::accounts::Accounts;
+use graphgate::auth::{Oauth, RefreshTokens, TokenKey, Tokens};
+use graphgate::config::Config;
+use graphgate::graph::{GraphClient, GraphSettings};
+use graphgate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
+use graphgate::mailbox::MailService;
+use graphgate::mailbox::cache::MimeCache;
+use graphgate::server::{Gateway, ListenSpec, Protocol, Signals};
+use graphgate::smtp::{GatewaySubmitter, SmtpProtocol, SmtpSettings};
+use graphgate::tls::{self, CertPaths};
 
 /// The gateway's listeners, running.
 pub(super) struct RunningGateway {
@@ -128,7 +128,7 @@ pub(super) async fn assemble(config: &Config) -> Result<Parts> {
     let store = config.open_store().await.with_context(|| {
         format!(
             "cannot open graphgate's store at {} (config key `store.url`, or the data directory)",
-            crate::store::redact(&config.store_url())
+            graphgate::store::redact(&config.store_url())
         )
     })?;
     let accounts = Arc::new(Accounts::new(store.clone(), config.accounts.limits()));
@@ -151,7 +151,7 @@ pub(super) async fn assemble(config: &Config) -> Result<Parts> {
     let policy = Arc::new(parking_lot::RwLock::new(
         config.policy().map_err(|e| anyhow::anyhow!(e))?,
     ));
-    let audit = crate::audit::Audit::new(store.clone(), Some(&config.server.data_dir));
+    let audit = graphgate::audit::Audit::new(store.clone(), Some(&config.server.data_dir));
     let mail = MailService::new(
         graph,
         store,
@@ -169,7 +169,7 @@ pub(super) async fn assemble(config: &Config) -> Result<Parts> {
 }
 
 /// The token registry of `[microsoft]`, with the sealed cache in `store`.
-pub(super) fn tokens(config: &Config, store: crate::store::Store) -> Result<Tokens> {
+pub(super) fn tokens(config: &Config, store: graphgate::store::Store) -> Result<Tokens> {
     let oauth = Oauth::from_config(&config.microsoft).map_err(|e| anyhow::anyhow!("{e}"))?;
     let key = TokenKey::load(&config.server.data_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     Ok(Tokens::new(

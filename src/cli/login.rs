@@ -10,9 +10,9 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 
 use super::gateway;
-use crate::accounts::{Accounts, Mode};
-use crate::auth::login;
-use crate::config::Config;
+use graphgate::accounts::{Accounts, Mode};
+use graphgate::auth::login;
+use graphgate::config::Config;
 
 #[derive(Debug, Args)]
 pub(super) struct LoginArgs {

@@ -21,9 +21,9 @@ use std::time::Duration;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::{self, Config, ConfigError, LogFormat};
-use crate::server::Signals;
-use crate::tls;
+use graphgate::config::{self, Config, ConfigError, LogFormat};
+use graphgate::server::Signals;
+use graphgate::tls;
 
 /// Exit statuses (sysexits-style where one fits).
 const EXIT_FAILURE: u8 = 1;
@@ -108,7 +108,11 @@ impl TenantArgs {
             config.emulator.seed_messages = n;
         }
         if let Some(ms) = self.latency_ms {
-            config.emulator.switches.latency_ms = ms;
+            let ms = i64::try_from(ms).unwrap_or(i64::MAX);
+            config
+                .emulator
+                .switches
+                .insert("latency_ms".into(), toml::Value::Integer(ms));
         }
     }
 }
@@ -215,14 +219,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo(args) => {
             let mut config = Config::load(cli.config.as_deref(), overrides()?)?;
             args.apply(&mut config);
+            let switches = demo::switches(&config)?;
             start_logging(&cli, &config)?;
-            block_on(demo::demo(config))?;
+            block_on(demo::demo(config, switches))?;
         }
         Command::Emulator(args) => {
             let mut config = Config::load(cli.config.as_deref(), overrides()?)?;
             args.apply(&mut config);
+            let switches = demo::switches(&config)?;
             start_logging(&cli, &config)?;
-            block_on(demo::emulator(config))?;
+            block_on(demo::emulator(config, switches))?;
         }
         Command::Cert(CertCommand::Generate { out, hosts, force }) => {
             cert_generate(out, hosts, *force)?
@@ -297,13 +303,13 @@ fn overrides() -> Result<Vec<(String, String)>> {
 
 fn start_logging(cli: &Cli, config: &Config) -> Result<()> {
     let rust_log = std::env::var("RUST_LOG").ok();
-    let filter = crate::observe::choose_filter(
+    let filter = graphgate::observe::choose_filter(
         cli.log_level.as_deref(),
         rust_log.as_deref(),
         &config.log.level,
     );
     let format = cli.log_format.unwrap_or(config.log.format);
-    crate::observe::init(&filter, format)
+    graphgate::observe::init(&filter, format)
         .context("cannot set up logging (--log-level, RUST_LOG or log.level)")
 }
 
@@ -381,7 +387,7 @@ mod tests {
     #[test]
     fn an_error_chain_names_each_cause_once() {
         let io = std::io::Error::new(std::io::ErrorKind::AddrInUse, "address in use");
-        let quoted = anyhow::Error::new(crate::tls::TlsError::Write {
+        let quoted = anyhow::Error::new(graphgate::tls::TlsError::Write {
             path: "certs/x.pem".into(),
             source: io,
         })

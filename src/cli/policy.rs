@@ -6,7 +6,7 @@ use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 
 use super::gateway::PID_FILE;
-use crate::config::Config;
+use graphgate::config::Config;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum PolicyCommand {

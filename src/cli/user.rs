@@ -7,10 +7,10 @@ use std::io::Write;
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 
-use crate::accounts::{Account, Accounts, Mode, PasswordInfo};
-use crate::config::Config;
-use crate::secret::Secret;
-use crate::store;
+use graphgate::accounts::{Account, Accounts, Mode, PasswordInfo};
+use graphgate::config::Config;
+use graphgate::secret::Secret;
+use graphgate::store;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum UserCommand {
@@ -129,7 +129,7 @@ async fn add(accounts: &Accounts, args: &AddArgs, out: &mut impl Write) -> Resul
     let microsoft_user = args.microsoft_user.as_deref().unwrap_or(&args.login);
     // Check the label before creating anything, so a bad one leaves no
     // account without a password behind.
-    crate::accounts::check_label(&args.label)?;
+    graphgate::accounts::check_label(&args.label)?;
     let account = accounts.add(&args.login, microsoft_user, mode).await?;
     let (info, password) = match accounts.add_password(&account.login, &args.label).await {
         Ok(made) => made,

@@ -47,6 +47,10 @@ pub struct Config {
     pub store: StoreSection,
     pub accounts: AccountsSection,
     pub mail: MailSection,
+    /// Where the values came from (the file, environment variables), so
+    /// errors found after loading can say where to fix them.
+    #[serde(skip)]
+    origin: Origin,
 }
 
 /// Why the configuration cannot be used.
@@ -83,12 +87,13 @@ impl ConfigError {
 }
 
 /// Where the values came from, to tell the reader where to fix one.
-struct Origin<'a> {
-    file: Option<&'a Path>,
+#[derive(Debug, Clone, Default)]
+struct Origin {
+    file: Option<PathBuf>,
     overrides: Vec<env::Override>,
 }
 
-impl Origin<'_> {
+impl Origin {
     /// " (from environment variable X)" when an override set `key` or a
     /// table around it, else " (in FILE)", else nothing.
     fn of(&self, key: &str) -> String {
@@ -96,7 +101,7 @@ impl Origin<'_> {
             let set = o.path.join(".");
             key == set || key.starts_with(&format!("{set}.")) || set.starts_with(&format!("{key}."))
         });
-        match (by_env, self.file) {
+        match (by_env, &self.file) {
             (Some(o), _) => format!(" (from environment variable {})", o.variable),
             (None, Some(file)) => format!(" (in {})", file.display()),
             (None, None) => String::new(),
@@ -140,8 +145,11 @@ impl Config {
             variable: bad.variable,
             problem: bad.problem,
         })?;
-        let origin = Origin { file, overrides };
-        let config: Config = de::from_table(table).map_err(|problem| {
+        let origin = Origin {
+            file: file.map(Path::to_path_buf),
+            overrides,
+        };
+        let mut config: Config = de::from_table(table).map_err(|problem| {
             let key = problem.key();
             let hint = match problem.kind {
                 de::ProblemKind::Invalid(_) => default_hint(&problem.path),
@@ -150,11 +158,43 @@ impl Config {
             origin.error(&key, format_args!("{problem}{hint}"))
         })?;
         config.check(&origin)?;
+        config.origin = origin;
         Ok(config)
     }
 
+    /// Decode `table`, found at `key`, into `T`: for sections the gateway
+    /// keeps as plain tables because another part reads them (the
+    /// emulator's switches). Errors name the key and where it was set.
+    pub fn decode<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+        table: &Table,
+    ) -> Result<T, ConfigError> {
+        de::from_table(table.clone()).map_err(|problem| {
+            let inner = problem.key();
+            let full = if inner.is_empty() {
+                key.to_string()
+            } else {
+                format!("{key}.{inner}")
+            };
+            let text = match &problem.kind {
+                de::ProblemKind::UnknownKey { known, .. } => {
+                    format!("unknown key `{full}` (known keys: {})", known.join(", "))
+                }
+                de::ProblemKind::Invalid(text) => format!("config key `{full}`: {text}"),
+            };
+            self.origin.error(&full, text)
+        })
+    }
+
+    /// An error about `key` found after loading (by the part that reads
+    /// it), saying where its value came from.
+    pub fn key_error(&self, key: &str, message: impl std::fmt::Display) -> ConfigError {
+        self.origin.error(key, message)
+    }
+
     /// Rules across keys, which the types alone cannot say.
-    fn check(&self, origin: &Origin<'_>) -> Result<(), ConfigError> {
+    fn check(&self, origin: &Origin) -> Result<(), ConfigError> {
         if self.server.max_connections == 0 {
             return Err(origin.error(
                 "server.max_connections",
@@ -222,12 +262,6 @@ impl Config {
                      \"info\" or \"debug\", or directives such as \"warn,graphgate=debug\"",
                     self.log.level
                 ),
-            ));
-        }
-        if let Err(problem) = self.emulator.switches.validate() {
-            return Err(origin.error(
-                "emulator.switches",
-                format_args!("config key `emulator.switches`: {problem}"),
             ));
         }
         let url = self.store.url.trim();
@@ -466,10 +500,6 @@ mod tests {
             ("[server]\nmax_connections = 0\n", "server.max_connections"),
             ("[imap]\nidle_timeout_s = 0\n", "imap.idle_timeout_s"),
             ("[log]\nlevel = \"info,=[\"\n", "log.level"),
-            (
-                "[emulator.switches]\nfault_rate = 2.0\n",
-                "emulator.switches",
-            ),
             ("[smtp]\nlisten = \"127.0.0.1:1143\"\n", "smtp.listen"),
             ("[store]\nurl = \"mysql://db/gg\"\n", "store.url"),
             (
@@ -502,7 +532,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(config.imap.listen, Some("127.0.0.1:2143".parse().unwrap()));
-        assert_eq!(config.emulator.switches.latency_ms, 20);
+        assert_eq!(
+            config.emulator.switches["latency_ms"].as_integer(),
+            Some(20)
+        );
         assert_eq!(config.microsoft.client_secret.expose(), "12345");
 
         let err = Config::load(None, vars(&[("GRAPHGATE__IMAP__LISEN", "x")])).unwrap_err();

@@ -10,7 +10,6 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::LoginLimits;
-use crate::emulator::settings::Settings;
 
 const fn loopback(port: u16) -> SocketAddr {
     SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
@@ -190,8 +189,10 @@ pub struct EmulatorSection {
     pub data_dir: Option<PathBuf>,
     /// Extra generated messages in alice's Inbox.
     pub seed_messages: usize,
-    /// Latency, faults, throttling and token lifetimes of the tenant.
-    pub switches: Settings,
+    /// Latency, faults, throttling and token lifetimes of the tenant. The
+    /// gateway does not read them: the `graphgate` binary decodes them into
+    /// the emulator's settings (`Config::decode`) when it starts the tenant.
+    pub switches: toml::Table,
 }
 
 impl Default for EmulatorSection {
@@ -200,7 +201,7 @@ impl Default for EmulatorSection {
             listen: DEFAULT_EMULATOR,
             data_dir: None,
             seed_messages: 0,
-            switches: Settings::default(),
+            switches: toml::Table::new(),
         }
     }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Validate the emulated tenant's mail requests and responses against the
-OpenAPI slice of Microsoft Graph (shared/reference/graph-mail-openapi.yaml).
+OpenAPI slice of Microsoft Graph (tests/data/graph-mail-openapi.yaml).
 
 Usage: openapi_check.py BASE_URL SPEC_PATH
 Drives one request per mail path (both the request we send and the answer

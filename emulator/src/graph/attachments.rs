@@ -1,0 +1,230 @@
+//! Attachment endpoints: list, get, add (under 3 MB, as JSON with
+//! contentBytes), delete, and `$value`. Attachments live inside the message's
+//! MIME, so adding or removing one rewrites the MIME.
+
+use axum::http::{HeaderValue, StatusCode};
+use base64::Engine;
+use bytes::Bytes;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::messages::key_of;
+use super::render::date;
+use super::{Ctx, GraphError, GraphResponse};
+use crate::mailstore::StoredMessage;
+use crate::props::{self, AttachmentInfo, NewAttachment};
+
+/// Largest attachment Graph takes in one `POST …/attachments`.
+pub const DIRECT_LIMIT: usize = 3 * 1024 * 1024;
+
+/// A stable attachment id for attachment `a` of message `m`.
+pub fn attachment_id(m: &StoredMessage, a: &AttachmentInfo) -> String {
+    let mut h = Sha256::new();
+    h.update(m.immutable_id.as_bytes());
+    h.update((a.index as u64).to_be_bytes());
+    h.update(a.name.as_bytes());
+    h.update((a.size as u64).to_be_bytes());
+    let mut b = vec![0x00, 0x01, 0x12, 0x00];
+    b.extend_from_slice(&h.finalize()[..24]);
+    format!(
+        "AAMkA{}",
+        base64::engine::general_purpose::URL_SAFE.encode(b)
+    )
+}
+
+fn attachment_json(m: &StoredMessage, a: &AttachmentInfo, with_bytes: bool) -> Value {
+    let ty = if a.is_item {
+        "#microsoft.graph.itemAttachment"
+    } else {
+        "#microsoft.graph.fileAttachment"
+    };
+    let mut v = json!({
+        "@odata.type": ty,
+        "@odata.mediaContentType": a.content_type,
+        "id": attachment_id(m, a),
+        "lastModifiedDateTime": date(m.modified),
+        "name": a.name,
+        "contentType": a.content_type,
+        "size": a.size,
+        "isInline": a.is_inline,
+    });
+    if !a.is_item {
+        v["contentId"] = json!(a.content_id);
+        v["contentLocation"] = Value::Null;
+        if with_bytes {
+            let bytes = props::attachment_content(&m.mime, a.index).unwrap_or_default();
+            v["contentBytes"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+        }
+    }
+    v
+}
+
+pub fn list_json(_ctx: &Ctx<'_>, m: &StoredMessage) -> Value {
+    Value::Array(
+        m.props
+            .attachments
+            .iter()
+            .map(|a| attachment_json(m, a, true))
+            .collect(),
+    )
+}
+
+pub fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+    let mb = ctx.mailbox()?;
+    let mb = mb.lock();
+    let key = key_of(&mb, None, id)?;
+    let m = mb
+        .messages
+        .get(&key)
+        .ok_or_else(GraphError::item_not_found)?;
+    let body = json!({
+        "@odata.context": format!("{}/$metadata#{}/messages('{}')/attachments", ctx.service_root(), ctx.context_user(), id),
+        "value": list_json(ctx, m),
+    });
+    Ok(GraphResponse::json(StatusCode::OK, &body))
+}
+
+fn find<'a>(m: &'a StoredMessage, att: &str) -> Result<&'a AttachmentInfo, GraphError> {
+    m.props
+        .attachments
+        .iter()
+        .find(|a| attachment_id(m, a) == att)
+        .ok_or_else(GraphError::item_not_found)
+}
+
+pub fn get(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
+    let mb = ctx.mailbox()?;
+    let mb = mb.lock();
+    let key = key_of(&mb, None, id)?;
+    let m = mb
+        .messages
+        .get(&key)
+        .ok_or_else(GraphError::item_not_found)?;
+    let a = find(m, att)?;
+    Ok(GraphResponse::json(
+        StatusCode::OK,
+        &attachment_json(m, a, true),
+    ))
+}
+
+pub fn value(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
+    let mb = ctx.mailbox()?;
+    let mb = mb.lock();
+    let key = key_of(&mb, None, id)?;
+    let m = mb
+        .messages
+        .get(&key)
+        .ok_or_else(GraphError::item_not_found)?;
+    let a = find(m, att)?;
+    let bytes =
+        props::attachment_content(&m.mime, a.index).ok_or_else(GraphError::item_not_found)?;
+    // File bytes come as octet-stream whatever their type; an attached item as its MIME.
+    let ct = if a.is_item {
+        "text/plain"
+    } else {
+        "application/octet-stream"
+    };
+    Ok(GraphResponse::new(StatusCode::OK, Bytes::from(bytes), ct))
+}
+
+/// Add an attachment to a stored message and answer with its JSON.
+pub fn attach(
+    ctx: &Ctx<'_>,
+    key: &str,
+    new: &NewAttachment<'_>,
+) -> Result<(StatusCode, Value, String), GraphError> {
+    let mb = ctx.mailbox()?;
+    let mut mb = mb.lock();
+    let m = mb
+        .messages
+        .get_mut(key)
+        .ok_or_else(GraphError::item_not_found)?;
+    let mime = props::add_attachment(&m.mime, new);
+    if mime.len() > ctx.settings.max_message_bytes {
+        return Err(GraphError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "ErrorMessageSizeExceeded",
+            "The message exceeds the maximum supported size.",
+        ));
+    }
+    m.set_mime(Bytes::from(mime));
+    let a = m
+        .props
+        .attachments
+        .last()
+        .cloned()
+        .ok_or_else(GraphError::item_not_found)?;
+    let v = attachment_json(m, &a, false);
+    let aid = attachment_id(m, &a);
+    mb.touch_message(key, ctx.now);
+    Ok((StatusCode::CREATED, v, aid))
+}
+
+pub fn create(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+    if ctx.req.body.len() > ctx.settings.max_request_bytes {
+        return Err(GraphError::too_large());
+    }
+    let body = ctx.body_json()?;
+    let ty = body
+        .get("@odata.type")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if !ty.eq_ignore_ascii_case("#microsoft.graph.fileAttachment") {
+        return Err(GraphError::bad_request(
+            "Only '#microsoft.graph.fileAttachment' attachments can be added here (set @odata.type).",
+        ));
+    }
+    let name = body
+        .get("name")
+        .and_then(Value::as_str)
+        .unwrap_or("attachment");
+    let content_type = body
+        .get("contentType")
+        .and_then(Value::as_str)
+        .unwrap_or("application/octet-stream");
+    let b64 = body
+        .get("contentBytes")
+        .and_then(Value::as_str)
+        .ok_or_else(|| GraphError::bad_request("The property 'contentBytes' is required."))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(b64)
+        .map_err(|_| GraphError::bad_request("The value of 'contentBytes' is not valid base64."))?;
+    if bytes.len() > DIRECT_LIMIT {
+        return Err(GraphError::too_large());
+    }
+    let key = {
+        let mb = ctx.mailbox()?;
+        let mb = mb.lock();
+        key_of(&mb, None, id)?
+    };
+    let new = NewAttachment {
+        name,
+        content_type,
+        bytes: &bytes,
+        is_inline: body
+            .get("isInline")
+            .and_then(Value::as_bool)
+            .unwrap_or(false),
+        content_id: body.get("contentId").and_then(Value::as_str),
+    };
+    let (status, v, _) = attach(ctx, &key, &new)?;
+    Ok(GraphResponse::json(status, &v))
+}
+
+pub fn delete(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
+    let mb = ctx.mailbox()?;
+    let mut mb = mb.lock();
+    let key = key_of(&mb, None, id)?;
+    let m = mb
+        .messages
+        .get_mut(&key)
+        .ok_or_else(GraphError::item_not_found)?;
+    let index = find(m, att)?.index;
+    let mime = props::remove_attachment(&m.mime, index);
+    m.set_mime(Bytes::from(mime));
+    mb.touch_message(&key, ctx.now);
+    let mut r = GraphResponse::empty(StatusCode::NO_CONTENT);
+    r.headers
+        .insert("content-length", HeaderValue::from_static("0"));
+    Ok(r)
+}

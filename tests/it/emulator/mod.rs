@@ -1,0 +1,12 @@
+//! End-to-end tests of the emulated tenant's Graph endpoints over real HTTP on
+//! 127.0.0.1, one behaviour per test (graph-mail.md §18.2 is the checklist).
+
+mod access;
+mod batch;
+mod control;
+mod delta;
+mod folders;
+mod messages;
+mod persist;
+mod send;
+mod uploads;

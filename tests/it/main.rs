@@ -1,0 +1,18 @@
+//! graphgate's tests from outside, in one test binary (one link instead of
+//! one per file): the emulated tenant on ephemeral loopback ports, the
+//! gateway assembled on it, and real clients (Python's imaplib and smtplib,
+//! curl, a headless browser, the `graphgate` binary itself) driving both.
+//! Run one family with a filter, e.g. `cargo test --release --test it imap::`.
+
+mod common;
+
+mod accounts;
+mod auth;
+mod cli_demo;
+mod config;
+mod emulator;
+mod emulator_identity;
+mod graph;
+mod imap;
+mod openapi;
+mod smtp;
