@@ -6,13 +6,14 @@
 //! and nothing crashes.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use base64::Engine as _;
 use chacha20poly1305::aead::{Aead, KeyInit};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 
-use super::Error;
+use super::error::Error;
 use crate::secret::Secret;
 use crate::store::Store;
 
@@ -69,10 +70,11 @@ impl TokenKey {
                 Ok(TokenKey::from_bytes(&bytes))
             }
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => create_key_file(&path),
-            Err(e) => Err(Error::Configuration(format!(
-                "cannot read the token key {}: {e}",
-                path.display()
-            ))),
+            Err(e) => Err(Error::TokenKeyFile {
+                doing: "read the token key",
+                path,
+                source: Arc::new(e),
+            }),
         }
     }
 
@@ -104,8 +106,11 @@ fn create_key_file(path: &PathBuf) -> Result<TokenKey, Error> {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)
-            .map_err(|e| Error::Configuration(format!("cannot create {}: {e}", dir.display())))?;
+        std::fs::create_dir_all(dir).map_err(|e| Error::TokenKeyFile {
+            doing: "create",
+            path: dir.to_path_buf(),
+            source: Arc::new(e),
+        })?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -114,17 +119,15 @@ fn create_key_file(path: &PathBuf) -> Result<TokenKey, Error> {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
-    let mut file = options.open(path).map_err(|e| {
-        Error::Configuration(format!(
-            "cannot create the token key {}: {e}",
-            path.display()
-        ))
+    let mut file = options.open(path).map_err(|e| Error::TokenKeyFile {
+        doing: "create the token key",
+        path: path.clone(),
+        source: Arc::new(e),
     })?;
-    file.write_all(&bytes).map_err(|e| {
-        Error::Configuration(format!(
-            "cannot write the token key {}: {e}",
-            path.display()
-        ))
+    file.write_all(&bytes).map_err(|e| Error::TokenKeyFile {
+        doing: "write the token key",
+        path: path.clone(),
+        source: Arc::new(e),
     })?;
     tracing::info!(path = %path.display(), "created the token key (keep it with the data directory; losing it means signing in again)");
     Ok(TokenKey::from_bytes(&bytes))
@@ -152,7 +155,7 @@ impl RefreshTokens {
             .store
             .secret_get(&record(login))
             .await
-            .map_err(|e| Error::Unavailable(format!("graphgate's store failed: {e}")))?;
+            .map_err(Error::store)?;
         let Some(sealed) = sealed else {
             return Ok(None);
         };
@@ -170,14 +173,14 @@ impl RefreshTokens {
         self.store
             .secret_put(&record(login), &sealed)
             .await
-            .map_err(|e| Error::Unavailable(format!("graphgate's store failed: {e}")))
+            .map_err(Error::store)
     }
 
     pub async fn delete(&self, login: &str) -> Result<bool, Error> {
         self.store
             .secret_delete(&record(login))
             .await
-            .map_err(|e| Error::Unavailable(format!("graphgate's store failed: {e}")))
+            .map_err(Error::store)
     }
 }
 

@@ -6,6 +6,7 @@
 //! actionable messages are made of; it still makes the PKCE pair.
 
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -13,8 +14,8 @@ use serde::Deserialize;
 use sha1::{Digest, Sha1};
 use url::Url;
 
-use super::Error;
-use super::errors::{TokenFailure, explain};
+use super::error::Error;
+use super::token_failure::{TokenFailure, explain};
 use crate::config::{Cloud, MicrosoftSection};
 use crate::secret::Secret;
 
@@ -94,9 +95,10 @@ impl Oauth {
     /// From `[microsoft]`: endpoints of its cloud (or custom hosts), the app
     /// and its credential.
     pub fn from_config(m: &MicrosoftSection) -> Result<Oauth, Error> {
-        let endpoints = m
-            .endpoints()
-            .map_err(|p| Error::Configuration(format!("config key `{}`: {}", p.key, p.problem)))?;
+        let endpoints = m.endpoints().map_err(|p| Error::Endpoints {
+            key: p.key,
+            problem: p.problem,
+        })?;
         let credential = match (&m.client_certificate, &m.client_key) {
             (Some(cert), Some(key)) => certificate(cert, key)?,
             (Some(_), None) | (None, Some(_)) => {
@@ -117,7 +119,7 @@ impl Oauth {
             .timeout(Duration::from_secs(30))
             .connect_timeout(Duration::from_secs(10))
             .build()
-            .map_err(|e| Error::Unavailable(e.to_string()))?;
+            .map_err(|e| Error::Http(Arc::new(e)))?;
         Ok(Oauth {
             http,
             login: endpoints.login,
@@ -171,18 +173,15 @@ impl Oauth {
             .form(form)
             .send()
             .await
-            .map_err(|e| {
-                Error::Unavailable(format!(
-                    "cannot reach Microsoft's sign-in service at {}: {}",
-                    self.login.host_str().unwrap_or("?"),
-                    e.without_url()
-                ))
+            .map_err(|e| Error::Unreachable {
+                host: self.login.host_str().unwrap_or("?").to_string(),
+                source: Arc::new(e.without_url()),
             })?;
         let status = response.status().as_u16();
         let body = response
             .bytes()
             .await
-            .map_err(|e| Error::Unavailable(e.without_url().to_string()))?;
+            .map_err(|e| Error::Http(Arc::new(e.without_url())))?;
         Ok((status, body))
     }
 
@@ -259,8 +258,7 @@ impl Oauth {
             "iat": now - 30,
             "exp": now + 600,
         });
-        jsonwebtoken::encode(&header, &claims, key)
-            .map_err(|e| Error::Configuration(format!("cannot sign the client assertion: {e}")))
+        jsonwebtoken::encode(&header, &claims, key).map_err(|e| Error::Assertion(Arc::new(e)))
     }
 
     /// Start a device code sign-in.
@@ -275,8 +273,10 @@ impl Oauth {
             let failure = TokenFailure::from_body(&body);
             return Err(explain(&failure, status, None, &self.admin_consent_url()));
         }
-        let v: serde_json::Value = serde_json::from_slice(&body)
-            .map_err(|e| Error::Unavailable(format!("unexpected device code answer: {e}")))?;
+        let v: serde_json::Value = serde_json::from_slice(&body).map_err(|e| Error::Answer {
+            what: "device code",
+            source: Arc::new(e),
+        })?;
         let text = |k: &str| {
             v.get(k)
                 .and_then(|x| x.as_str())
@@ -403,8 +403,10 @@ impl Oauth {
 }
 
 fn parse_token(body: &[u8]) -> Result<TokenResponse, Error> {
-    let raw: RawToken = serde_json::from_slice(body)
-        .map_err(|e| Error::Unavailable(format!("unexpected token answer: {e}")))?;
+    let raw: RawToken = serde_json::from_slice(body).map_err(|e| Error::Answer {
+        what: "token",
+        source: Arc::new(e),
+    })?;
     Ok(TokenResponse {
         access_token: Secret::new(raw.access_token),
         refresh_token: raw.refresh_token.map(Secret::new),
@@ -418,24 +420,18 @@ fn parse_token(body: &[u8]) -> Result<TokenResponse, Error> {
 fn certificate(cert: &Path, key: &Path) -> Result<Credential, Error> {
     use rustls_pki_types::CertificateDer;
     use rustls_pki_types::pem::PemObject;
-    let der = CertificateDer::from_pem_file(cert).map_err(|e| {
-        Error::Configuration(format!(
-            "config key `microsoft.client_certificate`: {} is not a PEM certificate ({e})",
-            cert.display()
-        ))
+    let der = CertificateDer::from_pem_file(cert).map_err(|e| Error::Certificate {
+        path: cert.to_path_buf(),
+        source: Arc::new(e),
     })?;
     let x5t = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha1::digest(der.as_ref()));
-    let pem = std::fs::read(key).map_err(|e| {
-        Error::Configuration(format!(
-            "config key `microsoft.client_key`: cannot read {} ({e})",
-            key.display()
-        ))
+    let pem = std::fs::read(key).map_err(|e| Error::KeyFile {
+        path: key.to_path_buf(),
+        source: Arc::new(e),
     })?;
-    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).map_err(|e| {
-        Error::Configuration(format!(
-            "config key `microsoft.client_key`: {} is not an RSA private key in PEM ({e})",
-            key.display()
-        ))
+    let key = jsonwebtoken::EncodingKey::from_rsa_pem(&pem).map_err(|e| Error::Key {
+        path: key.to_path_buf(),
+        source: Arc::new(e),
     })?;
     Ok(Credential::Certificate { key, x5t })
 }

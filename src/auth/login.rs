@@ -5,13 +5,17 @@
 //! after checking that the person who signed in is the one the account is
 //! linked to.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::Value;
 
+use super::error::Error;
 use super::flows::{DeviceCode, TokenResponse};
-use super::{Error, Identity, Tokens};
+use super::identity::Identity;
+use super::token_failure::{TokenFailure, explain};
+use super::tokens::Tokens;
 use crate::accounts::Account;
 
 /// The claims of a JWT, read without checking its signature (for showing
@@ -111,14 +115,10 @@ pub struct BrowserSignIn {
 pub async fn browser_start(tokens: &Tokens, account: &Account) -> Result<BrowserSignIn, Error> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
-        .map_err(|e| {
-            Error::Unavailable(format!(
-                "cannot listen on 127.0.0.1 for the sign-in redirect: {e}"
-            ))
-        })?;
+        .map_err(|e| Error::Listen(Arc::new(e)))?;
     let port = listener
         .local_addr()
-        .map_err(|e| Error::Unavailable(e.to_string()))?
+        .map_err(|e| Error::Redirect(Arc::new(e)))?
         .port();
     let redirect = format!("http://localhost:{port}");
     let (challenge, verifier) = oauth2::PkceCodeChallenge::new_random_sha256();
@@ -168,12 +168,12 @@ impl BrowserSignIn {
             ));
         }
         if let Some(error) = get("error") {
-            let failure = super::TokenFailure {
+            let failure = TokenFailure {
                 error,
                 codes: Vec::new(),
                 description: get("error_description").unwrap_or_default(),
             };
-            return Err(super::explain(
+            return Err(explain(
                 &failure,
                 400,
                 Some(&account.login),
@@ -206,7 +206,7 @@ async fn redirect_query(
         let (mut conn, _) = listener
             .accept()
             .await
-            .map_err(|e| Error::Unavailable(e.to_string()))?;
+            .map_err(|e| Error::Redirect(Arc::new(e)))?;
         let mut buf = vec![0u8; 8192];
         let mut len = 0;
         // Only the request line matters; read until it is complete.

@@ -10,7 +10,9 @@ use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
 
-use super::{AccessToken, Error, Identity, TokenSource};
+use super::error::Error;
+use super::identity::Identity;
+use super::token::{AccessToken, TokenSource};
 
 /// Refresh this long before a token expires.
 const EARLY: i64 = 300;
@@ -143,7 +145,7 @@ mod tests {
     }
 
     impl TokenSource for Counting {
-        fn fetch(&self) -> super::super::BoxFuture<'_, Result<AccessToken, Error>> {
+        fn fetch(&self) -> crate::auth::BoxFuture<'_, Result<AccessToken, Error>> {
             Box::pin(async move {
                 self.calls.fetch_add(1, Ordering::SeqCst);
                 tokio::time::sleep(Duration::from_millis(20)).await;

@@ -8,7 +8,9 @@ use std::time::Duration;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::{Body, Call, Error, Failure, Mailbox, Target};
+use super::call::{Body, Call, Target};
+use super::error::{BadAnswer, Error, Failure};
+use super::mailbox::Mailbox;
 
 /// Graph's limit of requests per batch.
 pub const MAX_BATCH: usize = 20;
@@ -107,9 +109,7 @@ impl Mailbox {
                     .iter()
                     .find(|a| a.get("id").and_then(Value::as_str) == Some(id.as_str()))
                 else {
-                    results[i] = Some(Err(Error::Protocol(format!(
-                        "$batch answer lacks member {id}"
-                    ))));
+                    results[i] = Some(Err(BadAnswer::MissingMember(id).into()));
                     continue;
                 };
                 let status = answer.get("status").and_then(Value::as_u64).unwrap_or(0) as u16;
@@ -151,7 +151,7 @@ impl Mailbox {
         }
         results
             .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(Error::Protocol("no answer".into()))))
+            .map(|r| r.unwrap_or_else(|| Err(BadAnswer::Shape("no answer").into())))
             .collect()
     }
 }

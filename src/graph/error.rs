@@ -1,7 +1,10 @@
 //! What can go wrong when calling Graph, in terms the mailbox layer can act
 //! on: a Graph error with its code, throttling that outlasted our patience,
 //! a token problem, trouble on the wire, and the one that matters most for
-//! "exactly once": a change that may or may not have happened.
+//! "exactly once": a change that may or may not have happened. Every
+//! variant that comes from another error keeps it as its `source()`.
+
+use std::sync::Arc;
 
 use reqwest::StatusCode;
 use serde_json::Value;
@@ -77,23 +80,94 @@ pub enum Error {
     #[error("Microsoft 365 is throttling requests for {mailbox}; try again in a minute")]
     Throttled { mailbox: String },
     /// No usable token; the text names the fix.
-    #[error("{0}")]
+    #[error(transparent)]
     Auth(#[from] crate::auth::Error),
     /// The request never got an answer and nothing was changed (connection
     /// refused, DNS, timeouts of safe requests).
     #[error("cannot reach Microsoft Graph: {0}")]
-    Transport(String),
+    Transport(#[source] NoAnswer),
     /// A change was sent but the answer was lost (timeout, 502/504, broken
     /// connection): it may or may not have happened. Check before repeating.
     #[error("Microsoft Graph did not confirm the change: {0}")]
-    OutcomeUnknown(String),
+    OutcomeUnknown(#[source] NoAnswer),
     /// The answer was not what Graph documents (bad JSON, too large).
     #[error("unexpected answer from Microsoft Graph: {0}")]
-    Protocol(String),
+    Protocol(#[source] BadAnswer),
+    /// A request body could not be written as JSON (nothing was sent).
+    #[error("cannot write a request for Microsoft Graph: {0}")]
+    Encode(#[source] Arc<serde_json::Error>),
     /// A delta token expired (410 Gone, syncStateNotFound, resyncRequired):
     /// start the folder's sync over.
     #[error("the folder's sync state expired at Microsoft")]
     SyncReset,
+}
+
+/// Why no usable answer came back for a request.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum NoAnswer {
+    /// The HTTP client failed; `text` is its message with the URL taken
+    /// out (upload URLs carry a token).
+    #[error("{text}")]
+    Http {
+        text: String,
+        #[source]
+        source: Arc<reqwest::Error>,
+    },
+    /// Graph answered 502, 503 or 504 to a change: it may have been made.
+    #[error("{0}")]
+    Status(Failure),
+    /// The gateway is stopping; the request was not sent.
+    #[error("shutting down")]
+    ShuttingDown,
+}
+
+impl NoAnswer {
+    /// A reqwest failure, its URL redacted.
+    pub fn http(e: reqwest::Error) -> NoAnswer {
+        let mut text = e.to_string();
+        if let Some(url) = e.url() {
+            text = text.replace(url.as_str(), "<url>");
+        }
+        NoAnswer::Http {
+            text,
+            source: Arc::new(e.without_url()),
+        }
+    }
+}
+
+/// How an answer differed from what Graph documents.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BadAnswer {
+    /// The body is not the JSON expected.
+    #[error("{0}")]
+    Json(#[source] Arc<serde_json::Error>),
+    /// A link (nextLink, deltaLink) or a URL built from the settings does
+    /// not parse.
+    #[error("{0}")]
+    Url(#[from] url::ParseError),
+    /// A paging link points away from the service root (our token would
+    /// go with it).
+    #[error("a paging link points at another host ({0})")]
+    ForeignHost(String),
+    /// A `$batch` envelope without the answer to one of its members.
+    #[error("$batch answer lacks member {0}")]
+    MissingMember(String),
+    /// Something Graph always sends is missing, or a listing does not end;
+    /// the text says what.
+    #[error("{0}")]
+    Shape(&'static str),
+}
+
+impl From<serde_json::Error> for BadAnswer {
+    fn from(e: serde_json::Error) -> BadAnswer {
+        BadAnswer::Json(Arc::new(e))
+    }
+}
+
+impl From<BadAnswer> for Error {
+    fn from(e: BadAnswer) -> Error {
+        Error::Protocol(e)
+    }
 }
 
 impl Error {
@@ -113,7 +187,7 @@ impl Error {
             Error::Throttled { .. } | Error::Transport(_) | Error::OutcomeUnknown(_) => true,
             Error::Auth(e) => e.is_transient(),
             Error::Graph(f) => matches!(f.status, 429 | 500 | 502 | 503 | 504),
-            Error::Protocol(_) | Error::SyncReset => false,
+            Error::Protocol(_) | Error::Encode(_) | Error::SyncReset => false,
         }
     }
 

@@ -4,10 +4,14 @@
 
 use reqwest::Method;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::batch::BatchItem;
-use super::{Body, Call, Error, Folder, Mailbox, Target, encode};
+use super::call::{Body, Call, Target, encode};
+use super::error::{BadAnswer, Error};
+use super::mailbox::Mailbox;
+use super::models::Folder;
+use super::requests::{Destination, DisplayName};
 
 const FOLDER_FIELDS: &str =
     "id,displayName,parentFolderId,childFolderCount,totalItemCount,unreadItemCount";
@@ -50,7 +54,7 @@ impl Mailbox {
                 None => return Ok(out),
             }
         }
-        Err(Error::Protocol("folder listing does not end".into()))
+        Err(BadAnswer::Shape("folder listing does not end").into())
     }
 
     /// One folder by id or well-known name.
@@ -96,7 +100,7 @@ impl Mailbox {
             "create folder",
             Method::POST,
             path,
-            Body::Json(json!({"displayName": name})),
+            Body::json(&DisplayName { display_name: name })?,
             true,
         );
         self.execute(&call).await?.parse()
@@ -107,7 +111,7 @@ impl Mailbox {
             "rename folder",
             Method::PATCH,
             format!("/mailFolders/{}", encode(id)),
-            Body::Json(json!({"displayName": name})),
+            Body::json(&DisplayName { display_name: name })?,
             true,
         );
         self.execute(&call).await?.parse()
@@ -119,7 +123,9 @@ impl Mailbox {
             "move folder",
             Method::POST,
             format!("/mailFolders/{}/move", encode(id)),
-            Body::Json(json!({"destinationId": parent})),
+            Body::json(&Destination {
+                destination_id: parent,
+            })?,
             true,
         );
         self.execute(&call).await?.parse()

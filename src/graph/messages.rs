@@ -2,17 +2,20 @@
 //! changes), MIME download and upload, creation with extended properties,
 //! flag changes, move, copy and delete of many at once through `$batch`.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
 use reqwest::Method;
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 
 use super::batch::{BatchItem, BatchOutcome};
-use super::models::tags;
-use super::{Body, Call, DeltaRound, Error, Mailbox, MessageItem, Target, encode};
+use super::call::{Body, Call, Target, encode};
+use super::error::{BadAnswer, Error, Failure, NoAnswer};
+use super::mailbox::Mailbox;
+use super::models::{DeltaRound, MessageItem, tags};
+use super::requests::{Destination, FileAttachment, NewAttachment, UploadSession};
 
 /// What the sync engine keeps of a message (no subject, no body: those come
 /// from the MIME when a client asks).
@@ -54,6 +57,13 @@ struct DeltaPage {
 struct ListPage {
     #[serde(default)]
     value: Vec<MessageItem>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UploadSessionAnswer {
+    #[serde(default)]
+    upload_url: Option<String>,
 }
 
 impl Mailbox {
@@ -114,10 +124,10 @@ impl Mailbox {
             }
             match page.next_link {
                 Some(next) => call.target = Target::Link(next),
-                None => return Err(Error::Protocol("a delta page without a next link".into())),
+                None => return Err(BadAnswer::Shape("a delta page without a next link").into()),
             }
             if round.pages > 1_000_000 {
-                return Err(Error::Protocol("delta round does not end".into()));
+                return Err(BadAnswer::Shape("delta round does not end").into());
             }
         }
     }
@@ -148,15 +158,19 @@ impl Mailbox {
         Ok(page.value)
     }
 
-    /// Create a message in `folder` from JSON (extended properties such as
-    /// PR_MESSAGE_FLAGS can only be set this way, and only now). Not
-    /// repeatable: a lost answer may have created it.
-    pub async fn create_message(&self, folder: &str, message: Value) -> Result<MessageItem, Error> {
+    /// Create a message in `folder` from JSON (a `NewMessage`: extended
+    /// properties such as PR_MESSAGE_FLAGS can only be set this way, and
+    /// only now). Not repeatable: a lost answer may have created it.
+    pub async fn create_message(
+        &self,
+        folder: &str,
+        message: impl Serialize,
+    ) -> Result<MessageItem, Error> {
         let call = Call::with(
             "create message",
             Method::POST,
             format!("/mailFolders/{}/messages", encode(folder)),
-            Body::Json(message),
+            Body::json(&message)?,
             false,
         )
         .query("$select", SYNC_FIELDS)
@@ -185,17 +199,25 @@ impl Mailbox {
         self.execute(&call).await?.parse()
     }
 
-    /// PATCH each `(id, changes)`; answers in the same order.
-    pub async fn patch_messages(&self, changes: Vec<(String, Value)>) -> Vec<BatchOutcome> {
-        let items = changes
-            .into_iter()
-            .map(|(id, body)| BatchItem {
+    /// PATCH each `(id, changes)` (a `MessageChange`); answers in the
+    /// same order.
+    pub async fn patch_messages<B: Serialize>(
+        &self,
+        changes: Vec<(String, B)>,
+    ) -> Vec<BatchOutcome> {
+        let mut items = Vec::with_capacity(changes.len());
+        for (id, change) in &changes {
+            let body = match serde_json::to_value(change) {
+                Ok(body) => body,
+                Err(e) => return vec![Err(Error::Encode(Arc::new(e))); changes.len()],
+            };
+            items.push(BatchItem {
                 method: Method::PATCH,
-                path: format!("/messages/{}?{}", encode(&id), sync_query()),
+                path: format!("/messages/{}?{}", encode(id), sync_query()),
                 body: Some(body),
                 repeatable: true,
-            })
-            .collect();
+            });
+        }
         self.batch("patch messages", items).await
     }
 
@@ -220,12 +242,18 @@ impl Mailbox {
         dest: &str,
         repeatable: bool,
     ) -> Vec<BatchOutcome> {
+        let body = match serde_json::to_value(Destination {
+            destination_id: dest,
+        }) {
+            Ok(body) => body,
+            Err(e) => return vec![Err(Error::Encode(Arc::new(e))); ids.len()],
+        };
         let items = ids
             .iter()
             .map(|id| BatchItem {
                 method: Method::POST,
                 path: format!("/messages/{}/{action}?{}", encode(id), sync_query()),
-                body: Some(json!({"destinationId": dest})),
+                body: Some(body.clone()),
                 repeatable,
             })
             .collect();
@@ -284,12 +312,16 @@ impl Mailbox {
     }
 
     /// Attach a small file (< 3 MB) to a draft.
-    pub async fn add_attachment(&self, id: &str, attachment: Value) -> Result<(), Error> {
+    pub async fn add_attachment(
+        &self,
+        id: &str,
+        attachment: &NewAttachment<'_>,
+    ) -> Result<(), Error> {
         let call = Call::with(
             "add attachment",
             Method::POST,
             format!("/messages/{}/attachments", encode(id)),
-            Body::Json(attachment),
+            Body::json(&FileAttachment::of(attachment))?,
             false,
         );
         self.execute(&call).await.map(|_| ())
@@ -300,22 +332,20 @@ impl Mailbox {
     pub async fn upload_attachment(
         &self,
         id: &str,
-        item: Value,
-        bytes: &[u8],
+        attachment: &NewAttachment<'_>,
     ) -> Result<(), Error> {
         let call = Call::with(
             "create upload session",
             Method::POST,
             format!("/messages/{}/attachments/createUploadSession", encode(id)),
-            Body::Json(json!({ "AttachmentItem": item })),
+            Body::json(&UploadSession::of(attachment))?,
             false,
         );
-        let session = self.execute(&call).await?.json()?;
+        let session: UploadSessionAnswer = self.execute(&call).await?.parse()?;
         let url = session
-            .get("uploadUrl")
-            .and_then(Value::as_str)
-            .ok_or_else(|| Error::Protocol("upload session without uploadUrl".into()))?
-            .to_string();
+            .upload_url
+            .ok_or(BadAnswer::Shape("upload session without uploadUrl"))?;
+        let bytes = attachment.bytes;
         const CHUNK: usize = 4 * 1024 * 1024 - 320 * 1024;
         let total = bytes.len();
         let mut start = 0;
@@ -346,11 +376,10 @@ impl Mailbox {
                 .permits
                 .acquire()
                 .await
-                .map_err(|_| Error::Transport("shutting down".into()))?;
+                .map_err(|_| Error::Transport(NoAnswer::ShuttingDown))?;
             let sent = self
                 .client
-                .inner
-                .http
+                .http()
                 .put(url)
                 .header(
                     "Content-Range",
@@ -369,12 +398,12 @@ impl Mailbox {
                 Ok(r) => {
                     let status = r.status();
                     let body = r.bytes().await.unwrap_or_default();
-                    return Err(Error::Graph(super::Failure::from_body(status, &body, None)));
+                    return Err(Error::Graph(Failure::from_body(status, &body, None)));
                 }
                 Err(e) if tries <= settings.max_retries => {
                     tracing::debug!(error = %e.without_url(), "upload chunk failed; again");
                 }
-                Err(e) => return Err(Error::Transport(e.without_url().to_string())),
+                Err(e) => return Err(Error::Transport(NoAnswer::http(e.without_url()))),
             }
             drop(_permit);
             tokio::time::sleep(Duration::from_millis(500 * u64::from(tries))).await;

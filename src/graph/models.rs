@@ -3,8 +3,10 @@
 //! may omit is an `Option`, so "not mentioned" stays apart from "empty".
 
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
+
+use super::error::{BadAnswer, Error};
 
 /// MAPI property tags graphgate reads or writes (graph-mail.md §10.3).
 pub mod tags {
@@ -41,7 +43,8 @@ pub struct Folder {
     pub unread_item_count: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A single-value extended property, as Graph reports and takes it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExtProp {
     pub id: String,
     #[serde(default)]
@@ -91,6 +94,11 @@ pub struct MessageItem {
 }
 
 impl MessageItem {
+    /// A message from a `$batch` member's answer (copy, move, patch).
+    pub fn from_answer(answer: Value) -> Result<MessageItem, Error> {
+        serde_json::from_value(answer).map_err(|e| BadAnswer::from(e).into())
+    }
+
     /// An integer extended property: `None` when the expansion was not in
     /// the answer at all, `Some(None)` when the item does not carry it.
     pub fn ext_int(&self, tag: u32) -> Option<Option<i64>> {

@@ -2,44 +2,13 @@
 //! and the shared ones policy grants, under `Shared/<address>/`), and a
 //! selected folder with UIDs, flags, MIME and changes made by anyone.
 //! Names are UTF-8 here; the IMAP front converts them from modified UTF-7.
-//! The types live here; `service`, `user` and `selected` implement them.
+//! The types live here (the errors in `error`); `user` and `selected`
+//! implement them.
 
 use chrono::{DateTime, Utc};
 
 use super::flags::Flags;
 use super::names::SpecialUse;
-
-/// Why a mail operation failed; each front turns it into its reply.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum MailError {
-    /// No folder by that name (IMAP: NO [NONEXISTENT], or [TRYCREATE] for APPEND/COPY).
-    #[error("there is no folder {0}")]
-    NoSuchFolder(String),
-    #[error("a folder named {0} already exists")]
-    AlreadyExists(String),
-    /// Policy or Exchange refused (IMAP: NO [NOPERM]); the text says why.
-    #[error("{0}")]
-    NoPermission(String),
-    /// The folder was opened read-only (EXAMINE or a read grant).
-    #[error("the folder is read-only")]
-    ReadOnly,
-    /// The operation is not possible for this folder (e.g. deleting INBOX).
-    #[error("{0}")]
-    CannotDo(String),
-    /// A message is too big (IMAP: NO [LIMIT] / [TOOBIG]).
-    #[error("{0}")]
-    TooLarge(String),
-    /// The message does not exist any more (expunged by someone else).
-    #[error("message {0} no longer exists")]
-    Gone(u32),
-    /// Microsoft-side trouble a person must act on or that passes (IMAP:
-    /// NO [UNAVAILABLE]); the text names the fix when there is one.
-    #[error("{0}")]
-    Unavailable(String),
-    /// Something unexpected (IMAP: NO [SERVERBUG]).
-    #[error("{0}")]
-    Internal(String),
-}
 
 /// A mailbox as LIST shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex as SyncMutex;
 use tokio::sync::Mutex;
 
-use super::api::MailError;
+use super::error::{About, MailError};
 use super::names::{FolderNode, FolderTree};
 use super::sync::FolderSync;
 use crate::graph::{self, Mailbox};
@@ -95,14 +95,17 @@ impl MailboxEngine {
         let ids = graph
             .well_known(&WELL_KNOWN)
             .await
-            .map_err(|e| graph_error(&self.address, e))?;
+            .map_err(|e| self.failed(e))
+            .inspect_err(|e| e.log(&self.address))?;
         let well_known: HashMap<String, String> = WELL_KNOWN
             .iter()
             .zip(ids)
             .filter_map(|(name, id)| id.map(|id| (name.to_string(), id)))
             .collect();
         let root = well_known.get("msgfolderroot").cloned().ok_or_else(|| {
-            MailError::Unavailable(format!("the mailbox {} has no folder root", self.address))
+            MailError::Unavailable(
+                format!("the mailbox {} has no folder root", self.address).into(),
+            )
         })?;
         let by_id: HashMap<&str, &str> = well_known
             .iter()
@@ -111,7 +114,8 @@ impl MailboxEngine {
         let folders = graph
             .folders()
             .await
-            .map_err(|e| graph_error(&self.address, e))?;
+            .map_err(|e| self.failed(e))
+            .inspect_err(|e| e.log(&self.address))?;
         let nodes: Vec<FolderNode> = folders
             .iter()
             .map(|f| FolderNode {
@@ -128,6 +132,11 @@ impl MailboxEngine {
         });
         *cached = Some(tree.clone());
         Ok(tree)
+    }
+
+    /// A failed request for the folder tree.
+    fn failed(&self, e: graph::Error) -> MailError {
+        MailError::from_graph(&self.address, About::Folder, e)
     }
 
     /// Forget the cached tree (after CREATE, DELETE, RENAME).
@@ -184,36 +193,6 @@ async fn poller(engine: Weak<MailboxEngine>, every: Duration) {
             if let Err(e) = folder.sync(&graph).await {
                 tracing::warn!(mailbox = %engine.address, error = %e, "polling a folder failed");
             }
-        }
-    }
-}
-
-/// A Graph failure as the fronts report it.
-pub(crate) fn graph_error(mailbox: &str, e: graph::Error) -> MailError {
-    match &e {
-        graph::Error::Graph(f) if f.status == 403 => MailError::NoPermission(format!(
-            "Microsoft 365 denies access to the mailbox {mailbox} ({})",
-            f.code
-        )),
-        graph::Error::Graph(f) if f.is("ErrorFolderExists") => {
-            MailError::AlreadyExists("that name".into())
-        }
-        graph::Error::Graph(f) if f.status == 404 => MailError::NoSuchFolder(format!(
-            "(Microsoft 365 no longer has the item: {})",
-            f.code
-        )),
-        graph::Error::Graph(f) if f.status == 413 => MailError::TooLarge(e.to_string()),
-        graph::Error::Graph(f) if f.status < 500 && f.status != 429 => {
-            tracing::warn!(mailbox, error = %e, "Graph refused a request");
-            MailError::CannotDo(format!("Microsoft 365 refused: {}", f.code))
-        }
-        graph::Error::Protocol(_) => {
-            tracing::warn!(mailbox, error = %e, "unexpected answer from Graph");
-            MailError::Internal(e.to_string())
-        }
-        _ => {
-            tracing::info!(mailbox, error = %e, "Graph unavailable");
-            MailError::Unavailable(e.to_string())
         }
     }
 }

@@ -1,18 +1,10 @@
-//! IMAP flags over Graph's message state: `\Seen` is isRead, `\Flagged` is
-//! the follow-up flag, `\Answered` and `$Forwarded` are the last verb Exchange
-//! recorded (PR_LAST_VERB_EXECUTED, or the icon Outlook shows), `\Draft` is
-//! isDraft (read-only), keywords are categories, and `\Deleted` lives in
-//! graphgate until EXPUNGE.
+//! IMAP flags as clients see them: the flags of a message, the names a
+//! client sends in STORE and APPEND, the atoms FETCH shows, and keywords
+//! as Outlook categories. `\Draft` is read-only and `\Deleted` lives in
+//! graphgate until EXPUNGE; how the others sit on Graph's properties is
+//! the table in `graph_flags`.
 
 use std::collections::BTreeSet;
-
-/// PR_LAST_VERB_EXECUTED values (graph-mail.md §10.3).
-pub const VERB_REPLY: i64 = 102;
-pub const VERB_REPLY_ALL: i64 = 103;
-pub const VERB_FORWARD: i64 = 104;
-/// PR_ICON_INDEX values Outlook uses for replied and forwarded mail.
-pub const ICON_REPLIED: i64 = 0x105;
-pub const ICON_FORWARDED: i64 = 0x106;
 
 /// The flags of one message as IMAP sees them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
@@ -28,33 +20,7 @@ pub struct Flags {
     pub keywords: BTreeSet<String>,
 }
 
-/// What Graph says about a message, as far as flags go.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct GraphState {
-    pub is_read: bool,
-    pub is_draft: bool,
-    /// `flagged`, `complete` or `notFlagged`.
-    pub flag_status: String,
-    pub categories: Vec<String>,
-    pub last_verb: Option<i64>,
-    pub icon_index: Option<i64>,
-}
-
 impl Flags {
-    pub fn from_graph(g: &GraphState, deleted: bool) -> Flags {
-        let verb = g.last_verb.unwrap_or(0);
-        let icon = g.icon_index.unwrap_or(0);
-        Flags {
-            seen: g.is_read,
-            flagged: g.flag_status.eq_ignore_ascii_case("flagged"),
-            answered: verb == VERB_REPLY || verb == VERB_REPLY_ALL || icon == ICON_REPLIED,
-            forwarded: verb == VERB_FORWARD || icon == ICON_FORWARDED,
-            draft: g.is_draft,
-            deleted,
-            keywords: g.categories.iter().map(|c| keyword_of(c)).collect(),
-        }
-    }
-
     /// The flag atoms for FETCH FLAGS, system flags first.
     pub fn atoms(&self) -> Vec<String> {
         let mut v = Vec::new();
@@ -93,6 +59,25 @@ impl Flags {
             }
         }
         true
+    }
+
+    /// The flag names that set these flags again (a message stored in
+    /// another mailbox by COPY or MOVE); `\Deleted` stays behind.
+    pub fn names(&self) -> Vec<FlagName> {
+        let mut names = Vec::new();
+        for (on, name) in [
+            (self.seen, FlagName::Seen),
+            (self.flagged, FlagName::Flagged),
+            (self.answered, FlagName::Answered),
+            (self.forwarded, FlagName::Forwarded),
+            (self.draft, FlagName::Draft),
+        ] {
+            if on {
+                names.push(name);
+            }
+        }
+        names.extend(self.keywords.iter().cloned().map(FlagName::Keyword));
+        names
     }
 
     /// Categories for Graph, from the keywords.
@@ -201,81 +186,6 @@ pub fn category_of(keyword: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn graph_state_maps_to_flags() {
-        let cases = [
-            (
-                GraphState {
-                    is_read: true,
-                    flag_status: "flagged".into(),
-                    ..Default::default()
-                },
-                "\\Seen \\Flagged",
-            ),
-            (
-                GraphState {
-                    last_verb: Some(102),
-                    ..Default::default()
-                },
-                "\\Answered",
-            ),
-            (
-                GraphState {
-                    last_verb: Some(103),
-                    ..Default::default()
-                },
-                "\\Answered",
-            ),
-            (
-                GraphState {
-                    last_verb: Some(104),
-                    ..Default::default()
-                },
-                "$Forwarded",
-            ),
-            (
-                GraphState {
-                    icon_index: Some(0x105),
-                    ..Default::default()
-                },
-                "\\Answered",
-            ),
-            (
-                GraphState {
-                    icon_index: Some(0x106),
-                    ..Default::default()
-                },
-                "$Forwarded",
-            ),
-            (
-                GraphState {
-                    flag_status: "complete".into(),
-                    ..Default::default()
-                },
-                "",
-            ),
-            (
-                GraphState {
-                    is_draft: true,
-                    categories: vec!["Red category".into()],
-                    ..Default::default()
-                },
-                "\\Draft Red_category",
-            ),
-        ];
-        for (g, want) in cases {
-            assert_eq!(
-                Flags::from_graph(&g, false).atoms().join(" "),
-                want,
-                "{g:?}"
-            );
-        }
-        assert_eq!(
-            Flags::from_graph(&GraphState::default(), true).atoms(),
-            vec!["\\Deleted"]
-        );
-    }
 
     #[test]
     fn categories_and_keywords_round_trip() {

@@ -5,36 +5,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Utc};
+use chrono::DateTime;
 
 use super::api::{MessageMeta, Snapshot};
-use super::flags::{Flags, GraphState};
+use super::flags::Flags;
+use super::graph_flags::GraphState;
+use super::remote::{RemoteChange, RemoteMessage};
 use crate::store::{FolderChanges, FolderRow, MessageRow};
-
-/// What Graph reported about a message. Delta updates may carry only some
-/// properties: `None` means "unchanged".
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RemoteMessage {
-    pub id: String,
-    pub received: Option<DateTime<Utc>>,
-    pub is_read: Option<bool>,
-    pub is_draft: Option<bool>,
-    pub flag_status: Option<String>,
-    pub categories: Option<Vec<String>>,
-    pub last_verb: Option<i64>,
-    pub icon: Option<i64>,
-    pub store_size: Option<i64>,
-    pub internet_message_id: Option<String>,
-    /// Header block built from internetMessageHeaders.
-    pub headers: Option<Vec<u8>>,
-}
-
-/// One change from a delta round.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RemoteChange {
-    Present(RemoteMessage),
-    Removed(String),
-}
 
 /// A folder in memory.
 #[derive(Debug, Clone)]
@@ -49,7 +26,7 @@ pub struct FolderData {
     pub version: u64,
 }
 
-pub fn graph_state(m: &MessageRow) -> GraphState {
+fn graph_state(m: &MessageRow) -> GraphState {
     GraphState {
         is_read: m.is_read,
         is_draft: m.is_draft,

@@ -3,9 +3,9 @@
 //! the draft one by one (upload sessions for 3 MB and more). The skeleton
 //! keeps every header and every other part byte for byte.
 
-use base64::Engine as _;
 use mail_parser::{MessageParser, MimeHeaders, PartType};
-use serde_json::{Value, json};
+
+use crate::graph::NewAttachment;
 
 /// Graph's smallest attachment for an upload session.
 pub const SESSION_MIN: usize = 3 * 1024 * 1024;
@@ -20,34 +20,16 @@ pub struct Detached {
 }
 
 impl Detached {
-    /// `AttachmentItem` of `createUploadSession`.
-    pub fn upload_item(&self) -> Value {
-        let mut item = json!({
-            "attachmentType": "file",
-            "name": self.name,
-            "size": self.bytes.len(),
-            "contentType": self.content_type,
-            "isInline": self.inline,
-        });
-        if let Some(id) = &self.content_id {
-            item["contentId"] = json!(id);
+    /// The attachment as Graph takes it (a `fileAttachment`, or the item
+    /// of an upload session for the big ones).
+    pub fn as_attachment(&self) -> NewAttachment<'_> {
+        NewAttachment {
+            name: &self.name,
+            content_type: &self.content_type,
+            is_inline: self.inline,
+            content_id: self.content_id.as_deref(),
+            bytes: &self.bytes,
         }
-        item
-    }
-
-    /// A `fileAttachment` for `POST /attachments`.
-    pub fn file_attachment(&self) -> Value {
-        let mut item = json!({
-            "@odata.type": "#microsoft.graph.fileAttachment",
-            "name": self.name,
-            "contentType": self.content_type,
-            "isInline": self.inline,
-            "contentBytes": base64::engine::general_purpose::STANDARD.encode(&self.bytes),
-        });
-        if let Some(id) = &self.content_id {
-            item["contentId"] = json!(id);
-        }
-        item
     }
 }
 
@@ -134,6 +116,8 @@ fn delimiter_start(raw: &[u8], part_start: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
+    use base64::Engine as _;
+
     use super::*;
 
     fn message(big: usize) -> Vec<u8> {

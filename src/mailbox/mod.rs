@@ -2,25 +2,48 @@
 //! messages with persistent UIDs and IMAP flags, one sync engine per
 //! Microsoft 365 mailbox shared by every session, a MIME cache, and
 //! submission. Fronts (IMAP, SMTP) call it; it calls `graph`.
+//!
+//! Bottom-up: errors and settings (`reason`, `error`, `settings`,
+//! `mail_section`); names, flags and the flag table (`mutf7`, `names`,
+//! `flags`, `graph_flags`); what Graph said and one folder's state
+//! (`remote`, `folder`, `api`); what users share (`cache`, `context`);
+//! sync and engine (`sync`, `engine`); a user's mailboxes (`place`,
+//! `namespace`); MIME, APPEND, COPY/MOVE (`download`, `append`,
+//! `transfer`); the selected folder, the user, the service (`selected`,
+//! `user`, `service`); submission (`large`, `submit`, `send`).
 
 pub mod api;
 mod append;
 pub mod cache;
+mod context;
+mod download;
 mod engine;
+mod error;
 pub mod flags;
 pub mod folder;
+mod graph_flags;
 mod large;
+mod mail_section;
 pub mod mutf7;
 pub mod names;
+mod namespace;
+mod place;
+mod reason;
+mod remote;
 mod selected;
 mod send;
 mod service;
+mod settings;
 pub mod submit;
 mod sync;
 mod transfer;
 mod user;
 
-pub use api::{CopyResult, FolderInfo, FolderStatus, MailError, MessageMeta, Snapshot, StoreOp};
+pub use api::{CopyResult, FolderInfo, FolderStatus, MessageMeta, Snapshot, StoreOp};
+pub use error::MailError;
+pub use mail_section::SettingsError;
+pub use reason::{Cause, Reason};
 pub use selected::SelectedFolder;
-pub use service::{Credentials, MailService, MailSettings, SizeMode};
+pub use service::MailService;
+pub use settings::{MailSettings, SizeMode};
 pub use user::UserMail;

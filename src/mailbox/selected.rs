@@ -1,32 +1,35 @@
 //! A selected folder, for one session: snapshots of the shared sync state,
 //! MIME through the cache (each message downloaded once), flag changes
 //! written to Graph before they are reported, EXPUNGE, COPY and MOVE.
+//! Sizes and MIME come from `download`, flag changes from the table in
+//! `graph_flags`, COPY and MOVE from `transfer`.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
-use serde_json::{Value, json};
 use tokio::sync::{Mutex, watch};
 
-use super::api::{CopyResult, MailError, Snapshot, StoreOp};
-use super::engine::graph_error;
-use super::flags::{FlagName, Flags, ICON_FORWARDED, ICON_REPLIED, VERB_FORWARD, VERB_REPLY};
-use super::folder::{RemoteChange, RemoteMessage, flags_of};
-use super::service::SizeMode;
-use super::sync::{FolderSync, remote};
-use super::user::{Place, UserInner};
-use crate::graph::{MessageItem, tags};
-
-/// PR_ICON_INDEX of a read message with no verb.
-const ICON_READ: i64 = 0x100;
+use super::api::{CopyResult, Snapshot, StoreOp};
+use super::download::{download, estimated_size, pad};
+use super::error::{About, MailError};
+use super::flags::{FlagName, Flags};
+use super::folder::flags_of;
+use super::graph_flags;
+use super::namespace::Namespace;
+use super::place::Place;
+use super::remote::{RemoteChange, RemoteMessage};
+use super::settings::SizeMode;
+use super::sync::FolderSync;
+use super::transfer::{Source, transfer};
+use crate::graph::{self, MessageChange};
 
 pub struct SelectedFolder {
     pub(crate) inner: Arc<Inner>,
 }
 
 pub(crate) struct Inner {
-    pub user: Arc<UserInner>,
+    pub user: Arc<Namespace>,
     pub name: String,
     pub read_only: bool,
     pub place: Place,
@@ -43,7 +46,7 @@ impl Drop for Inner {
 
 impl SelectedFolder {
     pub(crate) fn new(
-        user: Arc<UserInner>,
+        user: Arc<Namespace>,
         name: String,
         read_only: bool,
         place: Place,
@@ -144,7 +147,7 @@ impl SelectedFolder {
             if let Some(size) = row.reported_size {
                 return Ok(size as u64);
             }
-            (self.inner.user.service.settings.size_mode == SizeMode::Estimate && row.store_size > 0)
+            (self.inner.user.context.settings.size_mode == SizeMode::Estimate && row.store_size > 0)
                 .then(|| estimated_size(row.store_size))
         };
         let size = match estimate {
@@ -166,10 +169,7 @@ impl SelectedFolder {
     async fn fetch_mime(&self, uid: u32) -> Result<Bytes, MailError> {
         self.check_granted()?;
         let id = self.message_id(uid).await?;
-        download(&self.inner, &id).await.map_err(|e| match e {
-            MailError::NoSuchFolder(_) => MailError::Gone(uid),
-            other => other,
-        })
+        download(&self.inner.user.context, &self.inner.place, uid, &id).await
     }
 
     /// The whole message, as BODY[] serves it: Graph's MIME, padded with
@@ -203,7 +203,7 @@ impl SelectedFolder {
     /// The header block (BODY[HEADER]): from Graph's headers in estimate
     /// mode when known, else from the MIME.
     pub async fn header(&self, uid: u32) -> Result<Bytes, MailError> {
-        if self.inner.user.service.settings.size_mode == SizeMode::Estimate
+        if self.inner.user.context.settings.size_mode == SizeMode::Estimate
             && let Some(headers) = self
                 .inner
                 .sync
@@ -226,7 +226,7 @@ impl SelectedFolder {
     /// The sizes and headers of these messages are about to be read: in
     /// exact mode that means their MIME, so start downloading it.
     pub fn prefetch_meta(&self, uids: &[u32]) {
-        if self.inner.user.service.settings.size_mode == SizeMode::Exact {
+        if self.inner.user.context.settings.size_mode == SizeMode::Exact {
             self.prefetch(uids);
         }
     }
@@ -236,26 +236,27 @@ impl SelectedFolder {
         let inner = self.inner.clone();
         let uids = uids.to_vec();
         tokio::spawn(async move {
-            let ids: Vec<String> = {
+            let ids: Vec<(u32, String)> = {
                 let state = inner.sync.state.lock().await;
                 uids.iter()
-                    .filter_map(|u| state.get(*u).map(|m| m.message_id.clone()))
+                    .filter_map(|u| state.get(*u).map(|m| (*u, m.message_id.clone())))
                     .collect()
             };
-            let address = inner.place.grant.mailbox().to_string();
-            let wanted: Vec<String> = ids
+            let context = &inner.user.context;
+            let address = inner.place.mailbox();
+            let wanted: Vec<(u32, String)> = ids
                 .into_iter()
-                .filter(|id| {
-                    inner
-                        .user
-                        .service
+                .filter(|(_, id)| {
+                    context
                         .cache
                         .as_ref()
-                        .is_some_and(|c| !c.contains(&address, id))
+                        .is_some_and(|c| !c.contains(address, id))
                 })
                 .collect();
             // The mailbox's four Graph permits bound the real parallelism.
-            let fetches = wanted.iter().map(|id| download(&inner, id));
+            let fetches = wanted
+                .iter()
+                .map(|(uid, id)| download(context, &inner.place, *uid, id));
             futures::future::join_all(fetches).await;
         });
     }
@@ -271,7 +272,7 @@ impl SelectedFolder {
         let sync = &self.inner.sync;
         // No delta round may overtake these changes with older state.
         let _round = sync.round.lock().await;
-        let mut patches: Vec<(u32, String, Value, RemoteMessage)> = Vec::new();
+        let mut patches: Vec<(u32, String, MessageChange, RemoteMessage)> = Vec::new();
         let mut deleted_marks = Vec::new();
         {
             let state = sync.state.lock().await;
@@ -291,7 +292,8 @@ impl SelectedFolder {
                 if after.deleted != before.deleted {
                     deleted_marks.push((uid, after.deleted));
                 }
-                if let Some((body, update)) = patch_for(&row.message_id, &before, &after, row.icon)
+                if let Some((body, update)) =
+                    graph_flags::change(&row.message_id, &before, &after, row.icon)
                 {
                     patches.push((uid, row.message_id.clone(), body, update));
                 }
@@ -311,12 +313,13 @@ impl SelectedFolder {
                         .collect(),
                 )
                 .await;
-            for ((_, _, _, update), answer) in patches.into_iter().zip(answers) {
+            for ((uid, _, _, update), answer) in patches.into_iter().zip(answers) {
                 match answer {
                     Ok(_) => updates.push(RemoteChange::Present(update)),
+                    // Gone: the next delta round expunges it.
                     Err(e) if e.is_not_found() => {}
                     Err(e) => {
-                        first_error.get_or_insert(e);
+                        first_error.get_or_insert((uid, e));
                     }
                 }
             }
@@ -330,8 +333,8 @@ impl SelectedFolder {
             }
         }
         sync.persist(&changes).await?;
-        if let Some(e) = first_error {
-            return Err(graph_error(self.inner.place.grant.mailbox(), e));
+        if let Some((uid, e)) = first_error {
+            return Err(self.failed(uid, e));
         }
         Ok(uids
             .iter()
@@ -359,7 +362,7 @@ impl SelectedFolder {
         }
         let ids: Vec<String> = doomed.iter().map(|(_, id)| id.clone()).collect();
         let graph = &self.inner.place.graph;
-        let results: Vec<Result<(), crate::graph::Error>> = if self.inner.is_trash {
+        let results: Vec<Result<(), graph::Error>> = if self.inner.is_trash {
             graph.delete_messages(&ids).await
         } else {
             graph
@@ -383,7 +386,7 @@ impl SelectedFolder {
                     gone.push(RemoteChange::Removed(id));
                 }
                 Err(e) => {
-                    first_error.get_or_insert(e);
+                    first_error.get_or_insert((uid, e));
                 }
             }
         }
@@ -391,203 +394,36 @@ impl SelectedFolder {
         let changes = state.apply(&gone);
         sync.persist(&changes).await?;
         drop(state);
-        if let Some(e) = first_error {
-            return Err(graph_error(self.inner.place.grant.mailbox(), e));
+        if let Some((uid, e)) = first_error {
+            return Err(self.failed(uid, e));
         }
         Ok(removed)
     }
 
     pub async fn copy(&self, uids: &[u32], dest: &str) -> Result<CopyResult, MailError> {
         self.check_granted()?;
-        super::transfer::transfer(self, uids, dest, false).await
+        transfer(self.source(), uids, dest, false).await
     }
 
     /// MOVE: the source UIDs are gone when this returns.
     pub async fn move_to(&self, uids: &[u32], dest: &str) -> Result<CopyResult, MailError> {
         self.check_write()?;
-        super::transfer::transfer(self, uids, dest, true).await
+        transfer(self.source(), uids, dest, true).await
     }
-}
 
-/// The MIME of message `id`: from the cache, or downloaded once (a second
-/// caller waits for the first download instead of starting another).
-pub(crate) async fn download(inner: &Inner, id: &str) -> Result<Bytes, MailError> {
-    let service = &inner.user.service;
-    let address = inner.place.grant.mailbox();
-    if let Some(cache) = &service.cache
-        && let Some(bytes) = cache.get(address, id).await
-    {
-        return Ok(bytes);
-    }
-    let engine = &inner.place.engine;
-    let lock = engine
-        .downloads
-        .entry(id.to_string())
-        .or_insert_with(|| Arc::new(Mutex::new(())))
-        .clone();
-    let _one = lock.lock().await;
-    if let Some(cache) = &service.cache
-        && let Some(bytes) = cache.get(address, id).await
-    {
-        return Ok(bytes);
-    }
-    let mime = inner
-        .place
-        .graph
-        .mime(id)
-        .await
-        .map_err(|e| graph_error(address, e))?;
-    if let Some(cache) = &service.cache
-        && let Err(e) = cache.put(address, id, &mime).await
-    {
-        tracing::warn!(error = %e, "could not cache a message");
-    }
-    engine.downloads.remove(id);
-    Ok(mime)
-}
-
-/// RFC822.SIZE in estimate mode: Exchange's store size, raised by the most
-/// a MIME rendering can add (base64 of binary attachments: 4/3 plus line
-/// breaks), so the served message, padded, always fits.
-pub(crate) fn estimated_size(store_size: i64) -> i64 {
-    store_size + store_size * 3 / 8 + 1024
-}
-
-/// `mime` followed by blank lines up to exactly `size` bytes.
-fn pad(mime: Bytes, size: usize) -> Bytes {
-    let mut out = Vec::with_capacity(size);
-    out.extend_from_slice(&mime);
-    if !out.ends_with(b"\r\n") && size - out.len() >= 2 {
-        out.extend_from_slice(b"\r\n");
-    }
-    if (size - out.len()) % 2 == 1 {
-        out.push(b' ');
-    }
-    while out.len() + 2 <= size {
-        out.extend_from_slice(b"\r\n");
-    }
-    out.resize(size, b' ');
-    Bytes::from(out)
-}
-
-/// The PATCH body that turns `before` into `after`, and the state Graph
-/// will then hold; `None` when Graph need not change.
-fn patch_for(
-    id: &str,
-    before: &Flags,
-    after: &Flags,
-    icon: Option<i64>,
-) -> Option<(Value, RemoteMessage)> {
-    let mut body = serde_json::Map::new();
-    let mut update = RemoteMessage {
-        id: id.to_string(),
-        ..Default::default()
-    };
-    if before.seen != after.seen {
-        body.insert("isRead".into(), json!(after.seen));
-        update.is_read = Some(after.seen);
-    }
-    if before.flagged != after.flagged {
-        let status = if after.flagged {
-            "flagged"
-        } else {
-            "notFlagged"
-        };
-        body.insert("flag".into(), json!({"flagStatus": status}));
-        update.flag_status = Some(status.to_string());
-    }
-    if before.keywords != after.keywords {
-        let categories = after.categories();
-        body.insert("categories".into(), json!(categories));
-        update.categories = Some(categories);
-    }
-    if before.answered != after.answered || before.forwarded != after.forwarded {
-        // PR_LAST_VERB_EXECUTED holds one verb; the icon carries the other
-        // when a message was both answered and forwarded.
-        let (verb, icon_value) = match (after.answered, after.forwarded) {
-            (true, true) => (VERB_REPLY, ICON_FORWARDED),
-            (true, false) => (VERB_REPLY, ICON_REPLIED),
-            (false, true) => (VERB_FORWARD, ICON_FORWARDED),
-            (false, false) => (
-                0,
-                icon.filter(|i| *i != ICON_REPLIED && *i != ICON_FORWARDED)
-                    .unwrap_or(ICON_READ),
-            ),
-        };
-        body.insert(
-            "singleValueExtendedProperties".into(),
-            json!([
-                {"id": tags::integer(tags::LAST_VERB), "value": verb.to_string()},
-                {"id": tags::integer(tags::ICON_INDEX), "value": icon_value.to_string()},
-            ]),
-        );
-        update.last_verb = Some(verb);
-        update.icon = Some(icon_value);
-    }
-    (!body.is_empty()).then_some((Value::Object(body), update))
-}
-
-/// A message Graph returned from create, copy or move, for `adopt`.
-pub(crate) fn adopted(item: &MessageItem) -> RemoteMessage {
-    remote(item)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn flags(seen: bool, answered: bool, forwarded: bool) -> Flags {
-        Flags {
-            seen,
-            answered,
-            forwarded,
-            ..Flags::default()
+    fn source(&self) -> Source<'_> {
+        Source {
+            user: &self.inner.user,
+            place: &self.inner.place,
+            sync: &self.inner.sync,
         }
     }
 
-    #[test]
-    fn patches_send_only_what_changed() {
-        assert!(
-            patch_for(
-                "a",
-                &flags(true, false, false),
-                &flags(true, false, false),
-                None
-            )
-            .is_none()
-        );
-        let (body, update) = patch_for(
-            "a",
-            &flags(false, false, false),
-            &flags(true, false, false),
-            None,
-        )
-        .unwrap();
-        assert_eq!(body, json!({"isRead": true}));
-        assert_eq!(update.is_read, Some(true));
-        assert_eq!(update.last_verb, None);
-    }
-
-    #[test]
-    fn answered_and_forwarded_survive_a_round_trip() {
-        use super::super::flags::GraphState;
-        for (answered, forwarded) in [(true, false), (false, true), (true, true), (false, false)] {
-            let before = flags(true, !answered, !forwarded);
-            let (_, update) =
-                patch_for("a", &before, &flags(true, answered, forwarded), Some(0x105)).unwrap();
-            let state = GraphState {
-                is_read: true,
-                last_verb: update.last_verb,
-                icon_index: update.icon,
-                flag_status: "notFlagged".into(),
-                ..Default::default()
-            };
-            let back = Flags::from_graph(&state, false);
-            assert_eq!(
-                (back.answered, back.forwarded),
-                (answered, forwarded),
-                "{answered} {forwarded}"
-            );
-        }
+    /// A failed Graph request about the message `uid`, logged.
+    fn failed(&self, uid: u32, e: graph::Error) -> MailError {
+        let mailbox = self.inner.place.mailbox();
+        let e = MailError::from_graph(mailbox, About::Message(uid), e);
+        e.log(mailbox);
+        e
     }
 }

@@ -6,15 +6,18 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::large::{SESSION_MIN, split};
+use super::reason::Reason;
 use super::service::MailService;
-use super::submit::{Envelope, Plan, SendFrom, SubmitError, prepare};
+use super::submit::{Envelope, ONE_REQUEST_MIME, Plan, SendFrom, SubmitError, prepare};
 use crate::accounts::{Account, Mode};
 use crate::graph;
 use crate::policy::SendMode;
 
-/// Largest MIME sent in one `sendMail` request (the base64 must stay under
-/// Graph's ~4 MB request limit).
-pub const ONE_REQUEST_MIME: usize = 3 * 1024 * 1024;
+/// What the client hears when Graph's answer to a send was lost and the
+/// message is not in Sent Items either.
+const NOT_CONFIRMED: &str =
+    "Microsoft 365 did not confirm the message; it was not found in Sent Items, send it again";
 
 impl MailService {
     /// Send `message` for `account`: 250 may be said when this returns Ok.
@@ -26,21 +29,25 @@ impl MailService {
         host: &str,
         keep_copy: bool,
     ) -> Result<String, SubmitError> {
-        let policy = self.policy.read().clone();
+        let policy = self.context.policy.read().clone();
         let plan = match prepare(account, &policy, envelope, message, host) {
             Ok(plan) => plan,
             Err(e @ SubmitError::SenderDenied(_)) => {
-                self.audit
-                    .refused(&account.login, "send", &envelope.mail_from, &e.to_string());
+                self.context.audit.refused(
+                    &account.login,
+                    "send",
+                    &envelope.mail_from,
+                    &e.to_string(),
+                );
                 return Err(e);
             }
             Err(e) => return Err(e),
         };
         let tokens = self.credentials_for(account).await.map_err(|e| {
             if e.is_transient() {
-                SubmitError::Transient(e.to_string())
+                SubmitError::Transient(Reason::of(e))
             } else {
-                SubmitError::Rejected(e.to_string())
+                SubmitError::Rejected(Reason::of(e))
             }
         })?;
         let own = account.microsoft_user.to_ascii_lowercase();
@@ -58,12 +65,10 @@ impl MailService {
         }
         match mailbox.send_mime(&plan.mime).await {
             Ok(()) => {}
-            Err(graph::Error::OutcomeUnknown(why)) => {
-                tracing::warn!(mailbox = %address, %why, "sendMail answer lost; checking Sent Items before saying anything");
+            Err(e @ graph::Error::OutcomeUnknown(_)) => {
+                tracing::warn!(mailbox = %address, why = %e, "sendMail answer lost; checking Sent Items before saying anything");
                 if !self.was_sent(&mailbox, &plan.message_id).await {
-                    return Err(SubmitError::Transient(
-                        "Microsoft 365 did not confirm the message; it was not found in Sent Items, send it again".into(),
-                    ));
+                    return Err(SubmitError::Transient(Reason::because(NOT_CONFIRMED, e)));
                 }
             }
             Err(e) => return Err(send_error(&address, e)),
@@ -81,13 +86,17 @@ impl MailService {
             SendFrom::Own => plan.from_address.clone(),
         };
         match plan.mode {
-            SendMode::As => self
-                .audit
-                .allowed(&account.login, "send-as", &from, &plan.message_id),
-            SendMode::OnBehalf => {
-                self.audit
-                    .allowed(&account.login, "send-on-behalf", &from, &plan.message_id)
+            SendMode::As => {
+                self.context
+                    .audit
+                    .allowed(&account.login, "send-as", &from, &plan.message_id)
             }
+            SendMode::OnBehalf => self.context.audit.allowed(
+                &account.login,
+                "send-on-behalf",
+                &from,
+                &plan.message_id,
+            ),
             SendMode::Own => {}
         }
     }
@@ -122,25 +131,22 @@ impl MailService {
     /// largest attachments, the attachments added to it (upload sessions
     /// for those of 3 MB and more), then `send`.
     async fn submit_large(&self, mailbox: &graph::Mailbox, plan: &Plan) -> Result<(), SubmitError> {
-        let (skeleton, detached) = super::large::split(&plan.mime, ONE_REQUEST_MIME)
+        let (skeleton, detached) = split(&plan.mime, ONE_REQUEST_MIME)
             .ok_or_else(|| SubmitError::TooLarge(format!(
                 "the message cannot be cut into parts of {} MB for Microsoft 365 (one part is a whole attached message); send the attachment separately",
                 ONE_REQUEST_MIME / (1024 * 1024)
-            )))?;
+            ).into()))?;
         let address = mailbox.address().to_string();
         let draft = mailbox
             .create_draft_mime(&skeleton)
             .await
             .map_err(|e| send_error(&address, e))?;
         for part in &detached {
-            let added = if part.bytes.len() >= super::large::SESSION_MIN {
-                mailbox
-                    .upload_attachment(&draft.id, part.upload_item(), &part.bytes)
-                    .await
+            let attachment = part.as_attachment();
+            let added = if part.bytes.len() >= SESSION_MIN {
+                mailbox.upload_attachment(&draft.id, &attachment).await
             } else {
-                mailbox
-                    .add_attachment(&draft.id, part.file_attachment())
-                    .await
+                mailbox.add_attachment(&draft.id, &attachment).await
             };
             if let Err(e) = added {
                 let _ = mailbox
@@ -151,17 +157,15 @@ impl MailService {
         }
         match mailbox.send_draft(&draft.id).await {
             Ok(()) => Ok(()),
-            Err(graph::Error::OutcomeUnknown(why)) => {
-                tracing::warn!(mailbox = %address, %why, "send answer lost; checking Sent Items");
+            Err(e @ graph::Error::OutcomeUnknown(_)) => {
+                tracing::warn!(mailbox = %address, why = %e, "send answer lost; checking Sent Items");
                 if self.was_sent(mailbox, &plan.message_id).await {
                     Ok(())
                 } else {
                     let _ = mailbox
                         .delete_messages(std::slice::from_ref(&draft.id))
                         .await;
-                    Err(SubmitError::Transient(
-                        "Microsoft 365 did not confirm the message; it was not found in Sent Items, send it again".into(),
-                    ))
+                    Err(SubmitError::Transient(Reason::because(NOT_CONFIRMED, e)))
                 }
             }
             Err(e) => {
@@ -197,17 +201,23 @@ async fn find_in_sent(
     None
 }
 
+/// A failed send as the SMTP client hears it.
 fn send_error(mailbox: &str, e: graph::Error) -> SubmitError {
-    match &e {
-        graph::Error::Graph(f) if f.is("ErrorSendAsDenied") || f.status == 403 => {
-            SubmitError::SenderDenied(format!(
+    if let Some(f) = e.failure() {
+        if f.is("ErrorSendAsDenied") || f.status == 403 {
+            let text = format!(
                 "Microsoft 365 does not allow sending from {mailbox} ({})",
                 f.code
-            ))
+            );
+            return SubmitError::SenderDenied(Reason::because(text, e));
         }
-        graph::Error::Graph(f) if f.status == 413 => SubmitError::TooLarge(e.to_string()),
-        e if e.is_transient() => SubmitError::Transient(e.to_string()),
-        graph::Error::Auth(a) => SubmitError::Rejected(a.to_string()),
-        _ => SubmitError::Rejected(e.to_string()),
+        if f.status == 413 {
+            return SubmitError::TooLarge(Reason::of(e));
+        }
+    }
+    if e.is_transient() {
+        SubmitError::Transient(Reason::of(e))
+    } else {
+        SubmitError::Rejected(Reason::of(e))
     }
 }

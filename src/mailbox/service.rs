@@ -1,83 +1,33 @@
 //! The mail service of the whole gateway: one per process. It owns the
-//! per-mailbox sync engines, the MIME cache and the record of messages just
-//! sent, and opens a user's mail (own mailbox plus the shared mailboxes
-//! policy grants) for a session.
+//! per-mailbox sync engines and the context every user shares (store, MIME
+//! cache, policy, record of messages just sent), and opens a user's mail
+//! (own mailbox plus the shared mailboxes policy grants) for a session.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
 use parking_lot::RwLock;
 
-use super::api::MailError;
 use super::cache::MimeCache;
+use super::context::MailContext;
 use super::engine::MailboxEngine;
-use super::user::{Place, UserMail};
+use super::error::MailError;
+use super::namespace::Namespace;
+use super::place::Place;
+use super::settings::{MailSettings, SizeMode};
+use super::user::UserMail;
 use crate::accounts::{Account, Mode};
-use crate::auth::{self, BoxFuture, TokenProvider};
+use crate::audit::Audit;
+use crate::auth::{self, Credentials, TokenProvider};
 use crate::graph::GraphClient;
 use crate::policy::{Access, Policy};
 use crate::store::Store;
 
-/// Where the mail service gets an account's Microsoft tokens (the `auth`
-/// registry in the gateway; anything in tests).
-pub trait Credentials: Send + Sync + 'static {
-    fn tokens_for<'a>(
-        &'a self,
-        account: &'a Account,
-    ) -> BoxFuture<'a, Result<Arc<TokenProvider>, auth::Error>>;
-}
-
-/// Where RFC822.SIZE comes from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SizeMode {
-    /// The length of BODY[] as served: exact, but a header scan downloads
-    /// every message once.
-    #[default]
-    Exact,
-    /// From PR_MESSAGE_SIZE (as Exchange Online's IMAP does), with headers
-    /// from Graph's internetMessageHeaders: a header scan downloads nothing.
-    Estimate,
-}
-
-#[derive(Debug, Clone)]
-pub struct MailSettings {
-    pub size_mode: SizeMode,
-    /// How often folders that a session has selected are polled (IDLE).
-    pub poll_interval: Duration,
-    /// How long a folder tree is trusted before LIST asks Graph again.
-    pub tree_ttl: Duration,
-    /// Largest message APPEND accepts.
-    pub max_message_bytes: usize,
-    /// How long an APPEND to Sent of a message graphgate just sent is
-    /// answered with the copy Exchange already saved.
-    pub sent_dedupe_window: Duration,
-}
-
-impl Default for MailSettings {
-    fn default() -> Self {
-        MailSettings {
-            size_mode: SizeMode::Exact,
-            poll_interval: Duration::from_secs(20),
-            tree_ttl: Duration::from_secs(60),
-            max_message_bytes: 35 * 1024 * 1024,
-            sent_dedupe_window: Duration::from_secs(600),
-        }
-    }
-}
-
 pub struct MailService {
     pub(crate) graph: GraphClient,
-    pub(crate) store: Store,
-    pub(crate) cache: Option<MimeCache>,
-    pub(crate) policy: Arc<RwLock<Policy>>,
+    pub(crate) context: Arc<MailContext>,
     credentials: Arc<dyn Credentials>,
-    pub(crate) settings: MailSettings,
     engines: DashMap<String, Arc<MailboxEngine>>,
-    pub(crate) audit: crate::audit::Audit,
-    /// (mailbox, Message-ID) of messages graphgate sent, with when.
-    sent: DashMap<(String, String), Instant>,
 }
 
 impl MailService {
@@ -88,32 +38,28 @@ impl MailService {
         policy: Arc<RwLock<Policy>>,
         credentials: Arc<dyn Credentials>,
         settings: MailSettings,
-        audit: crate::audit::Audit,
+        audit: Audit,
     ) -> Arc<MailService> {
         Arc::new(MailService {
-            audit,
             graph,
-            store,
-            cache,
-            policy,
+            context: Arc::new(MailContext::new(store, cache, policy, settings, audit)),
             credentials,
-            settings,
             engines: DashMap::new(),
-            sent: DashMap::new(),
         })
     }
 
     pub(crate) fn engine(&self, address: &str) -> Arc<MailboxEngine> {
         let key = address.to_ascii_lowercase();
+        let settings = &self.context.settings;
         self.engines
             .entry(key.clone())
             .or_insert_with(|| {
                 MailboxEngine::start(
                     &key,
-                    self.store.clone(),
-                    self.settings.tree_ttl,
-                    self.settings.poll_interval,
-                    self.settings.size_mode == SizeMode::Estimate,
+                    self.context.store.clone(),
+                    settings.tree_ttl,
+                    settings.poll_interval,
+                    settings.size_mode == SizeMode::Estimate,
                 )
             })
             .clone()
@@ -122,22 +68,12 @@ impl MailService {
     /// Remember that `mailbox` just sent a message with `message_id`, so a
     /// client's APPEND of its copy to Sent does not store it twice.
     pub fn note_sent(&self, mailbox: &str, message_id: &str) {
-        let now = Instant::now();
-        let window = self.settings.sent_dedupe_window;
-        self.sent.retain(|_, at| now.duration_since(*at) < window);
-        self.sent
-            .insert((mailbox.to_ascii_lowercase(), message_id.to_string()), now);
-    }
-
-    pub(crate) fn recently_sent(&self, mailbox: &str, message_id: &str) -> bool {
-        self.sent
-            .get(&(mailbox.to_ascii_lowercase(), message_id.to_string()))
-            .is_some_and(|at| at.elapsed() < self.settings.sent_dedupe_window)
+        self.context.note_sent(mailbox, message_id);
     }
 
     /// Replace the policy (reload); sessions see it at their next command.
     pub fn set_policy(&self, policy: Policy) {
-        *self.policy.write() = policy;
+        *self.context.policy.write() = policy;
     }
 
     /// The token provider of `account`.
@@ -157,24 +93,21 @@ impl MailService {
             .credentials
             .tokens_for(account)
             .await
-            .map_err(|e| MailError::Unavailable(e.to_string()))?;
+            .map_err(MailError::from_auth)?;
         // A token now, so that a sign-in that needs a person shows at login
         // (NO [UNAVAILABLE] with the sentence), not at the first command.
-        tokens
-            .access_token()
-            .await
-            .map_err(|e| MailError::Unavailable(e.to_string()))?;
+        tokens.access_token().await.map_err(MailError::from_auth)?;
         let own_address = account.microsoft_user.to_ascii_lowercase();
         let delegated = account.mode == Mode::Delegated;
-        let policy = self.policy.read().clone();
+        let policy = self.context.policy.read().clone();
         let own_grant = policy
             .open(&account.login, &own_address, &own_address, Access::Read)
-            .map_err(|d| MailError::NoPermission(d.reason))?;
+            .map_err(|d| MailError::NoPermission(d.reason.into()))?;
         let own = Place {
             graph: self.graph.mailbox(tokens.clone(), &own_address, delegated),
             engine: self.engine(&own_address),
             grant: own_grant,
-            audit: self.audit.clone(),
+            audit: self.context.audit.clone(),
         };
         let mut shared = Vec::new();
         for (address, access) in policy.shared_for(&account.login) {
@@ -186,14 +119,16 @@ impl MailService {
                 graph: self.graph.mailbox(tokens.clone(), &address, false),
                 engine: self.engine(&address),
                 grant,
-                audit: self.audit.clone(),
+                audit: self.context.audit.clone(),
             });
         }
-        Ok(UserMail::new(
-            self.clone(),
-            account.login.clone(),
-            own,
-            shared,
-        ))
+        Ok(UserMail {
+            inner: Arc::new(Namespace {
+                context: self.context.clone(),
+                login: account.login.clone(),
+                own,
+                shared,
+            }),
+        })
     }
 }

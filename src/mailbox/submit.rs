@@ -9,11 +9,16 @@ use std::collections::BTreeSet;
 
 use mail_parser::{Address, MessageParser};
 
-pub use super::send::ONE_REQUEST_MIME;
+use super::reason::Reason;
 use crate::accounts::Account;
 #[cfg(test)]
 use crate::accounts::Mode;
 use crate::policy::{Policy, SendMode};
+
+/// Largest MIME sent in one `sendMail` request (the base64 must stay under
+/// Graph's ~4 MB request limit); bigger messages go as a draft with
+/// attachments added one by one.
+pub const ONE_REQUEST_MIME: usize = 3 * 1024 * 1024;
 
 /// The SMTP envelope.
 #[derive(Debug, Clone, Default)]
@@ -28,23 +33,23 @@ pub struct Envelope {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SubmitError {
     /// Try again later (451 4.4.x): Microsoft busy, throttled, token refresh.
-    #[error("{0}")]
-    Transient(String),
+    #[error(transparent)]
+    Transient(Reason),
     /// Not allowed to send as this address (550 5.7.60).
-    #[error("{0}")]
-    SenderDenied(String),
+    #[error(transparent)]
+    SenderDenied(Reason),
     /// The message itself is unacceptable (550 5.6.0).
-    #[error("{0}")]
-    Invalid(String),
+    #[error(transparent)]
+    Invalid(Reason),
     /// Too big (552 5.3.4).
-    #[error("{0}")]
-    TooLarge(String),
+    #[error(transparent)]
+    TooLarge(Reason),
     /// A limit of the account (452 4.5.3 recipients, 550 5.7.x per day).
-    #[error("{0}")]
-    Limit(String),
+    #[error(transparent)]
+    Limit(Reason),
     /// Microsoft refused it for good (554 5.x).
-    #[error("{0}")]
-    Rejected(String),
+    #[error(transparent)]
+    Rejected(Reason),
 }
 
 /// Which mailbox sends.
@@ -179,10 +184,13 @@ pub fn prepare(
         .ok_or_else(|| SubmitError::Invalid("the message has no readable header".into()))?;
     let from_raw = raw_headers(header, "From");
     if from_raw.len() != 1 {
-        return Err(SubmitError::Invalid(format!(
-            "the message must have exactly one From header (it has {})",
-            from_raw.len()
-        )));
+        return Err(SubmitError::Invalid(
+            format!(
+                "the message must have exactly one From header (it has {})",
+                from_raw.len()
+            )
+            .into(),
+        ));
     }
     if tricky(&from_raw[0]) {
         return Err(SubmitError::SenderDenied(
@@ -219,44 +227,48 @@ pub fn prepare(
     };
     for resent in raw_headers(header, "Resent-From") {
         if !resent.to_ascii_lowercase().contains(&format!("<{own}>")) && lower(&resent) != own {
-            return Err(SubmitError::SenderDenied(format!(
-                "Resent-From must be your own address {own}"
-            )));
+            return Err(SubmitError::SenderDenied(
+                format!("Resent-From must be your own address {own}").into(),
+            ));
         }
     }
     let grant = policy.send(&account.login, &own, &from).map_err(|d| {
-        SubmitError::SenderDenied(format!("{}: not allowed to send as {from}", d.reason))
+        SubmitError::SenderDenied(format!("{}: not allowed to send as {from}", d.reason).into())
     })?;
     let mail_from = lower(&envelope.mail_from);
     if !mail_from.is_empty() && mail_from != own && mail_from != from {
-        return Err(SubmitError::SenderDenied(format!(
-            "MAIL FROM {mail_from} is neither your address {own} nor the From address {from}"
-        )));
+        return Err(SubmitError::SenderDenied(
+            format!(
+                "MAIL FROM {mail_from} is neither your address {own} nor the From address {from}"
+            )
+            .into(),
+        ));
     }
     let mut add = Vec::new();
     let send_from = match grant.mode() {
         SendMode::Own => {
             if sender.as_ref().is_some_and(|s| *s != own) {
-                return Err(SubmitError::SenderDenied(format!(
-                    "the Sender header names someone else; only {own} may be the sender"
-                )));
+                return Err(SubmitError::SenderDenied(
+                    format!("the Sender header names someone else; only {own} may be the sender")
+                        .into(),
+                ));
             }
             SendFrom::Own
         }
         SendMode::As => {
             if sender.as_ref().is_some_and(|s| *s != from) {
-                return Err(SubmitError::SenderDenied(format!(
-                    "you may send as {from}, but not with another Sender"
-                )));
+                return Err(SubmitError::SenderDenied(
+                    format!("you may send as {from}, but not with another Sender").into(),
+                ));
             }
             SendFrom::Shared(from.clone())
         }
         SendMode::OnBehalf => {
             match &sender {
                 Some(s) if *s != own => {
-                    return Err(SubmitError::SenderDenied(format!(
-                        "on behalf of {from}, the Sender must be you ({own})"
-                    )));
+                    return Err(SubmitError::SenderDenied(
+                        format!("on behalf of {from}, the Sender must be you ({own})").into(),
+                    ));
                 }
                 Some(_) => {}
                 None => add.push(format!("Sender: <{own}>")),

@@ -7,10 +7,10 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::{Mutex, watch};
 
-use super::api::MailError;
-use super::engine::graph_error;
-use super::folder::{FolderData, RemoteChange, RemoteMessage};
-use crate::graph::{self, Mailbox, MessageItem, tags};
+use super::error::{About, MailError};
+use super::folder::FolderData;
+use super::remote::{RemoteChange, RemoteMessage};
+use crate::graph::{self, Mailbox};
 use crate::store::{FolderChanges, Store};
 
 pub(crate) struct FolderSync {
@@ -43,21 +43,21 @@ impl FolderSync {
         folder_id: &str,
         headers: bool,
     ) -> Result<Arc<FolderSync>, MailError> {
-        let row = match store
-            .mail_folder(mailbox, folder_id)
-            .await
-            .map_err(store_error)?
-        {
-            Some(row) => row,
-            None => store
-                .mail_folder_create(mailbox, folder_id, new_uidvalidity())
-                .await
-                .map_err(store_error)?,
+        let loaded = async {
+            let row = match store.mail_folder(mailbox, folder_id).await? {
+                Some(row) => row,
+                None => {
+                    store
+                        .mail_folder_create(mailbox, folder_id, new_uidvalidity())
+                        .await?
+                }
+            };
+            Ok((row, store.mail_messages(mailbox, folder_id).await?))
         };
-        let rows = store
-            .mail_messages(mailbox, folder_id)
+        let (row, rows) = loaded
             .await
-            .map_err(store_error)?;
+            .map_err(MailError::from_store)
+            .inspect_err(|e| e.log(mailbox))?;
         let data = FolderData::from_store(row, rows);
         let (version, _) = watch::channel(0);
         Ok(Arc::new(FolderSync {
@@ -91,10 +91,7 @@ impl FolderSync {
         {
             return Ok(());
         }
-        self.store
-            .mail_apply(&self.mailbox, &self.folder_id, changes)
-            .await
-            .map_err(store_error)?;
+        self.apply(changes).await?;
         if !changes.upserts.is_empty() || !changes.removed.is_empty() {
             self.notify();
         }
@@ -103,10 +100,20 @@ impl FolderSync {
 
     /// Persist `changes` that sessions need not hear about (a frozen size).
     pub async fn persist_quietly(&self, changes: &FolderChanges) -> Result<(), MailError> {
+        self.apply(changes).await
+    }
+
+    async fn apply(&self, changes: &FolderChanges) -> Result<(), MailError> {
         self.store
             .mail_apply(&self.mailbox, &self.folder_id, changes)
             .await
-            .map_err(store_error)
+            .map_err(MailError::from_store)
+            .inspect_err(|e| e.log(&self.mailbox))
+    }
+
+    /// A failed delta round of this folder.
+    fn failed(&self, e: graph::Error) -> MailError {
+        MailError::from_graph(&self.mailbox, About::Folder, e)
     }
 
     /// Catch up with Graph: one delta round. A caller that arrives while a
@@ -130,10 +137,15 @@ impl FolderSync {
                 let round = graph
                     .delta_with(&self.folder_id, None, self.headers)
                     .await
-                    .map_err(|e| graph_error(&self.mailbox, e))?;
+                    .map_err(|e| self.failed(e))
+                    .inspect_err(|e| e.log(&self.mailbox))?;
                 (round, true)
             }
-            Err(e) => return Err(graph_error(&self.mailbox, e)),
+            Err(e) => {
+                let e = self.failed(e);
+                e.log(&self.mailbox);
+                return Err(e);
+            }
         };
         let mut state = self.state.lock().await;
         let mut changes = if full {
@@ -141,11 +153,12 @@ impl FolderSync {
                 .items
                 .iter()
                 .filter(|m| !m.is_removed())
-                .map(remote)
+                .map(RemoteMessage::from_item)
                 .collect();
             state.reconcile(&present)
         } else {
-            let changes: Vec<RemoteChange> = round.items.iter().map(change).collect();
+            let changes: Vec<RemoteChange> =
+                round.items.iter().map(RemoteChange::from_item).collect();
             state.apply(&changes)
         };
         state.delta_link = Some(round.delta_link.clone());
@@ -154,62 +167,5 @@ impl FolderSync {
         drop(state);
         self.rounds_done.fetch_add(1, Ordering::AcqRel);
         Ok(())
-    }
-}
-
-pub(crate) fn store_error(e: crate::store::Error) -> MailError {
-    tracing::error!(error = %e, "store failed");
-    MailError::Internal("graphgate's local store failed; see the gateway log".into())
-}
-
-/// What a Graph message says, for `FolderData`.
-pub(crate) fn remote(m: &MessageItem) -> RemoteMessage {
-    RemoteMessage {
-        id: m.id.clone(),
-        received: m.received_date_time,
-        is_read: m.is_read,
-        is_draft: m.is_draft,
-        flag_status: m.flag_status(),
-        categories: m.categories.clone(),
-        last_verb: m.ext_int(tags::LAST_VERB).map(|v| v.unwrap_or(0)),
-        icon: m.ext_int(tags::ICON_INDEX).map(|v| v.unwrap_or(0)),
-        store_size: m.ext_int(tags::MESSAGE_SIZE).flatten(),
-        internet_message_id: m.internet_message_id.clone(),
-        headers: m.internet_message_headers.as_ref().map(|h| header_block(h)),
-    }
-}
-
-/// An RFC 5322 header block from Graph's `internetMessageHeaders`.
-fn header_block(headers: &[crate::graph::HeaderValue]) -> Vec<u8> {
-    let mut out = Vec::new();
-    for h in headers {
-        // A header name is printable ASCII without ':'; drop what is not.
-        if h.name.is_empty() || !h.name.bytes().all(|b| b.is_ascii_graphic() && b != b':') {
-            continue;
-        }
-        out.extend_from_slice(h.name.as_bytes());
-        out.extend_from_slice(b": ");
-        for (i, line) in h
-            .value
-            .split(['\r', '\n'])
-            .filter(|l| !l.is_empty())
-            .enumerate()
-        {
-            if i > 0 {
-                out.extend_from_slice(b"\r\n ");
-            }
-            out.extend_from_slice(line.trim_start().as_bytes());
-        }
-        out.extend_from_slice(b"\r\n");
-    }
-    out.extend_from_slice(b"\r\n");
-    out
-}
-
-fn change(m: &MessageItem) -> RemoteChange {
-    if m.is_removed() {
-        RemoteChange::Removed(m.id.clone())
-    } else {
-        RemoteChange::Present(remote(m))
     }
 }

@@ -3,51 +3,57 @@
 //! downloaded and stored again with its flags and date. Each new message is
 //! adopted into the destination's UID map at once, for COPYUID.
 
-use serde_json::Value;
-
-use super::api::{CopyResult, MailError};
+use super::api::CopyResult;
 use super::append::{StoreRequest, store_message};
-use super::engine::graph_error;
+use super::download::download;
+use super::error::{About, MailError};
 use super::flags::FlagName;
-use super::folder::{RemoteChange, flags_of};
-use super::selected::{SelectedFolder, adopted, download};
-use crate::graph::MessageItem;
+use super::folder::flags_of;
+use super::namespace::Namespace;
+use super::place::Place;
+use super::remote::{RemoteChange, RemoteMessage};
+use super::sync::FolderSync;
+use crate::graph::{self, MessageItem};
+
+/// The folder messages are copied or moved from.
+pub(crate) struct Source<'a> {
+    pub user: &'a Namespace,
+    pub place: &'a Place,
+    pub sync: &'a FolderSync,
+}
 
 pub(crate) async fn transfer(
-    source: &SelectedFolder,
+    source: Source<'_>,
     uids: &[u32],
     dest: &str,
     is_move: bool,
 ) -> Result<CopyResult, MailError> {
-    let inner = &source.inner;
-    let target = inner.user.resolve(dest).await?;
+    let Source { user, place, sync } = source;
+    let mailbox = place.mailbox();
+    let failed = |uid: u32, e: graph::Error| {
+        let e = MailError::from_graph(mailbox, About::Message(uid), e);
+        e.log(mailbox);
+        e
+    };
+    let target = user.resolve(dest).await?;
     target.place.check_write()?;
-    let same_mailbox = target.place.grant.mailbox() == inner.place.grant.mailbox();
-    if is_move && same_mailbox && target.folder.id == inner.sync.folder_id {
+    let same_mailbox = target.place.mailbox() == mailbox;
+    if is_move && same_mailbox && target.folder.id == sync.folder_id {
         return Err(MailError::CannotDo(
             "the messages are already in that folder".into(),
         ));
     }
     let picked: Vec<(u32, String, Vec<FlagName>, i64)> = {
-        let state = inner.sync.state.lock().await;
+        let state = sync.state.lock().await;
         uids.iter()
             .filter_map(|u| state.get(*u))
             .map(|m| {
-                let f = flags_of(m);
-                let mut names = Vec::new();
-                for (on, name) in [
-                    (f.seen, FlagName::Seen),
-                    (f.flagged, FlagName::Flagged),
-                    (f.answered, FlagName::Answered),
-                    (f.forwarded, FlagName::Forwarded),
-                    (f.draft, FlagName::Draft),
-                ] {
-                    if on {
-                        names.push(name);
-                    }
-                }
-                names.extend(f.keywords.iter().cloned().map(FlagName::Keyword));
-                (m.uid, m.message_id.clone(), names, m.internal_date)
+                (
+                    m.uid,
+                    m.message_id.clone(),
+                    flags_of(m).names(),
+                    m.internal_date,
+                )
             })
             .collect()
     };
@@ -57,21 +63,16 @@ pub(crate) async fn transfer(
     let mut first_error = None;
     if same_mailbox {
         let ids: Vec<String> = picked.iter().map(|(_, id, _, _)| id.clone()).collect();
-        let graph = &inner.place.graph;
         let answers = if is_move {
-            graph.move_messages(&ids, &target.folder.id).await
+            place.graph.move_messages(&ids, &target.folder.id).await
         } else {
-            graph.copy_messages(&ids, &target.folder.id).await
+            place.graph.copy_messages(&ids, &target.folder.id).await
         };
         for ((uid, id, _, _), answer) in picked.iter().zip(answers) {
-            let item = answer.and_then(|v: Value| {
-                serde_json::from_value::<MessageItem>(v)
-                    .map_err(|e| crate::graph::Error::Protocol(e.to_string()))
-            });
-            match item {
+            match answer.and_then(MessageItem::from_answer) {
                 Ok(item) => {
                     let mut state = dest_sync.state.lock().await;
-                    let (new_uid, changes) = state.adopt(&adopted(&item));
+                    let (new_uid, changes) = state.adopt(&RemoteMessage::from_item(&item));
                     dest_sync.persist(&changes).await?;
                     dest_sync.notify();
                     pairs.push((*uid, new_uid));
@@ -80,16 +81,17 @@ pub(crate) async fn transfer(
                     }
                 }
                 Err(e) => {
-                    first_error.get_or_insert(graph_error(inner.place.grant.mailbox(), e));
+                    first_error.get_or_insert(failed(*uid, e));
                 }
             }
         }
     } else {
+        let mut removed_uids = Vec::new();
         for (uid, id, flags, date) in &picked {
             let stored = async {
-                let mime = download(inner, id).await?;
+                let mime = download(&user.context, place, *uid, id).await?;
                 store_message(
-                    &inner.user.service,
+                    &user.context,
                     &target,
                     &dest_sync,
                     StoreRequest {
@@ -106,6 +108,7 @@ pub(crate) async fn transfer(
                     pairs.push((*uid, new_uid));
                     if is_move {
                         moved_away.push(RemoteChange::Removed(id.clone()));
+                        removed_uids.push(*uid);
                     }
                 }
                 Err(e) => {
@@ -121,13 +124,13 @@ pub(crate) async fn transfer(
                     RemoteChange::Present(_) => None,
                 })
                 .collect();
-            let results = inner.place.graph.delete_messages(&ids).await;
+            let results = place.graph.delete_messages(&ids).await;
             let mut kept = Vec::new();
-            for (change, result) in moved_away.into_iter().zip(results) {
+            for ((change, uid), result) in moved_away.into_iter().zip(removed_uids).zip(results) {
                 match result {
                     Ok(()) => kept.push(change),
                     Err(e) => {
-                        first_error.get_or_insert(graph_error(inner.place.grant.mailbox(), e));
+                        first_error.get_or_insert(failed(uid, e));
                     }
                 }
             }
@@ -135,9 +138,9 @@ pub(crate) async fn transfer(
         }
     }
     if !moved_away.is_empty() {
-        let mut state = inner.sync.state.lock().await;
+        let mut state = sync.state.lock().await;
         let changes = state.apply(&moved_away);
-        inner.sync.persist(&changes).await?;
+        sync.persist(&changes).await?;
     }
     if let Some(e) = first_error
         && pairs.is_empty()

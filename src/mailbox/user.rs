@@ -1,233 +1,31 @@
 //! One user's mail for one session: their own mailbox and the shared ones
 //! policy granted, under one folder namespace (`Shared/<address>/...`), with
-//! LIST, STATUS, CREATE, DELETE, RENAME, SUBSCRIBE and SELECT.
+//! LIST, STATUS, CREATE, DELETE, RENAME, SUBSCRIBE, SELECT and APPEND.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::api::{FolderInfo, FolderStatus, MailError};
-use super::engine::{MailboxEngine, Tree, graph_error};
-use super::names::{
-    DELIMITER, FolderTree, NamedFolder, SHARED_PREFIX, canonical, display_of, shared_name,
-    split_shared,
-};
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+use super::api::{FolderInfo, FolderStatus};
+use super::append::{StoreRequest, store_message};
+use super::error::{About, MailError};
+use super::flags::FlagName;
+use super::names::{DELIMITER, FolderTree, SHARED_PREFIX, canonical, display_of};
+use super::namespace::Namespace;
+use super::reason::Reason;
 use super::selected::SelectedFolder;
-use super::service::MailService;
-use super::sync::store_error;
-use crate::graph::Mailbox;
-use crate::policy::Grant;
-
-/// A mailbox the user may use, with the handle to reach it.
-#[derive(Clone)]
-pub(crate) struct Place {
-    pub graph: Mailbox,
-    pub engine: Arc<MailboxEngine>,
-    pub grant: Grant,
-    pub audit: crate::audit::Audit,
-}
-
-impl Place {
-    /// The full IMAP name of `folder` (a name inside this mailbox).
-    pub fn full_name(&self, folder: &str) -> String {
-        if self.grant.is_own() {
-            folder.to_string()
-        } else {
-            shared_name(self.grant.mailbox(), folder)
-        }
-    }
-
-    pub fn check_write(&self) -> Result<(), MailError> {
-        if self.grant.can_write() {
-            Ok(())
-        } else {
-            let why = format!(
-                "{} may only read the mailbox {}",
-                self.grant.login(),
-                self.grant.mailbox()
-            );
-            self.audit
-                .refused(self.grant.login(), "write", self.grant.mailbox(), &why);
-            Err(MailError::NoPermission(why))
-        }
-    }
-}
-
-/// A folder a name resolved to.
-pub(crate) struct Resolved {
-    pub place: Place,
-    pub tree: Arc<Tree>,
-    pub folder: NamedFolder,
-}
-
-pub(crate) struct UserInner {
-    pub service: Arc<MailService>,
-    pub login: String,
-    pub own: Place,
-    pub shared: Vec<Place>,
-}
+use crate::graph;
 
 pub struct UserMail {
-    pub(crate) inner: Arc<UserInner>,
-}
-
-impl UserMail {
-    pub(crate) fn new(
-        service: Arc<MailService>,
-        login: String,
-        own: Place,
-        shared: Vec<Place>,
-    ) -> UserMail {
-        UserMail {
-            inner: Arc::new(UserInner {
-                service,
-                login,
-                own,
-                shared,
-            }),
-        }
-    }
-}
-
-impl UserInner {
-    /// Does policy (as it is now, after any reload) still grant `place`?
-    /// A revoked grant ends access at the next command.
-    pub fn still_granted(&self, place: &Place) -> Result<(), MailError> {
-        if place.grant.is_own() {
-            return Ok(());
-        }
-        let policy = self.service.policy.read();
-        let own = self.own.grant.mailbox();
-        match policy.open(
-            &self.login,
-            own,
-            place.grant.mailbox(),
-            place.grant.access(),
-        ) {
-            Ok(_) => Ok(()),
-            Err(denied) => {
-                drop(policy);
-                place.audit.refused(
-                    &self.login,
-                    "open",
-                    place.grant.mailbox(),
-                    &format!("{} (revoked)", denied.reason),
-                );
-                Err(MailError::NoPermission(format!(
-                    "{} (the grant was withdrawn)",
-                    denied.reason
-                )))
-            }
-        }
-    }
-
-    /// The mailbox a name belongs to and the name inside it.
-    pub fn place_of(&self, name: &str) -> Result<(&Place, String), MailError> {
-        if name.eq_ignore_ascii_case(SHARED_PREFIX)
-            || name
-                .strip_suffix(DELIMITER)
-                .is_some_and(|n| n.eq_ignore_ascii_case(SHARED_PREFIX))
-        {
-            return Err(MailError::CannotDo(format!(
-                "{SHARED_PREFIX} only holds the shared mailboxes; it is not a folder"
-            )));
-        }
-        let Some((address, inner)) = split_shared(name) else {
-            // "Shared/" followed by something that names no mailbox
-            // ("Shared//x"), or an encoded or back slash in its place
-            // ("Shared%2Fx", "Shared\\x"), is a path trick, not a folder.
-            let lower = name.to_ascii_lowercase();
-            let shared = SHARED_PREFIX.to_ascii_lowercase();
-            if [
-                format!("{shared}{DELIMITER}"),
-                format!("{shared}%2f"),
-                format!("{shared}\\"),
-            ]
-            .iter()
-            .any(|p| lower.starts_with(p.as_str()))
-            {
-                let why = format!("{} may not open {name}", self.login);
-                self.service.audit.refused(&self.login, "open", name, &why);
-                return Err(MailError::NoPermission(why));
-            }
-            return Ok((&self.own, canonical(name)));
-        };
-        let place = self
-            .shared
-            .iter()
-            .find(|p| p.grant.mailbox() == address)
-            .ok_or_else(|| {
-                let why = format!("{} may not open the mailbox {address}", self.login);
-                self.service.audit.refused(
-                    &self.login,
-                    "open",
-                    &address,
-                    &format!("{why} (asked for {name})"),
-                );
-                MailError::NoPermission(why)
-            })?;
-        self.still_granted(place)?;
-        if inner.is_empty() {
-            return Err(MailError::CannotDo(format!(
-                "{SHARED_PREFIX}/{address} holds that mailbox's folders; it is not a folder"
-            )));
-        }
-        Ok((place, inner))
-    }
-
-    pub async fn resolve(&self, name: &str) -> Result<Resolved, MailError> {
-        let (place, inner) = self.place_of(name)?;
-        let tree = match place.engine.tree(&place.graph, false).await {
-            Ok(t) => t,
-            Err(e @ MailError::NoPermission(_)) => {
-                // Exchange refused though local policy allows: audited too.
-                place
-                    .audit
-                    .refused(&self.login, "open", place.grant.mailbox(), &e.to_string());
-                return Err(e);
-            }
-            Err(e) => return Err(e),
-        };
-        let folder = match tree.names.find(&inner) {
-            Some(f) => f.clone(),
-            None => {
-                // Someone may have just made it: look once more, fresh.
-                let tree = place.engine.tree(&place.graph, true).await?;
-                let folder = tree
-                    .names
-                    .find(&inner)
-                    .cloned()
-                    .ok_or_else(|| MailError::NoSuchFolder(name.to_string()))?;
-                return Ok(Resolved {
-                    place: place.clone(),
-                    tree,
-                    folder,
-                });
-            }
-        };
-        Ok(Resolved {
-            place: place.clone(),
-            tree,
-            folder,
-        })
-    }
-
-    async fn subscriptions(&self) -> Result<HashMap<String, bool>, MailError> {
-        Ok(self
-            .service
-            .store
-            .mail_subscriptions(&self.login)
-            .await
-            .map_err(store_error)?
-            .into_iter()
-            .collect())
-    }
+    pub(crate) inner: Arc<Namespace>,
 }
 
 impl UserMail {
     /// Whether policy (as it is now) grants any shared mailbox.
     pub fn has_shared(&self) -> bool {
         let u = &self.inner;
-        let policy = u.service.policy.read();
+        let policy = u.context.policy.read();
         u.shared.iter().any(|p| {
             policy
                 .open(
@@ -324,14 +122,16 @@ impl UserMail {
         }
         let tree = place.engine.tree(&place.graph, true).await?;
         if tree.names.find(&inner).is_some() {
-            return Err(MailError::AlreadyExists(name.to_string()));
+            return Err(MailError::AlreadyExists(name.into()));
         }
         let mut parent_id: Option<String> = None;
         let mut path = String::new();
         let levels: Vec<&str> = inner.split(DELIMITER).collect();
         for (i, level) in levels.iter().enumerate() {
             if level.is_empty() {
-                return Err(MailError::CannotDo(format!("{name} has an empty level")));
+                return Err(MailError::CannotDo(
+                    format!("{name} has an empty level").into(),
+                ));
             }
             if !path.is_empty() {
                 path.push(DELIMITER);
@@ -345,9 +145,12 @@ impl UserMail {
                 .graph
                 .create_folder(parent_id.as_deref(), &display_of(level))
                 .await
-                .map_err(|e| match graph_error(place.grant.mailbox(), e) {
-                    MailError::AlreadyExists(_) => MailError::AlreadyExists(name.to_string()),
-                    other => other,
+                .map_err(|e| {
+                    if e.failure().is_some_and(|f| f.is("ErrorFolderExists")) {
+                        MailError::AlreadyExists(Reason::because(name, e))
+                    } else {
+                        folder_failed(place.mailbox(), e)
+                    }
                 });
             place.engine.invalidate_tree().await;
             let created = created?;
@@ -363,18 +166,19 @@ impl UserMail {
         let r = self.inner.resolve(name).await?;
         r.place.check_write()?;
         if r.folder.special_use.is_some() || r.folder.name == "INBOX" {
-            return Err(MailError::CannotDo(format!(
-                "{name} is one of Microsoft 365's own folders and cannot be deleted"
-            )));
+            return Err(MailError::CannotDo(
+                format!("{name} is one of Microsoft 365's own folders and cannot be deleted")
+                    .into(),
+            ));
         }
         if r.folder.has_children {
-            return Err(MailError::CannotDo(format!(
-                "{name} has subfolders; delete them first"
-            )));
+            return Err(MailError::CannotDo(
+                format!("{name} has subfolders; delete them first").into(),
+            ));
         }
         let result = r.place.graph.delete_folder(&r.folder.id).await;
         r.place.engine.invalidate_tree().await;
-        result.map_err(|e| graph_error(r.place.grant.mailbox(), e))?;
+        result.map_err(|e| folder_failed(r.place.mailbox(), e))?;
         r.place.engine.forget(&r.folder.id).await;
         Ok(())
     }
@@ -389,13 +193,14 @@ impl UserMail {
             ));
         }
         if r.folder.special_use.is_some() || r.folder.name == "INBOX" {
-            return Err(MailError::CannotDo(format!(
-                "{from} is one of Microsoft 365's own folders and cannot be renamed"
-            )));
+            return Err(MailError::CannotDo(
+                format!("{from} is one of Microsoft 365's own folders and cannot be renamed")
+                    .into(),
+            ));
         }
         let to_inner = to_inner.trim_end_matches(DELIMITER).to_string();
         if r.tree.names.find(&to_inner).is_some() {
-            return Err(MailError::AlreadyExists(to.to_string()));
+            return Err(MailError::AlreadyExists(to.into()));
         }
         let (old_parent, _) = FolderTree::parent_of(&r.folder.name);
         let (new_parent, leaf) = FolderTree::parent_of(&to_inner);
@@ -407,7 +212,7 @@ impl UserMail {
                     .names
                     .find(p)
                     .map(|f| f.id.clone())
-                    .ok_or_else(|| MailError::NoSuchFolder(p.clone()))?,
+                    .ok_or_else(|| MailError::NoSuchFolder(p.as_str().into()))?,
                 None => r
                     .tree
                     .id_of("msgfolderroot")
@@ -416,7 +221,7 @@ impl UserMail {
             };
             let moved = r.place.graph.move_folder(&r.folder.id, &dest).await;
             r.place.engine.invalidate_tree().await;
-            moved.map_err(|e| graph_error(&mailbox, e))?;
+            moved.map_err(|e| folder_failed(&mailbox, e))?;
         }
         let current_leaf = r
             .folder
@@ -432,7 +237,7 @@ impl UserMail {
                 .rename_folder(&r.folder.id, &display_of(&leaf))
                 .await;
             r.place.engine.invalidate_tree().await;
-            renamed.map_err(|e| graph_error(&mailbox, e))?;
+            renamed.map_err(|e| folder_failed(&mailbox, e))?;
         }
         Ok(())
     }
@@ -440,11 +245,39 @@ impl UserMail {
     pub async fn subscribe(&self, name: &str, on: bool) -> Result<(), MailError> {
         let name = canonical(name.trim_end_matches(DELIMITER));
         self.inner
-            .service
+            .context
             .store
             .mail_subscribe(&self.inner.login, &name, on)
             .await
-            .map_err(store_error)
+            .map_err(MailError::from_store)
+            .inspect_err(|e| e.log(self.inner.own.mailbox()))
+    }
+
+    /// Store a message; returns (UIDVALIDITY, UID) for APPENDUID.
+    pub async fn append(
+        &self,
+        name: &str,
+        flags: &[FlagName],
+        date: Option<DateTime<Utc>>,
+        mime: Bytes,
+    ) -> Result<(u32, u32), MailError> {
+        let context = &self.inner.context;
+        if mime.len() > context.settings.max_message_bytes {
+            return Err(MailError::TooLarge(
+                format!(
+                    "the message is larger than the {} bytes Microsoft 365 accepts here",
+                    context.settings.max_message_bytes
+                )
+                .into(),
+            ));
+        }
+        let target = self.inner.resolve(name).await?;
+        target.place.check_write()?;
+        let sync = target.place.engine.folder(&target.folder.id).await?;
+        let uid =
+            store_message(context, &target, &sync, StoreRequest { flags, date, mime }).await?;
+        let uidvalidity = sync.state.lock().await.uidvalidity;
+        Ok((uidvalidity, uid))
     }
 
     /// Open a folder; `read_only` for EXAMINE (a read grant forces it).
@@ -472,4 +305,11 @@ impl UserMail {
             is_trash,
         ))
     }
+}
+
+/// A failed Graph request about a folder of `mailbox`, logged.
+fn folder_failed(mailbox: &str, e: graph::Error) -> MailError {
+    let e = MailError::from_graph(mailbox, About::Folder, e);
+    e.log(mailbox);
+    e
 }

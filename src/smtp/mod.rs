@@ -140,21 +140,30 @@ impl Network {
     }
 }
 
+/// A `[smtp]` value the front cannot use; the text names the key.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SettingsError {
+    #[error(
+        "config key `smtp.trusted_clients[{index}].address`: {address:?} is not an IP address or a network like 192.168.10.0/24"
+    )]
+    TrustedAddress { index: usize, address: String },
+    #[error(
+        "config key `smtp.trusted_clients[{index}].account`: name the gateway login this client sends as"
+    )]
+    TrustedAccount { index: usize },
+}
+
 impl SmtpSettings {
     /// From `[smtp]`; the error names the bad key.
-    pub fn from_section(s: &SmtpSection) -> Result<SmtpSettings, String> {
+    pub fn from_section(s: &SmtpSection) -> Result<SmtpSettings, SettingsError> {
         let mut trusted = Vec::new();
         for (i, t) in s.trusted_clients.iter().enumerate() {
-            let net = Network::parse(&t.address).ok_or_else(|| {
-                format!(
-                    "config key `smtp.trusted_clients[{i}].address`: {:?} is not an IP address or a network like 192.168.10.0/24",
-                    t.address
-                )
+            let net = Network::parse(&t.address).ok_or_else(|| SettingsError::TrustedAddress {
+                index: i,
+                address: t.address.clone(),
             })?;
             if t.account.trim().is_empty() {
-                return Err(format!(
-                    "config key `smtp.trusted_clients[{i}].account`: name the gateway login this client sends as"
-                ));
+                return Err(SettingsError::TrustedAccount { index: i });
             }
             trusted.push((net, t.account.trim().to_ascii_lowercase()));
         }
@@ -301,6 +310,9 @@ mod tests {
             ..SmtpSection::default()
         };
         let e = SmtpSettings::from_section(&section).unwrap_err();
-        assert!(e.contains("smtp.trusted_clients[0].address"), "{e}");
+        assert!(
+            e.to_string().contains("smtp.trusted_clients[0].address"),
+            "{e}"
+        );
     }
 }

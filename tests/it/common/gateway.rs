@@ -8,10 +8,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use graphgate::accounts::{Account, Accounts, LoginLimits, Mode};
-use graphgate::auth::{self, BoxFuture, Identity, TokenProvider};
+use graphgate::auth::{self, BoxFuture, Credentials, Identity, TokenProvider};
 use graphgate::graph::{GraphClient, GraphSettings};
 use graphgate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
-use graphgate::mailbox::{Credentials, MailService, MailSettings, cache::MimeCache};
+use graphgate::mailbox::{MailService, MailSettings, cache::MimeCache};
 use graphgate::policy::{Policy, SharedMailbox};
 use graphgate::secret::Secret;
 use graphgate::server::{Gateway, ListenSpec};

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::Error;
+use super::error::Error;
 
 /// What the token endpoint said, reduced to what we decide on.
 #[derive(Debug, Clone, Default)]

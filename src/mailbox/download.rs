@@ -1,0 +1,79 @@
+//! A message's MIME as BODY[] serves it: from the on-disk cache, or
+//! downloaded from Graph once however many sessions ask at the same time;
+//! and in estimate mode, RFC822.SIZE from Exchange's store size with the
+//! MIME padded to the size reported.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use tokio::sync::Mutex;
+
+use super::context::MailContext;
+use super::error::{About, MailError};
+use super::place::Place;
+
+/// The MIME of message `id`: from the cache, or downloaded once (a second
+/// caller waits for the first download instead of starting another).
+/// A 404 means the message with `uid` is gone.
+pub(crate) async fn download(
+    context: &MailContext,
+    place: &Place,
+    uid: u32,
+    id: &str,
+) -> Result<Bytes, MailError> {
+    let address = place.mailbox();
+    if let Some(cache) = &context.cache
+        && let Some(bytes) = cache.get(address, id).await
+    {
+        return Ok(bytes);
+    }
+    let engine = &place.engine;
+    let lock = engine
+        .downloads
+        .entry(id.to_string())
+        .or_insert_with(|| Arc::new(Mutex::new(())))
+        .clone();
+    let _one = lock.lock().await;
+    if let Some(cache) = &context.cache
+        && let Some(bytes) = cache.get(address, id).await
+    {
+        return Ok(bytes);
+    }
+    let mime = place
+        .graph
+        .mime(id)
+        .await
+        .map_err(|e| MailError::from_graph(address, About::Message(uid), e))
+        .inspect_err(|e| e.log(address))?;
+    if let Some(cache) = &context.cache
+        && let Err(e) = cache.put(address, id, &mime).await
+    {
+        tracing::warn!(error = %e, "could not cache a message");
+    }
+    engine.downloads.remove(id);
+    Ok(mime)
+}
+
+/// RFC822.SIZE in estimate mode: Exchange's store size, raised by the most
+/// a MIME rendering can add (base64 of binary attachments: 4/3 plus line
+/// breaks), so the served message, padded, always fits.
+pub(crate) fn estimated_size(store_size: i64) -> i64 {
+    store_size + store_size * 3 / 8 + 1024
+}
+
+/// `mime` followed by blank lines up to exactly `size` bytes.
+pub(crate) fn pad(mime: Bytes, size: usize) -> Bytes {
+    let mut out = Vec::with_capacity(size);
+    out.extend_from_slice(&mime);
+    if !out.ends_with(b"\r\n") && size - out.len() >= 2 {
+        out.extend_from_slice(b"\r\n");
+    }
+    if (size - out.len()) % 2 == 1 {
+        out.push(b' ');
+    }
+    while out.len() + 2 <= size {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.resize(size, b' ');
+    Bytes::from(out)
+}
