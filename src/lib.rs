@@ -7,6 +7,7 @@
 //! feature reached only over HTTP.
 
 pub mod accounts;
+pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod config;

@@ -6,6 +6,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::{Config, KeyError, SharedMailbox};
+
 /// What a grant allows inside a mailbox.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -81,30 +83,6 @@ pub struct Denied {
     pub reason: String,
 }
 
-/// One shared mailbox and who may use it (`[[shared_mailbox]]`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct SharedMailbox {
-    /// Its address, e.g. `sales@contoso.com`.
-    pub address: String,
-    /// Gateway logins that may read it.
-    pub readers: Vec<String>,
-    /// Gateway logins that may read and change it.
-    pub writers: Vec<String>,
-    /// Gateway logins that may send as it.
-    pub send_as: Vec<String>,
-    /// Gateway logins that may send on its behalf.
-    pub send_on_behalf: Vec<String>,
-}
-
-/// Per-user settings (`[users."login"]`).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct UserPolicy {
-    /// Read every mailbox (the own one too), change nothing, send nothing.
-    pub read_only: bool,
-}
-
 /// The decision point.
 #[derive(Debug, Clone, Default)]
 pub struct Policy {
@@ -126,16 +104,13 @@ impl Policy {
     /// From the configuration: shared mailboxes whose lists may name groups
     /// as `@group`, the groups, and per-user settings. The error names the
     /// key that is wrong.
-    pub fn from_config(
-        shared: &[SharedMailbox],
-        groups: &std::collections::BTreeMap<String, Vec<String>>,
-        users: &std::collections::BTreeMap<String, UserPolicy>,
-    ) -> Result<Policy, String> {
+    pub fn from_config(config: &Config) -> Result<Policy, KeyError> {
+        let (shared, groups) = (&config.shared_mailbox, &config.groups);
         for (i, s) in shared.iter().enumerate() {
             if !s.address.contains('@') {
-                return Err(format!(
-                    "config key `shared_mailbox[{i}].address`: {:?} is not an email address",
-                    s.address
+                return Err(KeyError::new(
+                    format!("shared_mailbox[{i}].address"),
+                    format!("{:?} is not an email address", s.address),
                 ));
             }
             for (key, list) in [
@@ -148,8 +123,9 @@ impl Policy {
                     if let Some(group) = entry.strip_prefix('@')
                         && !groups.contains_key(group)
                     {
-                        return Err(format!(
-                            "config key `shared_mailbox[{i}].{key}`: there is no group {group:?} in [groups]"
+                        return Err(KeyError::new(
+                            format!("shared_mailbox[{i}].{key}"),
+                            format!("there is no group {group:?} in [groups]"),
                         ));
                     }
                 }
@@ -166,7 +142,8 @@ impl Policy {
                     )
                 })
                 .collect(),
-            read_only: users
+            read_only: config
+                .users
                 .iter()
                 .filter(|(_, u)| u.read_only)
                 .map(|(l, _)| l.to_ascii_lowercase())
@@ -299,7 +276,22 @@ impl Policy {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::config::UserSection;
+
+    fn configured(
+        shared: Vec<SharedMailbox>,
+        groups: BTreeMap<String, Vec<String>>,
+        users: BTreeMap<String, UserSection>,
+    ) -> Result<Policy, KeyError> {
+        let mut config = Config::default();
+        config.shared_mailbox = shared;
+        config.groups = groups;
+        config.users = users;
+        Policy::from_config(&config)
+    }
 
     fn policy() -> Policy {
         Policy::new(vec![SharedMailbox {
@@ -417,7 +409,7 @@ mod tests {
 
     #[test]
     fn groups_expand_and_unknown_groups_name_the_key() {
-        let mut groups = std::collections::BTreeMap::new();
+        let mut groups = BTreeMap::new();
         groups.insert("lawyers".to_string(), vec!["Dan@Contoso.test".to_string()]);
         let shared = vec![SharedMailbox {
             address: "firm@contoso.test".into(),
@@ -425,7 +417,7 @@ mod tests {
             send_as: vec!["@lawyers".into()],
             ..SharedMailbox::default()
         }];
-        let p = Policy::from_config(&shared, &groups, &Default::default()).unwrap();
+        let p = configured(shared, groups.clone(), BTreeMap::new()).unwrap();
         assert!(
             p.open(
                 "dan@contoso.test",
@@ -455,7 +447,9 @@ mod tests {
             readers: vec!["@partners".into()],
             ..SharedMailbox::default()
         }];
-        let e = Policy::from_config(&bad, &groups, &Default::default()).unwrap_err();
+        let e = configured(bad, groups, BTreeMap::new())
+            .unwrap_err()
+            .to_string();
         assert!(
             e.contains("shared_mailbox[0].readers") && e.contains("partners"),
             "{e}"
@@ -464,17 +458,17 @@ mod tests {
 
     #[test]
     fn read_only_users_read_everything_and_change_nothing() {
-        let mut users = std::collections::BTreeMap::new();
+        let mut users = BTreeMap::new();
         users.insert(
             "carol@contoso.test".to_string(),
-            UserPolicy { read_only: true },
+            UserSection { read_only: true },
         );
         let shared = vec![SharedMailbox {
             address: "sales@contoso.test".into(),
             writers: vec!["carol@contoso.test".into()],
             ..SharedMailbox::default()
         }];
-        let p = Policy::from_config(&shared, &Default::default(), &users).unwrap();
+        let p = configured(shared, BTreeMap::new(), users).unwrap();
         let own = p
             .open(
                 "carol@contoso.test",

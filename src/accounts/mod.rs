@@ -18,6 +18,7 @@ use std::time::Duration;
 pub use names::{check_label, check_login, check_microsoft_user};
 pub use password::{generate as generate_password, looks_generated};
 
+use crate::config::AccountsSection;
 use crate::secret::Secret;
 use crate::store::{self, AccountRow, PasswordInsert, PasswordRow, Store};
 
@@ -141,11 +142,18 @@ pub struct LoginLimits {
 }
 
 impl Default for LoginLimits {
+    /// The documented defaults of `[accounts]`.
     fn default() -> Self {
+        LoginLimits::from(&AccountsSection::default())
+    }
+}
+
+impl From<&AccountsSection> for LoginLimits {
+    fn from(section: &AccountsSection) -> LoginLimits {
         LoginLimits {
-            failures_per_user: 5,
-            failures_per_address: 20,
-            window: Duration::from_secs(60),
+            failures_per_user: section.failures_per_user,
+            failures_per_address: section.failures_per_address,
+            window: Duration::from_secs(section.failure_window_s),
         }
     }
 }
@@ -387,4 +395,36 @@ fn password_info(row: PasswordRow) -> PasswordInfo {
 /// Add `n` to a counter of `LoginStats`.
 fn count(counter: &AtomicU64, n: u64) {
     counter.fetch_add(n, Ordering::Relaxed);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LoginLimits;
+    use crate::config::Config;
+
+    #[test]
+    fn login_limits_come_from_the_accounts_section() {
+        let config = Config::from_toml(
+            "[accounts]\nfailures_per_user = 3\nfailures_per_address = 9\nfailure_window_s = 120\n",
+        )
+        .unwrap();
+        let limits = LoginLimits::from(&config.accounts);
+        assert_eq!(
+            (
+                limits.failures_per_user,
+                limits.failures_per_address,
+                limits.window
+            ),
+            (3, 9, std::time::Duration::from_secs(120))
+        );
+        let defaults = LoginLimits::default();
+        assert_eq!(
+            (
+                defaults.failures_per_user,
+                defaults.failures_per_address,
+                defaults.window.as_secs()
+            ),
+            (5, 20, 60)
+        );
+    }
 }

@@ -6,6 +6,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use crate::config::KeyError;
+
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// Microsoft or the network is having trouble; it passes.
@@ -24,8 +26,8 @@ pub enum Error {
     #[error("{0}")]
     Denied(String),
     /// `[microsoft]` gives no usable sign-in or Graph address.
-    #[error("config key `{key}`: {problem}")]
-    Endpoints { key: &'static str, problem: String },
+    #[error(transparent)]
+    Endpoints(#[from] KeyError),
     /// Microsoft's sign-in service could not be reached.
     #[error("cannot reach Microsoft's sign-in service at {host}: {source}")]
     Unreachable {
@@ -104,7 +106,7 @@ impl Error {
             | Error::ConsentRequired(_)
             | Error::Configuration(_)
             | Error::Denied(_)
-            | Error::Endpoints { .. }
+            | Error::Endpoints(_)
             | Error::TokenKeyFile { .. }
             | Error::Certificate { .. }
             | Error::KeyFile { .. }

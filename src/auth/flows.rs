@@ -95,10 +95,7 @@ impl Oauth {
     /// From `[microsoft]`: endpoints of its cloud (or custom hosts), the app
     /// and its credential.
     pub fn from_config(m: &MicrosoftSection) -> Result<Oauth, Error> {
-        let endpoints = m.endpoints().map_err(|p| Error::Endpoints {
-            key: p.key,
-            problem: p.problem,
-        })?;
+        let endpoints = m.endpoints()?;
         let credential = match (&m.client_certificate, &m.client_key) {
             (Some(cert), Some(key)) => certificate(cert, key)?,
             (Some(_), None) | (None, Some(_)) => {

@@ -1,7 +1,7 @@
 //! `graphgate audit`: the newest audit entries (refusals by policy, uses of
 //! shared mailboxes, send-as and send-on-behalf), newest first.
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 
 use graphgate::config::Config;
@@ -20,10 +20,7 @@ pub(super) struct AuditArgs {
 }
 
 pub(super) async fn run(config: Config, args: &AuditArgs) -> Result<()> {
-    let store = config
-        .open_store()
-        .await
-        .context("cannot open graphgate's store")?;
+    let store = graphgate::app::open_store(&config).await?;
     let login = args.user.as_deref().map(str::to_ascii_lowercase);
     let rows = store
         .audit_recent(args.limit.clamp(1, 100_000), login.as_deref())

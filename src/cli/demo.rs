@@ -10,8 +10,9 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
-use super::gateway::{self, ListenAddrs, Source};
+use super::gateway::{self, Source};
 use super::{shut_down, wait_for_signal};
+use graphgate::app::ListenAddrs;
 use graphgate::config::{Cloud, Config, ConfigError};
 use graphgate::secret::Secret;
 use graphgate::server::Signals;
@@ -40,8 +41,8 @@ pub(super) async fn demo(mut config: Config, switches: Settings) -> Result<()> {
         }
     };
     let signed_in = match super::demo_signin::prepare(
-        &running.accounts,
-        &running.tokens,
+        &running.app.accounts,
+        &running.app.tokens,
         &tenant.base_url(),
         DEMO_GATEWAY_PASSWORD,
     )
@@ -58,7 +59,7 @@ pub(super) async fn demo(mut config: Config, switches: Settings) -> Result<()> {
         tracing::info!(users = ?signed_in, "signed the demo users in to the demo tenant");
     }
     let cert = CertNote {
-        path: &running.cert.cert,
+        path: &running.app.cert.cert,
         self_signed: config.tls.cert.is_none(),
     };
     let banner = demo_banner(&tenant.base_url(), running.addrs, cert);
@@ -108,10 +109,10 @@ fn point_at_emulator(config: &mut Config, base_url: &str) {
 
 /// The demo's policy for sales@: alice reads, changes and sends as it; bob
 /// reads it and sends on its behalf; carol has nothing.
-fn demo_shared_mailboxes() -> Vec<graphgate::policy::SharedMailbox> {
+fn demo_shared_mailboxes() -> Vec<graphgate::config::SharedMailbox> {
     let alice = format!("alice@{DEMO_DOMAIN}");
     let bob = format!("bob@{DEMO_DOMAIN}");
-    vec![graphgate::policy::SharedMailbox {
+    vec![graphgate::config::SharedMailbox {
         address: format!("sales@{DEMO_DOMAIN}"),
         readers: vec![bob.clone()],
         writers: vec![alice.clone()],

@@ -5,13 +5,13 @@
 
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 
-use super::gateway;
-use graphgate::accounts::{Account, Accounts, Mode};
+use graphgate::accounts::{Account, Accounts, LoginLimits, Mode};
 use graphgate::auth::{Identity, Tokens, login};
 use graphgate::config::Config;
 use graphgate::graph::{GraphClient, GraphSettings};
+use graphgate::policy::Policy;
 
 struct Report {
     failures: usize,
@@ -42,11 +42,8 @@ pub(super) async fn run(config: Config) -> Result<bool> {
         "cloud {:?}: sign-in at {}, Graph at {}",
         config.microsoft.cloud, endpoints.login, endpoints.graph
     ));
-    let store = config
-        .open_store()
-        .await
-        .context("cannot open graphgate's store")?;
-    let tokens = match gateway::tokens(&config, store.clone()) {
+    let store = graphgate::app::open_store(&config).await?;
+    let tokens = match graphgate::app::tokens(&config, store.clone()) {
         Ok(t) => Arc::new(t),
         Err(e) => {
             r.fail(format!("{e:#}"));
@@ -60,7 +57,7 @@ pub(super) async fn run(config: Config) -> Result<bool> {
     ));
     let graph = GraphClient::new(GraphSettings::new(endpoints.graph.clone()))
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let accounts = Accounts::new(store, config.accounts.limits())
+    let accounts = Accounts::new(store, LoginLimits::from(&config.accounts))
         .list()
         .await?;
 
@@ -170,10 +167,10 @@ async fn check_account(
         Ok(_) => r.ok(format!("reads its mailbox {}", account.microsoft_user)),
         Err(e) => r.fail(format!("cannot open {}: {e}", account.microsoft_user)),
     }
-    let policy = match config.policy() {
+    let policy = match Policy::from_config(config) {
         Ok(p) => p,
         Err(e) => {
-            r.fail(e);
+            r.fail(e.to_string());
             return;
         }
     };

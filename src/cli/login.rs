@@ -6,11 +6,10 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Args;
 
-use super::gateway;
-use graphgate::accounts::{Accounts, Mode};
+use graphgate::accounts::{Accounts, LoginLimits, Mode};
 use graphgate::auth::login;
 use graphgate::config::Config;
 
@@ -27,11 +26,8 @@ pub(super) struct LoginArgs {
 }
 
 pub(super) async fn run(config: Config, args: &LoginArgs) -> Result<()> {
-    let store = config
-        .open_store()
-        .await
-        .context("cannot open graphgate's store")?;
-    let accounts = Accounts::new(store.clone(), config.accounts.limits());
+    let store = graphgate::app::open_store(&config).await?;
+    let accounts = Accounts::new(store.clone(), LoginLimits::from(&config.accounts));
     let Some(account) = accounts.get(&args.user).await? else {
         bail!(
             "there is no account {}: add it with `graphgate user add {}`",
@@ -45,7 +41,7 @@ pub(super) async fn run(config: Config, args: &LoginArgs) -> Result<()> {
             account.login
         );
     }
-    let tokens = gateway::tokens(&config, store)?;
+    let tokens = graphgate::app::tokens(&config, store)?;
     let mut out = std::io::stdout().lock();
     let who = if args.browser {
         let sign_in = login::browser_start(&tokens, &account).await?;

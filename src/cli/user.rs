@@ -4,13 +4,12 @@
 
 use std::io::Write;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 
-use graphgate::accounts::{Account, Accounts, Mode, PasswordInfo};
+use graphgate::accounts::{Account, Accounts, LoginLimits, Mode, PasswordInfo};
 use graphgate::config::Config;
 use graphgate::secret::Secret;
-use graphgate::store;
 
 #[derive(Debug, Subcommand)]
 pub(super) enum UserCommand {
@@ -71,13 +70,8 @@ pub(super) enum PasswordCommand {
 
 /// Run a `user` command against the store `config` names.
 pub(super) async fn run(config: Config, command: &UserCommand) -> Result<()> {
-    let store = config.open_store().await.with_context(|| {
-        format!(
-            "cannot open the store {}",
-            store::redact(&config.store_url())
-        )
-    })?;
-    let accounts = Accounts::new(store, config.accounts.limits());
+    let store = graphgate::app::open_store(&config).await?;
+    let accounts = Accounts::new(store, LoginLimits::from(&config.accounts));
     let mut out = std::io::stdout().lock();
     match command {
         UserCommand::Add(args) => add(&accounts, args, &mut out).await,

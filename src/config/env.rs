@@ -1,7 +1,10 @@
 //! Environment overrides: `GRAPHGATE__SECTION__KEY=value` sets `section.key`
 //! in the TOML tree before it is parsed into types, so an override is
 //! checked exactly like the file (nested tables too:
-//! `GRAPHGATE__EMULATOR__SWITCHES__LATENCY_MS=20`).
+//! `GRAPHGATE__EMULATOR__SWITCHES__LATENCY_MS=20`). A variable has no type,
+//! so its text takes the type of the key's default: text for a text key
+//! (`GRAPHGATE__MICROSOFT__TENANT=12345` is the tenant "12345"), else what
+//! it reads as (a number, a boolean, an array).
 
 use toml::{Table, Value};
 
@@ -28,6 +31,7 @@ pub(crate) struct BadVariable {
 pub(crate) fn apply(
     table: &mut Table,
     vars: impl IntoIterator<Item = (String, String)>,
+    defaults: &Table,
 ) -> Result<Vec<Override>, BadVariable> {
     let mut vars: Vec<(String, String)> = vars
         .into_iter()
@@ -46,13 +50,27 @@ pub(crate) fn apply(
                 problem: "every part of the name must be non-empty: GRAPHGATE__SECTION__KEY".into(),
             });
         }
-        set(table, &path, scalar(&raw)).map_err(|problem| BadVariable {
+        let value = match default_at(defaults, &path) {
+            Some(Value::String(_)) => Value::String(raw),
+            _ => scalar(&raw),
+        };
+        set(table, &path, value).map_err(|problem| BadVariable {
             variable: variable.clone(),
             problem,
         })?;
         applied.push(Override { path, variable });
     }
     Ok(applied)
+}
+
+/// The default value at `path`, if the key has one.
+fn default_at<'t>(defaults: &'t Table, path: &[String]) -> Option<&'t Value> {
+    let (last, parents) = path.split_last()?;
+    let mut here = defaults;
+    for segment in parents {
+        here = here.get(segment)?.as_table()?;
+    }
+    here.get(last)
 }
 
 /// Put `value` at `path`, creating the tables on the way.
@@ -150,6 +168,7 @@ mod tests {
                 ("GRAPHGATE_CONFIG", "ignored.toml"),
                 ("HOME", "/root"),
             ]),
+            &Table::new(),
         )
         .unwrap();
         assert_eq!(applied.len(), 2);
@@ -163,14 +182,43 @@ mod tests {
     #[test]
     fn a_value_in_the_way_or_an_empty_part_is_refused() {
         let mut table: Table = "[imap]\nlisten = ''\n".parse().unwrap();
-        let err = apply(&mut table, vars(&[("GRAPHGATE__IMAP__LISTEN__PORT", "1")])).unwrap_err();
+        let err = apply(
+            &mut table,
+            vars(&[("GRAPHGATE__IMAP__LISTEN__PORT", "1")]),
+            &Table::new(),
+        )
+        .unwrap_err();
         assert_eq!(err.variable, "GRAPHGATE__IMAP__LISTEN__PORT");
         assert!(
             err.problem.contains("`imap.listen` is a value"),
             "{}",
             err.problem
         );
-        let err = apply(&mut table, vars(&[("GRAPHGATE____LISTEN", "1")])).unwrap_err();
+        let err = apply(
+            &mut table,
+            vars(&[("GRAPHGATE____LISTEN", "1")]),
+            &Table::new(),
+        )
+        .unwrap_err();
         assert!(err.problem.contains("non-empty"), "{}", err.problem);
+    }
+
+    #[test]
+    fn a_text_key_keeps_the_text_of_its_variable() {
+        let defaults: Table = "[microsoft]\ntenant = ''\n[imap]\nidle_timeout_s = 1800\n"
+            .parse()
+            .unwrap();
+        let mut table = Table::new();
+        apply(
+            &mut table,
+            vars(&[
+                ("GRAPHGATE__MICROSOFT__TENANT", "12345"),
+                ("GRAPHGATE__IMAP__IDLE_TIMEOUT_S", "60"),
+            ]),
+            &defaults,
+        )
+        .unwrap();
+        assert_eq!(table["microsoft"]["tenant"].as_str(), Some("12345"));
+        assert_eq!(table["imap"]["idle_timeout_s"].as_integer(), Some(60));
     }
 }

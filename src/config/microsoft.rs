@@ -1,6 +1,6 @@
 //! `[microsoft]`: which Microsoft cloud and tenant the gateway talks to, and
 //! the app registration it uses. National clouds have their own sign-in and
-//! Graph hosts (graph-mail.md §16); `custom` names both by URL, which is how
+//! Graph hosts (docs/microsoft-graph.md §25); `custom` names both by URL, which is how
 //! the gateway is pointed at the emulated tenant.
 
 use std::path::PathBuf;
@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
+use super::error::KeyError;
 use super::sections::optional_path;
 use crate::secret::Secret;
 
@@ -90,16 +91,9 @@ pub struct Endpoints {
     pub graph: Url,
 }
 
-/// Why `[microsoft]` does not give usable endpoints: the key and the reason.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EndpointProblem {
-    pub key: &'static str,
-    pub problem: String,
-}
-
 impl MicrosoftSection {
     /// The sign-in and Graph URLs: the cloud's, unless overridden.
-    pub fn endpoints(&self) -> Result<Endpoints, EndpointProblem> {
+    pub fn endpoints(&self) -> Result<Endpoints, KeyError> {
         let hosts = self.cloud.hosts();
         let login = pick("microsoft.login_url", &self.login_url, hosts.map(|h| h.0))?;
         let graph = pick("microsoft.graph_url", &self.graph_url, hosts.map(|h| h.1))?;
@@ -107,8 +101,8 @@ impl MicrosoftSection {
     }
 }
 
-fn pick(key: &'static str, given: &str, cloud: Option<&str>) -> Result<Url, EndpointProblem> {
-    let problem = |problem: String| EndpointProblem { key, problem };
+fn pick(key: &'static str, given: &str, cloud: Option<&str>) -> Result<Url, KeyError> {
+    let problem = |problem: String| KeyError::new(key, problem);
     let text = match (given.trim(), cloud) {
         ("", Some(cloud)) => cloud,
         ("", None) => {

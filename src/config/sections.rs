@@ -5,11 +5,8 @@
 
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
-
-use crate::accounts::LoginLimits;
 
 const fn loopback(port: u16) -> SocketAddr {
     SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port))
@@ -216,6 +213,10 @@ impl EmulatorSection {
     }
 }
 
+/// The SQLite file graphgate keeps in `server.data_dir` when `store.url`
+/// is empty.
+pub const SQLITE_FILE: &str = "graphgate.sqlite";
+
 /// `[store]`: where graphgate keeps accounts, tokens and mail state.
 #[derive(Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -229,7 +230,7 @@ pub struct StoreSection {
 impl std::fmt::Debug for StoreSection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("StoreSection")
-            .field("url", &crate::store::redact(&self.url))
+            .field("url", &super::redact_url(&self.url))
             .finish()
     }
 }
@@ -248,21 +249,10 @@ pub struct AccountsSection {
 
 impl Default for AccountsSection {
     fn default() -> Self {
-        let limits = LoginLimits::default();
         AccountsSection {
-            failures_per_user: limits.failures_per_user,
-            failures_per_address: limits.failures_per_address,
-            failure_window_s: limits.window.as_secs(),
-        }
-    }
-}
-
-impl AccountsSection {
-    pub fn limits(&self) -> LoginLimits {
-        LoginLimits {
-            failures_per_user: self.failures_per_user,
-            failures_per_address: self.failures_per_address,
-            window: Duration::from_secs(self.failure_window_s),
+            failures_per_user: 5,
+            failures_per_address: 20,
+            failure_window_s: 60,
         }
     }
 }
@@ -272,7 +262,7 @@ impl AccountsSection {
 #[serde(default, deny_unknown_fields)]
 pub struct MailSection {
     /// Where RFC822.SIZE comes from: "exact" or "estimate".
-    pub size_mode: crate::mailbox::SizeMode,
+    pub size_mode: SizeMode,
     /// Seconds between delta polls of folders a session has selected.
     pub poll_interval_s: u64,
     /// Seconds a mailbox's folder list is reused before Graph is asked again.
@@ -283,26 +273,26 @@ pub struct MailSection {
 
 impl Default for MailSection {
     fn default() -> Self {
-        let d = crate::mailbox::MailSettings::default();
         MailSection {
-            size_mode: d.size_mode,
-            poll_interval_s: d.poll_interval.as_secs(),
-            folder_list_ttl_s: d.tree_ttl.as_secs(),
+            size_mode: SizeMode::Exact,
+            poll_interval_s: 20,
+            folder_list_ttl_s: 60,
             cache_max_mb: 1024,
         }
     }
 }
 
-impl MailSection {
-    pub fn settings(&self, max_message_bytes: usize) -> crate::mailbox::MailSettings {
-        crate::mailbox::MailSettings {
-            size_mode: self.size_mode,
-            poll_interval: Duration::from_secs(self.poll_interval_s.max(1)),
-            tree_ttl: Duration::from_secs(self.folder_list_ttl_s),
-            max_message_bytes,
-            ..crate::mailbox::MailSettings::default()
-        }
-    }
+/// Where RFC822.SIZE comes from (`mail.size_mode`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SizeMode {
+    /// The length of BODY[] as served: exact, but a header scan downloads
+    /// every message once.
+    #[default]
+    Exact,
+    /// From PR_MESSAGE_SIZE (as Exchange Online's IMAP does), with headers
+    /// from Graph's internetMessageHeaders: a header scan downloads nothing.
+    Estimate,
 }
 
 const ADDRESS: &str = "a socket address (host:port)";
@@ -311,7 +301,7 @@ const ADDRESS: &str = "a socket address (host:port)";
 pub(crate) mod optional_addr {
     use std::net::SocketAddr;
 
-    use serde::de::{Error, Unexpected};
+    use serde::de::Error;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(addr: &Option<SocketAddr>, s: S) -> Result<S::Ok, S::Error> {
@@ -327,10 +317,9 @@ pub(crate) mod optional_addr {
             return Ok(None);
         }
         text.trim().parse().map(Some).map_err(|_| {
-            D::Error::invalid_value(
-                Unexpected::Str(&text),
-                &"a socket address (host:port, or \"\" to turn the listener off)",
-            )
+            D::Error::custom(format_args!(
+                "{text:?} is not a socket address (host:port, or \"\" to turn the listener off)"
+            ))
         })
     }
 }
@@ -339,7 +328,7 @@ pub(crate) mod optional_addr {
 pub(crate) mod required_addr {
     use std::net::SocketAddr;
 
-    use serde::de::{Error, Unexpected};
+    use serde::de::Error;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(addr: &SocketAddr, s: S) -> Result<S::Ok, S::Error> {
@@ -350,7 +339,7 @@ pub(crate) mod required_addr {
         let text = String::deserialize(d)?;
         text.trim()
             .parse()
-            .map_err(|_| D::Error::invalid_value(Unexpected::Str(&text), &super::ADDRESS))
+            .map_err(|_| D::Error::custom(format_args!("{text:?} is not {}", super::ADDRESS)))
     }
 }
 

@@ -3,8 +3,7 @@
 //! Microsoft 365 mailbox shared by every session, a MIME cache, and
 //! submission. Fronts (IMAP, SMTP) call it; it calls `graph`.
 //!
-//! Bottom-up: errors and settings (`reason`, `error`, `settings`,
-//! `mail_section`); names, flags and the flag table (`mutf7`, `names`,
+//! Bottom-up: errors and settings (`reason`, `error`, `settings`); names, flags and the flag table (`mutf7`, `names`,
 //! `flags`, `graph_flags`); what Graph said and one folder's state
 //! (`remote`, `folder`, `api`); what users share (`cache`, `context`);
 //! sync and engine (`sync`, `engine`); a user's mailboxes (`place`,
@@ -23,7 +22,6 @@ pub mod flags;
 pub mod folder;
 mod graph_flags;
 mod large;
-mod mail_section;
 pub mod mutf7;
 pub mod names;
 mod namespace;
@@ -41,7 +39,6 @@ mod user;
 
 pub use api::{CopyResult, FolderInfo, FolderStatus, MessageMeta, Snapshot, StoreOp};
 pub use error::MailError;
-pub use mail_section::SettingsError;
 pub use reason::{Cause, Reason};
 pub use selected::SelectedFolder;
 pub use service::MailService;

@@ -5,18 +5,8 @@
 
 use std::time::Duration;
 
-/// Where RFC822.SIZE comes from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum SizeMode {
-    /// The length of BODY[] as served: exact, but a header scan downloads
-    /// every message once.
-    #[default]
-    Exact,
-    /// From PR_MESSAGE_SIZE (as Exchange Online's IMAP does), with headers
-    /// from Graph's internetMessageHeaders: a header scan downloads nothing.
-    Estimate,
-}
+pub use crate::config::SizeMode;
+use crate::config::{ImapSection, KeyError, MailSection};
 
 #[derive(Debug, Clone)]
 pub struct MailSettings {
@@ -41,5 +31,47 @@ impl Default for MailSettings {
             max_message_bytes: 35 * 1024 * 1024,
             sent_dedupe_window: Duration::from_secs(600),
         }
+    }
+}
+
+impl MailSettings {
+    /// From `[mail]`; APPEND takes messages up to the IMAP literal limit.
+    pub fn from_sections(mail: &MailSection, imap: &ImapSection) -> Result<MailSettings, KeyError> {
+        let max_message_bytes = usize::try_from(imap.max_literal_bytes).map_err(|_| {
+            KeyError::new(
+                "imap.max_literal_bytes",
+                format!(
+                    "{} does not fit this machine's memory",
+                    imap.max_literal_bytes
+                ),
+            )
+        })?;
+        Ok(MailSettings {
+            size_mode: mail.size_mode,
+            poll_interval: Duration::from_secs(mail.poll_interval_s.max(1)),
+            tree_ttl: Duration::from_secs(mail.folder_list_ttl_s),
+            max_message_bytes,
+            ..MailSettings::default()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_sections_give_the_settings_the_gateway_used() {
+        let mail = MailSection {
+            poll_interval_s: 0,
+            folder_list_ttl_s: 7,
+            ..MailSection::default()
+        };
+        let imap = ImapSection::default();
+        let settings = MailSettings::from_sections(&mail, &imap).unwrap();
+        assert_eq!(settings.poll_interval, Duration::from_secs(1));
+        assert_eq!(settings.tree_ttl, Duration::from_secs(7));
+        assert_eq!(settings.max_message_bytes, imap.max_literal_bytes as usize);
+        assert_eq!(settings.size_mode, mail.size_mode);
     }
 }

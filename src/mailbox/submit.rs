@@ -351,7 +351,7 @@ fn angle_list(list: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::policy::SharedMailbox;
+    use crate::config::SharedMailbox;
 
     fn account(login: &str) -> Account {
         Account {

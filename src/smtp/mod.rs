@@ -153,9 +153,11 @@ pub enum SettingsError {
     TrustedAccount { index: usize },
 }
 
-impl SmtpSettings {
+impl TryFrom<&SmtpSection> for SmtpSettings {
+    type Error = SettingsError;
+
     /// From `[smtp]`; the error names the bad key.
-    pub fn from_section(s: &SmtpSection) -> Result<SmtpSettings, SettingsError> {
+    fn try_from(s: &SmtpSection) -> Result<SmtpSettings, SettingsError> {
         let mut trusted = Vec::new();
         for (i, t) in s.trusted_clients.iter().enumerate() {
             let net = Network::parse(&t.address).ok_or_else(|| SettingsError::TrustedAddress {
@@ -290,7 +292,7 @@ mod tests {
 
     #[test]
     fn the_daily_limit_counts_sent_messages_only() {
-        let mut settings = SmtpSettings::from_section(&SmtpSection::default()).unwrap();
+        let mut settings = SmtpSettings::try_from(&SmtpSection::default()).unwrap();
         settings.messages_per_day = 2;
         let p = SmtpProtocol::new(settings, Nobody);
         assert!(p.take_daily("a") && p.take_daily("a"));
@@ -309,7 +311,7 @@ mod tests {
             }],
             ..SmtpSection::default()
         };
-        let e = SmtpSettings::from_section(&section).unwrap_err();
+        let e = SmtpSettings::try_from(&section).unwrap_err();
         assert!(
             e.to_string().contains("smtp.trusted_clients[0].address"),
             "{e}"

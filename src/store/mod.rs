@@ -20,6 +20,8 @@ use std::time::Duration;
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
 use sqlx::{AnyPool, Executor};
 
+use crate::config::{Config, SQLITE_FILE, redact_url};
+
 /// Why the store cannot do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -51,9 +53,6 @@ pub struct Store {
     backend: Backend,
 }
 
-/// The SQLite file graphgate keeps in its data dir.
-pub const SQLITE_FILE: &str = "graphgate.sqlite";
-
 impl Store {
     /// Open `url` (`sqlite://path?mode=rwc` or `postgres://…`) and bring the
     /// schema up to date.
@@ -78,7 +77,7 @@ impl Store {
             });
         }
         let pool = options.connect(url).await.map_err(|source| Error::Open {
-            url: redact(url),
+            url: redact_url(url),
             source,
         })?;
         if backend == Backend::Sqlite {
@@ -98,6 +97,16 @@ impl Store {
         Store::open(&sqlite_url(&data_dir.join(SQLITE_FILE))).await
     }
 
+    /// The store `config` names: `store.url`, or (when it is empty) the
+    /// SQLite file in `server.data_dir`, created if needed.
+    pub async fn open_configured(config: &Config) -> Result<Store, Error> {
+        if config.store.url.trim().is_empty() {
+            Store::open_in(&config.server.data_dir).await
+        } else {
+            Store::open(config.store.url.trim()).await
+        }
+    }
+
     pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
@@ -107,48 +116,20 @@ impl Store {
     }
 }
 
+/// Where `config` keeps the store, as a URL that may hold a password: show
+/// it only through `config::redact_url`.
+pub fn configured_url(config: &Config) -> String {
+    let url = config.store.url.trim();
+    if url.is_empty() {
+        sqlite_url(&config.server.data_dir.join(SQLITE_FILE))
+    } else {
+        url.to_string()
+    }
+}
+
 /// `sqlite://…?mode=rwc` for a file path.
 pub fn sqlite_url(path: &Path) -> String {
     format!("sqlite://{}?mode=rwc", path.display())
-}
-
-/// A URL without its password, for error messages and logs. A URL that
-/// does not even parse loses everything between `://` and its last `@`,
-/// where a password would be.
-pub fn redact(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) => {
-            let in_query = u.query_pairs().any(|(k, _)| k == "password");
-            if u.password().is_none() && !in_query {
-                return url.to_string();
-            }
-            if u.password().is_some() {
-                let _ = u.set_password(Some("***"));
-            }
-            if in_query {
-                // PostgreSQL URLs may carry the password as `?password=`.
-                let pairs: Vec<(String, String)> = u
-                    .query_pairs()
-                    .map(|(k, v)| {
-                        let v = if k == "password" {
-                            "***".into()
-                        } else {
-                            v.into_owned()
-                        };
-                        (k.into_owned(), v)
-                    })
-                    .collect();
-                u.query_pairs_mut().clear().extend_pairs(pairs);
-            }
-            u.to_string()
-        }
-        Err(_) => match (url.find("://"), url.rfind('@')) {
-            (Some(start), Some(at)) if at > start + 3 => {
-                format!("{}***{}", &url[..start + 3], &url[at..])
-            }
-            _ => url.to_string(),
-        },
-    }
 }
 
 /// Seconds since the Unix epoch.
@@ -158,28 +139,26 @@ pub fn now() -> i64 {
 
 #[cfg(test)]
 mod tests {
-    use super::redact;
+    use crate::config::Config;
+
+    use super::configured_url;
 
     #[test]
-    fn redacted_urls_show_no_password() {
+    fn the_store_url_defaults_to_sqlite_in_the_data_dir() {
         let cases = [
+            ("", "sqlite://data/graphgate.sqlite?mode=rwc"),
             (
-                "sqlite://data/graphgate.sqlite?mode=rwc",
-                "sqlite://data/graphgate.sqlite?mode=rwc",
-            ),
-            ("postgres://gg:hunter2@db/gg", "postgres://gg:***@db/gg"),
-            ("postgres://gg@db/gg", "postgres://gg@db/gg"),
-            (
-                "postgres://db/gg?user=gg&password=hunter2",
-                "postgres://db/gg?user=gg&password=***",
+                "[server]\ndata_dir = \"/var/lib/gg\"\n",
+                "sqlite:///var/lib/gg/graphgate.sqlite?mode=rwc",
             ),
             (
-                "postgres://gg:hun ter2@db:99999/gg",
-                "postgres://***@db:99999/gg",
+                "[store]\nurl = \"postgres://gg:pw@db/gg\"\n",
+                "postgres://gg:pw@db/gg",
             ),
         ];
-        for (url, shown) in cases {
-            assert_eq!(redact(url), shown, "{url}");
+        for (text, url) in cases {
+            let config = Config::from_toml(text).unwrap();
+            assert_eq!(configured_url(&config), url, "{text:?}");
         }
     }
 }

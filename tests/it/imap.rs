@@ -380,14 +380,13 @@ async fn exchange_revoking_full_access_wins_over_local_policy() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_read_only_user_reads_but_changes_nothing() {
     let gw = TestGateway::start().await;
-    let mut users = std::collections::BTreeMap::new();
-    users.insert(
+    let mut config = graphgate::config::Config::default();
+    config.users.insert(
         CAROL.to_string(),
-        graphgate::policy::UserPolicy { read_only: true },
+        graphgate::config::UserSection { read_only: true },
     );
-    gw.mail.set_policy(
-        graphgate::policy::Policy::from_config(&[], &Default::default(), &users).unwrap(),
-    );
+    gw.mail
+        .set_policy(graphgate::policy::Policy::from_config(&config).unwrap());
     let mut c = Raw::connect(gw.imap).await;
     c.run(&format!("LOGIN {CAROL} {PASSWORD}")).await;
     let (lines, ok) = c.run("SELECT INBOX").await;

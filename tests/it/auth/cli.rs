@@ -21,7 +21,7 @@ async fn device_code_login_keeps_a_sealed_sign_in_and_logs_no_secret() {
         .unwrap()
         .expect("a stored sign-in");
     // The refresh token's bytes are nowhere in the database file.
-    let db = std::fs::read(setup.data_dir().join(graphgate::store::SQLITE_FILE)).unwrap();
+    let db = std::fs::read(setup.data_dir().join(graphgate::config::SQLITE_FILE)).unwrap();
     let needle = &refresh.expose().as_bytes()[..24];
     assert!(
         !db.windows(needle.len()).any(|w| w == needle),

@@ -7,15 +7,13 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use graphgate::accounts::{Account, Accounts, LoginLimits, Mode};
+use graphgate::accounts::{Account, Mode};
+use graphgate::app::{App, Overrides};
 use graphgate::auth::{self, BoxFuture, Credentials, Identity, TokenProvider};
-use graphgate::graph::{GraphClient, GraphSettings};
-use graphgate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
-use graphgate::mailbox::{MailService, MailSettings, cache::MimeCache};
-use graphgate::policy::{Policy, SharedMailbox};
+use graphgate::config::{Cloud, Config, SharedMailbox, TrustedClient};
+use graphgate::mailbox::{MailService, MailSettings};
 use graphgate::secret::Secret;
-use graphgate::server::{Gateway, ListenSpec};
-use graphgate::store::Store;
+use graphgate::server::Gateway;
 
 use super::{ALICE, BOB, CAROL, ControlTokens, SALES, Tenant};
 
@@ -77,21 +75,53 @@ pub struct TestGateway {
     pub smtps: SocketAddr,
     pub cert: std::path::PathBuf,
     pub mail: Arc<MailService>,
-    pub graph: GraphClient,
     gateway: Option<Gateway>,
     pub dir: tempfile::TempDir,
     settings: MailSettings,
 }
 
 /// The demo's shared-mailbox policy: alice writes sales@, bob reads it.
-pub fn demo_policy() -> Policy {
-    Policy::new(vec![SharedMailbox {
+pub fn demo_shared_mailboxes() -> Vec<SharedMailbox> {
+    vec![SharedMailbox {
         address: SALES.into(),
         writers: vec![ALICE.into()],
         readers: vec![BOB.into()],
         send_as: vec![ALICE.into()],
         send_on_behalf: vec![BOB.into()],
-    }])
+    }]
+}
+
+/// The gateway's configuration in a test: every listener on an ephemeral
+/// loopback port, state in `dir`, Graph at the emulated tenant, the demo's
+/// policy, and a scanner at 127.0.0.2 that sends as carol without AUTH.
+fn test_config(tenant: &Tenant, dir: &std::path::Path) -> Config {
+    let any_port: SocketAddr = "127.0.0.1:0".parse().unwrap();
+    let mut config = Config::default();
+    config.server.data_dir = dir.to_path_buf();
+    config.server.max_connections = 200;
+    config.server.shutdown_grace_s = 2;
+    for slot in [
+        &mut config.imap.listen,
+        &mut config.imap.listen_tls,
+        &mut config.smtp.listen,
+        &mut config.smtp.listen_tls,
+    ] {
+        *slot = Some(any_port);
+    }
+    let ms = &mut config.microsoft;
+    ms.cloud = Cloud::Custom;
+    ms.tenant = "contoso.test".into();
+    ms.client_id = graphgate_emulator::seed::DEMO_CLIENT_ID.into();
+    ms.login_url = tenant.base.clone();
+    ms.graph_url = tenant.url("");
+    config.mail.cache_max_mb = 256;
+    config.smtp.trusted_clients = vec![TrustedClient {
+        address: "127.0.0.2".into(),
+        account: CAROL.into(),
+    }];
+    config.smtp.no_sent_copy = vec![CAROL.into()];
+    config.shared_mailbox = demo_shared_mailboxes();
+    config
 }
 
 impl TestGateway {
@@ -121,13 +151,25 @@ impl TestGateway {
         TestGateway::assemble(tenant, dir, settings).await
     }
 
+    /// The gateway as `graphgate serve` assembles it (`App::build`), with
+    /// tokens minted through the tenant's control API and quick polling.
     async fn assemble(
         tenant: Tenant,
         dir: tempfile::TempDir,
         settings: MailSettings,
     ) -> TestGateway {
-        let store = Store::open_in(dir.path()).await.unwrap();
-        let accounts = Arc::new(Accounts::new(store.clone(), LoginLimits::default()));
+        let config = test_config(&tenant, dir.path());
+        let credentials = Arc::new(TestCredentials {
+            base: tenant.base.clone(),
+            http: tenant.http.clone(),
+            providers: Default::default(),
+        });
+        let overrides = Overrides {
+            credentials: Some(credentials),
+            mail: Some(settings.clone()),
+        };
+        let app = App::build(&config, overrides).await.unwrap();
+        let accounts = &app.accounts;
         for user in [ALICE, BOB, CAROL] {
             if accounts.get(user).await.unwrap().is_none() {
                 accounts.add(user, user, Mode::Delegated).await.unwrap();
@@ -145,70 +187,17 @@ impl TestGateway {
                 .await
                 .unwrap();
         }
-        let graph = GraphClient::new(GraphSettings::new(tenant.url("").parse().unwrap())).unwrap();
-        let cache = MimeCache::open(&dir.path().join("cache"), 256 * 1024 * 1024).unwrap();
-        let credentials = Arc::new(TestCredentials {
-            base: tenant.base.clone(),
-            http: tenant.http.clone(),
-            providers: Default::default(),
-        });
-        let audit = graphgate::audit::Audit::new(store.clone(), Some(dir.path()));
-        let mail = MailService::new(
-            graph.clone(),
-            store.clone(),
-            Some(cache),
-            Arc::new(parking_lot::RwLock::new(demo_policy())),
-            credentials,
-            settings.clone(),
-            audit,
-        );
-        let (cert, _) = graphgate::tls::ensure_self_signed(dir.path()).unwrap();
-        let acceptor = graphgate::tls::acceptor(&cert).unwrap();
-        let mut gateway = Gateway::new(200, Duration::from_secs(2), Some(acceptor));
-        let backend = GatewayBackend {
-            accounts: accounts.clone(),
-            mail: mail.clone(),
-        };
-        let submitter = graphgate::smtp::GatewaySubmitter {
-            accounts,
-            mail: mail.clone(),
-            host: "graphgate.invalid".into(),
-        };
-        let smtp_protocol = Arc::new(graphgate::smtp::SmtpProtocol::new(
-            graphgate::smtp::SmtpSettings::from_section(&graphgate::config::SmtpSection {
-                trusted_clients: vec![graphgate::config::TrustedClient {
-                    address: "127.0.0.2".into(),
-                    account: CAROL.into(),
-                }],
-                no_sent_copy: vec![CAROL.into()],
-                ..Default::default()
-            })
-            .unwrap(),
-            submitter,
-        ));
-        let protocol = Arc::new(ImapProtocol::new(ImapSettings::default(), backend));
-        let spec = |implicit_tls| ListenSpec {
-            addr: "127.0.0.1:0".parse().unwrap(),
-            implicit_tls,
-            setting: "test".into(),
-        };
-        let imap = gateway.listen(spec(false), protocol.clone()).await.unwrap();
-        let imaps = gateway.listen(spec(true), protocol).await.unwrap();
-        let smtp = gateway
-            .listen(spec(false), smtp_protocol.clone())
-            .await
-            .unwrap();
-        let smtps = gateway.listen(spec(true), smtp_protocol).await.unwrap();
+        let listening = app.listen(&config, |_| "test".into()).await.unwrap();
+        let addr = |a: Option<SocketAddr>| a.expect("every listener is on");
         TestGateway {
             tenant,
-            imap,
-            imaps,
-            smtp,
-            smtps,
-            cert: cert.cert.clone(),
-            mail,
-            graph,
-            gateway: Some(gateway),
+            imap: addr(listening.addrs.imap),
+            imaps: addr(listening.addrs.imaps),
+            smtp: addr(listening.addrs.smtp),
+            smtps: addr(listening.addrs.smtps),
+            cert: app.cert.cert.clone(),
+            mail: app.mail.clone(),
+            gateway: Some(listening.gateway),
             dir,
             settings,
         }

@@ -1,0 +1,286 @@
+//! The gateway wired in one place: from a `Config`, the store, local
+//! accounts, the token registry, the Graph client, the mail service and the
+//! IMAP and SMTP fronts over it, and then the listeners the configuration
+//! turns on. `graphgate serve` and `demo` use it, and so does the test
+//! harness, which replaces only what `Overrides` names.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio_rustls::TlsAcceptor;
+
+use crate::accounts::{Accounts, LoginLimits};
+use crate::audit::Audit;
+use crate::auth::{self, Credentials, Oauth, RefreshTokens, TokenKey, Tokens};
+use crate::config::{Config, KeyError, redact_url};
+use crate::graph::{self, GraphClient, GraphSettings};
+use crate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
+use crate::mailbox::cache::MimeCache;
+use crate::mailbox::{MailService, MailSettings};
+use crate::policy::Policy;
+use crate::server::{Gateway, ListenSpec, Protocol, ServerError};
+use crate::smtp::{self, GatewaySubmitter, SmtpProtocol, SmtpSettings};
+use crate::store::{self, Store};
+use crate::tls::{self, CertPaths, TlsError};
+
+/// The name the SMTP front gives itself in Message-IDs it makes.
+const SUBMISSION_HOST: &str = "graphgate.invalid";
+
+/// What a caller may put in place of what the configuration would build.
+#[derive(Default)]
+pub struct Overrides {
+    /// Where each account's Graph tokens come from (tests mint them through
+    /// the emulated tenant); by default the token registry of `[microsoft]`.
+    pub credentials: Option<Arc<dyn Credentials>>,
+    /// The mail service's settings (tests poll more often than once a
+    /// second); by default from `[mail]` and `[imap]`.
+    pub mail: Option<MailSettings>,
+}
+
+/// Why the gateway could not be assembled.
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error("tls.cert and tls.key are empty, so graphgate keeps a self-signed certificate in {}", dir.display())]
+    SelfSigned {
+        dir: PathBuf,
+        #[source]
+        source: TlsError,
+    },
+    #[error("the certificate set by config keys tls.cert and tls.key cannot be used")]
+    Certificate(#[source] TlsError),
+    #[error("the self-signed certificate cannot be used; delete it to have a new one made")]
+    SelfSignedUnusable(#[source] TlsError),
+    #[error(
+        "cannot open graphgate's store at {location} (config key `store.url`, or the data directory)"
+    )]
+    Store {
+        location: String,
+        #[source]
+        source: store::Error,
+    },
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Smtp(#[from] smtp::SettingsError),
+    #[error("cannot set up the Graph client")]
+    Graph(#[source] graph::Error),
+    #[error("cannot open the message cache in {}", dir.display())]
+    Cache {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tokens(#[from] auth::Error),
+}
+
+/// The gateway's parts, assembled and ready to listen.
+pub struct App {
+    pub accounts: Arc<Accounts>,
+    /// The token registry of `[microsoft]` (sign-ins, refresh, the sealed
+    /// cache), also when `Overrides::credentials` serves the mail service.
+    pub tokens: Arc<Tokens>,
+    pub graph: GraphClient,
+    pub mail: Arc<MailService>,
+    /// The certificate the TLS listeners (and STARTTLS) present.
+    pub cert: CertPaths,
+    acceptor: TlsAcceptor,
+    imap: Arc<ImapProtocol<GatewayBackend>>,
+    smtp: Arc<SmtpProtocol<GatewaySubmitter>>,
+    max_connections: u32,
+    grace: Duration,
+}
+
+/// The listeners, running.
+pub struct Listening {
+    pub gateway: Gateway,
+    pub addrs: ListenAddrs,
+}
+
+/// Bound addresses; `None` for a listener that is off.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct ListenAddrs {
+    pub imap: Option<SocketAddr>,
+    pub imaps: Option<SocketAddr>,
+    pub smtp: Option<SocketAddr>,
+    pub smtps: Option<SocketAddr>,
+}
+
+impl App {
+    /// Assemble the gateway `config` describes.
+    pub async fn build(config: &Config, overrides: Overrides) -> Result<App, BuildError> {
+        let cert = certificate(config)?;
+        let acceptor = tls::acceptor(&cert).map_err(if config.tls.cert.is_some() {
+            BuildError::Certificate
+        } else {
+            BuildError::SelfSignedUnusable
+        })?;
+        let store = open_store(config).await?;
+        let accounts = Arc::new(Accounts::new(
+            store.clone(),
+            LoginLimits::from(&config.accounts),
+        ));
+        let tokens = Arc::new(tokens(config, store.clone())?);
+        let endpoints = config.microsoft.endpoints()?;
+        let graph =
+            GraphClient::new(GraphSettings::new(endpoints.graph)).map_err(BuildError::Graph)?;
+        let cache = if config.mail.cache_max_mb == 0 {
+            None
+        } else {
+            let dir = config.server.data_dir.join("cache");
+            let bytes = config.mail.cache_max_mb.saturating_mul(1024 * 1024);
+            Some(MimeCache::open(&dir, bytes).map_err(|source| BuildError::Cache { dir, source })?)
+        };
+        let policy = Arc::new(parking_lot::RwLock::new(Policy::from_config(config)?));
+        let audit = Audit::new(store.clone(), Some(&config.server.data_dir));
+        let settings = match overrides.mail {
+            Some(settings) => settings,
+            None => MailSettings::from_sections(&config.mail, &config.imap)?,
+        };
+        let credentials = overrides.credentials.unwrap_or_else(|| tokens.clone());
+        let mail = MailService::new(
+            graph.clone(),
+            store,
+            cache,
+            policy,
+            credentials,
+            settings,
+            audit,
+        );
+        let imap = Arc::new(ImapProtocol::new(
+            ImapSettings::from(&config.imap),
+            GatewayBackend {
+                accounts: accounts.clone(),
+                mail: mail.clone(),
+            },
+        ));
+        let smtp = Arc::new(SmtpProtocol::new(
+            SmtpSettings::try_from(&config.smtp)?,
+            GatewaySubmitter {
+                accounts: accounts.clone(),
+                mail: mail.clone(),
+                host: SUBMISSION_HOST.into(),
+            },
+        ));
+        Ok(App {
+            accounts,
+            tokens,
+            graph,
+            mail,
+            cert,
+            acceptor,
+            imap,
+            smtp,
+            max_connections: config.server.max_connections,
+            grace: Duration::from_secs(config.server.shutdown_grace_s),
+        })
+    }
+
+    /// Bind every listener `config` turns on. `setting` says how a person
+    /// sets a listener's address, for errors (given its config key).
+    pub async fn listen(
+        &self,
+        config: &Config,
+        setting: impl Fn(&'static str) -> String,
+    ) -> Result<Listening, ServerError> {
+        let mut gateway = Gateway::new(
+            self.max_connections,
+            self.grace,
+            Some(self.acceptor.clone()),
+        );
+        let g = &mut gateway;
+        let addrs = ListenAddrs {
+            imap: bind(
+                g,
+                config.imap.listen,
+                setting("imap.listen"),
+                false,
+                &self.imap,
+            )
+            .await?,
+            imaps: bind(
+                g,
+                config.imap.listen_tls,
+                setting("imap.listen_tls"),
+                true,
+                &self.imap,
+            )
+            .await?,
+            smtp: bind(
+                g,
+                config.smtp.listen,
+                setting("smtp.listen"),
+                false,
+                &self.smtp,
+            )
+            .await?,
+            smtps: bind(
+                g,
+                config.smtp.listen_tls,
+                setting("smtp.listen_tls"),
+                true,
+                &self.smtp,
+            )
+            .await?,
+        };
+        Ok(Listening { gateway, addrs })
+    }
+}
+
+/// Serve `protocol` on `addr`, if it is on.
+async fn bind<P: Protocol>(
+    gateway: &mut Gateway,
+    addr: Option<SocketAddr>,
+    setting: String,
+    implicit_tls: bool,
+    protocol: &Arc<P>,
+) -> Result<Option<SocketAddr>, ServerError> {
+    let Some(addr) = addr else { return Ok(None) };
+    let spec = ListenSpec {
+        addr,
+        implicit_tls,
+        setting,
+    };
+    gateway.listen(spec, protocol.clone()).await.map(Some)
+}
+
+/// The store `config` names, opened, with an error that says where it is.
+pub async fn open_store(config: &Config) -> Result<Store, BuildError> {
+    Store::open_configured(config)
+        .await
+        .map_err(|source| BuildError::Store {
+            location: redact_url(&store::configured_url(config)),
+            source,
+        })
+}
+
+/// The token registry of `[microsoft]`, with the sealed cache in `store`.
+pub fn tokens(config: &Config, store: Store) -> Result<Tokens, auth::Error> {
+    let oauth = Oauth::from_config(&config.microsoft)?;
+    let key = TokenKey::load(&config.server.data_dir)?;
+    Ok(Tokens::new(
+        oauth,
+        RefreshTokens::new(store, key),
+        !config.shared_mailbox.is_empty(),
+    ))
+}
+
+/// The configured certificate, or the self-signed one in
+/// `<data_dir>/certs/` (made on first use).
+fn certificate(config: &Config) -> Result<CertPaths, BuildError> {
+    if let (Some(cert), Some(key)) = (&config.tls.cert, &config.tls.key) {
+        return Ok(CertPaths {
+            cert: cert.clone(),
+            key: key.clone(),
+        });
+    }
+    let dir = config.server.cert_dir();
+    let (paths, made) =
+        tls::ensure_self_signed(&dir).map_err(|source| BuildError::SelfSigned { dir, source })?;
+    if made {
+        tracing::info!(cert = %paths.cert.display(), "made a self-signed certificate for localhost");
+    }
+    Ok(paths)
+}
