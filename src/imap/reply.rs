@@ -325,6 +325,37 @@ mod tests {
     }
 
     #[test]
+    fn refusals_in_the_wrong_state_keep_their_texts() {
+        let cases = [
+            (
+                Refused::LoginFirst,
+                "a1 BAD log in first (LOGIN or AUTHENTICATE)\r\n",
+            ),
+            (
+                Refused::SelectFirst,
+                "a1 BAD select a folder first (SELECT or EXAMINE)\r\n",
+            ),
+            (Refused::AlreadyLoggedIn, "a1 BAD already logged in\r\n"),
+            (Refused::TlsAlreadyOn, "a1 BAD TLS is already on\r\n"),
+            (
+                Refused::StartTlsAfterLogin,
+                "a1 BAD STARTTLS is only possible before logging in\r\n",
+            ),
+        ];
+        for (refused, want) in cases {
+            assert_eq!(wire(refused.reply().tagged(tag())), want, "{refused:?}");
+        }
+        assert_eq!(
+            wire(unsupported("SORT").tagged(tag())),
+            "a1 BAD graphgate does not support SORT\r\n"
+        );
+        assert_eq!(
+            wire(expunged_meanwhile("FETCH").tagged(tag())),
+            "a1 NO [EXPUNGEISSUED] FETCH: some of the messages were expunged meanwhile; NOOP shows which\r\n"
+        );
+    }
+
+    #[test]
     fn texts_are_made_safe() {
         assert_eq!(
             text("there is no folder Café").inner(),
