@@ -1,6 +1,6 @@
 //! LOGOUT (RFC 3501 §6.1.3): BYE, then the tagged OK, then the connection
-//! closes. It is the one command whose tagged reply comes before the session
-//! loop sees the outcome, since nothing may follow it.
+//! closes. The tagged reply is sent here rather than by the session loop,
+//! because nothing may follow it, not even owed updates.
 
 use imap_types::core::Tag;
 
