@@ -1,5 +1,6 @@
-//! APPEND: a message from the client stored in a folder with its flags and
-//! date, answered with APPENDUID (RFC 4315) once Graph holds it.
+//! APPEND (RFC 3501 §6.3.11): a message from the client stored in a folder
+//! with its flags and date, answered with APPENDUID (RFC 4315) once Graph
+//! holds it. A folder this session has open read-only refuses it up front.
 
 use bytes::Bytes;
 use chrono::Utc;
@@ -9,65 +10,58 @@ use imap_types::flag::Flag;
 use imap_types::mailbox::Mailbox;
 use imap_types::response::Code;
 
-use super::backend::{Backend, OpenFolder, UserFolders};
+use super::backend::{OpenFolder, UserFolders};
 use super::names::from_wire;
 use super::reply::{self, Reply, Role};
-use super::session::{LOGIN_FIRST, Outcome, Session, nz};
+use super::state::{FolderOf, LoggedIn, Selected};
+use super::updates::nz;
 use crate::mailbox::flags::FlagName;
 use crate::mailbox::names::canonical;
 
-impl<B: Backend> Session<'_, B> {
-    pub(super) async fn append(
-        &mut self,
-        mailbox: Mailbox<'static>,
-        flags: Vec<Flag<'static>>,
-        date: Option<DateTime>,
-        message: LiteralOrLiteral8<'static>,
-    ) -> Outcome {
-        let Some(user) = &self.user else {
-            return Ok(Reply::bad(LOGIN_FIRST));
-        };
-        let name = match from_wire(&mailbox) {
-            Ok(name) => name,
-            Err(why) => return Ok(Reply::bad(why)),
-        };
-        if let Some(s) = self
-            .selected
-            .as_ref()
-            .filter(|s| s.folder.read_only() && canonical(s.folder.name()) == name)
-        {
-            return Ok(reply::mail_error(&s.folder.write_refused(), Role::Subject));
+/// APPEND for a logged-in user, with the folder selected now, if any.
+pub(super) async fn append<U: UserFolders>(
+    user: &LoggedIn<U>,
+    selected: Option<&Selected<FolderOf<U>>>,
+    mailbox: Mailbox<'static>,
+    flags: Vec<Flag<'static>>,
+    date: Option<DateTime>,
+    message: LiteralOrLiteral8<'static>,
+) -> Reply {
+    let name = match from_wire(&mailbox) {
+        Ok(name) => name,
+        Err(why) => return Reply::bad(why.to_string()),
+    };
+    if let Some(s) = selected.filter(|s| s.folder.read_only() && canonical(s.folder.name()) == name)
+    {
+        return reply::mail_error(&s.folder.write_refused(), Role::Subject);
+    }
+    let mut names = Vec::with_capacity(flags.len());
+    for flag in &flags {
+        match (flag, FlagName::parse(&flag.to_string())) {
+            (Flag::Extension(_), _) | (_, None) => return reply::flag_refused(flag),
+            (_, Some(name)) => names.push(name),
         }
-        let mut names = Vec::with_capacity(flags.len());
-        for flag in &flags {
-            match (flag, FlagName::parse(&flag.to_string())) {
-                (Flag::Extension(_), _) | (_, None) => {
-                    return Ok(Reply::bad(format!("the flag {flag} cannot be stored")));
-                }
-                (_, Some(name)) => names.push(name),
+    }
+    let bytes = match &message {
+        LiteralOrLiteral8::Literal(literal) => literal.data(),
+        LiteralOrLiteral8::Literal8(literal8) => literal8.data.as_ref(),
+    };
+    if bytes.is_empty() {
+        return Reply::no("the message is empty");
+    }
+    let date = date.map(|d| d.as_ref().with_timezone(&Utc));
+    let mime = Bytes::copy_from_slice(bytes);
+    match user.mail.append(&name, &names, date, mime).await {
+        Ok((uidvalidity, uid)) => {
+            let reply = Reply::ok("APPEND completed");
+            match (uidvalidity, uid) {
+                (0, _) | (_, 0) => reply,
+                _ => reply.with(Code::AppendUid {
+                    uid_validity: nz(uidvalidity),
+                    uid: nz(uid),
+                }),
             }
         }
-        let bytes = match &message {
-            LiteralOrLiteral8::Literal(literal) => literal.data(),
-            LiteralOrLiteral8::Literal8(literal8) => literal8.data.as_ref(),
-        };
-        if bytes.is_empty() {
-            return Ok(Reply::no("the message is empty"));
-        }
-        let date = date.map(|d| d.as_ref().with_timezone(&Utc));
-        let mime = Bytes::copy_from_slice(bytes);
-        match user.mail.append(&name, &names, date, mime).await {
-            Ok((uidvalidity, uid)) => {
-                let reply = Reply::ok("APPEND completed");
-                Ok(match (uidvalidity, uid) {
-                    (0, _) | (_, 0) => reply,
-                    _ => reply.with(Code::AppendUid {
-                        uid_validity: nz(uidvalidity),
-                        uid: nz(uid),
-                    }),
-                })
-            }
-            Err(e) => Ok(reply::mail_error(&e, Role::Upload)),
-        }
+        Err(e) => reply::mail_error(&e, Role::Upload),
     }
 }

@@ -18,11 +18,12 @@ use imap_types::fetch::{
 use imap_types::response::Data;
 use imap_types::sequence::SequenceSet;
 
-use super::backend::{Backend, OpenFolder};
-use super::reply::{self, Extra, Reply, Role};
-use super::session::{Outcome, Session, flag_list, nz};
+use super::backend::OpenFolder;
+use super::reply::{self, Reply, Role};
+use super::state::Selected;
+use super::updates::{flag_list, nz};
 use super::view::Entry;
-use super::wire::Wire;
+use super::wire::{Wire, WireError};
 use crate::mailbox::flags::FlagName;
 use crate::mailbox::{MailError, StoreOp};
 use crate::mime::{self, ParsedMessage};
@@ -37,7 +38,7 @@ pub(super) struct Plan {
 }
 
 impl Plan {
-    pub fn of(names: &[MessageDataItemName<'_>]) -> Plan {
+    pub(super) fn of(names: &[MessageDataItemName<'_>]) -> Plan {
         let mut plan = Plan::default();
         for name in names {
             match name {
@@ -77,112 +78,106 @@ fn header_only(section: Option<&Section<'_>>) -> bool {
     )
 }
 
-impl<B: Backend> Session<'_, B> {
-    pub(super) async fn fetch(
-        &mut self,
-        set: SequenceSet,
-        items: MacroOrMessageDataItemNames<'static>,
-        uid: bool,
-    ) -> Outcome {
-        let Some(selected) = self.selected.as_mut() else {
-            return Ok(self.not_selected());
-        };
-        let mut names: Vec<MessageDataItemName<'static>> = match items {
-            MacroOrMessageDataItemNames::Macro(m) => m
-                .expand()
-                .into_iter()
-                .map(IntoStatic::into_static)
-                .collect(),
-            MacroOrMessageDataItemNames::MessageDataItemNames(names) => names,
-        };
-        if names.iter().any(|n| {
-            matches!(
-                n,
-                MessageDataItemName::Binary { .. } | MessageDataItemName::BinarySize { .. }
-            )
-        }) {
-            return Ok(Reply::bad("graphgate does not offer BINARY; use BODY[...]"));
-        }
-        if uid && !names.contains(&MessageDataItemName::Uid) {
-            names.insert(0, MessageDataItemName::Uid);
-        }
-        let indexes = match selected.view.resolve(&set, uid) {
-            Ok(indexes) => indexes,
-            Err(bad) => return Ok(Reply::bad(bad.to_string())),
-        };
-        let plan = Plan::of(&names);
-        let entries: Vec<Entry> = indexes
-            .iter()
-            .map(|&i| selected.view.entries()[i].clone())
-            .collect();
-
-        // BODY[...] without PEEK: set \Seen on all of them at once, first.
-        let mut now_seen = HashSet::new();
-        if plan.sets_seen && !selected.folder.read_only() {
-            let unseen: Vec<u32> = entries
-                .iter()
-                .filter(|e| !e.flags.seen && !e.gone)
-                .map(|e| e.uid)
-                .collect();
-            if !unseen.is_empty() {
-                match selected
-                    .folder
-                    .store(&unseen, StoreOp::Add, &[FlagName::Seen])
-                    .await
-                {
-                    Ok(changed) => {
-                        for (uid, flags) in changed {
-                            selected.view.set_flags(uid, flags);
-                            now_seen.insert(uid);
-                        }
-                    }
-                    Err(e) => tracing::warn!(error = %e, "could not set \\Seen while fetching"),
-                }
-            }
-        }
-        if (plan.full || plan.size || plan.header) && entries.len() > 1 {
-            let uids: Vec<u32> = entries.iter().filter(|e| !e.gone).map(|e| e.uid).collect();
-            if plan.full {
-                selected.folder.prefetch(&uids);
-            } else {
-                selected.folder.prefetch_meta(&uids);
-            }
-        }
-        let mut expunged = false;
-        for (entry, &index) in entries.iter().zip(&indexes) {
-            // Flags may have changed just above.
-            let current = selected
-                .view
-                .get(entry.uid)
-                .cloned()
-                .unwrap_or_else(|| entry.clone());
-            let seq = u32::try_from(index + 1).unwrap_or(u32::MAX);
-            let with_flags = now_seen.contains(&entry.uid);
-            match fetch_one(
-                &mut self.wire,
-                &selected.folder,
-                seq,
-                &current,
-                &names,
-                plan,
-                with_flags,
-            )
-            .await
-            {
-                Ok(()) => self.wire.flush_if_full().await?,
-                Err(MailError::Gone(_)) => expunged = true,
-                Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
-            }
-        }
-        let command = if uid { "UID FETCH" } else { "FETCH" };
-        if expunged && !uid {
-            return Ok(Reply::no(format!(
-                "{command}: some of the messages were expunged meanwhile; NOOP shows which"
-            ))
-            .with_extra(Extra::ExpungeIssued));
-        }
-        Ok(Reply::ok(format!("{command} completed")))
+/// FETCH, or UID FETCH (`uid`). Only a broken connection is an error.
+pub(super) async fn fetch<F: OpenFolder>(
+    wire: &mut Wire,
+    selected: &mut Selected<F>,
+    set: SequenceSet,
+    items: MacroOrMessageDataItemNames<'static>,
+    uid: bool,
+) -> Result<Reply, WireError> {
+    let mut names: Vec<MessageDataItemName<'static>> = match items {
+        MacroOrMessageDataItemNames::Macro(m) => m
+            .expand()
+            .into_iter()
+            .map(IntoStatic::into_static)
+            .collect(),
+        MacroOrMessageDataItemNames::MessageDataItemNames(names) => names,
+    };
+    if names.iter().any(|n| {
+        matches!(
+            n,
+            MessageDataItemName::Binary { .. } | MessageDataItemName::BinarySize { .. }
+        )
+    }) {
+        return Ok(Reply::bad("graphgate does not offer BINARY; use BODY[...]"));
     }
+    if uid && !names.contains(&MessageDataItemName::Uid) {
+        names.insert(0, MessageDataItemName::Uid);
+    }
+    let indexes = match selected.view.resolve(&set, uid) {
+        Ok(indexes) => indexes,
+        Err(bad) => return Ok(Reply::bad(bad.to_string())),
+    };
+    let plan = Plan::of(&names);
+    let entries: Vec<Entry> = indexes
+        .iter()
+        .map(|&i| selected.view.entries()[i].clone())
+        .collect();
+
+    // BODY[...] without PEEK: set \Seen on all of them at once, first.
+    let mut now_seen = HashSet::new();
+    if plan.sets_seen && !selected.folder.read_only() {
+        let unseen: Vec<u32> = entries
+            .iter()
+            .filter(|e| !e.flags.seen && !e.gone)
+            .map(|e| e.uid)
+            .collect();
+        if !unseen.is_empty() {
+            match selected
+                .folder
+                .store(&unseen, StoreOp::Add, &[FlagName::Seen])
+                .await
+            {
+                Ok(changed) => {
+                    for (uid, flags) in changed {
+                        selected.view.set_flags(uid, flags);
+                        now_seen.insert(uid);
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "could not set \\Seen while fetching"),
+            }
+        }
+    }
+    if (plan.full || plan.size || plan.header) && entries.len() > 1 {
+        let uids: Vec<u32> = entries.iter().filter(|e| !e.gone).map(|e| e.uid).collect();
+        if plan.full {
+            selected.folder.prefetch(&uids);
+        } else {
+            selected.folder.prefetch_meta(&uids);
+        }
+    }
+    let mut expunged = false;
+    for (entry, &index) in entries.iter().zip(&indexes) {
+        // Flags may have changed just above.
+        let current = selected
+            .view
+            .get(entry.uid)
+            .cloned()
+            .unwrap_or_else(|| entry.clone());
+        let seq = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        let with_flags = now_seen.contains(&entry.uid);
+        match fetch_one(
+            wire,
+            &selected.folder,
+            seq,
+            &current,
+            &names,
+            plan,
+            with_flags,
+        )
+        .await
+        {
+            Ok(()) => wire.flush_if_full().await?,
+            Err(MailError::Gone(_)) => expunged = true,
+            Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
+        }
+    }
+    let command = if uid { "UID FETCH" } else { "FETCH" };
+    if expunged && !uid {
+        return Ok(reply::expunged_meanwhile(command));
+    }
+    Ok(Reply::ok(format!("{command} completed")))
 }
 
 /// Fetch one message's items and queue its FETCH response.

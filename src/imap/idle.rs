@@ -1,12 +1,15 @@
 //! IDLE (RFC 2177): the client waits and graphgate pushes EXISTS, EXPUNGE and
-//! FETCH (FLAGS) as soon as the shared engine sees a change, until DONE, the
-//! autologout timer, or shutdown.
+//! FETCH (FLAGS) as soon as the shared engine sees a change in the selected
+//! folder, until DONE, the autologout timer, or shutdown. Without a selected
+//! folder it only waits.
 
-use imap_types::core::Tag;
+use std::time::Duration;
 
 use super::backend::{Backend, OpenFolder};
+use super::conn::{Conn, Done};
 use super::reply::Reply;
-use super::session::{Outcome, Session, Stop};
+use super::state::{FolderOf, Selected, UserOf};
+use super::updates::{Expunges, Synced, catch_up};
 use super::wire::{Expect, Incoming, WireError};
 
 /// What ended one wait inside IDLE.
@@ -17,58 +20,78 @@ enum Wake {
     Shutdown,
 }
 
-impl<B: Backend> Session<'_, B> {
-    pub(super) async fn idle(&mut self, _tag: &Tag<'static>) -> Outcome {
-        if self.user.is_none() {
-            return Ok(Reply::bad(super::session::LOGIN_FIRST));
+/// IDLE for a logged-in session, with the folder selected now, if any.
+pub(super) async fn idle<B: Backend>(
+    conn: &mut Conn<'_, B>,
+    mut selected: Option<&mut Selected<FolderOf<UserOf<B>>>>,
+) -> Result<Done, WireError> {
+    // Owed updates first, then the go-ahead.
+    if let Some(selected) = selected.as_deref_mut() {
+        match catch_up(&mut conn.wire, selected, false, Expunges::Allowed).await? {
+            Synced::Sent(_) => {}
+            Synced::Unreadable(e) => {
+                tracing::warn!(error = %e, "could not bring the folder up to date");
+            }
+            Synced::Closed => return Ok(Done::Close),
         }
-        // Owed updates first, then the go-ahead.
-        let _ = self.updates(false, true).await?;
-        self.wire.raw(b"+ idling\r\n");
-        self.wire.expect(Expect::IdleDone);
-        self.wire.flush().await?;
-        let deadline = tokio::time::Instant::now() + self.proto.settings.idle_timeout;
-        // After a wake-up that brought nothing, wait a little before listening
-        // again, so a folder that signals without changing cannot spin us.
-        let mut calm_until = None;
-        let outcome = loop {
-            let wake = {
-                let selected = &self.selected;
-                let changed = async move {
-                    if let Some(until) = calm_until {
-                        tokio::time::sleep_until(until).await;
-                    }
-                    match selected {
-                        Some(selected) => selected.folder.changed().await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    r = self.wire.next() => Wake::Client(r),
-                    () = changed => Wake::Changed,
-                    () = tokio::time::sleep_until(deadline) => Wake::Timeout,
-                    () = self.shutdown.recv() => Wake::Shutdown,
+    }
+    conn.wire.raw(b"+ idling\r\n");
+    conn.wire.expect(Expect::IdleDone);
+    conn.wire.flush().await?;
+    let deadline = tokio::time::Instant::now() + conn.settings.idle_timeout;
+    // After a wake-up that brought nothing, wait a little before listening
+    // again, so a folder that signals without changing cannot spin us.
+    let mut calm_until = None;
+    let done = loop {
+        let wake = {
+            let folder = selected.as_deref().map(|s| &s.folder);
+            let changed = async move {
+                if let Some(until) = calm_until {
+                    tokio::time::sleep_until(until).await;
+                }
+                match folder {
+                    Some(folder) => folder.changed().await,
+                    None => std::future::pending().await,
                 }
             };
-            match wake {
-                Wake::Client(Ok(Incoming::IdleDone)) => break Ok(Reply::ok("IDLE terminated")),
-                Wake::Client(Ok(Incoming::Malformed { why, .. })) => break Ok(Reply::bad(why)),
-                Wake::Client(Ok(_)) => break Ok(Reply::bad("expected DONE to end IDLE")),
-                Wake::Client(Err(e)) => break Err(Stop::Wire(e)),
-                Wake::Changed => {
-                    let sent = self.updates(false, true).await?.unwrap_or(0);
-                    calm_until = (sent == 0)
-                        .then(|| tokio::time::Instant::now() + std::time::Duration::from_secs(1));
-                    self.wire.flush().await?;
-                }
-                Wake::Timeout => {
-                    tracing::info!("autologout during IDLE");
-                    break Err(self.bye(None, "Autologout; IDLE lasted too long").await);
-                }
-                Wake::Shutdown => break Err(self.bye(None, "graphgate is shutting down").await),
+            tokio::select! {
+                r = conn.wire.next() => Wake::Client(r),
+                () = changed => Wake::Changed,
+                () = tokio::time::sleep_until(deadline) => Wake::Timeout,
+                () = conn.shutdown.recv() => Wake::Shutdown,
             }
         };
-        self.wire.expect(Expect::Command);
-        outcome
-    }
+        match wake {
+            Wake::Client(Ok(Incoming::IdleDone)) => break Reply::ok("IDLE terminated").into(),
+            Wake::Client(Ok(Incoming::Malformed { why, .. })) => break Reply::bad(why).into(),
+            Wake::Client(Ok(_)) => break Reply::bad("expected DONE to end IDLE").into(),
+            Wake::Client(Err(e)) => return Err(e),
+            Wake::Changed => {
+                let synced = match selected.as_deref_mut() {
+                    Some(selected) => {
+                        catch_up(&mut conn.wire, selected, false, Expunges::Allowed).await?
+                    }
+                    None => Synced::Sent(0),
+                };
+                let sent = match synced {
+                    Synced::Sent(sent) => sent,
+                    Synced::Unreadable(e) => {
+                        tracing::warn!(error = %e, "could not bring the folder up to date");
+                        0
+                    }
+                    Synced::Closed => return Ok(Done::Close),
+                };
+                calm_until =
+                    (sent == 0).then(|| tokio::time::Instant::now() + Duration::from_secs(1));
+                conn.wire.flush().await?;
+            }
+            Wake::Timeout => {
+                tracing::info!("autologout during IDLE");
+                break conn.bye(None, "Autologout; IDLE lasted too long").await;
+            }
+            Wake::Shutdown => break conn.bye(None, "graphgate is shutting down").await,
+        }
+    };
+    conn.wire.expect(Expect::Command);
+    Ok(done)
 }

@@ -7,14 +7,12 @@
 use imap_codec::CommandCodec;
 use imap_codec::decode::Decoder;
 use imap_types::IntoStatic;
-use imap_types::command::CommandBody;
+use imap_types::command::{Command, CommandBody};
 use imap_types::status::StatusDataItemName;
-
-use super::wire::Request;
 
 /// The options of one LIST command.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct ListOptions {
+pub(super) struct ListOptions {
     /// Selection: only subscribed mailboxes.
     pub subscribed: bool,
     /// Selection: only mailboxes with a special use.
@@ -27,9 +25,25 @@ pub struct ListOptions {
     pub return_status: Option<Vec<StatusDataItemName>>,
 }
 
+/// What is wrong with the options of a LIST; the text is the BAD reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum ListOptionsError {
+    #[error("unknown LIST selection option {0}")]
+    UnknownSelection(String),
+    #[error("LIST RETURN options must be ASCII")]
+    NotAscii(#[source] std::str::Utf8Error),
+    #[error("LIST RETURN STATUS needs a list of status items")]
+    StatusWithoutItems,
+    #[error("unknown STATUS item {0}")]
+    UnknownStatusItem(String),
+}
+
 /// `None` if `message` is not a LIST with options; otherwise the decoded
-/// command or a sentence saying what is wrong with the options.
-pub fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, String>> {
+/// command with its options, or what is wrong with the options.
+pub(super) fn parse(
+    message: &[u8],
+    last_line: usize,
+) -> Option<Result<(Command<'static>, ListOptions), ListOptionsError>> {
     let sp = message.iter().position(|&b| b == b' ')?;
     let (tag, rest) = (&message[..sp], &message[sp + 1..]);
     if rest.len() < 5 || !rest[..5].eq_ignore_ascii_case(b"LIST ") {
@@ -47,7 +61,9 @@ pub fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, String>
                 "SPECIAL-USE" => options.special_use_only = true,
                 "RECURSIVEMATCH" => options.recursive_match = true,
                 "REMOTE" => {}
-                other => return Some(Err(format!("unknown LIST selection option {other}"))),
+                other => {
+                    return Some(Err(ListOptionsError::UnknownSelection(other.to_string())));
+                }
             }
         }
         if message.get(close + 1) != Some(&b' ') {
@@ -84,10 +100,7 @@ pub fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, String>
         Ok((rest, command))
             if rest.is_empty() && matches!(command.body, CommandBody::List { .. }) =>
         {
-            Some(Ok(Request {
-                command: command.into_static(),
-                list: Some(options),
-            }))
+            Some(Ok((command.into_static(), options)))
         }
         _ => None,
     }
@@ -126,8 +139,8 @@ fn balanced(bytes: &[u8]) -> bool {
     false
 }
 
-fn return_options(clause: &[u8], options: &mut ListOptions) -> Result<(), String> {
-    let text = std::str::from_utf8(clause).map_err(|_| "LIST RETURN options must be ASCII")?;
+fn return_options(clause: &[u8], options: &mut ListOptions) -> Result<(), ListOptionsError> {
+    let text = std::str::from_utf8(clause).map_err(ListOptionsError::NotAscii)?;
     let spaced = text.replace('(', " ( ").replace(')', " ) ");
     let tokens: Vec<String> = spaced
         .split_ascii_whitespace()
@@ -142,7 +155,7 @@ fn return_options(clause: &[u8], options: &mut ListOptions) -> Result<(), String
             "CHILDREN" | "SPECIAL-USE" => {}
             "STATUS" => {
                 if tokens.get(i + 1).map(String::as_str) != Some("(") {
-                    return Err("LIST RETURN STATUS needs a list of status items".into());
+                    return Err(ListOptionsError::StatusWithoutItems);
                 }
                 let mut items = Vec::new();
                 i += 2;
@@ -153,7 +166,9 @@ fn return_options(clause: &[u8], options: &mut ListOptions) -> Result<(), String
                         "UIDNEXT" => StatusDataItemName::UidNext,
                         "UIDVALIDITY" => StatusDataItemName::UidValidity,
                         "UNSEEN" => StatusDataItemName::Unseen,
-                        other => return Err(format!("unknown STATUS item {other}")),
+                        other => {
+                            return Err(ListOptionsError::UnknownStatusItem(other.to_string()));
+                        }
                     });
                     i += 1;
                 }
@@ -173,13 +188,13 @@ mod tests {
 
     use super::*;
 
-    fn parsed(line: &str) -> Option<Result<Request, String>> {
+    fn parsed(line: &str) -> Option<Result<(Command<'static>, ListOptions), ListOptionsError>> {
         let last_line = line.rfind("}\r\n").map_or(0, |i| i + 3);
         parse(line.as_bytes(), last_line)
     }
 
-    fn args(request: &Request) -> (String, String) {
-        match &request.command.body {
+    fn args(command: &Command<'static>) -> (String, String) {
+        match &command.body {
             CommandBody::List {
                 reference,
                 mailbox_wildcard,
@@ -200,16 +215,16 @@ mod tests {
 
     #[test]
     fn options_are_cut_out_and_the_rest_decoded() {
-        let r = parsed("a LIST (SPECIAL-USE) \"\" \"*\"\r\n")
+        let (r, o) = parsed("a LIST (SPECIAL-USE) \"\" \"*\"\r\n")
             .unwrap()
             .unwrap();
-        assert!(r.list.as_ref().unwrap().special_use_only);
+        assert!(o.special_use_only);
         assert_eq!(args(&r), (String::new(), "*".into()));
 
-        let r = parsed("a list \"\" % return (children special-use status (messages unseen))\r\n")
-            .unwrap()
-            .unwrap();
-        let o = r.list.as_ref().unwrap();
+        let (r, o) =
+            parsed("a list \"\" % return (children special-use status (messages unseen))\r\n")
+                .unwrap()
+                .unwrap();
         assert_eq!(
             o.return_status,
             Some(vec![
@@ -220,9 +235,9 @@ mod tests {
         assert_eq!(args(&r), (String::new(), "%".into()));
 
         let r = parsed("a LIST (SUBSCRIBED) \"\" {7}\r\nINBOX/* RETURN (SUBSCRIBED)\r\n");
-        let r = r.unwrap().unwrap();
-        assert!(r.list.as_ref().unwrap().subscribed);
-        assert!(r.list.as_ref().unwrap().return_subscribed);
+        let (r, o) = r.unwrap().unwrap();
+        assert!(o.subscribed);
+        assert!(o.return_subscribed);
         assert_eq!(args(&r), (String::new(), "INBOX/*".into()));
     }
 
@@ -237,13 +252,17 @@ mod tests {
     #[test]
     fn bad_options_are_named() {
         assert_eq!(
-            parsed("a LIST (FOO) \"\" *\r\n").unwrap().unwrap_err(),
+            parsed("a LIST (FOO) \"\" *\r\n")
+                .unwrap()
+                .unwrap_err()
+                .to_string(),
             "unknown LIST selection option FOO"
         );
         assert_eq!(
             parsed("a LIST \"\" * RETURN (STATUS (SIZE))\r\n")
                 .unwrap()
-                .unwrap_err(),
+                .unwrap_err()
+                .to_string(),
             "unknown STATUS item SIZE"
         );
         assert!(parsed("a LSUB \"\" *\r\n").is_none());

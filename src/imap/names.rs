@@ -5,26 +5,34 @@
 use imap_types::core::{AString, IString, Quoted};
 use imap_types::mailbox::{ListMailbox, Mailbox};
 
-use crate::mailbox::mutf7;
+use crate::mailbox::mutf7::{self, Mutf7Error};
 use crate::mailbox::names::{DELIMITER, canonical};
 
-/// The UTF-8 name a client means, or the sentence for a BAD reply.
-pub fn from_wire(mailbox: &Mailbox<'_>) -> Result<String, String> {
+/// Why a mailbox name from the client cannot be used; the text is the BAD
+/// reply.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum NameError {
+    #[error("mailbox names must be 7-bit; encode other characters as modified UTF-7")]
+    NotSevenBit(#[source] std::str::Utf8Error),
+    #[error(transparent)]
+    Mutf7(#[from] Mutf7Error),
+}
+
+/// The UTF-8 name a client means.
+pub(super) fn from_wire(mailbox: &Mailbox<'_>) -> Result<String, NameError> {
     match mailbox {
         Mailbox::Inbox => Ok("INBOX".to_string()),
         Mailbox::Other(other) => Ok(canonical(&decode(other.as_ref())?)),
     }
 }
 
-fn decode(bytes: &[u8]) -> Result<String, String> {
-    let wire = std::str::from_utf8(bytes).map_err(|_| {
-        "mailbox names must be 7-bit; encode other characters as modified UTF-7".to_string()
-    })?;
-    mutf7::decode(wire).map_err(|e| e.to_string())
+fn decode(bytes: &[u8]) -> Result<String, NameError> {
+    let wire = std::str::from_utf8(bytes).map_err(NameError::NotSevenBit)?;
+    Ok(mutf7::decode(wire)?)
 }
 
 /// A UTF-8 name as the wire shows it.
-pub fn to_wire(name: &str) -> Mailbox<'static> {
+pub(super) fn to_wire(name: &str) -> Mailbox<'static> {
     // Modified UTF-7 is printable ASCII, which always makes a valid mailbox.
     Mailbox::try_from(mutf7::encode(name)).unwrap_or_else(|_| {
         Mailbox::from(AString::String(IString::Quoted(Quoted::unvalidated(""))))
@@ -33,10 +41,10 @@ pub fn to_wire(name: &str) -> Mailbox<'static> {
 
 /// The pattern of LIST/LSUB: the reference and the mailbox argument joined
 /// (RFC 3501 §6.3.8), decoded to UTF-8.
-pub fn pattern_from_wire(
+pub(super) fn pattern_from_wire(
     reference: &Mailbox<'_>,
     pattern: &ListMailbox<'_>,
-) -> Result<String, String> {
+) -> Result<String, NameError> {
     let reference = match reference {
         Mailbox::Inbox => "INBOX".to_string(),
         Mailbox::Other(other) => decode(other.as_ref())?,
@@ -50,7 +58,7 @@ pub fn pattern_from_wire(
 
 /// Whether `name` matches a LIST pattern: `*` matches anything, `%`
 /// anything but the delimiter. A leading `INBOX` level matches in any case.
-pub fn matches(pattern: &str, name: &str) -> bool {
+pub(super) fn matches(pattern: &str, name: &str) -> bool {
     let p: Vec<char> = pattern.chars().collect();
     let n: Vec<char> = name.chars().collect();
     let inbox = inbox_prefix_len(name);
@@ -101,7 +109,7 @@ pub fn matches(pattern: &str, name: &str) -> bool {
 
 /// Whether some deeper name below `name` could match (for `%` at the end
 /// of LSUB, which must show unsubscribed parents as \Noselect).
-pub fn prefix_levels(name: &str) -> impl Iterator<Item = &str> {
+pub(super) fn prefix_levels(name: &str) -> impl Iterator<Item = &str> {
     name.match_indices(DELIMITER).map(move |(i, _)| &name[..i])
 }
 
@@ -163,11 +171,11 @@ mod tests {
         assert_eq!(to_wire("INBOX"), Mailbox::Inbox);
         let bad = Mailbox::try_from("&AGE-").unwrap();
         assert_eq!(
-            from_wire(&bad).unwrap_err(),
+            from_wire(&bad).unwrap_err().to_string(),
             "the mailbox name is not in canonical modified UTF-7"
         );
         let raw = Mailbox::try_from(b"Caf\xc3\xa9".to_vec()).unwrap();
-        assert!(from_wire(&raw).unwrap_err().contains("7-bit"));
+        assert!(from_wire(&raw).unwrap_err().to_string().contains("7-bit"));
         let pattern = pattern_from_wire(
             &Mailbox::try_from("INBOX/").unwrap(),
             &ListMailbox::try_from("&AOk-%").unwrap(),

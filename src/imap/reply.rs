@@ -1,7 +1,7 @@
 //! Every IMAP status reply graphgate sends is made here: tagged and untagged
-//! OK/NO/BAD/BYE with their response codes (RFC 5530 and friends), and the
-//! one mapping from mailbox errors to codes, so a refusal reads the same
-//! whichever command met it.
+//! OK/NO/BAD/BYE with their response codes (RFC 5530 and friends), the
+//! refusals of a command in the wrong state, and the one mapping from mailbox
+//! errors to codes, so a refusal reads the same whichever command met it.
 
 use imap_types::core::{Tag, Text};
 use imap_types::response::{Bye, Code, CodeOther, Status, StatusBody, StatusKind, Tagged};
@@ -10,7 +10,7 @@ use crate::mailbox::MailError;
 
 /// Response codes imap-types has no variant for (RFC 5530, RFC 3501).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Extra {
+pub(super) enum Extra {
     AuthenticationFailed,
     AuthorizationFailed,
     Unavailable,
@@ -41,14 +41,14 @@ impl Extra {
         }
     }
 
-    pub fn code(self) -> Code<'static> {
+    pub(super) fn code(self) -> Code<'static> {
         Code::Other(CodeOther::unvalidated(self.atom().as_bytes()))
     }
 }
 
 /// `text` as IMAP `text`: 7-bit, no CR or LF, not empty, and not starting
 /// with `[` (which would read as a response code).
-pub fn text(text: &str) -> Text<'static> {
+pub(super) fn text(text: &str) -> Text<'static> {
     let mut out: String = text
         .chars()
         .map(|c| match c {
@@ -73,56 +73,56 @@ pub fn text(text: &str) -> Text<'static> {
 
 /// What a status line says: kind, code and text.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
+pub(super) struct Reply {
     pub kind: Kind,
     pub code: Option<Code<'static>>,
     pub text: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Kind {
+pub(super) enum Kind {
     Ok,
     No,
     Bad,
 }
 
 impl Reply {
-    pub fn ok(text: impl Into<String>) -> Reply {
+    pub(super) fn ok(text: impl Into<String>) -> Reply {
         Reply {
             kind: Kind::Ok,
             code: None,
             text: text.into(),
         }
     }
-    pub fn no(text: impl Into<String>) -> Reply {
+    pub(super) fn no(text: impl Into<String>) -> Reply {
         Reply {
             kind: Kind::No,
             code: None,
             text: text.into(),
         }
     }
-    pub fn bad(text: impl Into<String>) -> Reply {
+    pub(super) fn bad(text: impl Into<String>) -> Reply {
         Reply {
             kind: Kind::Bad,
             code: None,
             text: text.into(),
         }
     }
-    pub fn with(mut self, code: Code<'static>) -> Reply {
+    pub(super) fn with(mut self, code: Code<'static>) -> Reply {
         self.code = Some(code);
         self
     }
-    pub fn with_extra(self, extra: Extra) -> Reply {
+    pub(super) fn with_extra(self, extra: Extra) -> Reply {
         self.with(extra.code())
     }
 
     /// The tagged status line.
-    pub fn tagged(self, tag: Tag<'static>) -> Status<'static> {
+    pub(super) fn tagged(self, tag: Tag<'static>) -> Status<'static> {
         self.status(Some(tag))
     }
 
     /// The untagged form (`* OK [...] ...`).
-    pub fn untagged(self) -> Status<'static> {
+    pub(super) fn untagged(self) -> Status<'static> {
         self.status(None)
     }
 
@@ -144,7 +144,7 @@ impl Reply {
 }
 
 /// `* BYE` with a reason.
-pub fn bye(code: Option<Code<'static>>, reason: &str) -> Status<'static> {
+pub(super) fn bye(code: Option<Code<'static>>, reason: &str) -> Status<'static> {
     Status::Bye(Bye {
         code,
         text: text(reason),
@@ -153,7 +153,7 @@ pub fn bye(code: Option<Code<'static>>, reason: &str) -> Status<'static> {
 
 /// Where a mailbox name stood in the command, for the code of a missing one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Role {
+pub(super) enum Role {
     /// The folder the command works on (SELECT, STATUS, DELETE...).
     Subject,
     /// Where messages go (APPEND, COPY, MOVE): a missing one is [TRYCREATE].
@@ -163,7 +163,7 @@ pub enum Role {
 }
 
 /// The one mapping from a mailbox error to an IMAP reply.
-pub fn mail_error(err: &MailError, role: Role) -> Reply {
+pub(super) fn mail_error(err: &MailError, role: Role) -> Reply {
     let text = err.to_string();
     match err {
         MailError::NoSuchFolder(_) => match role {
@@ -186,8 +186,59 @@ pub fn mail_error(err: &MailError, role: Role) -> Reply {
     }
 }
 
+/// The reply to a command that needs a logged-in user.
+pub(super) const LOGIN_FIRST: &str = "log in first (LOGIN or AUTHENTICATE)";
+/// The reply to a command that needs a selected folder.
+pub(super) const SELECT_FIRST: &str = "select a folder first (SELECT or EXAMINE)";
+
+/// Why a command is not allowed in the session's state (RFC 3501 §6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Refused {
+    /// Authenticated or selected state needed.
+    LoginFirst,
+    /// Selected state needed, and the user is logged in.
+    SelectFirst,
+    /// LOGIN or AUTHENTICATE once logged in.
+    AlreadyLoggedIn,
+    /// STARTTLS on a connection that is encrypted already.
+    TlsAlreadyOn,
+    /// STARTTLS once logged in (over a plain connection).
+    StartTlsAfterLogin,
+}
+
+impl Refused {
+    pub(super) fn reply(self) -> Reply {
+        Reply::bad(match self {
+            Refused::LoginFirst => LOGIN_FIRST,
+            Refused::SelectFirst => SELECT_FIRST,
+            Refused::AlreadyLoggedIn => "already logged in",
+            Refused::TlsAlreadyOn => "TLS is already on",
+            Refused::StartTlsAfterLogin => "STARTTLS is only possible before logging in",
+        })
+    }
+}
+
+/// The reply to a command imap-codec knows but graphgate does not offer.
+pub(super) fn unsupported(command: &str) -> Reply {
+    Reply::bad(format!("graphgate does not support {command}"))
+}
+
+/// The reply when some messages a non-UID command named were expunged by
+/// another session and this one may not say so yet (RFC 2180 §4.1.2).
+pub(super) fn expunged_meanwhile(command: &str) -> Reply {
+    Reply::no(format!(
+        "{command}: some of the messages were expunged meanwhile; NOOP shows which"
+    ))
+    .with_extra(Extra::ExpungeIssued)
+}
+
+/// The reply to a flag that cannot be stored (STORE, APPEND).
+pub(super) fn flag_refused(flag: &impl std::fmt::Display) -> Reply {
+    Reply::bad(format!("the flag {flag} cannot be stored"))
+}
+
 /// Why a change to a read-only folder is refused.
-pub const READ_ONLY: &str = "the folder is open read-only (EXAMINE, or you may only read this mailbox); SELECT it to change it";
+pub(super) const READ_ONLY: &str = "the folder is open read-only (EXAMINE, or you may only read this mailbox); SELECT it to change it";
 
 #[cfg(test)]
 mod tests {
@@ -270,6 +321,37 @@ mod tests {
         assert!(
             wire(mail_error(&MailError::ReadOnly, Role::Subject).tagged(tag()))
                 .starts_with("a1 NO [READ-ONLY] ")
+        );
+    }
+
+    #[test]
+    fn refusals_in_the_wrong_state_keep_their_texts() {
+        let cases = [
+            (
+                Refused::LoginFirst,
+                "a1 BAD log in first (LOGIN or AUTHENTICATE)\r\n",
+            ),
+            (
+                Refused::SelectFirst,
+                "a1 BAD select a folder first (SELECT or EXAMINE)\r\n",
+            ),
+            (Refused::AlreadyLoggedIn, "a1 BAD already logged in\r\n"),
+            (Refused::TlsAlreadyOn, "a1 BAD TLS is already on\r\n"),
+            (
+                Refused::StartTlsAfterLogin,
+                "a1 BAD STARTTLS is only possible before logging in\r\n",
+            ),
+        ];
+        for (refused, want) in cases {
+            assert_eq!(wire(refused.reply().tagged(tag())), want, "{refused:?}");
+        }
+        assert_eq!(
+            wire(unsupported("SORT").tagged(tag())),
+            "a1 BAD graphgate does not support SORT\r\n"
+        );
+        assert_eq!(
+            wire(expunged_meanwhile("FETCH").tagged(tag())),
+            "a1 NO [EXPUNGEISSUED] FETCH: some of the messages were expunged meanwhile; NOOP shows which\r\n"
         );
     }
 

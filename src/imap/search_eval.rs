@@ -16,7 +16,7 @@ use crate::mime::ParsedMessage;
 
 /// What a test needs beyond flags, dates and numbers, cheapest first.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Need {
+pub(super) enum Need {
     Size,
     Header,
     Full,
@@ -24,7 +24,7 @@ pub enum Need {
 
 /// The answer for one message: yes, no, or "load this first".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
+pub(super) enum Verdict {
     Yes,
     No,
     Need(Need),
@@ -37,7 +37,7 @@ impl From<bool> for Verdict {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SystemFlag {
+pub(super) enum SystemFlag {
     Seen,
     Answered,
     Flagged,
@@ -46,7 +46,7 @@ pub enum SystemFlag {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateTest {
+pub(super) enum DateTest {
     Before,
     On,
     Since,
@@ -54,7 +54,7 @@ pub enum DateTest {
 
 /// A compiled search criterion.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Criterion {
+pub(super) enum Criterion {
     All,
     Nothing,
     And(Vec<Criterion>),
@@ -79,13 +79,13 @@ pub enum Criterion {
 
 /// The numbers `*` stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Extent {
+pub(super) struct Extent {
     pub messages: u32,
     pub max_uid: u32,
 }
 
 /// Compile the criteria of a SEARCH (implicitly ANDed).
-pub fn compile(keys: &[SearchKey<'_>], extent: Extent) -> Criterion {
+pub(super) fn compile(keys: &[SearchKey<'_>], extent: Extent) -> Criterion {
     let mut all: Vec<Criterion> = keys.iter().map(|k| compile_key(k, extent)).collect();
     if all.len() == 1 {
         all.pop().unwrap_or(Criterion::All)
@@ -173,7 +173,7 @@ fn compile_key(key: &SearchKey<'_>, extent: Extent) -> Criterion {
 }
 
 /// What is known about one message while it is searched.
-pub struct Facts<'a> {
+pub(super) struct Facts<'a> {
     pub seq: u32,
     pub uid: u32,
     pub flags: &'a Flags,
@@ -187,7 +187,12 @@ pub struct Facts<'a> {
 }
 
 impl<'a> Facts<'a> {
-    pub fn new(seq: u32, uid: u32, flags: &'a Flags, internal_date: DateTime<Utc>) -> Facts<'a> {
+    pub(super) fn new(
+        seq: u32,
+        uid: u32,
+        flags: &'a Flags,
+        internal_date: DateTime<Utc>,
+    ) -> Facts<'a> {
         Facts {
             seq,
             uid,
@@ -238,7 +243,7 @@ fn and(verdicts: impl Iterator<Item = Verdict>) -> Verdict {
 }
 
 /// Evaluate `criterion` for one message.
-pub fn eval(criterion: &Criterion, m: &Facts<'_>) -> Verdict {
+pub(super) fn eval(criterion: &Criterion, m: &Facts<'_>) -> Verdict {
     use Criterion as C;
     match criterion {
         C::All => Verdict::Yes,
@@ -331,7 +336,7 @@ pub fn eval(criterion: &Criterion, m: &Facts<'_>) -> Verdict {
 }
 
 /// The most any message can need for `criterion` (to prefetch up front).
-pub fn max_need(criterion: &Criterion) -> Option<Need> {
+pub(super) fn max_need(criterion: &Criterion) -> Option<Need> {
     use Criterion as C;
     match criterion {
         C::And(all) => all.iter().filter_map(max_need).max(),

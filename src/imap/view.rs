@@ -11,7 +11,7 @@ use crate::mailbox::{MessageMeta, Snapshot};
 
 /// One message as this session's client knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
+pub(super) struct Entry {
     pub uid: u32,
     pub flags: Flags,
     pub internal_date: DateTime<Utc>,
@@ -22,7 +22,7 @@ pub struct Entry {
 
 /// An untagged response owed to the client, in the order to send them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Update {
+pub(super) enum Update {
     /// `* n EXPUNGE`; the numbers already account for earlier ones.
     Expunge(u32),
     /// `* n EXISTS`.
@@ -35,7 +35,7 @@ pub enum Update {
 
 /// The selected folder as this session sees it.
 #[derive(Debug, Clone, Default)]
-pub struct MailboxView {
+pub(super) struct MailboxView {
     entries: Vec<Entry>,
     pub uidvalidity: u32,
     pub uidnext: u32,
@@ -48,13 +48,13 @@ pub struct MailboxView {
 /// A sequence set that does not fit the folder.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("message sequence number {number} does not exist (the folder has {count} messages)")]
-pub struct BadSequence {
+pub(super) struct BadSequence {
     pub number: u32,
     pub count: u32,
 }
 
 impl MailboxView {
-    pub fn new(snapshot: &Snapshot) -> MailboxView {
+    pub(super) fn new(snapshot: &Snapshot) -> MailboxView {
         let mut messages = snapshot.messages.clone();
         messages.sort_by_key(|m| m.uid);
         messages.dedup_by_key(|m| m.uid);
@@ -76,11 +76,11 @@ impl MailboxView {
         }
     }
 
-    pub fn len(&self) -> u32 {
+    pub(super) fn len(&self) -> u32 {
         u32::try_from(self.entries.len()).unwrap_or(u32::MAX)
     }
 
-    pub fn entries(&self) -> &[Entry] {
+    pub(super) fn entries(&self) -> &[Entry] {
         &self.entries
     }
 
@@ -88,21 +88,21 @@ impl MailboxView {
         self.entries.binary_search_by_key(&uid, |e| e.uid).ok()
     }
 
-    pub fn seq_of(&self, uid: u32) -> Option<u32> {
+    pub(super) fn seq_of(&self, uid: u32) -> Option<u32> {
         self.index_of(uid).map(seq)
     }
 
-    pub fn get(&self, uid: u32) -> Option<&Entry> {
+    pub(super) fn get(&self, uid: u32) -> Option<&Entry> {
         self.index_of(uid).map(|i| &self.entries[i])
     }
 
     /// The first message without `\Seen` (for `[UNSEEN n]`).
-    pub fn first_unseen(&self) -> Option<u32> {
+    pub(super) fn first_unseen(&self) -> Option<u32> {
         self.entries.iter().position(|e| !e.flags.seen).map(seq)
     }
 
     /// Record flags the client has been told (after STORE).
-    pub fn set_flags(&mut self, uid: u32, flags: Flags) {
+    pub(super) fn set_flags(&mut self, uid: u32, flags: Flags) {
         if let Some(i) = self.index_of(uid) {
             self.entries[i].flags = flags;
         }
@@ -110,7 +110,7 @@ impl MailboxView {
 
     /// Remove messages this session expunged (or moved away) and return the
     /// EXPUNGE numbers to send, highest first so each stays valid as sent.
-    pub fn remove(&mut self, uids: &[u32]) -> Vec<u32> {
+    pub(super) fn remove(&mut self, uids: &[u32]) -> Vec<u32> {
         let mut indexes: Vec<usize> = uids.iter().filter_map(|&u| self.index_of(u)).collect();
         indexes.sort_unstable();
         indexes.dedup();
@@ -125,7 +125,7 @@ impl MailboxView {
     /// Bring the view up to `snapshot` and say what the client must be told.
     /// Without `allow_expunge` (during FETCH, STORE, SEARCH) messages that
     /// disappeared stay, marked gone, until a later call may expunge them.
-    pub fn update(&mut self, snapshot: &Snapshot, allow_expunge: bool) -> Vec<Update> {
+    pub(super) fn update(&mut self, snapshot: &Snapshot, allow_expunge: bool) -> Vec<Update> {
         if snapshot.uidvalidity != self.uidvalidity {
             return vec![Update::UidValidityChanged];
         }
@@ -196,7 +196,7 @@ impl MailboxView {
     /// The messages a sequence set names, as indexes into `entries()` in
     /// ascending order. With `uid`, numbers are UIDs and ones that do not
     /// exist are ignored; otherwise a number past the end is an error.
-    pub fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, BadSequence> {
+    pub(super) fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, BadSequence> {
         let count = self.len();
         let mut marked = vec![false; self.entries.len()];
         for sequence in set.0.as_ref() {

@@ -35,7 +35,7 @@ const FLUSH_AT: usize = 64 * 1024;
 
 /// Size limits for what a client sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
+pub(super) struct Limits {
     /// Largest literal accepted.
     pub literal: u32,
     /// Longest line outside literals.
@@ -46,14 +46,14 @@ pub struct Limits {
 
 impl Limits {
     /// Before login: enough for LOGIN and AUTHENTICATE, nothing more.
-    pub const BEFORE_LOGIN: Limits = Limits {
+    pub(super) const BEFORE_LOGIN: Limits = Limits {
         literal: 8 * 1024,
         line: 16 * 1024,
         command: 32 * 1024,
     };
 
     /// After login, with APPEND literals up to `max_literal`.
-    pub fn after_login(max_literal: u32) -> Limits {
+    pub(super) fn after_login(max_literal: u32) -> Limits {
         Limits {
             literal: max_literal,
             line: 64 * 1024,
@@ -64,7 +64,7 @@ impl Limits {
 
 /// What the next client message is expected to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Expect {
+pub(super) enum Expect {
     Command,
     /// A line of base64 SASL data (or `*`) after `+` in AUTHENTICATE.
     AuthData,
@@ -74,14 +74,14 @@ pub enum Expect {
 
 /// A decoded command, with the LIST-EXTENDED options imap-codec does not parse.
 #[derive(Debug, Clone)]
-pub struct Request {
+pub(super) struct Request {
     pub command: Command<'static>,
     pub list: Option<ListOptions>,
 }
 
 /// One message from the client.
 #[derive(Debug)]
-pub enum Incoming {
+pub(super) enum Incoming {
     Command(Box<Request>),
     AuthData(AuthenticateData<'static>),
     IdleDone,
@@ -100,7 +100,7 @@ pub enum Incoming {
 
 /// Why the connection cannot go on.
 #[derive(Debug, thiserror::Error)]
-pub enum WireError {
+pub(super) enum WireError {
     #[error("the client closed the connection")]
     Closed,
     #[error("connection error: {0}")]
@@ -121,7 +121,7 @@ pub enum WireError {
 }
 
 /// The connection's IMAP framing.
-pub struct Wire {
+pub(super) struct Wire {
     /// `None` only while STARTTLS swaps it.
     stream: Option<Stream>,
     max_command: usize,
@@ -136,7 +136,7 @@ pub struct Wire {
 
 impl Wire {
     /// `max_command` bounds every command for the life of the connection.
-    pub fn new(stream: Stream, max_command: usize) -> Wire {
+    pub(super) fn new(stream: Stream, max_command: usize) -> Wire {
         Wire {
             stream: Some(stream),
             max_command,
@@ -150,12 +150,12 @@ impl Wire {
     }
 
     /// Whether the connection is encrypted.
-    pub fn is_tls(&self) -> bool {
+    pub(super) fn is_tls(&self) -> bool {
         self.stream.as_ref().is_some_and(Stream::is_tls)
     }
 
     /// Whether the client is on this machine.
-    pub fn is_loopback(&self) -> bool {
+    pub(super) fn is_loopback(&self) -> bool {
         self.stream.as_ref().is_some_and(Stream::is_loopback)
     }
 
@@ -166,7 +166,7 @@ impl Wire {
     /// Send what is queued, then run the TLS handshake (STARTTLS). Input
     /// buffered so far is dropped on purpose: nothing the client sent before
     /// the handshake may count after it.
-    pub async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), WireError> {
+    pub(super) async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), WireError> {
         self.flush().await?;
         let plain = self.stream.take().ok_or(WireError::Closed)?;
         self.stream = Some(plain.start_tls(acceptor).await?);
@@ -177,16 +177,16 @@ impl Wire {
         Ok(())
     }
 
-    pub fn set_limits(&mut self, limits: Limits) {
+    pub(super) fn set_limits(&mut self, limits: Limits) {
         self.limits = limits;
     }
 
-    pub fn expect(&mut self, expect: Expect) {
+    pub(super) fn expect(&mut self, expect: Expect) {
         self.expect = expect;
     }
 
     /// The next message from the client.
-    pub async fn next(&mut self) -> Result<Incoming, WireError> {
+    pub(super) async fn next(&mut self) -> Result<Incoming, WireError> {
         loop {
             if let Some(incoming) = self.progress()? {
                 return Ok(incoming);
@@ -288,8 +288,11 @@ impl Wire {
                     list: None,
                 })),
                 _ => match list_ext::parse(bytes, last_line) {
-                    Some(Ok(request)) => Incoming::Command(Box::new(request)),
-                    Some(Err(why)) => malformed(&why),
+                    Some(Ok((command, options))) => Incoming::Command(Box::new(Request {
+                        command,
+                        list: Some(options),
+                    })),
+                    Some(Err(why)) => malformed(&why.to_string()),
                     None => malformed(&why_malformed(bytes)),
                 },
             },
@@ -305,37 +308,37 @@ impl Wire {
     }
 
     /// Queue the greeting.
-    pub fn greet(&mut self, greeting: &Greeting<'_>) {
+    pub(super) fn greet(&mut self, greeting: &Greeting<'_>) {
         self.out
             .extend(GreetingCodec::default().encode(greeting).dump());
     }
 
-    pub fn status(&mut self, status: Status<'_>) {
+    pub(super) fn status(&mut self, status: Status<'_>) {
         self.response(&Response::Status(status));
     }
 
-    pub fn data(&mut self, data: Data<'_>) {
+    pub(super) fn data(&mut self, data: Data<'_>) {
         self.response(&Response::Data(data));
     }
 
-    pub fn response(&mut self, response: &Response<'_>) {
+    pub(super) fn response(&mut self, response: &Response<'_>) {
         self.out
             .extend(ResponseCodec::default().encode(response).dump());
     }
 
     /// Queue raw, already valid protocol bytes (continuation requests).
-    pub fn raw(&mut self, bytes: &[u8]) {
+    pub(super) fn raw(&mut self, bytes: &[u8]) {
         self.out.extend_from_slice(bytes);
     }
 
     /// Whether enough output is waiting that it should be written now.
-    pub fn should_flush(&self) -> bool {
+    pub(super) fn should_flush(&self) -> bool {
         self.out.len() >= FLUSH_AT
     }
 
     /// Write everything queued. Safe to cancel: what was written is gone
     /// from the queue, the rest stays.
-    pub async fn flush(&mut self) -> Result<(), WireError> {
+    pub(super) async fn flush(&mut self) -> Result<(), WireError> {
         while !self.out.is_empty() {
             let stream = self.stream.as_mut().ok_or(WireError::Closed)?;
             let n = match tokio::time::timeout(WRITE_STALL, stream.write(&self.out)).await {
@@ -357,7 +360,7 @@ impl Wire {
     /// end our side, then read and drop what is in flight for a moment, so
     /// the last reply (BYE) reaches the client instead of being lost to a
     /// TCP reset.
-    pub async fn linger(&mut self) {
+    pub(super) async fn linger(&mut self) {
         let Some(stream) = self.stream.as_mut() else {
             return;
         };
@@ -374,7 +377,7 @@ impl Wire {
     }
 
     /// Flush if a lot is waiting (while streaming FETCH results).
-    pub async fn flush_if_full(&mut self) -> Result<(), WireError> {
+    pub(super) async fn flush_if_full(&mut self) -> Result<(), WireError> {
         if self.should_flush() {
             self.flush().await?;
         }

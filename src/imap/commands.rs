@@ -1,0 +1,576 @@
+//! The one table of IMAP commands. For each command imap-codec decodes it
+//! says, once: the RFC 3501 §6 state the command needs (any, not
+//! authenticated, authenticated, selected), whether the untagged updates
+//! sent after it may include EXPUNGE (§7.4.1), and whether it leaves the
+//! selected folder. The session consults it before running a command, so the
+//! handlers never check the state themselves.
+
+use std::borrow::Cow;
+
+use imap_types::auth::AuthMechanism;
+use imap_types::command::CommandBody;
+use imap_types::core::{AString, Charset, IString, NString, Vec1};
+use imap_types::datetime::DateTime;
+use imap_types::extensions::binary::LiteralOrLiteral8;
+use imap_types::fetch::MacroOrMessageDataItemNames;
+use imap_types::flag::{Flag, StoreResponse, StoreType};
+use imap_types::mailbox::{ListMailbox, Mailbox};
+use imap_types::search::SearchKey;
+use imap_types::secret::Secret;
+use imap_types::sequence::SequenceSet;
+use imap_types::status::StatusDataItemName;
+
+use super::list_ext::ListOptions;
+use super::names::from_wire;
+use super::updates::Expunges;
+
+/// RFC 3501 §6.1: commands valid in any state.
+#[derive(Debug)]
+pub(super) enum AnyStateCommand {
+    Capability,
+    /// NOOP, or CHECK (which graphgate treats the same).
+    Noop {
+        name: &'static str,
+    },
+    Logout,
+    Id {
+        parameters: Option<Vec<(IString<'static>, NString<'static>)>>,
+    },
+    /// A command imap-codec decodes but graphgate does not offer.
+    Unsupported {
+        name: &'static str,
+    },
+}
+
+/// RFC 3501 §6.2: commands valid only before logging in.
+#[derive(Debug)]
+pub(super) enum NotAuthenticatedCommand {
+    StartTls,
+    Login {
+        username: AString<'static>,
+        password: Secret<AString<'static>>,
+    },
+    Authenticate {
+        mechanism: AuthMechanism<'static>,
+        initial: Option<Secret<Cow<'static, [u8]>>>,
+    },
+}
+
+/// RFC 3501 §6.3: commands valid once logged in, a folder selected or not.
+#[derive(Debug)]
+pub(super) enum AuthenticatedCommand {
+    Enable,
+    Namespace,
+    /// SELECT, or EXAMINE (`read_only`).
+    Select {
+        mailbox: Mailbox<'static>,
+        read_only: bool,
+    },
+    Create {
+        mailbox: Mailbox<'static>,
+    },
+    Delete {
+        mailbox: Mailbox<'static>,
+    },
+    Rename {
+        from: Mailbox<'static>,
+        to: Mailbox<'static>,
+    },
+    /// SUBSCRIBE (`on`), or UNSUBSCRIBE.
+    Subscribe {
+        mailbox: Mailbox<'static>,
+        on: bool,
+    },
+    /// LIST, or LSUB (`lsub`, never with options).
+    List {
+        reference: Mailbox<'static>,
+        pattern: ListMailbox<'static>,
+        options: ListOptions,
+        lsub: bool,
+    },
+    Status {
+        mailbox: Mailbox<'static>,
+        items: Vec<StatusDataItemName>,
+    },
+    Append {
+        mailbox: Mailbox<'static>,
+        flags: Vec<Flag<'static>>,
+        date: Option<DateTime>,
+        message: LiteralOrLiteral8<'static>,
+    },
+    Idle,
+}
+
+impl AuthenticatedCommand {
+    /// Whether the command leaves the selected folder before it runs:
+    /// SELECT and EXAMINE with a valid name (RFC 3501 §6.3.1: even if the
+    /// new folder then fails to open), and DELETE of the selected folder
+    /// (`is_selected` says which folder that is).
+    pub(super) fn leaves_folder_first(&self, is_selected: impl Fn(&str) -> bool) -> bool {
+        match self {
+            AuthenticatedCommand::Select { mailbox, .. } => from_wire(mailbox).is_ok(),
+            AuthenticatedCommand::Delete { mailbox } => {
+                from_wire(mailbox).is_ok_and(|name| is_selected(&name))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// RFC 3501 §6.4: commands valid with a folder selected.
+#[derive(Debug)]
+pub(super) enum SelectedCommand {
+    Close,
+    Unselect,
+    /// EXPUNGE, or UID EXPUNGE (`uids`).
+    Expunge {
+        uids: Option<SequenceSet>,
+    },
+    Search {
+        charset: Option<Charset<'static>>,
+        criteria: Vec1<SearchKey<'static>>,
+        uid: bool,
+    },
+    Fetch {
+        set: SequenceSet,
+        items: MacroOrMessageDataItemNames<'static>,
+        uid: bool,
+    },
+    Store {
+        set: SequenceSet,
+        kind: StoreType,
+        response: StoreResponse,
+        flags: Vec<Flag<'static>>,
+        uid: bool,
+    },
+    /// COPY, or MOVE (`is_move`), and their UID forms.
+    Copy {
+        set: SequenceSet,
+        mailbox: Mailbox<'static>,
+        uid: bool,
+        is_move: bool,
+    },
+}
+
+/// A command sorted by the state it needs.
+#[derive(Debug)]
+pub(super) enum ByState {
+    Any(AnyStateCommand),
+    NotAuthenticated(NotAuthenticatedCommand),
+    Authenticated(AuthenticatedCommand),
+    Selected(SelectedCommand),
+}
+
+/// The untagged updates the session sends after a command, before its
+/// tagged reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Updates {
+    /// None: the command sends its own (NOOP, CHECK, IDLE) or has none to
+    /// send (SELECT, EXAMINE, CLOSE, UNSELECT, LOGOUT, STARTTLS).
+    Own,
+    /// Those owed, with EXPUNGE allowed or held back.
+    After(Expunges),
+}
+
+/// What a command does with the selected folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Folder {
+    /// Stays in it: a grant withdrawn by a policy reload ends the selection
+    /// before the command runs.
+    Stays,
+    /// Leaves it (SELECT, EXAMINE, CLOSE, UNSELECT, LOGOUT): no grant check.
+    Leaves,
+    /// Only describes the server (CAPABILITY): no grant check.
+    Ignores,
+}
+
+/// A decoded command with what the table says about it.
+#[derive(Debug)]
+pub(super) struct Route {
+    pub command: ByState,
+    pub updates: Updates,
+    pub folder: Folder,
+}
+
+const AFTER: Updates = Updates::After(Expunges::Allowed);
+const AFTER_NO_EXPUNGE: Updates = Updates::After(Expunges::Held);
+const OWN: Updates = Updates::Own;
+
+/// Sort a decoded command (`options`: the LIST-EXTENDED options wire.rs cut
+/// out of a LIST) into the table.
+pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) -> Route {
+    use AnyStateCommand as A;
+    use AuthenticatedCommand as U;
+    use ByState::{Any, Authenticated, NotAuthenticated, Selected};
+    use CommandBody as C;
+    use Folder::{Ignores, Leaves, Stays};
+    use NotAuthenticatedCommand as N;
+    use SelectedCommand as S;
+    let (command, updates, folder) = match body {
+        // RFC 3501 §6.1: any state.
+        C::Capability => (Any(A::Capability), AFTER, Ignores),
+        C::Noop => (Any(A::Noop { name: "NOOP" }), OWN, Stays),
+        C::Logout => (Any(A::Logout), OWN, Leaves),
+        C::Id { parameters } => (Any(A::Id { parameters }), AFTER, Stays),
+
+        // §6.2: not authenticated.
+        C::StartTLS => (NotAuthenticated(N::StartTls), OWN, Stays),
+        C::Login { username, password } => (
+            NotAuthenticated(N::Login { username, password }),
+            AFTER,
+            Stays,
+        ),
+        C::Authenticate {
+            mechanism,
+            initial_response,
+        } => (
+            NotAuthenticated(N::Authenticate {
+                mechanism,
+                initial: initial_response,
+            }),
+            AFTER,
+            Stays,
+        ),
+
+        // §6.3: authenticated (RFC 5161 ENABLE, RFC 2342 NAMESPACE, RFC 2177 IDLE too).
+        C::Enable { .. } => (Authenticated(U::Enable), AFTER, Stays),
+        C::Namespace => (Authenticated(U::Namespace), AFTER, Stays),
+        C::Select { mailbox, .. } => (
+            Authenticated(U::Select {
+                mailbox,
+                read_only: false,
+            }),
+            OWN,
+            Leaves,
+        ),
+        C::Examine { mailbox, .. } => (
+            Authenticated(U::Select {
+                mailbox,
+                read_only: true,
+            }),
+            OWN,
+            Leaves,
+        ),
+        C::Create { mailbox } => (Authenticated(U::Create { mailbox }), AFTER, Stays),
+        C::Delete { mailbox } => (Authenticated(U::Delete { mailbox }), AFTER, Stays),
+        C::Rename { from, to } => (Authenticated(U::Rename { from, to }), AFTER, Stays),
+        C::Subscribe { mailbox } => (
+            Authenticated(U::Subscribe { mailbox, on: true }),
+            AFTER,
+            Stays,
+        ),
+        C::Unsubscribe { mailbox } => (
+            Authenticated(U::Subscribe { mailbox, on: false }),
+            AFTER,
+            Stays,
+        ),
+        C::List {
+            reference,
+            mailbox_wildcard,
+        } => (
+            Authenticated(U::List {
+                reference,
+                pattern: mailbox_wildcard,
+                options: options.unwrap_or_default(),
+                lsub: false,
+            }),
+            AFTER,
+            Stays,
+        ),
+        C::Lsub {
+            reference,
+            mailbox_wildcard,
+        } => (
+            Authenticated(U::List {
+                reference,
+                pattern: mailbox_wildcard,
+                options: ListOptions::default(),
+                lsub: true,
+            }),
+            AFTER,
+            Stays,
+        ),
+        C::Status {
+            mailbox,
+            item_names,
+        } => (
+            Authenticated(U::Status {
+                mailbox,
+                items: item_names.into_owned(),
+            }),
+            AFTER,
+            Stays,
+        ),
+        C::Append {
+            mailbox,
+            flags,
+            date,
+            message,
+        } => (
+            Authenticated(U::Append {
+                mailbox,
+                flags,
+                date,
+                message,
+            }),
+            AFTER,
+            Stays,
+        ),
+        C::Idle => (Authenticated(U::Idle), OWN, Stays),
+
+        // §6.4: selected. CHECK is served like NOOP, in any state.
+        C::Check => (Any(A::Noop { name: "CHECK" }), OWN, Stays),
+        C::Close => (Selected(S::Close), OWN, Leaves),
+        C::Unselect => (Selected(S::Unselect), OWN, Leaves),
+        C::Expunge => (Selected(S::Expunge { uids: None }), AFTER, Stays),
+        C::ExpungeUid { sequence_set } => (
+            Selected(S::Expunge {
+                uids: Some(sequence_set),
+            }),
+            AFTER,
+            Stays,
+        ),
+        C::Search {
+            charset,
+            criteria,
+            uid,
+        } => (
+            Selected(S::Search {
+                charset,
+                criteria,
+                uid,
+            }),
+            if uid { AFTER } else { AFTER_NO_EXPUNGE },
+            Stays,
+        ),
+        C::Fetch {
+            sequence_set,
+            macro_or_item_names,
+            uid,
+            ..
+        } => (
+            Selected(S::Fetch {
+                set: sequence_set,
+                items: macro_or_item_names,
+                uid,
+            }),
+            if uid { AFTER } else { AFTER_NO_EXPUNGE },
+            Stays,
+        ),
+        C::Store {
+            sequence_set,
+            kind,
+            response,
+            flags,
+            uid,
+            ..
+        } => (
+            Selected(S::Store {
+                set: sequence_set,
+                kind,
+                response,
+                flags,
+                uid,
+            }),
+            if uid { AFTER } else { AFTER_NO_EXPUNGE },
+            Stays,
+        ),
+        C::Copy {
+            sequence_set,
+            mailbox,
+            uid,
+        } => (
+            Selected(S::Copy {
+                set: sequence_set,
+                mailbox,
+                uid,
+                is_move: false,
+            }),
+            AFTER,
+            Stays,
+        ),
+        C::Move {
+            sequence_set,
+            mailbox,
+            uid,
+        } => (
+            Selected(S::Copy {
+                set: sequence_set,
+                mailbox,
+                uid,
+                is_move: true,
+            }),
+            AFTER,
+            Stays,
+        ),
+
+        // Decoded but not offered (SORT, THREAD, COMPRESS, QUOTA...): refused in any state.
+        other => (
+            Any(A::Unsupported {
+                name: command_name(&other),
+            }),
+            AFTER,
+            Stays,
+        ),
+    };
+    Route {
+        command,
+        updates,
+        folder,
+    }
+}
+
+/// The command's name for logs and replies (`UID FETCH` rather than `FETCH`).
+pub(super) fn command_name(body: &CommandBody<'_>) -> &'static str {
+    match body {
+        CommandBody::Fetch { uid: true, .. } => "UID FETCH",
+        CommandBody::Store { uid: true, .. } => "UID STORE",
+        CommandBody::Copy { uid: true, .. } => "UID COPY",
+        CommandBody::Move { uid: true, .. } => "UID MOVE",
+        CommandBody::Search { uid: true, .. } => "UID SEARCH",
+        other => other.name(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use imap_codec::CommandCodec;
+    use imap_codec::decode::Decoder;
+    use imap_types::IntoStatic;
+
+    use super::*;
+
+    /// The state class of a routed command, for comparing.
+    fn class(command: &ByState) -> &'static str {
+        match command {
+            ByState::Any(_) => "any",
+            ByState::NotAuthenticated(_) => "not authenticated",
+            ByState::Authenticated(_) => "authenticated",
+            ByState::Selected(_) => "selected",
+        }
+    }
+
+    fn routed(line: &str) -> Route {
+        let (rest, command) = CommandCodec::default()
+            .decode(line.as_bytes())
+            .unwrap_or_else(|e| panic!("{line}: {e:?}"));
+        assert!(rest.is_empty(), "{line}");
+        route(command.into_static().body, None)
+    }
+
+    #[test]
+    fn every_command_has_its_state_updates_and_folder_use() {
+        let held = Updates::After(Expunges::Held);
+        let cases = [
+            ("a CAPABILITY\r\n", "any", AFTER, Folder::Ignores),
+            ("a NOOP\r\n", "any", OWN, Folder::Stays),
+            ("a CHECK\r\n", "any", OWN, Folder::Stays),
+            ("a LOGOUT\r\n", "any", OWN, Folder::Leaves),
+            ("a ID NIL\r\n", "any", AFTER, Folder::Stays),
+            ("a STARTTLS\r\n", "not authenticated", OWN, Folder::Stays),
+            ("a LOGIN u p\r\n", "not authenticated", AFTER, Folder::Stays),
+            (
+                "a AUTHENTICATE PLAIN\r\n",
+                "not authenticated",
+                AFTER,
+                Folder::Stays,
+            ),
+            (
+                "a ENABLE UTF8=ACCEPT\r\n",
+                "authenticated",
+                AFTER,
+                Folder::Stays,
+            ),
+            ("a NAMESPACE\r\n", "authenticated", AFTER, Folder::Stays),
+            ("a SELECT INBOX\r\n", "authenticated", OWN, Folder::Leaves),
+            ("a EXAMINE INBOX\r\n", "authenticated", OWN, Folder::Leaves),
+            ("a CREATE x\r\n", "authenticated", AFTER, Folder::Stays),
+            ("a DELETE x\r\n", "authenticated", AFTER, Folder::Stays),
+            ("a RENAME x y\r\n", "authenticated", AFTER, Folder::Stays),
+            ("a SUBSCRIBE x\r\n", "authenticated", AFTER, Folder::Stays),
+            ("a UNSUBSCRIBE x\r\n", "authenticated", AFTER, Folder::Stays),
+            ("a LIST \"\" *\r\n", "authenticated", AFTER, Folder::Stays),
+            ("a LSUB \"\" *\r\n", "authenticated", AFTER, Folder::Stays),
+            (
+                "a STATUS x (MESSAGES)\r\n",
+                "authenticated",
+                AFTER,
+                Folder::Stays,
+            ),
+            (
+                "a APPEND x {1+}\r\nx\r\n",
+                "authenticated",
+                AFTER,
+                Folder::Stays,
+            ),
+            ("a IDLE\r\n", "authenticated", OWN, Folder::Stays),
+            ("a CLOSE\r\n", "selected", OWN, Folder::Leaves),
+            ("a UNSELECT\r\n", "selected", OWN, Folder::Leaves),
+            ("a EXPUNGE\r\n", "selected", AFTER, Folder::Stays),
+            ("a UID EXPUNGE 1\r\n", "selected", AFTER, Folder::Stays),
+            ("a SEARCH ALL\r\n", "selected", held, Folder::Stays),
+            ("a UID SEARCH ALL\r\n", "selected", AFTER, Folder::Stays),
+            ("a FETCH 1 FLAGS\r\n", "selected", held, Folder::Stays),
+            ("a UID FETCH 1 FLAGS\r\n", "selected", AFTER, Folder::Stays),
+            (
+                "a STORE 1 +FLAGS (\\Seen)\r\n",
+                "selected",
+                held,
+                Folder::Stays,
+            ),
+            (
+                "a UID STORE 1 +FLAGS (\\Seen)\r\n",
+                "selected",
+                AFTER,
+                Folder::Stays,
+            ),
+            ("a COPY 1 x\r\n", "selected", AFTER, Folder::Stays),
+            ("a UID COPY 1 x\r\n", "selected", AFTER, Folder::Stays),
+            ("a MOVE 1 x\r\n", "selected", AFTER, Folder::Stays),
+            ("a UID MOVE 1 x\r\n", "selected", AFTER, Folder::Stays),
+            ("a GETQUOTAROOT INBOX\r\n", "any", AFTER, Folder::Stays),
+        ];
+        for (line, want_class, want_updates, want_folder) in cases {
+            let route = routed(line);
+            assert_eq!(class(&route.command), want_class, "{line}");
+            assert_eq!(route.updates, want_updates, "{line}");
+            assert_eq!(route.folder, want_folder, "{line}");
+        }
+    }
+
+    #[test]
+    fn unsupported_commands_are_named_and_uid_forms_spelled_out() {
+        match routed("a GETQUOTAROOT INBOX\r\n").command {
+            ByState::Any(AnyStateCommand::Unsupported { name }) => {
+                assert_eq!(name, "GETQUOTAROOT");
+            }
+            other => panic!("{other:?}"),
+        }
+        let body = |line: &str| {
+            CommandCodec::default()
+                .decode(line.as_bytes())
+                .unwrap()
+                .1
+                .body
+                .into_static()
+        };
+        assert_eq!(command_name(&body("a UID FETCH 1 FLAGS\r\n")), "UID FETCH");
+        assert_eq!(command_name(&body("a FETCH 1 FLAGS\r\n")), "FETCH");
+        assert_eq!(command_name(&body("a UID MOVE 1 x\r\n")), "UID MOVE");
+    }
+
+    #[test]
+    fn select_and_delete_of_the_selected_folder_leave_it_first() {
+        let leaves = |line: &str, selected: &str| match routed(line).command {
+            ByState::Authenticated(command) => command.leaves_folder_first(|name| name == selected),
+            other => panic!("{other:?}"),
+        };
+        assert!(leaves("a SELECT Archive\r\n", "INBOX"));
+        assert!(leaves("a EXAMINE INBOX\r\n", "INBOX"));
+        // An invalid name is refused before anything changes.
+        assert!(!leaves("a SELECT &AGE-\r\n", "INBOX"));
+        assert!(leaves("a DELETE Archive\r\n", "Archive"));
+        assert!(!leaves("a DELETE Archive\r\n", "INBOX"));
+        assert!(!leaves("a CREATE INBOX\r\n", "INBOX"));
+    }
+}

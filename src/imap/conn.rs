@@ -1,0 +1,76 @@
+//! The connection side of one IMAP session, apart from its RFC 3501 state:
+//! the framed wire, the peer, the STARTTLS acceptor still on offer, the
+//! shutdown signal and what all sessions share (settings, backend, per-user
+//! counts). Command handlers borrow it next to the state they need, and
+//! `Done` is how every one of them says how it ended.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use imap_types::response::Code;
+use tokio_rustls::TlsAcceptor;
+use tracing::Span;
+
+use super::backend::Backend;
+use super::reply::{self, Reply};
+use super::settings::ImapSettings;
+use super::user_sessions::UserSessions;
+use super::wire::Wire;
+use crate::server::Shutdown;
+
+/// One client connection and what the server shares with it.
+pub(super) struct Conn<'p, B: Backend> {
+    pub settings: &'p ImapSettings,
+    pub backend: &'p B,
+    pub sessions: &'p Arc<UserSessions>,
+    pub wire: Wire,
+    pub peer: SocketAddr,
+    /// The acceptor while STARTTLS is still possible (a plain listener with
+    /// a certificate, before the handshake).
+    pub tls: Option<TlsAcceptor>,
+    pub shutdown: Shutdown,
+    /// The session's span, whose `user` is filled in at login.
+    pub span: Span,
+}
+
+/// How a command ended. Ending the session is an outcome, not an error:
+/// errors are kept for a connection that broke (`WireError`).
+#[derive(Debug)]
+pub(super) enum Done {
+    /// Send the untagged updates owed, then this tagged reply.
+    Reply(Reply),
+    /// The tagged reply is already sent (STARTTLS); read the next command.
+    Answered,
+    /// The session is over (BYE sent, or nothing more can be said).
+    Close,
+}
+
+impl From<Reply> for Done {
+    fn from(reply: Reply) -> Done {
+        Done::Reply(reply)
+    }
+}
+
+impl<B: Backend> Conn<'_, B> {
+    /// Say BYE; the session is then over.
+    pub(super) async fn bye(&mut self, code: Option<Code<'static>>, reason: &str) -> Done {
+        self.wire.status(reply::bye(code, reason));
+        let _ = self.wire.flush().await;
+        Done::Close
+    }
+
+    /// BYE to a client that may still be sending: the reply must not be
+    /// lost to a reset of the connection.
+    pub(super) async fn bye_lingering(&mut self, reason: &str) -> Done {
+        let done = self.bye(None, reason).await;
+        self.wire.linger().await;
+        done
+    }
+
+    /// Passwords may be sent: over TLS, from this machine, or when allowed.
+    pub(super) fn login_allowed(&self) -> bool {
+        self.wire.is_tls()
+            || self.wire.is_loopback()
+            || self.settings.allow_plaintext_auth_on_non_loopback
+    }
+}

@@ -1,0 +1,192 @@
+//! Runs one command in the session's state. This is the one place that
+//! admits a command by the state the command table gives it (RFC 3501 §6) or
+//! refuses it, that hands each handler the typed state it needs (the user,
+//! the selected folder), and that applies the move between states the
+//! command asks for (login, entering or leaving a folder, logout).
+
+use imap_types::core::Tag;
+
+use super::backend::{Backend, UserFolders};
+use super::commands::{
+    AnyStateCommand, AuthenticatedCommand, ByState, NotAuthenticatedCommand, SelectedCommand,
+};
+use super::conn::{Conn, Done};
+use super::login::Login;
+use super::reply::{self, Refused, Reply};
+use super::state::{Change, FolderOf, LoggedIn, Selected, State, UserOf};
+use super::wire::{Wire, WireError};
+use super::{
+    append, authenticate, capability, close, copy_move, create, enable, expunge, fetch, id, idle,
+    list, login, logout, namespace, noop, search, select, starttls, status, store, subscribe,
+};
+
+/// Run `command` if the session's state allows it, and move to the state it
+/// leads to. Only a broken connection is an error.
+pub(super) async fn dispatch<B: Backend>(
+    conn: &mut Conn<'_, B>,
+    state: &mut State<UserOf<B>>,
+    tag: &Tag<'static>,
+    command: ByState,
+) -> Result<Done, WireError> {
+    let (done, change) = match command {
+        ByState::Any(command) => any_state(conn, state, tag, command).await?,
+        ByState::NotAuthenticated(command) => match state {
+            State::NotAuthenticated => not_authenticated(conn, tag, command).await?,
+            State::Authenticated(_) | State::Selected(..) | State::Logout => {
+                let refused = match command {
+                    NotAuthenticatedCommand::StartTls if conn.wire.is_tls() => {
+                        Refused::TlsAlreadyOn
+                    }
+                    NotAuthenticatedCommand::StartTls => Refused::StartTlsAfterLogin,
+                    NotAuthenticatedCommand::Login { .. }
+                    | NotAuthenticatedCommand::Authenticate { .. } => Refused::AlreadyLoggedIn,
+                };
+                return Ok(refused.reply().into());
+            }
+        },
+        ByState::Authenticated(command) => {
+            if command.leaves_folder_first(|name| state.is_selected(name)) {
+                state.apply(Change::Leave);
+            }
+            match state {
+                State::Authenticated(user) => authenticated(conn, user, None, command).await?,
+                State::Selected(user, selected) => {
+                    authenticated(conn, user, Some(selected), command).await?
+                }
+                State::NotAuthenticated | State::Logout => {
+                    return Ok(Refused::LoginFirst.reply().into());
+                }
+            }
+        }
+        ByState::Selected(command) => match state {
+            State::Selected(_, selected) => {
+                selected_state::<UserOf<B>>(&mut conn.wire, selected, command).await?
+            }
+            State::Authenticated(_) => return Ok(Refused::SelectFirst.reply().into()),
+            State::NotAuthenticated | State::Logout => {
+                return Ok(Refused::LoginFirst.reply().into());
+            }
+        },
+    };
+    state.apply(change);
+    Ok(done)
+}
+
+/// RFC 3501 §6.1: CAPABILITY, NOOP (and CHECK), LOGOUT; ID; the refusal of
+/// commands graphgate does not offer.
+async fn any_state<B: Backend>(
+    conn: &mut Conn<'_, B>,
+    state: &mut State<UserOf<B>>,
+    tag: &Tag<'static>,
+    command: AnyStateCommand,
+) -> Result<(Done, Change<UserOf<B>>), WireError> {
+    let done = match command {
+        AnyStateCommand::Capability => capability::capability(conn, state.logged_in()).into(),
+        AnyStateCommand::Noop { name } => {
+            noop::noop(&mut conn.wire, state.selected_mut(), name).await?
+        }
+        AnyStateCommand::Logout => {
+            return Ok((logout::logout(&mut conn.wire, tag).await, Change::Logout));
+        }
+        AnyStateCommand::Id { parameters } => id::id(&mut conn.wire, parameters).into(),
+        AnyStateCommand::Unsupported { name } => reply::unsupported(name).into(),
+    };
+    Ok((done, Change::Stay))
+}
+
+/// RFC 3501 §6.2: STARTTLS, LOGIN, AUTHENTICATE.
+async fn not_authenticated<B: Backend>(
+    conn: &mut Conn<'_, B>,
+    tag: &Tag<'static>,
+    command: NotAuthenticatedCommand,
+) -> Result<(Done, Change<UserOf<B>>), WireError> {
+    let attempt = match command {
+        NotAuthenticatedCommand::StartTls => {
+            return Ok((starttls::starttls(conn, tag).await?, Change::Stay));
+        }
+        NotAuthenticatedCommand::Login { username, password } => {
+            login::login(conn, username, password).await
+        }
+        NotAuthenticatedCommand::Authenticate { mechanism, initial } => {
+            authenticate::authenticate(conn, mechanism, initial).await?
+        }
+    };
+    Ok(match attempt {
+        Login::In(user, reply) => (reply.into(), Change::LogIn(user)),
+        Login::Refused(reply) => (reply.into(), Change::Stay),
+        Login::Closed => (Done::Close, Change::Stay),
+    })
+}
+
+/// RFC 3501 §6.3 (and ENABLE, NAMESPACE, IDLE): a logged-in user, with the
+/// folder selected now, if any.
+async fn authenticated<B: Backend>(
+    conn: &mut Conn<'_, B>,
+    user: &LoggedIn<UserOf<B>>,
+    selected: Option<&mut Selected<FolderOf<UserOf<B>>>>,
+    command: AuthenticatedCommand,
+) -> Result<(Done, Change<UserOf<B>>), WireError> {
+    use AuthenticatedCommand as U;
+    let reply = match command {
+        U::Enable => enable::enable(&mut conn.wire),
+        U::Namespace => namespace::namespace(&mut conn.wire, user),
+        U::Select { mailbox, read_only } => {
+            let (reply, opened) = select::select(&mut conn.wire, user, &mailbox, read_only).await;
+            let change = opened.map_or(Change::Stay, Change::Enter);
+            return Ok((reply.into(), change));
+        }
+        U::Create { mailbox } => create::create(user, mailbox).await,
+        U::Delete { mailbox } => create::delete(user, mailbox).await,
+        U::Rename { from, to } => create::rename(user, from, to).await,
+        U::Subscribe { mailbox, on } => subscribe::subscribe(user, mailbox, on).await,
+        U::List {
+            reference,
+            pattern,
+            options,
+            lsub,
+        } => list::list(&mut conn.wire, user, reference, pattern, options, lsub).await?,
+        U::Status { mailbox, items } => status::status(&mut conn.wire, user, mailbox, &items).await,
+        U::Append {
+            mailbox,
+            flags,
+            date,
+            message,
+        } => append::append(user, selected.as_deref(), mailbox, flags, date, message).await,
+        U::Idle => return Ok((idle::idle(conn, selected).await?, Change::Stay)),
+    };
+    Ok((reply.into(), Change::Stay))
+}
+
+/// RFC 3501 §6.4: the selected folder. CLOSE and UNSELECT leave it.
+async fn selected_state<U: UserFolders>(
+    wire: &mut Wire,
+    selected: &mut Selected<FolderOf<U>>,
+    command: SelectedCommand,
+) -> Result<(Done, Change<U>), WireError> {
+    use SelectedCommand as S;
+    let reply: Reply = match command {
+        S::Close => return Ok((close::close(selected).await.into(), Change::Leave)),
+        S::Unselect => return Ok((close::unselect().into(), Change::Leave)),
+        S::Expunge { uids } => expunge::expunge(wire, selected, uids).await,
+        S::Search {
+            charset,
+            criteria,
+            uid,
+        } => search::search(wire, selected, charset, criteria, uid).await,
+        S::Fetch { set, items, uid } => fetch::fetch(wire, selected, set, items, uid).await?,
+        S::Store {
+            set,
+            kind,
+            response,
+            flags,
+            uid,
+        } => store::store(wire, selected, set, kind, response, flags, uid).await,
+        S::Copy {
+            set,
+            mailbox,
+            uid,
+            is_move,
+        } => copy_move::copy(wire, selected, set, mailbox, uid, is_move).await,
+    };
+    Ok((reply.into(), Change::Stay))
+}

@@ -1,0 +1,51 @@
+//! EXPUNGE and UID EXPUNGE (RFC 3501 §6.4.3, RFC 4315): remove the messages
+//! marked `\Deleted` (all, or those among the given UIDs) and send one
+//! EXPUNGE per removed message, highest number first, so this session's
+//! sequence numbers stay right.
+
+use imap_types::response::Data;
+use imap_types::sequence::SequenceSet;
+
+use super::backend::OpenFolder;
+use super::reply::{self, Reply, Role};
+use super::state::Selected;
+use super::updates::nz;
+use super::wire::Wire;
+
+/// EXPUNGE, or UID EXPUNGE of `uids`.
+pub(super) async fn expunge<F: OpenFolder>(
+    wire: &mut Wire,
+    selected: &mut Selected<F>,
+    uids: Option<SequenceSet>,
+) -> Reply {
+    if selected.folder.read_only() {
+        return reply::mail_error(&selected.folder.write_refused(), Role::Subject);
+    }
+    let only: Option<Vec<u32>> = match &uids {
+        None => None,
+        Some(set) => match selected.view.resolve(set, true) {
+            Ok(indexes) => Some(
+                indexes
+                    .iter()
+                    .map(|&i| selected.view.entries()[i].uid)
+                    .collect(),
+            ),
+            Err(bad) => return Reply::bad(bad.to_string()),
+        },
+    };
+    if only.as_ref().is_some_and(Vec::is_empty) {
+        return Reply::ok("UID EXPUNGE completed: nothing to expunge");
+    }
+    let removed = match selected.folder.expunge(only.as_deref()).await {
+        Ok(removed) => removed,
+        Err(e) => return reply::mail_error(&e, Role::Subject),
+    };
+    for seq in selected.view.remove(&removed) {
+        wire.data(Data::Expunge(nz(seq)));
+    }
+    Reply::ok(if uids.is_some() {
+        "UID EXPUNGE completed"
+    } else {
+        "EXPUNGE completed"
+    })
+}

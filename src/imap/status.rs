@@ -1,0 +1,60 @@
+//! STATUS (RFC 3501 §6.3.10): message counts and UIDs of a folder without
+//! selecting it. The STATUS response is built here for LIST-STATUS
+//! (RFC 5819) too; RECENT is always 0, since graphgate keeps no \Recent.
+
+use imap_types::mailbox::Mailbox;
+use imap_types::response::Data;
+use imap_types::status::{StatusDataItem, StatusDataItemName};
+
+use super::backend::UserFolders;
+use super::names::{from_wire, to_wire};
+use super::reply::{self, Reply, Role};
+use super::state::LoggedIn;
+use super::updates::nz;
+use super::wire::Wire;
+use crate::mailbox::FolderStatus;
+
+/// STATUS of one folder.
+pub(super) async fn status<U: UserFolders>(
+    wire: &mut Wire,
+    user: &LoggedIn<U>,
+    mailbox: Mailbox<'static>,
+    items: &[StatusDataItemName],
+) -> Reply {
+    let name = match from_wire(&mailbox) {
+        Ok(name) => name,
+        Err(why) => return Reply::bad(why.to_string()),
+    };
+    match user.mail.status(&name).await {
+        Ok(status) => {
+            wire.data(status_data(&name, &status, items));
+            Reply::ok("STATUS completed")
+        }
+        Err(e) => reply::mail_error(&e, Role::Subject),
+    }
+}
+
+/// `* STATUS name (...)` with the items asked for.
+pub(super) fn status_data(
+    name: &str,
+    status: &FolderStatus,
+    items: &[StatusDataItemName],
+) -> Data<'static> {
+    let items: Vec<StatusDataItem> = items
+        .iter()
+        .filter_map(|item| match item {
+            StatusDataItemName::Messages => Some(StatusDataItem::Messages(status.messages)),
+            StatusDataItemName::Recent => Some(StatusDataItem::Recent(0)),
+            StatusDataItemName::UidNext => Some(StatusDataItem::UidNext(nz(status.uidnext))),
+            StatusDataItemName::UidValidity => {
+                Some(StatusDataItem::UidValidity(nz(status.uidvalidity)))
+            }
+            StatusDataItemName::Unseen => Some(StatusDataItem::Unseen(status.unseen)),
+            _ => None,
+        })
+        .collect();
+    Data::Status {
+        mailbox: to_wire(name),
+        items: items.into(),
+    }
+}
