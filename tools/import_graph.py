@@ -183,15 +183,17 @@ class Crate:
             if f in self.test_files:
                 continue
             text = self.text[f]
+            blocks = inline_modules(text)
             paths = []
             for m in USE_RE.finditer(text):
-                paths.extend(p for p, _ in expand_use_alias(m.group(1)))
-            body = USE_RE.sub(" ", text)
-            paths.extend(INLINE_RE.findall(body))
+                paths.extend((p, m.start()) for p, _ in expand_use_alias(m.group(1)))
+            body = USE_RE.sub(lambda m: " " * len(m.group(0)), text)
+            paths.extend((m.group(1), m.start()) for m in INLINE_RE.finditer(body))
             targets = set()
-            for p in paths:
+            for p, at in paths:
+                here = mod + tuple(name for start, end, name in blocks if start <= at < end)
                 segs = [s for s in p.split("::") if s]
-                ab = self.absolute(mod, segs)
+                ab = self.absolute(here, segs)
                 if ab is None:
                     continue
                 t = self.locate(ab)
@@ -199,6 +201,18 @@ class Crate:
                     targets.add(t)
             out[f] = targets
         return out
+
+
+def inline_modules(text):
+    """(start, end, name) of every `mod name { … }` written inside a file."""
+    blocks = []
+    for m in re.finditer(r"\bmod\s+([a-z_][a-z0-9_]*)\s*\{", text):
+        depth, j = 1, m.end()
+        while j < len(text) and depth:
+            depth += {"{": 1, "}": -1}.get(text[j], 0)
+            j += 1
+        blocks.append((m.start(), j, m.group(1)))
+    return blocks
 
 
 def expand_use_alias(tree):
