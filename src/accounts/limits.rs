@@ -17,6 +17,47 @@ use std::time::{Duration, Instant};
 
 use dashmap::DashMap;
 
+use crate::config::AccountsSection;
+
+/// Limits on failed logins (only failures count; see `FailureCounter`).
+#[derive(Debug, Clone)]
+pub struct LoginLimits {
+    /// Failures allowed per login name within `window`; then the login is
+    /// refused, right password or not, until the oldest is `window` old.
+    /// 0 turns the limit off (the configuration does not allow that).
+    pub failures_per_user: u32,
+    /// Failures allowed per client address (IPv6: per /64) within `window`.
+    pub failures_per_address: u32,
+    pub window: Duration,
+}
+
+impl Default for LoginLimits {
+    /// The documented defaults of `[accounts]`.
+    fn default() -> Self {
+        LoginLimits::from(&AccountsSection::default())
+    }
+}
+
+impl From<&AccountsSection> for LoginLimits {
+    fn from(section: &AccountsSection) -> LoginLimits {
+        LoginLimits {
+            failures_per_user: section.failures_per_user,
+            failures_per_address: section.failures_per_address,
+            window: Duration::from_secs(section.failure_window_s),
+        }
+    }
+}
+
+/// Counters of the login path, for metrics and tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LoginStats {
+    /// argon2 verifications done (each candidate password, and the one
+    /// spent on a login that does not exist, counts once).
+    pub verifications: u64,
+    /// Logins answered from the memory of recent verifications.
+    pub cache_hits: u64,
+}
+
 /// How many keys a table may hold before old ones are evicted. Each key
 /// holds at most `limit` instants, so the memory stays bounded even when
 /// someone tries a million different login names.
@@ -259,5 +300,31 @@ mod tests {
         for (peer, key) in cases {
             assert_eq!(address_key(*peer), *key, "{peer}");
         }
+    }
+
+    #[test]
+    fn login_limits_come_from_the_accounts_section() {
+        let config = crate::config::Config::from_toml(
+            "[accounts]\nfailures_per_user = 3\nfailures_per_address = 9\nfailure_window_s = 120\n",
+        )
+        .unwrap();
+        let limits = LoginLimits::from(&config.accounts);
+        assert_eq!(
+            (
+                limits.failures_per_user,
+                limits.failures_per_address,
+                limits.window
+            ),
+            (3, 9, std::time::Duration::from_secs(120))
+        );
+        let defaults = LoginLimits::default();
+        assert_eq!(
+            (
+                defaults.failures_per_user,
+                defaults.failures_per_address,
+                defaults.window.as_secs()
+            ),
+            (5, 20, 60)
+        );
     }
 }

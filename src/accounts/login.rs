@@ -5,14 +5,17 @@
 //! attacker which logins do. Each outcome is logged as (login, peer, outcome).
 
 use std::net::IpAddr;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use tokio::sync::OnceCell;
 
+use super::account::{Account, account};
 use super::cache::{REMEMBER_FOR, VerifiedCache};
+use super::error::LoginError;
+use super::limits::LoginLimits;
 use super::limits::{FailureCounter, address_key};
-use super::{Account, LoginError, LoginLimits, account, count, names, password};
+use super::{names, password};
 use crate::secret::Secret;
 use crate::store::{self, Store};
 
@@ -201,4 +204,9 @@ impl Inner {
             Err(e) => tracing::error!(error = %e, "cannot make the decoy password hash"),
         }
     }
+}
+
+/// Add `n` to a counter of `LoginStats`.
+fn count(counter: &AtomicU64, n: u64) {
+    counter.fetch_add(n, Ordering::Relaxed);
 }

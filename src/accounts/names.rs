@@ -3,7 +3,7 @@
 //! and looked up lower-case; nothing with control characters is accepted,
 //! because these names end up in logs, terminals and IMAP replies.
 
-use super::Error;
+use super::error::Error;
 
 /// Longest login or UPN accepted (the longest email address).
 const MAX_NAME: usize = 254;

@@ -8,7 +8,7 @@ use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use rand::TryRngCore;
 use rand::rngs::OsRng;
 
-use super::Error;
+use super::error::Error;
 use crate::secret::Secret;
 
 /// Lower-case letters and digits without the ones people confuse when
@@ -27,9 +27,7 @@ fn random_symbols(n: usize) -> Result<String, Error> {
     let mut out = String::with_capacity(n);
     let mut buf = [0u8; 64];
     while out.len() < n {
-        OsRng
-            .try_fill_bytes(&mut buf)
-            .map_err(|e| Error::Random(e.to_string()))?;
+        OsRng.try_fill_bytes(&mut buf).map_err(Error::Random)?;
         for &b in buf.iter().filter(|&&b| b < limit) {
             if out.len() == n {
                 break;
@@ -70,7 +68,7 @@ pub fn hash_blocking(password: &Secret) -> Result<String, Error> {
     Argon2::default()
         .hash_password(password.expose().as_bytes())
         .map(|hash| hash.to_string())
-        .map_err(|e| Error::Hash(e.to_string()))
+        .map_err(Error::Hash)
 }
 
 /// Whether `password` matches the PHC string `hash`. A hash that cannot be
@@ -85,7 +83,7 @@ pub fn verify_blocking(password: &Secret, hash: &str) -> bool {
 pub async fn hash(password: Secret) -> Result<String, Error> {
     tokio::task::spawn_blocking(move || hash_blocking(&password))
         .await
-        .map_err(|e| Error::Hash(format!("the hashing task failed: {e}")))?
+        .map_err(Error::HashTask)?
 }
 
 /// Which of `candidates` (id, PHC string) `password` matches, trying each

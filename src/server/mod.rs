@@ -4,7 +4,6 @@
 //! and a bounded wait for sessions to finish. Protocols (IMAP, SMTP) plug in
 //! through the `Protocol` trait and get a `Connection` and a `Shutdown`.
 
-mod placeholder;
 mod stream;
 
 use std::future::Future;
@@ -19,7 +18,6 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument;
 
-pub use placeholder::{ImapUnavailable, SmtpUnavailable};
 pub use stream::Stream;
 
 /// How long a client gets to finish a TLS handshake.

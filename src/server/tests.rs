@@ -7,7 +7,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use super::{Connection, Gateway, ListenSpec, Protocol, ServerError, Shutdown, SmtpUnavailable};
+use super::{Connection, Gateway, ListenSpec, Protocol, ServerError, Shutdown};
 
 const DEADLINE: Duration = Duration::from_secs(5);
 
@@ -126,18 +126,12 @@ async fn the_connection_limit_holds_new_clients_until_a_slot_frees() {
 #[tokio::test]
 async fn a_bind_error_names_the_address_and_the_setting() {
     let mut gateway = Gateway::new(10, DEADLINE, None);
-    let addr = gateway
-        .listen(spec(false), Arc::new(SmtpUnavailable))
-        .await
-        .unwrap();
+    let addr = gateway.listen(spec(false), Arc::new(Closer)).await.unwrap();
     let taken = ListenSpec {
         addr,
         ..spec(false)
     };
-    let err = gateway
-        .listen(taken, Arc::new(SmtpUnavailable))
-        .await
-        .unwrap_err();
+    let err = gateway.listen(taken, Arc::new(Closer)).await.unwrap_err();
     assert!(matches!(err, ServerError::Bind { .. }));
     let text = err.to_string();
     assert!(
@@ -151,24 +145,33 @@ async fn a_bind_error_names_the_address_and_the_setting() {
 async fn implicit_tls_without_a_certificate_is_refused() {
     let mut gateway = Gateway::new(10, DEADLINE, None);
     let err = gateway
-        .listen(spec(true), Arc::new(SmtpUnavailable))
+        .listen(spec(true), Arc::new(Closer))
         .await
         .unwrap_err();
     assert!(matches!(err, ServerError::NoCertificate { .. }), "{err}");
 }
 
+/// Says one line and closes, as a front does that turns a client away.
+struct Closer;
+
+impl Protocol for Closer {
+    fn name(&self) -> &'static str {
+        "closer"
+    }
+
+    async fn serve(&self, mut conn: Connection, _shutdown: Shutdown) {
+        if conn.stream.write_all(b"421 go away\r\n").await.is_ok() {
+            let _ = conn.stream.shutdown().await;
+        }
+    }
+}
+
 #[tokio::test]
-async fn the_smtp_placeholder_answers_421_and_closes() {
+async fn a_session_that_ends_closes_the_connection_after_its_last_line() {
     let mut gateway = Gateway::new(10, DEADLINE, None);
-    let addr = gateway
-        .listen(spec(false), Arc::new(SmtpUnavailable))
-        .await
-        .unwrap();
+    let addr = gateway.listen(spec(false), Arc::new(Closer)).await.unwrap();
     let mut client = connect(addr).await;
-    assert_eq!(
-        read_line(&mut client).await,
-        "421 4.3.2 graphgate SMTP is not yet available in this build\r\n"
-    );
+    assert_eq!(read_line(&mut client).await, "421 go away\r\n");
     assert_eq!(read_line(&mut client).await, "");
 }
 

@@ -4,7 +4,10 @@
 
 use sqlx::Executor;
 
-use super::{Backend, Error, Store};
+use sqlx::AnyPool;
+
+use super::backend::Backend;
+use super::error::Error;
 
 /// (version, SQL statements separated by `;`).
 const STEPS: &[(i64, &str)] = &[
@@ -94,8 +97,7 @@ fn render(sql: &str, backend: Backend) -> String {
     sql.replace("{BIGINT}", bigint).replace("{BYTES}", bytes)
 }
 
-pub(super) async fn run(store: &Store) -> Result<(), Error> {
-    let pool = store.pool();
+pub(super) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), Error> {
     pool.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
         .await
         .map_err(|source| Error::Migrate { version: 0, source })?;
@@ -112,7 +114,7 @@ pub(super) async fn run(store: &Store) -> Result<(), Error> {
         });
     }
     for (version, sql) in STEPS.iter().filter(|(v, _)| *v > current) {
-        let rendered = render(sql, store.backend());
+        let rendered = render(sql, backend);
         let mut tx = pool.begin().await.map_err(|source| Error::Migrate {
             version: *version,
             source,

@@ -6,159 +6,16 @@
 
 mod accounts;
 mod audit;
+mod backend;
+mod database;
+mod error;
 mod mail;
 mod migrations;
 mod secrets;
 
 pub use accounts::{AccountRow, PasswordInsert, PasswordRow};
 pub use audit::AuditRow;
+pub use backend::Backend;
+pub use database::{Store, configured_url, now, sqlite_url};
+pub use error::Error;
 pub use mail::{FolderChanges, FolderRow, MessageRow};
-
-use std::path::Path;
-use std::time::Duration;
-
-use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Executor};
-
-use crate::config::{Config, SQLITE_FILE, redact_url};
-
-/// Why the store cannot do what was asked.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    #[error("cannot open the store at {url}: {source}")]
-    Open { url: String, source: sqlx::Error },
-    #[error("the store's schema could not be brought up to date (step {version}): {source}")]
-    Migrate { version: i64, source: sqlx::Error },
-    #[error(
-        "the store's schema is version {found}, newer than this graphgate knows ({known}); upgrade graphgate"
-    )]
-    TooNew { found: i64, known: i64 },
-    #[error("store query failed: {0}")]
-    Query(#[from] sqlx::Error),
-    #[error("the store URL {0:?} is neither sqlite:// nor postgres://")]
-    Scheme(String),
-}
-
-/// Which database the store is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Backend {
-    Sqlite,
-    Postgres,
-}
-
-/// The store: a connection pool and the backend it talks to. Cheap to clone.
-#[derive(Clone, Debug)]
-pub struct Store {
-    pool: AnyPool,
-    backend: Backend,
-}
-
-impl Store {
-    /// Open `url` (`sqlite://path?mode=rwc` or `postgres://…`) and bring the
-    /// schema up to date.
-    pub async fn open(url: &str) -> Result<Store, Error> {
-        install_default_drivers();
-        let backend = if url.starts_with("sqlite:") {
-            Backend::Sqlite
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            Backend::Postgres
-        } else {
-            return Err(Error::Scheme(url.to_string()));
-        };
-        let mut options = AnyPoolOptions::new().acquire_timeout(Duration::from_secs(30));
-        if backend == Backend::Sqlite {
-            // One writer at a time; waiting beats failing with "database is locked".
-            options = options.max_connections(8).after_connect(|conn, _| {
-                Box::pin(async move {
-                    conn.execute("PRAGMA busy_timeout = 10000").await?;
-                    conn.execute("PRAGMA foreign_keys = ON").await?;
-                    Ok(())
-                })
-            });
-        }
-        let pool = options.connect(url).await.map_err(|source| Error::Open {
-            url: redact_url(url),
-            source,
-        })?;
-        if backend == Backend::Sqlite {
-            pool.execute("PRAGMA journal_mode = WAL").await?;
-        }
-        let store = Store { pool, backend };
-        migrations::run(&store).await?;
-        Ok(store)
-    }
-
-    /// Open (creating it if needed) the SQLite store in `data_dir`.
-    pub async fn open_in(data_dir: &Path) -> Result<Store, Error> {
-        std::fs::create_dir_all(data_dir).map_err(|e| Error::Open {
-            url: data_dir.display().to_string(),
-            source: sqlx::Error::Io(e),
-        })?;
-        Store::open(&sqlite_url(&data_dir.join(SQLITE_FILE))).await
-    }
-
-    /// The store `config` names: `store.url`, or (when it is empty) the
-    /// SQLite file in `server.data_dir`, created if needed.
-    pub async fn open_configured(config: &Config) -> Result<Store, Error> {
-        if config.store.url.trim().is_empty() {
-            Store::open_in(&config.server.data_dir).await
-        } else {
-            Store::open(config.store.url.trim()).await
-        }
-    }
-
-    pub fn pool(&self) -> &AnyPool {
-        &self.pool
-    }
-
-    pub fn backend(&self) -> Backend {
-        self.backend
-    }
-}
-
-/// Where `config` keeps the store, as a URL that may hold a password: show
-/// it only through `config::redact_url`.
-pub fn configured_url(config: &Config) -> String {
-    let url = config.store.url.trim();
-    if url.is_empty() {
-        sqlite_url(&config.server.data_dir.join(SQLITE_FILE))
-    } else {
-        url.to_string()
-    }
-}
-
-/// `sqlite://…?mode=rwc` for a file path.
-pub fn sqlite_url(path: &Path) -> String {
-    format!("sqlite://{}?mode=rwc", path.display())
-}
-
-/// Seconds since the Unix epoch.
-pub fn now() -> i64 {
-    chrono::Utc::now().timestamp()
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::config::Config;
-
-    use super::configured_url;
-
-    #[test]
-    fn the_store_url_defaults_to_sqlite_in_the_data_dir() {
-        let cases = [
-            ("", "sqlite://data/graphgate.sqlite?mode=rwc"),
-            (
-                "[server]\ndata_dir = \"/var/lib/gg\"\n",
-                "sqlite:///var/lib/gg/graphgate.sqlite?mode=rwc",
-            ),
-            (
-                "[store]\nurl = \"postgres://gg:pw@db/gg\"\n",
-                "postgres://gg:pw@db/gg",
-            ),
-        ];
-        for (text, url) in cases {
-            let config = Config::from_toml(text).unwrap();
-            assert_eq!(configured_url(&config), url, "{text:?}");
-        }
-    }
-}
