@@ -21,7 +21,8 @@ use std::time::{Duration, Instant};
 
 use common::gateway::{PASSWORD, TestGateway};
 use common::{ALICE, Tenant, test_config};
-use graphgate::mailbox::{MailSettings, SizeMode};
+use graphgate::config::SizeMode;
+use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};

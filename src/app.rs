@@ -46,12 +46,12 @@ pub enum BuildError {
     SelfSigned {
         dir: PathBuf,
         #[source]
-        source: TlsError,
+        source: Box<TlsError>,
     },
     #[error("the certificate set by config keys tls.cert and tls.key cannot be used")]
-    Certificate(#[source] TlsError),
+    Certificate(#[source] Box<TlsError>),
     #[error("the self-signed certificate cannot be used; delete it to have a new one made")]
-    SelfSignedUnusable(#[source] TlsError),
+    SelfSignedUnusable(#[source] Box<TlsError>),
     #[error(
         "cannot open graphgate's store at {location} (config key `store.url`, or the data directory)"
     )]
@@ -112,10 +112,13 @@ impl App {
     /// Assemble the gateway `config` describes.
     pub async fn build(config: &Config, overrides: Overrides) -> Result<App, BuildError> {
         let cert = certificate(config)?;
-        let acceptor = tls::acceptor(&cert).map_err(if config.tls.cert.is_some() {
-            BuildError::Certificate
-        } else {
-            BuildError::SelfSignedUnusable
+        let acceptor = tls::acceptor(&cert).map_err(|e| {
+            let e = Box::new(e);
+            if config.tls.cert.is_some() {
+                BuildError::Certificate(e)
+            } else {
+                BuildError::SelfSignedUnusable(e)
+            }
         })?;
         let store = open_store(config).await?;
         let accounts = Arc::new(Accounts::new(
@@ -277,8 +280,10 @@ fn certificate(config: &Config) -> Result<CertPaths, BuildError> {
         });
     }
     let dir = config.server.cert_dir();
-    let (paths, made) =
-        tls::ensure_self_signed(&dir).map_err(|source| BuildError::SelfSigned { dir, source })?;
+    let (paths, made) = tls::ensure_self_signed(&dir).map_err(|e| BuildError::SelfSigned {
+        dir,
+        source: Box::new(e),
+    })?;
     if made {
         tracing::info!(cert = %paths.cert.display(), "made a self-signed certificate for localhost");
     }

@@ -8,17 +8,17 @@
 
 pub mod accounts;
 pub mod app;
-pub mod audit;
+mod audit;
 pub mod auth;
 pub mod config;
 pub mod graph;
-pub mod imap;
+mod imap;
 pub mod mailbox;
-pub mod mime;
+mod mime;
 pub mod observe;
 pub mod policy;
 pub mod secret;
 pub mod server;
-pub mod smtp;
+mod smtp;
 pub mod store;
 pub mod tls;

@@ -16,6 +16,6 @@ mod registry;
 pub use account::{Account, Mode, PasswordInfo};
 pub use error::{Error, LoginError};
 pub use limits::{LoginLimits, LoginStats};
-pub use names::{check_label, check_login, check_microsoft_user};
-pub use password::{generate as generate_password, looks_generated};
+pub use names::check_label;
+pub use password::looks_generated;
 pub use registry::Accounts;

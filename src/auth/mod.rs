@@ -4,10 +4,10 @@
 //! refresh tokens persisted before use, an encrypted cache at rest, and
 //! errors a person can act on.
 
-pub mod cache;
+pub(crate) mod cache;
 mod credentials;
 mod error;
-pub mod flows;
+pub(crate) mod flows;
 mod identity;
 pub mod login;
 mod provider;
@@ -15,12 +15,11 @@ mod token;
 mod token_failure;
 mod tokens;
 
-pub use cache::{RefreshTokens, TokenKey};
+pub use cache::{KEY_FILE, RefreshTokens, TokenKey};
 pub use credentials::Credentials;
 pub use error::Error;
-pub use flows::{DeviceCode, Oauth, TokenResponse};
+pub use flows::Oauth;
 pub use identity::Identity;
 pub use provider::TokenProvider;
 pub use token::{AccessToken, BoxFuture, TokenSource};
-pub use token_failure::{TokenFailure, explain};
 pub use tokens::Tokens;

@@ -100,10 +100,6 @@ impl Tokens {
         self.oauth.delegated_scopes(self.shared)
     }
 
-    pub fn identity_for(account: &Account) -> Identity {
-        Identity::of(account)
-    }
-
     /// The provider of `identity`'s tokens.
     pub fn provider(&self, identity: &Identity) -> Arc<TokenProvider> {
         self.providers

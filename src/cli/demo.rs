@@ -6,12 +6,13 @@
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::net::SocketAddr;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
+use clap::Args;
 
-use super::gateway::{self, Source};
-use super::{shut_down, wait_for_signal};
+use super::gateway;
+use super::shut_down;
 use graphgate::app::ListenAddrs;
 use graphgate::config::{Cloud, Config, ConfigError};
 use graphgate::secret::Secret;
@@ -20,6 +21,81 @@ use graphgate_emulator::seed::{
     DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_SIGNIN_PASSWORD,
 };
 use graphgate_emulator::{EmulatorConfig, RunningEmulator, Settings};
+
+/// Options of the emulated tenant, shared by `demo` and `emulator`.
+#[derive(Debug, Args)]
+pub(super) struct TenantArgs {
+    /// Emulated tenant's HTTP address [default: 127.0.0.1:8787]
+    #[arg(long, value_name = "ADDR")]
+    emulator: Option<SocketAddr>,
+    /// Where certificates and the tenant's state are kept [default: data]
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// Fill alice's Inbox with N generated messages
+    #[arg(long, value_name = "N")]
+    seed_messages: Option<usize>,
+    /// Added latency of every Graph call, in milliseconds
+    #[arg(long, value_name = "MS")]
+    latency_ms: Option<u64>,
+}
+
+impl TenantArgs {
+    pub(super) fn apply(&self, config: &mut Config) {
+        if let Some(addr) = self.emulator {
+            config.emulator.listen = addr;
+        }
+        if let Some(dir) = &self.data_dir {
+            config.server.data_dir = dir.clone();
+            // The tenant follows --data-dir, so demo and emulator share it.
+            config.emulator.data_dir = None;
+        }
+        if let Some(n) = self.seed_messages {
+            config.emulator.seed_messages = n;
+        }
+        if let Some(ms) = self.latency_ms {
+            let ms = i64::try_from(ms).unwrap_or(i64::MAX);
+            config
+                .emulator
+                .switches
+                .insert("latency_ms".into(), toml::Value::Integer(ms));
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub(super) struct DemoArgs {
+    /// IMAP address (plain and STARTTLS) [default: 127.0.0.1:1143]
+    #[arg(long, value_name = "ADDR")]
+    imap: Option<SocketAddr>,
+    /// IMAP over implicit TLS [default: 127.0.0.1:1993]
+    #[arg(long, value_name = "ADDR")]
+    imaps: Option<SocketAddr>,
+    /// SMTP submission (plain and STARTTLS) [default: 127.0.0.1:1587]
+    #[arg(long, value_name = "ADDR")]
+    smtp: Option<SocketAddr>,
+    /// SMTP submission over implicit TLS [default: 127.0.0.1:1465]
+    #[arg(long, value_name = "ADDR")]
+    smtps: Option<SocketAddr>,
+    #[command(flatten)]
+    tenant: TenantArgs,
+}
+
+impl DemoArgs {
+    pub(super) fn apply(&self, config: &mut Config) {
+        let slots = [
+            (self.imap, &mut config.imap.listen),
+            (self.imaps, &mut config.imap.listen_tls),
+            (self.smtp, &mut config.smtp.listen),
+            (self.smtps, &mut config.smtp.listen_tls),
+        ];
+        for (flag, slot) in slots {
+            if flag.is_some() {
+                *slot = flag;
+            }
+        }
+        self.tenant.apply(config);
+    }
+}
 
 /// The line tests (and scripts) wait for.
 pub const DEMO_READY: &str = "graphgate demo is ready";
@@ -33,7 +109,7 @@ pub(super) async fn demo(mut config: Config, switches: Settings) -> Result<()> {
     let mut signals = Signals::register().context("cannot watch for SIGTERM and Ctrl-C")?;
     let tenant = start_emulator(&config, switches).await?;
     point_at_emulator(&mut config, &tenant.base_url());
-    let running = match gateway::start(&config, Source::FlagsOrConfig).await {
+    let running = match gateway::start(&config, flag_or_key).await {
         Ok(running) => running,
         Err(e) => {
             tenant.stop().await;
@@ -84,6 +160,24 @@ pub(super) async fn emulator(config: Config, switches: Settings) -> Result<()> {
     shut_down(&mut signals, tenant.stop()).await;
     tracing::info!("graphgate emulator stopped");
     Ok(())
+}
+
+/// How a person sets the listener at `key` in the demo: a flag, or the
+/// configuration file.
+fn flag_or_key(key: &'static str) -> String {
+    let flag = match key {
+        "imap.listen" => "--imap",
+        "imap.listen_tls" => "--imaps",
+        "smtp.listen" => "--smtp",
+        _ => "--smtps",
+    };
+    format!("{flag} or config key `{key}`")
+}
+
+/// Wait for SIGTERM or Ctrl-C, and log which.
+async fn wait_for_signal(signals: &mut Signals) {
+    let signal = signals.recv().await;
+    tracing::info!(signal, "shutting down");
 }
 
 fn print_and_flush(text: &str) -> Result<()> {

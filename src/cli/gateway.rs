@@ -17,34 +17,14 @@ pub(super) struct RunningGateway {
     pub app: App,
 }
 
-/// Whether the addresses may also have come from command-line flags (demo),
-/// so errors name both ways of setting them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Source {
-    ConfigFile,
-    FlagsOrConfig,
-}
-
-impl Source {
-    /// How a person sets the listener at `key`, for errors.
-    fn setting(self, key: &'static str) -> String {
-        let flag = match key {
-            "imap.listen" => "--imap",
-            "imap.listen_tls" => "--imaps",
-            "smtp.listen" => "--smtp",
-            _ => "--smtps",
-        };
-        match self {
-            Source::ConfigFile => format!("config key `{key}`"),
-            Source::FlagsOrConfig => format!("{flag} or config key `{key}`"),
-        }
-    }
-}
-
-/// Assemble the gateway and bind every listener that is on.
-pub(super) async fn start(config: &Config, source: Source) -> Result<RunningGateway> {
+/// Assemble the gateway and bind every listener that is on; `setting`
+/// says how a person sets a listener's address (given its config key).
+pub(super) async fn start(
+    config: &Config,
+    setting: impl Fn(&'static str) -> String,
+) -> Result<RunningGateway> {
     let app = App::build(config, Overrides::default()).await?;
-    let Listening { gateway, addrs } = app.listen(config, |key| source.setting(key)).await?;
+    let Listening { gateway, addrs } = app.listen(config, setting).await?;
     Ok(RunningGateway {
         gateway,
         addrs,
@@ -74,7 +54,7 @@ pub(super) async fn serve(config: Config, reload: impl Fn() -> Result<Config>) -
             "microsoft.tenant or microsoft.client_id is empty: Microsoft 365 sign-ins will fail until both are set"
         );
     }
-    let running = start(&config, Source::ConfigFile).await?;
+    let running = start(&config, |key| format!("config key `{key}`")).await?;
     let pid_file = config.server.data_dir.join(PID_FILE);
     if let Err(e) = std::fs::write(&pid_file, std::process::id().to_string()) {
         tracing::warn!(error = %e, "cannot write the pid file (`graphgate policy reload` needs it)");

@@ -4,7 +4,9 @@
 //! message and an exit status in one place (`main`).
 
 mod audit;
+#[cfg(feature = "emulator")]
 mod demo;
+#[cfg(feature = "emulator")]
 mod demo_signin;
 mod doctor;
 mod gateway;
@@ -13,13 +15,12 @@ mod policy;
 mod user;
 
 use std::io::Write;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
 
 use graphgate::config::{self, Config, ConfigError, LogFormat};
 use graphgate::server::Signals;
@@ -57,9 +58,11 @@ enum Command {
     /// Run the gateway from the configuration file
     Serve,
     /// Run the emulated Microsoft 365 tenant and the gateway together on loopback
-    Demo(DemoArgs),
+    #[cfg(feature = "emulator")]
+    Demo(demo::DemoArgs),
     /// Run the emulated Microsoft 365 tenant alone
-    Emulator(TenantArgs),
+    #[cfg(feature = "emulator")]
+    Emulator(demo::TenantArgs),
     /// TLS certificates
     #[command(subcommand)]
     Cert(CertCommand),
@@ -75,81 +78,6 @@ enum Command {
     Policy(policy::PolicyCommand),
     /// Read the audit log: refusals, shared mailbox use, send-as and send-on-behalf
     Audit(audit::AuditArgs),
-}
-
-/// Options of the emulated tenant, shared by `demo` and `emulator`.
-#[derive(Debug, Args)]
-struct TenantArgs {
-    /// Emulated tenant's HTTP address [default: 127.0.0.1:8787]
-    #[arg(long, value_name = "ADDR")]
-    emulator: Option<SocketAddr>,
-    /// Where certificates and the tenant's state are kept [default: data]
-    #[arg(long, value_name = "DIR")]
-    data_dir: Option<PathBuf>,
-    /// Fill alice's Inbox with N generated messages
-    #[arg(long, value_name = "N")]
-    seed_messages: Option<usize>,
-    /// Added latency of every Graph call, in milliseconds
-    #[arg(long, value_name = "MS")]
-    latency_ms: Option<u64>,
-}
-
-impl TenantArgs {
-    fn apply(&self, config: &mut Config) {
-        if let Some(addr) = self.emulator {
-            config.emulator.listen = addr;
-        }
-        if let Some(dir) = &self.data_dir {
-            config.server.data_dir = dir.clone();
-            // The tenant follows --data-dir, so demo and emulator share it.
-            config.emulator.data_dir = None;
-        }
-        if let Some(n) = self.seed_messages {
-            config.emulator.seed_messages = n;
-        }
-        if let Some(ms) = self.latency_ms {
-            let ms = i64::try_from(ms).unwrap_or(i64::MAX);
-            config
-                .emulator
-                .switches
-                .insert("latency_ms".into(), toml::Value::Integer(ms));
-        }
-    }
-}
-
-#[derive(Debug, Args)]
-struct DemoArgs {
-    /// IMAP address (plain and STARTTLS) [default: 127.0.0.1:1143]
-    #[arg(long, value_name = "ADDR")]
-    imap: Option<SocketAddr>,
-    /// IMAP over implicit TLS [default: 127.0.0.1:1993]
-    #[arg(long, value_name = "ADDR")]
-    imaps: Option<SocketAddr>,
-    /// SMTP submission (plain and STARTTLS) [default: 127.0.0.1:1587]
-    #[arg(long, value_name = "ADDR")]
-    smtp: Option<SocketAddr>,
-    /// SMTP submission over implicit TLS [default: 127.0.0.1:1465]
-    #[arg(long, value_name = "ADDR")]
-    smtps: Option<SocketAddr>,
-    #[command(flatten)]
-    tenant: TenantArgs,
-}
-
-impl DemoArgs {
-    fn apply(&self, config: &mut Config) {
-        let slots = [
-            (self.imap, &mut config.imap.listen),
-            (self.imaps, &mut config.imap.listen_tls),
-            (self.smtp, &mut config.smtp.listen),
-            (self.smtps, &mut config.smtp.listen_tls),
-        ];
-        for (flag, slot) in slots {
-            if flag.is_some() {
-                *slot = flag;
-            }
-        }
-        self.tenant.apply(config);
-    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +144,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let reload = || Ok(Config::load(Some(&path), overrides()?)?);
             block_on(gateway::serve(config, reload))?;
         }
+        #[cfg(feature = "emulator")]
         Command::Demo(args) => {
             let mut config = Config::load(cli.config.as_deref(), overrides()?)?;
             args.apply(&mut config);
@@ -223,6 +152,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             start_logging(&cli, &config)?;
             block_on(demo::demo(config, switches))?;
         }
+        #[cfg(feature = "emulator")]
         Command::Emulator(args) => {
             let mut config = Config::load(cli.config.as_deref(), overrides()?)?;
             args.apply(&mut config);
@@ -324,12 +254,6 @@ fn block_on(command: impl Future<Output = Result<()>>) -> Result<()> {
     let outcome = runtime.block_on(command);
     runtime.shutdown_timeout(Duration::from_secs(1));
     outcome
-}
-
-/// Wait for SIGTERM or Ctrl-C, and log which.
-async fn wait_for_signal(signals: &mut Signals) {
-    let signal = signals.recv().await;
-    tracing::info!(signal, "shutting down");
 }
 
 /// Run the shutdown work, unless a second signal says not to wait for it.

@@ -143,7 +143,10 @@ mod tests {
     #[test]
     fn an_empty_file_gives_the_defaults() {
         let config = Config::from_toml("").unwrap();
-        assert_eq!(config.imap.listen, Some(crate::config::DEFAULT_IMAP));
+        assert_eq!(
+            config.imap.listen,
+            Some(crate::config::sections::DEFAULT_IMAP)
+        );
         assert_eq!(
             config.emulator_data_dir(),
             std::path::Path::new("data/emulator")

@@ -20,12 +20,11 @@ pub use access::{SharedMailbox, UserSection};
 pub use env::PREFIX as ENV_PREFIX;
 pub use error::{ConfigError, KeyError};
 pub use microsoft::{Cloud, Endpoints, MicrosoftSection};
-pub use redact::redact_url;
+pub(crate) use redact::redact_url;
 pub use root::Config;
 pub use sections::{
-    AccountsSection, DEFAULT_EMULATOR, DEFAULT_IMAP, DEFAULT_IMAPS, DEFAULT_SMTP, DEFAULT_SMTPS,
-    EmulatorSection, ImapSection, LogFormat, LogSection, MailSection, SQLITE_FILE, ServerSection,
-    SizeMode, SmtpSection, StoreSection, TlsSection, TrustedClient,
+    AccountsSection, EmulatorSection, ImapSection, LogFormat, LogSection, MailSection, SQLITE_FILE,
+    ServerSection, SizeMode, SmtpSection, StoreSection, TlsSection, TrustedClient,
 };
 
 /// The file `graphgate serve` reads when `--config` is not given.

@@ -18,11 +18,12 @@ mod models;
 mod requests;
 mod settings;
 
-pub use batch::{BatchItem, BatchOutcome};
-pub use call::encode;
 pub use client::GraphClient;
-pub use error::{BadAnswer, Error, Failure, NoAnswer};
+pub use error::Error;
+#[cfg(test)]
+pub(crate) use error::Failure;
 pub use mailbox::Mailbox;
-pub use models::{DeltaRound, ExtProp, Folder, HeaderValue, MessageItem, tags};
-pub use requests::{FlagStatus, FollowUpFlag, MessageChange, NewAttachment, NewMessage};
+pub use models::tags;
+pub(crate) use models::{ExtProp, HeaderValue, MessageItem};
+pub(crate) use requests::{FlagStatus, FollowUpFlag, MessageChange, NewAttachment, NewMessage};
 pub use settings::GraphSettings;

@@ -34,7 +34,6 @@ impl ExtProp {
 pub enum FlagStatus {
     NotFlagged,
     Flagged,
-    Complete,
 }
 
 impl FlagStatus {
@@ -43,7 +42,6 @@ impl FlagStatus {
         match self {
             FlagStatus::NotFlagged => "notFlagged",
             FlagStatus::Flagged => "flagged",
-            FlagStatus::Complete => "complete",
         }
     }
 }

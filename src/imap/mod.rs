@@ -12,7 +12,7 @@
 
 mod append;
 mod authenticate;
-pub mod backend;
+pub(crate) mod backend;
 mod capability;
 mod close;
 mod commands;
@@ -49,6 +49,6 @@ mod user_sessions;
 mod view;
 mod wire;
 
-pub use backend::{Backend, GatewayBackend, OpenFolder, UserFolders};
-pub use protocol::ImapProtocol;
-pub use settings::{ImapSettings, LOGIN_TIMEOUT};
+pub(crate) use backend::GatewayBackend;
+pub(crate) use protocol::ImapProtocol;
+pub(crate) use settings::ImapSettings;

@@ -16,7 +16,6 @@ use crate::store::{FolderChanges, FolderRow, MessageRow};
 /// A folder in memory.
 #[derive(Debug, Clone)]
 pub struct FolderData {
-    pub folder_id: String,
     pub uidvalidity: u32,
     pub uidnext: u32,
     pub delta_link: Option<String>,
@@ -80,7 +79,6 @@ impl FolderData {
     pub fn from_store(folder: FolderRow, rows: Vec<MessageRow>) -> FolderData {
         let by_id = rows.iter().map(|m| (m.message_id.clone(), m.uid)).collect();
         FolderData {
-            folder_id: folder.folder_id,
             uidvalidity: folder.uidvalidity,
             uidnext: folder
                 .uidnext

@@ -11,19 +11,19 @@
 //! `transfer`); the selected folder, the user, the service (`selected`,
 //! `user`, `service`); submission (`large`, `submit`, `send`).
 
-pub mod api;
+pub(crate) mod api;
 mod append;
-pub mod cache;
+pub(crate) mod cache;
 mod context;
 mod download;
 mod engine;
 mod error;
-pub mod flags;
-pub mod folder;
+pub(crate) mod flags;
+pub(crate) mod folder;
 mod graph_flags;
 mod large;
-pub mod mutf7;
-pub mod names;
+pub(crate) mod mutf7;
+pub(crate) mod names;
 mod namespace;
 mod place;
 mod reason;
@@ -32,15 +32,14 @@ mod selected;
 mod send;
 mod service;
 mod settings;
-pub mod submit;
+pub(crate) mod submit;
 mod sync;
 mod transfer;
 mod user;
 
-pub use api::{CopyResult, FolderInfo, FolderStatus, MessageMeta, Snapshot, StoreOp};
-pub use error::MailError;
-pub use reason::{Cause, Reason};
-pub use selected::SelectedFolder;
+pub(crate) use api::{CopyResult, FolderInfo, FolderStatus, MessageMeta, Snapshot, StoreOp};
+pub(crate) use error::MailError;
+pub(crate) use selected::SelectedFolder;
 pub use service::MailService;
-pub use settings::{MailSettings, SizeMode};
-pub use user::UserMail;
+pub use settings::MailSettings;
+pub(crate) use user::UserMail;

@@ -165,10 +165,6 @@ impl FolderTree {
         self.by_name.get(&canonical(name))
     }
 
-    pub fn by_id(&self, id: &str) -> Option<&NamedFolder> {
-        self.by_name.values().find(|f| f.id == id)
-    }
-
     /// The parent name and the new level for CREATE/RENAME of `name`.
     pub fn parent_of(name: &str) -> (Option<String>, String) {
         let name = canonical(name);

@@ -19,9 +19,9 @@ use super::graph_flags;
 use super::namespace::Namespace;
 use super::place::Place;
 use super::remote::{RemoteChange, RemoteMessage};
-use super::settings::SizeMode;
 use super::sync::FolderSync;
 use super::transfer::{Source, transfer};
+use crate::config::SizeMode;
 use crate::graph::{self, MessageChange};
 
 pub struct SelectedFolder {

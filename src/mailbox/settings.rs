@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-pub use crate::config::SizeMode;
+use crate::config::SizeMode;
 use crate::config::{ImapSection, KeyError, MailSection};
 
 #[derive(Debug, Clone)]

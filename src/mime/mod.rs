@@ -61,6 +61,7 @@ impl fmt::Debug for ParsedMessage {
 impl ParsedMessage {
     /// Scans a copy of `raw`. Never fails: input without a usable MIME
     /// structure is a single text/plain body.
+    #[cfg(test)]
     pub fn parse(raw: &[u8]) -> ParsedMessage {
         ParsedMessage::from_bytes(Bytes::copy_from_slice(raw))
     }
@@ -74,11 +75,6 @@ impl ParsedMessage {
     /// The whole message, as served for `BODY[]` and RFC822.
     pub fn raw(&self) -> &[u8] {
         &self.raw
-    }
-
-    /// RFC822.SIZE: the length of `BODY[]` as served.
-    pub fn rfc822_size(&self) -> u32 {
-        rfc822_size(&self.raw)
     }
 
     /// ENVELOPE of the message.
@@ -128,11 +124,6 @@ impl ParsedMessage {
         search::body_text(&self.raw, &self.root, &mut out);
         out
     }
-}
-
-/// RFC822.SIZE of a message: its length in octets (saturating at `u32::MAX`).
-pub fn rfc822_size(raw: &[u8]) -> u32 {
-    u32::try_from(raw.len()).unwrap_or(u32::MAX)
 }
 
 /// Applies a FETCH `<offset.length>` partial: the bytes from `offset` on, at

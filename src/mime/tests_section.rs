@@ -7,7 +7,7 @@ use imap_types::command::CommandBody;
 use imap_types::fetch::{MacroOrMessageDataItemNames, MessageDataItemName, Section};
 
 use super::tests_support::{crlf, dovecot_sample};
-use super::{ParsedMessage, partial, rfc822_size};
+use super::{ParsedMessage, partial};
 
 /// The section of `BODY.PEEK[spec]` as imap-codec decodes it.
 fn section(spec: &str) -> Option<Section<'static>> {
@@ -204,11 +204,8 @@ fn header_fields_keep_folding_duplicates_and_order() {
 fn sizes_and_partial_fetches() {
     let raw = dovecot_sample();
     let message = ParsedMessage::parse(&raw);
-    assert_eq!(message.rfc822_size() as usize, raw.len());
-    assert_eq!(
-        rfc822_size(&raw) as usize,
-        message.section(None).unwrap().len()
-    );
+    assert_eq!(message.raw().len(), raw.len());
+    assert_eq!(raw.len(), message.section(None).unwrap().len());
     assert_eq!(
         message.header_bytes(),
         DOVECOT_HEADER.replace('\n', "\r\n").as_bytes()

@@ -18,7 +18,7 @@ use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument;
 
-pub use stream::Stream;
+pub(crate) use stream::Stream;
 
 /// How long a client gets to finish a TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -69,11 +69,6 @@ pub struct Shutdown {
 }
 
 impl Shutdown {
-    /// Whether shutdown has begun (or the server is gone).
-    pub fn is_shutdown(&self) -> bool {
-        *self.rx.borrow() || self.rx.has_changed().is_err()
-    }
-
     /// Resolves when shutdown begins; at once if it already has.
     pub async fn recv(&mut self) {
         // An error means the trigger was dropped: the server is gone, so

@@ -13,9 +13,9 @@ mod mail;
 mod migrations;
 mod secrets;
 
-pub use accounts::{AccountRow, PasswordInsert, PasswordRow};
-pub use audit::AuditRow;
-pub use backend::Backend;
-pub use database::{Store, configured_url, now, sqlite_url};
+pub(crate) use accounts::{AccountRow, PasswordInsert, PasswordRow};
+pub(crate) use audit::AuditRow;
+pub use database::Store;
+pub(crate) use database::{configured_url, now};
 pub use error::Error;
-pub use mail::{FolderChanges, FolderRow, MessageRow};
+pub(crate) use mail::{FolderChanges, FolderRow, MessageRow};

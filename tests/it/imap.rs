@@ -136,7 +136,7 @@ async fn mime_downloads(gw: &TestGateway) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn estimate_mode_scans_headers_without_downloads_and_chunks_add_up() {
     use crate::common::gateway::test_settings;
-    use graphgate::mailbox::SizeMode;
+    use graphgate::config::SizeMode;
     let gw = TestGateway::start_with(graphgate::mailbox::MailSettings {
         size_mode: SizeMode::Estimate,
         ..test_settings()

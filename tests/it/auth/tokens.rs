@@ -204,7 +204,7 @@ async fn one_refresh_for_a_hundred_concurrent_callers() {
 async fn a_lost_key_means_signing_in_again_not_a_crash() {
     let setup = Setup::new(false).await;
     setup.login(ALICE).await;
-    std::fs::remove_file(setup.data_dir().join(graphgate::auth::cache::KEY_FILE)).unwrap();
+    std::fs::remove_file(setup.data_dir().join(graphgate::auth::KEY_FILE)).unwrap();
     let tokens = setup.tokens().await;
     let e = tokens
         .provider(&Identity::Delegated {
