@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use super::error::{BadAnswer, Error};
 
-/// MAPI property tags graphgate reads or writes (graph-mail.md §10.3).
+/// MAPI property tags graphgate reads or writes (docs/microsoft-graph.md §15).
 pub mod tags {
     /// PR_MESSAGE_SIZE (Integer): Exchange's store size, not the MIME length.
     pub const MESSAGE_SIZE: u32 = 0x0E08;

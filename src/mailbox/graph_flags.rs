@@ -12,7 +12,7 @@ use super::flags::{Flags, keyword_of};
 use super::remote::RemoteMessage;
 use crate::graph::{ExtProp, FlagStatus, FollowUpFlag, MessageChange, NewMessage, tags};
 
-/// PR_LAST_VERB_EXECUTED values (graph-mail.md §10.3).
+/// PR_LAST_VERB_EXECUTED values (docs/microsoft-graph.md §15).
 pub(crate) const VERB_REPLY: i64 = 102;
 pub(crate) const VERB_REPLY_ALL: i64 = 103;
 pub(crate) const VERB_FORWARD: i64 = 104;

@@ -91,7 +91,7 @@ async fn client_credentials_with_a_certificate_assertion() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn refresh_tokens_rotate_and_the_newest_is_kept() {
     // The identity platform returns a new refresh token on every refresh
-    // and does not revoke the old one (graph-mail.md §15.4): graphgate must
+    // and does not revoke the old one (docs/microsoft-graph.md §21): graphgate must
     // keep the newest, stored before the access token is used.
     let setup = Setup::new(false).await;
     setup.login(ALICE).await;

@@ -1,5 +1,6 @@
 //! End-to-end tests of the emulated tenant's Graph endpoints over real HTTP on
-//! 127.0.0.1, one behaviour per test (graph-mail.md §18.2 is the checklist).
+//! 127.0.0.1, one behaviour per test (docs/microsoft-graph.md §27 is the
+//! checklist).
 
 mod access;
 mod batch;
