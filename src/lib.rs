@@ -1,10 +1,12 @@
 //! graphgate: an IMAP/SMTP gateway to Microsoft Graph, with an emulated
 //! Microsoft 365 tenant so it can be tried and tested without one.
 //!
-//! Layers (see DESIGN.md): protocol fronts (`imap`, `smtp`) over `accounts`
-//! and `policy`, over the protocol-neutral `mailbox` service, over the typed
-//! `graph` client and `auth` token lifecycle. `emulator` is a separate product
-//! feature reached only over HTTP.
+//! Layers (docs/architecture.md), bottom-up: `config` (plain sections; each
+//! layer turns its own into its settings), `store`, `auth` and the typed
+//! `graph` client, `accounts` and `policy`, the protocol-neutral `mailbox`
+//! service, `server` (listeners), the fronts `imap` and `smtp`, and `app`,
+//! which wires them. The emulated tenant is another crate (`emulator/`),
+//! reached only over HTTP; this library never links to it.
 
 pub mod accounts;
 pub mod app;

@@ -2,7 +2,7 @@
 //! password guessing stops after a few tries while a user's own clients,
 //! which log in successfully many times a minute, are never held back.
 //!
-//! Why not `governor` (which STYLE.md names for per-user limits): a GCRA
+//! Why not `governor` (the usual crate for per-user limits): a GCRA
 //! limiter counts every attempt it is asked about, and a successful login
 //! must use up nothing here (Thunderbird opens a connection per folder, a
 //! scanner logs in for every page). What we need is "how many failures in

@@ -1,6 +1,6 @@
-//! The `graphgate` command line: `serve`, `demo`, `emulator`, `cert
-//! generate`, `user`, and placeholders for the commands later work adds. This is the
-//! binary's edge, so errors here are `anyhow` with context, turned into a
+//! The `graphgate` command line: `serve`, `demo` and `emulator` (with the
+//! default feature `emulator`), `cert generate`, `login`, `user`, `doctor`,
+//! `policy` and `audit`. This is the binary's edge, so errors here are `anyhow` with context, turned into a
 //! message and an exit status in one place (`main`).
 
 mod audit;

@@ -51,7 +51,7 @@ n = open_types(spec["components"]["schemas"])
 ADJUSTMENTS.append(f"{n} open-type additionalProperties read as OData open types")
 inner = spec["components"]["schemas"]["microsoft.graph.ODataErrors.InnerError"]["properties"]["date"]
 inner.pop("format", None)
-ADJUSTMENTS.append("innerError.date has no time zone on the wire (graph-mail.md section 14.1)")
+ADJUSTMENTS.append("innerError.date has no time zone on the wire (docs/microsoft-graph.md §8)")
 tx = spec["paths"]["/users/{user-id}/translateExchangeIds"]["post"]["responses"]["2XX"]["content"]["application/json"]
 tx["schema"] = {"type": "object", "properties": {"value": tx["schema"]}}
 ADJUSTMENTS.append("collection results of actions come wrapped in {\"value\": [...]} (OData JSON)")
