@@ -22,8 +22,8 @@ pub enum ObserveError {
         directive: String,
         source: tracing_subscriber::filter::ParseError,
     },
-    #[error("logging was already set up: {0}")]
-    AlreadySet(String),
+    #[error("logging was already set up")]
+    AlreadySet(#[source] tracing::subscriber::SetGlobalDefaultError),
 }
 
 /// The filter to use: an explicit one (the command-line flag) first, then a
@@ -40,7 +40,7 @@ pub fn init(directive: &str, format: LogFormat) -> Result<(), ObserveError> {
     let ansi = io::stderr().is_terminal() && format == LogFormat::Text;
     let subscriber = subscriber(directive, format, ansi, io::stderr)?;
     tracing::subscriber::set_global_default(subscriber)
-        .map_err(|e| ObserveError::AlreadySet(e.to_string()))
+        .map_err(ObserveError::AlreadySet)
 }
 
 /// The subscriber `init` installs, writing to `writer` (tests capture it).

@@ -56,7 +56,7 @@ pub(crate) fn apply(
         };
         set(table, &path, value).map_err(|problem| BadVariable {
             variable: variable.clone(),
-            problem,
+            problem: problem.to_string(),
         })?;
         applied.push(Override { path, variable });
     }
@@ -73,10 +73,19 @@ fn default_at<'t>(defaults: &'t Table, path: &[String]) -> Option<&'t Value> {
     here.get(last)
 }
 
+/// Why an override cannot be put where its name says.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+enum Misplaced {
+    #[error("the name has no key after GRAPHGATE__")]
+    NoKey,
+    #[error("`{at}` is a value, not a table, so it has no key `{next}`")]
+    NotATable { at: String, next: String },
+}
+
 /// Put `value` at `path`, creating the tables on the way.
-fn set(table: &mut Table, path: &[String], value: Value) -> Result<(), String> {
+fn set(table: &mut Table, path: &[String], value: Value) -> Result<(), Misplaced> {
     let Some((last, parents)) = path.split_last() else {
-        return Err("the name has no key after GRAPHGATE__".into());
+        return Err(Misplaced::NoKey);
     };
     let mut here = table;
     for (depth, segment) in parents.iter().enumerate() {
@@ -86,11 +95,10 @@ fn set(table: &mut Table, path: &[String], value: Value) -> Result<(), String> {
         here = match slot {
             Value::Table(inner) => inner,
             _ => {
-                return Err(format!(
-                    "`{}` is a value, not a table, so it has no key `{}`",
-                    path[..=depth].join("."),
-                    path[depth + 1]
-                ));
+                return Err(Misplaced::NotATable {
+                    at: path[..=depth].join("."),
+                    next: path[depth + 1].clone(),
+                });
             }
         };
     }
