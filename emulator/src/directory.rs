@@ -13,25 +13,25 @@ use uuid::Uuid;
 /// A recipient with a mailbox in the tenant.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DirectoryUser {
-    pub oid: Uuid,
+    pub(crate) oid: Uuid,
     pub upn: String,
-    pub display_name: String,
+    pub(crate) display_name: String,
     /// Password typed on the emulator's sign-in page (never a gateway password).
     /// Shared mailboxes have none and cannot sign in.
-    pub password: Option<String>,
-    pub kind: UserKind,
+    pub(crate) password: Option<String>,
+    pub(crate) kind: UserKind,
     /// Other SMTP addresses that resolve to this mailbox.
     #[serde(default)]
-    pub aliases: Vec<String>,
+    pub(crate) aliases: Vec<String>,
     /// Refresh tokens issued before this Unix time are revoked
     /// (`POST /_emulator/users/{upn}/revoke-sessions`, AADSTS50173).
     #[serde(default)]
-    pub sessions_valid_after: i64,
+    pub(crate) sessions_valid_after: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum UserKind {
+pub(crate) enum UserKind {
     Member,
     SharedMailbox,
 }
@@ -77,14 +77,14 @@ pub struct AppRegistration {
 
 /// Exchange mailbox permissions a user can hold on another mailbox.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum MailboxRight {
+pub(crate) enum MailboxRight {
     FullAccess,
     SendAs,
     SendOnBehalf,
 }
 
 impl MailboxRight {
-    pub fn parse(s: &str) -> Option<MailboxRight> {
+    pub(crate) fn parse(s: &str) -> Option<MailboxRight> {
         match s.to_ascii_lowercase().as_str() {
             "fullaccess" => Some(MailboxRight::FullAccess),
             "sendas" => Some(MailboxRight::SendAs),
@@ -96,27 +96,27 @@ impl MailboxRight {
 
 /// One permission grant: `user` holds `right` on `mailbox` (both object ids).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Grant {
-    pub mailbox: Uuid,
-    pub user: Uuid,
-    pub right: MailboxRight,
+pub(crate) struct Grant {
+    pub(crate) mailbox: Uuid,
+    pub(crate) user: Uuid,
+    pub(crate) right: MailboxRight,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Directory {
-    pub tenant_id: Uuid,
+    pub(crate) tenant_id: Uuid,
     /// The tenant's verified domain (`contoso.test`).
-    pub domain: String,
+    pub(crate) domain: String,
     pub users: Vec<DirectoryUser>,
     pub apps: Vec<AppRegistration>,
-    pub grants: BTreeSet<Grant>,
+    pub(crate) grants: BTreeSet<Grant>,
 }
 
 impl Directory {
     /// Does `tenant` (a GUID or a verified domain) name this tenant?
     /// `common` and `organizations` are accepted as Entra accepts them for
     /// work accounts.
-    pub fn matches_tenant(&self, tenant: &str) -> bool {
+    pub(crate) fn matches_tenant(&self, tenant: &str) -> bool {
         tenant.eq_ignore_ascii_case(&self.domain)
             || Uuid::parse_str(tenant).is_ok_and(|t| t == self.tenant_id)
             || tenant.eq_ignore_ascii_case("common")
@@ -124,7 +124,7 @@ impl Directory {
     }
 
     /// Find a user by object id, UPN or alias (case-insensitive).
-    pub fn user(&self, key: &str) -> Option<&DirectoryUser> {
+    pub(crate) fn user(&self, key: &str) -> Option<&DirectoryUser> {
         if let Ok(oid) = Uuid::parse_str(key) {
             return self.users.iter().find(|u| u.oid == oid);
         }
@@ -133,7 +133,7 @@ impl Directory {
         })
     }
 
-    pub fn user_by_oid(&self, oid: Uuid) -> Option<&DirectoryUser> {
+    pub(crate) fn user_by_oid(&self, oid: Uuid) -> Option<&DirectoryUser> {
         self.users.iter().find(|u| u.oid == oid)
     }
 
@@ -142,7 +142,7 @@ impl Directory {
         self.users.iter_mut().find(|u| u.oid == oid)
     }
 
-    pub fn app(&self, client_id: &str) -> Option<&AppRegistration> {
+    pub(crate) fn app(&self, client_id: &str) -> Option<&AppRegistration> {
         self.apps
             .iter()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
@@ -154,7 +154,7 @@ impl Directory {
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
-    pub fn has_right(&self, user: Uuid, mailbox: Uuid, right: MailboxRight) -> bool {
+    pub(crate) fn has_right(&self, user: Uuid, mailbox: Uuid, right: MailboxRight) -> bool {
         self.grants.contains(&Grant {
             mailbox,
             user,
@@ -165,7 +165,7 @@ impl Directory {
 
 /// Strip the Graph resource prefix from a scope: `https://graph.microsoft.com/Mail.Read` → `Mail.Read`.
 /// Scopes of other resources are returned unchanged.
-pub fn short_scope(scope: &str) -> &str {
+pub(crate) fn short_scope(scope: &str) -> &str {
     for prefix in [
         "https://graph.microsoft.com/",
         "https://graph.microsoft.us/",
@@ -181,4 +181,4 @@ pub fn short_scope(scope: &str) -> &str {
 }
 
 /// OpenID Connect scopes any app may ask for without consent.
-pub const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+pub(crate) const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];

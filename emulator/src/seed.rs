@@ -36,9 +36,9 @@ pub const DEMO_DELEGATED_SCOPES: [&str; 7] = [
 ];
 
 #[derive(Debug, Clone, Default)]
-pub struct SeedOptions {
-    pub extra_inbox_messages: usize,
-    pub large_message: bool,
+pub(crate) struct SeedOptions {
+    pub(crate) extra_inbox_messages: usize,
+    pub(crate) large_message: bool,
 }
 
 fn user(oid: Uuid, local: &str, name: &str, kind: UserKind) -> DirectoryUser {
@@ -54,7 +54,7 @@ fn user(oid: Uuid, local: &str, name: &str, kind: UserKind) -> DirectoryUser {
 }
 
 /// The demo directory: alice, bob, carol, sales@ and the demo app.
-pub fn demo_directory() -> Directory {
+pub(crate) fn demo_directory() -> Directory {
     let grants = [
         (SALES, ALICE, MailboxRight::FullAccess),
         (SALES, ALICE, MailboxRight::SendAs),
@@ -112,7 +112,7 @@ const DEMO_FOLDERS: [(&str, &str); 9] = [
 ];
 
 /// Find or create the folder at `path` (display names joined by `/`, from the top).
-pub fn ensure_path(mb: &mut Mailbox, path: &str) -> String {
+pub(crate) fn ensure_path(mb: &mut Mailbox, path: &str) -> String {
     let mut parent = mb.root_id().to_string();
     for name in path.split('/') {
         let existing = mb
@@ -128,7 +128,7 @@ pub fn ensure_path(mb: &mut Mailbox, path: &str) -> String {
 }
 
 /// The complete demo tenant.
-pub fn demo_tenant(opts: &SeedOptions) -> (Directory, Vec<Mailbox>) {
+pub(crate) fn demo_tenant(opts: &SeedOptions) -> (Directory, Vec<Mailbox>) {
     let dir = demo_directory();
     let now = Utc::now();
     let mut mailboxes: Vec<Mailbox> = dir

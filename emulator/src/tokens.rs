@@ -18,19 +18,19 @@ use uuid::Uuid;
 use super::directory::{Directory, DirectoryUser, OIDC_SCOPES};
 
 /// The `aud` of every access token: Microsoft Graph.
-pub const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
+pub(crate) const GRAPH_AUDIENCE: &str = "https://graph.microsoft.com";
 /// Graph's application id, which Entra also accepts as its audience.
-pub const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
+pub(crate) const GRAPH_APP_ID: &str = "00000003-0000-0000-c000-000000000000";
 /// The `kid` in the header of every JWT the emulator signs.
-pub const KEY_ID: &str = "graphgate-emulator";
+pub(crate) const KEY_ID: &str = "graphgate-emulator";
 /// Prefix of refresh tokens (real ones start `0.A` too).
 const REFRESH_PREFIX: &str = "0.A";
 
 /// Signing keys; persisted with the tenant so tokens outlive a restart.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct TokenKeys {
-    pub access: Vec<u8>,
-    pub refresh: Vec<u8>,
+    pub(crate) access: Vec<u8>,
+    pub(crate) refresh: Vec<u8>,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -40,7 +40,7 @@ impl std::fmt::Debug for TokenKeys {
 }
 
 impl TokenKeys {
-    pub fn generate() -> TokenKeys {
+    pub(crate) fn generate() -> TokenKeys {
         use rand::RngCore;
         let mut a = vec![0u8; 32];
         let mut r = vec![0u8; 32];
@@ -70,7 +70,7 @@ pub enum Principal {
 }
 
 impl Principal {
-    pub fn client_id(&self) -> &str {
+    pub(crate) fn client_id(&self) -> &str {
         match self {
             Principal::Delegated { client_id, .. } | Principal::App { client_id, .. } => client_id,
         }
@@ -89,7 +89,7 @@ pub enum TokenRejection {
 
 impl TokenRejection {
     /// Graph's message for this rejection.
-    pub fn message(&self) -> &'static str {
+    pub(crate) fn message(&self) -> &'static str {
         match self {
             TokenRejection::Missing => "Access token is empty.",
             TokenRejection::Malformed => "IDX14100: JWT is not well formed, there are no dots (.).",
@@ -102,34 +102,34 @@ impl TokenRejection {
 
 /// The claims of an access token, as Entra puts them in a v1 Graph token.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct AccessClaims {
-    pub aud: String,
-    pub iss: String,
-    pub iat: i64,
-    pub nbf: i64,
-    pub exp: i64,
-    pub tid: Uuid,
+pub(crate) struct AccessClaims {
+    pub(crate) aud: String,
+    pub(crate) iss: String,
+    pub(crate) iat: i64,
+    pub(crate) nbf: i64,
+    pub(crate) exp: i64,
+    pub(crate) tid: Uuid,
     /// The user's object id, or the app's service principal id (app-only).
-    pub oid: Uuid,
-    pub sub: String,
-    pub appid: String,
-    pub app_displayname: String,
+    pub(crate) oid: Uuid,
+    pub(crate) sub: String,
+    pub(crate) appid: String,
+    pub(crate) app_displayname: String,
     /// `user` or `app`.
-    pub idtyp: String,
-    pub ver: String,
-    pub uti: String,
+    pub(crate) idtyp: String,
+    pub(crate) ver: String,
+    pub(crate) uti: String,
     /// Delegated: space-separated short scopes (OIDC ones included, as Entra does).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scp: Option<String>,
+    pub(crate) scp: Option<String>,
     /// App-only: the application permissions.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roles: Option<Vec<String>>,
+    pub(crate) roles: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub upn: Option<String>,
+    pub(crate) upn: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub unique_name: Option<String>,
+    pub(crate) unique_name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub name: Option<String>,
+    pub(crate) name: Option<String>,
 }
 
 /// The stable object id of an app's service principal in this tenant
@@ -149,7 +149,7 @@ fn is_oidc(scope: &str) -> bool {
 }
 
 /// Random URL-safe text from `n` random bytes.
-pub fn random_id(n: usize) -> String {
+pub(crate) fn random_id(n: usize) -> String {
     use rand::RngCore;
     let mut b = vec![0u8; n];
     rand::rng().fill_bytes(&mut b);
@@ -164,7 +164,7 @@ fn header() -> Header {
 
 /// Sign `claims` as an HS256 JWT with the access-token key and the
 /// emulator's `kid` (access tokens, id tokens).
-pub fn sign_with_access_key<T: Serialize>(keys: &TokenKeys, claims: &T) -> String {
+pub(crate) fn sign_with_access_key<T: Serialize>(keys: &TokenKeys, claims: &T) -> String {
     sign_jwt(&keys.access, claims)
 }
 
@@ -191,7 +191,7 @@ fn scp_claim(scopes: &BTreeSet<String>) -> String {
 }
 
 /// Issue an access token for `principal`, valid `lifetime_s` seconds from `now`.
-pub fn issue_access_token(
+pub(crate) fn issue_access_token(
     keys: &TokenKeys,
     dir: &Directory,
     principal: &Principal,
@@ -248,7 +248,7 @@ pub fn issue_access_token(
 }
 
 /// Entra's `sub` is pairwise: stable per (user, app), different across apps.
-pub fn pairwise_subject(user: Uuid, client_id: &str) -> String {
+pub(crate) fn pairwise_subject(user: Uuid, client_id: &str) -> String {
     let mut h = Sha256::new();
     h.update(user.as_bytes());
     h.update(client_id.to_ascii_lowercase().as_bytes());
@@ -256,7 +256,10 @@ pub fn pairwise_subject(user: Uuid, client_id: &str) -> String {
 }
 
 /// Check an access token's signature (only) and return its claims.
-pub fn read_access_claims(keys: &TokenKeys, token: &str) -> Result<AccessClaims, TokenRejection> {
+pub(crate) fn read_access_claims(
+    keys: &TokenKeys,
+    token: &str,
+) -> Result<AccessClaims, TokenRejection> {
     let token = token.trim();
     if token.is_empty() {
         return Err(TokenRejection::Missing);
@@ -336,20 +339,20 @@ pub fn verify_access_token(
 
 /// What a refresh token carries: a user's grant to one client.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RefreshGrant {
-    pub user: Uuid,
-    pub client_id: String,
+pub(crate) struct RefreshGrant {
+    pub(crate) user: Uuid,
+    pub(crate) client_id: String,
     /// Granted scopes, short form, OIDC scopes included (`offline_access`...).
-    pub scopes: BTreeSet<String>,
+    pub(crate) scopes: BTreeSet<String>,
     /// Unix time this token was issued (rotation renews it).
-    pub issued_at: i64,
+    pub(crate) issued_at: i64,
     /// The sign-in session this token descends from; kept across rotation.
-    pub family: Uuid,
+    pub(crate) family: Uuid,
 }
 
 /// Why a refresh token cannot be redeemed.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RefreshRejection {
+pub(crate) enum RefreshRejection {
     /// Not a refresh token of this tenant (garbage, tampered, other keys).
     Malformed,
     /// Unused for longer than the refresh token lifetime (AADSTS700082).
@@ -375,7 +378,11 @@ struct RefreshPayload {
 
 /// Sign a refresh token for `grant`. Stateless: all it needs to be redeemed
 /// is the tenant's refresh key.
-pub fn issue_refresh_token(keys: &TokenKeys, tenant_id: Uuid, grant: &RefreshGrant) -> String {
+pub(crate) fn issue_refresh_token(
+    keys: &TokenKeys,
+    tenant_id: Uuid,
+    grant: &RefreshGrant,
+) -> String {
     let payload = RefreshPayload {
         v: 1,
         tid: tenant_id,
@@ -407,13 +414,13 @@ pub fn revoke_sessions(user: &mut DirectoryUser, now: i64) {
 
 /// The `issued_at` to give a refresh token issued `now` to `user`: never
 /// before the user's revocation cut-off.
-pub fn refresh_issue_time(user: &DirectoryUser, now: i64) -> i64 {
+pub(crate) fn refresh_issue_time(user: &DirectoryUser, now: i64) -> i64 {
     now.max(user.sessions_valid_after)
 }
 
 /// Check a refresh token: signature, tenant, inactivity lifetime, revocation,
 /// user. The caller checks the client and the scopes.
-pub fn redeem_refresh_token(
+pub(crate) fn redeem_refresh_token(
     keys: &TokenKeys,
     dir: &Directory,
     token: &str,

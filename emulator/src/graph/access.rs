@@ -12,13 +12,13 @@ use crate::directory::{Directory, DirectoryUser, MailboxRight};
 use crate::tokens::Principal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
+pub(crate) enum Need {
     Read,
     Write,
     Send,
 }
 
-pub fn need_for(op: &Op) -> Need {
+pub(crate) fn need_for(op: &Op) -> Need {
     match op {
         Op::SendMail | Op::SendDraft(_) | Op::ReplyNow(..) => Need::Send,
         op if op.writes() => Need::Write,
@@ -26,7 +26,7 @@ pub fn need_for(op: &Op) -> Need {
     }
 }
 
-pub fn has_scope(set: &std::collections::BTreeSet<String>, name: &str) -> bool {
+pub(crate) fn has_scope(set: &std::collections::BTreeSet<String>, name: &str) -> bool {
     has(set, &[name])
 }
 
@@ -45,7 +45,7 @@ fn insufficient() -> GraphError {
 }
 
 /// May `principal` perform `op` on `owner`'s mailbox?
-pub fn authorize(
+pub(crate) fn authorize(
     dir: &Directory,
     principal: &Principal,
     owner: &DirectoryUser,

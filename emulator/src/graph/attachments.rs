@@ -15,10 +15,10 @@ use crate::mailstore::StoredMessage;
 use crate::props::{self, AttachmentInfo, NewAttachment};
 
 /// Largest attachment Graph takes in one `POST …/attachments`.
-pub const DIRECT_LIMIT: usize = 3 * 1024 * 1024;
+pub(crate) const DIRECT_LIMIT: usize = 3 * 1024 * 1024;
 
 /// A stable attachment id for attachment `a` of message `m`.
-pub fn attachment_id(m: &StoredMessage, a: &AttachmentInfo) -> String {
+pub(crate) fn attachment_id(m: &StoredMessage, a: &AttachmentInfo) -> String {
     let mut h = Sha256::new();
     h.update(m.immutable_id.as_bytes());
     h.update((a.index as u64).to_be_bytes());
@@ -59,7 +59,7 @@ fn attachment_json(m: &StoredMessage, a: &AttachmentInfo, with_bytes: bool) -> V
     v
 }
 
-pub fn list_json(_ctx: &Ctx<'_>, m: &StoredMessage) -> Value {
+pub(crate) fn list_json(_ctx: &Ctx<'_>, m: &StoredMessage) -> Value {
     Value::Array(
         m.props
             .attachments
@@ -69,7 +69,7 @@ pub fn list_json(_ctx: &Ctx<'_>, m: &StoredMessage) -> Value {
     )
 }
 
-pub fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let key = key_of(&mb, None, id)?;
@@ -92,7 +92,7 @@ fn find<'a>(m: &'a StoredMessage, att: &str) -> Result<&'a AttachmentInfo, Graph
         .ok_or_else(GraphError::item_not_found)
 }
 
-pub fn get(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn get(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let key = key_of(&mb, None, id)?;
@@ -107,7 +107,7 @@ pub fn get(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphErr
     ))
 }
 
-pub fn value(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn value(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let key = key_of(&mb, None, id)?;
@@ -128,7 +128,7 @@ pub fn value(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphE
 }
 
 /// Add an attachment to a stored message and answer with its JSON.
-pub fn attach(
+pub(crate) fn attach(
     ctx: &Ctx<'_>,
     key: &str,
     new: &NewAttachment<'_>,
@@ -160,7 +160,7 @@ pub fn attach(
     Ok((StatusCode::CREATED, v, aid))
 }
 
-pub fn create(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn create(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     if ctx.req.body.len() > ctx.settings.max_request_bytes {
         return Err(GraphError::too_large());
     }
@@ -211,7 +211,7 @@ pub fn create(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     Ok(GraphResponse::json(status, &v))
 }
 
-pub fn delete(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn delete(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
     let key = key_of(&mb, None, id)?;

@@ -16,7 +16,7 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{GraphError, GraphRequest, GraphResponse, execute};
-use crate::Emulator;
+use crate::tenant::Emulator;
 
 const MAX_MEMBERS: usize = 20;
 const PARALLEL: usize = 4;
@@ -156,7 +156,7 @@ async fn run(
     (id, resp)
 }
 
-pub async fn handle(em: &Arc<Emulator>, outer: GraphRequest) -> GraphResponse {
+pub(crate) async fn handle(em: &Arc<Emulator>, outer: GraphRequest) -> GraphResponse {
     if outer.method != Method::POST {
         return envelope_error("The $batch endpoint only accepts POST.");
     }

@@ -205,7 +205,7 @@ enum Event<'a> {
     Removed { id: String, reason: String },
 }
 
-pub fn messages(ctx: &Ctx<'_>, folder_key: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn messages(ctx: &Ctx<'_>, folder_key: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let folder_id = resolve(&mb, folder_key)?;
@@ -298,7 +298,7 @@ pub fn messages(ctx: &Ctx<'_>, folder_key: &str) -> Result<GraphResponse, GraphE
     Ok(finish(ctx, t, items, last, more))
 }
 
-pub fn folders(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn folders(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let t = token_for(ctx, &mb, "")?;

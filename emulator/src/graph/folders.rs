@@ -13,7 +13,7 @@ fn not_found() -> GraphError {
     GraphError::item_not_found()
 }
 
-pub fn resolve(mb: &Mailbox, key: &str) -> Result<String, GraphError> {
+pub(crate) fn resolve(mb: &Mailbox, key: &str) -> Result<String, GraphError> {
     mb.folder(key).map(|f| f.id.clone()).ok_or_else(not_found)
 }
 
@@ -25,7 +25,11 @@ fn folder_selection(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, GraphError> {
 }
 
 /// `$top` (1..=max, default `default`) and `$skip` of a list request.
-pub fn paging(ctx: &Ctx<'_>, default: usize, max: usize) -> Result<(usize, usize), GraphError> {
+pub(crate) fn paging(
+    ctx: &Ctx<'_>,
+    default: usize,
+    max: usize,
+) -> Result<(usize, usize), GraphError> {
     let top = match ctx.req.query("$top") {
         None => default,
         Some(t) => match t.trim().parse::<usize>() {
@@ -56,7 +60,7 @@ pub fn paging(ctx: &Ctx<'_>, default: usize, max: usize) -> Result<(usize, usize
 }
 
 /// The request's own URL with `$skip` replaced, for `@odata.nextLink`.
-pub fn next_link(ctx: &Ctx<'_>, skip: usize, top: usize) -> String {
+pub(crate) fn next_link(ctx: &Ctx<'_>, skip: usize, top: usize) -> String {
     let mut ser = url::form_urlencoded::Serializer::new(String::new());
     let mut had_top = false;
     for (k, v) in &ctx.req.query {
@@ -81,7 +85,7 @@ pub fn next_link(ctx: &Ctx<'_>, skip: usize, top: usize) -> String {
     )
 }
 
-pub fn list(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn list(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
     let select = folder_selection(ctx)?;
     let filter = ctx
         .req
@@ -167,7 +171,7 @@ fn folder_response(
     Ok(GraphResponse::json(status, &v))
 }
 
-pub fn get(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn get(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let id = resolve(&mb, key)?;
@@ -197,7 +201,7 @@ fn display_name(body: &Value) -> Result<Option<String>, GraphError> {
     }
 }
 
-pub fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
     let name = display_name(&body)?.ok_or_else(|| {
         GraphError::invalid_request("The request is missing the required property 'displayName'.")
@@ -219,7 +223,7 @@ pub fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, Grap
     folder_response(ctx, &mb, &id, StatusCode::CREATED)
 }
 
-pub fn patch(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn patch(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
     if body.get("isHidden").is_some() {
         return Err(GraphError::invalid_request(
@@ -251,7 +255,11 @@ pub fn patch(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
     folder_response(ctx, &mb, &id, StatusCode::OK)
 }
 
-pub fn delete(ctx: &Ctx<'_>, key: &str, permanent: bool) -> Result<GraphResponse, GraphError> {
+pub(crate) fn delete(
+    ctx: &Ctx<'_>,
+    key: &str,
+    permanent: bool,
+) -> Result<GraphResponse, GraphError> {
     let cap = ctx.settings.delta_tombstones_per_folder;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
@@ -288,7 +296,7 @@ pub fn delete(ctx: &Ctx<'_>, key: &str, permanent: bool) -> Result<GraphResponse
     Ok(GraphResponse::empty(StatusCode::NO_CONTENT))
 }
 
-pub fn destination(body: &Value) -> Result<String, GraphError> {
+pub(crate) fn destination(body: &Value) -> Result<String, GraphError> {
     body.get("destinationId")
         .or_else(|| body.get("DestinationId"))
         .and_then(Value::as_str)
@@ -300,7 +308,11 @@ pub fn destination(body: &Value) -> Result<String, GraphError> {
         })
 }
 
-pub fn move_or_copy(ctx: &Ctx<'_>, key: &str, copy: bool) -> Result<GraphResponse, GraphError> {
+pub(crate) fn move_or_copy(
+    ctx: &Ctx<'_>,
+    key: &str,
+    copy: bool,
+) -> Result<GraphResponse, GraphError> {
     let dest_key = destination(&ctx.body_json()?)?;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();

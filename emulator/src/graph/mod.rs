@@ -6,18 +6,20 @@
 //! operation itself. That single path is what makes counting, throttling and
 //! fault injection behave the same everywhere.
 
-pub mod access;
-pub mod attachments;
-pub mod batch;
-pub mod compose;
-pub mod delta;
-pub mod error;
-pub mod folders;
-pub mod messages;
-pub mod render;
-pub mod route;
-pub mod send;
-pub mod uploads;
+pub(crate) mod access;
+pub(crate) mod attachments;
+pub(crate) mod batch;
+pub(crate) mod compose;
+pub(crate) mod delta;
+pub(crate) mod error;
+pub(crate) mod folders;
+pub(crate) mod messages;
+pub(crate) mod render;
+pub(crate) mod route;
+pub(crate) mod send;
+pub(crate) mod uploads;
+
+pub(crate) use uploads::UploadSessions;
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
@@ -35,23 +37,23 @@ use parking_lot::Mutex;
 use rand::Rng;
 use uuid::Uuid;
 
-use super::Emulator;
 use super::directory::DirectoryUser;
 use super::mailstore::Mailbox;
 use super::settings::Settings;
 use super::tokens::{self, Principal};
+use crate::tenant::Emulator;
 use error::GraphError;
 use route::{MailboxRef, Op};
 
 /// Content type of Graph's JSON responses.
-pub const JSON: &str = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
+pub(crate) const JSON: &str = "application/json; odata.metadata=minimal; odata.streaming=true; IEEE754Compatible=false; charset=utf-8";
 
 /// Largest body the HTTP layer reads at all; Graph's own limits are checked per endpoint.
 const HTTP_BODY_CAP: usize = 200 * 1024 * 1024;
 
 /// One Graph operation, from HTTP or from a `$batch` member.
 #[derive(Debug, Clone)]
-pub struct GraphRequest {
+pub(crate) struct GraphRequest {
     pub method: Method,
     /// Path below `/v1.0`, as sent (percent-encoded).
     pub path: String,
@@ -65,7 +67,7 @@ pub struct GraphRequest {
 
 impl GraphRequest {
     /// A query option by name, with or without its `$`, case-insensitive.
-    pub fn query(&self, name: &str) -> Option<&str> {
+    pub(crate) fn query(&self, name: &str) -> Option<&str> {
         let bare = name.trim_start_matches('$');
         self.query
             .iter()
@@ -73,11 +75,11 @@ impl GraphRequest {
             .map(|(_, v)| v.as_str())
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 
-    pub fn content_type(&self) -> String {
+    pub(crate) fn content_type(&self) -> String {
         self.header("content-type")
             .unwrap_or("")
             .to_ascii_lowercase()
@@ -85,14 +87,14 @@ impl GraphRequest {
 }
 
 #[derive(Debug, Clone)]
-pub struct GraphResponse {
+pub(crate) struct GraphResponse {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Bytes,
 }
 
 impl GraphResponse {
-    pub fn new(status: StatusCode, body: Bytes, content_type: &str) -> GraphResponse {
+    pub(crate) fn new(status: StatusCode, body: Bytes, content_type: &str) -> GraphResponse {
         let mut headers = HeaderMap::new();
         if !body.is_empty()
             && let Ok(v) = HeaderValue::from_str(content_type)
@@ -106,18 +108,18 @@ impl GraphResponse {
         }
     }
 
-    pub fn json(status: StatusCode, value: &serde_json::Value) -> GraphResponse {
+    pub(crate) fn json(status: StatusCode, value: &serde_json::Value) -> GraphResponse {
         let mut r = GraphResponse::new(status, Bytes::from(value.to_string()), JSON);
         r.headers
             .insert("odata-version", HeaderValue::from_static("4.0"));
         r
     }
 
-    pub fn empty(status: StatusCode) -> GraphResponse {
+    pub(crate) fn empty(status: StatusCode) -> GraphResponse {
         GraphResponse::new(status, Bytes::new(), "")
     }
 
-    pub fn is_json(&self) -> bool {
+    pub(crate) fn is_json(&self) -> bool {
         self.headers
             .get("content-type")
             .and_then(|v| v.to_str().ok())
@@ -127,14 +129,14 @@ impl GraphResponse {
 
 /// What the `Prefer` headers asked for.
 #[derive(Debug, Clone, Default)]
-pub struct Prefer {
+pub(crate) struct Prefer {
     pub immutable_ids: bool,
     pub body_text: bool,
     pub max_page_size: Option<usize>,
 }
 
 impl Prefer {
-    pub fn parse(headers: &HeaderMap) -> Prefer {
+    pub(crate) fn parse(headers: &HeaderMap) -> Prefer {
         let mut p = Prefer::default();
         for v in headers
             .get_all("prefer")
@@ -157,21 +159,19 @@ impl Prefer {
 }
 
 /// Everything an operation needs to know about its request.
-pub struct Ctx<'a> {
+pub(crate) struct Ctx<'a> {
     pub em: &'a Arc<Emulator>,
     pub req: &'a GraphRequest,
     pub principal: &'a Principal,
     /// The mailbox owner the path addresses.
     pub owner: DirectoryUser,
-    /// The signed-in user (delegated tokens).
-    pub actor: Option<DirectoryUser>,
     pub prefer: Prefer,
     pub settings: Settings,
     pub now: DateTime<Utc>,
 }
 
 impl Ctx<'_> {
-    pub fn mailbox(&self) -> Result<Arc<Mutex<Mailbox>>, GraphError> {
+    pub(crate) fn mailbox(&self) -> Result<Arc<Mutex<Mailbox>>, GraphError> {
         self.em.mailbox(self.owner.oid).ok_or_else(|| {
             GraphError::new(
                 StatusCode::NOT_FOUND,
@@ -182,17 +182,17 @@ impl Ctx<'_> {
     }
 
     /// `http://host/v1.0` for links.
-    pub fn service_root(&self) -> String {
+    pub(crate) fn service_root(&self) -> String {
         format!("{}/v1.0", self.req.base)
     }
 
     /// `users('alice%40contoso.test')` for `@odata.context`.
-    pub fn context_user(&self) -> String {
+    pub(crate) fn context_user(&self) -> String {
         format!("users('{}')", self.owner.upn.replace('@', "%40"))
     }
 
     /// The id to show for a message: immutable or default, as the request prefers.
-    pub fn message_id(&self, m: &super::mailstore::StoredMessage) -> String {
+    pub(crate) fn message_id(&self, m: &super::mailstore::StoredMessage) -> String {
         if self.prefer.immutable_ids {
             m.immutable_id.clone()
         } else {
@@ -200,7 +200,7 @@ impl Ctx<'_> {
         }
     }
 
-    pub fn body_json(&self) -> Result<serde_json::Value, GraphError> {
+    pub(crate) fn body_json(&self) -> Result<serde_json::Value, GraphError> {
         if self.req.body.is_empty() {
             return Ok(serde_json::Value::Object(Default::default()));
         }
@@ -210,7 +210,7 @@ impl Ctx<'_> {
 }
 
 /// Graph, the upload-session host, and `$batch`.
-pub fn routes() -> Router<Arc<Emulator>> {
+pub(crate) fn routes() -> Router<Arc<Emulator>> {
     Router::new()
         .route("/v1.0/{*path}", any(http_entry))
         .route(
@@ -268,7 +268,7 @@ async fn http_entry(State(em): State<Arc<Emulator>>, req: Request) -> Response {
     to_http(resp)
 }
 
-pub fn to_http(r: GraphResponse) -> Response {
+pub(crate) fn to_http(r: GraphResponse) -> Response {
     let mut resp = Response::new(Body::from(r.body));
     *resp.status_mut() = r.status;
     *resp.headers_mut() = r.headers;
@@ -276,7 +276,7 @@ pub fn to_http(r: GraphResponse) -> Response {
 }
 
 /// Run one Graph operation and always produce a response.
-pub async fn execute(em: &Arc<Emulator>, req: GraphRequest) -> GraphResponse {
+pub(crate) async fn execute(em: &Arc<Emulator>, req: GraphRequest) -> GraphResponse {
     let request_id = Uuid::new_v4().to_string();
     let client_rid = req.header("client-request-id").map(str::to_string);
     let mut resp = match execute_inner(em, &req).await {
@@ -369,15 +369,15 @@ async fn execute_inner(
         )
     })?;
     let route = route::parse(&req.method, &req.path)?;
-    let (owner, actor) = {
+    let owner = {
         let dir = em.directory.read();
         let actor = match &principal {
             Principal::Delegated { user, .. } => dir.user_by_oid(*user).cloned(),
             Principal::App { .. } => None,
         };
-        let owner = match &route.mailbox {
-            MailboxRef::Me => match &actor {
-                Some(a) => a.clone(),
+        match &route.mailbox {
+            MailboxRef::Me => match actor {
+                Some(a) => a,
                 None => {
                     return Err(GraphError::bad_request(
                         "/me request is only valid with delegated authentication flow.",
@@ -391,8 +391,7 @@ async fn execute_inner(
                     format!("The requested user '{key}' is invalid."),
                 )
             })?,
-        };
-        (owner, actor)
+        }
     };
     let settings = em.settings.read().clone();
     em.stats.operation(Some(&owner.upn), &route.template);
@@ -435,7 +434,6 @@ async fn execute_inner(
         req,
         principal: &principal,
         owner,
-        actor,
         prefer: Prefer::parse(&req.headers),
         settings,
         now,

@@ -14,7 +14,7 @@ use crate::props::{Importance, Recipient};
 
 /// Properties Graph returns for a message when there is no `$select`
 /// (`internetMessageHeaders` and `uniqueBody` only when selected).
-pub const DEFAULT_MESSAGE_PROPERTIES: [&str; 28] = [
+pub(crate) const DEFAULT_MESSAGE_PROPERTIES: [&str; 28] = [
     "id",
     "createdDateTime",
     "lastModifiedDateTime",
@@ -45,7 +45,7 @@ pub const DEFAULT_MESSAGE_PROPERTIES: [&str; 28] = [
     "replyTo",
 ];
 
-pub fn date(d: chrono::DateTime<chrono::Utc>) -> Value {
+pub(crate) fn date(d: chrono::DateTime<chrono::Utc>) -> Value {
     json!(d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
@@ -99,7 +99,7 @@ fn conversation_id(m: &StoredMessage) -> String {
 }
 
 /// Every extended property the item has: stored ones and those Exchange computes.
-pub fn extended_properties(m: &StoredMessage) -> Vec<(String, String)> {
+pub(crate) fn extended_properties(m: &StoredMessage) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = vec![
         ("Integer 0xe08".into(), m.store_size().to_string()),
         ("Integer 0xe07".into(), m.message_flags().to_string()),
@@ -124,7 +124,7 @@ pub fn extended_properties(m: &StoredMessage) -> Vec<(String, String)> {
 }
 
 /// One property of a message as Graph's JSON.
-pub fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
+pub(crate) fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
     let p = &m.props;
     match name {
         "id" => json!(ctx.message_id(m)),
@@ -207,7 +207,7 @@ pub fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
 
 /// A message as JSON: `@odata.etag`, the selected (or default) properties,
 /// and expanded extended properties.
-pub fn message_json(
+pub(crate) fn message_json(
     ctx: &Ctx<'_>,
     m: &StoredMessage,
     select: Option<&[String]>,
@@ -247,7 +247,7 @@ pub fn message_json(
 }
 
 /// Lets `$filter`, `$orderby` and `$search` read a stored message.
-pub struct MessageEntity<'a, 'b> {
+pub(crate) struct MessageEntity<'a, 'b> {
     pub ctx: &'a Ctx<'b>,
     pub m: &'a StoredMessage,
 }
@@ -272,7 +272,7 @@ impl Entity for MessageEntity<'_, '_> {
 }
 
 /// A folder as JSON.
-pub fn folder_json(mb: &Mailbox, f: &Folder) -> Value {
+pub(crate) fn folder_json(mb: &Mailbox, f: &Folder) -> Value {
     let (total, unread) = mb.counts(&f.id);
     json!({
         "id": f.id,
@@ -285,7 +285,7 @@ pub fn folder_json(mb: &Mailbox, f: &Folder) -> Value {
     })
 }
 
-pub fn folder_select(v: Value, select: Option<&[String]>) -> Value {
+pub(crate) fn folder_select(v: Value, select: Option<&[String]>) -> Value {
     match (v, select) {
         (Value::Object(o), Some(names)) => Value::Object(
             o.into_iter()
@@ -296,7 +296,7 @@ pub fn folder_select(v: Value, select: Option<&[String]>) -> Value {
     }
 }
 
-pub fn user_response(ctx: &Ctx<'_>) -> GraphResponse {
+pub(crate) fn user_response(ctx: &Ctx<'_>) -> GraphResponse {
     let u = &ctx.owner;
     let local = u.upn.split('@').next().unwrap_or_default();
     let v = json!({
@@ -318,7 +318,7 @@ pub fn user_response(ctx: &Ctx<'_>) -> GraphResponse {
 }
 
 /// Parse `$select` for messages (None when absent).
-pub fn message_select(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, super::GraphError> {
+pub(crate) fn message_select(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, super::GraphError> {
     match ctx.req.query("$select") {
         None => Ok(None),
         Some(s) => odata::parse_select(s, odata::EntityType::Message)
@@ -327,7 +327,7 @@ pub fn message_select(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, super::Graph
     }
 }
 
-pub fn message_expand(ctx: &Ctx<'_>) -> Result<Expand, super::GraphError> {
+pub(crate) fn message_expand(ctx: &Ctx<'_>) -> Result<Expand, super::GraphError> {
     match ctx.req.query("$expand") {
         None => Ok(Expand::default()),
         Some(s) => odata::parse_expand(s)

@@ -14,10 +14,10 @@ use super::access::has_scope;
 use super::compose::{decode_mime_body, default_from};
 use super::messages::key_of;
 use super::{Ctx, GraphError, GraphResponse};
-use crate::OutboundMessage;
 use crate::directory::{DirectoryUser, MailboxRight};
 use crate::mailstore::ItemClass;
 use crate::props::{self, BuildContext, MessageProps, Recipient};
+use crate::tenant::OutboundMessage;
 use crate::tokens::Principal;
 
 use super::route::ReplyKind;
@@ -238,7 +238,7 @@ fn save_to_sent(body: &Value) -> Result<bool, GraphError> {
     }
 }
 
-pub fn send_mail(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn send_mail(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     if ctx.req.body.len() > ctx.settings.max_request_bytes {
         return Err(GraphError::too_large());
     }
@@ -283,7 +283,7 @@ pub fn send_mail(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     Ok(GraphResponse::empty(StatusCode::ACCEPTED))
 }
 
-pub fn send_draft(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn send_draft(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     let (key, mime) = {
         let mb = ctx.mailbox()?;
         let mb = mb.lock();
@@ -455,7 +455,11 @@ fn build_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<(String, Vec<
     Ok((key, mime))
 }
 
-pub fn create_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<GraphResponse, GraphError> {
+pub(crate) fn create_reply(
+    ctx: &Ctx<'_>,
+    id: &str,
+    kind: ReplyKind,
+) -> Result<GraphResponse, GraphError> {
     let (_, mime) = build_reply(ctx, id, kind)?;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
@@ -478,7 +482,11 @@ pub fn create_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<GraphRes
     Ok(GraphResponse::json(StatusCode::CREATED, &v))
 }
 
-pub fn reply_now(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<GraphResponse, GraphError> {
+pub(crate) fn reply_now(
+    ctx: &Ctx<'_>,
+    id: &str,
+    kind: ReplyKind,
+) -> Result<GraphResponse, GraphError> {
     let (orig_key, mime) = build_reply(ctx, id, kind)?;
     let sending = decide(ctx, None)?;
     let mime = finalise_mime(ctx, mime, &sending);

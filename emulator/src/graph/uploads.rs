@@ -17,8 +17,8 @@ use uuid::Uuid;
 
 use super::messages::key_of;
 use super::{Ctx, GraphError, GraphResponse, to_http};
-use crate::Emulator;
 use crate::props::NewAttachment;
+use crate::tenant::Emulator;
 
 const MIN_SIZE: usize = 3 * 1024 * 1024;
 const MAX_SIZE: usize = 150 * 1024 * 1024;
@@ -41,7 +41,7 @@ struct Session {
 }
 
 #[derive(Default)]
-pub struct UploadSessions {
+pub(crate) struct UploadSessions {
     sessions: Mutex<HashMap<String, Session>>,
 }
 
@@ -50,7 +50,7 @@ fn item(body: &Value) -> Option<&Value> {
         .or_else(|| body.get("attachmentItem"))
 }
 
-pub fn create_session(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn create_session(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
     let it = item(&body)
         .ok_or_else(|| GraphError::bad_request("The parameter 'AttachmentItem' is required."))?;
@@ -137,7 +137,7 @@ impl GraphError {
 }
 
 #[derive(serde::Deserialize)]
-pub struct AuthQuery {
+pub(crate) struct AuthQuery {
     authtoken: Option<String>,
 }
 
@@ -159,7 +159,7 @@ fn content_range(h: &HeaderMap) -> Option<(usize, usize, usize)> {
 }
 
 /// `PUT {uploadUrl}`: one chunk.
-pub async fn put_chunk(
+pub(crate) async fn put_chunk(
     State(em): State<Arc<Emulator>>,
     Path(sid): Path<String>,
     Query(q): Query<AuthQuery>,

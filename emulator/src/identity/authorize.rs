@@ -19,7 +19,7 @@ use super::state::{
     ResponseMode,
 };
 use super::{Params, pages, scopes};
-use crate::Emulator;
+use crate::tenant::Emulator;
 use crate::tokens::random_id;
 
 fn page(status: StatusCode, code: u32, text: &str) -> Response {

@@ -11,8 +11,8 @@ use sha2::{Digest, Sha256};
 
 use super::error::OAuthError;
 use super::{Params, entra_time};
-use crate::Emulator;
 use crate::directory::AppRegistration;
+use crate::tenant::Emulator;
 
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

@@ -18,7 +18,7 @@ use uuid::Uuid;
 use super::error::{OAuthError, no_store};
 use super::state::{DeviceCode, DeviceStatus};
 use super::{Params, origin, scopes};
-use crate::Emulator;
+use crate::tenant::Emulator;
 use crate::tokens::random_id;
 
 /// Upper-case letters and digits without the ambiguous ones (0/O, 1/I).

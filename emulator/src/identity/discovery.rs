@@ -12,7 +12,7 @@ use serde_json::json;
 
 use super::error::OAuthError;
 use super::{issuer, origin};
-use crate::Emulator;
+use crate::tenant::Emulator;
 
 pub(crate) async fn openid_configuration(
     State(t): State<Arc<Emulator>>,

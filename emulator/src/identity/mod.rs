@@ -26,13 +26,13 @@ use axum::Router;
 use axum::routing::{get, post};
 use http::HeaderMap;
 
-pub use state::IdentityState;
+pub(crate) use state::IdentityState;
 
-use super::Emulator;
 use super::directory::Directory;
+use crate::tenant::Emulator;
 
 /// Routes of the identity platform, mounted at the emulator's root.
-pub fn routes() -> Router<Arc<Emulator>> {
+pub(crate) fn routes() -> Router<Arc<Emulator>> {
     Router::new()
         .route("/{tenant}/oauth2/v2.0/token", post(token::token))
         .route(

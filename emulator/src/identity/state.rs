@@ -126,7 +126,7 @@ impl Inner {
 
 /// Short-lived identity state: pending device codes and authorization codes.
 #[derive(Default)]
-pub struct IdentityState {
+pub(crate) struct IdentityState {
     inner: Mutex<Inner>,
 }
 
@@ -135,11 +135,6 @@ impl IdentityState {
         let mut inner = self.inner.lock();
         inner.purge(Instant::now(), super::now_unix());
         f(&mut inner)
-    }
-
-    /// Number of device codes not yet redeemed or forgotten.
-    pub fn pending_device_codes(&self) -> usize {
-        self.with(|i| i.device_codes.len())
     }
 
     /// Store a new device code; returns false if either code is already taken.

@@ -24,8 +24,8 @@ use super::state::{AuthCode, ChallengeMethod};
 use super::{
     Params, devicecode, entra_time, is_multi_tenant_alias, issuer, now_unix, origin, scopes,
 };
-use crate::Emulator;
 use crate::directory::UserKind;
+use crate::tenant::Emulator;
 use crate::tokens::{self, Principal, RefreshGrant, RefreshRejection};
 
 pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

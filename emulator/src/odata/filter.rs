@@ -64,7 +64,7 @@ impl STy {
 }
 
 /// The parser: a cursor over the tokens plus the lambda variables in scope.
-pub struct Parser<'t> {
+pub(super) struct Parser<'t> {
     text: &'t str,
     toks: Vec<Token>,
     at: usize,
@@ -77,7 +77,7 @@ pub struct Parser<'t> {
 }
 
 impl<'t> Parser<'t> {
-    pub fn new(text: &'t str, ty: EntityType) -> Result<Self, QueryError> {
+    pub(super) fn new(text: &'t str, ty: EntityType) -> Result<Self, QueryError> {
         Ok(Parser {
             text,
             toks: tokenize(text)?,
@@ -90,7 +90,7 @@ impl<'t> Parser<'t> {
     }
 
     /// Parse the whole text as one boolean expression.
-    pub fn parse_all(&mut self) -> Result<Node, QueryError> {
+    pub(super) fn parse_all(&mut self) -> Result<Node, QueryError> {
         if self.toks.is_empty() {
             return Err(self.expected_expr());
         }

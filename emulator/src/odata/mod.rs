@@ -13,7 +13,7 @@ mod filter;
 mod lexer;
 mod orderby;
 mod propid;
-pub mod schema;
+pub(crate) mod schema;
 mod search;
 mod search_match;
 mod search_text;
@@ -29,10 +29,10 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
-pub use expand::{Expand, parse_expand};
-pub use orderby::OrderBy;
-pub use propid::{is_multi_value_type, normalize_property_id, property_type};
-pub use search::Search;
+pub(crate) use expand::{Expand, parse_expand};
+pub(crate) use orderby::OrderBy;
+pub(crate) use propid::normalize_property_id;
+pub(crate) use search::Search;
 
 use ast::{CmpOp, Lit, Node};
 use filter::Parser;
@@ -42,7 +42,7 @@ use filter::Parser;
 /// `["categories"]`, `["singleValueExtendedProperties"]` (an array of
 /// `{"id","value"}` with every extended property of the item).
 /// Values are Graph's JSON: dates are ISO 8601 strings, enums lower camelCase.
-pub trait Entity {
+pub(crate) trait Entity {
     fn get(&self, path: &[&str]) -> Value;
 }
 
@@ -61,27 +61,27 @@ impl Entity for Value {
 
 /// Which entity type a query addresses (the properties differ).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum EntityType {
+pub(crate) enum EntityType {
     Message,
     MailFolder,
 }
 
 impl EntityType {
     /// The qualified type name Graph uses in messages: `microsoft.graph.message`.
-    pub fn type_name(self) -> &'static str {
+    pub(crate) fn type_name(self) -> &'static str {
         schema::entity_type(self).name
     }
 
     /// The canonical spelling of a property of this type (case-insensitive
     /// lookup), or None when the type has no such property.
-    pub fn canonical_property(self, name: &str) -> Option<&'static str> {
+    pub(crate) fn canonical_property(self, name: &str) -> Option<&'static str> {
         schema::entity_type(self).find(name).map(|p| p.name)
     }
 }
 
 /// A query option Graph refuses; rendered as a 400 with this code and message.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct QueryError {
+pub(crate) struct QueryError {
     /// `BadRequest`, `InefficientFilter`, `RequestBroker--ParseUri`, `ErrorInvalidUrlQueryFilter`, ...
     pub code: &'static str,
     pub message: String,
@@ -105,13 +105,13 @@ fn unknown_property(name: &str, type_name: &str) -> QueryError {
 
 /// A parsed `$filter`: parse once, then [`Filter::matches`] over many items.
 #[derive(Debug, Clone)]
-pub struct Filter {
+pub(crate) struct Filter {
     root: Node,
     props: Vec<String>,
 }
 
 impl Filter {
-    pub fn parse(text: &str, ty: EntityType) -> Result<Filter, QueryError> {
+    pub(crate) fn parse(text: &str, ty: EntityType) -> Result<Filter, QueryError> {
         let mut parser = Parser::new(text, ty)?;
         let root = parser.parse_all()?;
         Ok(Filter {
@@ -121,20 +121,21 @@ impl Filter {
     }
 
     /// True when the whole expression is true for `e` (null counts as false).
-    pub fn matches(&self, e: &dyn Entity) -> bool {
+    pub(crate) fn matches(&self, e: &dyn Entity) -> bool {
         self.root.test(e, None) == Some(true)
     }
 
     /// The top-level properties named, canonical spelling, in order of first
     /// appearance (`toRecipients/any(r: …)` counts as `toRecipients`).
-    pub fn properties(&self) -> Vec<String> {
+    #[cfg(test)]
+    pub(crate) fn properties(&self) -> Vec<String> {
         self.props.clone()
     }
 }
 
 /// Graph's rule: with both `$filter` and `$orderby`, every `$orderby` property
 /// must appear in `$filter`, in the same order, before any other property.
-pub fn check_filter_orderby(f: &Filter, o: &OrderBy) -> Result<(), QueryError> {
+pub(crate) fn check_filter_orderby(f: &Filter, o: &OrderBy) -> Result<(), QueryError> {
     let mut order: Vec<&str> = Vec::new();
     for (key, _) in &o.keys {
         let top = key.split('/').next().unwrap_or(key);
@@ -158,7 +159,7 @@ pub fn check_filter_orderby(f: &Filter, o: &OrderBy) -> Result<(), QueryError> {
 
 /// Message delta accepts only `$filter=receivedDateTime ge|gt {datetime}`.
 /// Refused with the code and sentence Graph answers (`ErrorInvalidUrlQuery`).
-pub fn check_delta_filter(f: &Filter) -> Result<(), QueryError> {
+pub(crate) fn check_delta_filter(f: &Filter) -> Result<(), QueryError> {
     let ok = match &f.root {
         Node::Cmp {
             op: CmpOp::Ge | CmpOp::Gt,
@@ -184,7 +185,7 @@ pub fn check_delta_filter(f: &Filter) -> Result<(), QueryError> {
 }
 
 /// Message delta accepts only `$orderby=receivedDateTime desc` (or none).
-pub fn check_delta_orderby(o: &OrderBy) -> Result<(), QueryError> {
+pub(crate) fn check_delta_orderby(o: &OrderBy) -> Result<(), QueryError> {
     let ok = o.keys.is_empty()
         || (o.keys.len() == 1
             && o.keys[0].0.eq_ignore_ascii_case("receivedDateTime")
@@ -204,7 +205,7 @@ pub fn check_delta_orderby(o: &OrderBy) -> Result<(), QueryError> {
 
 /// A parsed `$select`: the property names, validated against the entity type
 /// and spelled canonically, in request order without duplicates.
-pub fn parse_select(text: &str, ty: EntityType) -> Result<Vec<String>, QueryError> {
+pub(crate) fn parse_select(text: &str, ty: EntityType) -> Result<Vec<String>, QueryError> {
     let mut out: Vec<String> = Vec::new();
     for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
         let name = ty

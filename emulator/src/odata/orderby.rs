@@ -9,7 +9,7 @@ use super::{Entity, EntityType, QueryError, compare_values, unknown_property};
 
 /// A parsed `$orderby`: list of (canonical property path, descending).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OrderBy {
+pub(crate) struct OrderBy {
     pub keys: Vec<(String, bool)>,
 }
 
@@ -21,7 +21,7 @@ fn bad(message: String) -> QueryError {
 }
 
 impl OrderBy {
-    pub fn parse(text: &str, ty: EntityType) -> Result<OrderBy, QueryError> {
+    pub(crate) fn parse(text: &str, ty: EntityType) -> Result<OrderBy, QueryError> {
         let mut keys = Vec::new();
         for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let mut words = item.split_whitespace();
@@ -49,7 +49,7 @@ impl OrderBy {
     }
 
     /// Order two items by each key in turn.
-    pub fn compare(&self, a: &dyn Entity, b: &dyn Entity) -> Ordering {
+    pub(crate) fn compare(&self, a: &dyn Entity, b: &dyn Entity) -> Ordering {
         for (path, desc) in &self.keys {
             let segs: Vec<&str> = path.split('/').collect();
             let ty = schema::path_type(path).map(|p| p.ty);

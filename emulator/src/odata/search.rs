@@ -20,12 +20,12 @@ const MAX_DEPTH: usize = 64;
 
 /// A parsed `$search` (KQL subset).
 #[derive(Debug, Clone)]
-pub struct Search {
+pub(crate) struct Search {
     pub(super) root: SNode,
 }
 
 impl Search {
-    pub fn parse(text: &str) -> Result<Search, QueryError> {
+    pub(crate) fn parse(text: &str) -> Result<Search, QueryError> {
         let toks = outer_tokens(text)?;
         if toks.is_empty() {
             return Err(syntax_error(text, 0));
@@ -41,7 +41,7 @@ impl Search {
     }
 
     /// Does the message match? Reads (and tokenizes) each field at most once.
-    pub fn matches(&self, e: &dyn Entity) -> bool {
+    pub(crate) fn matches(&self, e: &dyn Entity) -> bool {
         self.root.matches(e)
     }
 }

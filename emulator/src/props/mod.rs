@@ -23,20 +23,20 @@ use chrono::{DateTime, Utc};
 use mail_parser::{Address, Header, HeaderName, HeaderValue, Message, MessageParser};
 use serde::{Deserialize, Serialize};
 
-pub use build::{format_address, mime_from_json};
-pub use header_block::{remove_header, set_header};
-pub use surgery::{add_attachment, remove_attachment};
+pub(crate) use build::{format_address, mime_from_json};
+pub(crate) use header_block::{remove_header, set_header};
+pub(crate) use surgery::{add_attachment, remove_attachment};
 
 /// `{"emailAddress": {"name": ..., "address": ...}}`
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct Recipient {
+pub(crate) struct Recipient {
     pub name: Option<String>,
     pub address: String,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
-pub enum Importance {
+pub(crate) enum Importance {
     Low,
     #[default]
     Normal,
@@ -46,7 +46,7 @@ pub enum Importance {
 /// One attachment as Graph shows it (a `fileAttachment`, or an `itemAttachment`
 /// for an attached message/rfc822).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct AttachmentInfo {
+pub(crate) struct AttachmentInfo {
     /// Position among the message's attachments (0-based); stable for a given MIME.
     pub index: usize,
     pub name: String,
@@ -61,7 +61,7 @@ pub struct AttachmentInfo {
 
 /// What Graph exposes of a message that comes from its MIME.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-pub struct MessageProps {
+pub(crate) struct MessageProps {
     pub subject: String,
     pub from: Option<Recipient>,
     /// The Sender header, else the From address (Graph shows `sender` equal
@@ -88,7 +88,7 @@ pub struct MessageProps {
 }
 
 impl MessageProps {
-    pub fn has_attachments(&self) -> bool {
+    pub(crate) fn has_attachments(&self) -> bool {
         self.attachments.iter().any(|a| !a.is_inline)
     }
 }
@@ -102,7 +102,7 @@ impl MessageProps {
 /// (named after their Subject), parts with `Content-Disposition: attachment`,
 /// parts with a Content-ID after the root of a multipart/related (inline),
 /// other named parts, and non-text parts that are not the body.
-pub fn props_from_mime(mime: &[u8]) -> MessageProps {
+pub(crate) fn props_from_mime(mime: &[u8]) -> MessageProps {
     let mut props =
         with_parsed(mime, |msg, outline| parsed_props(mime, msg, outline)).unwrap_or_default();
     let block = header_block::scan(mime);
@@ -324,7 +324,7 @@ pub(super) fn html_to_text(html: &str) -> String {
 
 /// Why a JSON message cannot be turned into MIME (answered as 400 by Graph).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum BuildError {
+pub(crate) enum BuildError {
     /// `internetMessageHeaders` entry not starting with `x-`/`X-`: 400 InvalidInternetMessageHeader.
     InvalidHeader(String),
     /// Anything else malformed: 400 ErrorInvalidRequest / BadRequest with this text.
@@ -332,7 +332,7 @@ pub enum BuildError {
 }
 
 /// Context for building MIME from JSON.
-pub struct BuildContext<'a> {
+pub(crate) struct BuildContext<'a> {
     /// Used for From when the JSON names none (the mailbox the request addresses).
     pub default_from: Recipient,
     /// Domain for a generated Message-ID.
@@ -342,7 +342,7 @@ pub struct BuildContext<'a> {
 
 /// The decoded bytes of attachment `index` (for `attachments/{id}/$value`:
 /// the raw bytes of a file, the MIME of an attached message).
-pub fn attachment_content(mime: &[u8], index: usize) -> Option<Vec<u8>> {
+pub(crate) fn attachment_content(mime: &[u8], index: usize) -> Option<Vec<u8>> {
     with_parsed(mime, |msg, outline| {
         let a = outline.attachments.get(index)?;
         let part = msg.parts.get(a.part)?;
@@ -352,7 +352,7 @@ pub fn attachment_content(mime: &[u8], index: usize) -> Option<Vec<u8>> {
 }
 
 /// A new attachment to add to a message.
-pub struct NewAttachment<'a> {
+pub(crate) struct NewAttachment<'a> {
     pub name: &'a str,
     pub content_type: &'a str,
     pub bytes: &'a [u8],
@@ -361,7 +361,7 @@ pub struct NewAttachment<'a> {
 }
 
 /// The first 255 characters of the text body, whitespace collapsed (Graph's `bodyPreview`).
-pub fn body_preview(text: &str) -> String {
+pub(crate) fn body_preview(text: &str) -> String {
     let collapsed: String = text.split_whitespace().collect::<Vec<_>>().join(" ");
     collapsed.chars().take(255).collect()
 }

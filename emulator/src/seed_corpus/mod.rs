@@ -14,11 +14,11 @@ mod tests;
 use base64::Engine;
 use chrono::{DateTime, Duration, FixedOffset, Offset, Utc};
 
-pub use filler::generated_message;
+pub(crate) use filler::generated_message;
 
 /// One message to put in a demo mailbox.
 #[derive(Debug, Clone)]
-pub struct SeedMessage {
+pub(crate) struct SeedMessage {
     /// Local part of the mailbox owner: `alice`, `bob`, `carol`, `sales`.
     pub mailbox: &'static str,
     /// Folder path with `/`, from the top of the mailbox, using display names:
@@ -35,7 +35,11 @@ pub struct SeedMessage {
 
 /// The fixed demo corpus. `domain` is the tenant domain (`contoso.test`);
 /// `large_message` adds one message of about 10 MB to alice's Inbox.
-pub fn demo_corpus(domain: &str, large_message: bool, now: DateTime<Utc>) -> Vec<SeedMessage> {
+pub(crate) fn demo_corpus(
+    domain: &str,
+    large_message: bool,
+    now: DateTime<Utc>,
+) -> Vec<SeedMessage> {
     let mut out: Vec<SeedMessage> = alice_inbox::SEEDS
         .iter()
         .chain(alice_folders::SEEDS)
