@@ -9,7 +9,8 @@ use mail_builder::headers::content_type::ContentType;
 use mail_builder::mime::{BodyPart, MimePart};
 use serde_json::{Map, Value};
 
-use super::{BuildContext, BuildError, Importance, Recipient, html_to_text};
+use super::model::{BuildContext, BuildError, Importance, Recipient};
+use super::text::html_to_text;
 
 /// Format a recipient as a header value (`Name <addr>`, the name quoted when
 /// it has specials and RFC 2047-encoded when it is not ASCII).

@@ -7,9 +7,11 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use base64::Engine;
 use mail_parser::{HeaderName, MessageParser};
 
+use super::build::encode_words;
 use super::header_block::{self, HeaderBlock, line_at};
+use super::model::NewAttachment;
 use super::outline::{self, param};
-use super::{NewAttachment, build::encode_words, with_parsed};
+use super::parse::with_parsed;
 
 /// Return the MIME with one more attachment (a multipart/mixed is created
 /// around a single-part message). A top-level multipart/mixed gets the new

@@ -1,6 +1,7 @@
 //! Properties derived from MIME: table-driven cases for each MIME shape, and
 //! garbage-in checks that nothing panics.
 
+use super::text::html_to_text;
 use super::*;
 
 /// Sample messages written with `\n`, sent through [`crlf`].
