@@ -11,9 +11,10 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::ast::{Cast, CmpKind, CmpOp, Lit, Node, StrFn};
+use super::entity::Entity;
 use super::lexer::parse_datetime;
+use super::propid::normalize_property_id;
 use super::schema::PropType;
-use super::{Entity, normalize_property_id};
 
 /// The current element of each enclosing lambda, innermost first.
 pub(super) struct Scope<'a> {

@@ -3,9 +3,10 @@
 //! properties) and `attachments`. Anything else is refused as Graph refuses
 //! an unknown navigation.
 
+use super::error::QueryError;
 use super::lexer::{Tok, filter_error, tokenize};
+use super::propid::normalize_property_id;
 use super::schema::MESSAGE;
-use super::{QueryError, normalize_property_id};
 
 /// A parsed `$expand`. Only `singleValueExtendedProperties($filter=id eq '…' or …)`
 /// (and the same for `multiValueExtendedProperties`) and `attachments` are supported.

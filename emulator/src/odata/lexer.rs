@@ -6,7 +6,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::QueryError;
+use super::error::QueryError;
 
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Tok {

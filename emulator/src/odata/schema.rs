@@ -5,8 +5,6 @@
 //! Query options resolve names here case-insensitively and report canonical
 //! names, so `$select=Subject` and `$filter=IsRead eq true` work as on Graph.
 
-use super::EntityType;
-
 /// The type of one property (of one element, for collections).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum PropType {
@@ -271,5 +269,25 @@ pub(crate) fn edm_name(ty: PropType) -> &'static str {
         PropType::DateTime => "Edm.DateTimeOffset",
         PropType::Enum(m) => enum_type_name(m),
         PropType::Complex(c) => c.name,
+    }
+}
+
+/// Which entity type a query addresses (the properties differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntityType {
+    Message,
+    MailFolder,
+}
+
+impl EntityType {
+    /// The qualified type name Graph uses in messages: `microsoft.graph.message`.
+    pub(crate) fn type_name(self) -> &'static str {
+        entity_type(self).name
+    }
+
+    /// The canonical spelling of a property of this type (case-insensitive
+    /// lookup), or None when the type has no such property.
+    pub(crate) fn canonical_property(self, name: &str) -> Option<&'static str> {
+        entity_type(self).find(name).map(|p| p.name)
     }
 }

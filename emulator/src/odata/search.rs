@@ -11,9 +11,10 @@
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::entity::Entity;
+use super::error::QueryError;
 use super::search_match::{DateField, Field, SNode};
 use super::search_text::words;
-use super::{Entity, QueryError};
 
 /// Nesting limit for parentheses and `NOT` (garbage must not exhaust the stack).
 const MAX_DEPTH: usize = 64;

@@ -7,7 +7,7 @@ use std::cell::OnceCell;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::Entity;
+use super::entity::Entity;
 use super::lexer::parse_datetime;
 use super::search_text::{contains_prefixes, html_to_text, words};
 
