@@ -14,11 +14,12 @@ use url::Url;
 use uuid::Uuid;
 
 use super::error::{OAuthError, no_store};
+use super::params::Params;
 use super::state::{
     AUTH_CODE_LIFETIME, AuthCode, AuthorizeRequest, ChallengeMethod, FLOW_LIFETIME, Flow, FlowKind,
     ResponseMode,
 };
-use super::{Params, pages, scopes};
+use super::{pages, scopes};
 use crate::tenant::Emulator;
 use crate::tokens::random_id;
 

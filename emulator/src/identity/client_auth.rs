@@ -9,8 +9,9 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::clock::entra_time;
 use super::error::OAuthError;
-use super::{Params, entra_time};
+use super::params::Params;
 use crate::directory::AppRegistration;
 use crate::tenant::Emulator;
 

@@ -15,9 +15,11 @@ use rand::Rng;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::endpoints::origin;
 use super::error::{OAuthError, no_store};
+use super::params::Params;
+use super::scopes;
 use super::state::{DeviceCode, DeviceStatus};
-use super::{Params, origin, scopes};
 use crate::tenant::Emulator;
 use crate::tokens::random_id;
 

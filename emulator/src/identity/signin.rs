@@ -13,8 +13,9 @@ use http::StatusCode;
 
 use super::devicecode::{self, Unusable, normalise_user_code};
 use super::pages::{self, respond};
+use super::params::Params;
 use super::state::{DeviceStatus, FLOW_LIFETIME, Flow, FlowKind};
-use super::{Params, authorize, scopes};
+use super::{authorize, scopes};
 use crate::directory::UserKind;
 use crate::tenant::Emulator;
 use crate::tokens::random_id;

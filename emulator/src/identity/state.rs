@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use uuid::Uuid;
 
+use super::clock::now_unix;
+
 /// How long an expired device code still answers `expired_token` before it
 /// is forgotten (then `bad_verification_code`).
 const EXPIRED_GRACE: Duration = Duration::from_secs(900);
@@ -133,7 +135,7 @@ pub(crate) struct IdentityState {
 impl IdentityState {
     fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
         let mut inner = self.inner.lock();
-        inner.purge(Instant::now(), super::now_unix());
+        inner.purge(Instant::now(), now_unix());
         f(&mut inner)
     }
 
