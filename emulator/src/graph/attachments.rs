@@ -6,68 +6,17 @@ use axum::http::{HeaderValue, StatusCode};
 use base64::Engine;
 use bytes::Bytes;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use super::messages::key_of;
-use super::render::date;
-use super::{Ctx, GraphError, GraphResponse};
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::key_of;
+use super::render::{attachment_id, attachment_json, attachments_json};
+use super::response::GraphResponse;
 use crate::mailstore::StoredMessage;
 use crate::props::{self, AttachmentInfo, NewAttachment};
 
 /// Largest attachment Graph takes in one `POST …/attachments`.
 pub(crate) const DIRECT_LIMIT: usize = 3 * 1024 * 1024;
-
-/// A stable attachment id for attachment `a` of message `m`.
-pub(crate) fn attachment_id(m: &StoredMessage, a: &AttachmentInfo) -> String {
-    let mut h = Sha256::new();
-    h.update(m.immutable_id.as_bytes());
-    h.update((a.index as u64).to_be_bytes());
-    h.update(a.name.as_bytes());
-    h.update((a.size as u64).to_be_bytes());
-    let mut b = vec![0x00, 0x01, 0x12, 0x00];
-    b.extend_from_slice(&h.finalize()[..24]);
-    format!(
-        "AAMkA{}",
-        base64::engine::general_purpose::URL_SAFE.encode(b)
-    )
-}
-
-fn attachment_json(m: &StoredMessage, a: &AttachmentInfo, with_bytes: bool) -> Value {
-    let ty = if a.is_item {
-        "#microsoft.graph.itemAttachment"
-    } else {
-        "#microsoft.graph.fileAttachment"
-    };
-    let mut v = json!({
-        "@odata.type": ty,
-        "@odata.mediaContentType": a.content_type,
-        "id": attachment_id(m, a),
-        "lastModifiedDateTime": date(m.modified),
-        "name": a.name,
-        "contentType": a.content_type,
-        "size": a.size,
-        "isInline": a.is_inline,
-    });
-    if !a.is_item {
-        v["contentId"] = json!(a.content_id);
-        v["contentLocation"] = Value::Null;
-        if with_bytes {
-            let bytes = props::attachment_content(&m.mime, a.index).unwrap_or_default();
-            v["contentBytes"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
-        }
-    }
-    v
-}
-
-pub(crate) fn list_json(_ctx: &Ctx<'_>, m: &StoredMessage) -> Value {
-    Value::Array(
-        m.props
-            .attachments
-            .iter()
-            .map(|a| attachment_json(m, a, true))
-            .collect(),
-    )
-}
 
 pub(crate) fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
@@ -79,7 +28,7 @@ pub(crate) fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError>
         .ok_or_else(GraphError::item_not_found)?;
     let body = json!({
         "@odata.context": format!("{}/$metadata#{}/messages('{}')/attachments", ctx.service_root(), ctx.context_user(), id),
-        "value": list_json(ctx, m),
+        "value": attachments_json(m),
     });
     Ok(GraphResponse::json(StatusCode::OK, &body))
 }

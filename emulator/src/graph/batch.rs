@@ -15,7 +15,10 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{GraphError, GraphRequest, GraphResponse, execute};
+use super::error::GraphError;
+use super::execute::execute;
+use super::request::GraphRequest;
+use super::response::GraphResponse;
 use crate::tenant::Emulator;
 
 const MAX_MEMBERS: usize = 20;

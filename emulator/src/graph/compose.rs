@@ -8,9 +8,11 @@ use base64::Engine;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::folders::resolve;
-use super::messages::{entity_response, key_of};
-use super::{Ctx, GraphError, GraphResponse};
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::{key_of, resolve};
+use super::messages::entity_response;
+use super::response::GraphResponse;
 use crate::mailstore::{FlagStatus, ItemClass, StoredMessage};
 use crate::odata;
 use crate::props::{self, BuildContext, BuildError, Importance, Recipient};

@@ -14,9 +14,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::folders::resolve;
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::resolve;
 use super::render::{MessageEntity, folder_json, folder_select, message_json};
-use super::{Ctx, GraphError, GraphResponse};
+use super::response::GraphResponse;
 use crate::mailstore::{ItemClass, Mailbox};
 use crate::odata::{self, EntityType, Expand, Filter, OrderBy};
 

@@ -6,7 +6,8 @@ use axum::http::{HeaderValue, StatusCode};
 use bytes::Bytes;
 use serde_json::json;
 
-use super::{GraphResponse, JSON};
+use super::response::{GraphResponse, JSON};
+use crate::odata::QueryError;
 
 #[derive(Debug, Clone)]
 pub(crate) struct GraphError {
@@ -83,6 +84,12 @@ impl GraphError {
         )
     }
 
+    /// The same error under another code.
+    pub(crate) fn into_code(mut self, code: &str) -> GraphError {
+        self.code = code.to_string();
+        self
+    }
+
     pub(crate) fn with_retry_after(mut self, s: u64) -> GraphError {
         self.retry_after = Some(s);
         self
@@ -116,5 +123,11 @@ impl GraphError {
             resp.headers.insert("location", loc);
         }
         resp
+    }
+}
+
+impl From<QueryError> for GraphError {
+    fn from(e: QueryError) -> Self {
+        GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)
     }
 }

@@ -5,50 +5,19 @@
 use std::cmp::Ordering;
 
 use axum::http::{HeaderValue, StatusCode};
-use base64::Engine;
 use serde_json::{Value, json};
 
-use super::folders::{destination, next_link, paging, resolve};
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::{find, key_of, resolve};
+use super::params::{destination, next_link, paging};
 use super::render::{MessageEntity, message_expand, message_json, message_select};
-use super::{Ctx, GraphError, GraphResponse};
+use super::response::GraphResponse;
 use crate::mailstore::{ItemClass, Mailbox, Removal, StoredMessage};
 use crate::odata::{self, EntityType, Filter, OrderBy, Search};
 
 /// Most `$search` results Graph returns.
 const SEARCH_CAP: usize = 1000;
-
-/// The message a path names: by id, and inside `folder` when the path has one.
-pub(crate) fn find<'m>(
-    mb: &'m Mailbox,
-    folder: Option<&str>,
-    id: &str,
-) -> Result<&'m StoredMessage, GraphError> {
-    let m = mb.message(id).ok_or_else(|| {
-        if well_formed_id(id) {
-            GraphError::item_not_found()
-        } else {
-            GraphError::malformed_id()
-        }
-    })?;
-    if let Some(f) = folder {
-        let fid = resolve(mb, f)?;
-        if m.folder_id != fid {
-            return Err(GraphError::item_not_found());
-        }
-    }
-    Ok(m)
-}
-
-/// Does `id` have the shape of an Exchange item id (url-safe base64 of a
-/// binary id)? Garbled ids get 400 ErrorInvalidIdMalformed, unknown ones 404.
-pub(crate) fn well_formed_id(id: &str) -> bool {
-    let engine = base64::engine::general_purpose::URL_SAFE;
-    id.len() >= 24 && engine.decode(id).is_ok_and(|b| b.len() >= 16)
-}
-
-pub(crate) fn key_of(mb: &Mailbox, folder: Option<&str>, id: &str) -> Result<String, GraphError> {
-    Ok(find(mb, folder, id)?.immutable_id.clone())
-}
 
 fn recoverable(mb: &Mailbox) -> String {
     mb.well_known_id("recoverableitemsdeletions")

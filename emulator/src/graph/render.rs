@@ -7,10 +7,12 @@ use base64::Engine;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Ctx, GraphResponse};
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::response::GraphResponse;
 use crate::mailstore::{Folder, Mailbox, StoredMessage};
 use crate::odata::{self, Entity, Expand};
-use crate::props::{Importance, Recipient};
+use crate::props::{self, AttachmentInfo, Importance, Recipient};
 
 /// Properties Graph returns for a message when there is no `$select`
 /// (`internetMessageHeaders` and `uniqueBody` only when selected).
@@ -137,7 +139,7 @@ pub(crate) fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> 
         "hasAttachments" => json!(p.has_attachments()),
         "internetMessageId" => json!(p.internet_message_id),
         "subject" => json!(p.subject),
-        "bodyPreview" => json!(crate::props::body_preview(&p.body_text)),
+        "bodyPreview" => json!(props::body_preview(&p.body_text)),
         "importance" => json!(importance(m.importance.unwrap_or(p.importance))),
         "parentFolderId" => json!(m.folder_id),
         "conversationId" => json!(conversation_id(m)),
@@ -241,7 +243,7 @@ pub(crate) fn message_json(
         }
     }
     if expand.attachments {
-        o.insert("attachments".into(), super::attachments::list_json(ctx, m));
+        o.insert("attachments".into(), attachments_json(m));
     }
     Value::Object(o)
 }
@@ -318,25 +320,71 @@ pub(crate) fn user_response(ctx: &Ctx<'_>) -> GraphResponse {
 }
 
 /// Parse `$select` for messages (None when absent).
-pub(crate) fn message_select(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, super::GraphError> {
+pub(crate) fn message_select(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, GraphError> {
     match ctx.req.query("$select") {
         None => Ok(None),
         Some(s) => odata::parse_select(s, odata::EntityType::Message)
             .map(Some)
-            .map_err(|e| super::GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)),
+            .map_err(|e| GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)),
     }
 }
 
-pub(crate) fn message_expand(ctx: &Ctx<'_>) -> Result<Expand, super::GraphError> {
+pub(crate) fn message_expand(ctx: &Ctx<'_>) -> Result<Expand, GraphError> {
     match ctx.req.query("$expand") {
         None => Ok(Expand::default()),
         Some(s) => odata::parse_expand(s)
-            .map_err(|e| super::GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)),
+            .map_err(|e| GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)),
     }
 }
 
-impl From<odata::QueryError> for super::GraphError {
-    fn from(e: odata::QueryError) -> Self {
-        super::GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)
+/// A stable attachment id for attachment `a` of message `m`.
+pub(crate) fn attachment_id(m: &StoredMessage, a: &AttachmentInfo) -> String {
+    let mut h = Sha256::new();
+    h.update(m.immutable_id.as_bytes());
+    h.update((a.index as u64).to_be_bytes());
+    h.update(a.name.as_bytes());
+    h.update((a.size as u64).to_be_bytes());
+    let mut b = vec![0x00, 0x01, 0x12, 0x00];
+    b.extend_from_slice(&h.finalize()[..24]);
+    format!(
+        "AAMkA{}",
+        base64::engine::general_purpose::URL_SAFE.encode(b)
+    )
+}
+
+pub(crate) fn attachment_json(m: &StoredMessage, a: &AttachmentInfo, with_bytes: bool) -> Value {
+    let ty = if a.is_item {
+        "#microsoft.graph.itemAttachment"
+    } else {
+        "#microsoft.graph.fileAttachment"
+    };
+    let mut v = json!({
+        "@odata.type": ty,
+        "@odata.mediaContentType": a.content_type,
+        "id": attachment_id(m, a),
+        "lastModifiedDateTime": date(m.modified),
+        "name": a.name,
+        "contentType": a.content_type,
+        "size": a.size,
+        "isInline": a.is_inline,
+    });
+    if !a.is_item {
+        v["contentId"] = json!(a.content_id);
+        v["contentLocation"] = Value::Null;
+        if with_bytes {
+            let bytes = props::attachment_content(&m.mime, a.index).unwrap_or_default();
+            v["contentBytes"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+        }
     }
+    v
+}
+
+pub(crate) fn attachments_json(m: &StoredMessage) -> Value {
+    Value::Array(
+        m.props
+            .attachments
+            .iter()
+            .map(|a| attachment_json(m, a, true))
+            .collect(),
+    )
 }

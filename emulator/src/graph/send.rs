@@ -12,8 +12,11 @@ use serde_json::{Value, json};
 
 use super::access::has_scope;
 use super::compose::{decode_mime_body, default_from};
-use super::messages::key_of;
-use super::{Ctx, GraphError, GraphResponse};
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::key_of;
+use super::render::message_json;
+use super::response::GraphResponse;
 use crate::directory::{DirectoryUser, MailboxRight};
 use crate::mailstore::ItemClass;
 use crate::props::{self, BuildContext, MessageProps, Recipient};
@@ -478,7 +481,7 @@ pub(crate) fn create_reply(
         .messages
         .get(&key)
         .ok_or_else(GraphError::item_not_found)?;
-    let v = super::render::message_json(ctx, m, None, &Default::default());
+    let v = message_json(ctx, m, None, &Default::default());
     Ok(GraphResponse::json(StatusCode::CREATED, &v))
 }
 
