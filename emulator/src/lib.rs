@@ -1,14 +1,13 @@
-//! graphgate-emulator: an emulated Microsoft 365 mail tenant. It serves
-//! Microsoft Graph's mail endpoints and the identity platform's token
-//! endpoints over HTTP, following Microsoft's documented behaviour
-//! (docs/microsoft-graph.md), strict parts included, with a seeded demo
-//! tenant (`contoso.test`) and switches for latency, faults and throttling.
+//! graphgate-emulator, an emulated Microsoft 365 mail tenant: Microsoft
+//! Graph's mail endpoints and the identity platform's token endpoints over
+//! HTTP, following Microsoft's documented behaviour (docs/microsoft-graph.md),
+//! strict parts included, with a seeded demo tenant (`contoso.test`) and
+//! switches for latency, faults and throttling.
 //!
-//! graphgate's `graphgate demo` and `graphgate emulator` start it, and its
-//! tests and benchmarks run against it; the gateway itself never links to
-//! it and reaches it over HTTP, as it reaches graph.microsoft.com. Other
-//! projects can run it in CI: [`start`] it with an [`EmulatorConfig`] and
-//! point a client at [`RunningEmulator::base_url`].
+//! graphgate's demo, tests and benchmarks run against it (the gateway itself
+//! reaches it only over HTTP, as it reaches graph.microsoft.com), and other
+//! projects can run it in CI: [`start`] it with an [`EmulatorConfig`] and point
+//! a client at [`RunningEmulator::base_url`].
 
 #![warn(unreachable_pub)]
 

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Every knob of the emulated tenant. Defaults follow Microsoft's documented
-/// limits (graph-mail.md §13) so an unconfigured emulator is as strict as Graph.
+/// limits (docs/microsoft-graph.md §7, §13, §23) so an unconfigured emulator is
+/// as strict as Graph.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {

@@ -1,6 +1,6 @@
 //! Outlook's per (app, mailbox) limits: a number of concurrent requests and a
 //! request budget per time window. Over either, Graph answers 429 with
-//! Retry-After and `ApplicationThrottled` (graph-mail.md §13.1).
+//! Retry-After and `ApplicationThrottled` (docs/microsoft-graph.md §7).
 
 use std::collections::VecDeque;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Exchange's permission model as Graph applies it: delegated tokens need the
 //! right scope for their own mailbox and the `.Shared` scope plus FullAccess
-//! for anyone else's; app-only tokens need the role, and RBAC for
-//! Applications can restrict them to some mailboxes (graph-mail.md §12).
+//! for anyone else's; app-only tokens need the role, and RBAC for Applications
+//! can restrict them to some mailboxes (docs/microsoft-graph.md §17, §18).
 //! Send-as and send-on-behalf are decided in `send.rs`, where `from` is known.
 
 use axum::http::StatusCode;

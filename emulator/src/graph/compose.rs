@@ -170,7 +170,7 @@ pub(crate) fn create(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphRespons
             Some(f) => resolve(&mb, f)?,
             None => mb.well_known_id("drafts"),
         };
-        // Items created from MIME are always drafts (graph-mail.md §4.2).
+        // Items created from MIME are always drafts (docs/microsoft-graph.md §10).
         let key = mb.insert(
             &dest,
             Bytes::from(mime),

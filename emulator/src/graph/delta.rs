@@ -1,12 +1,8 @@
-//! Delta queries: per-folder message delta and mailbox-wide folder delta.
-//!
-//! A round covers the mailbox sequence range (base, end]; pages follow a
-//! cursor on the sequence, so an item that changes again mid-round is simply
-//! reported in the next round and nothing is skipped. Tokens are opaque
-//! base64url JSON carrying the original query options (Graph encodes them in
-//! its tokens too). A token older than the folder's remembered removals, or
-//! issued before the control API expired the mailbox's sync state, gets
-//! 410 Gone with a `Location` to restart from.
+//! Delta queries: per-folder message delta and mailbox-wide folder delta. A
+//! round covers the mailbox sequence range (base, end] with pages following a
+//! cursor on the sequence, so an item that changes again mid-round is reported
+//! in the next round and nothing is skipped. A token older than what the
+//! folder remembers gets 410 Gone with a `Location` to restart from.
 
 use axum::http::StatusCode;
 use base64::Engine;
@@ -26,6 +22,8 @@ use crate::odata::{self, EntityType, Expand, Filter, OrderBy};
 const DEFAULT_PAGE: usize = 10;
 const MAX_PAGE: usize = 1000;
 
+/// A delta or skip token: opaque base64url JSON that carries the original
+/// query options too (Graph encodes them in its tokens as well).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Token {
     /// Folder id (message delta) or empty (folder delta).
@@ -54,6 +52,8 @@ fn decode(s: &str) -> Option<Token> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(s.trim()).ok()?).ok()
 }
 
+/// 410 for a token older than the folder's remembered removals, or issued
+/// before the control API expired the mailbox's sync state.
 fn gone(ctx: &Ctx<'_>) -> GraphError {
     let mut e = GraphError::new(
         StatusCode::GONE,

@@ -1,6 +1,6 @@
 //! Graph's JSON error envelope: `{"error": {"code", "message", "innerError":
 //! {"date", "request-id", "client-request-id"}}}` with the status and headers
-//! (Retry-After, Location) that go with it (graph-mail.md §14).
+//! (Retry-After, Location) that go with it (docs/microsoft-graph.md §8).
 
 use axum::http::{HeaderValue, StatusCode};
 use bytes::Bytes;

@@ -1,10 +1,8 @@
-//! Microsoft Graph v1.0 mail endpoints of the emulated tenant.
-//!
-//! Every operation, whether it arrives as its own HTTP request or as a
-//! `$batch` member, goes through `execute`: bearer token, route, mailbox,
-//! throttling, injected faults and latency, Exchange permissions, then the
-//! operation itself. That single path is what makes counting, throttling and
-//! fault injection behave the same everywhere.
+//! Microsoft Graph v1.0 mail endpoints of the emulated tenant. Every
+//! operation, whether it arrives as its own HTTP request or as a `$batch`
+//! member, takes the one path in `execute.rs` (token, route, throttling,
+//! faults, permissions) before its handler, so counting, throttling and fault
+//! injection behave the same everywhere.
 
 mod access;
 mod attachments;

@@ -1,8 +1,8 @@
 //! Sending: `sendMail` (JSON or base64 MIME), draft `send`, and the reply and
 //! forward actions. Decides send-as versus send-on-behalf from Exchange's
-//! permissions (403 ErrorSendAsDenied otherwise), delivers to recipients in
-//! the tenant (Bcc stripped), records mail that leaves the tenant, and saves
-//! the Sent Items copy where Exchange would (graph-mail.md §5, §12.3).
+//! permissions (403 ErrorSendAsDenied otherwise), delivers to recipients in the
+//! tenant (Bcc stripped), records mail that leaves the tenant, and saves the
+//! Sent Items copy where Exchange would (docs/microsoft-graph.md §11, §17).
 
 use std::collections::BTreeSet;
 

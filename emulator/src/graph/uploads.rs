@@ -1,7 +1,7 @@
 //! Attachment upload sessions (3-150 MB): `createUploadSession` hands out a
 //! pre-authenticated URL on the "Outlook" host; the client PUTs the bytes in
-//! order, in chunks of at most 4 MB, without an Authorization header; the
-//! last chunk adds the attachment to the message (graph-mail.md §13.2).
+//! order, in chunks of at most 4 MB, without an Authorization header; the last
+//! chunk adds the attachment to the message (docs/microsoft-graph.md §12).
 
 use std::sync::Arc;
 

@@ -1,7 +1,8 @@
-//! `GET /{tenant}/oauth2/v2.0/authorize` (authorization code + PKCE, §15.3):
-//! checks the client and its redirect URI (a mismatch is an error page, never
-//! a redirect), then runs the sign-in pages and returns the code (or the
-//! error) to the app by query, fragment or auto-submitted form.
+//! `GET /{tenant}/oauth2/v2.0/authorize` (authorization code + PKCE,
+//! docs/microsoft-graph.md §20): checks the client and its redirect URI (a
+//! mismatch is an error page, never a redirect), then runs the sign-in pages
+//! and returns the code (or the error) to the app by query, fragment or
+//! auto-submitted form.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -1,7 +1,7 @@
-//! The device code flow (RFC 8628, graph-mail.md §15.2): `POST /devicecode`
-//! hands out a device code and a user code; the token endpoint's polling
-//! answers pending, slow_down, declined, expired or tokens once the user
-//! approved on `/devicelogin`.
+//! The device code flow (RFC 8628, docs/microsoft-graph.md §19):
+//! `POST /devicecode` hands out a device code and a user code; the token
+//! endpoint's polling answers pending, slow_down, declined, expired or tokens
+//! once the user approved on `/devicelogin`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

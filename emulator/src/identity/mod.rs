@@ -2,10 +2,11 @@
 //! `/devicecode`, `/authorize`, OpenID discovery, and the sign-in pages a
 //! person uses in a browser (`/devicelogin`, `/login`).
 //!
-//! It follows Entra's documented behaviour (graph-mail.md §15): the error
-//! shape and AADSTS codes, rotating refresh tokens, device-code polling rules,
-//! PKCE, certificate client assertions. Short-lived state (device codes,
-//! authorization codes, sign-in flows) lives in [`IdentityState`].
+//! It follows Entra's documented behaviour (docs/microsoft-graph.md §19–§24):
+//! the error shape and AADSTS codes, rotating refresh tokens, device-code
+//! polling rules, PKCE, certificate client assertions. Short-lived state
+//! (device codes, authorization codes, sign-in flows) lives in
+//! [`IdentityState`].
 
 mod authorize;
 mod client_auth;

@@ -1,6 +1,7 @@
 //! The properties of `microsoft.graph.message` and `microsoft.graph.mailFolder`
-//! (and the complex types under them) with their types, as the published CSDL
-//! lists them (`shared/reference/graph-mail-openapi.yaml`).
+//! (and the complex types under them) with their types, as Microsoft's
+//! published metadata lists them (the slice in
+//! `tests/data/graph-mail-openapi.yaml`, docs/microsoft-graph.md §28).
 //!
 //! Query options resolve names here case-insensitively and report canonical
 //! names, so `$select=Subject` and `$filter=IsRead eq true` work as on Graph.

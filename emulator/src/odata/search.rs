@@ -3,11 +3,10 @@
 //! property restrictions (`subject:`, `from:`, `received>=2025-01-01`, ...)
 //! and `AND`/`OR`/`NOT` with parentheses.
 //!
-//! APPROXIMATE ON PURPOSE. Exchange's `$search` is fuzzy (prefix matching on
-//! words, its own tokenizer, relevance cut-offs, index lag), so the emulator
-//! only mimics it: case- and accent-insensitive, a term matches when words of
-//! the field start with the term's words. Gateways must re-check locally
-//! whatever a search returns; tests should not depend on the fine edges.
+//! APPROXIMATE ON PURPOSE, as Exchange's own `$search` is fuzzy: a term
+//! matches, case- and accent-insensitively, when words of the field start with
+//! the term's words. Gateways must re-check results; tests should not depend
+//! on the fine edges.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
