@@ -10,6 +10,9 @@ use crate::settings::Settings;
 /// How to run the emulated tenant.
 #[derive(Debug, Clone)]
 pub struct EmulatorConfig {
+    /// The HTTP address; port 0 picks a free one (see [`RunningEmulator::addr`]).
+    ///
+    /// [`RunningEmulator::addr`]: crate::RunningEmulator::addr
     pub listen: SocketAddr,
     /// Where the tenant is saved; None keeps it in memory only.
     pub data_dir: Option<PathBuf>,
@@ -17,6 +20,7 @@ pub struct EmulatorConfig {
     pub seed_messages: usize,
     /// Skip the large (10 MB) seed message; tests that never read it start faster.
     pub skip_large_seed: bool,
+    /// The switches the tenant starts with.
     pub settings: Settings,
 }
 

@@ -14,6 +14,7 @@ use uuid::Uuid;
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DirectoryUser {
     pub(crate) oid: Uuid,
+    /// The user principal name, which is also the mailbox's address.
     pub upn: String,
     pub(crate) display_name: String,
     /// Password typed on the emulator's sign-in page (never a gateway password).
@@ -48,11 +49,14 @@ pub struct AppCertificate {
 /// An Entra app registration with its consent state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AppRegistration {
+    /// The application (client) id.
     pub client_id: String,
+    /// The name the consent page and the tokens' `app_displayname` show.
     pub display_name: String,
     /// Client secrets (confidential client).
     #[serde(default)]
     pub secrets: Vec<String>,
+    /// Certificates for client assertions (`private_key_jwt`).
     #[serde(default)]
     pub certificates: Vec<AppCertificate>,
     /// Application permissions (roles) with admin consent: `Mail.ReadWrite`, `Mail.Send`, ...
@@ -102,12 +106,16 @@ pub(crate) struct Grant {
     pub(crate) right: MailboxRight,
 }
 
+/// The tenant's directory: its users and shared mailboxes, the app
+/// registrations, and the Exchange permissions between mailboxes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Directory {
     pub(crate) tenant_id: Uuid,
     /// The tenant's verified domain (`contoso.test`).
     pub(crate) domain: String,
+    /// Users and shared mailboxes.
     pub users: Vec<DirectoryUser>,
+    /// App registrations that may ask for tokens.
     pub apps: Vec<AppRegistration>,
     pub(crate) grants: BTreeSet<Grant>,
 }
@@ -133,21 +141,25 @@ impl Directory {
         })
     }
 
+    /// A user by object id.
     pub(crate) fn user_by_oid(&self, oid: Uuid) -> Option<&DirectoryUser> {
         self.users.iter().find(|u| u.oid == oid)
     }
 
+    /// A user by object id, UPN or alias (case-insensitive), to change.
     pub fn user_mut(&mut self, key: &str) -> Option<&mut DirectoryUser> {
         let oid = self.user(key)?.oid;
         self.users.iter_mut().find(|u| u.oid == oid)
     }
 
+    /// An app registration by client id (case-insensitive).
     pub(crate) fn app(&self, client_id: &str) -> Option<&AppRegistration> {
         self.apps
             .iter()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
+    /// An app registration by client id (case-insensitive), to change.
     pub fn app_mut(&mut self, client_id: &str) -> Option<&mut AppRegistration> {
         self.apps
             .iter_mut()

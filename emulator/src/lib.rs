@@ -9,7 +9,7 @@
 //! projects can run it in CI: [`start`] it with an [`EmulatorConfig`] and point
 //! a client at [`RunningEmulator::base_url`].
 
-#![warn(unreachable_pub)]
+#![warn(missing_docs, unreachable_pub)]
 
 mod config;
 mod control;

@@ -12,16 +12,24 @@ use super::directory::{AppRegistration, Directory, DirectoryUser, Grant, Mailbox
 use super::mailstore::{FlagStatus, ItemClass, Mailbox};
 use super::seed_corpus::{demo_corpus, generated_message};
 
+/// The demo tenant's verified domain.
 pub const DEMO_DOMAIN: &str = "contoso.test";
+/// The demo tenant's id.
 pub const DEMO_TENANT_ID: Uuid = Uuid::from_u128(0x7a3c5e10_2b4d_4f6a_8c9e_0d1f2a3b4c5d);
+/// The client id of the demo app registration, "graphgate (demo)".
 pub const DEMO_CLIENT_ID: &str = "00000000-0000-4000-8000-000000000001";
+/// The demo app's client secret.
 pub const DEMO_CLIENT_SECRET: &str = "graphgate-demo-secret";
 /// Password for the emulator's sign-in page (the "Microsoft" password, not a gateway password).
 pub const DEMO_SIGNIN_PASSWORD: &str = "contoso-signin";
 
+/// Object id of `alice@contoso.test` (Alice Example).
 pub const ALICE: Uuid = Uuid::from_u128(0xa11ce000_0000_4000_8000_000000000001);
+/// Object id of `bob@contoso.test` (Bob Example).
 pub const BOB: Uuid = Uuid::from_u128(0xb0b00000_0000_4000_8000_000000000002);
+/// Object id of `carol@contoso.test` (Carol Example).
 pub const CAROL: Uuid = Uuid::from_u128(0xca401000_0000_4000_8000_000000000003);
+/// Object id of the shared mailbox `sales@contoso.test` (Contoso Sales).
 pub const SALES: Uuid = Uuid::from_u128(0x5a1e5000_0000_4000_8000_000000000004);
 
 /// The delegated scopes consented for the demo app.

@@ -121,6 +121,8 @@ impl Settings {
         Ok(())
     }
 
+    /// Refuse values that make no sense (a rate outside 0..1, a fault status
+    /// that is not an HTTP error, a zero limit); the message names the switch.
     pub fn validate(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.fault_rate) {
             return Err("fault_rate must be between 0 and 1".into());

@@ -18,6 +18,7 @@ use crate::tokens::TokenKeys;
 
 /// A running emulator: its address and a way to stop it.
 pub struct RunningEmulator {
+    /// The address it listens on (with the port chosen when `listen` had 0).
     pub addr: SocketAddr,
     /// The live tenant, for in-process inspection.
     pub tenant: Arc<Emulator>,
@@ -41,16 +42,25 @@ impl RunningEmulator {
 /// Errors that stop the emulator from starting.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// The address could not be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address asked for.
         addr: SocketAddr,
+        /// Why it failed.
         source: std::io::Error,
     },
+    /// The data dir could not be created, read or written.
     #[error("emulator data dir {path}: {source}")]
     DataDir {
+        /// The data dir.
         path: PathBuf,
+        /// Why it failed.
         source: std::io::Error,
     },
+    /// A switch has a value [`Settings::validate`] refuses.
+    ///
+    /// [`Settings::validate`]: crate::Settings::validate
     #[error("emulator settings: {0}")]
     Settings(String),
 }

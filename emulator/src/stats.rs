@@ -8,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use dashmap::DashMap;
 use serde_json::{Value, json};
 
+/// The tenant's counters. `GET /_emulator/stats` reports them all; in
+/// process, token requests by grant can be read directly.
 #[derive(Default)]
 pub struct Stats {
     /// Graph operations served: each `$batch` member counts, the envelope does not.
@@ -20,6 +22,7 @@ pub struct Stats {
     pub(crate) token_requests: AtomicU64,
     pub(crate) by_mailbox: DashMap<String, u64>,
     pub(crate) by_endpoint: DashMap<String, u64>,
+    /// Token requests by grant type (`client_credentials`, `refresh_token`, ...).
     pub by_grant: DashMap<String, u64>,
 }
 

@@ -58,13 +58,18 @@ impl TokenKeys {
 pub enum Principal {
     /// A user signed in to an app; `scopes` in short form (`Mail.ReadWrite`).
     Delegated {
+        /// The app the user signed in to.
         client_id: String,
+        /// The user's object id.
         user: Uuid,
+        /// The delegated scopes granted.
         scopes: BTreeSet<String>,
     },
     /// The app itself (client credentials); `roles` as consented (`Mail.Send`).
     App {
+        /// The app.
         client_id: String,
+        /// The application permissions granted.
         roles: BTreeSet<String>,
     },
 }
@@ -80,10 +85,16 @@ impl Principal {
 /// Why Graph refuses a bearer token (all 401 InvalidAuthenticationToken).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TokenRejection {
+    /// No token at all.
     Missing,
+    /// Not a well-formed JWT, or not an access token for a user or an app.
     Malformed,
+    /// Past its `exp` (or before its `nbf`).
     Expired,
+    /// Not signed with the tenant's key, or for a user, app or tenant that
+    /// does not exist (Graph answers both the same way).
     BadSignature,
+    /// Not meant for Microsoft Graph.
     WrongAudience,
 }
 
