@@ -100,6 +100,23 @@ fn open(dir: &std::path::Path, config: &EmulatorConfig) -> std::io::Result<Emula
 }
 
 /// Load or seed the tenant, bind, and serve until stopped.
+///
+/// ```
+/// use graphgate_emulator::{EmulatorConfig, start};
+///
+/// # tokio::runtime::Runtime::new().unwrap().block_on(async {
+/// let tenant = start(EmulatorConfig {
+///     listen: "127.0.0.1:0".parse().unwrap(),
+///     skip_large_seed: true,
+///     ..EmulatorConfig::default()
+/// })
+/// .await
+/// .expect("the emulator starts");
+/// let graph = format!("{}/v1.0", tenant.base_url());
+/// assert!(graph.starts_with("http://127.0.0.1:"));
+/// tenant.stop().await;
+/// # });
+/// ```
 pub async fn start(config: EmulatorConfig) -> Result<RunningEmulator, StartError> {
     config.settings.validate().map_err(StartError::Settings)?;
     let tenant = match &config.data_dir {
