@@ -6,7 +6,7 @@
 //!
 //! graphgate's demo, tests and benchmarks run against it (the gateway itself
 //! reaches it only over HTTP, as it reaches graph.microsoft.com), and other
-//! projects can run it in CI: [`start`] it with an [`EmulatorConfig`] and point
+//! projects can run it in CI: [`start()`] it with an [`EmulatorConfig`] and point
 //! a client at [`RunningEmulator::base_url`].
 
 #![warn(missing_docs, unreachable_pub)]

@@ -88,7 +88,7 @@ pub(crate) fn issue_refresh_token(
 /// Revoke every refresh token of `user` issued up to now ("revoke sessions").
 /// Tokens are dated in whole seconds, so the cut-off is the next second; a
 /// sign-in later in this second is dated at the cut-off (see
-/// [`refresh_issue_time`]) and stays valid.
+/// `refresh_issue_time`) and stays valid.
 pub fn revoke_sessions(user: &mut DirectoryUser, now: i64) {
     user.sessions_valid_after = now.saturating_add(1);
 }
