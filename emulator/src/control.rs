@@ -20,15 +20,15 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha1::{Digest, Sha1};
 
-use super::Emulator;
 use super::directory::{AppCertificate, Grant, MailboxRight};
 use super::mailstore::ItemClass;
 use super::settings::SettingsPatch;
 use super::tokens::{self, Principal};
+use crate::tenant::Emulator;
 
 type Em = State<Arc<Emulator>>;
 
-pub fn routes() -> Router<Arc<Emulator>> {
+pub(crate) fn routes() -> Router<Arc<Emulator>> {
     Router::new()
         .route("/_emulator/stats", get(stats))
         .route("/_emulator/stats/reset", post(stats_reset))
@@ -444,7 +444,7 @@ async fn app_put(State(em): Em, Path(client_id): Path<String>, body: Bytes) -> R
 }
 
 /// The JWT `x5t` of a PEM certificate: base64url(SHA-1(DER)).
-pub fn x5t_of(pem: &str) -> Option<String> {
+pub(crate) fn x5t_of(pem: &str) -> Option<String> {
     let body: String = pem
         .lines()
         .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE-----"))

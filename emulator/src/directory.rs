@@ -13,25 +13,26 @@ use uuid::Uuid;
 /// A recipient with a mailbox in the tenant.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DirectoryUser {
-    pub oid: Uuid,
+    pub(crate) oid: Uuid,
+    /// The user principal name, which is also the mailbox's address.
     pub upn: String,
-    pub display_name: String,
+    pub(crate) display_name: String,
     /// Password typed on the emulator's sign-in page (never a gateway password).
     /// Shared mailboxes have none and cannot sign in.
-    pub password: Option<String>,
-    pub kind: UserKind,
+    pub(crate) password: Option<String>,
+    pub(crate) kind: UserKind,
     /// Other SMTP addresses that resolve to this mailbox.
     #[serde(default)]
-    pub aliases: Vec<String>,
+    pub(crate) aliases: Vec<String>,
     /// Refresh tokens issued before this Unix time are revoked
     /// (`POST /_emulator/users/{upn}/revoke-sessions`, AADSTS50173).
     #[serde(default)]
-    pub sessions_valid_after: i64,
+    pub(crate) sessions_valid_after: i64,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
-pub enum UserKind {
+pub(crate) enum UserKind {
     Member,
     SharedMailbox,
 }
@@ -48,11 +49,14 @@ pub struct AppCertificate {
 /// An Entra app registration with its consent state.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AppRegistration {
+    /// The application (client) id.
     pub client_id: String,
+    /// The name the consent page and the tokens' `app_displayname` show.
     pub display_name: String,
     /// Client secrets (confidential client).
     #[serde(default)]
     pub secrets: Vec<String>,
+    /// Certificates for client assertions (`private_key_jwt`).
     #[serde(default)]
     pub certificates: Vec<AppCertificate>,
     /// Application permissions (roles) with admin consent: `Mail.ReadWrite`, `Mail.Send`, ...
@@ -77,14 +81,14 @@ pub struct AppRegistration {
 
 /// Exchange mailbox permissions a user can hold on another mailbox.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum MailboxRight {
+pub(crate) enum MailboxRight {
     FullAccess,
     SendAs,
     SendOnBehalf,
 }
 
 impl MailboxRight {
-    pub fn parse(s: &str) -> Option<MailboxRight> {
+    pub(crate) fn parse(s: &str) -> Option<MailboxRight> {
         match s.to_ascii_lowercase().as_str() {
             "fullaccess" => Some(MailboxRight::FullAccess),
             "sendas" => Some(MailboxRight::SendAs),
@@ -96,27 +100,31 @@ impl MailboxRight {
 
 /// One permission grant: `user` holds `right` on `mailbox` (both object ids).
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Grant {
-    pub mailbox: Uuid,
-    pub user: Uuid,
-    pub right: MailboxRight,
+pub(crate) struct Grant {
+    pub(crate) mailbox: Uuid,
+    pub(crate) user: Uuid,
+    pub(crate) right: MailboxRight,
 }
 
+/// The tenant's directory: its users and shared mailboxes, the app
+/// registrations, and the Exchange permissions between mailboxes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Directory {
-    pub tenant_id: Uuid,
+    pub(crate) tenant_id: Uuid,
     /// The tenant's verified domain (`contoso.test`).
-    pub domain: String,
+    pub(crate) domain: String,
+    /// Users and shared mailboxes.
     pub users: Vec<DirectoryUser>,
+    /// App registrations that may ask for tokens.
     pub apps: Vec<AppRegistration>,
-    pub grants: BTreeSet<Grant>,
+    pub(crate) grants: BTreeSet<Grant>,
 }
 
 impl Directory {
     /// Does `tenant` (a GUID or a verified domain) name this tenant?
     /// `common` and `organizations` are accepted as Entra accepts them for
     /// work accounts.
-    pub fn matches_tenant(&self, tenant: &str) -> bool {
+    pub(crate) fn matches_tenant(&self, tenant: &str) -> bool {
         tenant.eq_ignore_ascii_case(&self.domain)
             || Uuid::parse_str(tenant).is_ok_and(|t| t == self.tenant_id)
             || tenant.eq_ignore_ascii_case("common")
@@ -124,7 +132,7 @@ impl Directory {
     }
 
     /// Find a user by object id, UPN or alias (case-insensitive).
-    pub fn user(&self, key: &str) -> Option<&DirectoryUser> {
+    pub(crate) fn user(&self, key: &str) -> Option<&DirectoryUser> {
         if let Ok(oid) = Uuid::parse_str(key) {
             return self.users.iter().find(|u| u.oid == oid);
         }
@@ -133,28 +141,32 @@ impl Directory {
         })
     }
 
-    pub fn user_by_oid(&self, oid: Uuid) -> Option<&DirectoryUser> {
+    /// A user by object id.
+    pub(crate) fn user_by_oid(&self, oid: Uuid) -> Option<&DirectoryUser> {
         self.users.iter().find(|u| u.oid == oid)
     }
 
+    /// A user by object id, UPN or alias (case-insensitive), to change.
     pub fn user_mut(&mut self, key: &str) -> Option<&mut DirectoryUser> {
         let oid = self.user(key)?.oid;
         self.users.iter_mut().find(|u| u.oid == oid)
     }
 
-    pub fn app(&self, client_id: &str) -> Option<&AppRegistration> {
+    /// An app registration by client id (case-insensitive).
+    pub(crate) fn app(&self, client_id: &str) -> Option<&AppRegistration> {
         self.apps
             .iter()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
+    /// An app registration by client id (case-insensitive), to change.
     pub fn app_mut(&mut self, client_id: &str) -> Option<&mut AppRegistration> {
         self.apps
             .iter_mut()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
     }
 
-    pub fn has_right(&self, user: Uuid, mailbox: Uuid, right: MailboxRight) -> bool {
+    pub(crate) fn has_right(&self, user: Uuid, mailbox: Uuid, right: MailboxRight) -> bool {
         self.grants.contains(&Grant {
             mailbox,
             user,
@@ -165,7 +177,7 @@ impl Directory {
 
 /// Strip the Graph resource prefix from a scope: `https://graph.microsoft.com/Mail.Read` → `Mail.Read`.
 /// Scopes of other resources are returned unchanged.
-pub fn short_scope(scope: &str) -> &str {
+pub(crate) fn short_scope(scope: &str) -> &str {
     for prefix in [
         "https://graph.microsoft.com/",
         "https://graph.microsoft.us/",
@@ -181,4 +193,4 @@ pub fn short_scope(scope: &str) -> &str {
 }
 
 /// OpenID Connect scopes any app may ask for without consent.
-pub const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];
+pub(crate) const OIDC_SCOPES: [&str; 4] = ["openid", "profile", "email", "offline_access"];

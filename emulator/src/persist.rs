@@ -11,15 +11,17 @@ use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
 
+use std::sync::Arc;
+
 use bytes::Bytes;
+use dashmap::DashMap;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
 
-use super::directory::Directory;
-use super::mailstore::Mailbox;
-use super::seed::{SeedOptions, demo_tenant};
-use super::tokens::TokenKeys;
-use super::{Emulator, EmulatorConfig};
+use crate::directory::Directory;
+use crate::mailstore::Mailbox;
+use crate::tokens::TokenKeys;
 
 const FORMAT: u32 = 1;
 
@@ -31,6 +33,13 @@ struct Saved {
     mailboxes: Vec<Mailbox>,
 }
 
+/// A tenant read back from its data dir, MIME included.
+pub(crate) struct Loaded {
+    pub(crate) directory: Directory,
+    pub(crate) keys: TokenKeys,
+    pub(crate) mailboxes: Vec<Mailbox>,
+}
+
 #[derive(Serialize)]
 struct SavedRef<'a> {
     format: u32,
@@ -39,7 +48,7 @@ struct SavedRef<'a> {
     mailboxes: Vec<serde_json::Value>,
 }
 
-pub struct Persistence {
+pub(crate) struct Persistence {
     dir: PathBuf,
     /// MIME files known to exist.
     written: Mutex<HashSet<String>>,
@@ -50,66 +59,54 @@ fn invalid(msg: String) -> io::Error {
 }
 
 impl Persistence {
-    /// Load the tenant from `dir`, or seed a new one and save it there.
-    pub fn open(dir: &Path, config: &EmulatorConfig) -> io::Result<Emulator> {
+    /// Open `dir` (created if missing) and read the tenant saved there, if
+    /// there is one; None means the caller seeds a new tenant and saves it.
+    pub(crate) fn open(dir: &Path) -> io::Result<(Persistence, Option<Loaded>)> {
         fs::create_dir_all(dir.join("mime"))?;
         let p = Persistence {
             dir: dir.to_path_buf(),
             written: Mutex::new(HashSet::new()),
         };
         let state = dir.join("tenant.json");
-        if state.exists() {
-            let saved: Saved = serde_json::from_slice(&fs::read(&state)?).map_err(|e| {
-                invalid(format!(
-                    "{}: {e} (remove the directory to start afresh)",
-                    state.display()
-                ))
-            })?;
-            if saved.format != FORMAT {
-                return Err(invalid(format!(
-                    "{}: unknown format {}",
-                    state.display(),
-                    saved.format
-                )));
-            }
-            let mut mailboxes = saved.mailboxes;
-            let mut referenced = HashSet::new();
-            for mb in &mut mailboxes {
-                for m in mb.messages.values_mut() {
-                    let path = p.mime_path(&m.mime_sha);
-                    m.mime = Bytes::from(fs::read(&path).map_err(|e| {
-                        invalid(format!(
-                            "{}: {e} (the tenant's mail store is incomplete)",
-                            path.display()
-                        ))
-                    })?);
-                    referenced.insert(m.mime_sha.clone());
-                }
-                mb.derive_all();
-            }
-            p.collect_garbage(&referenced)?;
-            *p.written.lock() = referenced;
-            return Ok(Emulator::new(
-                saved.directory,
-                mailboxes,
-                saved.keys,
-                config.settings.clone(),
-                Some(p),
-            ));
+        if !state.exists() {
+            return Ok((p, None));
         }
-        let (directory, mailboxes) = demo_tenant(&SeedOptions {
-            extra_inbox_messages: config.seed_messages,
-            large_message: !config.skip_large_seed,
-        });
-        let em = Emulator::new(
-            directory,
+        let saved: Saved = serde_json::from_slice(&fs::read(&state)?).map_err(|e| {
+            invalid(format!(
+                "{}: {e} (remove the directory to start afresh)",
+                state.display()
+            ))
+        })?;
+        if saved.format != FORMAT {
+            return Err(invalid(format!(
+                "{}: unknown format {}",
+                state.display(),
+                saved.format
+            )));
+        }
+        let mut mailboxes = saved.mailboxes;
+        let mut referenced = HashSet::new();
+        for mb in &mut mailboxes {
+            for m in mb.messages.values_mut() {
+                let path = p.mime_path(&m.mime_sha);
+                m.mime = Bytes::from(fs::read(&path).map_err(|e| {
+                    invalid(format!(
+                        "{}: {e} (the tenant's mail store is incomplete)",
+                        path.display()
+                    ))
+                })?);
+                referenced.insert(m.mime_sha.clone());
+            }
+            mb.derive_all();
+        }
+        p.collect_garbage(&referenced)?;
+        *p.written.lock() = referenced;
+        let loaded = Loaded {
+            directory: saved.directory,
+            keys: saved.keys,
             mailboxes,
-            TokenKeys::generate(),
-            config.settings.clone(),
-            Some(p),
-        );
-        em.save_now()?;
-        Ok(em)
+        };
+        Ok((p, Some(loaded)))
     }
 
     fn mime_path(&self, sha: &str) -> PathBuf {
@@ -132,13 +129,17 @@ impl Persistence {
     }
 
     /// Write the tenant as it is now.
-    pub fn save(&self, em: &Emulator) -> io::Result<()> {
-        let directory = em.directory.read().clone();
+    pub(crate) fn save(
+        &self,
+        directory: &Directory,
+        keys: &TokenKeys,
+        all: &DashMap<Uuid, Arc<Mutex<Mailbox>>>,
+    ) -> io::Result<()> {
         let mut mailboxes = Vec::new();
         let mut new_files: Vec<(String, Bytes)> = Vec::new();
         {
             let written = self.written.lock();
-            for entry in em.mailboxes.iter() {
+            for entry in all.iter() {
                 let mb = entry.value().lock();
                 for m in mb.messages.values() {
                     if !written.contains(&m.mime_sha) {
@@ -162,8 +163,8 @@ impl Persistence {
         mailboxes.sort_by_key(|(owner, _)| *owner);
         let saved = SavedRef {
             format: FORMAT,
-            directory: &directory,
-            keys: &em.keys,
+            directory,
+            keys,
             mailboxes: mailboxes.into_iter().map(|(_, v)| v).collect(),
         };
         let json = serde_json::to_vec(&saved).map_err(|e| invalid(e.to_string()))?;

@@ -12,16 +12,24 @@ use super::directory::{AppRegistration, Directory, DirectoryUser, Grant, Mailbox
 use super::mailstore::{FlagStatus, ItemClass, Mailbox};
 use super::seed_corpus::{demo_corpus, generated_message};
 
+/// The demo tenant's verified domain.
 pub const DEMO_DOMAIN: &str = "contoso.test";
+/// The demo tenant's id.
 pub const DEMO_TENANT_ID: Uuid = Uuid::from_u128(0x7a3c5e10_2b4d_4f6a_8c9e_0d1f2a3b4c5d);
+/// The client id of the demo app registration, "graphgate (demo)".
 pub const DEMO_CLIENT_ID: &str = "00000000-0000-4000-8000-000000000001";
+/// The demo app's client secret.
 pub const DEMO_CLIENT_SECRET: &str = "graphgate-demo-secret";
 /// Password for the emulator's sign-in page (the "Microsoft" password, not a gateway password).
 pub const DEMO_SIGNIN_PASSWORD: &str = "contoso-signin";
 
+/// Object id of `alice@contoso.test` (Alice Example).
 pub const ALICE: Uuid = Uuid::from_u128(0xa11ce000_0000_4000_8000_000000000001);
+/// Object id of `bob@contoso.test` (Bob Example).
 pub const BOB: Uuid = Uuid::from_u128(0xb0b00000_0000_4000_8000_000000000002);
+/// Object id of `carol@contoso.test` (Carol Example).
 pub const CAROL: Uuid = Uuid::from_u128(0xca401000_0000_4000_8000_000000000003);
+/// Object id of the shared mailbox `sales@contoso.test` (Contoso Sales).
 pub const SALES: Uuid = Uuid::from_u128(0x5a1e5000_0000_4000_8000_000000000004);
 
 /// The delegated scopes consented for the demo app.
@@ -36,9 +44,9 @@ pub const DEMO_DELEGATED_SCOPES: [&str; 7] = [
 ];
 
 #[derive(Debug, Clone, Default)]
-pub struct SeedOptions {
-    pub extra_inbox_messages: usize,
-    pub large_message: bool,
+pub(crate) struct SeedOptions {
+    pub(crate) extra_inbox_messages: usize,
+    pub(crate) large_message: bool,
 }
 
 fn user(oid: Uuid, local: &str, name: &str, kind: UserKind) -> DirectoryUser {
@@ -54,7 +62,7 @@ fn user(oid: Uuid, local: &str, name: &str, kind: UserKind) -> DirectoryUser {
 }
 
 /// The demo directory: alice, bob, carol, sales@ and the demo app.
-pub fn demo_directory() -> Directory {
+pub(crate) fn demo_directory() -> Directory {
     let grants = [
         (SALES, ALICE, MailboxRight::FullAccess),
         (SALES, ALICE, MailboxRight::SendAs),
@@ -112,7 +120,7 @@ const DEMO_FOLDERS: [(&str, &str); 9] = [
 ];
 
 /// Find or create the folder at `path` (display names joined by `/`, from the top).
-pub fn ensure_path(mb: &mut Mailbox, path: &str) -> String {
+pub(crate) fn ensure_path(mb: &mut Mailbox, path: &str) -> String {
     let mut parent = mb.root_id().to_string();
     for name in path.split('/') {
         let existing = mb
@@ -128,7 +136,7 @@ pub fn ensure_path(mb: &mut Mailbox, path: &str) -> String {
 }
 
 /// The complete demo tenant.
-pub fn demo_tenant(opts: &SeedOptions) -> (Directory, Vec<Mailbox>) {
+pub(crate) fn demo_tenant(opts: &SeedOptions) -> (Directory, Vec<Mailbox>) {
     let dir = demo_directory();
     let now = Utc::now();
     let mut mailboxes: Vec<Mailbox> = dir

@@ -7,7 +7,8 @@
 use serde::{Deserialize, Serialize};
 
 /// Every knob of the emulated tenant. Defaults follow Microsoft's documented
-/// limits (graph-mail.md §13) so an unconfigured emulator is as strict as Graph.
+/// limits (docs/microsoft-graph.md §7, §13, §23) so an unconfigured emulator is
+/// as strict as Graph.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Settings {
@@ -73,27 +74,27 @@ impl Default for Settings {
 /// A partial update from `PUT /_emulator/config`: only the named fields change.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct SettingsPatch {
-    pub latency_ms: Option<u64>,
-    pub fault_rate: Option<f64>,
-    pub fault_statuses: Option<Vec<u16>>,
-    pub fault_after_ratio: Option<f64>,
-    pub fault_match: Option<String>,
-    pub token_lifetime_s: Option<u64>,
-    pub refresh_token_lifetime_s: Option<u64>,
-    pub concurrency_per_mailbox: Option<u32>,
-    pub rate_limit_requests: Option<u32>,
-    pub rate_limit_window_s: Option<u64>,
-    pub device_code_interval_s: Option<u64>,
-    pub device_code_expires_s: Option<u64>,
-    pub max_request_bytes: Option<usize>,
-    pub max_message_bytes: Option<usize>,
-    pub delta_tombstones_per_folder: Option<usize>,
+pub(crate) struct SettingsPatch {
+    pub(crate) latency_ms: Option<u64>,
+    pub(crate) fault_rate: Option<f64>,
+    pub(crate) fault_statuses: Option<Vec<u16>>,
+    pub(crate) fault_after_ratio: Option<f64>,
+    pub(crate) fault_match: Option<String>,
+    pub(crate) token_lifetime_s: Option<u64>,
+    pub(crate) refresh_token_lifetime_s: Option<u64>,
+    pub(crate) concurrency_per_mailbox: Option<u32>,
+    pub(crate) rate_limit_requests: Option<u32>,
+    pub(crate) rate_limit_window_s: Option<u64>,
+    pub(crate) device_code_interval_s: Option<u64>,
+    pub(crate) device_code_expires_s: Option<u64>,
+    pub(crate) max_request_bytes: Option<usize>,
+    pub(crate) max_message_bytes: Option<usize>,
+    pub(crate) delta_tombstones_per_folder: Option<usize>,
 }
 
 impl Settings {
     /// Apply a patch, refusing values that make no sense.
-    pub fn apply(&mut self, p: SettingsPatch) -> Result<(), String> {
+    pub(crate) fn apply(&mut self, p: SettingsPatch) -> Result<(), String> {
         let mut next = self.clone();
         macro_rules! set {
             ($($f:ident),*) => { $( if let Some(v) = p.$f { next.$f = v; } )* };
@@ -120,6 +121,8 @@ impl Settings {
         Ok(())
     }
 
+    /// Refuse values that make no sense (a rate outside 0..1, a fault status
+    /// that is not an HTTP error, a zero limit); the message names the switch.
     pub fn validate(&self) -> Result<(), String> {
         if !(0.0..=1.0).contains(&self.fault_rate) {
             return Err("fault_rate must be between 0 and 1".into());

@@ -8,18 +8,21 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use dashmap::DashMap;
 use serde_json::{Value, json};
 
+/// The tenant's counters. `GET /_emulator/stats` reports them all; in
+/// process, token requests by grant can be read directly.
 #[derive(Default)]
 pub struct Stats {
     /// Graph operations served: each `$batch` member counts, the envelope does not.
-    pub requests: AtomicU64,
+    pub(crate) requests: AtomicU64,
     /// HTTP requests to `/v1.0` (a `$batch` envelope counts once).
-    pub http_requests: AtomicU64,
-    pub batches: AtomicU64,
-    pub throttled: AtomicU64,
-    pub faults: AtomicU64,
-    pub token_requests: AtomicU64,
-    pub by_mailbox: DashMap<String, u64>,
-    pub by_endpoint: DashMap<String, u64>,
+    pub(crate) http_requests: AtomicU64,
+    pub(crate) batches: AtomicU64,
+    pub(crate) throttled: AtomicU64,
+    pub(crate) faults: AtomicU64,
+    pub(crate) token_requests: AtomicU64,
+    pub(crate) by_mailbox: DashMap<String, u64>,
+    pub(crate) by_endpoint: DashMap<String, u64>,
+    /// Token requests by grant type (`client_credentials`, `refresh_token`, ...).
     pub by_grant: DashMap<String, u64>,
 }
 
@@ -28,7 +31,7 @@ fn bump(map: &DashMap<String, u64>, key: &str) {
 }
 
 impl Stats {
-    pub fn operation(&self, mailbox: Option<&str>, endpoint: &str) {
+    pub(crate) fn operation(&self, mailbox: Option<&str>, endpoint: &str) {
         self.requests.fetch_add(1, Ordering::Relaxed);
         if let Some(m) = mailbox {
             bump(&self.by_mailbox, &m.to_ascii_lowercase());
@@ -36,12 +39,12 @@ impl Stats {
         bump(&self.by_endpoint, endpoint);
     }
 
-    pub fn token_request(&self, grant: &str) {
+    pub(crate) fn token_request(&self, grant: &str) {
         self.token_requests.fetch_add(1, Ordering::Relaxed);
         bump(&self.by_grant, grant);
     }
 
-    pub fn to_json(&self) -> Value {
+    pub(crate) fn to_json(&self) -> Value {
         let map = |m: &DashMap<String, u64>| -> Value {
             let mut v: Vec<(String, u64)> =
                 m.iter().map(|e| (e.key().clone(), *e.value())).collect();
@@ -61,7 +64,7 @@ impl Stats {
         })
     }
 
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         for a in [
             &self.requests,
             &self.http_requests,

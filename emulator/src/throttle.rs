@@ -1,6 +1,6 @@
 //! Outlook's per (app, mailbox) limits: a number of concurrent requests and a
 //! request budget per time window. Over either, Graph answers 429 with
-//! Retry-After and `ApplicationThrottled` (graph-mail.md §13.1).
+//! Retry-After and `ApplicationThrottled` (docs/microsoft-graph.md §7).
 
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -16,13 +16,13 @@ struct Budget {
 }
 
 #[derive(Default)]
-pub struct Throttle {
+pub(crate) struct Throttle {
     budgets: DashMap<(String, String), Arc<Mutex<Budget>>>,
 }
 
 /// Why a request was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Over the concurrency limit; retry after this many seconds.
     Concurrency(u64),
     /// Over the request budget; retry after this many seconds.
@@ -30,7 +30,7 @@ pub enum Refusal {
 }
 
 /// A held concurrency slot; released on drop.
-pub struct Slot {
+pub(crate) struct Slot {
     budget: Arc<Mutex<Budget>>,
 }
 
@@ -43,7 +43,7 @@ impl Drop for Slot {
 
 impl Throttle {
     /// Admit one request of `app` on `mailbox`, or say why not.
-    pub fn admit(
+    pub(crate) fn admit(
         &self,
         app: &str,
         mailbox: &str,
@@ -76,7 +76,7 @@ impl Throttle {
         Ok(Slot { budget })
     }
 
-    pub fn reset(&self) {
+    pub(crate) fn reset(&self) {
         self.budgets.clear();
     }
 }

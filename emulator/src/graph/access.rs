@@ -1,7 +1,7 @@
 //! Exchange's permission model as Graph applies it: delegated tokens need the
 //! right scope for their own mailbox and the `.Shared` scope plus FullAccess
-//! for anyone else's; app-only tokens need the role, and RBAC for
-//! Applications can restrict them to some mailboxes (graph-mail.md §12).
+//! for anyone else's; app-only tokens need the role, and RBAC for Applications
+//! can restrict them to some mailboxes (docs/microsoft-graph.md §17, §18).
 //! Send-as and send-on-behalf are decided in `send.rs`, where `from` is known.
 
 use axum::http::StatusCode;
@@ -12,13 +12,13 @@ use crate::directory::{Directory, DirectoryUser, MailboxRight};
 use crate::tokens::Principal;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
+pub(crate) enum Need {
     Read,
     Write,
     Send,
 }
 
-pub fn need_for(op: &Op) -> Need {
+pub(crate) fn need_for(op: &Op) -> Need {
     match op {
         Op::SendMail | Op::SendDraft(_) | Op::ReplyNow(..) => Need::Send,
         op if op.writes() => Need::Write,
@@ -26,7 +26,7 @@ pub fn need_for(op: &Op) -> Need {
     }
 }
 
-pub fn has_scope(set: &std::collections::BTreeSet<String>, name: &str) -> bool {
+pub(crate) fn has_scope(set: &std::collections::BTreeSet<String>, name: &str) -> bool {
     has(set, &[name])
 }
 
@@ -45,7 +45,7 @@ fn insufficient() -> GraphError {
 }
 
 /// May `principal` perform `op` on `owner`'s mailbox?
-pub fn authorize(
+pub(crate) fn authorize(
     dir: &Directory,
     principal: &Principal,
     owner: &DirectoryUser,

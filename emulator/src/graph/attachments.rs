@@ -6,70 +6,19 @@ use axum::http::{HeaderValue, StatusCode};
 use base64::Engine;
 use bytes::Bytes;
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
-use super::messages::key_of;
-use super::render::date;
-use super::{Ctx, GraphError, GraphResponse};
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::key_of;
+use super::render::{attachment_id, attachment_json, attachments_json};
+use super::response::GraphResponse;
 use crate::mailstore::StoredMessage;
 use crate::props::{self, AttachmentInfo, NewAttachment};
 
 /// Largest attachment Graph takes in one `POST …/attachments`.
-pub const DIRECT_LIMIT: usize = 3 * 1024 * 1024;
+pub(crate) const DIRECT_LIMIT: usize = 3 * 1024 * 1024;
 
-/// A stable attachment id for attachment `a` of message `m`.
-pub fn attachment_id(m: &StoredMessage, a: &AttachmentInfo) -> String {
-    let mut h = Sha256::new();
-    h.update(m.immutable_id.as_bytes());
-    h.update((a.index as u64).to_be_bytes());
-    h.update(a.name.as_bytes());
-    h.update((a.size as u64).to_be_bytes());
-    let mut b = vec![0x00, 0x01, 0x12, 0x00];
-    b.extend_from_slice(&h.finalize()[..24]);
-    format!(
-        "AAMkA{}",
-        base64::engine::general_purpose::URL_SAFE.encode(b)
-    )
-}
-
-fn attachment_json(m: &StoredMessage, a: &AttachmentInfo, with_bytes: bool) -> Value {
-    let ty = if a.is_item {
-        "#microsoft.graph.itemAttachment"
-    } else {
-        "#microsoft.graph.fileAttachment"
-    };
-    let mut v = json!({
-        "@odata.type": ty,
-        "@odata.mediaContentType": a.content_type,
-        "id": attachment_id(m, a),
-        "lastModifiedDateTime": date(m.modified),
-        "name": a.name,
-        "contentType": a.content_type,
-        "size": a.size,
-        "isInline": a.is_inline,
-    });
-    if !a.is_item {
-        v["contentId"] = json!(a.content_id);
-        v["contentLocation"] = Value::Null;
-        if with_bytes {
-            let bytes = props::attachment_content(&m.mime, a.index).unwrap_or_default();
-            v["contentBytes"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
-        }
-    }
-    v
-}
-
-pub fn list_json(_ctx: &Ctx<'_>, m: &StoredMessage) -> Value {
-    Value::Array(
-        m.props
-            .attachments
-            .iter()
-            .map(|a| attachment_json(m, a, true))
-            .collect(),
-    )
-}
-
-pub fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let key = key_of(&mb, None, id)?;
@@ -79,7 +28,7 @@ pub fn list(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
         .ok_or_else(GraphError::item_not_found)?;
     let body = json!({
         "@odata.context": format!("{}/$metadata#{}/messages('{}')/attachments", ctx.service_root(), ctx.context_user(), id),
-        "value": list_json(ctx, m),
+        "value": attachments_json(m),
     });
     Ok(GraphResponse::json(StatusCode::OK, &body))
 }
@@ -92,7 +41,7 @@ fn find<'a>(m: &'a StoredMessage, att: &str) -> Result<&'a AttachmentInfo, Graph
         .ok_or_else(GraphError::item_not_found)
 }
 
-pub fn get(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn get(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let key = key_of(&mb, None, id)?;
@@ -107,7 +56,7 @@ pub fn get(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphErr
     ))
 }
 
-pub fn value(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn value(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let key = key_of(&mb, None, id)?;
@@ -128,7 +77,7 @@ pub fn value(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphE
 }
 
 /// Add an attachment to a stored message and answer with its JSON.
-pub fn attach(
+pub(crate) fn attach(
     ctx: &Ctx<'_>,
     key: &str,
     new: &NewAttachment<'_>,
@@ -160,7 +109,7 @@ pub fn attach(
     Ok((StatusCode::CREATED, v, aid))
 }
 
-pub fn create(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn create(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     if ctx.req.body.len() > ctx.settings.max_request_bytes {
         return Err(GraphError::too_large());
     }
@@ -211,7 +160,7 @@ pub fn create(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     Ok(GraphResponse::json(status, &v))
 }
 
-pub fn delete(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn delete(ctx: &Ctx<'_>, id: &str, att: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
     let key = key_of(&mb, None, id)?;

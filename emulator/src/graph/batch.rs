@@ -1,8 +1,8 @@
-//! JSON `$batch`: up to 20 member requests in one HTTP request. Independent
-//! members run at most four at a time (Graph's Outlook limit); with
-//! `dependsOn` the batch runs one member after another and members whose
-//! dependency failed get 424. Every member is a full Graph operation: it is
-//! counted, throttled and may fail on its own inside a 200 envelope.
+//! JSON `$batch`: up to 20 member requests in one HTTP request, run at most
+//! four at a time (Graph's Outlook limit), or one after another with
+//! `dependsOn`, where members whose dependency failed get 424. Every member is
+//! a full Graph operation: counted, throttled, and free to fail on its own
+//! inside the 200 envelope.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,8 +15,11 @@ use futures::StreamExt;
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{GraphError, GraphRequest, GraphResponse, execute};
-use crate::Emulator;
+use super::error::GraphError;
+use super::execute::execute;
+use super::request::GraphRequest;
+use super::response::GraphResponse;
+use crate::tenant::Emulator;
 
 const MAX_MEMBERS: usize = 20;
 const PARALLEL: usize = 4;
@@ -156,7 +159,7 @@ async fn run(
     (id, resp)
 }
 
-pub async fn handle(em: &Arc<Emulator>, outer: GraphRequest) -> GraphResponse {
+pub(crate) async fn handle(em: &Arc<Emulator>, outer: GraphRequest) -> GraphResponse {
     if outer.method != Method::POST {
         return envelope_error("The $batch endpoint only accepts POST.");
     }

@@ -8,15 +8,17 @@ use base64::Engine;
 use bytes::Bytes;
 use serde_json::{Value, json};
 
-use super::folders::resolve;
-use super::messages::{entity_response, key_of};
-use super::{Ctx, GraphError, GraphResponse};
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::{key_of, resolve};
+use super::messages::entity_response;
+use super::response::GraphResponse;
 use crate::mailstore::{FlagStatus, ItemClass, StoredMessage};
 use crate::odata;
 use crate::props::{self, BuildContext, BuildError, Importance, Recipient};
 
 /// Decode a base64 MIME request body (line breaks allowed).
-pub fn decode_mime_body(body: &[u8]) -> Result<Vec<u8>, GraphError> {
+pub(crate) fn decode_mime_body(body: &[u8]) -> Result<Vec<u8>, GraphError> {
     let compact: Vec<u8> = body
         .iter()
         .copied()
@@ -52,7 +54,7 @@ fn check_size(ctx: &Ctx<'_>, n: usize) -> Result<(), GraphError> {
     Ok(())
 }
 
-pub fn put_mime(
+pub(crate) fn put_mime(
     ctx: &Ctx<'_>,
     folder: Option<&str>,
     id: &str,
@@ -118,7 +120,7 @@ fn save_error() -> GraphError {
 }
 
 /// Parse `singleValueExtendedProperties` of a request into (normalised id, value).
-pub fn ext_properties(body: &Value) -> Result<Vec<(String, String)>, GraphError> {
+pub(crate) fn ext_properties(body: &Value) -> Result<Vec<(String, String)>, GraphError> {
     let Some(list) = body.get("singleValueExtendedProperties") else {
         return Ok(Vec::new());
     };
@@ -157,7 +159,7 @@ fn is_tag(id: &str, tag: &str) -> bool {
     id.split_once(' ').is_some_and(|(_, t)| t == tag)
 }
 
-pub fn create(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn create(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphError> {
     let ct = ctx.req.content_type();
     let mb_arc = ctx.mailbox()?;
     if ct.starts_with("text/plain") {
@@ -168,7 +170,7 @@ pub fn create(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, Grap
             Some(f) => resolve(&mb, f)?,
             None => mb.well_known_id("drafts"),
         };
-        // Items created from MIME are always drafts (graph-mail.md §4.2).
+        // Items created from MIME are always drafts (docs/microsoft-graph.md §10).
         let key = mb.insert(
             &dest,
             Bytes::from(mime),
@@ -256,7 +258,7 @@ fn domain(ctx: &Ctx<'_>) -> String {
     ctx.em.directory.read().domain.clone()
 }
 
-pub fn default_from(ctx: &Ctx<'_>) -> Recipient {
+pub(crate) fn default_from(ctx: &Ctx<'_>) -> Recipient {
     Recipient {
         name: Some(ctx.owner.display_name.clone()),
         address: ctx.owner.upn.clone(),
@@ -370,7 +372,11 @@ fn parse_recipients(v: &Value) -> Result<Vec<Recipient>, GraphError> {
         .collect()
 }
 
-pub fn patch(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn patch(
+    ctx: &Ctx<'_>,
+    folder: Option<&str>,
+    id: &str,
+) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
     let obj = body
         .as_object()
@@ -468,7 +474,7 @@ pub fn patch(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphRespo
 }
 
 /// RFC 2047-encode a header text when it is not plain ASCII.
-pub fn encode_header_text(s: &str) -> String {
+pub(crate) fn encode_header_text(s: &str) -> String {
     if s.is_ascii() {
         s.to_string()
     } else {

@@ -1,12 +1,8 @@
-//! Delta queries: per-folder message delta and mailbox-wide folder delta.
-//!
-//! A round covers the mailbox sequence range (base, end]; pages follow a
-//! cursor on the sequence, so an item that changes again mid-round is simply
-//! reported in the next round and nothing is skipped. Tokens are opaque
-//! base64url JSON carrying the original query options (Graph encodes them in
-//! its tokens too). A token older than the folder's remembered removals, or
-//! issued before the control API expired the mailbox's sync state, gets
-//! 410 Gone with a `Location` to restart from.
+//! Delta queries: per-folder message delta and mailbox-wide folder delta. A
+//! round covers the mailbox sequence range (base, end] with pages following a
+//! cursor on the sequence, so an item that changes again mid-round is reported
+//! in the next round and nothing is skipped. A token older than what the
+//! folder remembers gets 410 Gone with a `Location` to restart from.
 
 use axum::http::StatusCode;
 use base64::Engine;
@@ -14,9 +10,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::folders::resolve;
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::resolve;
 use super::render::{MessageEntity, folder_json, folder_select, message_json};
-use super::{Ctx, GraphError, GraphResponse};
+use super::response::GraphResponse;
 use crate::mailstore::{ItemClass, Mailbox};
 use crate::odata::{self, EntityType, Expand, Filter, OrderBy};
 
@@ -24,6 +22,8 @@ use crate::odata::{self, EntityType, Expand, Filter, OrderBy};
 const DEFAULT_PAGE: usize = 10;
 const MAX_PAGE: usize = 1000;
 
+/// A delta or skip token: opaque base64url JSON that carries the original
+/// query options too (Graph encodes them in its tokens as well).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct Token {
     /// Folder id (message delta) or empty (folder delta).
@@ -52,6 +52,8 @@ fn decode(s: &str) -> Option<Token> {
     serde_json::from_slice(&URL_SAFE_NO_PAD.decode(s.trim()).ok()?).ok()
 }
 
+/// 410 for a token older than the folder's remembered removals, or issued
+/// before the control API expired the mailbox's sync state.
 fn gone(ctx: &Ctx<'_>) -> GraphError {
     let mut e = GraphError::new(
         StatusCode::GONE,
@@ -205,7 +207,7 @@ enum Event<'a> {
     Removed { id: String, reason: String },
 }
 
-pub fn messages(ctx: &Ctx<'_>, folder_key: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn messages(ctx: &Ctx<'_>, folder_key: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let folder_id = resolve(&mb, folder_key)?;
@@ -298,7 +300,7 @@ pub fn messages(ctx: &Ctx<'_>, folder_key: &str) -> Result<GraphResponse, GraphE
     Ok(finish(ctx, t, items, last, more))
 }
 
-pub fn folders(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn folders(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let t = token_for(ctx, &mb, "")?;

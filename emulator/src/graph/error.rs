@@ -1,15 +1,16 @@
 //! Graph's JSON error envelope: `{"error": {"code", "message", "innerError":
 //! {"date", "request-id", "client-request-id"}}}` with the status and headers
-//! (Retry-After, Location) that go with it (graph-mail.md §14).
+//! (Retry-After, Location) that go with it (docs/microsoft-graph.md §8).
 
 use axum::http::{HeaderValue, StatusCode};
 use bytes::Bytes;
 use serde_json::json;
 
-use super::{GraphResponse, JSON};
+use super::response::{GraphResponse, JSON};
+use crate::odata::QueryError;
 
 #[derive(Debug, Clone)]
-pub struct GraphError {
+pub(crate) struct GraphError {
     pub status: StatusCode,
     pub code: String,
     pub message: String,
@@ -18,7 +19,7 @@ pub struct GraphError {
 }
 
 impl GraphError {
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> GraphError {
+    pub(crate) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> GraphError {
         GraphError {
             status,
             code: code.to_string(),
@@ -28,15 +29,15 @@ impl GraphError {
         }
     }
 
-    pub fn bad_request(message: impl Into<String>) -> GraphError {
+    pub(crate) fn bad_request(message: impl Into<String>) -> GraphError {
         GraphError::new(StatusCode::BAD_REQUEST, "BadRequest", message)
     }
 
-    pub fn invalid_request(message: impl Into<String>) -> GraphError {
+    pub(crate) fn invalid_request(message: impl Into<String>) -> GraphError {
         GraphError::new(StatusCode::BAD_REQUEST, "ErrorInvalidRequest", message)
     }
 
-    pub fn item_not_found() -> GraphError {
+    pub(crate) fn item_not_found() -> GraphError {
         GraphError::new(
             StatusCode::NOT_FOUND,
             "ErrorItemNotFound",
@@ -44,7 +45,7 @@ impl GraphError {
         )
     }
 
-    pub fn access_denied() -> GraphError {
+    pub(crate) fn access_denied() -> GraphError {
         GraphError::new(
             StatusCode::FORBIDDEN,
             "ErrorAccessDenied",
@@ -52,7 +53,7 @@ impl GraphError {
         )
     }
 
-    pub fn malformed_id() -> GraphError {
+    pub(crate) fn malformed_id() -> GraphError {
         GraphError::new(
             StatusCode::BAD_REQUEST,
             "ErrorInvalidIdMalformed",
@@ -60,11 +61,11 @@ impl GraphError {
         )
     }
 
-    pub fn segment(segment: &str) -> GraphError {
+    pub(crate) fn segment(segment: &str) -> GraphError {
         GraphError::bad_request(format!("Resource not found for the segment '{segment}'."))
     }
 
-    pub fn throttled(retry_after: u64, message: &str) -> GraphError {
+    pub(crate) fn throttled(retry_after: u64, message: &str) -> GraphError {
         GraphError {
             retry_after: Some(retry_after),
             ..GraphError::new(
@@ -75,7 +76,7 @@ impl GraphError {
         }
     }
 
-    pub fn too_large() -> GraphError {
+    pub(crate) fn too_large() -> GraphError {
         GraphError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
             "ErrorRequestEntityTooLarge",
@@ -83,13 +84,23 @@ impl GraphError {
         )
     }
 
-    pub fn with_retry_after(mut self, s: u64) -> GraphError {
+    /// The same error under another code.
+    pub(crate) fn into_code(mut self, code: &str) -> GraphError {
+        self.code = code.to_string();
+        self
+    }
+
+    pub(crate) fn with_retry_after(mut self, s: u64) -> GraphError {
         self.retry_after = Some(s);
         self
     }
 
     /// Render with a fresh request id; `client_request_id` is echoed when given.
-    pub fn into_response(self, request_id: &str, client_request_id: Option<&str>) -> GraphResponse {
+    pub(crate) fn into_response(
+        self,
+        request_id: &str,
+        client_request_id: Option<&str>,
+    ) -> GraphResponse {
         let mut inner = json!({
             "date": chrono::Utc::now().format("%Y-%m-%dT%H:%M:%S").to_string(),
             "request-id": request_id,
@@ -112,5 +123,11 @@ impl GraphError {
             resp.headers.insert("location", loc);
         }
         resp
+    }
+}
+
+impl From<QueryError> for GraphError {
+    fn from(e: QueryError) -> Self {
+        GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)
     }
 }

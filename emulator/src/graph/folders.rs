@@ -4,17 +4,17 @@
 use axum::http::StatusCode;
 use serde_json::{Value, json};
 
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::resolve;
+use super::params::{destination, next_link, paging};
 use super::render::{folder_json, folder_select};
-use super::{Ctx, GraphError, GraphResponse};
+use super::response::GraphResponse;
 use crate::mailstore::Mailbox;
 use crate::odata::{self, EntityType, Filter};
 
 fn not_found() -> GraphError {
     GraphError::item_not_found()
-}
-
-pub fn resolve(mb: &Mailbox, key: &str) -> Result<String, GraphError> {
-    mb.folder(key).map(|f| f.id.clone()).ok_or_else(not_found)
 }
 
 fn folder_selection(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, GraphError> {
@@ -24,64 +24,7 @@ fn folder_selection(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, GraphError> {
     }
 }
 
-/// `$top` (1..=max, default `default`) and `$skip` of a list request.
-pub fn paging(ctx: &Ctx<'_>, default: usize, max: usize) -> Result<(usize, usize), GraphError> {
-    let top = match ctx.req.query("$top") {
-        None => default,
-        Some(t) => match t.trim().parse::<usize>() {
-            Ok(n) if (1..=max).contains(&n) => n,
-            Ok(0) => default,
-            _ => {
-                return Err(GraphError::new(
-                    StatusCode::BAD_REQUEST,
-                    "ErrorInvalidUrlQuery",
-                    format!(
-                        "The value '{t}' of the $top query option is not valid; it must be between 1 and {max}."
-                    ),
-                ));
-            }
-        },
-    };
-    let skip = match ctx.req.query("$skip") {
-        None => 0,
-        Some(s) => s.trim().parse::<usize>().map_err(|_| {
-            GraphError::new(
-                StatusCode::BAD_REQUEST,
-                "ErrorInvalidUrlQuery",
-                format!("The value '{s}' of the $skip query option is not valid."),
-            )
-        })?,
-    };
-    Ok((top, skip))
-}
-
-/// The request's own URL with `$skip` replaced, for `@odata.nextLink`.
-pub fn next_link(ctx: &Ctx<'_>, skip: usize, top: usize) -> String {
-    let mut ser = url::form_urlencoded::Serializer::new(String::new());
-    let mut had_top = false;
-    for (k, v) in &ctx.req.query {
-        let bare = k.trim_start_matches('$');
-        if bare.eq_ignore_ascii_case("skip") {
-            continue;
-        }
-        if bare.eq_ignore_ascii_case("top") {
-            had_top = true;
-        }
-        ser.append_pair(k, v);
-    }
-    if !had_top {
-        ser.append_pair("$top", &top.to_string());
-    }
-    ser.append_pair("$skip", &skip.to_string());
-    format!(
-        "{}{}?{}",
-        ctx.service_root(),
-        ctx.req.path,
-        ser.finish().replace('+', "%20")
-    )
-}
-
-pub fn list(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn list(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
     let select = folder_selection(ctx)?;
     let filter = ctx
         .req
@@ -167,7 +110,7 @@ fn folder_response(
     Ok(GraphResponse::json(status, &v))
 }
 
-pub fn get(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn get(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let id = resolve(&mb, key)?;
@@ -197,7 +140,7 @@ fn display_name(body: &Value) -> Result<Option<String>, GraphError> {
     }
 }
 
-pub fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
     let name = display_name(&body)?.ok_or_else(|| {
         GraphError::invalid_request("The request is missing the required property 'displayName'.")
@@ -219,7 +162,7 @@ pub fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, Grap
     folder_response(ctx, &mb, &id, StatusCode::CREATED)
 }
 
-pub fn patch(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn patch(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
     if body.get("isHidden").is_some() {
         return Err(GraphError::invalid_request(
@@ -251,7 +194,11 @@ pub fn patch(ctx: &Ctx<'_>, key: &str) -> Result<GraphResponse, GraphError> {
     folder_response(ctx, &mb, &id, StatusCode::OK)
 }
 
-pub fn delete(ctx: &Ctx<'_>, key: &str, permanent: bool) -> Result<GraphResponse, GraphError> {
+pub(crate) fn delete(
+    ctx: &Ctx<'_>,
+    key: &str,
+    permanent: bool,
+) -> Result<GraphResponse, GraphError> {
     let cap = ctx.settings.delta_tombstones_per_folder;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
@@ -288,19 +235,11 @@ pub fn delete(ctx: &Ctx<'_>, key: &str, permanent: bool) -> Result<GraphResponse
     Ok(GraphResponse::empty(StatusCode::NO_CONTENT))
 }
 
-pub fn destination(body: &Value) -> Result<String, GraphError> {
-    body.get("destinationId")
-        .or_else(|| body.get("DestinationId"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| {
-            GraphError::invalid_request(
-                "The request is missing the required parameter 'destinationId'.",
-            )
-        })
-}
-
-pub fn move_or_copy(ctx: &Ctx<'_>, key: &str, copy: bool) -> Result<GraphResponse, GraphError> {
+pub(crate) fn move_or_copy(
+    ctx: &Ctx<'_>,
+    key: &str,
+    copy: bool,
+) -> Result<GraphResponse, GraphError> {
     let dest_key = destination(&ctx.body_json()?)?;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();

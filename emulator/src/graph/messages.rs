@@ -5,56 +5,25 @@
 use std::cmp::Ordering;
 
 use axum::http::{HeaderValue, StatusCode};
-use base64::Engine;
 use serde_json::{Value, json};
 
-use super::folders::{destination, next_link, paging, resolve};
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::{find, key_of, resolve};
+use super::params::{destination, next_link, paging};
 use super::render::{MessageEntity, message_expand, message_json, message_select};
-use super::{Ctx, GraphError, GraphResponse};
+use super::response::GraphResponse;
 use crate::mailstore::{ItemClass, Mailbox, Removal, StoredMessage};
 use crate::odata::{self, EntityType, Filter, OrderBy, Search};
 
 /// Most `$search` results Graph returns.
 const SEARCH_CAP: usize = 1000;
 
-/// The message a path names: by id, and inside `folder` when the path has one.
-pub fn find<'m>(
-    mb: &'m Mailbox,
-    folder: Option<&str>,
-    id: &str,
-) -> Result<&'m StoredMessage, GraphError> {
-    let m = mb.message(id).ok_or_else(|| {
-        if well_formed_id(id) {
-            GraphError::item_not_found()
-        } else {
-            GraphError::malformed_id()
-        }
-    })?;
-    if let Some(f) = folder {
-        let fid = resolve(mb, f)?;
-        if m.folder_id != fid {
-            return Err(GraphError::item_not_found());
-        }
-    }
-    Ok(m)
-}
-
-/// Does `id` have the shape of an Exchange item id (url-safe base64 of a
-/// binary id)? Garbled ids get 400 ErrorInvalidIdMalformed, unknown ones 404.
-pub fn well_formed_id(id: &str) -> bool {
-    let engine = base64::engine::general_purpose::URL_SAFE;
-    id.len() >= 24 && engine.decode(id).is_ok_and(|b| b.len() >= 16)
-}
-
-pub fn key_of(mb: &Mailbox, folder: Option<&str>, id: &str) -> Result<String, GraphError> {
-    Ok(find(mb, folder, id)?.immutable_id.clone())
-}
-
 fn recoverable(mb: &Mailbox) -> String {
     mb.well_known_id("recoverableitemsdeletions")
 }
 
-pub fn list(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn list(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphError> {
     let select = message_select(ctx)?;
     let expand = message_expand(ctx)?;
     let search = ctx.req.query("$search").map(Search::parse).transpose()?;
@@ -177,7 +146,7 @@ pub fn list(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphE
     Ok(resp)
 }
 
-pub fn entity_response(
+pub(crate) fn entity_response(
     ctx: &Ctx<'_>,
     m: &StoredMessage,
     status: StatusCode,
@@ -201,14 +170,18 @@ pub fn entity_response(
     Ok(GraphResponse::json(status, &v))
 }
 
-pub fn get(ctx: &Ctx<'_>, folder: Option<&str>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn get(
+    ctx: &Ctx<'_>,
+    folder: Option<&str>,
+    id: &str,
+) -> Result<GraphResponse, GraphError> {
     let mb = ctx.mailbox()?;
     let mb = mb.lock();
     let m = find(&mb, folder, id)?;
     entity_response(ctx, m, StatusCode::OK)
 }
 
-pub fn get_mime(
+pub(crate) fn get_mime(
     ctx: &Ctx<'_>,
     folder: Option<&str>,
     id: &str,
@@ -223,7 +196,7 @@ pub fn get_mime(
     ))
 }
 
-pub fn delete(
+pub(crate) fn delete(
     ctx: &Ctx<'_>,
     folder: Option<&str>,
     id: &str,
@@ -254,7 +227,11 @@ pub fn delete(
     Ok(GraphResponse::empty(StatusCode::NO_CONTENT))
 }
 
-pub fn move_or_copy(ctx: &Ctx<'_>, id: &str, copy: bool) -> Result<GraphResponse, GraphError> {
+pub(crate) fn move_or_copy(
+    ctx: &Ctx<'_>,
+    id: &str,
+    copy: bool,
+) -> Result<GraphResponse, GraphError> {
     let dest_key = destination(&ctx.body_json()?)?;
     let cap = ctx.settings.delta_tombstones_per_folder;
     let mb_arc = ctx.mailbox()?;
@@ -275,7 +252,7 @@ pub fn move_or_copy(ctx: &Ctx<'_>, id: &str, copy: bool) -> Result<GraphResponse
     entity_response(ctx, m, StatusCode::CREATED)
 }
 
-pub fn translate_ids(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn translate_ids(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
     let get = |a: &str, b: &str| {
         body.get(a)

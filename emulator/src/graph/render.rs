@@ -7,14 +7,16 @@ use base64::Engine;
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
-use super::{Ctx, GraphResponse};
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::response::GraphResponse;
 use crate::mailstore::{Folder, Mailbox, StoredMessage};
 use crate::odata::{self, Entity, Expand};
-use crate::props::{Importance, Recipient};
+use crate::props::{self, AttachmentInfo, Importance, Recipient};
 
 /// Properties Graph returns for a message when there is no `$select`
 /// (`internetMessageHeaders` and `uniqueBody` only when selected).
-pub const DEFAULT_MESSAGE_PROPERTIES: [&str; 28] = [
+pub(crate) const DEFAULT_MESSAGE_PROPERTIES: [&str; 28] = [
     "id",
     "createdDateTime",
     "lastModifiedDateTime",
@@ -45,7 +47,7 @@ pub const DEFAULT_MESSAGE_PROPERTIES: [&str; 28] = [
     "replyTo",
 ];
 
-pub fn date(d: chrono::DateTime<chrono::Utc>) -> Value {
+pub(crate) fn date(d: chrono::DateTime<chrono::Utc>) -> Value {
     json!(d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
 }
 
@@ -99,7 +101,7 @@ fn conversation_id(m: &StoredMessage) -> String {
 }
 
 /// Every extended property the item has: stored ones and those Exchange computes.
-pub fn extended_properties(m: &StoredMessage) -> Vec<(String, String)> {
+pub(crate) fn extended_properties(m: &StoredMessage) -> Vec<(String, String)> {
     let mut v: Vec<(String, String)> = vec![
         ("Integer 0xe08".into(), m.store_size().to_string()),
         ("Integer 0xe07".into(), m.message_flags().to_string()),
@@ -124,7 +126,7 @@ pub fn extended_properties(m: &StoredMessage) -> Vec<(String, String)> {
 }
 
 /// One property of a message as Graph's JSON.
-pub fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
+pub(crate) fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
     let p = &m.props;
     match name {
         "id" => json!(ctx.message_id(m)),
@@ -137,7 +139,7 @@ pub fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
         "hasAttachments" => json!(p.has_attachments()),
         "internetMessageId" => json!(p.internet_message_id),
         "subject" => json!(p.subject),
-        "bodyPreview" => json!(crate::props::body_preview(&p.body_text)),
+        "bodyPreview" => json!(props::body_preview(&p.body_text)),
         "importance" => json!(importance(m.importance.unwrap_or(p.importance))),
         "parentFolderId" => json!(m.folder_id),
         "conversationId" => json!(conversation_id(m)),
@@ -207,7 +209,7 @@ pub fn message_property(ctx: &Ctx<'_>, m: &StoredMessage, name: &str) -> Value {
 
 /// A message as JSON: `@odata.etag`, the selected (or default) properties,
 /// and expanded extended properties.
-pub fn message_json(
+pub(crate) fn message_json(
     ctx: &Ctx<'_>,
     m: &StoredMessage,
     select: Option<&[String]>,
@@ -241,13 +243,13 @@ pub fn message_json(
         }
     }
     if expand.attachments {
-        o.insert("attachments".into(), super::attachments::list_json(ctx, m));
+        o.insert("attachments".into(), attachments_json(m));
     }
     Value::Object(o)
 }
 
 /// Lets `$filter`, `$orderby` and `$search` read a stored message.
-pub struct MessageEntity<'a, 'b> {
+pub(crate) struct MessageEntity<'a, 'b> {
     pub ctx: &'a Ctx<'b>,
     pub m: &'a StoredMessage,
 }
@@ -272,7 +274,7 @@ impl Entity for MessageEntity<'_, '_> {
 }
 
 /// A folder as JSON.
-pub fn folder_json(mb: &Mailbox, f: &Folder) -> Value {
+pub(crate) fn folder_json(mb: &Mailbox, f: &Folder) -> Value {
     let (total, unread) = mb.counts(&f.id);
     json!({
         "id": f.id,
@@ -285,7 +287,7 @@ pub fn folder_json(mb: &Mailbox, f: &Folder) -> Value {
     })
 }
 
-pub fn folder_select(v: Value, select: Option<&[String]>) -> Value {
+pub(crate) fn folder_select(v: Value, select: Option<&[String]>) -> Value {
     match (v, select) {
         (Value::Object(o), Some(names)) => Value::Object(
             o.into_iter()
@@ -296,7 +298,7 @@ pub fn folder_select(v: Value, select: Option<&[String]>) -> Value {
     }
 }
 
-pub fn user_response(ctx: &Ctx<'_>) -> GraphResponse {
+pub(crate) fn user_response(ctx: &Ctx<'_>) -> GraphResponse {
     let u = &ctx.owner;
     let local = u.upn.split('@').next().unwrap_or_default();
     let v = json!({
@@ -318,25 +320,71 @@ pub fn user_response(ctx: &Ctx<'_>) -> GraphResponse {
 }
 
 /// Parse `$select` for messages (None when absent).
-pub fn message_select(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, super::GraphError> {
+pub(crate) fn message_select(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, GraphError> {
     match ctx.req.query("$select") {
         None => Ok(None),
         Some(s) => odata::parse_select(s, odata::EntityType::Message)
             .map(Some)
-            .map_err(|e| super::GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)),
+            .map_err(|e| GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)),
     }
 }
 
-pub fn message_expand(ctx: &Ctx<'_>) -> Result<Expand, super::GraphError> {
+pub(crate) fn message_expand(ctx: &Ctx<'_>) -> Result<Expand, GraphError> {
     match ctx.req.query("$expand") {
         None => Ok(Expand::default()),
         Some(s) => odata::parse_expand(s)
-            .map_err(|e| super::GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)),
+            .map_err(|e| GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)),
     }
 }
 
-impl From<odata::QueryError> for super::GraphError {
-    fn from(e: odata::QueryError) -> Self {
-        super::GraphError::new(StatusCode::BAD_REQUEST, e.code, e.message)
+/// A stable attachment id for attachment `a` of message `m`.
+pub(crate) fn attachment_id(m: &StoredMessage, a: &AttachmentInfo) -> String {
+    let mut h = Sha256::new();
+    h.update(m.immutable_id.as_bytes());
+    h.update((a.index as u64).to_be_bytes());
+    h.update(a.name.as_bytes());
+    h.update((a.size as u64).to_be_bytes());
+    let mut b = vec![0x00, 0x01, 0x12, 0x00];
+    b.extend_from_slice(&h.finalize()[..24]);
+    format!(
+        "AAMkA{}",
+        base64::engine::general_purpose::URL_SAFE.encode(b)
+    )
+}
+
+pub(crate) fn attachment_json(m: &StoredMessage, a: &AttachmentInfo, with_bytes: bool) -> Value {
+    let ty = if a.is_item {
+        "#microsoft.graph.itemAttachment"
+    } else {
+        "#microsoft.graph.fileAttachment"
+    };
+    let mut v = json!({
+        "@odata.type": ty,
+        "@odata.mediaContentType": a.content_type,
+        "id": attachment_id(m, a),
+        "lastModifiedDateTime": date(m.modified),
+        "name": a.name,
+        "contentType": a.content_type,
+        "size": a.size,
+        "isInline": a.is_inline,
+    });
+    if !a.is_item {
+        v["contentId"] = json!(a.content_id);
+        v["contentLocation"] = Value::Null;
+        if with_bytes {
+            let bytes = props::attachment_content(&m.mime, a.index).unwrap_or_default();
+            v["contentBytes"] = json!(base64::engine::general_purpose::STANDARD.encode(bytes));
+        }
     }
+    v
+}
+
+pub(crate) fn attachments_json(m: &StoredMessage) -> Value {
+    Value::Array(
+        m.props
+            .attachments
+            .iter()
+            .map(|a| attachment_json(m, a, true))
+            .collect(),
+    )
 }

@@ -12,21 +12,21 @@ use super::error::GraphError;
 
 /// Which mailbox a request addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MailboxRef {
+pub(crate) enum MailboxRef {
     Me,
     User(String),
 }
 
 /// Reply-like actions on a message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ReplyKind {
+pub(crate) enum ReplyKind {
     Reply,
     ReplyAll,
     Forward,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Op {
+pub(crate) enum Op {
     GetUser,
     ListFolders { parent: Option<String> },
     CreateFolder { parent: Option<String> },
@@ -63,7 +63,7 @@ pub enum Op {
 
 impl Op {
     /// Does this operation change the mailbox?
-    pub fn writes(&self) -> bool {
+    pub(crate) fn writes(&self) -> bool {
         !matches!(
             self,
             Op::GetUser
@@ -83,7 +83,7 @@ impl Op {
 }
 
 #[derive(Debug, Clone)]
-pub struct Route {
+pub(crate) struct Route {
     pub mailbox: MailboxRef,
     pub op: Op,
     /// The endpoint as the OpenAPI names it, with the method:
@@ -138,7 +138,7 @@ fn is(seg: &str, name: &str) -> bool {
 }
 
 /// Parse a path below `/v1.0` (e.g. `/me/mailFolders('inbox')/messages`).
-pub fn parse(method: &Method, path: &str) -> Result<Route, GraphError> {
+pub(crate) fn parse(method: &Method, path: &str) -> Result<Route, GraphError> {
     let raw: Vec<String> = path
         .split('/')
         .filter(|s| !s.is_empty())

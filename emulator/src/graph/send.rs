@@ -1,8 +1,8 @@
 //! Sending: `sendMail` (JSON or base64 MIME), draft `send`, and the reply and
 //! forward actions. Decides send-as versus send-on-behalf from Exchange's
-//! permissions (403 ErrorSendAsDenied otherwise), delivers to recipients in
-//! the tenant (Bcc stripped), records mail that leaves the tenant, and saves
-//! the Sent Items copy where Exchange would (graph-mail.md §5, §12.3).
+//! permissions (403 ErrorSendAsDenied otherwise), delivers to recipients in the
+//! tenant (Bcc stripped), records mail that leaves the tenant, and saves the
+//! Sent Items copy where Exchange would (docs/microsoft-graph.md §11, §17).
 
 use std::collections::BTreeSet;
 
@@ -12,12 +12,15 @@ use serde_json::{Value, json};
 
 use super::access::has_scope;
 use super::compose::{decode_mime_body, default_from};
-use super::messages::key_of;
-use super::{Ctx, GraphError, GraphResponse};
-use crate::OutboundMessage;
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::key_of;
+use super::render::message_json;
+use super::response::GraphResponse;
 use crate::directory::{DirectoryUser, MailboxRight};
 use crate::mailstore::ItemClass;
 use crate::props::{self, BuildContext, MessageProps, Recipient};
+use crate::tenant::OutboundMessage;
 use crate::tokens::Principal;
 
 use super::route::ReplyKind;
@@ -238,7 +241,7 @@ fn save_to_sent(body: &Value) -> Result<bool, GraphError> {
     }
 }
 
-pub fn send_mail(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
+pub(crate) fn send_mail(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     if ctx.req.body.len() > ctx.settings.max_request_bytes {
         return Err(GraphError::too_large());
     }
@@ -283,7 +286,7 @@ pub fn send_mail(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
     Ok(GraphResponse::empty(StatusCode::ACCEPTED))
 }
 
-pub fn send_draft(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn send_draft(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     let (key, mime) = {
         let mb = ctx.mailbox()?;
         let mb = mb.lock();
@@ -455,7 +458,11 @@ fn build_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<(String, Vec<
     Ok((key, mime))
 }
 
-pub fn create_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<GraphResponse, GraphError> {
+pub(crate) fn create_reply(
+    ctx: &Ctx<'_>,
+    id: &str,
+    kind: ReplyKind,
+) -> Result<GraphResponse, GraphError> {
     let (_, mime) = build_reply(ctx, id, kind)?;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();
@@ -474,11 +481,15 @@ pub fn create_reply(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<GraphRes
         .messages
         .get(&key)
         .ok_or_else(GraphError::item_not_found)?;
-    let v = super::render::message_json(ctx, m, None, &Default::default());
+    let v = message_json(ctx, m, None, &Default::default());
     Ok(GraphResponse::json(StatusCode::CREATED, &v))
 }
 
-pub fn reply_now(ctx: &Ctx<'_>, id: &str, kind: ReplyKind) -> Result<GraphResponse, GraphError> {
+pub(crate) fn reply_now(
+    ctx: &Ctx<'_>,
+    id: &str,
+    kind: ReplyKind,
+) -> Result<GraphResponse, GraphError> {
     let (orig_key, mime) = build_reply(ctx, id, kind)?;
     let sending = decide(ctx, None)?;
     let mime = finalise_mime(ctx, mime, &sending);

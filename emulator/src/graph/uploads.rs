@@ -1,56 +1,37 @@
 //! Attachment upload sessions (3-150 MB): `createUploadSession` hands out a
 //! pre-authenticated URL on the "Outlook" host; the client PUTs the bytes in
-//! order, in chunks of at most 4 MB, without an Authorization header; the
-//! last chunk adds the attachment to the message (graph-mail.md §13.2).
+//! order, in chunks of at most 4 MB, without an Authorization header; the last
+//! chunk adds the attachment to the message (docs/microsoft-graph.md §12).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use bytes::Bytes;
-use chrono::{DateTime, Duration, Utc};
-use parking_lot::Mutex;
+use chrono::{Duration, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::messages::key_of;
-use super::{Ctx, GraphError, GraphResponse, to_http};
-use crate::Emulator;
-use crate::props::NewAttachment;
+use super::ctx::Ctx;
+use super::error::GraphError;
+use super::lookup::key_of;
+use super::render::attachment_id;
+use super::response::{GraphResponse, to_http};
+use super::upload_sessions::Session;
+use crate::props::{self, NewAttachment};
+use crate::tenant::Emulator;
 
 const MIN_SIZE: usize = 3 * 1024 * 1024;
 const MAX_SIZE: usize = 150 * 1024 * 1024;
 const MAX_CHUNK: usize = 4 * 1024 * 1024;
-
-struct Session {
-    owner: Uuid,
-    message: String,
-    auth: String,
-    name: String,
-    content_type: String,
-    is_inline: bool,
-    content_id: Option<String>,
-    size: usize,
-    data: Vec<u8>,
-    expires: DateTime<Utc>,
-    /// The app that created it, for throttling and counting.
-    client_id: String,
-    upn: String,
-}
-
-#[derive(Default)]
-pub struct UploadSessions {
-    sessions: Mutex<HashMap<String, Session>>,
-}
 
 fn item(body: &Value) -> Option<&Value> {
     body.get("AttachmentItem")
         .or_else(|| body.get("attachmentItem"))
 }
 
-pub fn create_session(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+pub(crate) fn create_session(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
     let body = ctx.body_json()?;
     let it = item(&body)
         .ok_or_else(|| GraphError::bad_request("The parameter 'AttachmentItem' is required."))?;
@@ -116,7 +97,6 @@ pub fn create_session(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphErr
             size,
             data: Vec::with_capacity(size.min(MAX_CHUNK * 4)),
             expires,
-            client_id: ctx.principal.client_id().to_string(),
             upn: ctx.owner.upn.clone(),
         },
     );
@@ -129,15 +109,8 @@ pub fn create_session(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphErr
     Ok(GraphResponse::json(StatusCode::CREATED, &v))
 }
 
-impl GraphError {
-    fn into_code(mut self, code: &str) -> GraphError {
-        self.code = code.to_string();
-        self
-    }
-}
-
 #[derive(serde::Deserialize)]
-pub struct AuthQuery {
+pub(crate) struct AuthQuery {
     authtoken: Option<String>,
 }
 
@@ -159,7 +132,7 @@ fn content_range(h: &HeaderMap) -> Option<(usize, usize, usize)> {
 }
 
 /// `PUT {uploadUrl}`: one chunk.
-pub async fn put_chunk(
+pub(crate) async fn put_chunk(
     State(em): State<Arc<Emulator>>,
     Path(sid): Path<String>,
     Query(q): Query<AuthQuery>,
@@ -173,11 +146,11 @@ pub async fn put_chunk(
             "Do not send an Authorization header to a pre-authenticated upload URL.",
         );
     }
-    let (client, upn) = {
+    let upn = {
         let sessions = em.uploads.sessions.lock();
         match sessions.get(&sid) {
             Some(s) if Some(&s.auth) == q.authtoken.as_ref() && s.expires > Utc::now() => {
-                (s.client_id.clone(), s.upn.clone())
+                s.upn.clone()
             }
             _ => {
                 return err(
@@ -194,7 +167,6 @@ pub async fn put_chunk(
     if settings.latency_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(settings.latency_ms)).await;
     }
-    let _ = client;
     let Some((start, end, total)) = content_range(&headers) else {
         return err(
             StatusCode::BAD_REQUEST,
@@ -275,13 +247,13 @@ fn finish(em: &Arc<Emulator>, s: Session) -> Response {
         is_inline: s.is_inline,
         content_id: s.content_id.as_deref(),
     };
-    let mime = crate::props::add_attachment(&m.mime, &new);
+    let mime = props::add_attachment(&m.mime, &new);
     m.set_mime(Bytes::from(mime));
     let aid = m
         .props
         .attachments
         .last()
-        .map(|a| super::attachments::attachment_id(m, a))
+        .map(|a| attachment_id(m, a))
         .unwrap_or_default();
     let rest = m.rest_id.clone();
     mb.touch_message(&s.message, Utc::now());

@@ -1,7 +1,8 @@
-//! `GET /{tenant}/oauth2/v2.0/authorize` (authorization code + PKCE, §15.3):
-//! checks the client and its redirect URI (a mismatch is an error page, never
-//! a redirect), then runs the sign-in pages and returns the code (or the
-//! error) to the app by query, fragment or auto-submitted form.
+//! `GET /{tenant}/oauth2/v2.0/authorize` (authorization code + PKCE,
+//! docs/microsoft-graph.md §20): checks the client and its redirect URI (a
+//! mismatch is an error page, never a redirect), then runs the sign-in pages
+//! and returns the code (or the error) to the app by query, fragment or
+//! auto-submitted form.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,12 +15,13 @@ use url::Url;
 use uuid::Uuid;
 
 use super::error::{OAuthError, no_store};
+use super::params::Params;
 use super::state::{
     AUTH_CODE_LIFETIME, AuthCode, AuthorizeRequest, ChallengeMethod, FLOW_LIFETIME, Flow, FlowKind,
     ResponseMode,
 };
-use super::{Params, pages, scopes};
-use crate::Emulator;
+use super::{pages, scopes};
+use crate::tenant::Emulator;
 use crate::tokens::random_id;
 
 fn page(status: StatusCode, code: u32, text: &str) -> Response {

@@ -9,10 +9,11 @@ use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
+use super::clock::entra_time;
 use super::error::OAuthError;
-use super::{Params, entra_time};
-use crate::Emulator;
+use super::params::Params;
 use crate::directory::AppRegistration;
+use crate::tenant::Emulator;
 
 pub(crate) const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

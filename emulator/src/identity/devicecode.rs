@@ -1,7 +1,7 @@
-//! The device code flow (RFC 8628, graph-mail.md §15.2): `POST /devicecode`
-//! hands out a device code and a user code; the token endpoint's polling
-//! answers pending, slow_down, declined, expired or tokens once the user
-//! approved on `/devicelogin`.
+//! The device code flow (RFC 8628, docs/microsoft-graph.md §19):
+//! `POST /devicecode` hands out a device code and a user code; the token
+//! endpoint's polling answers pending, slow_down, declined, expired or tokens
+//! once the user approved on `/devicelogin`.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -15,10 +15,12 @@ use rand::Rng;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::endpoints::origin;
 use super::error::{OAuthError, no_store};
+use super::params::Params;
+use super::scopes;
 use super::state::{DeviceCode, DeviceStatus};
-use super::{Params, origin, scopes};
-use crate::Emulator;
+use crate::tenant::Emulator;
 use crate::tokens::random_id;
 
 /// Upper-case letters and digits without the ambiguous ones (0/O, 1/I).

@@ -10,9 +10,9 @@ use axum::response::{IntoResponse, Response};
 use http::HeaderMap;
 use serde_json::json;
 
+use super::endpoints::{issuer, origin};
 use super::error::OAuthError;
-use super::{issuer, origin};
-use crate::Emulator;
+use crate::tenant::Emulator;
 
 pub(crate) async fn openid_configuration(
     State(t): State<Arc<Emulator>>,

@@ -13,10 +13,11 @@ use http::StatusCode;
 
 use super::devicecode::{self, Unusable, normalise_user_code};
 use super::pages::{self, respond};
+use super::params::Params;
 use super::state::{DeviceStatus, FLOW_LIFETIME, Flow, FlowKind};
-use super::{Params, authorize, scopes};
-use crate::Emulator;
+use super::{authorize, scopes};
 use crate::directory::UserKind;
+use crate::tenant::Emulator;
 use crate::tokens::random_id;
 
 const BAD_CODE: &str = "That code didn't work. Check the code and try again.";

@@ -9,6 +9,8 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 use uuid::Uuid;
 
+use super::clock::now_unix;
+
 /// How long an expired device code still answers `expired_token` before it
 /// is forgotten (then `bad_verification_code`).
 const EXPIRED_GRACE: Duration = Duration::from_secs(900);
@@ -126,20 +128,15 @@ impl Inner {
 
 /// Short-lived identity state: pending device codes and authorization codes.
 #[derive(Default)]
-pub struct IdentityState {
+pub(crate) struct IdentityState {
     inner: Mutex<Inner>,
 }
 
 impl IdentityState {
     fn with<R>(&self, f: impl FnOnce(&mut Inner) -> R) -> R {
         let mut inner = self.inner.lock();
-        inner.purge(Instant::now(), super::now_unix());
+        inner.purge(Instant::now(), now_unix());
         f(&mut inner)
-    }
-
-    /// Number of device codes not yet redeemed or forgotten.
-    pub fn pending_device_codes(&self) -> usize {
-        self.with(|i| i.device_codes.len())
     }
 
     /// Store a new device code; returns false if either code is already taken.

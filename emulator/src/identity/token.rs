@@ -18,14 +18,15 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::client_auth::{Client, authenticate};
+use super::clock::{entra_time, now_unix};
+use super::endpoints::{is_multi_tenant_alias, issuer, origin};
 use super::error::{OAuthError, no_store};
 use super::id_token::{self, IdTokenFor};
+use super::params::Params;
 use super::state::{AuthCode, ChallengeMethod};
-use super::{
-    Params, devicecode, entra_time, is_multi_tenant_alias, issuer, now_unix, origin, scopes,
-};
-use crate::Emulator;
+use super::{devicecode, scopes};
 use crate::directory::UserKind;
+use crate::tenant::Emulator;
 use crate::tokens::{self, Principal, RefreshGrant, RefreshRejection};
 
 pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";

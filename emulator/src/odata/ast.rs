@@ -8,7 +8,7 @@ use chrono::{DateTime, Utc};
 use super::schema::PropType;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpOp {
+pub(super) enum CmpOp {
     Eq,
     Ne,
     Gt,
@@ -18,7 +18,7 @@ pub enum CmpOp {
 }
 
 impl CmpOp {
-    pub fn from_word(w: &str) -> Option<CmpOp> {
+    pub(super) fn from_word(w: &str) -> Option<CmpOp> {
         Some(match w.to_ascii_lowercase().as_str() {
             "eq" => CmpOp::Eq,
             "ne" => CmpOp::Ne,
@@ -29,7 +29,7 @@ impl CmpOp {
             _ => return None,
         })
     }
-    pub fn odata_kind(self) -> &'static str {
+    pub(super) fn odata_kind(self) -> &'static str {
         match self {
             CmpOp::Eq => "Equal",
             CmpOp::Ne => "NotEqual",
@@ -42,7 +42,7 @@ impl CmpOp {
 }
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Lit {
+pub(super) enum Lit {
     Null,
     Bool(bool),
     Int(i64),
@@ -52,14 +52,14 @@ pub enum Lit {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StrFn {
+pub(super) enum StrFn {
     Contains,
     StartsWith,
 }
 
 /// A parsed, resolved `$filter` expression.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Node {
+pub(super) enum Node {
     Lit(Lit),
     /// A property read, from the item (`up == None`) or from a lambda variable
     /// `up` scopes out from the innermost one. `path` holds canonical names.
@@ -96,7 +96,7 @@ pub enum Node {
 
 /// How a comparison compares its operands (decided at parse time).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CmpKind {
+pub(super) enum CmpKind {
     Plain,
     /// Enum members order by declaration, not alphabetically.
     Enum(&'static [&'static str]),
@@ -105,7 +105,7 @@ pub enum CmpKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Cast {
+pub(super) enum Cast {
     Int,
     Float,
     Str,

@@ -11,12 +11,13 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 
 use super::ast::{Cast, CmpKind, CmpOp, Lit, Node, StrFn};
+use super::entity::Entity;
 use super::lexer::parse_datetime;
+use super::propid::normalize_property_id;
 use super::schema::PropType;
-use super::{Entity, normalize_property_id};
 
 /// The current element of each enclosing lambda, innermost first.
-pub struct Scope<'a> {
+pub(super) struct Scope<'a> {
     pub val: &'a Value,
     pub parent: Option<&'a Scope<'a>>,
 }
@@ -46,12 +47,12 @@ enum Val {
 
 /// Case folding for `$filter` string comparison (Exchange compares strings
 /// case-insensitively).
-pub fn fold(s: &str) -> String {
+pub(super) fn fold(s: &str) -> String {
     s.to_lowercase()
 }
 
 /// Case-insensitive ordering of two strings without allocating.
-pub fn cmp_ci(a: &str, b: &str) -> Ordering {
+pub(super) fn cmp_ci(a: &str, b: &str) -> Ordering {
     a.chars()
         .flat_map(char::to_lowercase)
         .cmp(b.chars().flat_map(char::to_lowercase))
@@ -59,7 +60,7 @@ pub fn cmp_ci(a: &str, b: &str) -> Ordering {
 
 impl Node {
     /// Evaluate a boolean expression: `Some(true)`, `Some(false)` or null.
-    pub fn test(&self, e: &dyn Entity, scope: Option<&Scope<'_>>) -> Option<bool> {
+    pub(super) fn test(&self, e: &dyn Entity, scope: Option<&Scope<'_>>) -> Option<bool> {
         match self {
             Node::And(items) => {
                 let mut result = Some(true);

@@ -3,14 +3,15 @@
 //! properties) and `attachments`. Anything else is refused as Graph refuses
 //! an unknown navigation.
 
+use super::error::QueryError;
 use super::lexer::{Tok, filter_error, tokenize};
+use super::propid::normalize_property_id;
 use super::schema::MESSAGE;
-use super::{QueryError, normalize_property_id};
 
 /// A parsed `$expand`. Only `singleValueExtendedProperties($filter=id eq '…' or …)`
 /// (and the same for `multiValueExtendedProperties`) and `attachments` are supported.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Expand {
+pub(crate) struct Expand {
     /// Normalised extended property ids asked for (see `normalize_property_id`).
     pub single_value_properties: Vec<String>,
     pub attachments: bool,
@@ -25,7 +26,7 @@ fn expand_error(detail: impl std::fmt::Display) -> QueryError {
     }
 }
 
-pub fn parse_expand(text: &str) -> Result<Expand, QueryError> {
+pub(crate) fn parse_expand(text: &str) -> Result<Expand, QueryError> {
     let mut out = Expand::default();
     for item in split_top_level(text, ',')?
         .into_iter()

@@ -7,9 +7,42 @@
 //! (`endswith`, `tolower`, …) `ErrorInvalidUrlQueryFilter`, as Graph does.
 
 use super::ast::{Cast, CmpKind, CmpOp, Lit, Node, StrFn};
+use super::entity::Entity;
+use super::error::{QueryError, unknown_property};
 use super::lexer::{Tok, Token, filter_error, tokenize};
+use super::propid::normalize_property_id;
+use super::schema::EntityType;
 use super::schema::{self, ComplexType, PropType};
-use super::{EntityType, QueryError, normalize_property_id, unknown_property};
+
+/// A parsed `$filter`: parse once, then [`Filter::matches`] over many items.
+#[derive(Debug, Clone)]
+pub(crate) struct Filter {
+    pub(super) root: Node,
+    pub(super) props: Vec<String>,
+}
+
+impl Filter {
+    pub(crate) fn parse(text: &str, ty: EntityType) -> Result<Filter, QueryError> {
+        let mut parser = Parser::new(text, ty)?;
+        let root = parser.parse_all()?;
+        Ok(Filter {
+            root,
+            props: parser.props,
+        })
+    }
+
+    /// True when the whole expression is true for `e` (null counts as false).
+    pub(crate) fn matches(&self, e: &dyn Entity) -> bool {
+        self.root.test(e, None) == Some(true)
+    }
+
+    /// The top-level properties named, canonical spelling, in order of first
+    /// appearance (`toRecipients/any(r: …)` counts as `toRecipients`).
+    #[cfg(test)]
+    pub(crate) fn properties(&self) -> Vec<String> {
+        self.props.clone()
+    }
+}
 
 /// How deep parentheses, `not` and lambdas may nest (garbage input must not
 /// exhaust the stack).
@@ -64,7 +97,7 @@ impl STy {
 }
 
 /// The parser: a cursor over the tokens plus the lambda variables in scope.
-pub struct Parser<'t> {
+pub(super) struct Parser<'t> {
     text: &'t str,
     toks: Vec<Token>,
     at: usize,
@@ -77,7 +110,7 @@ pub struct Parser<'t> {
 }
 
 impl<'t> Parser<'t> {
-    pub fn new(text: &'t str, ty: EntityType) -> Result<Self, QueryError> {
+    pub(super) fn new(text: &'t str, ty: EntityType) -> Result<Self, QueryError> {
         Ok(Parser {
             text,
             toks: tokenize(text)?,
@@ -90,7 +123,7 @@ impl<'t> Parser<'t> {
     }
 
     /// Parse the whole text as one boolean expression.
-    pub fn parse_all(&mut self) -> Result<Node, QueryError> {
+    pub(super) fn parse_all(&mut self) -> Result<Node, QueryError> {
         if self.toks.is_empty() {
             return Err(self.expected_expr());
         }

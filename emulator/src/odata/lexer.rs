@@ -6,10 +6,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::QueryError;
+use super::error::QueryError;
 
 #[derive(Debug, Clone, PartialEq)]
-pub enum Tok {
+pub(super) enum Tok {
     LParen,
     RParen,
     Comma,
@@ -29,20 +29,20 @@ pub enum Tok {
 
 /// A token and the character position where it starts.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Token {
+pub(super) struct Token {
     pub tok: Tok,
     pub pos: usize,
 }
 
 /// `BadRequest` "Invalid filter clause: {detail}".
-pub fn filter_error(detail: impl std::fmt::Display) -> QueryError {
+pub(super) fn filter_error(detail: impl std::fmt::Display) -> QueryError {
     QueryError {
         code: "BadRequest",
         message: format!("Invalid filter clause: {detail}"),
     }
 }
 
-pub fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
+pub(super) fn tokenize(text: &str) -> Result<Vec<Token>, QueryError> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut i = 0;
@@ -176,7 +176,7 @@ fn number_or_date(word: &str) -> Option<Tok> {
 
 /// An ISO 8601 instant (`2024-01-01T00:00:00Z`, fractional seconds, offsets)
 /// or a bare date (midnight UTC). A date-time without a zone is taken as UTC.
-pub fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
+pub(super) fn parse_datetime(s: &str) -> Option<DateTime<Utc>> {
     if let Ok(d) = DateTime::parse_from_rfc3339(s) {
         return Some(d.with_timezone(&Utc));
     }

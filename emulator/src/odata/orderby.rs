@@ -5,11 +5,17 @@
 use std::cmp::Ordering;
 
 use super::schema::{self, PropType};
-use super::{Entity, EntityType, QueryError, compare_values, unknown_property};
+use serde_json::Value;
+
+use super::entity::Entity;
+use super::error::{QueryError, unknown_property};
+use super::eval::cmp_ci;
+use super::lexer::parse_datetime;
+use super::schema::EntityType;
 
 /// A parsed `$orderby`: list of (canonical property path, descending).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct OrderBy {
+pub(crate) struct OrderBy {
     pub keys: Vec<(String, bool)>,
 }
 
@@ -21,7 +27,7 @@ fn bad(message: String) -> QueryError {
 }
 
 impl OrderBy {
-    pub fn parse(text: &str, ty: EntityType) -> Result<OrderBy, QueryError> {
+    pub(crate) fn parse(text: &str, ty: EntityType) -> Result<OrderBy, QueryError> {
         let mut keys = Vec::new();
         for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
             let mut words = item.split_whitespace();
@@ -49,7 +55,7 @@ impl OrderBy {
     }
 
     /// Order two items by each key in turn.
-    pub fn compare(&self, a: &dyn Entity, b: &dyn Entity) -> Ordering {
+    pub(crate) fn compare(&self, a: &dyn Entity, b: &dyn Entity) -> Ordering {
         for (path, desc) in &self.keys {
             let segs: Vec<&str> = path.split('/').collect();
             let ty = schema::path_type(path).map(|p| p.ty);
@@ -100,4 +106,44 @@ fn resolve(path: &str, ty: EntityType) -> Result<String, QueryError> {
         }
     }
     Ok(out.join("/"))
+}
+
+/// Orders two JSON values as Exchange sorts a property of type `ty` (when
+/// known): strings case-insensitively, dates as instants, enums in declaration
+/// order, nulls first.
+fn compare_values(a: &Value, b: &Value, ty: Option<PropType>) -> Ordering {
+    match (a, b) {
+        (Value::Null, Value::Null) => return Ordering::Equal,
+        (Value::Null, _) => return Ordering::Less,
+        (_, Value::Null) => return Ordering::Greater,
+        _ => {}
+    }
+    match (a, b) {
+        (Value::String(x), Value::String(y)) => match ty {
+            Some(PropType::Enum(m)) => {
+                let pos = |s: &str| m.iter().position(|v| v.eq_ignore_ascii_case(s));
+                match (pos(x), pos(y)) {
+                    (Some(i), Some(j)) => i.cmp(&j),
+                    _ => cmp_ci(x, y),
+                }
+            }
+            Some(PropType::String) => cmp_ci(x, y),
+            _ => match (parse_datetime(x), parse_datetime(y)) {
+                (Some(dx), Some(dy)) => dx.cmp(&dy),
+                _ => cmp_ci(x, y),
+            },
+        },
+        (Value::Number(x), Value::Number(y)) => match (x.as_i64(), y.as_i64()) {
+            (Some(i), Some(j)) => i.cmp(&j),
+            _ => {
+                let (fx, fy) = (
+                    x.as_f64().unwrap_or(f64::NAN),
+                    y.as_f64().unwrap_or(f64::NAN),
+                );
+                fx.partial_cmp(&fy).unwrap_or(Ordering::Equal)
+            }
+        },
+        (Value::Bool(x), Value::Bool(y)) => x.cmp(y),
+        _ => Ordering::Equal,
+    }
 }

@@ -43,7 +43,7 @@ const TYPES: &[&str] = &[
 /// malformed.
 ///
 /// Forms: `{type} {proptag}`, `{type} {guid} Name {name}`, `{type} {guid} Id {id}`.
-pub fn normalize_property_id(id: &str) -> Option<String> {
+pub(crate) fn normalize_property_id(id: &str) -> Option<String> {
     let id = id.trim();
     let (ty, rest) = split_word(id)?;
     let ty = property_type(ty)?;
@@ -70,13 +70,14 @@ pub fn normalize_property_id(id: &str) -> Option<String> {
 
 /// The type keyword of an extended property id (`Integer 0xe08` → `Integer`),
 /// canonical spelling, matched case-insensitively. Also accepts a bare keyword.
-pub fn property_type(normalised: &str) -> Option<&str> {
+pub(crate) fn property_type(normalised: &str) -> Option<&str> {
     let word = normalised.split_whitespace().next()?;
     TYPES.iter().copied().find(|t| t.eq_ignore_ascii_case(word))
 }
 
 /// True for the `…Array` types (multi-value extended properties).
-pub fn is_multi_value_type(ty: &str) -> bool {
+#[cfg(test)]
+pub(crate) fn is_multi_value_type(ty: &str) -> bool {
     ty.len() > 5
         && ty
             .get(ty.len() - 5..)

@@ -1,15 +1,14 @@
 //! The properties of `microsoft.graph.message` and `microsoft.graph.mailFolder`
-//! (and the complex types under them) with their types, as the published CSDL
-//! lists them (`shared/reference/graph-mail-openapi.yaml`).
+//! (and the complex types under them) with their types, as Microsoft's
+//! published metadata lists them (the slice in
+//! `tests/data/graph-mail-openapi.yaml`, docs/microsoft-graph.md §28).
 //!
 //! Query options resolve names here case-insensitively and report canonical
 //! names, so `$select=Subject` and `$filter=IsRead eq true` work as on Graph.
 
-use super::EntityType;
-
 /// The type of one property (of one element, for collections).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PropType {
+pub(crate) enum PropType {
     String,
     Boolean,
     Int32,
@@ -23,7 +22,7 @@ pub enum PropType {
 
 /// One property of an entity or complex type.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Property {
+pub(crate) struct Property {
     pub name: &'static str,
     pub ty: PropType,
     pub collection: bool,
@@ -33,7 +32,7 @@ pub struct Property {
 
 /// A structured type: an entity type, a complex type, or a navigation target.
 #[derive(Debug, PartialEq, Eq)]
-pub struct ComplexType {
+pub(crate) struct ComplexType {
     /// Qualified name, as Graph names it in errors: `microsoft.graph.message`.
     pub name: &'static str,
     pub props: &'static [Property],
@@ -41,7 +40,7 @@ pub struct ComplexType {
 
 impl ComplexType {
     /// The property named `name` (case-insensitive).
-    pub fn find(&self, name: &str) -> Option<&'static Property> {
+    pub(crate) fn find(&self, name: &str) -> Option<&'static Property> {
         self.props
             .iter()
             .find(|p| p.name.eq_ignore_ascii_case(name))
@@ -75,32 +74,32 @@ const fn nav(name: &'static str, ty: PropType) -> Property {
 
 use PropType::{Boolean, Complex, DateTime, Enum, Int32, String as Str};
 
-pub const IMPORTANCE: &[&str] = &["low", "normal", "high"];
-pub const INFERENCE_CLASSIFICATION: &[&str] = &["focused", "other"];
-pub const FOLLOWUP_FLAG_STATUS: &[&str] = &["notFlagged", "complete", "flagged"];
-pub const BODY_TYPE: &[&str] = &["text", "html"];
+pub(crate) const IMPORTANCE: &[&str] = &["low", "normal", "high"];
+pub(crate) const INFERENCE_CLASSIFICATION: &[&str] = &["focused", "other"];
+pub(crate) const FOLLOWUP_FLAG_STATUS: &[&str] = &["notFlagged", "complete", "flagged"];
+pub(crate) const BODY_TYPE: &[&str] = &["text", "html"];
 
-pub static EMAIL_ADDRESS: ComplexType = ComplexType {
+pub(crate) static EMAIL_ADDRESS: ComplexType = ComplexType {
     name: "microsoft.graph.emailAddress",
     props: &[p("address", Str), p("name", Str)],
 };
 
-pub static RECIPIENT: ComplexType = ComplexType {
+pub(crate) static RECIPIENT: ComplexType = ComplexType {
     name: "microsoft.graph.recipient",
     props: &[p("emailAddress", Complex(&EMAIL_ADDRESS))],
 };
 
-pub static ITEM_BODY: ComplexType = ComplexType {
+pub(crate) static ITEM_BODY: ComplexType = ComplexType {
     name: "microsoft.graph.itemBody",
     props: &[p("content", Str), p("contentType", Enum(BODY_TYPE))],
 };
 
-pub static DATE_TIME_TIME_ZONE: ComplexType = ComplexType {
+pub(crate) static DATE_TIME_TIME_ZONE: ComplexType = ComplexType {
     name: "microsoft.graph.dateTimeTimeZone",
     props: &[p("dateTime", Str), p("timeZone", Str)],
 };
 
-pub static FOLLOWUP_FLAG: ComplexType = ComplexType {
+pub(crate) static FOLLOWUP_FLAG: ComplexType = ComplexType {
     name: "microsoft.graph.followupFlag",
     props: &[
         p("completedDateTime", Complex(&DATE_TIME_TIME_ZONE)),
@@ -110,22 +109,22 @@ pub static FOLLOWUP_FLAG: ComplexType = ComplexType {
     ],
 };
 
-pub static INTERNET_MESSAGE_HEADER: ComplexType = ComplexType {
+pub(crate) static INTERNET_MESSAGE_HEADER: ComplexType = ComplexType {
     name: "microsoft.graph.internetMessageHeader",
     props: &[p("name", Str), p("value", Str)],
 };
 
-pub static SINGLE_VALUE_EXTENDED_PROPERTY: ComplexType = ComplexType {
+pub(crate) static SINGLE_VALUE_EXTENDED_PROPERTY: ComplexType = ComplexType {
     name: "microsoft.graph.singleValueLegacyExtendedProperty",
     props: &[p("id", PropType::ExtendedPropertyId), p("value", Str)],
 };
 
-pub static MULTI_VALUE_EXTENDED_PROPERTY: ComplexType = ComplexType {
+pub(crate) static MULTI_VALUE_EXTENDED_PROPERTY: ComplexType = ComplexType {
     name: "microsoft.graph.multiValueLegacyExtendedProperty",
     props: &[p("id", PropType::ExtendedPropertyId), coll("value", Str)],
 };
 
-pub static ATTACHMENT: ComplexType = ComplexType {
+pub(crate) static ATTACHMENT: ComplexType = ComplexType {
     name: "microsoft.graph.attachment",
     props: &[
         p("id", Str),
@@ -137,12 +136,12 @@ pub static ATTACHMENT: ComplexType = ComplexType {
     ],
 };
 
-pub static EXTENSION: ComplexType = ComplexType {
+pub(crate) static EXTENSION: ComplexType = ComplexType {
     name: "microsoft.graph.extension",
     props: &[p("id", Str)],
 };
 
-pub static MESSAGE: ComplexType = ComplexType {
+pub(crate) static MESSAGE: ComplexType = ComplexType {
     name: "microsoft.graph.message",
     props: &[
         // entity
@@ -193,7 +192,7 @@ pub static MESSAGE: ComplexType = ComplexType {
     ],
 };
 
-pub static MAIL_FOLDER: ComplexType = ComplexType {
+pub(crate) static MAIL_FOLDER: ComplexType = ComplexType {
     name: "microsoft.graph.mailFolder",
     props: &[
         p("id", Str),
@@ -218,7 +217,7 @@ pub static MAIL_FOLDER: ComplexType = ComplexType {
 };
 
 /// The entity type's property table.
-pub fn entity_type(ty: EntityType) -> &'static ComplexType {
+pub(crate) fn entity_type(ty: EntityType) -> &'static ComplexType {
     match ty {
         EntityType::Message => &MESSAGE,
         EntityType::MailFolder => &MAIL_FOLDER,
@@ -228,7 +227,7 @@ pub fn entity_type(ty: EntityType) -> &'static ComplexType {
 /// The declared type of a `/`-separated canonical path (`flag/flagStatus`),
 /// looked up in the message table, then the mailFolder table. `None` when the
 /// path names nothing or crosses a collection.
-pub fn path_type(path: &str) -> Option<&'static Property> {
+pub(crate) fn path_type(path: &str) -> Option<&'static Property> {
     [&MESSAGE, &MAIL_FOLDER].into_iter().find_map(|root| {
         let mut ty: Option<&'static ComplexType> = Some(root);
         let mut found: Option<&'static Property> = None;
@@ -248,7 +247,7 @@ pub fn path_type(path: &str) -> Option<&'static Property> {
 }
 
 /// The qualified name of an enum type, for error messages.
-pub fn enum_type_name(members: &[&str]) -> &'static str {
+pub(crate) fn enum_type_name(members: &[&str]) -> &'static str {
     if members == IMPORTANCE {
         "microsoft.graph.importance"
     } else if members == INFERENCE_CLASSIFICATION {
@@ -263,7 +262,7 @@ pub fn enum_type_name(members: &[&str]) -> &'static str {
 }
 
 /// The OData name of a property type, for error messages.
-pub fn edm_name(ty: PropType) -> &'static str {
+pub(crate) fn edm_name(ty: PropType) -> &'static str {
     match ty {
         PropType::String | PropType::ExtendedPropertyId => "Edm.String",
         PropType::Boolean => "Edm.Boolean",
@@ -271,5 +270,25 @@ pub fn edm_name(ty: PropType) -> &'static str {
         PropType::DateTime => "Edm.DateTimeOffset",
         PropType::Enum(m) => enum_type_name(m),
         PropType::Complex(c) => c.name,
+    }
+}
+
+/// Which entity type a query addresses (the properties differ).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum EntityType {
+    Message,
+    MailFolder,
+}
+
+impl EntityType {
+    /// The qualified type name Graph uses in messages: `microsoft.graph.message`.
+    pub(crate) fn type_name(self) -> &'static str {
+        entity_type(self).name
+    }
+
+    /// The canonical spelling of a property of this type (case-insensitive
+    /// lookup), or None when the type has no such property.
+    pub(crate) fn canonical_property(self, name: &str) -> Option<&'static str> {
+        entity_type(self).find(name).map(|p| p.name)
     }
 }

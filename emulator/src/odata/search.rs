@@ -3,29 +3,29 @@
 //! property restrictions (`subject:`, `from:`, `received>=2025-01-01`, ...)
 //! and `AND`/`OR`/`NOT` with parentheses.
 //!
-//! APPROXIMATE ON PURPOSE. Exchange's `$search` is fuzzy (prefix matching on
-//! words, its own tokenizer, relevance cut-offs, index lag), so the emulator
-//! only mimics it: case- and accent-insensitive, a term matches when words of
-//! the field start with the term's words. Gateways must re-check locally
-//! whatever a search returns; tests should not depend on the fine edges.
+//! APPROXIMATE ON PURPOSE, as Exchange's own `$search` is fuzzy: a term
+//! matches, case- and accent-insensitively, when words of the field start with
+//! the term's words. Gateways must re-check results; tests should not depend
+//! on the fine edges.
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 
+use super::entity::Entity;
+use super::error::QueryError;
 use super::search_match::{DateField, Field, SNode};
 use super::search_text::words;
-use super::{Entity, QueryError};
 
 /// Nesting limit for parentheses and `NOT` (garbage must not exhaust the stack).
 const MAX_DEPTH: usize = 64;
 
 /// A parsed `$search` (KQL subset).
 #[derive(Debug, Clone)]
-pub struct Search {
+pub(crate) struct Search {
     pub(super) root: SNode,
 }
 
 impl Search {
-    pub fn parse(text: &str) -> Result<Search, QueryError> {
+    pub(crate) fn parse(text: &str) -> Result<Search, QueryError> {
         let toks = outer_tokens(text)?;
         if toks.is_empty() {
             return Err(syntax_error(text, 0));
@@ -41,7 +41,7 @@ impl Search {
     }
 
     /// Does the message match? Reads (and tokenizes) each field at most once.
-    pub fn matches(&self, e: &dyn Entity) -> bool {
+    pub(crate) fn matches(&self, e: &dyn Entity) -> bool {
         self.root.matches(e)
     }
 }

@@ -7,13 +7,13 @@ use std::cell::OnceCell;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
 
-use super::Entity;
+use super::entity::Entity;
 use super::lexer::parse_datetime;
 use super::search_text::{contains_prefixes, html_to_text, words};
 
 /// What a term searches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field {
+pub(super) enum Field {
     /// No property named: from (name or address), subject, body.
     Default,
     From,
@@ -29,14 +29,14 @@ pub enum Field {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DateField {
+pub(super) enum DateField {
     Received,
     Sent,
 }
 
 /// A parsed search expression.
 #[derive(Debug, Clone, PartialEq)]
-pub enum SNode {
+pub(super) enum SNode {
     And(Vec<SNode>),
     Or(Vec<SNode>),
     Not(Box<SNode>),
@@ -58,7 +58,7 @@ pub enum SNode {
 
 impl SNode {
     /// Make unqualified terms search `field` (for `subject:(a OR b)`).
-    pub fn retarget(self, field: Field) -> SNode {
+    pub(super) fn retarget(self, field: Field) -> SNode {
         match self {
             SNode::And(v) => SNode::And(v.into_iter().map(|n| n.retarget(field)).collect()),
             SNode::Or(v) => SNode::Or(v.into_iter().map(|n| n.retarget(field)).collect()),
@@ -71,7 +71,7 @@ impl SNode {
         }
     }
 
-    pub fn matches(&self, e: &dyn Entity) -> bool {
+    pub(super) fn matches(&self, e: &dyn Entity) -> bool {
         self.eval(&Doc::new(e))
     }
 

@@ -5,7 +5,7 @@
 //! with the term's words, which is how Exchange's prefix matching behaves.
 
 /// Lower-case `c` and drop the accent of common Latin letters (`É` → `e`).
-pub fn fold_char(c: char) -> char {
+pub(super) fn fold_char(c: char) -> char {
     let c = if c.is_ascii() {
         c.to_ascii_lowercase()
     } else {
@@ -37,7 +37,7 @@ pub fn fold_char(c: char) -> char {
 
 /// The folded words of `text`, split on every non-alphanumeric character
 /// (so `alice.smith@contoso.com` is `alice smith contoso com`).
-pub fn words(text: &str) -> Vec<String> {
+pub(super) fn words(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for c in text.chars() {
@@ -55,7 +55,7 @@ pub fn words(text: &str) -> Vec<String> {
 
 /// Does `field` contain `term` as consecutive words, each field word starting
 /// with the term word? An empty term matches anything.
-pub fn contains_prefixes(field: &[String], term: &[String]) -> bool {
+pub(super) fn contains_prefixes(field: &[String], term: &[String]) -> bool {
     if term.is_empty() {
         return true;
     }
@@ -69,7 +69,7 @@ pub fn contains_prefixes(field: &[String], term: &[String]) -> bool {
 
 /// The text of an HTML document: tags removed (script and style with their
 /// content), common character references decoded. Good enough for word search.
-pub fn html_to_text(html: &str) -> String {
+pub(super) fn html_to_text(html: &str) -> String {
     let mut out = String::with_capacity(html.len());
     let lower = html.to_ascii_lowercase();
     let mut i = 0;

@@ -6,7 +6,7 @@ use serde_json::{Value, json};
 use super::{EntityType, Filter};
 
 /// A message with most properties set.
-pub fn full_message() -> Value {
+pub(super) fn full_message() -> Value {
     json!({
         "id": "AAMkAD1",
         "subject": "Quarterly Report Q1",
@@ -42,7 +42,7 @@ pub fn full_message() -> Value {
 }
 
 /// A sparse message: no subject, no from, read, low importance.
-pub fn sparse_message() -> Value {
+pub(super) fn sparse_message() -> Value {
     json!({
         "id": "AAMkAD2",
         "isRead": true,

@@ -5,6 +5,7 @@ use std::cmp::Ordering;
 
 use serde_json::{Value, json};
 
+use super::propid::{is_multi_value_type, property_type};
 use super::*;
 
 fn err<T: std::fmt::Debug>(r: Result<T, QueryError>) -> (&'static str, String) {

@@ -9,11 +9,12 @@ use mail_builder::headers::content_type::ContentType;
 use mail_builder::mime::{BodyPart, MimePart};
 use serde_json::{Map, Value};
 
-use super::{BuildContext, BuildError, Importance, Recipient, html_to_text};
+use super::model::{BuildContext, BuildError, Importance, Recipient};
+use super::text::html_to_text;
 
 /// Format a recipient as a header value (`Name <addr>`, the name quoted when
 /// it has specials and RFC 2047-encoded when it is not ASCII).
-pub fn format_address(r: &Recipient) -> String {
+pub(crate) fn format_address(r: &Recipient) -> String {
     let address: String = r
         .address
         .trim()
@@ -130,7 +131,10 @@ struct FileAttachment {
 
 /// Build RFC 5322 MIME from a Graph JSON `message` object (see the module
 /// documentation of `props`).
-pub fn mime_from_json(message: &Value, ctx: &BuildContext<'_>) -> Result<Vec<u8>, BuildError> {
+pub(crate) fn mime_from_json(
+    message: &Value,
+    ctx: &BuildContext<'_>,
+) -> Result<Vec<u8>, BuildError> {
     let obj = message
         .as_object()
         .ok_or_else(|| unexpected("message", message, "StartObject"))?;

@@ -18,17 +18,17 @@ pub(super) struct RawField {
 }
 
 impl RawField {
-    pub fn name<'a>(&self, mime: &'a [u8]) -> &'a [u8] {
+    pub(super) fn name<'a>(&self, mime: &'a [u8]) -> &'a [u8] {
         mime.get(self.start..self.name_end).unwrap_or_default()
     }
 
-    pub fn is_named(&self, mime: &[u8], name: &str) -> bool {
+    pub(super) fn is_named(&self, mime: &[u8], name: &str) -> bool {
         self.name(mime).eq_ignore_ascii_case(name.trim().as_bytes())
     }
 
     /// The value unfolded (a line break and the whitespace after it become one
     /// space), leading whitespace trimmed, not decoded.
-    pub fn value(&self, mime: &[u8]) -> String {
+    pub(super) fn value(&self, mime: &[u8]) -> String {
         let raw = mime.get(self.value_start..self.end).unwrap_or_default();
         String::from_utf8_lossy(&unfold(raw))
             .trim_start()
@@ -50,12 +50,12 @@ pub(super) struct HeaderBlock {
 }
 
 impl HeaderBlock {
-    pub fn eol(&self) -> &'static [u8] {
+    pub(super) fn eol(&self) -> &'static [u8] {
         if self.crlf { b"\r\n" } else { b"\n" }
     }
 
     /// The first value of the field `name` (case-insensitive).
-    pub fn value_of(&self, mime: &[u8], name: &str) -> Option<String> {
+    pub(super) fn value_of(&self, mime: &[u8], name: &str) -> Option<String> {
         self.fields
             .iter()
             .find(|f| f.is_named(mime, name))
@@ -184,7 +184,7 @@ pub(super) fn header_list(mime: &[u8], block: &HeaderBlock) -> Vec<(String, Stri
 
 /// Return the MIME with every header named `name` (case-insensitive) removed
 /// from the top-level header block (e.g. `Bcc` on delivered copies).
-pub fn remove_header(mime: &[u8], name: &str) -> Vec<u8> {
+pub(crate) fn remove_header(mime: &[u8], name: &str) -> Vec<u8> {
     let block = scan(mime);
     let mut out = Vec::with_capacity(mime.len());
     let mut copied = 0;
@@ -200,7 +200,7 @@ pub fn remove_header(mime: &[u8], name: &str) -> Vec<u8> {
 /// existing ones, or added at the top). `value` is already encoded (ASCII).
 /// The first existing field is replaced in place; line breaks in `name` or
 /// `value` are dropped so the header cannot inject others.
-pub fn set_header(mime: &[u8], name: &str, value: &str) -> Vec<u8> {
+pub(crate) fn set_header(mime: &[u8], name: &str, value: &str) -> Vec<u8> {
     let block = scan(mime);
     let clean = |s: &str| {
         s.chars()

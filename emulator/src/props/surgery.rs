@@ -7,16 +7,18 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use base64::Engine;
 use mail_parser::{HeaderName, MessageParser};
 
+use super::build::encode_words;
 use super::header_block::{self, HeaderBlock, line_at};
+use super::model::NewAttachment;
 use super::outline::{self, param};
-use super::{NewAttachment, build::encode_words, with_parsed};
+use super::parse::with_parsed;
 
 /// Return the MIME with one more attachment (a multipart/mixed is created
 /// around a single-part message). A top-level multipart/mixed gets the new
 /// part before its closing boundary; anything else is wrapped: the top-level
 /// headers stay (minus Content-*), the original content becomes the first
 /// part and the attachment the second.
-pub fn add_attachment(mime: &[u8], att: &NewAttachment<'_>) -> Vec<u8> {
+pub(crate) fn add_attachment(mime: &[u8], att: &NewAttachment<'_>) -> Vec<u8> {
     let block = header_block::scan(mime);
     let eol = block.eol();
     match mixed_boundary(mime, &block) {
@@ -293,7 +295,7 @@ fn starts_a_line(mime: &[u8], prefix: &str) -> bool {
 /// line to the line break before the next delimiter, is cut out. A message
 /// that is nothing but the attachment, or one whose delimiters cannot be
 /// found where the parser saw them, is returned unchanged.
-pub fn remove_attachment(mime: &[u8], index: usize) -> Vec<u8> {
+pub(crate) fn remove_attachment(mime: &[u8], index: usize) -> Vec<u8> {
     let range = with_parsed(mime, |msg, outline| {
         let a = outline.attachments.get(index)?;
         let part = msg.parts.get(a.part)?;

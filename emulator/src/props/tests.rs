@@ -1,11 +1,12 @@
 //! Properties derived from MIME: table-driven cases for each MIME shape, and
 //! garbage-in checks that nothing panics.
 
+use super::text::html_to_text;
 use super::*;
 
 /// Sample messages written with `\n`, sent through [`crlf`].
 pub(super) mod fixtures {
-    pub const PLAIN: &str = "From: Bob Example <bob@contoso.test>\n\
+    pub(crate) const PLAIN: &str = "From: Bob Example <bob@contoso.test>\n\
 To: alice@contoso.test\n\
 Subject: Lunch on Friday?\n\
 Date: Tue, 04 Mar 2025 09:15:20 +0100\n\
@@ -16,7 +17,7 @@ Content-Type: text/plain; charset=us-ascii\n\
 Are you free for lunch on Friday?\n\
 -- Bob\n";
 
-    pub const MIXED: &str = "From: Carol <carol@contoso.test>\n\
+    pub(crate) const MIXED: &str = "From: Carol <carol@contoso.test>\n\
 To: alice@contoso.test\n\
 Subject: Documents\n\
 Message-ID: <mixed-1@contoso.test>\n\
@@ -68,7 +69,7 @@ Content-Type: text/html\n\
 \n\
 --outer--\n";
 
-    pub const RELATED: &str = "From: bob@contoso.test\n\
+    pub(crate) const RELATED: &str = "From: bob@contoso.test\n\
 To: alice@contoso.test\n\
 Subject: Team photo\n\
 MIME-Version: 1.0\n\
@@ -87,7 +88,7 @@ iVBORw0KGgo=\n\
 --rel--\n";
 
     /// `\n` to `\r\n`.
-    pub fn crlf(s: &str) -> Vec<u8> {
+    pub(crate) fn crlf(s: &str) -> Vec<u8> {
         s.replace('\n', "\r\n").into_bytes()
     }
 }
@@ -447,7 +448,7 @@ fn damaged_attachment_is_still_listed() {
 pub(super) struct Noise(pub u64);
 
 impl Noise {
-    pub fn next(&mut self) -> u64 {
+    pub(super) fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;
         self.0 ^= self.0 >> 27;

@@ -1,7 +1,7 @@
 //! MIME built from Graph JSON: round trips through `props_from_mime`, the
 //! errors Graph gives for bad input, and address formatting.
 
-use chrono::TimeZone;
+use chrono::{TimeZone, Utc};
 use serde_json::json;
 
 use super::*;

@@ -2,7 +2,7 @@
 //! folder with a non-ASCII name, what she sent (the other half of the Inbox
 //! threads), one deleted item and one piece of spam.
 
-use super::{D, FLAGGED, H, READ, Seed, UNREAD};
+use super::template::{D, FLAGGED, H, READ, Seed, UNREAD};
 
 pub(super) const SEEDS: &[Seed] = &[
     Seed {

@@ -3,7 +3,7 @@
 //! bodies, a forwarded message, an inline image, a calendar invite, a reply
 //! thread, long folded headers with many recipients, a receipt request.
 
-use super::{ANSWERED, D, FLAGGED, H, READ, Seed, UNREAD};
+use super::template::{ANSWERED, D, FLAGGED, H, READ, Seed, UNREAD};
 
 pub(super) const SEEDS: &[Seed] = &[
     Seed {

@@ -73,7 +73,11 @@ const LINES: [&str; 16] = [
 /// Filler message number `i` (0-based) for `--seed-messages`: 2-4 KB, one of
 /// 50 senders, varied subjects, every 4th multipart/alternative, received at
 /// `base` minus `i` minutes. Returns the MIME and the received time.
-pub fn generated_message(domain: &str, i: usize, base: DateTime<Utc>) -> (Vec<u8>, DateTime<Utc>) {
+pub(crate) fn generated_message(
+    domain: &str,
+    i: usize,
+    base: DateTime<Utc>,
+) -> (Vec<u8>, DateTime<Utc>) {
     let received = base - Duration::minutes(i as i64);
     let sent = received - Duration::seconds(40 + (i % 7) as i64 * 13);
     let s = i % 50;

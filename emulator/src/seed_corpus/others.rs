@@ -2,7 +2,7 @@
 //! sent, a receipt, and customers writing to sales@ (quotes, a complaint
 //! with a photo, a French request, purchase orders).
 
-use super::{ANSWERED, D, FLAGGED, H, READ, Seed, UNREAD};
+use super::template::{ANSWERED, D, FLAGGED, H, READ, Seed, UNREAD};
 
 pub(super) const SEEDS: &[Seed] = &[
     Seed {

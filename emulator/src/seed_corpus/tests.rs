@@ -4,8 +4,10 @@
 use std::collections::HashSet;
 use std::time::Instant;
 
-use chrono::TimeZone;
+use chrono::{DateTime, Duration, TimeZone, Utc};
 
+use super::corpus::{LARGE_ATTACHMENT_BYTES, large};
+use super::template::SeedMessage;
 use super::*;
 use crate::props::{attachment_content, props_from_mime};
 

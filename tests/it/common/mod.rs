@@ -6,7 +6,7 @@ pub mod gateway;
 
 use std::time::{Duration, Instant};
 
-use graphgate_emulator::settings::Settings;
+use graphgate_emulator::Settings;
 use graphgate_emulator::{EmulatorConfig, RunningEmulator};
 use reqwest::StatusCode;
 use serde_json::{Value, json};

@@ -6,9 +6,9 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use graphgate_emulator::Settings;
 use graphgate_emulator::directory::AppRegistration;
 use graphgate_emulator::seed::{DEMO_CLIENT_ID, DEMO_DOMAIN, DEMO_SIGNIN_PASSWORD, DEMO_TENANT_ID};
-use graphgate_emulator::settings::Settings;
 use graphgate_emulator::tokens::{self, Principal, TokenRejection};
 use graphgate_emulator::{EmulatorConfig, RunningEmulator};
 use reqwest::StatusCode;

@@ -1,11 +1,6 @@
-//! One emulated Exchange mailbox: folders, items, ids, and the change log that
-//! delta queries read.
-//!
-//! Every message is kept as its MIME bytes plus the state Exchange keeps next
-//! to it (read, flag, categories, draft, extended properties). Each change
-//! takes the next value of a mailbox-wide sequence; removals leave tombstones
-//! in the folder they left, so a delta round is "everything with a sequence
-//! above my token" and an evicted tombstone means the token has expired.
+//! A mailbox: its folders and items, the ids Graph shows for them (default
+//! ids that change on move, immutable ids that do not), and the change
+//! sequence every write takes, which is what delta queries compare against.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 
@@ -18,191 +13,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::props::{MessageProps, props_from_mime};
-
-/// Well-known folders every mailbox has: (well-known name, display name, hidden).
-pub const WELL_KNOWN_FOLDERS: [(&str, &str, bool); 9] = [
-    ("inbox", "Inbox", false),
-    ("drafts", "Drafts", false),
-    ("sentitems", "Sent Items", false),
-    ("deleteditems", "Deleted Items", false),
-    ("junkemail", "Junk Email", false),
-    ("archive", "Archive", false),
-    ("outbox", "Outbox", false),
-    ("conversationhistory", "Conversation History", false),
-    ("recoverableitemsdeletions", "Deletions", true),
-];
-
-/// Well-known names accepted in paths that have no folder of their own here.
-pub const ROOT_NAME: &str = "msgfolderroot";
+use super::folder::{Folder, ROOT_NAME, Removal, Tombstone, WELL_KNOWN_FOLDERS};
+use super::item::{FlagStatus, ItemClass, StoredMessage};
+use crate::props::props_from_mime;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Folder {
-    pub id: String,
-    pub display_name: String,
-    /// Parent folder id; the root's parent is the empty string.
-    pub parent_id: String,
-    pub well_known: Option<String>,
-    pub is_hidden: bool,
-    /// Sequence of the folder's last change (create, rename, move, counts).
-    pub changed_seq: u64,
-    /// Messages that left this folder: (sequence, immutable id, reason).
-    #[serde(default)]
-    pub tombstones: VecDeque<Tombstone>,
-    /// Delta tokens older than this sequence can no longer be answered.
-    #[serde(default)]
-    pub delta_floor: u64,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Tombstone {
-    pub seq: u64,
-    /// Immutable id of the item.
-    pub id: String,
-    /// Its default (REST) id when it left.
-    #[serde(default)]
-    pub rest: String,
-    /// `deleted` or `changed` (Graph's `@removed.reason`).
-    pub reason: String,
-}
-
-/// Exchange items that are not messages (posts, notes, ...) still live in mail
-/// folders: they count in `totalItemCount` and in the `$skip` Graph walks, but
-/// `/messages` never returns them.
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum ItemClass {
-    #[default]
-    Message,
-    Other,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
-#[serde(rename_all = "camelCase")]
-pub enum FlagStatus {
-    #[default]
-    NotFlagged,
-    Flagged,
-    Complete,
-}
-
-impl FlagStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlagStatus::NotFlagged => "notFlagged",
-            FlagStatus::Flagged => "flagged",
-            FlagStatus::Complete => "complete",
-        }
-    }
-    pub fn parse(s: &str) -> Option<FlagStatus> {
-        match s.to_ascii_lowercase().as_str() {
-            "notflagged" => Some(FlagStatus::NotFlagged),
-            "flagged" => Some(FlagStatus::Flagged),
-            "complete" => Some(FlagStatus::Complete),
-            _ => None,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct StoredMessage {
-    /// Stays for the item's life in this mailbox (`Prefer: IdType="ImmutableId"`).
-    pub immutable_id: String,
-    /// The default (REST) id; changes on every move.
-    pub rest_id: String,
-    /// How many times the item moved (feeds the next REST id).
-    pub moves: u32,
-    pub folder_id: String,
-    #[serde(default)]
-    pub class: ItemClass,
-    /// The message as `$value` serves it.
-    #[serde(skip)]
-    pub mime: Bytes,
-    /// SHA-256 of `mime` (hex), the name of its file when persisted.
-    pub mime_sha: String,
-    #[serde(skip)]
-    pub props: MessageProps,
-    pub is_read: bool,
-    pub is_draft: bool,
-    pub flag: FlagStatus,
-    pub categories: Vec<String>,
-    /// Importance as PATCHed; None = as the MIME says.
-    pub importance: Option<super::props::Importance>,
-    pub inference_focused: bool,
-    pub received: DateTime<Utc>,
-    pub created: DateTime<Utc>,
-    pub modified: DateTime<Utc>,
-    pub change_counter: u64,
-    /// Sequence of the last change to this item (delta).
-    pub changed_seq: u64,
-    /// Sequence at which the item arrived in its current folder (delta `created`).
-    pub arrived_seq: u64,
-    /// Stored extended properties (normalised id → value), e.g. `Integer 0x1081`.
-    pub ext: BTreeMap<String, String>,
-    /// `mfUnmodified` etc. bits fixed at creation (PR_MESSAGE_FLAGS without read/attach).
-    pub creation_flags: u32,
-}
-
-impl StoredMessage {
-    /// PR_MESSAGE_FLAGS as Exchange computes it.
-    pub fn message_flags(&self) -> u32 {
-        let mut f = self.creation_flags & !(0x1 | 0x8 | 0x10);
-        if self.is_read {
-            f |= 0x1;
-        }
-        if self.is_draft {
-            f |= 0x8;
-        }
-        if self.props.has_attachments() {
-            f |= 0x10;
-        }
-        f
-    }
-
-    /// PR_MESSAGE_SIZE: Exchange's store size, which is not the MIME length.
-    /// Modelled as the MIME plus a per-item property overhead, so a gateway
-    /// that trusts it for RFC822.SIZE sees the same kind of mismatch it would
-    /// see against Exchange Online.
-    pub fn store_size(&self) -> u64 {
-        let len = self.mime.len() as u64;
-        len + len / 20 + 1536
-    }
-
-    pub fn etag(&self) -> String {
-        format!("W/\"{}\"", self.change_key())
-    }
-
-    pub fn change_key(&self) -> String {
-        let mut bytes = vec![0x09, 0x00, 0x00, 0x00, 0x16, 0x00, 0x00, 0x00];
-        bytes.extend_from_slice(&self.change_counter.to_be_bytes());
-        bytes.extend_from_slice(&Sha256::digest(self.immutable_id.as_bytes())[..8]);
-        base64::engine::general_purpose::STANDARD.encode(bytes)
-    }
-
-    /// Record a change: new change key, new delta sequence.
-    pub fn touch(&mut self, seq: u64, now: DateTime<Utc>) {
-        self.change_counter += 1;
-        self.changed_seq = seq;
-        self.modified = now;
-    }
-
-    /// Replace the MIME (drafts: `PUT $value`, attachments) and re-derive properties.
-    pub fn set_mime(&mut self, mime: Bytes) {
-        self.mime_sha = hex::encode(Sha256::digest(&mime));
-        self.props = props_from_mime(&mime);
-        self.mime = mime;
-    }
-}
-
-/// What happened to a message when it left a folder.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Removal {
-    Deleted,
-    Moved,
-}
-
-#[derive(Debug, Clone, Serialize, Deserialize)]
-pub struct Mailbox {
+pub(crate) struct Mailbox {
     pub owner: Uuid,
     pub upn: String,
     pub folders: Vec<Folder>,
@@ -224,7 +40,7 @@ pub struct Mailbox {
 
 /// A fresh opaque id in Graph's alphabet: a fixed prefix, then url-safe base64
 /// with `=` padding.
-pub fn new_id(prefix: &[u8], random_len: usize) -> String {
+pub(crate) fn new_id(prefix: &[u8], random_len: usize) -> String {
     let mut b = prefix.to_vec();
     let mut r = vec![0u8; random_len];
     rand::rng().fill_bytes(&mut r);
@@ -238,7 +54,7 @@ const REST_PREFIX: &[u8] = &[0x00, 0x03, 0x24, 0x00, 0x06];
 
 impl Mailbox {
     /// A new mailbox with the well-known folders.
-    pub fn new(owner: Uuid, upn: &str) -> Mailbox {
+    pub(crate) fn new(owner: Uuid, upn: &str) -> Mailbox {
         let mut mb = Mailbox {
             owner,
             upn: upn.to_string(),
@@ -278,13 +94,13 @@ impl Mailbox {
         mb
     }
 
-    pub fn next_seq(&mut self) -> u64 {
+    pub(crate) fn next_seq(&mut self) -> u64 {
         self.seq += 1;
         self.seq
     }
 
     /// Rebuild indexes after loading.
-    pub fn reindex(&mut self) {
+    pub(crate) fn reindex(&mut self) {
         self.rest_index = self
             .messages
             .values()
@@ -292,12 +108,12 @@ impl Mailbox {
             .collect();
     }
 
-    pub fn root_id(&self) -> &str {
+    pub(crate) fn root_id(&self) -> &str {
         &self.folders[0].id
     }
 
     /// Resolve a folder id or a well-known name (case-insensitive).
-    pub fn folder(&self, key: &str) -> Option<&Folder> {
+    pub(crate) fn folder(&self, key: &str) -> Option<&Folder> {
         self.folders.iter().find(|f| f.id == key).or_else(|| {
             self.folders.iter().find(|f| {
                 f.well_known
@@ -307,16 +123,16 @@ impl Mailbox {
         })
     }
 
-    pub fn folder_mut(&mut self, key: &str) -> Option<&mut Folder> {
+    pub(crate) fn folder_mut(&mut self, key: &str) -> Option<&mut Folder> {
         let id = self.folder(key)?.id.clone();
         self.folders.iter_mut().find(|f| f.id == id)
     }
 
-    pub fn well_known_id(&self, name: &str) -> String {
+    pub(crate) fn well_known_id(&self, name: &str) -> String {
         self.folder(name).map(|f| f.id.clone()).unwrap_or_default()
     }
 
-    pub fn children(&self, parent_id: &str) -> impl Iterator<Item = &Folder> {
+    pub(crate) fn children(&self, parent_id: &str) -> impl Iterator<Item = &Folder> {
         let parent_id = parent_id.to_string();
         self.folders
             .iter()
@@ -324,7 +140,7 @@ impl Mailbox {
     }
 
     /// Is `id` the folder `ancestor` or below it?
-    pub fn is_within(&self, id: &str, ancestor: &str) -> bool {
+    pub(crate) fn is_within(&self, id: &str, ancestor: &str) -> bool {
         let mut cur = id.to_string();
         for _ in 0..256 {
             if cur == ancestor {
@@ -339,7 +155,7 @@ impl Mailbox {
     }
 
     /// Find a message by immutable or current REST id.
-    pub fn message_key(&self, id: &str) -> Option<String> {
+    pub(crate) fn message_key(&self, id: &str) -> Option<String> {
         if self
             .messages
             .get(id)
@@ -354,14 +170,9 @@ impl Mailbox {
             .map(|m| m.immutable_id.clone())
     }
 
-    pub fn message(&self, id: &str) -> Option<&StoredMessage> {
+    pub(crate) fn message(&self, id: &str) -> Option<&StoredMessage> {
         let k = self.message_key(id)?;
         self.messages.get(&k)
-    }
-
-    pub fn message_mut(&mut self, id: &str) -> Option<&mut StoredMessage> {
-        let k = self.message_key(id)?;
-        self.messages.get_mut(&k)
     }
 
     fn rest_id_for(&self, immutable: &str, moves: u32) -> String {
@@ -378,7 +189,7 @@ impl Mailbox {
 
     /// Store a new item in `folder_id`. Returns its immutable id.
     #[allow(clippy::too_many_arguments)]
-    pub fn insert(
+    pub(crate) fn insert(
         &mut self,
         folder_id: &str,
         mime: Bytes,
@@ -452,12 +263,12 @@ impl Mailbox {
 
     /// Move an item to another folder; its REST id changes, its immutable id stays.
     /// `reason` is what the folder it leaves reports to delta.
-    pub fn move_message(&mut self, key: &str, dest: &str, now: DateTime<Utc>, cap: usize) {
+    pub(crate) fn move_message(&mut self, key: &str, dest: &str, now: DateTime<Utc>, cap: usize) {
         self.relocate(key, dest, now, cap, Removal::Moved);
     }
 
     /// Move an item, reporting it to the folder it leaves as `reason`.
-    pub fn relocate(
+    pub(crate) fn relocate(
         &mut self,
         key: &str,
         dest: &str,
@@ -490,7 +301,12 @@ impl Mailbox {
     }
 
     /// Copy an item; the copy is a new item with new ids.
-    pub fn copy_message(&mut self, key: &str, dest: &str, now: DateTime<Utc>) -> Option<String> {
+    pub(crate) fn copy_message(
+        &mut self,
+        key: &str,
+        dest: &str,
+        now: DateTime<Utc>,
+    ) -> Option<String> {
         let src = self.messages.get(key)?.clone();
         let id = self.insert(
             dest,
@@ -512,7 +328,7 @@ impl Mailbox {
     }
 
     /// Remove an item from the mailbox as far as clients can see.
-    pub fn remove_message(&mut self, key: &str, cap: usize) -> Option<StoredMessage> {
+    pub(crate) fn remove_message(&mut self, key: &str, cap: usize) -> Option<StoredMessage> {
         let m = self.messages.remove(key)?;
         self.rest_index.remove(&m.rest_id);
         self.tombstone(&m.folder_id, key, &m.rest_id, Removal::Deleted, cap);
@@ -520,7 +336,7 @@ impl Mailbox {
     }
 
     /// Record a change to an item's state (read, flag, categories, ...).
-    pub fn touch_message(&mut self, key: &str, now: DateTime<Utc>) {
+    pub(crate) fn touch_message(&mut self, key: &str, now: DateTime<Utc>) {
         let seq = self.next_seq();
         let folder = match self.messages.get_mut(key) {
             Some(m) => {
@@ -533,7 +349,7 @@ impl Mailbox {
     }
 
     /// Items of a folder (messages and other items), newest received first.
-    pub fn folder_items(&self, folder_id: &str) -> Vec<&StoredMessage> {
+    pub(crate) fn folder_items(&self, folder_id: &str) -> Vec<&StoredMessage> {
         let mut v: Vec<&StoredMessage> = self
             .messages
             .values()
@@ -548,7 +364,7 @@ impl Mailbox {
     }
 
     /// (totalItemCount, unreadItemCount) of a folder; both count every item class.
-    pub fn counts(&self, folder_id: &str) -> (u64, u64) {
+    pub(crate) fn counts(&self, folder_id: &str) -> (u64, u64) {
         let mut total = 0;
         let mut unread = 0;
         for m in self.messages.values().filter(|m| m.folder_id == folder_id) {
@@ -560,7 +376,7 @@ impl Mailbox {
         (total, unread)
     }
 
-    pub fn create_folder(&mut self, parent_id: &str, name: &str, hidden: bool) -> String {
+    pub(crate) fn create_folder(&mut self, parent_id: &str, name: &str, hidden: bool) -> String {
         let seq = self.next_seq();
         let id = new_id(FOLDER_ID_PREFIX, 29);
         self.folders.push(Folder {
@@ -578,7 +394,7 @@ impl Mailbox {
     }
 
     /// Remove a folder and everything below it for good.
-    pub fn purge_folder(&mut self, id: &str, cap: usize) {
+    pub(crate) fn purge_folder(&mut self, id: &str, cap: usize) {
         let doomed: Vec<String> = self
             .folders
             .iter()
@@ -609,16 +425,9 @@ impl Mailbox {
     }
 
     /// Ensure every message has its MIME-derived properties (after loading).
-    pub fn derive_all(&mut self) {
+    pub(crate) fn derive_all(&mut self) {
         for m in self.messages.values_mut() {
             m.props = props_from_mime(&m.mime);
         }
     }
-}
-
-/// Expose a StoredMessage's immutable-id map for tests.
-pub fn is_immutable_id(id: &str) -> bool {
-    URL_SAFE
-        .decode(id)
-        .is_ok_and(|b| b.starts_with(IMMUTABLE_PREFIX))
 }

@@ -1,0 +1,106 @@
+//! The whole tenant in memory, shared by every request handler: directory,
+//! mailboxes, switches, token keys, counters, throttling and the short-lived
+//! state of sign-ins and uploads. Handlers reach it as `Arc<Emulator>`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use dashmap::DashMap;
+use parking_lot::{Mutex, RwLock};
+use uuid::Uuid;
+
+use crate::directory::Directory;
+use crate::graph::UploadSessions;
+use crate::identity::IdentityState;
+use crate::mailstore::Mailbox;
+use crate::persist::Persistence;
+use crate::settings::Settings;
+use crate::stats::Stats;
+use crate::throttle::Throttle;
+use crate::tokens::TokenKeys;
+
+/// Mail that left the tenant (recipients outside it), kept for inspection
+/// through `GET /_emulator/outbound`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub(crate) struct OutboundMessage {
+    pub(crate) from_mailbox: String,
+    pub(crate) recipients: Vec<String>,
+    pub(crate) internet_message_id: Option<String>,
+    pub(crate) size: usize,
+    pub(crate) at: chrono::DateTime<chrono::Utc>,
+}
+
+/// The whole tenant, shared by every request handler.
+pub struct Emulator {
+    /// Users, app registrations and Exchange permissions.
+    pub directory: RwLock<Directory>,
+    /// Mailboxes by owner object id.
+    pub(crate) mailboxes: DashMap<Uuid, Arc<Mutex<Mailbox>>>,
+    /// The switches, as `PUT /_emulator/config` leaves them.
+    pub settings: RwLock<Settings>,
+    /// The keys every token is signed with.
+    pub keys: TokenKeys,
+    /// The counters `GET /_emulator/stats` reports.
+    pub stats: Stats,
+    pub(crate) identity: IdentityState,
+    pub(crate) throttle: Throttle,
+    pub(crate) outbound: Mutex<Vec<OutboundMessage>>,
+    pub(crate) uploads: UploadSessions,
+    persist: Option<Persistence>,
+    dirty: AtomicBool,
+}
+
+impl Emulator {
+    /// Build a tenant from parts (seeded or loaded).
+    pub(crate) fn new(
+        directory: Directory,
+        mailboxes: Vec<Mailbox>,
+        keys: TokenKeys,
+        settings: Settings,
+        persist: Option<Persistence>,
+    ) -> Emulator {
+        let map = DashMap::new();
+        for mut mb in mailboxes {
+            mb.reindex();
+            map.insert(mb.owner, Arc::new(Mutex::new(mb)));
+        }
+        Emulator {
+            directory: RwLock::new(directory),
+            mailboxes: map,
+            settings: RwLock::new(settings),
+            keys,
+            identity: IdentityState::default(),
+            stats: Stats::default(),
+            throttle: Throttle::default(),
+            outbound: Mutex::new(Vec::new()),
+            uploads: UploadSessions::default(),
+            persist,
+            dirty: AtomicBool::new(false),
+        }
+    }
+
+    pub(crate) fn mailbox(&self, owner: Uuid) -> Option<Arc<Mutex<Mailbox>>> {
+        self.mailboxes.get(&owner).map(|m| m.clone())
+    }
+
+    /// Note that the tenant changed; the saver writes it out shortly.
+    pub(crate) fn mark_dirty(&self) {
+        self.dirty.store(true, Ordering::Release);
+    }
+
+    /// Did the tenant change since the last call? (The saver asks.)
+    pub(crate) fn take_dirty(&self) -> bool {
+        self.dirty.swap(false, Ordering::AcqRel)
+    }
+
+    /// Write the tenant to its data dir now (if it has one).
+    pub(crate) fn save_now(&self) -> std::io::Result<()> {
+        match &self.persist {
+            Some(p) => {
+                let directory = self.directory.read().clone();
+                p.save(&directory, &self.keys, &self.mailboxes)
+            }
+            None => Ok(()),
+        }
+    }
+}
