@@ -39,8 +39,7 @@ pub fn choose_filter(flag: Option<&str>, rust_log: Option<&str>, configured: &st
 pub fn init(directive: &str, format: LogFormat) -> Result<(), ObserveError> {
     let ansi = io::stderr().is_terminal() && format == LogFormat::Text;
     let subscriber = subscriber(directive, format, ansi, io::stderr)?;
-    tracing::subscriber::set_global_default(subscriber)
-        .map_err(ObserveError::AlreadySet)
+    tracing::subscriber::set_global_default(subscriber).map_err(ObserveError::AlreadySet)
 }
 
 /// The subscriber `init` installs, writing to `writer` (tests capture it).
