@@ -212,7 +212,7 @@ mod tests {
     }
 
     #[test]
-    fn a_text_key_keeps_the_text_of_its_variable() {
+    fn numbers_are_accepted_where_text_is_wanted() {
         let defaults: Table = "[microsoft]\ntenant = ''\n[imap]\nidle_timeout_s = 1800\n"
             .parse()
             .unwrap();
