@@ -121,14 +121,9 @@ impl App {
             }
         })?;
         let store = open_store(config).await?;
-        let accounts = Arc::new(Accounts::new(
-            store.clone(),
-            LoginLimits::from(&config.accounts),
-        ));
+        let accounts = Arc::new(accounts(config, store.clone()));
         let tokens = Arc::new(tokens(config, store.clone())?);
-        let endpoints = config.microsoft.endpoints()?;
-        let graph =
-            GraphClient::new(GraphSettings::new(endpoints.graph)).map_err(BuildError::Graph)?;
+        let graph = graph_client(config)?;
         let cache = if config.mail.cache_max_mb == 0 {
             None
         } else {
@@ -257,6 +252,17 @@ pub async fn open_store(config: &Config) -> Result<Store, BuildError> {
             location: redact_url(&store::configured_url(config)),
             source,
         })
+}
+
+/// The local accounts in `store`, with the login limits of `[accounts]`.
+pub fn accounts(config: &Config, store: Store) -> Accounts {
+    Accounts::new(store, LoginLimits::from(&config.accounts))
+}
+
+/// The Graph client for the service root `[microsoft]` names.
+pub fn graph_client(config: &Config) -> Result<GraphClient, BuildError> {
+    let endpoints = config.microsoft.endpoints()?;
+    GraphClient::new(GraphSettings::new(endpoints.graph)).map_err(BuildError::Graph)
 }
 
 /// The token registry of `[microsoft]`, with the sealed cache in `store`.

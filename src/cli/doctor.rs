@@ -7,10 +7,10 @@ use std::sync::Arc;
 
 use anyhow::Result;
 
-use graphgate::accounts::{Account, Accounts, LoginLimits, Mode};
+use graphgate::accounts::{Account, Mode};
 use graphgate::auth::{Identity, Tokens, login};
 use graphgate::config::Config;
-use graphgate::graph::{GraphClient, GraphSettings};
+use graphgate::graph::GraphClient;
 use graphgate::policy::Policy;
 
 struct Report {
@@ -34,7 +34,7 @@ pub(super) async fn run(config: Config) -> Result<bool> {
     let endpoints = match config.microsoft.endpoints() {
         Ok(e) => e,
         Err(p) => {
-            r.fail(format!("config key `{}`: {}", p.key, p.problem));
+            r.fail(p.to_string());
             return Ok(false);
         }
     };
@@ -55,11 +55,8 @@ pub(super) async fn run(config: Config) -> Result<bool> {
         tokens.oauth().client_id,
         config.microsoft.tenant
     ));
-    let graph = GraphClient::new(GraphSettings::new(endpoints.graph.clone()))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let accounts = Accounts::new(store, LoginLimits::from(&config.accounts))
-        .list()
-        .await?;
+    let graph = graphgate::app::graph_client(&config)?;
+    let accounts = graphgate::app::accounts(&config, store).list().await?;
 
     println!("App-only access (client credentials)");
     let app_roles = if tokens.oauth().has_app_credential() {

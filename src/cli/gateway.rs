@@ -1,6 +1,6 @@
-//! Starting the gateway's four listeners from a `Config`, with the TLS
-//! certificate it names or a self-signed one, and `graphgate serve`, which
-//! runs them until SIGTERM or Ctrl-C.
+//! Starting the gateway (`App::build`, then its listeners) from a `Config`,
+//! and `graphgate serve`, which runs it until SIGTERM or Ctrl-C and reloads
+//! the policy on SIGHUP.
 
 use anyhow::{Context, Result};
 use graphgate::app::{App, ListenAddrs, Listening, Overrides};

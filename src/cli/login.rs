@@ -9,7 +9,7 @@ use std::time::Duration;
 use anyhow::{Result, bail};
 use clap::Args;
 
-use graphgate::accounts::{Accounts, LoginLimits, Mode};
+use graphgate::accounts::Mode;
 use graphgate::auth::login;
 use graphgate::config::Config;
 
@@ -27,7 +27,7 @@ pub(super) struct LoginArgs {
 
 pub(super) async fn run(config: Config, args: &LoginArgs) -> Result<()> {
     let store = graphgate::app::open_store(&config).await?;
-    let accounts = Accounts::new(store.clone(), LoginLimits::from(&config.accounts));
+    let accounts = graphgate::app::accounts(&config, store.clone());
     let Some(account) = accounts.get(&args.user).await? else {
         bail!(
             "there is no account {}: add it with `graphgate user add {}`",

@@ -7,7 +7,7 @@ use std::io::Write;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 
-use graphgate::accounts::{Account, Accounts, LoginLimits, Mode, PasswordInfo};
+use graphgate::accounts::{Account, Accounts, Mode, PasswordInfo};
 use graphgate::config::Config;
 use graphgate::secret::Secret;
 
@@ -71,7 +71,7 @@ pub(super) enum PasswordCommand {
 /// Run a `user` command against the store `config` names.
 pub(super) async fn run(config: Config, command: &UserCommand) -> Result<()> {
     let store = graphgate::app::open_store(&config).await?;
-    let accounts = Accounts::new(store, LoginLimits::from(&config.accounts));
+    let accounts = graphgate::app::accounts(&config, store);
     let mut out = std::io::stdout().lock();
     match command {
         UserCommand::Add(args) => add(&accounts, args, &mut out).await,
