@@ -15,6 +15,7 @@ use crate::accounts::{Accounts, LoginLimits};
 use crate::audit::Audit;
 use crate::auth::{self, Credentials, Oauth, RefreshTokens, TokenKey, Tokens};
 use crate::config::{Config, KeyError, redact_url};
+use crate::files;
 use crate::graph::{self, GraphClient, GraphSettings};
 use crate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
 use crate::mailbox::cache::MimeCache;
@@ -74,6 +75,12 @@ pub enum BuildError {
     },
     #[error(transparent)]
     Tokens(#[from] auth::Error),
+    #[error("cannot make the data directory {} private to graphgate's user (config key `server.data_dir`)", dir.display())]
+    DataDir {
+        dir: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The gateway's parts, assembled and ready to listen.
@@ -111,6 +118,13 @@ pub struct ListenAddrs {
 impl App {
     /// Assemble the gateway `config` describes.
     pub async fn build(config: &Config, overrides: Overrides) -> Result<App, BuildError> {
+        // Before anything is written there: the data directory and all in
+        // it are graphgate's user's only (a looser one is fixed, loudly).
+        let dir = &config.server.data_dir;
+        files::secure_tree(dir).map_err(|source| BuildError::DataDir {
+            dir: dir.clone(),
+            source,
+        })?;
         let cert = certificate(config)?;
         let acceptor = tls::acceptor(&cert).map_err(|e| {
             let e = Box::new(e);
@@ -223,6 +237,7 @@ impl App {
             )
             .await?,
         };
+        self.warn_if_self_signed_beyond_loopback(&addrs);
         Ok(Listening { gateway, addrs })
     }
 }
@@ -274,6 +289,29 @@ pub fn tokens(config: &Config, store: Store) -> Result<Tokens, auth::Error> {
         RefreshTokens::new(store, key),
         !config.shared_mailbox.is_empty(),
     ))
+}
+
+impl App {
+    /// A self-signed certificate is fine on loopback (the client is on this
+    /// machine) but on an address other machines reach, clients either
+    /// refuse it or are taught to accept any certificate: say so loudly.
+    fn warn_if_self_signed_beyond_loopback(&self, addrs: &ListenAddrs) {
+        let exposed: Vec<String> = [addrs.imap, addrs.imaps, addrs.smtp, addrs.smtps]
+            .into_iter()
+            .flatten()
+            .filter(|a| !a.ip().is_loopback())
+            .map(|a| a.to_string())
+            .collect();
+        if !exposed.is_empty() && tls::is_self_signed(&self.cert.cert) {
+            tracing::warn!(
+                listeners = %exposed.join(", "),
+                cert = %self.cert.cert.display(),
+                "SELF-SIGNED CERTIFICATE ON A NETWORK ADDRESS: clients on other machines cannot verify graphgate \
+                 and a man in the middle can read their passwords; set tls.cert and tls.key to a certificate \
+                 they trust (see `graphgate cert generate` and the README)"
+            );
+        }
+    }
 }
 
 /// The configured certificate, or the self-signed one in

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 
+use crate::observe::escape_controls;
 use crate::store::{AuditRow, Store};
 
 /// The file's name in the data directory.
@@ -41,21 +42,20 @@ impl Audit {
     fn record(&self, login: &str, action: &str, mailbox: &str, outcome: &str, detail: &str) {
         let row = AuditRow {
             at: chrono::Utc::now().timestamp(),
-            login: login.to_ascii_lowercase(),
+            // What a client sent (a login, a mailbox name) is kept with its
+            // control characters escaped, here and in `graphgate audit`.
+            login: escape_controls(&login.to_ascii_lowercase()).into_owned(),
             action: action.to_string(),
-            mailbox: mailbox.to_ascii_lowercase(),
+            mailbox: escape_controls(&mailbox.to_ascii_lowercase()).into_owned(),
             outcome: outcome.to_string(),
-            detail: detail.chars().take(500).collect(),
+            detail: escape_controls(&detail.chars().take(500).collect::<String>()).into_owned(),
         };
         tracing::info!(target: "audit", login = %row.login, action = %row.action, mailbox = %row.mailbox, outcome = %row.outcome, detail = %row.detail, "audit");
         if let Some(file) = &self.file {
             let path = file.lock();
             if let Ok(line) = serde_json::to_string(&row) {
-                let written = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&*path)
-                    .and_then(|mut f| writeln!(f, "{line}"));
+                let written =
+                    crate::files::open_append(&path).and_then(|mut f| writeln!(f, "{line}"));
                 if let Err(e) = written {
                     tracing::warn!(error = %e, "cannot write the audit file");
                 }

@@ -13,6 +13,7 @@ pub mod app;
 mod audit;
 pub mod auth;
 pub mod config;
+pub mod files;
 pub mod graph;
 mod imap;
 pub mod mailbox;

@@ -4,10 +4,14 @@
 //! Secrets are a `Secret` type that formats as `***`; a test here checks that
 //! no log path shows one.
 
+use std::borrow::Cow;
+use std::fmt::Write as _;
 use std::io::{self, IsTerminal};
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::field::MakeExt;
 use tracing_subscriber::fmt::MakeWriter;
+use tracing_subscriber::fmt::format::{Writer, debug_fn};
 
 use crate::config::LogFormat;
 
@@ -62,9 +66,55 @@ where
         .with_ansi(ansi)
         .with_target(true);
     Ok(match format {
-        LogFormat::Text => Box::new(builder.finish()),
+        // Every field of every event and span goes through `escaped_field`,
+        // so no code path can put a client's raw bytes on a log line.
+        LogFormat::Text => Box::new(
+            builder
+                .fmt_fields(debug_fn(escaped_field).delimited(" "))
+                .finish(),
+        ),
+        // JSON escapes control characters itself (RFC 8259 §7).
         LogFormat::Json => Box::new(builder.json().flatten_event(true).finish()),
     })
+}
+
+/// One field of a text log line, `name=value` (the message bare), with
+/// control characters escaped.
+fn escaped_field(
+    writer: &mut Writer<'_>,
+    field: &tracing::field::Field,
+    value: &dyn std::fmt::Debug,
+) -> std::fmt::Result {
+    let text = format!("{value:?}");
+    if field.name() == "message" {
+        writer.write_str(&escape_controls(&text))
+    } else {
+        write!(writer, "{}={}", field.name(), escape_controls(&text))
+    }
+}
+
+/// `text` with every control character (C0, DEL, C1) and every bidirectional
+/// formatting character written as `\u{..}`: what a client sends (a login,
+/// a mailbox name decoded from modified UTF-7, a header) can then neither
+/// forge a second log line, nor move the cursor or recolour a terminal, nor
+/// reorder what a reader sees.
+pub fn escape_controls(text: &str) -> Cow<'_, str> {
+    fn hidden(c: char) -> bool {
+        c.is_control()
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' | '\u{61c}')
+    }
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if hidden(c) {
+            let _ = write!(out, "\\u{{{:x}}}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 #[cfg(test)]
@@ -73,7 +123,7 @@ mod tests {
 
     use tracing_subscriber::fmt::MakeWriter;
 
-    use super::{choose_filter, subscriber};
+    use super::{choose_filter, escape_controls, subscriber};
     use crate::config::{Config, LogFormat};
     use crate::secret::Secret;
 
@@ -123,6 +173,28 @@ mod tests {
             assert!(!out.contains(VALUE), "{format:?} leaked the secret: {out}");
         }
         assert!(!format!("{config:?}").contains(VALUE));
+    }
+
+    #[test]
+    fn control_characters_from_clients_are_escaped_on_text_lines() {
+        let login = "alice\r\n2026-01-01 INFO login ok\u{1b}[2J\u{202e}gpj.exe";
+        let capture = Capture::default();
+        let sub = subscriber("info", LogFormat::Text, false, capture.clone()).unwrap();
+        tracing::subscriber::with_default(sub, || {
+            let span = tracing::info_span!("session", peer = %login);
+            span.in_scope(|| {
+                tracing::warn!(login = %login, name = ?login, "refused {login}");
+            });
+        });
+        let out = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(out.lines().count(), 1, "one event is one line: {out}");
+        for raw in ['\r', '\u{1b}', '\u{202e}'] {
+            assert!(!out.contains(raw), "{raw:?} reached the line: {out:?}");
+        }
+        assert!(out.contains("login=alice\\u{d}\\u{a}2026"), "{out}");
+        assert!(out.contains("\\u{202e}"), "{out}");
+        assert_eq!(escape_controls("plain Zoë"), "plain Zoë");
+        assert_eq!(escape_controls("a\u{7f}b\u{85}"), "a\\u{7f}b\\u{85}");
     }
 
     #[test]

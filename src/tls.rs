@@ -122,6 +122,82 @@ pub fn load_chain(path: &Path) -> Result<Vec<CertificateDer<'static>>, TlsError>
     Ok(chain)
 }
 
+/// Whether the certificate in `path` is self-signed (a chain of one whose
+/// issuer is its subject): clients cannot check it, so on an address other
+/// machines reach it invites a man in the middle. `false` when the file
+/// cannot be read (loading it reports that).
+pub fn is_self_signed(path: &Path) -> bool {
+    match load_chain(path) {
+        Ok(chain) => chain.len() == 1 && is_self_issued(&chain[0]),
+        Err(_) => false,
+    }
+}
+
+/// Issuer and subject of an X.509 certificate are the same Name (RFC 5280
+/// §4.1: Certificate ::= SEQUENCE { tbsCertificate SEQUENCE { [0] version
+/// OPTIONAL, serialNumber, signature, issuer, validity, subject, … } … }).
+/// A few lines of DER reading instead of a whole X.509 crate.
+fn is_self_issued(der: &[u8]) -> bool {
+    fn parts(der: &[u8]) -> Option<(&[u8], &[u8])> {
+        let (cert, _) = der::tlv(der, 0x30)?;
+        let (mut tbs, _) = der::tlv(cert, 0x30)?;
+        if tbs.first() == Some(&0xa0) {
+            tbs = der::skip(tbs)?;
+        }
+        let tbs = der::skip(tbs)?; // serialNumber
+        let tbs = der::skip(tbs)?; // signature algorithm
+        let issuer = der::whole(tbs)?;
+        let tbs = der::skip(tbs)?;
+        let tbs = der::skip(tbs)?; // validity
+        let subject = der::whole(tbs)?;
+        Some((issuer, subject))
+    }
+    parts(der).is_some_and(|(issuer, subject)| issuer == subject)
+}
+
+/// Just enough DER (X.690) to walk a certificate's first fields; every
+/// length is checked against what is left, so no input can panic it.
+mod der {
+    /// The header length and content length of the element at the start.
+    fn header(der: &[u8]) -> Option<(usize, usize)> {
+        let first = *der.get(1)?;
+        if first < 0x80 {
+            return Some((2, usize::from(first)));
+        }
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 {
+            return None;
+        }
+        let mut len = 0usize;
+        for b in der.get(2..2 + n)? {
+            len = (len << 8) | usize::from(*b);
+        }
+        Some((2 + n, len))
+    }
+
+    /// The content of the element at the start, if its tag is `tag`, and what follows it.
+    pub(super) fn tlv(der: &[u8], tag: u8) -> Option<(&[u8], &[u8])> {
+        if *der.first()? != tag {
+            return None;
+        }
+        let (h, len) = header(der)?;
+        let end = h.checked_add(len)?;
+        Some((der.get(h..end)?, der.get(end..)?))
+    }
+
+    /// The element at the start, header included.
+    pub(super) fn whole(der: &[u8]) -> Option<&[u8]> {
+        let (h, len) = header(der)?;
+        der.get(..h.checked_add(len)?)
+    }
+
+    /// What follows the element at the start.
+    pub(super) fn skip(der: &[u8]) -> Option<&[u8]> {
+        let (h, len) = header(der)?;
+        der.get(h.checked_add(len)?..)
+    }
+}
+
 /// The first private key in a PEM file.
 pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
     PrivateKeyDer::from_pem_file(path).map_err(|e| {
@@ -139,6 +215,14 @@ pub fn load_key(path: &Path) -> Result<PrivateKeyDer<'static>, TlsError> {
 /// addresses) and write it to `dir` as `localhost.pem` and
 /// `localhost-key.pem` (the key readable by its owner only).
 pub fn generate_self_signed(dir: &Path, hosts: &[String]) -> Result<CertPaths, TlsError> {
+    // The certificate is public: `graphgate cert generate` writes it where
+    // others (a client to trust it, a proxy) may read it.
+    generate_into(dir, hosts, false)
+}
+
+/// `private`: the directory and both files are the owner's only (inside
+/// the data directory); otherwise the certificate is world-readable.
+fn generate_into(dir: &Path, hosts: &[String], private: bool) -> Result<CertPaths, TlsError> {
     let generate = || -> Result<(String, String), rcgen::Error> {
         let mut params = rcgen::CertificateParams::new(hosts.to_vec())?;
         params.distinguished_name.push(
@@ -154,13 +238,23 @@ pub fn generate_self_signed(dir: &Path, hosts: &[String]) -> Result<CertPaths, T
         hosts: hosts.to_vec(),
         source,
     })?;
-    fs::create_dir_all(dir).map_err(|source| TlsError::Write {
+    let made = if private {
+        crate::files::private_dir(dir)
+    } else {
+        fs::create_dir_all(dir)
+    };
+    made.map_err(|source| TlsError::Write {
         path: dir.to_path_buf(),
         source,
     })?;
     let paths = CertPaths::self_signed_in(dir);
     write_file(&paths.key, key_pem.as_bytes(), 0o600)?;
-    write_file(&paths.cert, cert_pem.as_bytes(), 0o644)?;
+    let cert_mode = if private {
+        crate::files::FILE_MODE
+    } else {
+        0o644
+    };
+    write_file(&paths.cert, cert_pem.as_bytes(), cert_mode)?;
     Ok(paths)
 }
 
@@ -172,7 +266,8 @@ pub fn ensure_self_signed(dir: &Path) -> Result<(CertPaths, bool), TlsError> {
         return Ok((paths, false));
     }
     let hosts: Vec<String> = DEFAULT_HOSTS.iter().map(|h| h.to_string()).collect();
-    generate_self_signed(dir, &hosts).map(|paths| (paths, true))
+    // Inside the data directory everything is graphgate's user's only.
+    generate_into(dir, &hosts, true).map(|paths| (paths, true))
 }
 
 /// Write through a temporary file and rename, so a reader never sees half
@@ -207,6 +302,34 @@ fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), TlsError> {
 #[cfg(test)]
 mod tests {
     use super::{TlsError, acceptor, ensure_self_signed, generate_self_signed, load_chain};
+
+    #[test]
+    fn self_signed_certificates_are_recognised_and_junk_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (paths, _) = ensure_self_signed(dir.path()).unwrap();
+        assert!(super::is_self_signed(&paths.cert));
+        let der = load_chain(&paths.cert).unwrap().remove(0);
+        for cut in 0..der.len() {
+            assert!(
+                !super::is_self_issued(&der[..cut]),
+                "a truncated certificate at {cut}"
+            );
+        }
+        // A certificate issued by a CA: issuer and subject differ.
+        let ca_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let mut ca = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(rcgen::DnType::CommonName, "test CA");
+        let issuer = rcgen::Issuer::new(ca, ca_key);
+        let leaf_key = rcgen::KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+        let leaf = rcgen::CertificateParams::new(vec!["mail.example.test".to_string()])
+            .unwrap()
+            .signed_by(&leaf_key, &issuer)
+            .unwrap();
+        assert!(!super::is_self_issued(leaf.der()));
+        assert!(!super::is_self_signed(&dir.path().join("missing.pem")));
+    }
 
     #[test]
     fn a_generated_certificate_loads_and_is_reused() {

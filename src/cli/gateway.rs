@@ -8,6 +8,7 @@ use graphgate::config::Config;
 use graphgate::policy::Policy;
 use graphgate::server::{Gateway, Signals};
 
+use super::pidfile::{self, PID_FILE};
 use super::shut_down;
 
 /// The gateway's listeners, running, and the parts demo and serve use.
@@ -56,7 +57,7 @@ pub(super) async fn serve(config: Config, reload: impl Fn() -> Result<Config>) -
     }
     let running = start(&config, |key| format!("config key `{key}`")).await?;
     let pid_file = config.server.data_dir.join(PID_FILE);
-    if let Err(e) = std::fs::write(&pid_file, std::process::id().to_string()) {
+    if let Err(e) = pidfile::write(&pid_file) {
         tracing::warn!(error = %e, "cannot write the pid file (`graphgate policy reload` needs it)");
     }
     let a = running.addrs;
@@ -92,9 +93,6 @@ pub(super) async fn serve(config: Config, reload: impl Fn() -> Result<Config>) -
     tracing::info!("graphgate stopped");
     Ok(())
 }
-
-/// The running server's process id, for `graphgate policy reload`.
-pub(super) const PID_FILE: &str = "graphgate.pid";
 
 /// SIGHUP: reload the policy.
 struct Hangups {

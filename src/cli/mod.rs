@@ -11,6 +11,7 @@ mod demo_signin;
 mod doctor;
 mod gateway;
 mod login;
+mod pidfile;
 mod policy;
 mod user;
 
@@ -133,6 +134,11 @@ fn describe(error: &anyhow::Error) -> String {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
+    // What graphgate writes (database, WAL, cache, audit log, keys) is its
+    // user's only; `cert generate` writes a certificate meant to be shared.
+    if !matches!(cli.command, Command::Cert(_)) {
+        graphgate::files::private_umask();
+    }
     match &cli.command {
         Command::Serve => {
             let path = cli

@@ -2,10 +2,10 @@
 //! configuration says) and `graphgate policy reload` (tell the running
 //! server to read it again: SIGHUP to the pid in the data directory).
 
-use anyhow::{Context, Result, bail};
+use anyhow::Result;
 use clap::Subcommand;
 
-use super::gateway::PID_FILE;
+use super::pidfile::{self, PID_FILE};
 use graphgate::config::Config;
 
 #[derive(Debug, Subcommand)]
@@ -42,26 +42,8 @@ pub(super) fn run(config: Config, command: &PolicyCommand) -> Result<()> {
         }
         PolicyCommand::Reload => {
             let path = config.server.data_dir.join(PID_FILE);
-            let pid = std::fs::read_to_string(&path).with_context(|| {
-                format!(
-                    "no running graphgate serve found ({} is missing)",
-                    path.display()
-                )
-            })?;
-            let pid = pid.trim();
-            if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
-                bail!("{} does not hold a process id", path.display());
-            }
-            let status = std::process::Command::new("kill")
-                .args(["-HUP", pid])
-                .status()
-                .context("cannot run kill")?;
-            if !status.success() {
-                bail!(
-                    "graphgate serve (pid {pid}) is not running; delete {}",
-                    path.display()
-                );
-            }
+            let pid = pidfile::running_server(&path)?;
+            pidfile::hang_up(pid)?;
             println!(
                 "asked graphgate serve (pid {pid}) to reload the policy; its log says whether it did"
             );

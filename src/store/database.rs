@@ -57,11 +57,17 @@ impl Store {
 
     /// Open (creating it if needed) the SQLite store in `data_dir`.
     pub async fn open_in(data_dir: &Path) -> Result<Store, Error> {
-        std::fs::create_dir_all(data_dir).map_err(|e| Error::Open {
-            url: data_dir.display().to_string(),
-            source: sqlx::Error::Io(e),
-        })?;
-        Store::open(&sqlite_url(&data_dir.join(SQLITE_FILE))).await
+        // Private from the start: the database holds sealed tokens and
+        // password hashes (SQLite gives its -wal and -shm files the mode of
+        // the database file).
+        let file = data_dir.join(SQLITE_FILE);
+        crate::files::private_dir(data_dir)
+            .and_then(|()| crate::files::touch_private(&file))
+            .map_err(|e| Error::Open {
+                url: data_dir.display().to_string(),
+                source: sqlx::Error::Io(e),
+            })?;
+        Store::open(&sqlite_url(&file)).await
     }
 
     /// The store `config` names: `store.url`, or (when it is empty) the

@@ -17,21 +17,21 @@ use rustls_pki_types::{CertificateDer, ServerName};
 const START_DEADLINE: Duration = Duration::from_secs(20);
 const IO_DEADLINE: Duration = Duration::from_secs(5);
 
-fn graphgate() -> Command {
+pub(crate) fn graphgate() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_graphgate"));
     cmd.env_remove("GRAPHGATE_CONFIG").env_remove("RUST_LOG");
     cmd
 }
 
 /// A graphgate process started by a test; killed if the test fails.
-struct Running {
+pub(crate) struct Running {
     child: Child,
     stdout: Receiver<String>,
     stderr: Arc<Mutex<String>>,
 }
 
 impl Running {
-    fn start(mut cmd: Command) -> Running {
+    pub(crate) fn start(mut cmd: Command) -> Running {
         let mut child = cmd
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -65,7 +65,7 @@ impl Running {
         }
     }
 
-    fn stderr(&self) -> String {
+    pub(crate) fn stderr(&self) -> String {
         self.stderr.lock().unwrap().clone()
     }
 
@@ -91,7 +91,7 @@ impl Running {
         }
     }
 
-    fn wait_for_stderr(&self, text: &str) {
+    pub(crate) fn wait_for_stderr(&self, text: &str) {
         let deadline = Instant::now() + START_DEADLINE;
         while !self.stderr().contains(text) {
             assert!(
@@ -104,7 +104,7 @@ impl Running {
     }
 
     /// Send SIGTERM and wait (with a deadline) for the exit status.
-    fn terminate(&mut self) -> ExitStatus {
+    pub(crate) fn terminate(&mut self) -> ExitStatus {
         let sent = Command::new("kill")
             .args(["-TERM", &self.child.id().to_string()])
             .status()

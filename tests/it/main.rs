@@ -8,6 +8,7 @@ mod common;
 
 mod accounts;
 mod auth;
+mod cli_at_rest;
 mod cli_demo;
 mod config;
 mod emulator;
