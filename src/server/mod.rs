@@ -9,7 +9,7 @@
 
 mod admission;
 mod network;
-pub mod proxy;
+mod proxy;
 mod stream;
 
 use std::future::Future;
