@@ -21,7 +21,7 @@ use crate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
 use crate::mailbox::cache::MimeCache;
 use crate::mailbox::{MailService, MailSettings};
 use crate::policy::Policy;
-use crate::server::{Gateway, ListenSpec, Protocol, ServerError};
+use crate::server::{ClientLimits, Gateway, ListenSpec, Protocol, ProxySettings, ServerError};
 use crate::smtp::{self, GatewaySubmitter, SmtpProtocol, SmtpSettings};
 use crate::store::{self, Store};
 use crate::tls::{self, CertPaths, TlsError};
@@ -98,6 +98,8 @@ pub struct App {
     smtp: Arc<SmtpProtocol<GatewaySubmitter>>,
     max_connections: u32,
     grace: Duration,
+    client_limits: ClientLimits,
+    proxy: ProxySettings,
 }
 
 /// The listeners, running.
@@ -187,6 +189,8 @@ impl App {
             smtp,
             max_connections: config.server.max_connections,
             grace: Duration::from_secs(config.server.shutdown_grace_s),
+            client_limits: ClientLimits::from(&config.server),
+            proxy: ProxySettings::from_section(&config.server)?,
         })
     }
 
@@ -201,7 +205,9 @@ impl App {
             self.max_connections,
             self.grace,
             Some(self.acceptor.clone()),
-        );
+        )
+        .with_client_limits(self.client_limits.clone())
+        .with_proxy(self.proxy.clone());
         let g = &mut gateway;
         let addrs = ListenAddrs {
             imap: bind(

@@ -32,6 +32,10 @@ pub enum Error {
         "account {login} already has an active password labelled {label:?}; revoke it first or choose another label"
     )]
     LabelInUse { login: String, label: String },
+    #[error(
+        "account {login} already has {max} active passwords, the most an account may have; revoke one first"
+    )]
+    TooManyPasswords { login: String, max: usize },
     #[error("the stored account {login} is damaged: {problem}")]
     Damaged { login: String, problem: String },
     #[error("cannot hash the password")]
@@ -52,6 +56,10 @@ pub enum LoginError {
     BadCredentials,
     #[error("too many failed logins; try again in {} s", retry_after.as_secs())]
     TooManyAttempts { retry_after: Duration },
+    /// Every password-verification slot stayed busy for the configured
+    /// wait: a temporary failure, not counted against the client.
+    #[error("too many logins are being checked at once; try again in a moment")]
+    Busy,
     #[error(transparent)]
     Store(#[from] crate::store::Error),
 }

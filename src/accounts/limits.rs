@@ -8,6 +8,13 @@
 //! scanner logs in for every page). What we need is "how many failures in
 //! the last window", which a short queue of failure times per key answers
 //! exactly and can also say when the oldest one expires (`retry_after`).
+//!
+//! A failure is counted *before* the password is checked (`reserve`) and
+//! given back if the login succeeds (`release`): checked afterwards, 100
+//! guesses sent at once would all pass a limit of 5 while their
+//! verifications run. `KnownClients` remembers which addresses a login
+//! recently succeeded from, so a flood of guesses for a login elsewhere
+//! does not lock out that person's own clients (see `login.rs`).
 
 use std::collections::VecDeque;
 use std::hash::Hash;
@@ -29,6 +36,11 @@ pub struct LoginLimits {
     /// Failures allowed per client address (IPv6: per /64) within `window`.
     pub failures_per_address: u32,
     pub window: Duration,
+    /// argon2 verifications running at once, process-wide (at least 1).
+    pub max_concurrent_verifications: u32,
+    /// How long a login waits for a verification slot; then it is refused
+    /// as busy (a temporary failure), not counted as a failure.
+    pub verification_wait: Duration,
 }
 
 impl Default for LoginLimits {
@@ -44,6 +56,8 @@ impl From<&AccountsSection> for LoginLimits {
             failures_per_user: section.failures_per_user,
             failures_per_address: section.failures_per_address,
             window: Duration::from_secs(section.failure_window_s),
+            max_concurrent_verifications: section.max_concurrent_verifications.max(1),
+            verification_wait: Duration::from_secs(section.verification_wait_s),
         }
     }
 }
@@ -56,6 +70,10 @@ pub struct LoginStats {
     pub verifications: u64,
     /// Logins answered from the memory of recent verifications.
     pub cache_hits: u64,
+    /// The most argon2 verifications that ever ran at once.
+    pub peak_concurrent_verifications: u64,
+    /// Logins refused because no verification slot came free in time.
+    pub busy: u64,
 }
 
 /// How many keys a table may hold before old ones are evicted. Each key
@@ -93,39 +111,39 @@ impl<K: Eq + Hash + Clone> FailureCounter<K> {
         }
     }
 
-    /// `Some(wait)` when `key` has used up its failures and must wait.
-    pub fn refused(&self, key: &K, now: Instant) -> Option<Duration> {
+    /// Count one failure of `key` now, before the attempt is checked:
+    /// `Ok(Some(at))` names the failure to `release` if the attempt
+    /// succeeds; `Err(wait)` when `key` has used up its failures (nothing
+    /// is counted then); `Ok(None)` when the limit is off.
+    pub fn reserve(&self, key: &K, now: Instant) -> Result<Option<Instant>, Duration> {
         if self.limit == 0 {
-            return None;
-        }
-        let mut entry = self.failures.get_mut(key)?;
-        let times = entry.value_mut();
-        self.expire(times, now);
-        if times.len() < self.limit as usize {
-            return None;
-        }
-        // `times` holds at most `limit` instants, the oldest first: the key
-        // may try again once that one leaves the window.
-        let oldest = *times.front()?;
-        Some((oldest + self.window).saturating_duration_since(now))
-    }
-
-    /// Count one failure of `key`.
-    pub fn record(&self, key: &K, now: Instant) {
-        if self.limit == 0 {
-            return;
+            return Ok(None);
         }
         {
             let mut times = self.failures.entry(key.clone()).or_default();
             self.expire(&mut times, now);
-            times.push_back(now);
-            while times.len() > self.limit as usize {
-                times.pop_front();
+            if times.len() >= self.limit as usize {
+                // The oldest of the `limit` failures leaves the window first.
+                let oldest = times.front().copied().unwrap_or(now);
+                return Err((oldest + self.window).saturating_duration_since(now));
             }
+            times.push_back(now);
         }
         let n = self.recorded.fetch_add(1, Ordering::Relaxed) + 1;
         if n.is_multiple_of(SWEEP_EVERY) || self.failures.len() > self.max_keys {
             self.sweep(now);
+        }
+        Ok(Some(now))
+    }
+
+    /// Give back the failure `reserve` counted at `at` (the attempt
+    /// succeeded, or could not be checked through no fault of the client).
+    pub fn release(&self, key: &K, at: Option<Instant>) {
+        let Some(at) = at else { return };
+        if let Some(mut times) = self.failures.get_mut(key)
+            && let Some(i) = times.iter().rposition(|&t| t == at)
+        {
+            times.remove(i);
         }
     }
 
@@ -174,6 +192,54 @@ impl<K: Eq + Hash + Clone> FailureCounter<K> {
     }
 }
 
+/// How long a successful login from an address is remembered.
+pub const KNOWN_FOR: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// The addresses each login recently succeeded from (per `address_key`),
+/// so the per-login failure limit can spare them. In memory only, bounded.
+#[derive(Debug)]
+pub struct KnownClients<K: Eq + Hash> {
+    ttl: Duration,
+    max_keys: usize,
+    seen: DashMap<K, Instant>,
+}
+
+impl<K: Eq + Hash + Clone> KnownClients<K> {
+    pub fn new(ttl: Duration) -> Self {
+        KnownClients {
+            ttl,
+            max_keys: MAX_KEYS,
+            seen: DashMap::new(),
+        }
+    }
+
+    pub fn contains(&self, key: &K, now: Instant) -> bool {
+        self.seen
+            .get(key)
+            .is_some_and(|at| now.saturating_duration_since(*at) < self.ttl)
+    }
+
+    pub fn insert(&self, key: K, now: Instant) {
+        if self.seen.len() >= self.max_keys && !self.seen.contains_key(&key) {
+            self.seen
+                .retain(|_, at| now.saturating_duration_since(*at) < self.ttl);
+            if self.seen.len() >= self.max_keys {
+                // Forget the quarter seen longest ago.
+                let mut by_age: Vec<(K, Instant)> = self
+                    .seen
+                    .iter()
+                    .map(|e| (e.key().clone(), *e.value()))
+                    .collect();
+                by_age.sort_by_key(|&(_, at)| at);
+                for (key, _) in by_age.into_iter().take(self.max_keys / 4 + 1) {
+                    self.seen.remove(&key);
+                }
+            }
+        }
+        self.seen.insert(key, now);
+    }
+}
+
 /// The key failures from `peer` are counted under. IPv4-mapped IPv6
 /// addresses count as the IPv4 address; other IPv6 addresses count by their
 /// /64 network, because one host is normally given a whole /64 and could
@@ -199,6 +265,24 @@ mod tests {
 
     const W: Duration = Duration::from_secs(60);
 
+    impl<K: Eq + Hash + Clone> FailureCounter<K> {
+        /// A failure that is kept.
+        fn record(&self, key: &K, now: Instant) {
+            let _ = self.reserve(key, now);
+        }
+
+        /// The wait `key` is under, counting nothing.
+        fn refused(&self, key: &K, now: Instant) -> Option<Duration> {
+            match self.reserve(key, now) {
+                Ok(at) => {
+                    self.release(key, at);
+                    None
+                }
+                Err(wait) => Some(wait),
+            }
+        }
+    }
+
     /// What a counter with `limit` answers after failures at the given
     /// offsets (seconds), asked at offset `at`.
     fn after(limit: u32, failures: &[u64], at: u64) -> Option<Duration> {
@@ -223,8 +307,9 @@ mod tests {
             (3, &[0, 1, 2], 60, None),
             // Failures spread wider than the window never add up.
             (3, &[0, 30, 61, 92], 92, None),
-            // More failures than the limit: the wait follows the newest ones.
-            (2, &[0, 10, 20, 30], 30, Some(s(50))),
+            // Attempts refused for the limit are not failures: the wait
+            // follows the failures that were counted.
+            (2, &[0, 10, 20, 30], 30, Some(s(30))),
             (1, &[5], 5, Some(s(60))),
             // A limit of 0 turns the check off.
             (0, &[0, 1, 2, 3], 3, None),
@@ -236,6 +321,42 @@ mod tests {
                 "limit {limit}, failures at {failures:?}, asked at {at}"
             );
         }
+    }
+
+    #[test]
+    fn failures_are_reserved_before_the_check_and_given_back_on_success() {
+        let now = Instant::now();
+        let counter = FailureCounter::new(5, W);
+        // 100 attempts at once: only 5 get past, whatever their outcome.
+        let held: Vec<_> = (0..100).map(|_| counter.reserve(&"alice", now)).collect();
+        assert_eq!(held.iter().filter(|r| r.is_ok()).count(), 5);
+        // Two of them succeed: their failures come back.
+        for at in held.iter().filter_map(|r| r.ok()).take(2) {
+            counter.release(&"alice", at);
+        }
+        assert!(counter.reserve(&"alice", now).is_ok());
+        assert!(counter.reserve(&"alice", now).is_ok());
+        assert!(counter.reserve(&"alice", now).is_err());
+        // A limit of 0 reserves nothing and refuses nothing.
+        let off = FailureCounter::new(0, W);
+        assert_eq!(off.reserve(&"alice", now), Ok(None));
+    }
+
+    #[test]
+    fn known_clients_expire_and_stay_bounded() {
+        let start = Instant::now();
+        let known = KnownClients::new(Duration::from_secs(10));
+        known.insert("a", start);
+        assert!(known.contains(&"a", start + Duration::from_secs(9)));
+        assert!(!known.contains(&"a", start + Duration::from_secs(10)));
+        assert!(!known.contains(&"b", start));
+        let mut small = KnownClients::new(W);
+        small.max_keys = 8;
+        for i in 0..100u32 {
+            small.insert(i, start + Duration::from_millis(u64::from(i)));
+            assert!(small.seen.len() <= 8);
+        }
+        assert!(small.contains(&99, start + Duration::from_secs(1)));
     }
 
     #[test]
@@ -322,9 +443,11 @@ mod tests {
             (
                 defaults.failures_per_user,
                 defaults.failures_per_address,
-                defaults.window.as_secs()
+                defaults.window.as_secs(),
+                defaults.max_concurrent_verifications,
+                defaults.verification_wait.as_secs()
             ),
-            (5, 20, 60)
+            (5, 20, 60, 8, 10)
         );
     }
 }

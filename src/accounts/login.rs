@@ -1,20 +1,32 @@
-//! The login path: refuse a login or address that used up its failures,
-//! answer repeats from the memory of recent verifications, otherwise verify
-//! against every active password with argon2 — and spend one verification
-//! even when the login does not exist, so the time taken does not tell an
-//! attacker which logins do. Each outcome is logged as (login, peer, outcome).
+//! The login path. Every attempt first reserves a failure under each limit
+//! that applies to it (so guesses sent in parallel cannot all slip past a
+//! limit while their checks run) and gets it back if it succeeds. Then it
+//! is answered from the memory of recent verifications, or by exactly one
+//! argon2 verification, against the one active password whose tag matches
+//! (`tags`) or a decoy: the cost does not tell whether the login exists or
+//! how many passwords it has. Verifications run under a process-wide cap,
+//! since each takes 19 MiB. Each outcome is logged as (login, peer, outcome).
+//!
+//! The limits (docs/security-limits.md has the same rules for operators):
+//! - per client address (IPv6: per /64): `failures_per_address`;
+//! - per (login, address): `failures_per_user`;
+//! - per login, over all addresses: `failures_per_user`, but only for
+//!   addresses the login has not succeeded from in the last 30 days, so a
+//!   flood of guesses for alice from elsewhere does not lock out alice's
+//!   own clients. Failures from such known addresses count only per
+//!   address and per (login, address).
 
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
-use tokio::sync::OnceCell;
+use tokio::sync::{OnceCell, Semaphore};
 
 use super::account::{Account, account};
 use super::cache::{REMEMBER_FOR, VerifiedCache};
 use super::error::LoginError;
-use super::limits::LoginLimits;
-use super::limits::{FailureCounter, address_key};
+use super::limits::{FailureCounter, KNOWN_FOR, KnownClients, LoginLimits, address_key};
+use super::tags::TagKey;
 use super::{names, password};
 use crate::secret::Secret;
 use crate::store::{self, Store};
@@ -28,30 +40,59 @@ pub(super) struct Inner {
     pub store: Store,
     pub limits: LoginLimits,
     by_login: FailureCounter<String>,
+    by_pair: FailureCounter<(String, IpAddr)>,
     by_address: FailureCounter<IpAddr>,
+    known: KnownClients<(String, IpAddr)>,
     pub verified: VerifiedCache,
+    pub tags: TagKey,
     /// A hash of a random password, verified when there is nothing real
     /// to verify against. Made on first use.
     decoy: OnceCell<String>,
+    /// argon2 verifications allowed at once.
+    slots: Semaphore,
+    running: AtomicU64,
+    pub peak: AtomicU64,
+    pub busy: AtomicU64,
     pub verifications: AtomicU64,
     pub cache_hits: AtomicU64,
 }
 
 /// How the check of the credentials ended, before limits and logging.
 enum Checked {
-    Ok { account: Account, cached: bool },
+    Ok {
+        account: Account,
+        cached: bool,
+    },
     Bad,
+    /// No verification slot in time.
+    Busy,
+}
+
+/// The failures an attempt reserved, to give back if it succeeds.
+struct Reserved {
+    user_key: String,
+    address: IpAddr,
+    by_login: Option<Instant>,
+    by_pair: Option<Instant>,
+    by_address: Option<Instant>,
 }
 
 impl Inner {
     pub fn new(store: Store, limits: LoginLimits) -> Inner {
         Inner {
             by_login: FailureCounter::new(limits.failures_per_user, limits.window),
+            by_pair: FailureCounter::new(limits.failures_per_user, limits.window),
             by_address: FailureCounter::new(limits.failures_per_address, limits.window),
+            known: KnownClients::new(KNOWN_FOR),
+            slots: Semaphore::new(limits.max_concurrent_verifications.max(1) as usize),
             store,
             limits,
             verified: VerifiedCache::new(REMEMBER_FOR),
+            tags: TagKey::default(),
             decoy: OnceCell::new(),
+            running: AtomicU64::new(0),
+            peak: AtomicU64::new(0),
+            busy: AtomicU64::new(0),
             verifications: AtomicU64::new(0),
             cache_hits: AtomicU64::new(0),
         }
@@ -70,57 +111,98 @@ impl Inner {
         let user_key = valid.clone().unwrap_or_else(|| NOT_A_LOGIN.to_string());
         let address = address_key(peer);
 
-        let now = Instant::now();
-        let wait = [
-            self.by_login.refused(&user_key, now),
-            self.by_address.refused(&address, now),
-        ]
-        .into_iter()
-        .flatten()
-        .max();
-        if let Some(retry_after) = wait {
-            tracing::warn!(
-                login = %shown,
-                %peer,
-                outcome = "too-many-failures",
-                retry_after_s = retry_after.as_secs(),
-                "login refused"
-            );
-            return Err(LoginError::TooManyAttempts { retry_after });
-        }
+        let reserved = match self.reserve(user_key, address) {
+            Ok(reserved) => reserved,
+            Err(retry_after) => {
+                tracing::warn!(
+                    login = %shown,
+                    %peer,
+                    outcome = "too-many-failures",
+                    retry_after_s = retry_after.as_secs(),
+                    "login refused"
+                );
+                return Err(LoginError::TooManyAttempts { retry_after });
+            }
+        };
 
         match self.check(valid.as_deref(), password).await {
             Ok(Checked::Ok { account, cached }) => {
+                // A success uses up nothing (a user's own clients log in
+                // all day); and its address is now known for this login.
+                self.release(&reserved);
+                self.known
+                    .insert((account.login.clone(), address), Instant::now());
                 tracing::info!(login = %account.login, %peer, outcome = "ok", cached, "login");
                 Ok(account)
             }
             Ok(Checked::Bad) => {
-                // Only failures count: a user's own clients logging in all
-                // day use up nothing. A success does not reset the count
-                // either, or a guesser could lean on someone's working
-                // client (or own account) to keep guessing.
-                let now = Instant::now();
-                self.by_login.record(&user_key, now);
-                self.by_address.record(&address, now);
+                // The reserved failures stay counted.
                 tracing::warn!(login = %shown, %peer, outcome = "bad-credentials", "login refused");
                 Err(LoginError::BadCredentials)
             }
+            Ok(Checked::Busy) => {
+                // Not the client's fault, so not counted.
+                self.release(&reserved);
+                count(&self.busy, 1);
+                tracing::warn!(login = %shown, %peer, outcome = "busy", "login refused: every verification slot stayed busy");
+                Err(LoginError::Busy)
+            }
             Err(e) => {
                 // The store failed: not the client's fault, so not counted.
+                self.release(&reserved);
                 tracing::error!(login = %shown, %peer, outcome = "store-error", error = %e, "login failed");
                 Err(LoginError::Store(e))
             }
         }
     }
 
+    /// Count this attempt as a failure under every limit that applies, or
+    /// say how long to wait when one is used up (then nothing is counted).
+    fn reserve(&self, user_key: String, address: IpAddr) -> Result<Reserved, Duration> {
+        let now = Instant::now();
+        let pair = (user_key.clone(), address);
+        let known = self.known.contains(&pair, now);
+        let mut reserved = Reserved {
+            user_key,
+            address,
+            by_login: None,
+            by_pair: None,
+            by_address: None,
+        };
+        reserved.by_address = self.by_address.reserve(&address, now)?;
+        reserved.by_pair = match self.by_pair.reserve(&pair, now) {
+            Ok(at) => at,
+            Err(wait) => {
+                self.release(&reserved);
+                return Err(wait);
+            }
+        };
+        if !known {
+            reserved.by_login = match self.by_login.reserve(&reserved.user_key, now) {
+                Ok(at) => at,
+                Err(wait) => {
+                    self.release(&reserved);
+                    return Err(wait);
+                }
+            };
+        }
+        Ok(reserved)
+    }
+
+    fn release(&self, r: &Reserved) {
+        self.by_address.release(&r.address, r.by_address);
+        self.by_pair
+            .release(&(r.user_key.clone(), r.address), r.by_pair);
+        self.by_login.release(&r.user_key, r.by_login);
+    }
+
     async fn check(&self, login: Option<&str>, password: &Secret) -> Result<Checked, store::Error> {
         let Some(login) = login else {
-            self.spend_decoy(password).await;
-            return Ok(Checked::Bad);
+            return Ok(self.spend_decoy(password).await);
         };
 
-        let tag = self.verified.tag(login, password);
-        if let Some(id) = self.verified.get(login, &tag, Instant::now()) {
+        let remembered = self.verified.tag(login, password);
+        if let Some(id) = self.verified.get(login, &remembered, Instant::now()) {
             // Confirm it still holds: the password may have been revoked or
             // the account removed by another process since.
             match self.store.account_with_active_password(login, &id).await? {
@@ -134,44 +216,81 @@ impl Inner {
                     }
                     return Ok(Checked::Bad);
                 }
-                None => self.verified.forget(login, &tag),
+                None => self.verified.forget(login, &remembered),
             }
         }
 
         let Some(row) = self.store.account_get(login).await? else {
-            self.spend_decoy(password).await;
-            return Ok(Checked::Bad);
+            return Ok(self.spend_decoy(password).await);
         };
-        let candidates: Vec<(String, String)> = self
+        let tag = self.tags.tag(&self.store, login, password).await?;
+        // The one active password with this tag, and any from before tags
+        // (tagged at their first successful login, so these go away).
+        let candidates: Vec<(String, String, bool)> = self
             .store
             .password_list(login)
             .await?
             .into_iter()
-            .filter(|p| p.revoked_at.is_none())
-            .map(|p| (p.id, p.hash))
+            .filter(|p| p.revoked_at.is_none() && p.tag.is_none_or(|t| t == tag))
+            .map(|p| (p.id, p.hash, p.tag.is_none()))
             .collect();
         if candidates.is_empty() {
-            self.spend_decoy(password).await;
-            return Ok(Checked::Bad);
+            return Ok(self.spend_decoy(password).await);
         }
-        let (found, tried) = password::verify_any(password.clone(), candidates).await;
-        count(&self.verifications, tried as u64);
+        let hashes = candidates
+            .iter()
+            .map(|(id, hash, _)| (id.clone(), hash.clone()))
+            .collect();
+        let Some(found) = self.verify(password, hashes).await else {
+            return Ok(Checked::Busy);
+        };
         let Some(id) = found else {
             return Ok(Checked::Bad);
         };
         let Some(account) = self.usable(row) else {
             return Ok(Checked::Bad);
         };
+        if candidates
+            .iter()
+            .any(|(c, _, untagged)| *c == id && *untagged)
+            && let Err(e) = self.store.password_set_tag(&id, tag).await
+        {
+            tracing::warn!(login = %login, password_id = %id, error = %e, "cannot record the password's tag");
+        }
         // last_used_at is written on verification, not on remembered
         // logins, so it is at most REMEMBER_FOR behind.
         if let Err(e) = self.store.password_touch(&id, store::now()).await {
             tracing::warn!(login = %login, password_id = %id, error = %e, "cannot record the password's last use");
         }
-        self.verified.insert(login, tag, &id, Instant::now());
+        self.verified.insert(login, remembered, &id, Instant::now());
         Ok(Checked::Ok {
             account,
             cached: false,
         })
+    }
+
+    /// Verify under the process-wide cap: `None` when no slot came free
+    /// within the configured wait, else which candidate matched.
+    async fn verify(
+        &self,
+        password: &Secret,
+        candidates: Vec<(String, String)>,
+    ) -> Option<Option<String>> {
+        let permit = if self.limits.verification_wait.is_zero() {
+            self.slots.try_acquire().ok()?
+        } else {
+            tokio::time::timeout(self.limits.verification_wait, self.slots.acquire())
+                .await
+                .ok()?
+                .ok()?
+        };
+        let running = self.running.fetch_add(1, Ordering::AcqRel) + 1;
+        self.peak.fetch_max(running, Ordering::AcqRel);
+        let (found, tried) = password::verify_any(password.clone(), candidates).await;
+        self.running.fetch_sub(1, Ordering::AcqRel);
+        drop(permit);
+        count(&self.verifications, tried as u64);
+        Some(found)
     }
 
     /// The account of `row`, or `None` (logged) when the row is damaged.
@@ -187,7 +306,7 @@ impl Inner {
 
     /// One argon2 verification that cannot succeed, costing what a real one
     /// costs, so an unknown login takes as long as a wrong password.
-    async fn spend_decoy(&self, password: &Secret) {
+    async fn spend_decoy(&self, password: &Secret) -> Checked {
         let decoy = self
             .decoy
             .get_or_try_init(|| async {
@@ -196,12 +315,17 @@ impl Inner {
             })
             .await;
         match decoy {
-            Ok(hash) => {
-                let candidates = vec![(String::new(), hash.clone())];
-                let (_, tried) = password::verify_any(password.clone(), candidates).await;
-                count(&self.verifications, tried as u64);
+            Ok(hash) => match self
+                .verify(password, vec![(String::new(), hash.clone())])
+                .await
+            {
+                Some(_) => Checked::Bad,
+                None => Checked::Busy,
+            },
+            Err(e) => {
+                tracing::error!(error = %e, "cannot make the decoy password hash");
+                Checked::Bad
             }
-            Err(e) => tracing::error!(error = %e, "cannot make the decoy password hash"),
         }
     }
 }

@@ -12,10 +12,12 @@ mod login;
 mod names;
 mod password;
 mod registry;
+mod tags;
 
 pub use account::{Account, Mode, PasswordInfo};
 pub use error::{Error, LoginError};
-pub use limits::{LoginLimits, LoginStats};
+pub use limits::{LoginLimits, LoginStats, address_key};
 pub use names::check_label;
 pub use password::looks_generated;
 pub use registry::Accounts;
+pub use tags::{MAX_ACTIVE_PASSWORDS, TAG_BITS};

@@ -49,6 +49,8 @@ impl Accounts {
         LoginStats {
             verifications: self.inner.verifications.load(Ordering::Relaxed),
             cache_hits: self.inner.cache_hits.load(Ordering::Relaxed),
+            peak_concurrent_verifications: self.inner.peak.load(Ordering::Relaxed),
+            busy: self.inner.busy.load(Ordering::Relaxed),
         }
     }
 
@@ -108,7 +110,9 @@ impl Accounts {
         login: &str,
         label: &str,
     ) -> Result<(PasswordInfo, Secret), Error> {
-        let password = password::generate()?;
+        let key = names::lookup_key(login);
+        // Its tag must be free among the account's active passwords (tags.rs).
+        let password = self.inner.tags.generate(self.store(), &key).await?;
         let info = self.store_password(login, label, &password).await?;
         Ok((info, password))
     }
@@ -141,6 +145,11 @@ impl Accounts {
         if self.store().account_get(&login).await?.is_none() {
             return Err(Error::NoSuchAccount(login));
         }
+        let tag = self
+            .inner
+            .tags
+            .for_new(self.store(), &login, password)
+            .await?;
         let row = PasswordRow {
             id: password::new_id()?,
             login: login.clone(),
@@ -149,6 +158,7 @@ impl Accounts {
             created_at: store::now(),
             last_used_at: None,
             revoked_at: None,
+            tag: Some(tag),
         };
         match self.store().password_insert(&row).await? {
             PasswordInsert::Inserted => {}

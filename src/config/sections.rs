@@ -29,6 +29,19 @@ pub struct ServerSection {
     pub max_connections: u32,
     /// Seconds open sessions get to finish after a shutdown begins.
     pub shutdown_grace_s: u64,
+    /// Open connections per client address (IPv6: per /64); 0 = no cap.
+    pub max_connections_per_address: u32,
+    /// Connections per client address that have not logged in yet; 0 = no cap.
+    pub max_unauthenticated_per_address: u32,
+    /// Loopback clients get the two caps above times this factor.
+    pub loopback_limit_factor: u32,
+    /// Seconds from accept to a successful login, whatever the client sends.
+    pub prelogin_timeout_s: u64,
+    /// Sources (addresses or CIDR networks) that must start every
+    /// connection with a PROXY protocol header; empty turns it off.
+    pub proxy_protocol_from: Vec<String>,
+    /// Count every PROXY'd connection as TLS (the proxy terminates TLS).
+    pub proxy_protocol_tls_terminated: bool,
 }
 
 impl Default for ServerSection {
@@ -37,6 +50,12 @@ impl Default for ServerSection {
             data_dir: PathBuf::from("data"),
             max_connections: 1000,
             shutdown_grace_s: 10,
+            max_connections_per_address: 100,
+            max_unauthenticated_per_address: 20,
+            loopback_limit_factor: 10,
+            prelogin_timeout_s: 60,
+            proxy_protocol_from: Vec::new(),
+            proxy_protocol_tls_terminated: false,
         }
     }
 }
@@ -245,6 +264,11 @@ pub struct AccountsSection {
     pub failures_per_address: u32,
     /// The window, in seconds.
     pub failure_window_s: u64,
+    /// argon2 verifications (19 MiB each) running at once, process-wide.
+    pub max_concurrent_verifications: u32,
+    /// Seconds a login waits for a verification slot before it is told to
+    /// try again later.
+    pub verification_wait_s: u64,
 }
 
 impl Default for AccountsSection {
@@ -253,6 +277,8 @@ impl Default for AccountsSection {
             failures_per_user: 5,
             failures_per_address: 20,
             failure_window_s: 60,
+            max_concurrent_verifications: 8,
+            verification_wait_s: 10,
         }
     }
 }

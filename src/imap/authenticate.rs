@@ -36,7 +36,12 @@ pub(super) async fn authenticate<B: Backend>(
         None => {
             conn.wire.raw(b"+ \r\n");
             conn.wire.expect(Expect::AuthData);
-            let next = tokio::time::timeout(LOGIN_TIMEOUT, conn.wire.next()).await;
+            // The pre-login deadline bounds this wait too.
+            let until = conn
+                .admission
+                .deadline()
+                .min(tokio::time::Instant::now() + LOGIN_TIMEOUT);
+            let next = tokio::time::timeout_at(until, conn.wire.next()).await;
             conn.wire.expect(Expect::Command);
             match next {
                 Err(_elapsed) => {

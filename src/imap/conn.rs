@@ -16,7 +16,7 @@ use super::reply::{self, Reply};
 use super::settings::ImapSettings;
 use super::user_sessions::UserSessions;
 use super::wire::Wire;
-use crate::server::Shutdown;
+use crate::server::{Admission, Shutdown};
 
 /// One client connection and what the server shares with it.
 pub(super) struct Conn<'p, B: Backend> {
@@ -31,6 +31,8 @@ pub(super) struct Conn<'p, B: Backend> {
     pub shutdown: Shutdown,
     /// The session's span, whose `user` is filled in at login.
     pub span: Span,
+    /// The per-address slot and pre-login deadline the server gave it.
+    pub admission: Arc<Admission>,
 }
 
 /// How a command ended. Ending the session is an outcome, not an error:

@@ -77,6 +77,12 @@ pub(super) async fn finish<B: Backend>(
                 .with_extra(Extra::Unavailable),
             );
         }
+        Err(LoginError::Busy) => {
+            return Login::Refused(
+                Reply::no("too many logins are being checked at once; try again in a moment")
+                    .with_extra(Extra::Unavailable),
+            );
+        }
         Err(LoginError::Store(e)) => {
             tracing::error!(error = %e, "cannot check a password");
             return Login::Refused(

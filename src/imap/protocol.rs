@@ -8,7 +8,7 @@ use super::backend::{Backend, GatewayBackend};
 use super::session;
 use super::settings::ImapSettings;
 use super::user_sessions::UserSessions;
-use crate::server::{Connection, Protocol, Shutdown};
+use crate::server::{Connection, Protocol, Refusal, Shutdown};
 
 /// The IMAP protocol front, shared by every IMAP listener.
 pub struct ImapProtocol<B: Backend = GatewayBackend> {
@@ -41,5 +41,9 @@ impl<B: Backend> Protocol for ImapProtocol<B> {
             shutdown,
         )
         .await;
+    }
+
+    fn refusal(&self, why: Refusal) -> String {
+        format!("* BYE [UNAVAILABLE] {why}\r\n")
     }
 }

@@ -45,6 +45,8 @@ enum Wake {
     Message(Result<Incoming, WireError>),
     Timeout,
     Shutdown,
+    /// The pre-login deadline passed (commands do not extend it).
+    PreloginDeadline,
 }
 
 struct Session<'p, B: Backend> {
@@ -72,6 +74,7 @@ pub(super) async fn run<B: Backend>(
             tls: if conn.implicit_tls { None } else { conn.tls },
             shutdown,
             span: span.clone(),
+            admission: conn.admission,
         },
         state: State::NotAuthenticated,
     };
@@ -101,6 +104,7 @@ impl<B: Backend> Session<'_, B> {
                     Err(_elapsed) => Wake::Timeout,
                 },
                 () = self.conn.shutdown.recv() => Wake::Shutdown,
+                () = self.conn.admission.prelogin_expired() => Wake::PreloginDeadline,
             };
             let next = match wake {
                 Wake::Timeout => {
@@ -108,6 +112,14 @@ impl<B: Backend> Session<'_, B> {
                     Ok(self
                         .conn
                         .bye(None, "Autologout; idle for too long")
+                        .await
+                        .into())
+                }
+                Wake::PreloginDeadline => {
+                    tracing::info!("autologout: no login before the pre-login deadline");
+                    Ok(self
+                        .conn
+                        .bye(None, "Autologout; log in sooner after connecting")
                         .await
                         .into())
                 }
@@ -119,6 +131,11 @@ impl<B: Backend> Session<'_, B> {
                 Wake::Message(Err(e)) => self.wire_failed(e).await,
                 Wake::Message(Ok(incoming)) => self.incoming(incoming).await,
             };
+            if self.state.logged_in() {
+                // Idempotent: frees the unauthenticated slot and lifts the
+                // pre-login deadline once the client is in.
+                self.conn.admission.authenticated();
+            }
             match next {
                 Ok(Next::Continue) => {}
                 Ok(Next::Close) => return,

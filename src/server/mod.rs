@@ -3,7 +3,13 @@
 //! connections over all of them, a shutdown signal every session honours,
 //! and a bounded wait for sessions to finish. Protocols (IMAP, SMTP) plug in
 //! through the `Protocol` trait and get a `Connection` and a `Shutdown`.
+//! Before a session starts, the listener reads the PROXY header where one
+//! is expected (`proxy`) and admits the client under its per-address caps
+//! (`admission`); the pre-login deadline runs from accept.
 
+mod admission;
+mod network;
+mod proxy;
 mod stream;
 
 use std::future::Future;
@@ -15,13 +21,62 @@ use std::time::Duration;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio::task::JoinHandle;
+use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 use tracing::Instrument;
 
+use admission::ClientTable;
+pub use admission::{Admission, ClientLimits, Refusal};
+pub use network::Network;
 pub(crate) use stream::Stream;
+
+use crate::config::{KeyError, ServerSection};
 
 /// How long a client gets to finish a TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a proxy gets to send its PROXY header after connecting (the
+/// spec expects it in the first segment).
+pub const PROXY_HEADER_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long past the pre-login deadline the listener waits for a session
+/// to say goodbye in its own words before it closes the connection itself.
+const DEADLINE_BACKSTOP: Duration = Duration::from_secs(5);
+
+/// Which sources speak the PROXY protocol, and what their headers mean.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ProxySettings {
+    /// Sources that must send a header; empty: the protocol is off.
+    pub from: Vec<Network>,
+    /// Every relayed connection counts as TLS (the proxy terminates it).
+    pub tls_terminated: bool,
+}
+
+impl ProxySettings {
+    /// From `[server]`; a bad network is named by its key.
+    pub fn from_section(s: &ServerSection) -> Result<ProxySettings, KeyError> {
+        let mut from = Vec::new();
+        for (i, text) in s.proxy_protocol_from.iter().enumerate() {
+            let net = Network::parse(text).ok_or_else(|| {
+                KeyError::new(
+                    format!("server.proxy_protocol_from[{i}]"),
+                    format!("{text:?} is not an IP address or a network like 10.0.0.0/8"),
+                )
+            })?;
+            from.push(net);
+        }
+        Ok(ProxySettings {
+            from,
+            tls_terminated: s.proxy_protocol_tls_terminated,
+        })
+    }
+
+    pub fn enabled(&self) -> bool {
+        !self.from.is_empty()
+    }
+
+    fn allows(&self, ip: std::net::IpAddr) -> bool {
+        self.from.iter().any(|net| net.contains(ip))
+    }
+}
 
 /// A protocol front: it gets each accepted connection and serves it until
 /// the client leaves, an error ends it, or `shutdown` fires (then it should
@@ -33,6 +88,14 @@ pub trait Protocol: Send + Sync + 'static {
     /// Serve one connection. Errors are the session's to log; the listener
     /// only learns that it ended.
     fn serve(&self, conn: Connection, shutdown: Shutdown) -> impl Future<Output = ()> + Send;
+
+    /// The line sent to a client turned away before its session starts
+    /// (e.g. `* BYE [UNAVAILABLE] …`, `421 4.7.0 …`), on plain listeners;
+    /// empty: just close.
+    fn refusal(&self, why: Refusal) -> String {
+        let _ = why;
+        String::new()
+    }
 }
 
 /// An accepted connection, handed to `Protocol::serve`.
@@ -44,8 +107,12 @@ pub struct Connection {
     /// For STARTTLS on a plain listener: `stream.start_tls(&acceptor)`.
     /// `None` when the gateway has no certificate (then offer no STARTTLS).
     pub tls: Option<TlsAcceptor>,
+    /// The client: the socket's peer, or the address its PROXY header gave.
     pub peer: SocketAddr,
     pub local: SocketAddr,
+    /// Its place under the per-address caps and its pre-login deadline:
+    /// call `admission.authenticated()` once the client has logged in.
+    pub admission: Arc<Admission>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -56,6 +123,7 @@ impl std::fmt::Debug for Connection {
             .field("starttls_available", &self.tls.is_some())
             .field("peer", &self.peer)
             .field("local", &self.local)
+            .field("authenticated", &self.admission.is_authenticated())
             .finish()
     }
 }
@@ -149,6 +217,8 @@ pub struct Gateway {
     max_connections: u32,
     grace: Duration,
     tls: Option<TlsAcceptor>,
+    clients: Arc<ClientTable>,
+    proxy: Arc<ProxySettings>,
     /// Fired when shutdown begins: listeners stop, sessions say goodbye.
     stopping: ShutdownTrigger,
     /// Fired when the grace period is over: sessions still open are dropped.
@@ -165,10 +235,25 @@ impl Gateway {
             max_connections,
             grace,
             tls,
+            clients: Arc::new(ClientTable::new(ClientLimits::default())),
+            proxy: Arc::new(ProxySettings::default()),
             stopping: shutdown_channel().0,
             closing: shutdown_channel().0,
             accept_loops: Vec::new(),
         }
+    }
+
+    /// The per-address caps and pre-login deadline (the defaults of
+    /// `[server]` otherwise). Set before `listen`.
+    pub fn with_client_limits(mut self, limits: ClientLimits) -> Gateway {
+        self.clients = Arc::new(ClientTable::new(limits));
+        self
+    }
+
+    /// Expect PROXY protocol headers from these sources. Set before `listen`.
+    pub fn with_proxy(mut self, proxy: ProxySettings) -> Gateway {
+        self.proxy = Arc::new(proxy);
+        self
     }
 
     /// Bind `spec.addr` and serve `protocol` there. Returns the bound
@@ -200,8 +285,10 @@ impl Gateway {
             closing: self.closing.subscribe(),
             tls: self.tls.clone(),
             implicit_tls: spec.implicit_tls,
+            clients: self.clients.clone(),
+            proxy: self.proxy.clone(),
         };
-        let span = tracing::info_span!("listener", proto = listener.protocol.name(), %addr, tls = spec.implicit_tls);
+        let span = tracing::info_span!("listener", proto = listener.protocol.name(), %addr, tls = spec.implicit_tls, proxy = self.proxy.enabled());
         tracing::info!(parent: &span, "listening");
         self.accept_loops
             .push(tokio::spawn(listener.run().instrument(span)));
@@ -246,6 +333,8 @@ struct Listener<P> {
     closing: Shutdown,
     tls: Option<TlsAcceptor>,
     implicit_tls: bool,
+    clients: Arc<ClientTable>,
+    proxy: Arc<ProxySettings>,
 }
 
 impl<P: Protocol> Listener<P> {
@@ -277,15 +366,19 @@ impl<P: Protocol> Listener<P> {
                     }
                 }
             };
+            let accepted = Instant::now();
             let session = Session {
                 protocol: self.protocol.clone(),
                 tls: self.tls.clone(),
                 implicit_tls: self.implicit_tls,
+                clients: self.clients.clone(),
+                proxy: self.proxy.clone(),
                 stopping: self.stopping.clone(),
+                accepted,
                 _permit: permit,
             };
             let mut closing = self.closing.clone();
-            let span = tracing::info_span!("session", proto = self.protocol.name(), %peer, tls = self.implicit_tls);
+            let span = tracing::info_span!("session", proto = self.protocol.name(), %peer, tls = self.implicit_tls, client = tracing::field::Empty);
             tokio::spawn(
                 async move {
                     tokio::select! {
@@ -304,42 +397,134 @@ struct Session<P> {
     protocol: Arc<P>,
     tls: Option<TlsAcceptor>,
     implicit_tls: bool,
+    clients: Arc<ClientTable>,
+    proxy: Arc<ProxySettings>,
     stopping: Shutdown,
+    accepted: Instant,
     _permit: OwnedSemaphorePermit,
 }
 
 impl<P: Protocol> Session<P> {
-    async fn run(mut self, socket: TcpStream, peer: SocketAddr) {
+    async fn run(mut self, mut socket: TcpStream, socket_peer: SocketAddr) {
         let _ = socket.set_nodelay(true);
         let local = match socket.local_addr() {
             Ok(local) => local,
             Err(e) => return tracing::debug!(error = %e, "connection gone before it started"),
         };
-        let stream = match (&self.tls, self.implicit_tls) {
-            (Some(acceptor), true) => {
-                let handshake = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(socket));
-                let result = tokio::select! {
-                    result = handshake => result,
-                    _ = self.stopping.recv() => return,
-                };
-                match result {
-                    Ok(Ok(tls)) => Stream::Tls(Box::new(tls)),
-                    Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
-                    Err(_elapsed) => return tracing::debug!("TLS handshake timed out"),
-                }
-            }
-            _ => Stream::Plain(socket),
+        let deadline = self.accepted + self.clients.limits().prelogin_timeout;
+        let header = if self.proxy.enabled() {
+            let Some(header) = self.proxy_header(&mut socket, socket_peer, deadline).await else {
+                return;
+            };
+            Some(header)
+        } else {
+            None
         };
+        let mut stream = match Stream::plain(socket) {
+            Ok(stream) => stream,
+            Err(e) => return tracing::debug!(error = %e, "connection gone before it started"),
+        };
+        let mut tls_terminated = false;
+        if let Some(proxy::Header::Proxy { source, client_tls }) = header {
+            tls_terminated = client_tls || self.proxy.tls_terminated;
+            stream = stream.relayed(source, tls_terminated);
+        }
+        let peer = stream.peer();
+        tracing::Span::current().record("client", tracing::field::display(peer));
+        let admission = match self.clients.admit(peer.ip(), self.accepted) {
+            Ok(admission) => admission,
+            Err(why) => return self.refuse(stream, why).await,
+        };
+        if let (Some(acceptor), true) = (&self.tls, self.implicit_tls) {
+            let until = deadline.min(Instant::now() + HANDSHAKE_TIMEOUT);
+            let handshake = tokio::time::timeout_at(until, stream.start_tls(acceptor));
+            let result = tokio::select! {
+                result = handshake => result,
+                _ = self.stopping.recv() => return,
+            };
+            stream = match result {
+                Ok(Ok(tls)) => tls,
+                Ok(Err(e)) => return tracing::debug!(error = %e, "TLS handshake failed"),
+                Err(_elapsed) => return tracing::debug!("TLS handshake timed out"),
+            };
+        }
         tracing::debug!("connection opened");
         let conn = Connection {
             stream,
-            implicit_tls: self.implicit_tls,
+            // A terminator's TLS counts as implicit: no STARTTLS on offer.
+            implicit_tls: self.implicit_tls || tls_terminated,
             tls: self.tls.clone(),
             peer,
             local,
+            admission: admission.clone(),
         };
-        self.protocol.serve(conn, self.stopping.clone()).await;
+        tokio::select! {
+            () = self.protocol.serve(conn, self.stopping.clone()) => {}
+            () = backstop(&admission) => {
+                tracing::info!("closed: no login before the pre-login deadline");
+            }
+        }
         tracing::debug!("connection closed");
+    }
+
+    /// The PROXY header, read within its own timeout and the pre-login
+    /// deadline; `None` (logged) when the connection is to be closed: a
+    /// source not allowed to send one, or no valid header in time.
+    async fn proxy_header(
+        &mut self,
+        socket: &mut TcpStream,
+        socket_peer: SocketAddr,
+        deadline: Instant,
+    ) -> Option<proxy::Header> {
+        if !self.proxy.allows(socket_peer.ip()) {
+            // The spec forbids guessing whether a header is there: a source
+            // that is not a configured proxy is refused outright.
+            tracing::warn!(source = %socket_peer, "closed: not a source allowed by server.proxy_protocol_from");
+            return None;
+        }
+        let until = deadline.min(Instant::now() + PROXY_HEADER_TIMEOUT);
+        let read = tokio::time::timeout_at(until, proxy::read_header(socket));
+        let result = tokio::select! {
+            result = read => result,
+            _ = self.stopping.recv() => return None,
+        };
+        match result {
+            Ok(Ok(header)) => Some(header),
+            Ok(Err(e)) => {
+                tracing::warn!(source = %socket_peer, error = %e, "closed: bad PROXY protocol header");
+                None
+            }
+            Err(_elapsed) => {
+                tracing::warn!(source = %socket_peer, "closed: no PROXY protocol header in time");
+                None
+            }
+        }
+    }
+
+    /// Turn the client away: the protocol's goodbye on a plain listener
+    /// (a TLS client would not understand plain text), then close.
+    async fn refuse(&self, mut stream: Stream, why: Refusal) {
+        tracing::info!(reason = %why, "connection refused");
+        let line = self.protocol.refusal(why);
+        if self.implicit_tls || line.is_empty() {
+            return;
+        }
+        use tokio::io::AsyncWriteExt;
+        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+            stream.write_all(line.as_bytes()).await?;
+            stream.shutdown().await
+        })
+        .await;
+    }
+}
+
+/// Resolves a little after the pre-login deadline if the client has still
+/// not logged in: the session should have said goodbye by then, and this
+/// closes the connection if it did not (a command stuck waiting, say).
+async fn backstop(admission: &Admission) {
+    tokio::time::sleep_until(admission.deadline() + DEADLINE_BACKSTOP).await;
+    if admission.is_authenticated() {
+        std::future::pending::<()>().await;
     }
 }
 

@@ -12,9 +12,22 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::server::TlsStream;
 
-/// A client connection.
+/// A client connection, and who is at the other end of it.
 #[derive(Debug)]
-pub enum Stream {
+pub struct Stream {
+    io: Io,
+    /// The client: the socket's peer, or the address a PROXY header gave.
+    peer: SocketAddr,
+    /// False when a PROXY header relayed a client without saying who it is
+    /// (v1 UNKNOWN, v2 UNSPEC or AF_UNIX): such a client is never taken for
+    /// one on this machine, whatever the proxy's own address.
+    peer_known: bool,
+    /// A trusted TLS terminator in front of us said the client used TLS.
+    tls_terminated: bool,
+}
+
+#[derive(Debug)]
+enum Io {
     Plain(TcpStream),
     /// Boxed: a TLS stream is large, and most of a session's life is spent
     /// moving it around.
@@ -22,45 +35,77 @@ pub enum Stream {
 }
 
 impl Stream {
+    /// A plain connection from the socket's own peer.
+    pub fn plain(tcp: TcpStream) -> io::Result<Stream> {
+        let peer = tcp.peer_addr()?;
+        Ok(Stream {
+            io: Io::Plain(tcp),
+            peer,
+            peer_known: true,
+            tls_terminated: false,
+        })
+    }
+
+    /// The same connection, the client being `peer` as a PROXY header said
+    /// (`None`: relayed, but the header did not say from where).
+    pub(crate) fn relayed(mut self, peer: Option<SocketAddr>, tls_terminated: bool) -> Stream {
+        match peer {
+            Some(peer) => self.peer = peer,
+            None => self.peer_known = false,
+        }
+        self.tls_terminated = tls_terminated;
+        self
+    }
+
     fn tcp(&self) -> &TcpStream {
-        match self {
-            Stream::Plain(tcp) => tcp,
-            Stream::Tls(tls) => tls.get_ref().0,
+        match &self.io {
+            Io::Plain(tcp) => tcp,
+            Io::Tls(tls) => tls.get_ref().0,
         }
     }
 
+    /// The client's address (the one a trusted PROXY header gave, if any).
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.tcp().peer_addr()
+        Ok(self.peer)
+    }
+
+    pub(crate) fn peer(&self) -> SocketAddr {
+        self.peer
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.tcp().local_addr()
     }
 
+    /// Encrypted: by our own TLS, or by a trusted terminator in front.
     pub fn is_tls(&self) -> bool {
-        matches!(self, Stream::Tls(_))
+        matches!(self.io, Io::Tls(_)) || self.tls_terminated
     }
 
     /// Whether the client is on this machine (a loopback address, IPv4
     /// written as IPv6 included): plain-text passwords are allowed there.
+    /// Behind a PROXY header this is the real client's address.
     pub fn is_loopback(&self) -> bool {
-        self.peer_addr().is_ok_and(|peer| is_loopback(peer.ip()))
+        self.peer_known && is_loopback(self.peer.ip())
     }
 
     /// The server name the client asked for in TLS (SNI), if any.
     pub fn server_name(&self) -> Option<&str> {
-        match self {
-            Stream::Plain(_) => None,
-            Stream::Tls(tls) => tls.get_ref().1.server_name(),
+        match &self.io {
+            Io::Plain(_) => None,
+            Io::Tls(tls) => tls.get_ref().1.server_name(),
         }
     }
 
     /// Run the TLS handshake on a plain stream (STARTTLS). The caller sends
     /// its "go ahead" reply first and bounds this with a timeout.
     pub async fn start_tls(self, acceptor: &TlsAcceptor) -> io::Result<Stream> {
-        match self {
-            Stream::Plain(tcp) => Ok(Stream::Tls(Box::new(acceptor.accept(tcp).await?))),
-            Stream::Tls(_) => Err(io::Error::new(
+        match self.io {
+            Io::Plain(tcp) => Ok(Stream {
+                io: Io::Tls(Box::new(acceptor.accept(tcp).await?)),
+                ..self
+            }),
+            Io::Tls(_) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "the connection already uses TLS",
             )),
@@ -83,9 +128,9 @@ impl AsyncRead for Stream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_read(cx, buf),
-            Stream::Tls(s) => Pin::new(s).poll_read(cx, buf),
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_read(cx, buf),
+            Io::Tls(s) => Pin::new(s).poll_read(cx, buf),
         }
     }
 }
@@ -96,9 +141,9 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write(cx, buf),
-            Stream::Tls(s) => Pin::new(s).poll_write(cx, buf),
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_write(cx, buf),
+            Io::Tls(s) => Pin::new(s).poll_write(cx, buf),
         }
     }
 
@@ -107,30 +152,30 @@ impl AsyncWrite for Stream {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
-            Stream::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_write_vectored(cx, bufs),
+            Io::Tls(s) => Pin::new(s).poll_write_vectored(cx, bufs),
         }
     }
 
     fn is_write_vectored(&self) -> bool {
-        match self {
-            Stream::Plain(s) => s.is_write_vectored(),
-            Stream::Tls(s) => s.is_write_vectored(),
+        match &self.io {
+            Io::Plain(s) => s.is_write_vectored(),
+            Io::Tls(s) => s.is_write_vectored(),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_flush(cx),
-            Stream::Tls(s) => Pin::new(s).poll_flush(cx),
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_flush(cx),
+            Io::Tls(s) => Pin::new(s).poll_flush(cx),
         }
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match self.get_mut() {
-            Stream::Plain(s) => Pin::new(s).poll_shutdown(cx),
-            Stream::Tls(s) => Pin::new(s).poll_shutdown(cx),
+        match &mut self.get_mut().io {
+            Io::Plain(s) => Pin::new(s).poll_shutdown(cx),
+            Io::Tls(s) => Pin::new(s).poll_shutdown(cx),
         }
     }
 }

@@ -130,7 +130,7 @@ impl<S: Submitter> Session<'_, S> {
                 tracing::info!(%login, "authentication failed");
                 self.say(Reply::new(535, "5.7.8", "wrong user name or password"));
             }
-            Err(e @ LoginError::TooManyAttempts { .. }) => {
+            Err(e @ (LoginError::TooManyAttempts { .. } | LoginError::Busy)) => {
                 self.say(Reply::new(454, "4.7.0", e.to_string()));
             }
             Err(LoginError::Store(e)) => {

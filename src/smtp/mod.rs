@@ -240,6 +240,10 @@ impl<S: Submitter> Protocol for SmtpProtocol<S> {
     async fn serve(&self, conn: Connection, shutdown: Shutdown) {
         session::run(self, conn, shutdown).await;
     }
+
+    fn refusal(&self, why: crate::server::Refusal) -> String {
+        format!("421 4.7.0 {why}\r\n")
+    }
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ use super::reply::{Reply, submit_error};
 use super::{SmtpProtocol, Submitter};
 use crate::accounts::Account;
 use crate::mailbox::submit::Envelope;
-use crate::server::{Connection, Shutdown, Stream};
+use crate::server::{Admission, Connection, Shutdown, Stream};
 
 /// How long the client may take to send a command, and a message.
 pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
@@ -44,6 +44,8 @@ pub(super) struct Session<'p, S: Submitter> {
     /// BDAT chunks so far; `Some(true)` once one was over the size limit.
     chunks: Option<(Vec<u8>, bool)>,
     errors: u32,
+    /// The per-address slot and pre-login deadline the server gave it.
+    admission: std::sync::Arc<Admission>,
 }
 
 pub(super) async fn run<S: Submitter>(
@@ -67,7 +69,12 @@ pub(super) async fn run<S: Submitter>(
         envelope: None,
         chunks: None,
         errors: 0,
+        admission: conn.admission,
     };
+    if s.trusted_login().is_some() {
+        // A trusted client sends without AUTH: its address is its login.
+        s.admission.authenticated();
+    }
     s.say(Reply::new(
         220,
         "",
@@ -113,6 +120,11 @@ impl<S: Submitter> Session<'_, S> {
                 self.say(Reply::new(421, "4.3.2", "graphgate is shutting down; try again shortly"));
                 return Err(Stop::Done);
             }
+            () = self.admission.prelogin_expired() => {
+                tracing::info!("closing: no AUTH before the pre-login deadline");
+                self.say(Reply::new(421, "4.7.0", "authenticate sooner after connecting; closing the connection"));
+                return Err(Stop::Done);
+            }
         };
         match read {
             Ok(Ok(n)) if n > 0 => {
@@ -138,7 +150,14 @@ impl<S: Submitter> Session<'_, S> {
                 parsed
             };
             match request {
-                Ok(request) => self.command(request).await?,
+                Ok(request) => {
+                    self.command(request).await?;
+                    if self.account.is_some() {
+                        // Idempotent: lifts the pre-login deadline and frees
+                        // the unauthenticated slot once AUTH succeeded.
+                        self.admission.authenticated();
+                    }
+                }
                 Err(ProtoError::NeedsMoreData { .. }) => self.fill(COMMAND_TIMEOUT).await?,
                 Err(e) => {
                     self.errors += 1;
@@ -169,7 +188,7 @@ impl<S: Submitter> Session<'_, S> {
 
     pub(super) fn auth_allowed(&self) -> bool {
         self.stream.as_ref().is_some_and(Stream::is_tls)
-            || self.peer.ip().is_loopback()
+            || self.stream.as_ref().is_some_and(Stream::is_loopback)
             || self.proto.settings.allow_plaintext_auth_on_non_loopback
     }
 

@@ -27,6 +27,9 @@ pub struct PasswordRow {
     pub created_at: i64,
     pub last_used_at: Option<i64>,
     pub revoked_at: Option<i64>,
+    /// The password's short keyed tag (see `accounts::login`); `None` for
+    /// rows from before tags, or after the tag key was made anew.
+    pub tag: Option<i64>,
 }
 
 impl std::fmt::Debug for PasswordRow {
@@ -71,6 +74,7 @@ fn password_row(r: &AnyRow) -> Result<PasswordRow, Error> {
         created_at: r.try_get(4)?,
         last_used_at: r.try_get(5)?,
         revoked_at: r.try_get(6)?,
+        tag: r.try_get(7)?,
     })
 }
 
@@ -131,8 +135,8 @@ impl Store {
     /// cannot interleave two of them.
     pub async fn password_insert(&self, row: &PasswordRow) -> Result<PasswordInsert, Error> {
         let r = sqlx::query(
-            "INSERT INTO passwords (id, login, label, hash, created_at, last_used_at, revoked_at)
-             SELECT $1, $2, $3, $4, $5, NULL, NULL
+            "INSERT INTO passwords (id, login, label, hash, created_at, last_used_at, revoked_at, tag)
+             SELECT $1, $2, $3, $4, $5, NULL, NULL, $6
              WHERE EXISTS (SELECT 1 FROM accounts WHERE login = $2)
                AND NOT EXISTS (SELECT 1 FROM passwords
                                WHERE login = $2 AND label = $3 AND revoked_at IS NULL)",
@@ -142,6 +146,7 @@ impl Store {
         .bind(&row.label)
         .bind(&row.hash)
         .bind(row.created_at)
+        .bind(row.tag)
         .execute(self.pool())
         .await?;
         if r.rows_affected() == 1 {
@@ -157,7 +162,7 @@ impl Store {
     /// Every password of `login`, revoked ones too, oldest first.
     pub async fn password_list(&self, login: &str) -> Result<Vec<PasswordRow>, Error> {
         let rows = sqlx::query(
-            "SELECT id, login, label, hash, created_at, last_used_at, revoked_at
+            "SELECT id, login, label, hash, created_at, last_used_at, revoked_at, tag
              FROM passwords WHERE login = $1 ORDER BY created_at, id",
         )
         .bind(login)
@@ -205,6 +210,46 @@ impl Store {
         }
         tx.commit().await?;
         Ok(ids)
+    }
+
+    /// Set the tag of password `id` (a row from before tags, verified).
+    pub async fn password_set_tag(&self, id: &str, tag: i64) -> Result<(), Error> {
+        sqlx::query("UPDATE passwords SET tag = $1 WHERE id = $2")
+            .bind(tag)
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(())
+    }
+
+    /// The key password tags are made with: the stored one, or else
+    /// `candidate`, stored now. Two processes racing both end up with the
+    /// one stored first. When the key is new, tags made with an earlier
+    /// (lost) key are cleared, so they are remade at the next login
+    /// instead of never matching.
+    pub async fn password_tag_key(&self, candidate: &[u8]) -> Result<Vec<u8>, Error> {
+        const NAME: &str = "accounts/password-tag-key";
+        let inserted = sqlx::query(
+            "INSERT INTO secrets (name, sealed, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO NOTHING",
+        )
+        .bind(NAME)
+        .bind(candidate.to_vec())
+        .bind(super::now())
+        .execute(self.pool())
+        .await?
+        .rows_affected()
+            == 1;
+        if inserted {
+            sqlx::query("UPDATE passwords SET tag = NULL")
+                .execute(self.pool())
+                .await?;
+        }
+        let row = sqlx::query("SELECT sealed FROM secrets WHERE name = $1")
+            .bind(NAME)
+            .fetch_one(self.pool())
+            .await?;
+        Ok(row.try_get::<Vec<u8>, _>(0)?)
     }
 
     /// Record that password `id` was just used.

@@ -87,6 +87,13 @@ const STEPS: &[(i64, &str)] = &[
     );
     CREATE INDEX audit_by_time ON audit (at)",
     ),
+    (
+        5,
+        // A few bits of a keyed hash of each password, so that a login
+        // runs one argon2 verification whatever the number of passwords
+        // (accounts/login.rs); NULL until known.
+        "ALTER TABLE passwords ADD COLUMN tag {BIGINT}",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -16,4 +16,5 @@ mod emulator_identity;
 mod graph;
 mod imap;
 mod openapi;
+mod prelogin;
 mod smtp;

@@ -21,6 +21,7 @@ fn limits(per_user: u32, per_address: u32, window: Duration) -> LoginLimits {
         failures_per_user: per_user,
         failures_per_address: per_address,
         window,
+        ..LoginLimits::default()
     }
 }
 

@@ -78,6 +78,10 @@ pub struct TestGateway {
     gateway: Option<Gateway>,
     pub dir: tempfile::TempDir,
     settings: MailSettings,
+    /// The local accounts (login counters, verification stats).
+    pub accounts: Arc<graphgate::accounts::Accounts>,
+    /// Changes a test made to the configuration (kept across `restart`).
+    configure: fn(&mut Config),
 }
 
 /// The demo's shared-mailbox policy: alice writes sales@, bob reads it.
@@ -136,7 +140,14 @@ impl TestGateway {
     pub async fn start_on(tenant: Tenant, settings: MailSettings) -> TestGateway {
         graphgate::tls::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        TestGateway::assemble(tenant, dir, settings).await
+        TestGateway::assemble(tenant, dir, settings, |_| {}).await
+    }
+
+    /// A gateway whose test configuration `configure` changes first.
+    pub async fn start_configured(configure: fn(&mut Config)) -> TestGateway {
+        graphgate::tls::install_crypto_provider();
+        let dir = tempfile::tempdir().unwrap();
+        TestGateway::assemble(Tenant::start().await, dir, test_settings(), configure).await
     }
 
     /// Stop the gateway and start a new one on the same store and tenant,
@@ -148,7 +159,7 @@ impl TestGateway {
         let settings = self.settings.clone();
         let tenant = std::mem::replace(&mut self.tenant, Tenant::detached());
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
-        TestGateway::assemble(tenant, dir, settings).await
+        TestGateway::assemble(tenant, dir, settings, self.configure).await
     }
 
     /// The gateway as `graphgate serve` assembles it (`App::build`), with
@@ -157,8 +168,10 @@ impl TestGateway {
         tenant: Tenant,
         dir: tempfile::TempDir,
         settings: MailSettings,
+        configure: fn(&mut Config),
     ) -> TestGateway {
-        let config = test_config(&tenant, dir.path());
+        let mut config = test_config(&tenant, dir.path());
+        configure(&mut config);
         let credentials = Arc::new(TestCredentials {
             base: tenant.base.clone(),
             http: tenant.http.clone(),
@@ -200,6 +213,8 @@ impl TestGateway {
             gateway: Some(listening.gateway),
             dir,
             settings,
+            accounts: app.accounts.clone(),
+            configure,
         }
     }
 
