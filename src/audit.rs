@@ -41,7 +41,8 @@ impl Audit {
     fn record(&self, login: &str, action: &str, mailbox: &str, outcome: &str, detail: &str) {
         let row = AuditRow {
             at: chrono::Utc::now().timestamp(),
-            login: login.to_ascii_lowercase(),
+            // The one normalised form of logins, as policy and the store use.
+            login: crate::accounts::normalise_login(login),
             action: action.to_string(),
             mailbox: mailbox.to_ascii_lowercase(),
             outcome: outcome.to_string(),

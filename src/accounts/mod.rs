@@ -13,9 +13,9 @@ mod names;
 mod password;
 mod registry;
 
-pub use account::{Account, Mode, PasswordInfo};
+pub use account::{Account, Mode, PasswordInfo, Standing};
 pub use error::{Error, LoginError};
 pub use limits::{LoginLimits, LoginStats};
-pub use names::check_label;
+pub use names::{check_label, normalise_login};
 pub use password::looks_generated;
 pub use registry::Accounts;

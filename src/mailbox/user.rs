@@ -244,6 +244,15 @@ impl UserMail {
 
     pub async fn subscribe(&self, name: &str, on: bool) -> Result<(), MailError> {
         let name = canonical(name.trim_end_matches(DELIMITER));
+        // Subscribing under Shared/ needs the grant (refused and audited
+        // otherwise, like opening it); the namespace itself and the
+        // mailbox level are fine. Unsubscribing is always allowed.
+        if on && !name.eq_ignore_ascii_case(SHARED_PREFIX) {
+            match self.inner.place_of(&name) {
+                Ok(_) | Err(MailError::CannotDo(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
         self.inner
             .context
             .store
@@ -283,7 +292,7 @@ impl UserMail {
     /// Open a folder; `read_only` for EXAMINE (a read grant forces it).
     pub async fn select(&self, name: &str, read_only: bool) -> Result<SelectedFolder, MailError> {
         let r = self.inner.resolve(name).await?;
-        let read_only = read_only || !r.place.grant.can_write();
+        let read_only = read_only || !r.place.can_write_now();
         r.place.engine.register(&r.place.graph);
         // The front's first snapshot(true) runs the delta round.
         let sync = r.place.engine.folder(&r.folder.id).await?;

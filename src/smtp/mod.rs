@@ -33,6 +33,17 @@ pub trait Submitter: Send + Sync + 'static {
     /// The account of a login (for trusted clients that do not log in).
     fn account(&self, login: &str) -> impl Future<Output = Option<Account>> + Send;
 
+    /// Whether the session's `account` may go on: `Err(reason)`, logged
+    /// and audited, when it was removed (or replaced) or its password
+    /// revoked. Asked before every command of an authenticated session.
+    fn still_signed_in(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<(), String>> + Send {
+        let _ = account;
+        async { Ok(()) }
+    }
+
     /// Send; Ok carries the Message-ID. `keep_copy`: leave the copy in
     /// Sent Items.
     fn submit(
@@ -64,6 +75,16 @@ impl Submitter for GatewaySubmitter {
 
     async fn account(&self, login: &str) -> Option<Account> {
         self.accounts.get(login).await.ok().flatten()
+    }
+
+    async fn still_signed_in(&self, account: &Account) -> Result<(), String> {
+        let ended = self.accounts.still_signed_in(account, "smtp").await;
+        if let Err(why) = &ended {
+            self.mail
+                .audit()
+                .refused(&account.login, "session", &account.microsoft_user, why);
+        }
+        ended
     }
 
     async fn submit(

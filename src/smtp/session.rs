@@ -174,6 +174,16 @@ impl<S: Submitter> Session<'_, S> {
     }
 
     async fn command(&mut self, request: Request<String>) -> Result<(), Stop> {
+        // The account removed or its password revoked since AUTH: 421 and
+        // close, at the next command whatever it is (RSET and NOOP too).
+        if let Some(account) = &self.account
+            && let Err(why) = self.proto.submitter.still_signed_in(account).await
+        {
+            self.account = None;
+            self.envelope = None;
+            self.say(Reply::new(421, "4.7.0", format!("access ended: {why}")));
+            return Err(Stop::Done);
+        }
         match request {
             Request::Ehlo { host } => self.ehlo(host, true),
             Request::Helo { host } => self.ehlo(host, false),
