@@ -187,6 +187,9 @@ impl UserMail {
         let r = self.inner.resolve(from).await?;
         r.place.check_write()?;
         let (to_place, to_inner) = self.inner.place_of(to)?;
+        // Writing where it would land must be granted too (refused and
+        // audited), before the "within its own mailbox" rule.
+        to_place.check_write()?;
         if to_place.grant.mailbox() != r.place.grant.mailbox() {
             return Err(MailError::CannotDo(
                 "a folder can only be renamed within its own mailbox".into(),

@@ -188,7 +188,7 @@ impl TryFrom<&SmtpSection> for SmtpSettings {
             if t.account.trim().is_empty() {
                 return Err(SettingsError::TrustedAccount { index: i });
             }
-            trusted.push((net, t.account.trim().to_ascii_lowercase()));
+            trusted.push((net, crate::accounts::normalise_login(t.account.trim())));
         }
         Ok(SmtpSettings {
             hostname: "graphgate".into(),
@@ -200,7 +200,7 @@ impl TryFrom<&SmtpSection> for SmtpSettings {
             no_sent_copy: s
                 .no_sent_copy
                 .iter()
-                .map(|l| l.trim().to_ascii_lowercase())
+                .map(|l| crate::accounts::normalise_login(l.trim()))
                 .collect(),
         })
     }

@@ -485,12 +485,7 @@ impl<S: Submitter> Session<'_, S> {
         // While Graph works, keep the client informed of nothing: SMTP has
         // no progress replies; the submission is bounded by Graph timeouts.
         let _ = self.flush().await;
-        let keep_copy = !self
-            .proto
-            .settings
-            .no_sent_copy
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(&account.login));
+        let keep_copy = !self.proto.settings.no_sent_copy.contains(&account.login);
         match self
             .proto
             .submitter

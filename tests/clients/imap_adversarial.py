@@ -113,7 +113,7 @@ c.select("INBOX")
 refused("copy into", *cmd(c, "COPY", "1", box))
 refused("move into", *cmd(c, "MOVE", "1", box))
 refused("uid copy into", *cmd(c, "UID", "COPY", "1:*", box))
-refused("uid move into", *cmd(c, "UID", "MOVE", "1", box))
+refused("uid move into", *cmd(c, "UID", "MOVE", "1:*", box))
 refused("copy into another user", *cmd(c, "COPY", "1", '"Shared/alice@contoso.test/INBOX"'))
 c.logout()
 
