@@ -42,9 +42,10 @@ impl Audit {
     fn record(&self, login: &str, action: &str, mailbox: &str, outcome: &str, detail: &str) {
         let row = AuditRow {
             at: chrono::Utc::now().timestamp(),
-            // What a client sent (a login, a mailbox name) is kept with its
-            // control characters escaped, here and in `graphgate audit`.
-            login: escape_controls(&login.to_ascii_lowercase()).into_owned(),
+            // The one normalised form of logins, as policy and the store use,
+            // and what a client sent (a login, a mailbox name) is kept with
+            // its control characters escaped, here and in `graphgate audit`.
+            login: escape_controls(&crate::accounts::normalise_login(login)).into_owned(),
             action: action.to_string(),
             mailbox: escape_controls(&mailbox.to_ascii_lowercase()).into_owned(),
             outcome: outcome.to_string(),

@@ -6,6 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::accounts::normalise_login;
 use crate::config::{Config, KeyError, SharedMailbox};
 
 /// What a grant allows inside a mailbox.
@@ -135,35 +136,46 @@ impl Policy {
             shared: shared.to_vec(),
             groups: groups
                 .iter()
-                .map(|(g, m)| {
-                    (
-                        g.clone(),
-                        m.iter().map(|l| l.to_ascii_lowercase()).collect(),
-                    )
-                })
+                .map(|(g, m)| (g.clone(), m.iter().map(|l| normalise_login(l)).collect()))
                 .collect(),
             read_only: config
                 .users
                 .iter()
                 .filter(|(_, u)| u.read_only)
-                .map(|(l, _)| l.to_ascii_lowercase())
+                .map(|(l, _)| normalise_login(l))
                 .collect(),
         })
     }
 
-    /// Is `login` in `list`, directly or through an `@group`?
+    /// Is `login` in `list`, directly or through an `@group`? Both sides
+    /// are compared in the one normalised form of logins.
     fn listed(&self, list: &[String], login: &str) -> bool {
+        let login = normalise_login(login);
         list.iter().any(|entry| match entry.strip_prefix('@') {
             Some(group) => self
                 .groups
                 .get(group)
-                .is_some_and(|members| members.iter().any(|m| m.eq_ignore_ascii_case(login))),
-            None => entry.eq_ignore_ascii_case(login),
+                .is_some_and(|members| members.contains(&login)),
+            None => normalise_login(entry) == login,
         })
     }
 
     fn is_read_only(&self, login: &str) -> bool {
-        self.read_only.contains(&login.to_ascii_lowercase())
+        self.read_only.contains(&normalise_login(login))
+    }
+
+    /// What policy, as it is now, grants in place of `grant` (made by an
+    /// earlier policy): the same mailbox with the access allowed today, or
+    /// `Denied` when it is withdrawn. Open sessions call this before every
+    /// change, so a reload that makes a user read-only applies to the
+    /// mailboxes they already have open, their own included.
+    pub fn recheck(&self, grant: &Grant) -> Result<Grant, Denied> {
+        let own = if grant.own {
+            grant.mailbox.as_str()
+        } else {
+            ""
+        };
+        self.open(&grant.login, own, &grant.mailbox, Access::Read)
     }
 
     fn shared(&self, address: &str) -> Option<&SharedMailbox> {
@@ -193,7 +205,7 @@ impl Policy {
                 });
             }
             return Ok(Grant {
-                login: login.to_ascii_lowercase(),
+                login: normalise_login(login),
                 mailbox,
                 access: ceiling,
                 own: true,
@@ -217,7 +229,7 @@ impl Policy {
             });
         }
         Ok(Grant {
-            login: login.to_ascii_lowercase(),
+            login: normalise_login(login),
             mailbox,
             access,
             own: false,
@@ -251,7 +263,7 @@ impl Policy {
         let from_lc = from.to_ascii_lowercase();
         let grant = |mode| {
             Ok(SendGrant {
-                login: login.to_ascii_lowercase(),
+                login: normalise_login(login),
                 from: from_lc.clone(),
                 mode,
             })
@@ -499,5 +511,93 @@ mod tests {
             )
             .is_err()
         );
+    }
+
+    #[test]
+    fn logins_match_policy_in_any_case_or_normalisation_form() {
+        let mut users = BTreeMap::new();
+        // The file names Zoë in NFD and upper case; she logs in in NFC.
+        users.insert(
+            "ZOE\u{308}@Contoso.test".to_string(),
+            UserSection { read_only: true },
+        );
+        let mut groups = BTreeMap::new();
+        groups.insert(
+            "team".to_string(),
+            vec!["ZO\u{cb}@contoso.TEST".to_string()],
+        );
+        let shared = vec![
+            SharedMailbox {
+                address: "sales@contoso.test".into(),
+                readers: vec!["@team".into()],
+                ..SharedMailbox::default()
+            },
+            SharedMailbox {
+                address: "ops@contoso.test".into(),
+                readers: vec!["\u{ff41}lice@contoso.test".into()],
+                ..SharedMailbox::default()
+            },
+        ];
+        let p = configured(shared, groups, users).unwrap();
+        let zoe = "zo\u{eb}@contoso.test";
+        let own = p.open(zoe, zoe, zoe, Access::Read).unwrap();
+        assert!(!own.can_write(), "read-only whatever the spelling");
+        assert_eq!(own.login(), zoe);
+        assert!(p.open(zoe, zoe, "sales@contoso.test", Access::Read).is_ok());
+        assert!(p.send(zoe, zoe, zoe).is_err(), "read-only may not send");
+        let alice = "ALICE@CONTOSO.TEST";
+        let grant = p
+            .open(
+                alice,
+                "alice@contoso.test",
+                "ops@contoso.test",
+                Access::Read,
+            )
+            .unwrap();
+        assert_eq!(grant.login(), "alice@contoso.test");
+        // The Turkish dotted capital I is not the letter i.
+        assert!(
+            p.open(
+                "\u{130}lice@contoso.test",
+                "x@contoso.test",
+                "ops@contoso.test",
+                Access::Read
+            )
+            .is_err()
+        );
+    }
+
+    #[test]
+    fn a_recheck_follows_the_policy_of_now() {
+        let before = policy();
+        let own = before
+            .open(
+                "carol@contoso.test",
+                "carol@contoso.test",
+                "carol@contoso.test",
+                Access::Read,
+            )
+            .unwrap();
+        let shared = before
+            .open(
+                "alice@contoso.test",
+                "alice@contoso.test",
+                "sales@contoso.test",
+                Access::ReadWrite,
+            )
+            .unwrap();
+        assert!(own.can_write() && shared.can_write());
+        assert_eq!(before.recheck(&own).unwrap(), own);
+        assert_eq!(before.recheck(&shared).unwrap(), shared);
+        // carol becomes read-only; alice loses sales@.
+        let mut users = BTreeMap::new();
+        users.insert(
+            "Carol@Contoso.test".to_string(),
+            UserSection { read_only: true },
+        );
+        let after = configured(Vec::new(), BTreeMap::new(), users).unwrap();
+        let now = after.recheck(&own).unwrap();
+        assert!(now.is_own() && !now.can_write(), "{now:?}");
+        assert!(after.recheck(&shared).is_err());
     }
 }

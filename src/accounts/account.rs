@@ -38,12 +38,56 @@ impl std::fmt::Display for Mode {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Account {
-    /// The name clients log in with (usually the email address), lower-case.
+    /// The name clients log in with (usually the email address), in the
+    /// one normalised form of logins (`normalise_login`).
     pub login: String,
     /// The Microsoft 365 user (UPN) whose mailbox this account uses.
     pub microsoft_user: String,
     pub mode: Mode,
+    /// When the account was added: a login removed and added again is
+    /// another account (another person, perhaps), and sessions and sealed
+    /// tokens of the old one must not carry over to it.
     pub created_at: i64,
+    /// The gateway password a login was verified against; `None` for an
+    /// account read from the store (or a trusted client that sends without
+    /// AUTH). Open sessions re-check it before every command.
+    pub password_id: Option<String>,
+}
+
+impl Account {
+    /// This account as signed in with password `id`.
+    pub(super) fn signed_in_with(mut self, id: &str) -> Account {
+        self.password_id = Some(id.to_string());
+        self
+    }
+}
+
+/// Whether an open session's account still stands, as the store says now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    Active,
+    /// `graphgate user remove` (perhaps by another process).
+    Removed,
+    /// Removed and added again: the login now names another account.
+    Replaced,
+    /// The password the session signed in with was revoked.
+    PasswordRevoked,
+}
+
+impl Standing {
+    /// Why a session of `login` ends, for the client, the log and the audit.
+    pub fn reason(&self, login: &str) -> Option<String> {
+        match self {
+            Standing::Active => None,
+            Standing::Removed => Some(format!("the account {login} was removed")),
+            Standing::Replaced => Some(format!(
+                "the account {login} was removed and added again; log in anew"
+            )),
+            Standing::PasswordRevoked => Some(format!(
+                "the gateway password this session of {login} logged in with was revoked"
+            )),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +122,7 @@ pub(super) fn account(row: AccountRow) -> Result<Account, Error> {
         microsoft_user: row.microsoft_user,
         mode,
         created_at: row.created_at,
+        password_id: None,
     })
 }
 

@@ -210,7 +210,7 @@ impl Inner {
                     if let Some(account) = self.usable(row) {
                         count(&self.cache_hits, 1);
                         return Ok(Checked::Ok {
-                            account,
+                            account: account.signed_in_with(&id),
                             cached: true,
                         });
                     }
@@ -264,7 +264,7 @@ impl Inner {
         }
         self.verified.insert(login, remembered, &id, Instant::now());
         Ok(Checked::Ok {
-            account,
+            account: account.signed_in_with(&id),
             cached: false,
         })
     }

@@ -14,10 +14,10 @@ mod password;
 mod registry;
 mod tags;
 
-pub use account::{Account, Mode, PasswordInfo};
+pub use account::{Account, Mode, PasswordInfo, Standing};
 pub use error::{Error, LoginError};
 pub use limits::{LoginLimits, LoginStats, address_key};
-pub use names::check_label;
+pub use names::{check_label, normalise_login};
 pub use password::looks_generated;
 pub use registry::Accounts;
 pub use tags::{MAX_ACTIVE_PASSWORDS, TAG_BITS};

@@ -1,7 +1,11 @@
 //! What a login name, a Microsoft 365 user name (UPN) and a password label
-//! may look like. Logins and UPNs are case-insensitive, so they are stored
-//! and looked up lower-case; nothing with control characters is accepted,
-//! because these names end up in logs, terminals and IMAP replies.
+//! may look like, and the one form logins are compared in. Logins and UPNs
+//! are case-insensitive and may be typed in any Unicode normalisation form,
+//! so they are stored, looked up, audited and matched against policy in the
+//! form `normalise_login` gives; nothing with control characters is
+//! accepted, because these names end up in logs, terminals and IMAP replies.
+
+use unicode_normalization::UnicodeNormalization;
 
 use super::error::Error;
 
@@ -10,9 +14,37 @@ const MAX_NAME: usize = 254;
 /// Longest password label accepted.
 const MAX_LABEL: usize = 64;
 
+/// The one form a login (or a UPN, or an address in policy) is compared
+/// in, everywhere: stored logins, policy keys and lists, the audit log,
+/// token records and failure counters. It follows the PRECIS
+/// `UsernameCaseMapped` profile (RFC 8265 §3.4): full-width and half-width
+/// characters mapped to their ordinary forms (`ａｌｉｃｅ` is `alice`),
+/// Unicode lower case of the whole address (not ASCII only: `ÅSA` is
+/// `åsa`), then Unicode NFC (so `Zoë` typed as `o` + combining diaeresis is
+/// the same login as the precomposed `ë`). Lower-casing is not
+/// language-specific: `I` becomes `i` and the Turkish dotted `İ` becomes
+/// `i` + U+0307, which stays a different login from `i`. Domains are kept
+/// as written (no IDNA mapping): `xn--` and Unicode spellings of one
+/// domain are different logins.
+pub fn normalise_login(login: &str) -> String {
+    let widths: String = login.chars().flat_map(width_mapped).collect();
+    let lower = widths.nfc().collect::<String>().to_lowercase();
+    lower.nfc().collect()
+}
+
+/// RFC 8265 §3.3.1 width mapping: a character of the Halfwidth and
+/// Fullwidth Forms block becomes its compatibility decomposition.
+fn width_mapped(c: char) -> Vec<char> {
+    if ('\u{FF00}'..='\u{FFEF}').contains(&c) {
+        std::iter::once(c).nfkc().collect()
+    } else {
+        vec![c]
+    }
+}
+
 /// The form a login is stored and looked up under.
 pub(super) fn lookup_key(login: &str) -> String {
-    login.to_lowercase()
+    normalise_login(login)
 }
 
 /// `login` lower-cased, if it can be a login name: 1 to 254 characters,
@@ -83,7 +115,7 @@ pub fn check_microsoft_user(upn: &str) -> Result<String, Error> {
     if !labels.iter().all(label_ok) {
         return Err(bad("the domain after the @ is not a domain name"));
     }
-    Ok(upn.to_lowercase())
+    Ok(normalise_login(upn))
 }
 
 /// `label` if it can label a password: 1 to 64 characters, no control
@@ -119,6 +151,16 @@ mod tests {
             ("Alice@Contoso.COM", Some("alice@contoso.com")),
             ("scanner", Some("scanner")),
             ("ÅSA@contoso.com", Some("åsa@contoso.com")),
+            ("ALICE@CONTOSO.TEST", Some("alice@contoso.test")),
+            // NFD (o + combining diaeresis) and NFC (ë) are one login.
+            ("Zoe\u{308}@contoso.test", Some("zo\u{eb}@contoso.test")),
+            ("Zo\u{cb}@contoso.test", Some("zo\u{eb}@contoso.test")),
+            // Full-width letters are their ordinary forms.
+            ("\u{ff41}lice@contoso.test", Some("alice@contoso.test")),
+            // Not Turkish-specific: İ keeps its dot, ı stays dotless.
+            ("\u{130}nci@contoso.test", Some("i\u{307}nci@contoso.test")),
+            ("\u{131}nci@contoso.test", Some("\u{131}nci@contoso.test")),
+            ("INCI@contoso.test", Some("inci@contoso.test")),
             ("", None),
             ("al ice", None),
             ("alice\n", None),
@@ -128,6 +170,27 @@ mod tests {
         for (login, expected) in cases {
             assert_eq!(check_login(login).ok().as_deref(), *expected, "{login:?}");
         }
+    }
+
+    #[test]
+    fn normalising_is_idempotent_and_merges_the_spellings_of_one_login() {
+        let spellings = [
+            "zo\u{eb}@contoso.test",
+            "Zo\u{eb}@Contoso.Test",
+            "ZO\u{cb}@CONTOSO.TEST",
+            "zoe\u{308}@contoso.test",
+            "ZOE\u{308}@CONTOSO.TEST",
+            "\u{ff3a}o\u{eb}@contoso.test",
+        ];
+        for s in spellings {
+            let n = normalise_login(s);
+            assert_eq!(n, "zo\u{eb}@contoso.test", "{s:?}");
+            assert_eq!(normalise_login(&n), n, "idempotent for {s:?}");
+        }
+        assert_ne!(
+            normalise_login("alice@contoso.test"),
+            normalise_login("alice@contoso.tes")
+        );
     }
 
     #[test]

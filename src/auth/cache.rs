@@ -4,18 +4,26 @@
 //! permissions. A record that does not open (lost or changed key, damaged
 //! row) counts as "not signed in": the person is told to sign in again,
 //! and nothing crashes.
+//!
+//! A record is bound to its account: the login and the account's creation
+//! time are the AEAD's associated data, so a sealed blob copied to another
+//! row, or left behind by an account that was removed and added again (for
+//! someone else, perhaps), does not open. Records sealed before that
+//! binding existed are re-sealed on first use when they were written after
+//! the account was created, and dropped (sign in again) when not.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use base64::Engine as _;
-use chacha20poly1305::aead::{Aead, KeyInit};
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 
 use super::error::Error;
+use crate::accounts::normalise_login;
 use crate::secret::Secret;
-use crate::store::Store;
+use crate::store::{Store, refresh_token_name};
 
 /// The environment variable that can hold the key (base64 of 32 bytes).
 pub const KEY_ENV: &str = "GRAPHGATE_TOKEN_KEY";
@@ -23,6 +31,9 @@ pub const KEY_ENV: &str = "GRAPHGATE_TOKEN_KEY";
 pub const KEY_FILE: &str = "token.key";
 
 const NONCE_LEN: usize = 24;
+/// The first bytes of a record bound to its account (format 2). Records
+/// of format 1 start with their random nonce.
+const BOUND: &[u8] = b"gg-rt2:";
 
 /// The key that seals cached tokens.
 #[derive(Clone)]
@@ -92,12 +103,32 @@ impl TokenKey {
     }
 
     pub fn open(&self, sealed: &[u8]) -> Option<Vec<u8>> {
+        self.open_bound(sealed, b"")
+    }
+
+    /// Seal `plain` with `aad` as associated data: it opens only with the
+    /// same `aad`.
+    pub fn seal_bound(&self, plain: &[u8], aad: &[u8]) -> Vec<u8> {
+        let mut nonce = [0u8; NONCE_LEN];
+        rand::rng().fill_bytes(&mut nonce);
+        let mut out = nonce.to_vec();
+        let payload = Payload { msg: plain, aad };
+        // Encryption with a valid key and nonce cannot fail.
+        out.extend(
+            self.cipher
+                .encrypt(&XNonce::from(nonce), payload)
+                .unwrap_or_default(),
+        );
+        out
+    }
+
+    pub fn open_bound(&self, sealed: &[u8], aad: &[u8]) -> Option<Vec<u8>> {
         if sealed.len() <= NONCE_LEN {
             return None;
         }
         let (nonce, data) = sealed.split_at(NONCE_LEN);
         let nonce = XNonce::try_from(nonce).ok()?;
-        self.cipher.decrypt(&nonce, data).ok()
+        self.cipher.decrypt(&nonce, Payload { msg: data, aad }).ok()
     }
 }
 
@@ -133,15 +164,17 @@ fn create_key_file(path: &PathBuf) -> Result<TokenKey, Error> {
     Ok(TokenKey::from_bytes(&bytes))
 }
 
-/// Refresh tokens per gateway login, sealed in the store.
+/// Refresh tokens per gateway login, sealed in the store and bound to the
+/// account (login and creation time).
 #[derive(Clone, Debug)]
 pub struct RefreshTokens {
     store: Store,
     key: TokenKey,
 }
 
-fn record(login: &str) -> String {
-    format!("refresh-token:{}", login.to_ascii_lowercase())
+/// The associated data that binds a record to one account.
+fn binding(login: &str, created_at: i64) -> Vec<u8> {
+    format!("graphgate refresh token\0{login}\0{created_at}").into_bytes()
 }
 
 impl RefreshTokens {
@@ -149,36 +182,85 @@ impl RefreshTokens {
         RefreshTokens { store, key }
     }
 
-    /// The stored refresh token; `None` when absent or unreadable.
-    pub async fn get(&self, login: &str) -> Result<Option<Secret>, Error> {
-        let sealed = self
+    /// The account's creation time, or `None` when there is no account.
+    async fn created_at(&self, login: &str) -> Result<Option<i64>, Error> {
+        Ok(self
             .store
-            .secret_get(&record(login))
+            .account_get(login)
+            .await
+            .map_err(Error::store)?
+            .map(|row| row.created_at))
+    }
+
+    /// The stored refresh token; `None` when absent, unreadable, or not
+    /// this account's.
+    pub async fn get(&self, login: &str) -> Result<Option<Secret>, Error> {
+        let login = normalise_login(login);
+        let name = refresh_token_name(&login);
+        let found = self
+            .store
+            .secret_get_dated(&name)
             .await
             .map_err(Error::store)?;
-        let Some(sealed) = sealed else {
+        let Some((sealed, written_at)) = found else {
             return Ok(None);
         };
-        match self.key.open(&sealed) {
+        let Some(created_at) = self.created_at(&login).await? else {
+            // No account owns it (removed by an older graphgate): gone.
+            self.delete(&login).await?;
+            return Ok(None);
+        };
+        let plain = match sealed.strip_prefix(BOUND) {
+            Some(bound) => self.key.open_bound(bound, &binding(&login, created_at)),
+            None if written_at >= created_at => {
+                // Format 1, written while this account existed: re-seal it
+                // bound to the account.
+                let plain = self.key.open(&sealed);
+                if let Some(plain) = &plain
+                    && let Ok(text) = std::str::from_utf8(plain)
+                {
+                    self.put(&login, &Secret::new(text)).await?;
+                    tracing::info!(%login, "a stored sign-in was re-sealed bound to its account");
+                }
+                plain
+            }
+            None => {
+                tracing::warn!(%login, "a stored sign-in is older than the account (the login was removed and added again); it is dropped and the user must sign in again");
+                self.delete(&login).await?;
+                return Ok(None);
+            }
+        };
+        match plain {
             Some(plain) => Ok(String::from_utf8(plain).ok().map(Secret::new)),
             None => {
-                tracing::warn!(%login, "a stored sign-in cannot be decrypted (the token key changed or was lost); the user must sign in again");
+                tracing::warn!(%login, "a stored sign-in cannot be decrypted (the token key changed or was lost, or it belongs to another account); the user must sign in again");
                 Ok(None)
             }
         }
     }
 
+    /// Seal `token` for the account `login`, which must exist.
     pub async fn put(&self, login: &str, token: &Secret) -> Result<(), Error> {
-        let sealed = self.key.seal(token.expose().as_bytes());
+        let login = normalise_login(login);
+        let Some(created_at) = self.created_at(&login).await? else {
+            return Err(Error::SignInRequired(format!(
+                "there is no account {login} to keep a sign-in for"
+            )));
+        };
+        let mut sealed = BOUND.to_vec();
+        sealed.extend(
+            self.key
+                .seal_bound(token.expose().as_bytes(), &binding(&login, created_at)),
+        );
         self.store
-            .secret_put(&record(login), &sealed)
+            .secret_put(&refresh_token_name(&login), &sealed)
             .await
             .map_err(Error::store)
     }
 
     pub async fn delete(&self, login: &str) -> Result<bool, Error> {
         self.store
-            .secret_delete(&record(login))
+            .secret_delete(&refresh_token_name(&normalise_login(login)))
             .await
             .map_err(Error::store)
     }
@@ -198,6 +280,144 @@ mod tests {
         let other = TokenKey::from_bytes(&[8; 32]);
         assert!(other.open(&sealed).is_none());
         assert!(key.open(b"short").is_none());
+    }
+
+    #[test]
+    fn bound_records_open_only_with_their_binding() {
+        let key = TokenKey::from_bytes(&[7; 32]);
+        let sealed = key.seal_bound(b"rt", &binding("alice@contoso.test", 100));
+        assert_eq!(
+            key.open_bound(&sealed, &binding("alice@contoso.test", 100))
+                .as_deref(),
+            Some(&b"rt"[..])
+        );
+        for (login, created) in [("bob@contoso.test", 100), ("alice@contoso.test", 101)] {
+            assert!(key.open_bound(&sealed, &binding(login, created)).is_none());
+        }
+        assert!(key.open(&sealed).is_none(), "no binding is not the binding");
+    }
+
+    #[tokio::test]
+    async fn tokens_follow_their_account_and_not_its_login() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let key = TokenKey::from_bytes(&[3; 32]);
+        let tokens = RefreshTokens::new(store.clone(), key.clone());
+        let accounts = crate::accounts::Accounts::new(store.clone(), Default::default());
+        let mode = crate::accounts::Mode::Delegated;
+        accounts
+            .add("alice@contoso.test", "alice@contoso.test", mode)
+            .await
+            .unwrap();
+        accounts
+            .add("bob@contoso.test", "bob@contoso.test", mode)
+            .await
+            .unwrap();
+        assert!(
+            tokens
+                .put("nobody@contoso.test", &Secret::new("x"))
+                .await
+                .is_err()
+        );
+        tokens
+            .put("ALICE@contoso.test", &Secret::new("alice-rt"))
+            .await
+            .unwrap();
+        let got = tokens.get("alice@contoso.test").await.unwrap();
+        assert_eq!(got.as_ref().map(Secret::expose), Some("alice-rt"));
+        // Alice's blob copied into bob's row does not open.
+        let alice = store
+            .secret_get(&refresh_token_name("alice@contoso.test"))
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .secret_put(&refresh_token_name("bob@contoso.test"), &alice)
+            .await
+            .unwrap();
+        assert!(tokens.get("bob@contoso.test").await.unwrap().is_none());
+        // Removing alice deletes her token; a new alice starts signed out.
+        assert!(accounts.remove("alice@contoso.test").await.unwrap());
+        assert!(
+            store
+                .secret_get(&refresh_token_name("alice@contoso.test"))
+                .await
+                .unwrap()
+                .is_none()
+        );
+        store
+            .secret_put(&refresh_token_name("alice@contoso.test"), &alice)
+            .await
+            .unwrap();
+        let later = store.pool().clone();
+        accounts
+            .add("alice@contoso.test", "alice@contoso.test", mode)
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE accounts SET created_at = created_at + 5 WHERE login = 'alice@contoso.test'",
+        )
+        .execute(&later)
+        .await
+        .unwrap();
+        assert!(
+            tokens.get("alice@contoso.test").await.unwrap().is_none(),
+            "not the old sign-in"
+        );
+    }
+
+    #[tokio::test]
+    async fn records_sealed_before_the_binding_are_migrated_or_dropped() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let key = TokenKey::from_bytes(&[4; 32]);
+        let tokens = RefreshTokens::new(store.clone(), key.clone());
+        let accounts = crate::accounts::Accounts::new(store.clone(), Default::default());
+        let mode = crate::accounts::Mode::Delegated;
+        accounts
+            .add("carol@contoso.test", "carol@contoso.test", mode)
+            .await
+            .unwrap();
+        accounts
+            .add("dave@contoso.test", "dave@contoso.test", mode)
+            .await
+            .unwrap();
+        let name = |l| refresh_token_name(l);
+        // Format 1 (no binding), written after carol's account was made.
+        store
+            .secret_put(&name("carol@contoso.test"), &key.seal(b"carol-rt"))
+            .await
+            .unwrap();
+        let got = tokens.get("carol@contoso.test").await.unwrap();
+        assert_eq!(got.as_ref().map(Secret::expose), Some("carol-rt"));
+        let resealed = store
+            .secret_get(&name("carol@contoso.test"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(
+            resealed.starts_with(BOUND),
+            "re-sealed bound to the account"
+        );
+        // Format 1 written before dave's account existed: not his.
+        store
+            .secret_put(&name("dave@contoso.test"), &key.seal(b"old-rt"))
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE accounts SET created_at = created_at + 100 WHERE login = 'dave@contoso.test'",
+        )
+        .execute(store.pool())
+        .await
+        .unwrap();
+        assert!(tokens.get("dave@contoso.test").await.unwrap().is_none());
+        assert!(
+            store
+                .secret_get(&name("dave@contoso.test"))
+                .await
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]

@@ -35,6 +35,9 @@ pub enum Credential {
 pub struct TokenResponse {
     pub access_token: Secret,
     pub refresh_token: Option<Secret>,
+    /// The OpenID Connect id token (the `openid` scope was asked for): who
+    /// signed in, in the one token Microsoft documents for clients to read.
+    pub id_token: Option<Secret>,
     pub expires_in: i64,
     pub scope: String,
 }
@@ -44,6 +47,8 @@ struct RawToken {
     access_token: String,
     #[serde(default)]
     refresh_token: Option<String>,
+    #[serde(default)]
+    id_token: Option<String>,
     #[serde(default)]
     expires_in: Option<serde_json::Value>,
     #[serde(default)]
@@ -155,7 +160,9 @@ impl Oauth {
         if shared {
             names.extend(["Mail.ReadWrite.Shared", "Mail.Send.Shared"]);
         }
-        let mut out = String::from("offline_access");
+        // `openid`: the answer then carries an id token naming who signed
+        // in, which the sign-in checks against the account's user.
+        let mut out = String::from("offline_access openid");
         for n in names {
             out.push(' ');
             out.push_str(&format!("{}/{n}", self.resource));
@@ -407,6 +414,7 @@ fn parse_token(body: &[u8]) -> Result<TokenResponse, Error> {
     Ok(TokenResponse {
         access_token: Secret::new(raw.access_token),
         refresh_token: raw.refresh_token.map(Secret::new),
+        id_token: raw.id_token.map(Secret::new),
         expires_in: number(&raw.expires_in).unwrap_or(3600),
         scope: raw.scope,
     })

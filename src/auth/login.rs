@@ -16,7 +16,7 @@ use super::flows::{DeviceCode, TokenResponse};
 use super::identity::Identity;
 use super::token_failure::{TokenFailure, explain};
 use super::tokens::Tokens;
-use crate::accounts::Account;
+use crate::accounts::{Account, normalise_login};
 
 /// The claims of a JWT, read without checking its signature (for showing
 /// and comparing, never for trusting).
@@ -54,15 +54,53 @@ pub fn token_permissions(token: &str) -> Vec<String> {
     out
 }
 
-/// Keep a finished sign-in for `account`, after checking who signed in.
-async fn keep(tokens: &Tokens, account: &Account, answer: TokenResponse) -> Result<String, Error> {
-    let who = token_user(answer.access_token.expose()).unwrap_or_default();
-    if !who.is_empty() && !who.eq_ignore_ascii_case(&account.microsoft_user) {
+/// Every user name the sign-in's tokens give (the id token's
+/// `preferred_username`, `upn`, `email`; the access token's `upn`,
+/// `preferred_username`, `unique_name`), normalised like logins.
+fn named_users(answer: &TokenResponse) -> Vec<String> {
+    let mut out = Vec::new();
+    let tokens = [answer.id_token.as_ref(), Some(&answer.access_token)];
+    for c in tokens
+        .into_iter()
+        .flatten()
+        .filter_map(|t| claims(t.expose()))
+    {
+        for key in ["preferred_username", "upn", "unique_name"] {
+            if let Some(name) = c.get(key).and_then(Value::as_str)
+                && !name.trim().is_empty()
+            {
+                out.push(normalise_login(name.trim()));
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Check that the sign-in is the account's Microsoft user. Fails closed:
+/// a sign-in whose tokens name nobody is refused, and so is one where any
+/// name differs (two tokens naming two people).
+pub fn check_identity(answer: &TokenResponse, account: &Account) -> Result<String, Error> {
+    let expected = normalise_login(&account.microsoft_user);
+    let names = named_users(answer);
+    if names.is_empty() {
         return Err(Error::Denied(format!(
-            "{who} signed in, but {} is linked to {}; sign in as {} (or change the link with `graphgate user`)",
+            "the sign-in does not say who signed in (no user name in its tokens), so graphgate cannot tell that it is {expected}; nothing was kept"
+        )));
+    }
+    if let Some(other) = names.iter().find(|n| **n != expected) {
+        return Err(Error::Denied(format!(
+            "{other} signed in, but {} is linked to {}; sign in as {} (or change the link with `graphgate user`)",
             account.login, account.microsoft_user, account.microsoft_user
         )));
     }
+    Ok(expected)
+}
+
+/// Keep a finished sign-in for `account`, after checking who signed in.
+async fn keep(tokens: &Tokens, account: &Account, answer: TokenResponse) -> Result<String, Error> {
+    let who = check_identity(&answer, account)?;
     let Some(refresh) = answer.refresh_token else {
         return Err(Error::Configuration(
             "Microsoft returned no refresh token: the sign-in must ask for offline_access".into(),
@@ -243,6 +281,91 @@ async fn redirect_query(
         let _ = conn.write_all(response.as_bytes()).await;
         if let Some(q) = query {
             return Ok(q);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::accounts::Mode;
+    use crate::secret::Secret;
+
+    /// An unsigned JWT with these claims (only the claims are read).
+    fn jwt(claims: serde_json::Value) -> Secret {
+        let b64 = |v: &[u8]| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+        Secret::new(format!(
+            "{}.{}.sig",
+            b64(br#"{"alg":"none"}"#),
+            b64(claims.to_string().as_bytes())
+        ))
+    }
+
+    fn answer(access: serde_json::Value, id: Option<serde_json::Value>) -> TokenResponse {
+        TokenResponse {
+            access_token: jwt(access),
+            refresh_token: Some(Secret::new("rt")),
+            id_token: id.map(jwt),
+            expires_in: 3600,
+            scope: String::new(),
+        }
+    }
+
+    #[test]
+    fn the_sign_in_must_name_the_accounts_user_and_nobody_else() {
+        use serde_json::json;
+        let account = Account {
+            login: "zo\u{eb}@contoso.test".into(),
+            microsoft_user: "zo\u{eb}@contoso.test".into(),
+            mode: Mode::Delegated,
+            created_at: 0,
+            password_id: None,
+        };
+        let opaque = Secret::new("not-a-jwt");
+        let cases: Vec<(&str, TokenResponse, bool)> = vec![
+            (
+                "upn in the access token",
+                answer(json!({"upn": "ZOE\u{308}@Contoso.test"}), None),
+                true,
+            ),
+            (
+                "id token names her",
+                answer(
+                    json!({}),
+                    Some(json!({"preferred_username": "zo\u{eb}@contoso.test", "oid": "1"})),
+                ),
+                true,
+            ),
+            (
+                "names nobody",
+                answer(json!({"oid": "1"}), Some(json!({"oid": "1"}))),
+                false,
+            ),
+            (
+                "opaque access token, no id token",
+                TokenResponse {
+                    access_token: opaque,
+                    ..answer(json!({}), None)
+                },
+                false,
+            ),
+            (
+                "another user",
+                answer(json!({"upn": "bob@contoso.test"}), None),
+                false,
+            ),
+            (
+                "id token another user",
+                answer(
+                    json!({"upn": "zo\u{eb}@contoso.test"}),
+                    Some(json!({"preferred_username": "bob@contoso.test"})),
+                ),
+                false,
+            ),
+            ("empty name", answer(json!({"upn": " "}), None), false),
+        ];
+        for (what, answer, ok) in cases {
+            assert_eq!(check_identity(&answer, &account).is_ok(), ok, "{what}");
         }
     }
 }

@@ -21,7 +21,10 @@ pub(super) struct AuditArgs {
 
 pub(super) async fn run(config: Config, args: &AuditArgs) -> Result<()> {
     let store = graphgate::app::open_store(&config).await?;
-    let login = args.user.as_deref().map(str::to_ascii_lowercase);
+    let login = args
+        .user
+        .as_deref()
+        .map(graphgate::accounts::normalise_login);
     let rows = store
         .audit_recent(args.limit.clamp(1, 100_000), login.as_deref())
         .await?;

@@ -17,7 +17,8 @@ pub(super) enum UserCommand {
     Add(AddArgs),
     /// List the accounts, their Microsoft 365 users and active passwords
     List,
-    /// Remove an account and all its gateway passwords
+    /// Remove an account, all its gateway passwords and its Microsoft 365
+    /// sign-in; its open IMAP and SMTP sessions end at their next command
     Remove {
         /// The account's login name
         login: String,
@@ -53,7 +54,8 @@ pub(super) enum PasswordCommand {
         #[arg(long, value_name = "LABEL")]
         label: String,
     },
-    /// Revoke a gateway password: clients using it can no longer log in
+    /// Revoke a gateway password: clients using it can no longer log in,
+    /// and their open sessions end at their next command
     Revoke {
         /// The account's login name
         login: String,
@@ -103,7 +105,7 @@ pub(super) async fn run(config: Config, command: &UserCommand) -> Result<()> {
             }
             writeln!(
                 out,
-                "Revoked the password {label_or_id:?} of {login}: clients using it can no longer log in."
+                "Revoked the password {label_or_id:?} of {login}: clients using it can no longer log in, and their open sessions end at their next command."
             )?;
             Ok(())
         }

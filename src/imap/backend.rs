@@ -30,6 +30,13 @@ pub trait Backend: Send + Sync + 'static {
         peer: IpAddr,
     ) -> impl Future<Output = Result<Account, LoginError>> + Send;
 
+    /// Whether the signed-in `account` may go on: `Err(reason)`, logged
+    /// and audited, when it was removed (or replaced) or the password it
+    /// signed in with was revoked. Asked before every command and on IDLE's
+    /// ticks.
+    fn still_signed_in(&self, account: &Account)
+    -> impl Future<Output = Result<(), String>> + Send;
+
     /// The folders `account` may see.
     fn open_user(
         &self,
@@ -121,6 +128,16 @@ impl Backend for GatewayBackend {
         peer: IpAddr,
     ) -> Result<Account, LoginError> {
         self.accounts.authenticate(login, password, peer).await
+    }
+
+    async fn still_signed_in(&self, account: &Account) -> Result<(), String> {
+        let ended = self.accounts.still_signed_in(account, "imap").await;
+        if let Err(why) = &ended {
+            self.mail
+                .audit()
+                .refused(&account.login, "session", &account.microsoft_user, why);
+        }
+        ended
     }
 
     async fn open_user(&self, account: &Account) -> Result<UserMail, MailError> {

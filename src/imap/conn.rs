@@ -12,10 +12,11 @@ use tokio_rustls::TlsAcceptor;
 use tracing::Span;
 
 use super::backend::Backend;
-use super::reply::{self, Reply};
+use super::reply::{self, Extra, Reply};
 use super::settings::ImapSettings;
 use super::user_sessions::UserSessions;
 use super::wire::Wire;
+use crate::accounts::Account;
 use crate::server::{Admission, Shutdown};
 
 /// One client connection and what the server shares with it.
@@ -33,6 +34,9 @@ pub(super) struct Conn<'p, B: Backend> {
     pub span: Span,
     /// The per-address slot and pre-login deadline the server gave it.
     pub admission: Arc<Admission>,
+    /// Who logged in (with the password used), re-checked before every
+    /// command (`still_signed_in`).
+    pub account: Option<Account>,
 }
 
 /// How a command ended. Ending the session is an outcome, not an error:
@@ -67,6 +71,18 @@ impl<B: Backend> Conn<'_, B> {
         let done = self.bye(None, reason).await;
         self.wire.linger().await;
         done
+    }
+
+    /// `Some(Done::Close)`, with `* BYE [AUTHENTICATIONFAILED]` sent, when
+    /// the logged-in account of this session was removed or replaced or its
+    /// password revoked since (`Backend::still_signed_in` logs and audits
+    /// why); `None` otherwise, and before login. One store read.
+    pub(super) async fn still_signed_in(&mut self) -> Option<Done> {
+        let account = self.account.as_ref()?;
+        let why = self.backend.still_signed_in(account).await.err()?;
+        self.account = None;
+        let code = Extra::AuthenticationFailed.code();
+        Some(self.bye(Some(code), &format!("access ended: {why}")).await)
     }
 
     /// Passwords may be sent: over TLS, from this machine, or when allowed.

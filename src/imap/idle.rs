@@ -1,16 +1,21 @@
 //! IDLE (RFC 2177): the client waits and graphgate pushes EXISTS, EXPUNGE and
 //! FETCH (FLAGS) as soon as the shared engine sees a change in the selected
 //! folder, until DONE, the autologout timer, or shutdown. Without a selected
-//! folder it only waits.
+//! folder it only waits. Every `RECHECK_EVERY` it checks that the account,
+//! its password and the folder's grant still stand, and says BYE if not.
 
 use std::time::Duration;
 
 use super::backend::{Backend, OpenFolder};
 use super::conn::{Conn, Done};
-use super::reply::Reply;
+use super::reply::{Extra, Reply};
 use super::state::{FolderOf, Selected, UserOf};
 use super::updates::{Expunges, Synced, catch_up};
 use super::wire::{Expect, Incoming, WireError};
+
+/// How often an IDLE that hears nothing re-checks that its account still
+/// stands (one indexed store read) and that policy still grants the folder.
+const RECHECK_EVERY: Duration = Duration::from_secs(2);
 
 /// What ended one wait inside IDLE.
 enum Wake {
@@ -18,6 +23,7 @@ enum Wake {
     Changed,
     Timeout,
     Shutdown,
+    Recheck,
 }
 
 /// IDLE for a logged-in session, with the folder selected now, if any.
@@ -42,6 +48,8 @@ pub(super) async fn idle<B: Backend>(
     // After a wake-up that brought nothing, wait a little before listening
     // again, so a folder that signals without changing cannot spin us.
     let mut calm_until = None;
+    let mut recheck =
+        tokio::time::interval_at(tokio::time::Instant::now() + RECHECK_EVERY, RECHECK_EVERY);
     let done = loop {
         let wake = {
             let folder = selected.as_deref().map(|s| &s.folder);
@@ -59,6 +67,7 @@ pub(super) async fn idle<B: Backend>(
                 () = changed => Wake::Changed,
                 () = tokio::time::sleep_until(deadline) => Wake::Timeout,
                 () = conn.shutdown.recv() => Wake::Shutdown,
+                _ = recheck.tick() => Wake::Recheck,
             }
         };
         match wake {
@@ -90,6 +99,19 @@ pub(super) async fn idle<B: Backend>(
                 break conn.bye(None, "Autologout; IDLE lasted too long").await;
             }
             Wake::Shutdown => break conn.bye(None, "graphgate is shutting down").await,
+            Wake::Recheck => {
+                // An account removed, a password revoked, or a grant
+                // withdrawn ends the IDLE (and the session) with BYE.
+                if let Some(done) = conn.still_signed_in().await {
+                    break done;
+                }
+                if let Some(selected) = selected.as_deref()
+                    && let Err(e) = selected.folder.check_access()
+                {
+                    let why = format!("access ended: {e}");
+                    break conn.bye(Some(Extra::NoPerm.code()), &why).await;
+                }
+            }
         }
     };
     conn.wire.expect(Expect::Command);

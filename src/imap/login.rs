@@ -111,6 +111,7 @@ pub(super) async fn finish<B: Backend>(
         }
     };
     conn.span.record("user", account.login.as_str());
+    conn.account = Some(account.clone());
     tracing::info!("logged in");
     conn.wire
         .set_limits(Limits::after_login(conn.settings.max_literal_bytes));

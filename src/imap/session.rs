@@ -3,6 +3,13 @@
 //! tracing span, run as the command table says (grant check first, then the
 //! command, then the untagged updates owed, then the tagged reply). Input
 //! that is not a command (malformed, refused literals) is answered here.
+//!
+//! Before each command of a logged-in session the account is re-checked
+//! (`Conn::still_signed_in`): removing the account, revoking the password the
+//! session logged in with, or removing and adding the login again ends the
+//! session with `* BYE [AUTHENTICATIONFAILED]` at its next command, NOOP
+//! included (IDLE checks on its ticks). It costs one indexed store read per
+//! command.
 
 use std::sync::Arc;
 
@@ -75,6 +82,7 @@ pub(super) async fn run<B: Backend>(
             shutdown,
             span: span.clone(),
             admission: conn.admission,
+            account: None,
         },
         state: State::NotAuthenticated,
     };
@@ -207,6 +215,9 @@ impl<B: Backend> Session<'_, B> {
         let name = command_name(&body);
         let span = tracing::info_span!("command", tag = %tag.inner(), name);
         async {
+            if let Some(done) = self.conn.still_signed_in().await {
+                return Ok(done.into());
+            }
             let route = commands::route(body, list);
             // A grant withdrawn by a policy reload ends access at once.
             if route.folder == Folder::Stays

@@ -6,6 +6,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use unicode_normalization::UnicodeNormalization;
+
 use super::context::MailContext;
 use super::error::MailError;
 use super::names::{DELIMITER, SHARED_PREFIX, canonical, split_shared};
@@ -65,7 +67,9 @@ impl Namespace {
             // "Shared/" followed by something that names no mailbox
             // ("Shared//x"), or an encoded or back slash in its place
             // ("Shared%2Fx", "Shared\\x"), is a path trick, not a folder.
-            let lower = name.to_ascii_lowercase();
+            // Compatibility-folded and lower-cased, so a look-alike of the
+            // prefix (full-width `Ｓhared/`, `ＳＨＡＲＥＤ/`) is caught too.
+            let lower: String = name.nfkc().collect::<String>().to_lowercase();
             let shared = SHARED_PREFIX.to_ascii_lowercase();
             if [
                 format!("{shared}{DELIMITER}"),

@@ -5,12 +5,14 @@
 
 use std::sync::Arc;
 
+use parking_lot::RwLock;
+
 use super::engine::{MailboxEngine, Tree};
 use super::error::MailError;
 use super::names::{NamedFolder, shared_name};
 use crate::audit::Audit;
 use crate::graph::Mailbox;
-use crate::policy::Grant;
+use crate::policy::{Grant, Policy};
 
 /// A mailbox the user may use, with the handle to reach it.
 #[derive(Clone)]
@@ -19,6 +21,9 @@ pub(crate) struct Place {
     pub engine: Arc<MailboxEngine>,
     pub grant: Grant,
     pub audit: Audit,
+    /// The policy in force (replaced on reload), so a change is judged by
+    /// today's grant, not only by the one the session opened with.
+    pub policy: Arc<RwLock<Policy>>,
 }
 
 impl Place {
@@ -36,15 +41,33 @@ impl Place {
         }
     }
 
+    /// Whether a change would be allowed now (no audit: for SELECT's
+    /// READ-WRITE or READ-ONLY).
+    pub fn can_write_now(&self) -> bool {
+        self.grant.can_write()
+            && self
+                .policy
+                .read()
+                .recheck(&self.grant)
+                .is_ok_and(|g| g.can_write())
+    }
+
+    /// May this session change the mailbox? Both the grant it opened with
+    /// and policy as it is now must allow writing: a reload that makes the
+    /// user read-only applies at once, to their own mailbox too.
     pub fn check_write(&self) -> Result<(), MailError> {
-        if self.grant.can_write() {
+        let now = self.policy.read().recheck(&self.grant);
+        if self.grant.can_write() && now.as_ref().is_ok_and(Grant::can_write) {
             Ok(())
         } else {
-            let why = format!(
-                "{} may only read the mailbox {}",
-                self.grant.login(),
-                self.grant.mailbox()
-            );
+            let why = match now {
+                Err(denied) => format!("{} (the grant was withdrawn)", denied.reason),
+                Ok(_) => format!(
+                    "{} may only read the mailbox {}",
+                    self.grant.login(),
+                    self.grant.mailbox()
+                ),
+            };
             self.audit
                 .refused(self.grant.login(), "write", self.grant.mailbox(), &why);
             Err(MailError::NoPermission(why.into()))

@@ -72,6 +72,12 @@ impl MailService {
         self.context.note_sent(mailbox, message_id);
     }
 
+    /// The audit log, for the fronts' refusals that are not about a mailbox
+    /// (a session ended because its account or password was withdrawn).
+    pub fn audit(&self) -> &Audit {
+        &self.context.audit
+    }
+
     /// Replace the policy (reload); sessions see it at their next command.
     pub fn set_policy(&self, policy: Policy) {
         *self.context.policy.write() = policy;
@@ -109,6 +115,7 @@ impl MailService {
             engine: self.engine(&own_address),
             grant: own_grant,
             audit: self.context.audit.clone(),
+            policy: self.context.policy.clone(),
         };
         let mut shared = Vec::new();
         for (address, access) in policy.shared_for(&account.login) {
@@ -121,6 +128,7 @@ impl MailService {
                 engine: self.engine(&address),
                 grant,
                 audit: self.context.audit.clone(),
+                policy: self.context.policy.clone(),
             });
         }
         Ok(UserMail {

@@ -359,6 +359,7 @@ mod tests {
             microsoft_user: login.into(),
             mode: Mode::Delegated,
             created_at: 0,
+            password_id: None,
         }
     }
 

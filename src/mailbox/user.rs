@@ -187,6 +187,9 @@ impl UserMail {
         let r = self.inner.resolve(from).await?;
         r.place.check_write()?;
         let (to_place, to_inner) = self.inner.place_of(to)?;
+        // Writing where it would land must be granted too (refused and
+        // audited), before the "within its own mailbox" rule.
+        to_place.check_write()?;
         if to_place.grant.mailbox() != r.place.grant.mailbox() {
             return Err(MailError::CannotDo(
                 "a folder can only be renamed within its own mailbox".into(),
@@ -244,6 +247,15 @@ impl UserMail {
 
     pub async fn subscribe(&self, name: &str, on: bool) -> Result<(), MailError> {
         let name = canonical(name.trim_end_matches(DELIMITER));
+        // Subscribing under Shared/ needs the grant (refused and audited
+        // otherwise, like opening it); the namespace itself and the
+        // mailbox level are fine. Unsubscribing is always allowed.
+        if on && !name.eq_ignore_ascii_case(SHARED_PREFIX) {
+            match self.inner.place_of(&name) {
+                Ok(_) | Err(MailError::CannotDo(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
         self.inner
             .context
             .store
@@ -283,7 +295,7 @@ impl UserMail {
     /// Open a folder; `read_only` for EXAMINE (a read grant forces it).
     pub async fn select(&self, name: &str, read_only: bool) -> Result<SelectedFolder, MailError> {
         let r = self.inner.resolve(name).await?;
-        let read_only = read_only || !r.place.grant.can_write();
+        let read_only = read_only || !r.place.can_write_now();
         r.place.engine.register(&r.place.graph);
         // The front's first snapshot(true) runs the delta round.
         let sync = r.place.engine.folder(&r.folder.id).await?;

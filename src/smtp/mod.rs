@@ -33,6 +33,17 @@ pub trait Submitter: Send + Sync + 'static {
     /// The account of a login (for trusted clients that do not log in).
     fn account(&self, login: &str) -> impl Future<Output = Option<Account>> + Send;
 
+    /// Whether the session's `account` may go on: `Err(reason)`, logged
+    /// and audited, when it was removed (or replaced) or its password
+    /// revoked. Asked before every command of an authenticated session.
+    fn still_signed_in(
+        &self,
+        account: &Account,
+    ) -> impl Future<Output = Result<(), String>> + Send {
+        let _ = account;
+        async { Ok(()) }
+    }
+
     /// Send; Ok carries the Message-ID. `keep_copy`: leave the copy in
     /// Sent Items.
     fn submit(
@@ -64,6 +75,16 @@ impl Submitter for GatewaySubmitter {
 
     async fn account(&self, login: &str) -> Option<Account> {
         self.accounts.get(login).await.ok().flatten()
+    }
+
+    async fn still_signed_in(&self, account: &Account) -> Result<(), String> {
+        let ended = self.accounts.still_signed_in(account, "smtp").await;
+        if let Err(why) = &ended {
+            self.mail
+                .audit()
+                .refused(&account.login, "session", &account.microsoft_user, why);
+        }
+        ended
     }
 
     async fn submit(
@@ -167,7 +188,7 @@ impl TryFrom<&SmtpSection> for SmtpSettings {
             if t.account.trim().is_empty() {
                 return Err(SettingsError::TrustedAccount { index: i });
             }
-            trusted.push((net, t.account.trim().to_ascii_lowercase()));
+            trusted.push((net, crate::accounts::normalise_login(t.account.trim())));
         }
         Ok(SmtpSettings {
             hostname: "graphgate".into(),
@@ -179,7 +200,7 @@ impl TryFrom<&SmtpSection> for SmtpSettings {
             no_sent_copy: s
                 .no_sent_copy
                 .iter()
-                .map(|l| l.trim().to_ascii_lowercase())
+                .map(|l| crate::accounts::normalise_login(l.trim()))
                 .collect(),
         })
     }

@@ -193,6 +193,16 @@ impl<S: Submitter> Session<'_, S> {
     }
 
     async fn command(&mut self, request: Request<String>) -> Result<(), Stop> {
+        // The account removed or its password revoked since AUTH: 421 and
+        // close, at the next command whatever it is (RSET and NOOP too).
+        if let Some(account) = &self.account
+            && let Err(why) = self.proto.submitter.still_signed_in(account).await
+        {
+            self.account = None;
+            self.envelope = None;
+            self.say(Reply::new(421, "4.7.0", format!("access ended: {why}")));
+            return Err(Stop::Done);
+        }
         match request {
             Request::Ehlo { host } => self.ehlo(host, true),
             Request::Helo { host } => self.ehlo(host, false),
@@ -494,12 +504,7 @@ impl<S: Submitter> Session<'_, S> {
         // While Graph works, keep the client informed of nothing: SMTP has
         // no progress replies; the submission is bounded by Graph timeouts.
         let _ = self.flush().await;
-        let keep_copy = !self
-            .proto
-            .settings
-            .no_sent_copy
-            .iter()
-            .any(|l| l.eq_ignore_ascii_case(&account.login));
+        let keep_copy = !self.proto.settings.no_sent_copy.contains(&account.login);
         match self
             .proto
             .submitter

@@ -5,6 +5,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
+use super::secrets::refresh_token_name;
 use super::{Error, Store};
 
 /// One `accounts` row.
@@ -114,12 +115,18 @@ impl Store {
         rows.iter().map(account_row).collect()
     }
 
-    /// Delete an account and every password it had, in one transaction;
-    /// `false` when there was no such account.
+    /// Delete an account, every password it had and its sealed refresh
+    /// token, in one transaction; `false` when there was no such account.
+    /// The token goes with the account so that a login added again later
+    /// (perhaps for another person) cannot inherit the old sign-in.
     pub async fn account_delete(&self, login: &str) -> Result<bool, Error> {
         let mut tx = self.pool().begin().await?;
         sqlx::query("DELETE FROM passwords WHERE login = $1")
             .bind(login)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM secrets WHERE name = $1")
+            .bind(refresh_token_name(login))
             .execute(&mut *tx)
             .await?;
         let r = sqlx::query("DELETE FROM accounts WHERE login = $1")
@@ -260,6 +267,33 @@ impl Store {
             .execute(self.pool())
             .await?;
         Ok(())
+    }
+
+    /// What an open session needs to know before each command, in one
+    /// indexed read (primary keys of both tables): when the account `login`
+    /// was created, and whether password `id` is still one of its active
+    /// passwords (`false` for `None`). `None` when there is no such account.
+    pub async fn account_standing(
+        &self,
+        login: &str,
+        id: Option<&str>,
+    ) -> Result<Option<(i64, bool)>, Error> {
+        let row = sqlx::query(
+            "SELECT a.created_at, p.id, p.revoked_at
+             FROM accounts a LEFT JOIN passwords p ON p.login = a.login AND p.id = $2
+             WHERE a.login = $1",
+        )
+        .bind(login)
+        .bind(id.unwrap_or(""))
+        .fetch_optional(self.pool())
+        .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let created_at: i64 = r.try_get(0)?;
+        let id: Option<String> = r.try_get(1)?;
+        let revoked_at: Option<i64> = r.try_get(2)?;
+        Ok(Some((created_at, id.is_some() && revoked_at.is_none())))
     }
 
     /// The account `login` if password `id` is one of its active passwords:

@@ -19,3 +19,4 @@ pub use database::Store;
 pub(crate) use database::{configured_url, now};
 pub use error::Error;
 pub(crate) use mail::{FolderChanges, FolderRow, MessageRow};
+pub(crate) use secrets::refresh_token_name;

@@ -5,7 +5,27 @@ use sqlx::Row;
 
 use super::{Error, Store, now};
 
+/// The name a login's sealed refresh token is stored under. `login` is in
+/// the normalised form of logins (`accounts::normalise_login`); the store
+/// names it here so that removing an account can delete the token in the
+/// same transaction.
+pub(crate) fn refresh_token_name(login: &str) -> String {
+    format!("refresh-token:{login}")
+}
+
 impl Store {
+    /// The sealed bytes stored under `name` and when they were written.
+    pub async fn secret_get_dated(&self, name: &str) -> Result<Option<(Vec<u8>, i64)>, Error> {
+        let row = sqlx::query("SELECT sealed, updated_at FROM secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(self.pool())
+            .await?;
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        Ok(Some((r.try_get::<Vec<u8>, _>(0)?, r.try_get::<i64, _>(1)?)))
+    }
+
     /// The sealed bytes stored under `name`, if any.
     pub async fn secret_get(&self, name: &str) -> Result<Option<Vec<u8>>, Error> {
         let row = sqlx::query("SELECT sealed FROM secrets WHERE name = $1")

@@ -17,4 +17,5 @@ mod graph;
 mod imap;
 mod openapi;
 mod prelogin;
+mod revoke;
 mod smtp;
