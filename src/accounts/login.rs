@@ -55,6 +55,8 @@ pub(super) struct Inner {
     pub busy: AtomicU64,
     pub verifications: AtomicU64,
     pub cache_hits: AtomicU64,
+    /// Keys the fingerprints of unknown login names in the log (`shown`).
+    log_key: [u8; 32],
 }
 
 /// How the check of the credentials ended, before limits and logging.
@@ -80,6 +82,7 @@ struct Reserved {
 impl Inner {
     pub fn new(store: Store, limits: LoginLimits) -> Inner {
         Inner {
+            log_key: rand::random(),
             by_login: FailureCounter::new(limits.failures_per_user, limits.window),
             by_pair: FailureCounter::new(limits.failures_per_user, limits.window),
             by_address: FailureCounter::new(limits.failures_per_address, limits.window),
@@ -105,15 +108,13 @@ impl Inner {
         peer: IpAddr,
     ) -> Result<Account, LoginError> {
         let valid = names::check_login(login).ok();
-        // What to log: the name as given when it cannot be a login (Debug
-        // quoting keeps control characters out of the log line).
-        let shown = valid.clone().unwrap_or_else(|| format!("{login:?}"));
         let user_key = valid.clone().unwrap_or_else(|| NOT_A_LOGIN.to_string());
         let address = address_key(peer);
 
         let reserved = match self.reserve(user_key, address) {
             Ok(reserved) => reserved,
             Err(retry_after) => {
+                let shown = self.shown(valid.as_deref(), login).await;
                 tracing::warn!(
                     login = %shown,
                     %peer,
@@ -137,6 +138,7 @@ impl Inner {
             }
             Ok(Checked::Bad) => {
                 // The reserved failures stay counted.
+                let shown = self.shown(valid.as_deref(), login).await;
                 tracing::warn!(login = %shown, %peer, outcome = "bad-credentials", "login refused");
                 Err(LoginError::BadCredentials)
             }
@@ -144,16 +146,40 @@ impl Inner {
                 // Not the client's fault, so not counted.
                 self.release(&reserved);
                 count(&self.busy, 1);
+                let shown = self.shown(valid.as_deref(), login).await;
                 tracing::warn!(login = %shown, %peer, outcome = "busy", "login refused: every verification slot stayed busy");
                 Err(LoginError::Busy)
             }
             Err(e) => {
                 // The store failed: not the client's fault, so not counted.
                 self.release(&reserved);
+                let shown = self.shown(valid.as_deref(), login).await;
                 tracing::error!(login = %shown, %peer, outcome = "store-error", error = %e, "login failed");
                 Err(LoginError::Store(e))
             }
         }
+    }
+
+    /// How a login attempt is named in the log. A name that is no account
+    /// is often a password typed into the wrong field, so it is never
+    /// written out: it becomes `unknown#` and 8 hex digits of a keyed hash
+    /// (the key lives in this process's memory only), enough to see that a
+    /// flood repeats one name, useless for recovering it. Accounts are
+    /// named as they are. Refused logins only: both kinds cost the same
+    /// one store read, so the time taken tells nothing.
+    async fn shown(&self, valid: Option<&str>, raw: &str) -> String {
+        if let Some(login) = valid
+            && matches!(self.store.account_get(login).await, Ok(Some(_)))
+        {
+            return login.to_string();
+        }
+        let Ok(mut mac) = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(&self.log_key)
+        else {
+            return "unknown".to_string();
+        };
+        hmac::Mac::update(&mut mac, raw.as_bytes());
+        let digest = hmac::Mac::finalize(mac).into_bytes();
+        format!("unknown#{}", hex::encode(&digest[..4]))
     }
 
     /// Count this attempt as a failure under every limit that applies, or
