@@ -15,4 +15,5 @@ mod emulator_identity;
 mod graph;
 mod imap;
 mod openapi;
+mod shared_access;
 mod smtp;
