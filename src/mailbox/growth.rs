@@ -27,6 +27,7 @@ pub(crate) fn growth(n: usize, mut work: impl FnMut(usize)) -> f64 {
     large.as_secs_f64() / small.as_secs_f64().max(1e-9)
 }
 
-/// The bound tests hold growth to: well above n log n's ~4.5 (noise
-/// included), well below quadratic's 16.
-pub(crate) const NOT_QUADRATIC: f64 = 9.0;
+/// The bound tests hold growth to: above n log n's ~4.5 with room for a
+/// loaded machine (10-11x was seen for linear work at load 14 on 2 cores),
+/// below quadratic's 16.
+pub(crate) const NOT_QUADRATIC: f64 = 12.0;
