@@ -295,6 +295,9 @@ pub struct MailSection {
     pub folder_list_ttl_s: u64,
     /// Size cap of the on-disk MIME cache, in MiB (0 turns it off).
     pub cache_max_mb: u64,
+    /// Seconds a user's proven access to a shared mailbox is trusted before
+    /// Microsoft 365 is asked again with that user's token (0: every command).
+    pub shared_access_recheck_s: u64,
 }
 
 impl Default for MailSection {
@@ -304,6 +307,7 @@ impl Default for MailSection {
             poll_interval_s: 20,
             folder_list_ttl_s: 60,
             cache_max_mb: 1024,
+            shared_access_recheck_s: 60,
         }
     }
 }

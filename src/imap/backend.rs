@@ -76,8 +76,9 @@ pub trait UserFolders: Send + Sync + 'static {
 pub trait OpenFolder: Send + Sync + 'static {
     fn name(&self) -> &str;
     fn read_only(&self) -> bool;
-    /// Policy still grants access (it may have been reloaded).
-    fn check_access(&self) -> Result<(), MailError>;
+    /// Policy still grants access (it may have been reloaded), and
+    /// Microsoft 365 still lets the user into a shared mailbox.
+    fn check_access(&self) -> impl Future<Output = Result<(), MailError>> + Send;
     /// Why a change is refused in this read-only folder: a read grant
     /// (NOPERM, audited) or the client's own EXAMINE (READ-ONLY).
     fn write_refused(&self) -> MailError;
@@ -191,8 +192,8 @@ impl OpenFolder for SelectedFolder {
     fn read_only(&self) -> bool {
         SelectedFolder::read_only(self)
     }
-    fn check_access(&self) -> Result<(), MailError> {
-        SelectedFolder::check_access(self)
+    async fn check_access(&self) -> Result<(), MailError> {
+        SelectedFolder::check_access(self).await
     }
     fn write_refused(&self) -> MailError {
         SelectedFolder::write_refused(self)

@@ -106,7 +106,7 @@ pub(super) async fn idle<B: Backend>(
                     break done;
                 }
                 if let Some(selected) = selected.as_deref()
-                    && let Err(e) = selected.folder.check_access()
+                    && let Err(e) = selected.folder.check_access().await
                 {
                     let why = format!("access ended: {e}");
                     break conn.bye(Some(Extra::NoPerm.code()), &why).await;

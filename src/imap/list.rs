@@ -12,7 +12,7 @@ use imap_types::response::Data;
 
 use super::backend::UserFolders;
 use super::list_ext::ListOptions;
-use super::names::{self, from_wire, matches, pattern_from_wire, to_wire};
+use super::names::{self, from_wire, pattern_from_wire, to_wire};
 use super::reply::{self, Reply, Role};
 use super::state::LoggedIn;
 use super::status::status_data;
@@ -54,6 +54,7 @@ pub(super) async fn list<U: UserFolders>(
         Ok(folders) => folders,
         Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
     };
+    let pattern = Pattern::new(&pattern);
     let rows = if lsub {
         lsub_rows(&folders, &pattern)
     } else {
@@ -70,6 +71,44 @@ pub(super) async fn list<U: UserFolders>(
         wire.flush_if_full().await?;
     }
     Ok(Reply::ok(format!("{command} completed")))
+}
+
+/// A LIST pattern made cheap to match against every folder: runs of
+/// wildcards collapsed (`*%*` means `*`, `%%` means `%`) and its other
+/// characters counted, so a name with fewer characters is refused without
+/// matching. Matching costs (pattern × name) characters, and after this the
+/// pattern is never much longer than a name that can match it, however long
+/// the client made it (up to the 64 KiB line).
+struct Pattern {
+    text: String,
+    literals: usize,
+}
+
+impl Pattern {
+    fn new(raw: &str) -> Pattern {
+        let mut text = String::with_capacity(raw.len());
+        let mut literals = 0;
+        for c in raw.chars() {
+            match (c, text.chars().last()) {
+                ('*' | '%', Some('*')) => {}
+                ('*', Some('%')) => {
+                    text.pop();
+                    text.push('*');
+                }
+                ('%', Some('%')) => {}
+                ('*' | '%', _) => text.push(c),
+                _ => {
+                    literals += 1;
+                    text.push(c);
+                }
+            }
+        }
+        Pattern { text, literals }
+    }
+
+    fn matches(&self, name: &str) -> bool {
+        name.chars().count() >= self.literals && names::matches(&self.text, name)
+    }
 }
 
 /// One LIST/LSUB row: attributes, UTF-8 name, selectable.
@@ -101,10 +140,10 @@ fn attributes(folder: &FolderInfo, subscribed_mark: bool) -> Vec<FlagNameAttribu
 }
 
 /// LIST rows for `pattern`, with the selection options applied.
-fn list_rows(folders: &[FolderInfo], pattern: &str, options: &ListOptions) -> Vec<Row> {
+fn list_rows(folders: &[FolderInfo], pattern: &Pattern, options: &ListOptions) -> Vec<Row> {
     folders
         .iter()
-        .filter(|f| matches(pattern, &f.name))
+        .filter(|f| pattern.matches(&f.name))
         .filter(|f| !options.subscribed || f.subscribed)
         .filter(|f| !options.special_use_only || f.special_use.is_some())
         .map(|f| {
@@ -116,21 +155,21 @@ fn list_rows(folders: &[FolderInfo], pattern: &str, options: &ListOptions) -> Ve
 
 /// LSUB rows: subscribed names matching `pattern`, and for a trailing `%`
 /// the parents of deeper subscribed names, as \Noselect (RFC 3501 §6.3.9).
-fn lsub_rows(folders: &[FolderInfo], pattern: &str) -> Vec<Row> {
+fn lsub_rows(folders: &[FolderInfo], pattern: &Pattern) -> Vec<Row> {
     let subscribed: Vec<&FolderInfo> = folders.iter().filter(|f| f.subscribed).collect();
     let names: BTreeSet<&str> = subscribed.iter().map(|f| f.name.as_str()).collect();
     let mut rows = Vec::new();
     let mut parents = BTreeSet::new();
     for f in &subscribed {
-        if matches(pattern, &f.name) {
+        if pattern.matches(&f.name) {
             let mut attrs = Vec::new();
             if !f.selectable {
                 attrs.push(FlagNameAttribute::Noselect);
             }
             rows.push((attrs, f.name.clone(), f.selectable));
-        } else if pattern.ends_with('%') {
+        } else if pattern.text.ends_with('%') {
             for parent in names::prefix_levels(&f.name) {
-                if matches(pattern, parent) && !names.contains(parent) {
+                if pattern.matches(parent) && !names.contains(parent) {
                     parents.insert(parent.to_string());
                 }
             }
@@ -160,5 +199,62 @@ fn list_data(items: Vec<FlagNameAttribute<'static>>, name: &str, lsub: bool) -> 
             delimiter,
             mailbox,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(name: &str) -> FolderInfo {
+        FolderInfo {
+            name: name.into(),
+            special_use: None,
+            has_children: false,
+            selectable: true,
+            subscribed: true,
+        }
+    }
+
+    #[test]
+    fn collapsed_patterns_match_as_written() {
+        let names = [
+            "INBOX",
+            "INBOX/a",
+            "INBOX/a/b",
+            "Sent",
+            "x%y",
+            "Shared/s@x/INBOX",
+        ];
+        for raw in [
+            "*", "%", "*%*", "%%", "%*", "INBOX/%%", "I*%X", "*/%", "%/%/%", "S*%*x*",
+        ] {
+            let p = Pattern::new(raw);
+            for name in names {
+                assert_eq!(p.matches(name), names::matches(raw, name), "{raw} {name}");
+            }
+        }
+        assert_eq!(Pattern::new("a**%%*b%%").text, "a*b%");
+    }
+
+    /// `LIST "" "*%*%...` or `"*a*a*a...` with a 64 KiB pattern over many
+    /// folders cost (pattern × name) characters per folder. Now a pattern
+    /// is at most twice its literal characters long, and one with more
+    /// literal characters than a name is refused without matching.
+    #[test]
+    fn a_long_pattern_is_no_longer_than_the_names_it_can_match() {
+        let wild = Pattern::new(&"*%".repeat(30_000));
+        assert_eq!(wild.text, "*");
+        let folders: Vec<FolderInfo> = (0..2_000)
+            .map(|i| folder(&format!("Folder {i}/Sub")))
+            .collect();
+        assert_eq!(
+            list_rows(&folders, &wild, &ListOptions::default()).len(),
+            2_000
+        );
+        let long = Pattern::new(&"*a%%".repeat(20_000));
+        assert!(long.text.len() <= 2 * long.literals + 1);
+        assert_eq!(long.literals, 20_000);
+        assert!(list_rows(&folders, &long, &ListOptions::default()).is_empty());
     }
 }

@@ -107,36 +107,34 @@ pub(super) fn parse(
 }
 
 /// Where ` RETURN (` starts in `line`, if the rest of the line is one
-/// balanced parenthesised list.
+/// balanced parenthesised list. One backward pass: the list can only open
+/// at the parenthesis that matches the line's final one, so there is one
+/// candidate to check, not one per ` RETURN (` the line holds.
 fn return_clause(line: &[u8]) -> Option<usize> {
     const KEY: &[u8] = b" RETURN (";
-    let mut at = line.len().checked_sub(KEY.len())?;
-    loop {
-        if line[at..at + KEY.len()].eq_ignore_ascii_case(KEY)
-            && balanced(&line[at + KEY.len() - 1..])
-        {
-            return Some(at);
-        }
-        at = at.checked_sub(1)?;
+    if line.last() != Some(&b')') {
+        return None;
     }
-}
-
-fn balanced(bytes: &[u8]) -> bool {
-    let mut depth = 0i32;
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut depth = 0usize;
+    let mut open = None;
+    for (i, &b) in line.iter().enumerate().rev() {
         match b {
-            b'(' => depth += 1,
-            b')' => {
+            b')' => depth += 1,
+            b'(' => {
                 depth -= 1;
                 if depth == 0 {
-                    return i == bytes.len() - 1;
+                    open = Some(i);
+                    break;
                 }
             }
-            b'"' | b'{' | b'\\' => return false,
+            b'"' | b'{' | b'\\' => return None,
             _ => {}
         }
     }
-    false
+    let at = (open? + 1).checked_sub(KEY.len())?;
+    line[at..at + KEY.len()]
+        .eq_ignore_ascii_case(KEY)
+        .then_some(at)
 }
 
 fn return_options(clause: &[u8], options: &mut ListOptions) -> Result<(), ListOptionsError> {
@@ -266,5 +264,22 @@ mod tests {
             "unknown STATUS item SIZE"
         );
         assert!(parsed("a LSUB \"\" *\r\n").is_none());
+    }
+
+    /// A line full of ` RETURN (` was scanned from every occurrence.
+    #[test]
+    fn a_line_of_many_returns_is_scanned_once() {
+        use crate::mailbox::growth::{NOT_QUADRATIC, growth};
+        let g = growth(2_000, |n| {
+            let line = format!("a LIST \"\" *{}\r\n", " RETURN (".repeat(n));
+            assert!(parsed(&line).is_none());
+            let line = format!("a LIST \"\" *{}\r\n", " RETURN ((x)".repeat(n));
+            assert!(parsed(&line).is_none());
+        });
+        assert!(g < NOT_QUADRATIC, "grew {g:.1}x for 4x input");
+        let (_, o) = parsed("a LIST \"\" \"x RETURN (y)\" RETURN (SUBSCRIBED)\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(o.return_subscribed);
     }
 }

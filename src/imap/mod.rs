@@ -33,6 +33,7 @@ mod names;
 mod namespace;
 mod noop;
 mod protocol;
+mod ranges;
 mod reply;
 mod search;
 mod search_eval;

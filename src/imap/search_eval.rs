@@ -11,6 +11,7 @@ use imap_types::core::AString;
 use imap_types::search::SearchKey;
 use imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 
+use super::ranges::Ranges;
 use crate::mailbox::flags::{FlagName, Flags};
 use crate::mime::ParsedMessage;
 
@@ -60,9 +61,10 @@ pub(super) enum Criterion {
     And(Vec<Criterion>),
     Or(Box<Criterion>, Box<Criterion>),
     Not(Box<Criterion>),
-    /// Sequence numbers in these inclusive ranges.
-    Seq(Vec<(u32, u32)>),
-    Uid(Vec<(u32, u32)>),
+    /// Sequence numbers in these ranges (normalised, so a test is one
+    /// binary search however many ranges the client wrote).
+    Seq(Ranges),
+    Uid(Ranges),
     Flag(SystemFlag, bool),
     /// A keyword (or `$Forwarded`) is set (`true`) or not.
     Keyword(String, bool),
@@ -98,22 +100,18 @@ fn text(s: &AString<'_>) -> String {
     String::from_utf8_lossy(s.as_ref()).to_lowercase()
 }
 
-fn ranges(set: &SequenceSet, star: u32) -> Vec<(u32, u32)> {
-    set.0
-        .as_ref()
-        .iter()
-        .map(|s| {
-            let v = |x: &SeqOrUid| match x {
-                SeqOrUid::Value(v) => v.get(),
-                SeqOrUid::Asterisk => star,
-            };
-            let (a, b) = match s {
-                Sequence::Single(x) => (v(x), v(x)),
-                Sequence::Range(x, y) => (v(x), v(y)),
-            };
-            (a.min(b), a.max(b))
-        })
-        .collect()
+fn ranges(set: &SequenceSet, star: u32) -> Ranges {
+    Ranges::new(set.0.as_ref().iter().map(|s| {
+        let v = |x: &SeqOrUid| match x {
+            SeqOrUid::Value(v) => v.get(),
+            SeqOrUid::Asterisk => star,
+        };
+        let (a, b) = match s {
+            Sequence::Single(x) => (v(x), v(x)),
+            Sequence::Range(x, y) => (v(x), v(y)),
+        };
+        (a.min(b), a.max(b))
+    }))
 }
 
 fn compile_key(key: &SearchKey<'_>, extent: Extent) -> Criterion {
@@ -260,8 +258,8 @@ pub(super) fn eval(criterion: &Criterion, m: &Facts<'_>) -> Verdict {
             Verdict::No => Verdict::Yes,
             need => need,
         },
-        C::Seq(ranges) => ranges.iter().any(|&(a, b)| (a..=b).contains(&m.seq)).into(),
-        C::Uid(ranges) => ranges.iter().any(|&(a, b)| (a..=b).contains(&m.uid)).into(),
+        C::Seq(ranges) => ranges.contains(m.seq).into(),
+        C::Uid(ranges) => ranges.contains(m.uid).into(),
         C::Flag(flag, on) => {
             let set = match flag {
                 SystemFlag::Seen => m.flags.seen,
@@ -346,5 +344,36 @@ pub(super) fn max_need(criterion: &Criterion) -> Option<Need> {
         C::Larger(_) | C::Smaller(_) => Some(Need::Size),
         C::Body(_) | C::Text(_) => Some(Need::Full),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mailbox::growth::{NOT_QUADRATIC, growth};
+
+    /// `SEARCH UID 1,3,5,...` tested every message against every range.
+    #[test]
+    fn many_ranges_are_searched_in_n_log_n() {
+        let g = growth(3_000, |n| {
+            let text: Vec<String> = (1..=n).map(|i| (2 * i - 1).to_string()).collect();
+            let set = SequenceSet::try_from(text.join(",").as_str()).unwrap();
+            let extent = Extent {
+                messages: 2 * n as u32,
+                max_uid: 2 * n as u32,
+            };
+            let criterion = compile(
+                &[SearchKey::Uid(set.clone()), SearchKey::SequenceSet(set)],
+                extent,
+            );
+            let flags = Flags::default();
+            let found = (1..=2 * n as u32)
+                .filter(|&i| {
+                    eval(&criterion, &Facts::new(i, i, &flags, Utc::now())) == Verdict::Yes
+                })
+                .count();
+            assert_eq!(found, n);
+        });
+        assert!(g < NOT_QUADRATIC, "grew {g:.1}x for 4x input");
     }
 }

@@ -222,7 +222,7 @@ impl<B: Backend> Session<'_, B> {
             // A grant withdrawn by a policy reload ends access at once.
             if route.folder == Folder::Stays
                 && let Some(selected) = self.state.selected()
-                && let Err(e) = selected.folder.check_access()
+                && let Err(e) = selected.folder.check_access().await
             {
                 self.state.apply(Change::Leave);
                 self.conn

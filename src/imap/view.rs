@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 
+use super::ranges::Ranges;
 use crate::mailbox::flags::Flags;
 use crate::mailbox::{MessageMeta, Snapshot};
 
@@ -110,15 +111,23 @@ impl MailboxView {
 
     /// Remove messages this session expunged (or moved away) and return the
     /// EXPUNGE numbers to send, highest first so each stays valid as sent.
+    /// One pass over the view, however many messages go (never one shift
+    /// of the whole list per message).
     pub(super) fn remove(&mut self, uids: &[u32]) -> Vec<u32> {
         let mut indexes: Vec<usize> = uids.iter().filter_map(|&u| self.index_of(u)).collect();
         indexes.sort_unstable();
         indexes.dedup();
-        let mut out = Vec::with_capacity(indexes.len());
-        for &i in indexes.iter().rev() {
-            self.entries.remove(i);
-            out.push(seq(i));
+        if indexes.is_empty() {
+            return Vec::new();
         }
+        let out: Vec<u32> = indexes.iter().rev().map(|&i| seq(i)).collect();
+        let mut doomed = indexes.into_iter().peekable();
+        let mut i = 0;
+        self.entries.retain(|_| {
+            let keep = doomed.next_if_eq(&i).is_none();
+            i += 1;
+            keep
+        });
         out
     }
 
@@ -196,55 +205,49 @@ impl MailboxView {
     /// The messages a sequence set names, as indexes into `entries()` in
     /// ascending order. With `uid`, numbers are UIDs and ones that do not
     /// exist are ignored; otherwise a number past the end is an error.
+    /// The set is normalised first (`Ranges`), so repeated or overlapping
+    /// ranges cost nothing extra: O(k log k + k log n + result).
     pub(super) fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, BadSequence> {
         let count = self.len();
-        let mut marked = vec![false; self.entries.len()];
+        let top = self.entries.last().map_or(0, |e| e.uid);
+        let star = if uid { top } else { count };
+        let mut pairs = Vec::with_capacity(set.0.as_ref().len());
         for sequence in set.0.as_ref() {
             let (a, b) = match sequence {
                 Sequence::Single(x) => (*x, *x),
                 Sequence::Range(x, y) => (*x, *y),
             };
-            if uid {
-                let top = self.entries.last().map_or(0, |e| e.uid);
-                let value = |x: SeqOrUid| match x {
-                    SeqOrUid::Value(v) => v.get(),
-                    SeqOrUid::Asterisk => top,
-                };
-                let (lo, hi) = ordered(value(a), value(b));
-                if top == 0 {
-                    continue;
-                }
-                let start = self.entries.partition_point(|e| e.uid < lo);
-                for (i, e) in self.entries.iter().enumerate().skip(start) {
-                    if e.uid > hi {
-                        break;
+            let value = |x: SeqOrUid| match x {
+                SeqOrUid::Value(v) => v.get(),
+                SeqOrUid::Asterisk => star,
+            };
+            if !uid {
+                for x in [a, b] {
+                    if let SeqOrUid::Value(v) = x
+                        && v.get() > count
+                    {
+                        return Err(BadSequence {
+                            number: v.get(),
+                            count,
+                        });
                     }
-                    marked[i] = true;
-                }
-            } else {
-                let value = |x: SeqOrUid| match x {
-                    SeqOrUid::Value(v) => Some(v.get()),
-                    SeqOrUid::Asterisk => None,
-                };
-                for number in [value(a), value(b)].into_iter().flatten() {
-                    if number > count {
-                        return Err(BadSequence { number, count });
-                    }
-                }
-                if count == 0 {
-                    continue;
-                }
-                let (lo, hi) = ordered(value(a).unwrap_or(count), value(b).unwrap_or(count));
-                for m in &mut marked[(lo - 1) as usize..hi as usize] {
-                    *m = true;
                 }
             }
+            if star > 0 {
+                pairs.push(ordered(value(a), value(b)));
+            }
         }
-        Ok(marked
-            .iter()
-            .enumerate()
-            .filter_map(|(i, &m)| m.then_some(i))
-            .collect())
+        let mut out = Vec::new();
+        for (lo, hi) in Ranges::new(pairs).iter() {
+            if uid {
+                let start = self.entries.partition_point(|e| e.uid < lo);
+                let end = self.entries.partition_point(|e| e.uid <= hi);
+                out.extend(start..end);
+            } else {
+                out.extend((lo as usize).saturating_sub(1)..hi as usize);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -254,4 +257,93 @@ fn ordered(a: u32, b: u32) -> (u32, u32) {
 
 fn seq(index: usize) -> u32 {
     u32::try_from(index + 1).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mailbox::growth::{NOT_QUADRATIC, growth};
+
+    /// A view of `n` messages with UIDs 2, 4, 6, ...
+    fn view(n: u32) -> MailboxView {
+        MailboxView::new(&Snapshot {
+            uidvalidity: 1,
+            uidnext: 2 * n + 2,
+            messages: (1..=n)
+                .map(|i| MessageMeta {
+                    uid: 2 * i,
+                    flags: Flags::default(),
+                    internal_date: DateTime::<Utc>::default(),
+                })
+                .collect(),
+        })
+    }
+
+    fn set(text: &str) -> SequenceSet {
+        SequenceSet::try_from(text).unwrap()
+    }
+
+    #[test]
+    fn sets_resolve_as_before() {
+        let v = view(5); // UIDs 2 4 6 8 10
+        assert_eq!(v.resolve(&set("2,1,2:3"), false).unwrap(), vec![0, 1, 2]);
+        assert_eq!(v.resolve(&set("*"), false).unwrap(), vec![4]);
+        assert_eq!(v.resolve(&set("4:*,1"), false).unwrap(), vec![0, 3, 4]);
+        assert_eq!(
+            v.resolve(&set("6"), false).unwrap_err(),
+            BadSequence {
+                number: 6,
+                count: 5
+            }
+        );
+        assert_eq!(v.resolve(&set("3:5,1,100:*"), true).unwrap(), vec![1, 4]);
+        assert_eq!(v.resolve(&set("*:7"), true).unwrap(), vec![3, 4]);
+        assert!(v.resolve(&set("11:20"), true).unwrap().is_empty());
+        assert!(view(0).resolve(&set("1:*"), true).unwrap().is_empty());
+        assert!(view(0).resolve(&set("*"), false).unwrap().is_empty());
+    }
+
+    #[test]
+    fn removing_gives_expunge_numbers_highest_first() {
+        let mut v = view(5);
+        assert_eq!(v.remove(&[4, 10, 4, 99]), vec![5, 2]);
+        assert_eq!(
+            v.entries().iter().map(|e| e.uid).collect::<Vec<_>>(),
+            vec![2, 6, 8]
+        );
+    }
+
+    /// `UID FETCH 1:*,1:*,...` (a range per message) and a scattered set
+    /// were (ranges × messages); now they are n log n.
+    #[test]
+    fn resolving_many_ranges_is_not_quadratic() {
+        let repeated = growth(2_000, |n| {
+            let v = view(n as u32);
+            let text = vec!["1:*"; n].join(",");
+            assert_eq!(v.resolve(&set(&text), true).unwrap().len(), n);
+            assert_eq!(v.resolve(&set(&text), false).unwrap().len(), n);
+        });
+        assert!(repeated < NOT_QUADRATIC, "grew {repeated:.1}x for 4x input");
+        let scattered = growth(2_000, |n| {
+            let v = view(n as u32);
+            let text: Vec<String> = (1..=n).rev().map(|i| format!("{}", 2 * i)).collect();
+            assert_eq!(v.resolve(&set(&text.join(",")), true).unwrap().len(), n);
+        });
+        assert!(
+            scattered < NOT_QUADRATIC,
+            "grew {scattered:.1}x for 4x input"
+        );
+    }
+
+    /// EXPUNGE of every other message of a large folder shifted the whole
+    /// list once per message.
+    #[test]
+    fn removing_many_is_not_quadratic() {
+        let g = growth(20_000, |n| {
+            let mut v = view(n as u32);
+            let every_other: Vec<u32> = (1..=n as u32).step_by(2).map(|i| 2 * i).collect();
+            assert_eq!(v.remove(&every_other).len(), every_other.len());
+        });
+        assert!(g < NOT_QUADRATIC, "grew {g:.1}x for 4x input");
+    }
 }

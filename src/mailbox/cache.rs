@@ -2,9 +2,10 @@
 //! Graph twice. Files are named by a hash of (mailbox, immutable message id),
 //! written atomically, and evicted least-recently-used first once the cache
 //! passes its size cap. The index lives in memory and is rebuilt from the
-//! directory at start.
+//! directory at start; it keeps entries in order of last use too, so an
+//! eviction takes the oldest without sorting the whole cache each time.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -20,8 +21,53 @@ struct Entry {
 #[derive(Default)]
 struct Index {
     entries: HashMap<String, Entry>,
+    /// last_used → key, oldest first.
+    by_age: BTreeMap<u64, String>,
     total: u64,
     tick: u64,
+}
+
+impl Index {
+    /// Add or replace `k`, as used now.
+    fn insert(&mut self, k: String, size: u64) {
+        self.tick += 1;
+        let tick = self.tick;
+        self.by_age.insert(tick, k.clone());
+        if let Some(old) = self.entries.insert(
+            k,
+            Entry {
+                size,
+                last_used: tick,
+            },
+        ) {
+            self.total -= old.size;
+            self.by_age.remove(&old.last_used);
+        }
+        self.total += size;
+    }
+
+    /// Mark `k` as used now.
+    fn touch(&mut self, k: &str) {
+        self.tick += 1;
+        let tick = self.tick;
+        if let Some(e) = self.entries.get_mut(k) {
+            let before = std::mem::replace(&mut e.last_used, tick);
+            if let Some(key) = self.by_age.remove(&before) {
+                self.by_age.insert(tick, key);
+            }
+        }
+    }
+
+    fn remove(&mut self, k: &str) -> bool {
+        match self.entries.remove(k) {
+            Some(e) => {
+                self.total -= e.size;
+                self.by_age.remove(&e.last_used);
+                true
+            }
+            None => false,
+        }
+    }
 }
 
 pub struct MimeCache {
@@ -71,15 +117,7 @@ impl MimeCache {
         found.sort_by_key(|(_, _, t)| *t);
         let mut index = Index::default();
         for (k, size, _) in found {
-            index.tick += 1;
-            index.total += size;
-            index.entries.insert(
-                k,
-                Entry {
-                    size,
-                    last_used: index.tick,
-                },
-            );
+            index.insert(k, size);
         }
         let cache = MimeCache {
             dir: dir.to_path_buf(),
@@ -102,12 +140,7 @@ impl MimeCache {
         }
         match tokio::fs::read(self.path(&k)).await {
             Ok(b) => {
-                let mut idx = self.index.lock();
-                idx.tick += 1;
-                let tick = idx.tick;
-                if let Some(e) = idx.entries.get_mut(&k) {
-                    e.last_used = tick;
-                }
+                self.index.lock().touch(&k);
                 Some(Bytes::from(b))
             }
             Err(_) => {
@@ -138,21 +171,7 @@ impl MimeCache {
         let tmp = path.with_extension(format!("{}.tmp", std::process::id()));
         tokio::fs::write(&tmp, mime).await?;
         tokio::fs::rename(&tmp, &path).await?;
-        {
-            let mut idx = self.index.lock();
-            idx.tick += 1;
-            let tick = idx.tick;
-            if let Some(old) = idx.entries.insert(
-                k,
-                Entry {
-                    size,
-                    last_used: tick,
-                },
-            ) {
-                idx.total -= old.size;
-            }
-            idx.total += size;
-        }
+        self.index.lock().insert(k, size);
         self.evict()
     }
 
@@ -165,14 +184,7 @@ impl MimeCache {
     }
 
     fn forget(&self, k: &str) -> bool {
-        let mut idx = self.index.lock();
-        match idx.entries.remove(k) {
-            Some(e) => {
-                idx.total -= e.size;
-                true
-            }
-            None => false,
-        }
+        self.index.lock().remove(k)
     }
 
     /// Bytes held now.
@@ -180,31 +192,20 @@ impl MimeCache {
         self.index.lock().total
     }
 
+    /// Drop least recently used entries until the cache fits its cap:
+    /// O(log n) per entry dropped.
     fn evict(&self) -> io::Result<()> {
         let doomed: Vec<String> = {
             let mut idx = self.index.lock();
-            if idx.total <= self.cap {
-                return Ok(());
-            }
-            let mut by_age: Vec<(u64, String, u64)> = idx
-                .entries
-                .iter()
-                .map(|(k, e)| (e.last_used, k.clone(), e.size))
-                .collect();
-            by_age.sort();
             let mut out = Vec::new();
-            let mut total = idx.total;
-            for (_, k, size) in by_age {
-                if total <= self.cap {
+            while idx.total > self.cap {
+                let Some((_, k)) = idx.by_age.pop_first() else {
                     break;
-                }
-                total -= size;
-                out.push(k);
-            }
-            for k in &out {
-                if let Some(e) = idx.entries.remove(k) {
+                };
+                if let Some(e) = idx.entries.remove(&k) {
                     idx.total -= e.size;
                 }
+                out.push(k);
             }
             out
         };

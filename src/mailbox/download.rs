@@ -39,12 +39,18 @@ pub(crate) async fn download(
     {
         return Ok(bytes);
     }
-    let mime = place
-        .graph
-        .mime(id)
-        .await
-        .map_err(|e| MailError::from_graph(address, About::Message(uid), e))
-        .inspect_err(|e| e.log(address))?;
+    let mime = place.graph.mime(id).await;
+    // Failed or not, this download's lock is done with: the table holds
+    // only downloads under way, not one entry per message ever tried.
+    let mime = match mime {
+        Ok(mime) => mime,
+        Err(e) => {
+            engine.downloads.remove(id);
+            let e = MailError::from_graph(address, About::Message(uid), e);
+            e.log(address);
+            return Err(e);
+        }
+    };
     if let Some(cache) = &context.cache
         && let Err(e) = cache.put(address, id, &mime).await
     {

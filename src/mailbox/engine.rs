@@ -2,6 +2,9 @@
 //! opened it: the folder tree (cached briefly, refreshed after changes), the
 //! folders' sync states, and a poller that runs delta rounds for the folders
 //! some session has selected, so IDLE hears about changes made by anyone.
+//! Which of its users Exchange still lets in is kept per login (`access`):
+//! the poller uses the token of one it has not refused, so one user's 403
+//! does not stop polling for the others.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Weak};
@@ -10,6 +13,7 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex as SyncMutex;
 use tokio::sync::Mutex;
 
+use super::access::Readers;
 use super::error::{About, MailError};
 use super::names::{FolderNode, FolderTree};
 use super::sync::FolderSync;
@@ -41,6 +45,15 @@ impl Tree {
     }
 }
 
+/// How often an engine polls, trusts its folder tree, and re-proves a
+/// login's access to a mailbox it shares.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct EngineTiming {
+    pub poll: Duration,
+    pub tree_ttl: Duration,
+    pub recheck: Duration,
+}
+
 pub(crate) struct MailboxEngine {
     pub address: String,
     /// Sync the header block with every message (estimate mode).
@@ -49,8 +62,9 @@ pub(crate) struct MailboxEngine {
     tree_ttl: Duration,
     tree: Mutex<Option<Arc<Tree>>>,
     folders: SyncMutex<HashMap<String, Arc<FolderSync>>>,
-    /// The Graph handle the poller uses: the most recent session's.
-    poll_handle: SyncMutex<Option<Mailbox>>,
+    /// The logins using this mailbox, their Graph handles (the poller uses
+    /// one Exchange has not refused) and their proofs of access.
+    pub readers: Readers,
     /// One download of a message at a time (prefetch and FETCH meet here).
     pub downloads: dashmap::DashMap<String, Arc<Mutex<()>>>,
 }
@@ -59,27 +73,26 @@ impl MailboxEngine {
     pub fn start(
         address: &str,
         store: Store,
-        tree_ttl: Duration,
-        poll: Duration,
+        timing: EngineTiming,
         headers: bool,
     ) -> Arc<MailboxEngine> {
         let engine = Arc::new(MailboxEngine {
             headers,
             address: address.to_string(),
             store,
-            tree_ttl,
+            tree_ttl: timing.tree_ttl,
             tree: Mutex::new(None),
             folders: SyncMutex::new(HashMap::new()),
-            poll_handle: SyncMutex::new(None),
+            readers: Readers::new(timing.recheck),
             downloads: dashmap::DashMap::new(),
         });
-        tokio::spawn(poller(Arc::downgrade(&engine), poll));
+        tokio::spawn(poller(Arc::downgrade(&engine), timing.poll));
         engine
     }
 
-    /// A session with `graph` is using this mailbox.
-    pub fn register(&self, graph: &Mailbox) {
-        *self.poll_handle.lock() = Some(graph.clone());
+    /// `login` opened a folder here through `graph` (its own token).
+    pub fn register(&self, login: &str, graph: &Mailbox) {
+        self.readers.register(login, graph);
     }
 
     /// The folder tree, from Graph when the cached one is older than the
@@ -151,6 +164,15 @@ impl MailboxEngine {
         }
         let loaded = FolderSync::load(&self.store, &self.address, folder_id, self.headers).await?;
         let mut folders = self.folders.lock();
+        if folders.len() >= IDLE_FOLDERS_KEPT && !folders.contains_key(folder_id) {
+            // Folders no session has selected and no command is using: their
+            // state is in the store (LIST-STATUS over thousands of folders
+            // must not keep every UID map in memory).
+            folders.retain(|_, f| {
+                f.watchers.load(std::sync::atomic::Ordering::Relaxed) > 0
+                    || Arc::strong_count(f) > 1
+            });
+        }
         Ok(folders
             .entry(folder_id.to_string())
             .or_insert(loaded)
@@ -179,19 +201,38 @@ impl MailboxEngine {
     }
 }
 
-/// Poll the watched folders of `engine` until it is gone.
+/// Folder states (UID maps) kept in memory per mailbox beyond those in use.
+const IDLE_FOLDERS_KEPT: usize = 256;
+
+/// At most this many users' tokens are tried for one folder in one poll
+/// (a throttled or failing Microsoft 365 answers them all alike).
+const POLL_TRIES: usize = 3;
+
+/// Poll the watched folders of `engine` until it is gone, each with the
+/// token of a login Exchange has not refused: a 403 withdraws that login
+/// (it is refused at its next command) and the next login's token is tried.
 async fn poller(engine: Weak<MailboxEngine>, every: Duration) {
     loop {
         tokio::time::sleep(every).await;
         let Some(engine) = engine.upgrade() else {
             return;
         };
-        let Some(graph) = engine.poll_handle.lock().clone() else {
-            continue;
-        };
         for folder in engine.watched() {
-            if let Err(e) = folder.sync(&graph).await {
-                tracing::warn!(mailbox = %engine.address, error = %e, "polling a folder failed");
+            poll_folder(&engine, &folder).await;
+        }
+    }
+}
+
+async fn poll_folder(engine: &MailboxEngine, folder: &FolderSync) {
+    for (login, graph) in engine.readers.pollers().into_iter().take(POLL_TRIES) {
+        match folder.sync(&graph).await {
+            Ok(()) => return,
+            Err(MailError::NoPermission(_)) => {
+                tracing::info!(mailbox = %engine.address, %login, "Microsoft 365 refused this user here; polling with another user's token");
+                engine.readers.withdraw(&login);
+            }
+            Err(e) => {
+                tracing::warn!(mailbox = %engine.address, %login, error = %e, "polling a folder failed");
             }
         }
     }

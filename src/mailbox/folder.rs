@@ -3,7 +3,7 @@
 //! the changes a delta round brings, turned into rows for the store. Pure
 //! logic: the engine feeds it what Graph said and persists what it returns.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::DateTime;
 
@@ -129,18 +129,26 @@ impl FolderData {
     }
 
     /// Apply a delta round (or local changes expressed the same way).
+    /// Linear in the round (hash lookups only): a full listing of a large
+    /// folder is one round of as many changes as it has messages.
     pub fn apply(&mut self, changes: &[RemoteChange]) -> FolderChanges {
         let mut out = FolderChanges::default();
-        // New messages of one round get UIDs in arrival order.
-        let mut fresh: Vec<&RemoteMessage> = Vec::new();
+        // Rows to write, by UID (a message changed twice is written once).
+        let mut touched: BTreeMap<u32, MessageRow> = BTreeMap::new();
+        // New messages of one round get UIDs in arrival order; `slot` finds
+        // a message's place among them by id.
+        let mut fresh: Vec<Option<&RemoteMessage>> = Vec::new();
+        let mut slot: HashMap<&str, usize> = HashMap::new();
         for c in changes {
             match c {
                 RemoteChange::Removed(id) => {
-                    fresh.retain(|r| &r.id != id);
+                    if let Some(i) = slot.remove(id.as_str()) {
+                        fresh[i] = None;
+                    }
                     if let Some(uid) = self.by_id.remove(id) {
                         self.messages.remove(&uid);
                         out.removed.push(uid);
-                        out.upserts.retain(|m| m.uid != uid);
+                        touched.remove(&uid);
                     }
                 }
                 RemoteChange::Present(r) => match self.by_id.get(&r.id).copied() {
@@ -148,20 +156,21 @@ impl FolderData {
                         if let Some(row) = self.messages.get_mut(&uid)
                             && merge(row, r)
                         {
-                            out.upserts.retain(|m| m.uid != uid);
-                            out.upserts.push(row.clone());
+                            touched.insert(uid, row.clone());
                         }
                     }
-                    None => {
-                        if let Some(pos) = fresh.iter().position(|f| f.id == r.id) {
-                            fresh[pos] = r;
-                        } else {
-                            fresh.push(r);
+                    None => match slot.get(r.id.as_str()) {
+                        Some(&i) => fresh[i] = Some(r),
+                        None => {
+                            slot.insert(r.id.as_str(), fresh.len());
+                            fresh.push(Some(r));
                         }
-                    }
+                    },
                 },
             }
         }
+        out.upserts.extend(touched.into_values());
+        let mut fresh: Vec<&RemoteMessage> = fresh.into_iter().flatten().collect();
         fresh.sort_by_key(|r| r.received);
         for r in fresh {
             self.assign(r, &mut out);
@@ -175,7 +184,7 @@ impl FolderData {
     /// A full listing after the delta state was lost: known messages keep
     /// their UIDs, missing ones are expunged, new ones get new UIDs.
     pub fn reconcile(&mut self, all: &[RemoteMessage]) -> FolderChanges {
-        let present: std::collections::HashSet<&str> = all.iter().map(|r| r.id.as_str()).collect();
+        let present: HashSet<&str> = all.iter().map(|r| r.id.as_str()).collect();
         let mut changes: Vec<RemoteChange> = self
             .by_id
             .keys()
@@ -195,6 +204,33 @@ impl FolderData {
         row.deleted = on;
         self.version += 1;
         Some(row.clone())
+    }
+
+    /// Set or clear the local `\Deleted` mark of many messages, adding the
+    /// rows to write to `changes` (each UID once, whatever it held before).
+    pub fn set_deleted_marks(&mut self, marks: &[(u32, bool)], changes: &mut FolderChanges) {
+        let mut rows: BTreeMap<u32, MessageRow> = BTreeMap::new();
+        for &(uid, on) in marks {
+            if let Some(row) = self.set_deleted(uid, on) {
+                rows.insert(uid, row);
+            }
+        }
+        if rows.is_empty() {
+            return;
+        }
+        changes.upserts.retain(|m| !rows.contains_key(&m.uid));
+        changes.upserts.extend(rows.into_values());
+    }
+
+    /// The messages marked `\Deleted`, all or only those among `uids`, as
+    /// (UID, Graph id): one pass over the folder, a hash lookup per message.
+    pub fn marked_deleted(&self, uids: Option<&[u32]>) -> Vec<(u32, String)> {
+        let only: Option<HashSet<u32>> = uids.map(|u| u.iter().copied().collect());
+        self.messages
+            .values()
+            .filter(|m| m.deleted && only.as_ref().is_none_or(|set| set.contains(&m.uid)))
+            .map(|m| (m.uid, m.message_id.clone()))
+            .collect()
     }
 
     /// Freeze RFC822.SIZE for a UID the first time it is reported.
@@ -342,5 +378,59 @@ mod tests {
         assert!(f.report_size(1, 1234).is_some());
         assert!(f.report_size(1, 99).is_none());
         assert_eq!(f.get(1).unwrap().reported_size, Some(1234));
+    }
+
+    /// The FolderData of `n` messages named m1..mn, one minute apart.
+    fn filled(n: usize) -> FolderData {
+        let mut f = folder();
+        let round: Vec<RemoteChange> = (1..=n)
+            .map(|i| RemoteChange::Present(msg(&format!("m{i}"), i as i64)))
+            .collect();
+        f.apply(&round);
+        f
+    }
+
+    /// A first full listing of a large folder looked each new message up
+    /// among all the new ones before it.
+    #[test]
+    fn a_large_round_is_not_quadratic() {
+        use crate::mailbox::growth::{NOT_QUADRATIC, growth};
+        let g = growth(4_000, |n| {
+            let f = filled(n);
+            assert_eq!(f.messages.len(), n);
+        });
+        assert!(g < NOT_QUADRATIC, "grew {g:.1}x for 4x input");
+        // Removals and repeated updates in one round, too.
+        let g = growth(4_000, |n| {
+            let mut f = filled(n);
+            let mut round: Vec<RemoteChange> = Vec::new();
+            for i in 1..=n {
+                let mut seen = msg(&format!("m{i}"), i as i64);
+                seen.is_read = Some(true);
+                round.push(RemoteChange::Present(seen));
+                round.push(RemoteChange::Removed(format!("m{i}")));
+            }
+            let c = f.apply(&round);
+            assert_eq!(c.removed.len(), n);
+            assert!(c.upserts.is_empty());
+        });
+        assert!(g < NOT_QUADRATIC, "grew {g:.1}x for 4x input");
+    }
+
+    /// `STORE 1:* +FLAGS (\Deleted)` then `UID EXPUNGE` of a scattered set.
+    #[test]
+    fn marking_and_expunging_many_is_not_quadratic() {
+        use crate::mailbox::growth::{NOT_QUADRATIC, growth};
+        let g = growth(4_000, |n| {
+            let mut f = filled(n);
+            let marks: Vec<(u32, bool)> = (1..=n as u32).map(|u| (u, true)).collect();
+            let mut changes = FolderChanges::default();
+            f.set_deleted_marks(&marks, &mut changes);
+            assert_eq!(changes.upserts.len(), n);
+            let odd: Vec<u32> = (1..=n as u32).rev().step_by(2).collect();
+            assert_eq!(f.marked_deleted(Some(&odd)).len(), odd.len());
+            assert_eq!(f.marked_deleted(None).len(), n);
+        });
+        assert!(g < NOT_QUADRATIC, "grew {g:.1}x for 4x input");
     }
 }

@@ -11,6 +11,7 @@
 //! `transfer`); the selected folder, the user, the service (`selected`,
 //! `user`, `service`); submission (`large`, `submit`, `send`).
 
+mod access;
 pub(crate) mod api;
 mod append;
 pub(crate) mod cache;
@@ -21,6 +22,8 @@ mod error;
 pub(crate) mod flags;
 pub(crate) mod folder;
 mod graph_flags;
+#[cfg(test)]
+pub(crate) mod growth;
 mod large;
 pub(crate) mod mutf7;
 pub(crate) mod names;

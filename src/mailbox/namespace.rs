@@ -1,7 +1,8 @@
 //! One user's namespace for one session: their own mailbox, and the shared
 //! ones policy granted under `Shared/<address>/`. It turns a name into the
 //! mailbox and folder it means, checks that a grant still holds after a
-//! policy reload, and reads the user's subscriptions.
+//! policy reload and that Exchange still lets the user into a shared
+//! mailbox (`access`), and reads the user's subscriptions.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -48,6 +49,44 @@ impl Namespace {
                     format!("{} (the grant was withdrawn)", denied.reason).into(),
                 ))
             }
+        }
+    }
+
+    /// Exchange still lets this login into `place` (a shared mailbox): a
+    /// fresh proof made with the login's own token, never another user's.
+    /// A refusal is audited. The user's own mailbox needs no proof.
+    pub async fn vouch(&self, place: &Place) -> Result<(), MailError> {
+        if place.grant.is_own() {
+            return Ok(());
+        }
+        place
+            .engine
+            .readers
+            .vouch(&self.login, &place.graph)
+            .await
+            .inspect_err(|e| {
+                if matches!(e, MailError::NoPermission(_)) {
+                    place.audit.refused(
+                        &self.login,
+                        "open",
+                        place.grant.mailbox(),
+                        &format!("{e} (access withdrawn by Microsoft 365)"),
+                    );
+                }
+            })
+    }
+
+    /// Policy and Exchange both still let this login into `place`.
+    pub async fn check(&self, place: &Place) -> Result<(), MailError> {
+        self.still_granted(place)?;
+        self.vouch(place).await
+    }
+
+    /// A Graph request made for this login in `place` failed with `e`: a
+    /// 403 withdraws the login's access there until it is proven again.
+    pub fn saw(&self, place: &Place, e: &MailError) {
+        if !place.grant.is_own() && matches!(e, MailError::NoPermission(_)) {
+            place.engine.readers.withdraw(&self.login);
         }
     }
 
@@ -113,6 +152,7 @@ impl Namespace {
 
     pub async fn resolve(&self, name: &str) -> Result<Resolved, MailError> {
         let (place, inner) = self.place_of(name)?;
+        self.vouch(place).await?;
         let tree = match place.engine.tree(&place.graph, false).await {
             Ok(t) => t,
             Err(e @ MailError::NoPermission(_)) => {

@@ -76,8 +76,8 @@ impl SelectedFolder {
         self.inner.read_only
     }
 
-    fn check_write(&self) -> Result<(), MailError> {
-        self.check_granted()?;
+    async fn check_write(&self) -> Result<(), MailError> {
+        self.check_granted().await?;
         // A read grant is policy's refusal (audited); EXAMINE is the
         // client's own choice.
         self.inner.place.check_write()?;
@@ -96,22 +96,35 @@ impl SelectedFolder {
         }
     }
 
-    /// Policy still grants this folder's mailbox (after a reload).
-    pub fn check_access(&self) -> Result<(), MailError> {
-        self.check_granted()
+    /// Policy still grants this folder's mailbox (after a reload), and
+    /// Exchange still lets this user in (a shared mailbox).
+    pub async fn check_access(&self) -> Result<(), MailError> {
+        self.check_granted().await
     }
 
-    /// The grant this folder was opened with still holds (policy reloads).
-    fn check_granted(&self) -> Result<(), MailError> {
-        self.inner.user.still_granted(&self.inner.place)
+    /// The grant this folder was opened with still holds (policy reloads),
+    /// and for a shared mailbox this user's own proof of access is fresh:
+    /// the folder's state, the MIME cache and the poller's news are shared
+    /// with other users and must not outlive this user's access.
+    async fn check_granted(&self) -> Result<(), MailError> {
+        self.inner.user.check(&self.inner.place).await
+    }
+
+    /// A Graph request made with this user's token failed with `e`.
+    fn saw(&self, e: &MailError) {
+        self.inner.user.saw(&self.inner.place, e);
     }
 
     /// The folder now, after catching up with Graph if `sync` (NOOP, SELECT)
     /// or from what the shared engine already knows (every other command).
     pub async fn snapshot(&self, sync: bool) -> Result<Snapshot, MailError> {
-        self.check_granted()?;
+        self.check_granted().await?;
         if sync {
-            self.inner.sync.sync(&self.inner.place.graph).await?;
+            self.inner
+                .sync
+                .sync(&self.inner.place.graph)
+                .await
+                .inspect_err(|e| self.saw(e))?;
         }
         Ok(self.inner.sync.state.lock().await.snapshot())
     }
@@ -140,7 +153,7 @@ impl SelectedFolder {
     /// the length of BODY[] (exact mode), or an estimate from Exchange's
     /// store size that BODY[] is then padded to (estimate mode).
     pub async fn size(&self, uid: u32) -> Result<u64, MailError> {
-        self.check_granted()?;
+        self.check_granted().await?;
         let estimate = {
             let state = self.inner.sync.state.lock().await;
             let row = state.get(uid).ok_or(MailError::Gone(uid))?;
@@ -167,9 +180,11 @@ impl SelectedFolder {
     }
 
     async fn fetch_mime(&self, uid: u32) -> Result<Bytes, MailError> {
-        self.check_granted()?;
+        self.check_granted().await?;
         let id = self.message_id(uid).await?;
-        download(&self.inner.user.context, &self.inner.place, uid, &id).await
+        download(&self.inner.user.context, &self.inner.place, uid, &id)
+            .await
+            .inspect_err(|e| self.saw(e))
     }
 
     /// The whole message, as BODY[] serves it: Graph's MIME, padded with
@@ -203,6 +218,7 @@ impl SelectedFolder {
     /// The header block (BODY[HEADER]): from Graph's headers in estimate
     /// mode when known, else from the MIME.
     pub async fn header(&self, uid: u32) -> Result<Bytes, MailError> {
+        self.check_granted().await?;
         if self.inner.user.context.settings.size_mode == SizeMode::Estimate
             && let Some(headers) = self
                 .inner
@@ -236,6 +252,11 @@ impl SelectedFolder {
         let inner = self.inner.clone();
         let uids = uids.to_vec();
         tokio::spawn(async move {
+            // Downloads go through this user's token, but fill the cache
+            // every user of the mailbox reads: only on a proven access.
+            if inner.user.check(&inner.place).await.is_err() {
+                return;
+            }
             let ids: Vec<(u32, String)> = {
                 let state = inner.sync.state.lock().await;
                 uids.iter()
@@ -268,7 +289,7 @@ impl SelectedFolder {
         op: StoreOp,
         flags: &[FlagName],
     ) -> Result<Vec<(u32, Flags)>, MailError> {
-        self.check_write()?;
+        self.check_write().await?;
         let sync = &self.inner.sync;
         // No delta round may overtake these changes with older state.
         let _round = sync.round.lock().await;
@@ -326,12 +347,7 @@ impl SelectedFolder {
         }
         let mut state = sync.state.lock().await;
         let mut changes = state.apply(&updates);
-        for (uid, on) in deleted_marks {
-            if let Some(row) = state.set_deleted(uid, on) {
-                changes.upserts.retain(|m| m.uid != uid);
-                changes.upserts.push(row);
-            }
-        }
+        state.set_deleted_marks(&deleted_marks, &mut changes);
         sync.persist(&changes).await?;
         if let Some((uid, e)) = first_error {
             return Err(self.failed(uid, e));
@@ -346,17 +362,9 @@ impl SelectedFolder {
     /// moved to Deleted Items, or deleted for good when this is Deleted
     /// Items. Returns the UIDs removed.
     pub async fn expunge(&self, uids: Option<&[u32]>) -> Result<Vec<u32>, MailError> {
-        self.check_write()?;
+        self.check_write().await?;
         let sync = &self.inner.sync;
-        let doomed: Vec<(u32, String)> = {
-            let state = sync.state.lock().await;
-            state
-                .messages
-                .values()
-                .filter(|m| m.deleted && uids.is_none_or(|set| set.contains(&m.uid)))
-                .map(|m| (m.uid, m.message_id.clone()))
-                .collect()
-        };
+        let doomed = sync.state.lock().await.marked_deleted(uids);
         if doomed.is_empty() {
             return Ok(Vec::new());
         }
@@ -401,13 +409,13 @@ impl SelectedFolder {
     }
 
     pub async fn copy(&self, uids: &[u32], dest: &str) -> Result<CopyResult, MailError> {
-        self.check_granted()?;
+        self.check_granted().await?;
         transfer(self.source(), uids, dest, false).await
     }
 
     /// MOVE: the source UIDs are gone when this returns.
     pub async fn move_to(&self, uids: &[u32], dest: &str) -> Result<CopyResult, MailError> {
-        self.check_write()?;
+        self.check_write().await?;
         transfer(self.source(), uids, dest, true).await
     }
 

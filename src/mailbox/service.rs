@@ -10,7 +10,7 @@ use parking_lot::RwLock;
 
 use super::cache::MimeCache;
 use super::context::MailContext;
-use super::engine::MailboxEngine;
+use super::engine::{EngineTiming, MailboxEngine};
 use super::error::MailError;
 use super::namespace::Namespace;
 use super::place::Place;
@@ -23,6 +23,11 @@ use crate::config::SizeMode;
 use crate::graph::GraphClient;
 use crate::policy::{Access, Policy};
 use crate::store::Store;
+
+/// Engines no session uses are dropped once this many are in memory, so
+/// the folder trees and UID maps held per process follow the mailboxes in
+/// use, not every mailbox ever opened.
+const IDLE_ENGINES_KEPT: usize = 64;
 
 pub struct MailService {
     pub(crate) graph: GraphClient,
@@ -52,18 +57,31 @@ impl MailService {
     pub(crate) fn engine(&self, address: &str) -> Arc<MailboxEngine> {
         let key = address.to_ascii_lowercase();
         let settings = &self.context.settings;
+        if !self.engines.contains_key(&key) && self.engines.len() >= IDLE_ENGINES_KEPT {
+            // No session holds these: their state is in the store, and
+            // their pollers stop once the engine is dropped.
+            self.engines.retain(|_, e| Arc::strong_count(e) > 1);
+        }
         self.engines
             .entry(key.clone())
             .or_insert_with(|| {
                 MailboxEngine::start(
                     &key,
                     self.context.store.clone(),
-                    settings.tree_ttl,
-                    settings.poll_interval,
+                    EngineTiming {
+                        poll: settings.poll_interval,
+                        tree_ttl: settings.tree_ttl,
+                        recheck: settings.shared_access_recheck,
+                    },
                     settings.size_mode == SizeMode::Estimate,
                 )
             })
             .clone()
+    }
+
+    /// How many sync engines are in memory (for tests of the bound).
+    pub fn engines_in_memory(&self) -> usize {
+        self.engines.len()
     }
 
     /// Remember that `mailbox` just sent a message with `message_id`, so a

@@ -20,6 +20,9 @@ pub struct MailSettings {
     /// How long an APPEND to Sent of a message graphgate just sent is
     /// answered with the copy Exchange already saved.
     pub sent_dedupe_window: Duration,
+    /// How long Exchange's answer to a user's own request proves that user's
+    /// access to a shared mailbox (docs/security-shared.md).
+    pub shared_access_recheck: Duration,
 }
 
 impl Default for MailSettings {
@@ -30,6 +33,7 @@ impl Default for MailSettings {
             tree_ttl: Duration::from_secs(60),
             max_message_bytes: 35 * 1024 * 1024,
             sent_dedupe_window: Duration::from_secs(600),
+            shared_access_recheck: Duration::from_secs(60),
         }
     }
 }
@@ -51,6 +55,7 @@ impl MailSettings {
             poll_interval: Duration::from_secs(mail.poll_interval_s.max(1)),
             tree_ttl: Duration::from_secs(mail.folder_list_ttl_s),
             max_message_bytes,
+            shared_access_recheck: Duration::from_secs(mail.shared_access_recheck_s),
             ..MailSettings::default()
         })
     }

@@ -66,7 +66,9 @@ impl UserMail {
             });
         }
         for place in &u.shared {
-            if u.still_granted(place).is_err() {
+            // The tree is shared by every user of the mailbox: listed only
+            // while policy grants it and Exchange lets this user in.
+            if u.check(place).await.is_err() {
                 continue;
             }
             let tree = match place.engine.tree(&place.graph, false).await {
@@ -102,7 +104,9 @@ impl UserMail {
     pub async fn status(&self, name: &str) -> Result<FolderStatus, MailError> {
         let r = self.inner.resolve(name).await?;
         let sync = r.place.engine.folder(&r.folder.id).await?;
-        sync.sync(&r.place.graph).await?;
+        sync.sync(&r.place.graph)
+            .await
+            .inspect_err(|e| self.inner.saw(&r.place, e))?;
         let state = sync.state.lock().await;
         Ok(FolderStatus {
             messages: state.messages.len() as u32,
@@ -115,6 +119,7 @@ impl UserMail {
     /// Create a folder, and any missing parents (RFC 3501 §6.3.3).
     pub async fn create(&self, name: &str) -> Result<(), MailError> {
         let (place, inner) = self.inner.place_of(name)?;
+        self.inner.vouch(place).await?;
         place.check_write()?;
         let inner = inner.trim_end_matches(DELIMITER).to_string();
         if inner.is_empty() {
@@ -296,7 +301,7 @@ impl UserMail {
     pub async fn select(&self, name: &str, read_only: bool) -> Result<SelectedFolder, MailError> {
         let r = self.inner.resolve(name).await?;
         let read_only = read_only || !r.place.can_write_now();
-        r.place.engine.register(&r.place.graph);
+        r.place.engine.register(&self.inner.login, &r.place.graph);
         // The front's first snapshot(true) runs the delta round.
         let sync = r.place.engine.folder(&r.folder.id).await?;
         let is_trash = r.tree.id_of("deleteditems") == Some(r.folder.id.as_str());

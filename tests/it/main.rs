@@ -18,4 +18,5 @@ mod imap;
 mod openapi;
 mod prelogin;
 mod revoke;
+mod shared_access;
 mod smtp;
