@@ -15,4 +15,5 @@ mod emulator_identity;
 mod graph;
 mod imap;
 mod openapi;
+mod send_once;
 mod smtp;
