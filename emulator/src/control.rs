@@ -117,6 +117,8 @@ async fn config_put(State(em): Em, body: Bytes) -> Response {
 #[derive(Deserialize)]
 struct DeliverQuery {
     folder: Option<String>,
+    /// When it arrived (RFC 3339): an old message for tests; default now.
+    date: Option<String>,
 }
 
 async fn deliver(
@@ -137,7 +139,11 @@ async fn deliver(
     let Some(mb) = em.mailbox(oid) else {
         return not_found("mailbox");
     };
-    let now = chrono::Utc::now();
+    let now = match q.date.as_deref().map(chrono::DateTime::parse_from_rfc3339) {
+        None => chrono::Utc::now(),
+        Some(Ok(d)) => d.with_timezone(&chrono::Utc),
+        Some(Err(_)) => return fail(StatusCode::BAD_REQUEST, "date must be RFC 3339"),
+    };
     let (id, rest) = {
         let mut mb = mb.lock();
         let folder = q.folder.as_deref().unwrap_or("inbox");

@@ -47,6 +47,9 @@ pub struct Settings {
     /// Removals remembered per folder for delta; an older delta token gets
     /// 410 Gone (Graph evicts sync state from a bounded cache).
     pub delta_tombstones_per_folder: usize,
+    /// How long after a `sendMail` the Sent Items copy shows up, in
+    /// milliseconds (Exchange files it shortly after sending; 0 = at once).
+    pub sent_copy_delay_ms: u64,
 }
 
 impl Default for Settings {
@@ -67,6 +70,7 @@ impl Default for Settings {
             max_request_bytes: 4 * 1024 * 1024,
             max_message_bytes: 35 * 1024 * 1024,
             delta_tombstones_per_folder: 10_000,
+            sent_copy_delay_ms: 0,
         }
     }
 }
@@ -90,6 +94,7 @@ pub(crate) struct SettingsPatch {
     pub(crate) max_request_bytes: Option<usize>,
     pub(crate) max_message_bytes: Option<usize>,
     pub(crate) delta_tombstones_per_folder: Option<usize>,
+    pub(crate) sent_copy_delay_ms: Option<u64>,
 }
 
 impl Settings {
@@ -114,7 +119,8 @@ impl Settings {
             device_code_expires_s,
             max_request_bytes,
             max_message_bytes,
-            delta_tombstones_per_folder
+            delta_tombstones_per_folder,
+            sent_copy_delay_ms
         );
         next.validate()?;
         *self = next;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use bytes::Bytes;
+use chrono::{DateTime, Utc};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
 
@@ -57,6 +58,65 @@ struct DeltaPage {
 struct ListPage {
     #[serde(default)]
     value: Vec<MessageItem>,
+}
+
+/// What `find_copies` reads besides the sync fields.
+const COPY_FIELDS: &str = "createdDateTime,subject,toRecipients,ccRecipients,bccRecipients";
+
+/// A message found by Message-ID: its sync fields (to adopt it into a UID
+/// map) and what tells one message with that Message-ID from another.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FoundCopy {
+    #[serde(flatten)]
+    pub item: MessageItem,
+    #[serde(default)]
+    pub created_date_time: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub to_recipients: Option<Vec<CopyRecipient>>,
+    #[serde(default)]
+    pub cc_recipients: Option<Vec<CopyRecipient>>,
+    #[serde(default)]
+    pub bcc_recipients: Option<Vec<CopyRecipient>>,
+}
+
+impl FoundCopy {
+    /// Lower-case addresses of To and Cc, and of Bcc.
+    pub fn recipients(&self) -> (Vec<String>, Vec<String>) {
+        let list = |v: &Option<Vec<CopyRecipient>>| -> Vec<String> {
+            v.iter()
+                .flatten()
+                .filter_map(|r| r.email_address.as_ref()?.address.as_deref())
+                .map(|a| a.trim().to_ascii_lowercase())
+                .filter(|a| !a.is_empty())
+                .collect()
+        };
+        let mut visible = list(&self.to_recipients);
+        visible.extend(list(&self.cc_recipients));
+        (visible, list(&self.bcc_recipients))
+    }
+}
+
+/// `{"emailAddress": {"address": …}}` (any part may be null).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CopyRecipient {
+    #[serde(default)]
+    pub email_address: Option<CopyAddress>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct CopyAddress {
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct CopyPage {
+    #[serde(default)]
+    value: Vec<FoundCopy>,
 }
 
 #[derive(Deserialize)]
@@ -155,6 +215,38 @@ impl Mailbox {
         .query("$expand", sync_expand())
         .query("$top", "10");
         let page: ListPage = self.execute(&call).await?.parse()?;
+        Ok(page.value)
+    }
+
+    /// The copies of `message_id` in `folder` created at or after `since`,
+    /// newest first, with what the "is this the message?" checks compare
+    /// (subject, recipients, creation time). The time bound comes first in
+    /// `$filter` because Graph refuses an `$orderby` property that does not
+    /// lead the filter (InefficientFilter); it also keeps a Message-ID that a
+    /// device reuses from answering with every old copy.
+    pub async fn find_copies(
+        &self,
+        folder: &str,
+        message_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<FoundCopy>, Error> {
+        let quoted = message_id.replace('\'', "''");
+        let call = Call::get(
+            "find copies by message-id",
+            format!("/mailFolders/{}/messages", encode(folder)),
+        )
+        .query(
+            "$filter",
+            format!(
+                "createdDateTime ge {} and internetMessageId eq '{quoted}'",
+                since.format("%Y-%m-%dT%H:%M:%SZ")
+            ),
+        )
+        .query("$orderby", "createdDateTime desc")
+        .query("$select", format!("{SYNC_FIELDS},{COPY_FIELDS}"))
+        .query("$expand", sync_expand())
+        .query("$top", "25");
+        let page: CopyPage = self.execute(&call).await?.parse()?;
         Ok(page.value)
     }
 

@@ -23,6 +23,7 @@ pub use error::Error;
 #[cfg(test)]
 pub(crate) use error::Failure;
 pub use mailbox::Mailbox;
+pub(crate) use messages::FoundCopy;
 pub use models::tags;
 pub(crate) use models::{ExtProp, HeaderValue, MessageItem};
 pub(crate) use requests::{FlagStatus, FollowUpFlag, MessageChange, NewAttachment, NewMessage};

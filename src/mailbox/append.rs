@@ -4,18 +4,21 @@
 //! created from JSON with the flags and delivery time, then its MIME is
 //! replaced with the client's bytes (`PUT $value`). A message graphgate
 //! itself just sent and that a client files into Sent is answered with the
-//! copy Exchange already saved.
+//! copy Exchange already saved: the same message (Message-ID, subject and
+//! body), not merely the same Message-ID, and a copy made by that send.
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use super::context::MailContext;
 use super::error::{About, MailError};
+use super::fingerprint::{Fingerprint, normal_subject};
 use super::flags::{FlagName, Flags};
 use super::graph_flags::new_message;
 use super::place::Resolved;
 use super::reason::Reason;
 use super::remote::RemoteMessage;
+use super::sent_check::CLOCK_ALLOWANCE;
 use super::sync::FolderSync;
 use crate::graph;
 
@@ -23,11 +26,6 @@ pub(crate) struct StoreRequest<'a> {
     pub flags: &'a [FlagName],
     pub date: Option<DateTime<Utc>>,
     pub mime: Bytes,
-}
-
-fn message_id(mime: &[u8]) -> Option<String> {
-    let parsed = mail_parser::MessageParser::default().parse_headers(mime)?;
-    parsed.message_id().map(|id| format!("<{id}>"))
 }
 
 /// Store `request` in `target`'s folder and give it a UID there.
@@ -44,19 +42,29 @@ pub(crate) async fn store_message(
         e.log(mailbox);
         e
     };
-    let mid = message_id(&request.mime);
+    let fingerprint = Fingerprint::of(&request.mime);
+    let mid = fingerprint.message_id.clone();
     let is_sent = target.tree.id_of("sentitems") == Some(target.folder.id.as_str());
+    // The client files a copy of what graphgate just sent for it: the same
+    // Message-ID, subject and body. A device that reuses its Message-ID
+    // for a different message gets that message stored.
     if is_sent
         && let Some(mid) = &mid
-        && context.recently_sent(mailbox, mid)
+        && let Some(when) =
+            context
+                .sent
+                .kept_copy(mailbox, &fingerprint, context.settings.sent_dedupe_window)
     {
         let found = graph
-            .find_by_message_id(&target.folder.id, mid)
+            .find_copies(&target.folder.id, mid, when - CLOCK_ALLOWANCE)
             .await
             .map_err(folder_failed)?;
-        if let Some(item) = found.first() {
+        let subject_fits = |c: &&graph::FoundCopy| {
+            normal_subject(c.subject.as_deref().unwrap_or("")) == fingerprint.subject
+        };
+        if let Some(copy) = found.iter().find(subject_fits) {
             let mut state = sync.state.lock().await;
-            let (uid, changes) = state.adopt(&RemoteMessage::from_item(item));
+            let (uid, changes) = state.adopt(&RemoteMessage::from_item(&copy.item));
             sync.persist(&changes).await?;
             return Ok(uid);
         }

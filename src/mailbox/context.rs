@@ -5,12 +5,11 @@
 //! reaching the service.
 
 use std::sync::Arc;
-use std::time::Instant;
 
-use dashmap::DashMap;
 use parking_lot::RwLock;
 
 use super::cache::MimeCache;
+use super::sent_log::SentLog;
 use super::settings::MailSettings;
 use crate::audit::Audit;
 use crate::policy::Policy;
@@ -22,8 +21,8 @@ pub(crate) struct MailContext {
     pub policy: Arc<RwLock<Policy>>,
     pub settings: MailSettings,
     pub audit: Audit,
-    /// (mailbox, Message-ID) of messages graphgate sent, with when.
-    sent: DashMap<(String, String), Instant>,
+    /// What graphgate sent lately, per (mailbox, Message-ID).
+    pub sent: SentLog,
 }
 
 impl MailContext {
@@ -40,23 +39,7 @@ impl MailContext {
             policy,
             settings,
             audit,
-            sent: DashMap::new(),
+            sent: SentLog::default(),
         }
-    }
-
-    /// Remember that `mailbox` just sent a message with `message_id`.
-    pub fn note_sent(&self, mailbox: &str, message_id: &str) {
-        let now = Instant::now();
-        let window = self.settings.sent_dedupe_window;
-        self.sent.retain(|_, at| now.duration_since(*at) < window);
-        self.sent
-            .insert((mailbox.to_ascii_lowercase(), message_id.to_string()), now);
-    }
-
-    /// Whether `mailbox` sent a message with `message_id` within the window.
-    pub fn recently_sent(&self, mailbox: &str, message_id: &str) -> bool {
-        self.sent
-            .get(&(mailbox.to_ascii_lowercase(), message_id.to_string()))
-            .is_some_and(|at| at.elapsed() < self.settings.sent_dedupe_window)
     }
 }

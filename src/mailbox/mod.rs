@@ -9,7 +9,8 @@
 //! sync and engine (`sync`, `engine`); a user's mailboxes (`place`,
 //! `namespace`); MIME, APPEND, COPY/MOVE (`download`, `append`,
 //! `transfer`); the selected folder, the user, the service (`selected`,
-//! `user`, `service`); submission (`large`, `submit`, `send`).
+//! `user`, `service`); submission (`large`, `submit`, `send`) and its
+//! exactly-once checks (`fingerprint`, `sent_log`, `sent_check`).
 
 mod access;
 pub(crate) mod api;
@@ -19,6 +20,7 @@ mod context;
 mod download;
 mod engine;
 mod error;
+mod fingerprint;
 pub(crate) mod flags;
 pub(crate) mod folder;
 mod graph_flags;
@@ -33,6 +35,8 @@ mod reason;
 mod remote;
 mod selected;
 mod send;
+mod sent_check;
+mod sent_log;
 mod service;
 mod settings;
 pub(crate) mod submit;

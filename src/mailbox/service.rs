@@ -84,10 +84,20 @@ impl MailService {
         self.engines.len()
     }
 
-    /// Remember that `mailbox` just sent a message with `message_id`, so a
-    /// client's APPEND of its copy to Sent does not store it twice.
-    pub fn note_sent(&self, mailbox: &str, message_id: &str) {
-        self.context.note_sent(mailbox, message_id);
+    /// Remember that `mailbox` just sent `mime` and kept its Sent Items
+    /// copy, so a client's APPEND of that same message to Sent does not
+    /// store it twice (submission records its sends itself).
+    pub fn note_sent(&self, mailbox: &str, mime: &[u8]) {
+        let record = super::sent_log::SentRecord {
+            at: std::time::Instant::now(),
+            when: chrono::Utc::now(),
+            fingerprint: super::fingerprint::Fingerprint::of(mime),
+            confirmed: true,
+            kept: true,
+            before: None,
+        };
+        let window = self.context.settings.sent_dedupe_window;
+        self.context.sent.note(&[mailbox], record, window);
     }
 
     /// The audit log, for the fronts' refusals that are not about a mailbox

@@ -201,7 +201,7 @@ async fn append_to_sent_of_a_message_just_sent_keeps_one_copy() {
         )
         .await;
     assert_eq!(status, 202);
-    gw.mail.note_sent(ALICE, "<sent-once@contoso.test>");
+    gw.mail.note_sent(ALICE, mime.as_bytes());
     let file = gw.dir.path().join("sent.eml");
     std::fs::write(&file, mime).unwrap();
     let first = gw

@@ -19,4 +19,5 @@ mod openapi;
 mod prelogin;
 mod revoke;
 mod shared_access;
+mod send_once;
 mod smtp;

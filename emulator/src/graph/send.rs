@@ -209,6 +209,28 @@ fn submit(
         .em
         .mailbox(s.sent_items_of.oid)
         .ok_or_else(GraphError::item_not_found)?;
+    if ctx.settings.sent_copy_delay_ms > 0 {
+        // Exchange files the copy shortly after sending, not at once.
+        let (em, delay, now) = (ctx.em.clone(), ctx.settings.sent_copy_delay_ms, ctx.now);
+        tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+            let mut mb = mb.lock();
+            let sent = mb.well_known_id("sentitems");
+            mb.insert(
+                &sent,
+                Bytes::from(mime),
+                true,
+                false,
+                now,
+                now,
+                0x20,
+                ItemClass::Message,
+            );
+            drop(mb);
+            em.mark_dirty();
+        });
+        return Ok(None);
+    }
     let mut mb = mb.lock();
     let sent = mb.well_known_id("sentitems");
     Ok(Some(mb.insert(
