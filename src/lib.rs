@@ -13,6 +13,10 @@ pub mod app;
 mod audit;
 pub mod auth;
 pub mod config;
+// The fuzzing harness (docs/fuzzing.md): test-only entry points into the
+// private modules.
+#[cfg(test)]
+mod fuzz;
 pub mod graph;
 mod imap;
 pub mod mailbox;

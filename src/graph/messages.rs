@@ -44,7 +44,7 @@ fn sync_query() -> String {
 }
 
 #[derive(Deserialize)]
-struct DeltaPage {
+pub(super) struct DeltaPage {
     #[serde(default)]
     value: Vec<MessageItem>,
     #[serde(rename = "@odata.nextLink")]
@@ -54,7 +54,7 @@ struct DeltaPage {
 }
 
 #[derive(Deserialize)]
-struct ListPage {
+pub(super) struct ListPage {
     #[serde(default)]
     value: Vec<MessageItem>,
 }
