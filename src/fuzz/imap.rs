@@ -102,7 +102,7 @@ fn settings() -> ImapSettings {
 fn run(loopback: &Loopback, input: &[u8]) -> Verdict {
     let protocol = ImapProtocol::new(settings(), MemoryBackend::new(corpus_messages()));
     let out = loopback.session(&protocol, input)?;
-    check_output(&out)
+    check_output(&out.bytes)
 }
 
 #[test]

@@ -18,6 +18,12 @@ pub(crate) const MAX_OUTPUT: usize = 16 * 1024 * 1024;
 /// it only catches loops and waits that never end.
 const HANG: Duration = Duration::from_secs(30);
 
+/// What the server said, and whether the connection ended in a reset.
+pub(crate) struct Output {
+    pub bytes: Vec<u8>,
+    pub reset: bool,
+}
+
 /// A runtime and a listener, reused for every execution of a target.
 pub(crate) struct Loopback {
     runtime: Runtime,
@@ -41,7 +47,7 @@ impl Loopback {
         &self,
         protocol: &P,
         input: &[u8],
-    ) -> Result<Vec<u8>, String> {
+    ) -> Result<Output, String> {
         self.runtime.block_on(async {
             let addr = self.listener.local_addr().map_err(|e| e.to_string())?;
             let (client, accepted) = tokio::join!(TcpStream::connect(addr), self.listener.accept());
@@ -74,7 +80,20 @@ impl Loopback {
                 let mut buf = vec![0u8; 64 * 1024];
                 loop {
                     match read.read(&mut buf).await {
-                        Ok(0) | Err(_) => return Ok(out),
+                        Ok(0) => {
+                            return Ok(Output {
+                                bytes: out,
+                                reset: false,
+                            });
+                        }
+                        // The server closed with our input unread: the
+                        // kernel resets, and may drop what it said last.
+                        Err(_) => {
+                            return Ok(Output {
+                                bytes: out,
+                                reset: true,
+                            });
+                        }
                         Ok(n) => out.extend_from_slice(&buf[..n]),
                     }
                     if out.len() > MAX_OUTPUT {

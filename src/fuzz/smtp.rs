@@ -200,9 +200,11 @@ fn run(loopback: &Loopback, input: &[u8]) -> Verdict {
     let recorder = Recorder::default();
     let protocol = SmtpProtocol::new(settings(), recorder.clone());
     let out = loopback.session(&protocol, input)?;
-    let sent = check_replies(&out)?;
+    let sent = check_replies(&out.bytes)?;
     let taken = recorder.taken();
-    if sent != taken.len() {
+    // After a reset the last replies may be lost on the way (the session
+    // closed on a client still sending, e.g. after too many errors).
+    if sent != taken.len() && !out.reset {
         return Err(format!(
             "{sent} messages answered as sent, {} handed to Graph",
             taken.len()
@@ -292,7 +294,7 @@ fn smtp_messages_arrive_byte_for_byte_through_data_and_bdat() {
             let recorder = Recorder::default();
             let protocol = SmtpProtocol::new(settings(), recorder.clone());
             let out = loopback.session(&protocol, &transcript(&message, &transfer))?;
-            check_replies(&out)?;
+            check_replies(&out.bytes)?;
             let taken = recorder.taken();
             let rejected = [&b"REJECT"[..], b"LATER"]
                 .iter()
@@ -308,7 +310,7 @@ fn smtp_messages_arrive_byte_for_byte_through_data_and_bdat() {
                 other => Err(format!(
                     "{} messages handed over, not one: {}",
                     other.len(),
-                    excerpt(&out)
+                    excerpt(&out.bytes)
                 )),
             }
         },
