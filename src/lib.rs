@@ -14,6 +14,10 @@ mod audit;
 pub mod auth;
 pub mod config;
 pub mod files;
+// The fuzzing harness (docs/fuzzing.md): test-only entry points into the
+// private modules.
+#[cfg(test)]
+mod fuzz;
 pub mod graph;
 mod imap;
 pub mod mailbox;

@@ -156,7 +156,7 @@ impl Mailbox {
     }
 }
 
-fn member_failure(status: u16, body: &Value) -> Failure {
+pub(super) fn member_failure(status: u16, body: &Value) -> Failure {
     let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
     let bytes = serde_json::to_vec(body).unwrap_or_default();
     Failure::from_body(code, &bytes, None)

@@ -36,26 +36,32 @@ impl Failure {
             .and_then(|e| e.get("innerError").or_else(|| e.get("innererror")))
             .and_then(|i| i.get("request-id"))
             .and_then(Value::as_str);
-        let mut message = text("message");
-        // Bound what a misbehaving server can push into our logs and replies.
-        if message.len() > 300 {
-            let mut cut = 300;
-            while !message.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            message.truncate(cut);
-        }
+        // Bound what a misbehaving server can push into our logs and
+        // replies: every field, not only the message (the fuzzer found a
+        // code of any length passed through).
         Failure {
             status: status.as_u16(),
-            code: text("code"),
-            message,
-            request_id: request_id.or(inner_id).unwrap_or_default().to_string(),
+            code: bounded(text("code"), 100),
+            message: bounded(text("message"), 300),
+            request_id: bounded(request_id.or(inner_id).unwrap_or_default().to_string(), 100),
         }
     }
 
     pub fn is(&self, code: &str) -> bool {
         self.code.eq_ignore_ascii_case(code)
     }
+}
+
+/// `text` cut to at most `max` bytes, on a character boundary.
+fn bounded(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut cut = max;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
 }
 
 impl std::fmt::Display for Failure {

@@ -17,7 +17,7 @@ const FOLDER_FIELDS: &str =
     "id,displayName,parentFolderId,childFolderCount,totalItemCount,unreadItemCount";
 
 #[derive(Deserialize)]
-struct Page<T> {
+pub(super) struct Page<T> {
     value: Vec<T>,
     #[serde(rename = "@odata.nextLink")]
     next_link: Option<String>,

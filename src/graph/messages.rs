@@ -45,7 +45,7 @@ fn sync_query() -> String {
 }
 
 #[derive(Deserialize)]
-struct DeltaPage {
+pub(super) struct DeltaPage {
     #[serde(default)]
     value: Vec<MessageItem>,
     #[serde(rename = "@odata.nextLink")]
@@ -55,7 +55,7 @@ struct DeltaPage {
 }
 
 #[derive(Deserialize)]
-struct ListPage {
+pub(super) struct ListPage {
     #[serde(default)]
     value: Vec<MessageItem>,
 }

@@ -17,6 +17,8 @@ mod messages;
 mod models;
 mod requests;
 mod settings;
+#[cfg(test)]
+mod tests_fuzz;
 
 pub use client::GraphClient;
 pub use error::Error;

@@ -45,6 +45,8 @@ mod state;
 mod status;
 mod store;
 mod subscribe;
+#[cfg(test)]
+mod tests_fuzz;
 mod updates;
 mod user_sessions;
 mod view;

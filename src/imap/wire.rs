@@ -445,10 +445,12 @@ fn why_malformed(bytes: &[u8]) -> String {
     ];
     if KNOWN.contains(&name.as_str()) {
         format!("the arguments of {name} are not valid (see RFC 3501)")
-    } else if name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
+    } else if name.len() <= 40
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-')
     {
+        // Bounded: a reply never echoes a long client word (found by fuzzing).
         format!("unknown command {name}")
     } else {
         "unknown command".into()

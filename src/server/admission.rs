@@ -170,6 +170,18 @@ pub struct Admission {
 }
 
 impl Admission {
+    /// An admission outside any table, for tests that build a `Connection`
+    /// by hand (the fuzzing harness): no caps, the deadline `timeout` from now.
+    #[cfg(test)]
+    pub(crate) fn unlimited(timeout: std::time::Duration) -> Arc<Admission> {
+        Arc::new(Admission {
+            table: None,
+            key: IpAddr::from([0, 0, 0, 0]),
+            authenticated: AtomicBool::new(false),
+            deadline: Instant::now() + timeout,
+        })
+    }
+
     /// The client has logged in: its slot no longer counts as
     /// unauthenticated and the pre-login deadline no longer applies.
     /// Calling it again does nothing.

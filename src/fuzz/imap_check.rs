@@ -1,0 +1,173 @@
+//! What a client may rely on in everything an IMAP session said: a
+//! greeting, then responses that imap-codec's response parser reads one
+//! after the other to the last byte; nothing after BYE; status texts of
+//! bounded length whatever the client sent; and in each FETCH response
+//! RFC822.SIZE = len(BODY[]) and BODY[HEADER] + BODY[TEXT] = BODY[].
+
+use imap_codec::decode::{Decoder, ResponseDecodeError};
+use imap_codec::{GreetingCodec, ResponseCodec};
+use imap_types::core::{IString, NString};
+use imap_types::fetch::{MessageDataItem, Section};
+use imap_types::response::{Data, Response, Status, StatusBody};
+
+use super::{Verdict, excerpt};
+
+/// The longest status text (after tag and code) graphgate may send: a
+/// sentence, never an echo of a long command.
+const MAX_STATUS_TEXT: usize = 1024;
+
+fn bytes_of(data: &NString<'_>) -> Option<Vec<u8>> {
+    match &data.0 {
+        None => None,
+        Some(IString::Literal(l)) => Some(l.as_ref().to_vec()),
+        Some(IString::Quoted(q)) => Some(q.inner().as_bytes().to_vec()),
+    }
+}
+
+fn status_text(body: &StatusBody<'_>) -> Verdict {
+    let text = body.text.inner();
+    if text.len() > MAX_STATUS_TEXT {
+        return Err(format!(
+            "a status text of {} bytes: {}",
+            text.len(),
+            excerpt(text.as_bytes())
+        ));
+    }
+    Ok(())
+}
+
+fn fetch(items: &[MessageDataItem<'_>]) -> Verdict {
+    let mut size = None;
+    let (mut full, mut header, mut text) = (None, None, None);
+    let (mut rfc822, mut rfc822_header, mut rfc822_text) = (None, None, None);
+    for item in items {
+        match item {
+            MessageDataItem::Rfc822Size(n) => size = Some(*n as usize),
+            MessageDataItem::BodyExt {
+                section,
+                origin: None,
+                data,
+            } => match section {
+                None => full = bytes_of(data),
+                Some(Section::Header(None)) => header = bytes_of(data),
+                Some(Section::Text(None)) => text = bytes_of(data),
+                _ => {}
+            },
+            MessageDataItem::Rfc822(data) => rfc822 = bytes_of(data),
+            MessageDataItem::Rfc822Header(data) => rfc822_header = bytes_of(data),
+            MessageDataItem::Rfc822Text(data) => rfc822_text = bytes_of(data),
+            _ => {}
+        }
+    }
+    for body in [&full, &rfc822].into_iter().flatten() {
+        if let Some(size) = size
+            && size != body.len()
+        {
+            return Err(format!(
+                "RFC822.SIZE {size} but BODY[] has {} bytes",
+                body.len()
+            ));
+        }
+    }
+    for (whole, h, t, what) in [
+        (&full, &header, &text, "BODY[HEADER] + BODY[TEXT] != BODY[]"),
+        (
+            &rfc822,
+            &rfc822_header,
+            &rfc822_text,
+            "RFC822.HEADER + RFC822.TEXT != RFC822",
+        ),
+    ] {
+        if let (Some(w), Some(h), Some(t)) = (whole, h, t)
+            && [h.as_slice(), t.as_slice()].concat() != *w
+        {
+            return Err(what.into());
+        }
+    }
+    Ok(())
+}
+
+/// Check a whole session's output.
+pub(crate) fn check_output(out: &[u8]) -> Verdict {
+    let mut rest = match GreetingCodec::default().decode(out) {
+        Ok((rest, _)) => rest,
+        Err(e) => return Err(format!("no valid greeting ({e:?}): {}", excerpt(out))),
+    };
+    let mut said_bye = false;
+    let mut logout_done = false;
+    while !rest.is_empty() {
+        // After BYE only LOGOUT's tagged OK may follow (RFC 3501 §6.1.3).
+        if said_bye && !rest.starts_with(b"* ") && !rest.starts_with(b"+ ") && !logout_done {
+            logout_done = true;
+        } else if said_bye {
+            return Err(format!("more after BYE: {}", excerpt(rest)));
+        }
+        let (after, response) = match ResponseCodec::default().decode(rest) {
+            Ok(ok) => ok,
+            Err(ResponseDecodeError::Incomplete | ResponseDecodeError::LiteralFound { .. }) => {
+                return Err(format!(
+                    "the session ended inside a response: {}",
+                    excerpt(rest)
+                ));
+            }
+            Err(ResponseDecodeError::Failed) => {
+                return Err(format!(
+                    "imap-codec cannot parse this response: {}",
+                    excerpt(rest)
+                ));
+            }
+        };
+        match &response {
+            Response::Status(Status::Untagged(body)) => status_text(body)?,
+            Response::Status(Status::Tagged(tagged)) => status_text(&tagged.body)?,
+            Response::Status(Status::Bye(bye)) => {
+                said_bye = true;
+                if bye.text.inner().len() > MAX_STATUS_TEXT {
+                    return Err("a BYE text longer than the bound".into());
+                }
+            }
+            Response::Data(Data::Fetch { items, .. }) => fetch(items.as_ref())?,
+            _ => {}
+        }
+        rest = after;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_output;
+
+    #[test]
+    fn the_checker_catches_what_it_is_for() {
+        let greeting = "* OK ready\r\n";
+        let good = format!(
+            "{greeting}* 1 FETCH (RFC822.SIZE 5 BODY[] {{5}}\r\nab\r\nc BODY[HEADER] {{4}}\r\nab\r\n BODY[TEXT] {{1}}\r\nc)\r\na OK done\r\n"
+        );
+        assert_eq!(check_output(good.as_bytes()), Ok(()));
+        let wrong_size = good.replace("RFC822.SIZE 5", "RFC822.SIZE 6");
+        assert!(check_output(wrong_size.as_bytes()).is_err());
+        let wrong_split = good.replace("{1}\r\nc", "{1}\r\nd");
+        assert!(check_output(wrong_split.as_bytes()).is_err());
+        assert!(
+            check_output(format!("{greeting}a OK done\r\n* BYE x\r\n* OK y\r\n").as_bytes())
+                .is_err()
+        );
+        assert_eq!(
+            check_output(format!("{greeting}* BYE x\r\na OK LOGOUT\r\n").as_bytes()),
+            Ok(())
+        );
+        assert!(
+            check_output(format!("{greeting}* BYE x\r\na OK LOGOUT\r\nb OK\r\n").as_bytes())
+                .is_err()
+        );
+        assert!(
+            check_output(format!("{greeting}a OK {}\r\n", "x".repeat(2000)).as_bytes()).is_err()
+        );
+        assert!(
+            check_output(format!("{greeting}* 1 FETCH (BODY[] {{5}}\r\nab").as_bytes()).is_err()
+        );
+        assert!(check_output(format!("{greeting}a WHAT\r\n").as_bytes()).is_err());
+        assert!(check_output(b"hello\r\n").is_err());
+    }
+}
