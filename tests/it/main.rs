@@ -18,6 +18,6 @@ mod imap;
 mod openapi;
 mod prelogin;
 mod revoke;
-mod shared_access;
 mod send_once;
+mod shared_access;
 mod smtp;

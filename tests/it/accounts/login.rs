@@ -422,7 +422,10 @@ async fn a_password_typed_into_the_user_field_never_reaches_the_log() {
         .filter(|name| name.starts_with("unknown#"))
         .collect();
     assert_eq!(fingerprints.len(), 2, "{log}");
-    assert_eq!(fingerprints[0], fingerprints[1], "one name, one fingerprint");
+    assert_eq!(
+        fingerprints[0], fingerprints[1],
+        "one name, one fingerprint"
+    );
     assert!(
         log.contains("login=alice@contoso.test"),
         "an account is named: {log}"
