@@ -20,9 +20,9 @@ use crate::server::{Connection, Shutdown, Stream};
 
 /// How long the client may take to send a command, and a message.
 pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
-const DATA_TIMEOUT: Duration = Duration::from_secs(600);
+pub(super) const DATA_TIMEOUT: Duration = Duration::from_secs(600);
 /// Bad commands tolerated before the connection is closed.
-const MAX_ERRORS: u32 = 20;
+pub(super) const MAX_ERRORS: u32 = 20;
 
 pub(super) enum Stop {
     /// Said goodbye or the client left.
@@ -43,7 +43,8 @@ pub(super) struct Session<'p, S: Submitter> {
     envelope: Option<Envelope>,
     /// BDAT chunks so far; `Some(true)` once one was over the size limit.
     chunks: Option<(Vec<u8>, bool)>,
-    errors: u32,
+    /// Commands refused so far (see `discard::counts_as_error`).
+    pub(super) errors: u32,
 }
 
 pub(super) async fn run<S: Submitter>(
@@ -79,6 +80,9 @@ pub(super) async fn run<S: Submitter>(
 
 impl<S: Submitter> Session<'_, S> {
     pub(super) fn say(&mut self, reply: Reply) {
+        if super::discard::counts_as_error(reply.code) {
+            self.errors += 1;
+        }
         reply.write(&mut self.out);
     }
 
@@ -138,17 +142,16 @@ impl<S: Submitter> Session<'_, S> {
                 parsed
             };
             match request {
-                Ok(request) => self.command(request).await?,
+                Ok(request) => {
+                    self.command(request).await?;
+                    if self.too_many_errors() {
+                        return Err(Stop::Done);
+                    }
+                }
                 Err(ProtoError::NeedsMoreData { .. }) => self.fill(COMMAND_TIMEOUT).await?,
                 Err(e) => {
-                    self.errors += 1;
                     self.say(protocol_error(&e));
-                    if self.errors > MAX_ERRORS {
-                        self.say(Reply::new(
-                            421,
-                            "4.7.0",
-                            "too many errors; closing the connection",
-                        ));
+                    if self.too_many_errors() {
                         return Err(Stop::Done);
                     }
                 }
@@ -322,6 +325,7 @@ impl<S: Submitter> Session<'_, S> {
         self.envelope = Some(Envelope {
             mail_from: from.address,
             rcpt_to: Vec::new(),
+            author_name: None,
         });
         self.chunks = None;
         self.say(Reply::new(250, "2.1.0", "sender OK"));
@@ -391,16 +395,16 @@ impl<S: Submitter> Session<'_, S> {
 
     async fn bdat(&mut self, size: usize, last: bool) -> Result<(), Stop> {
         let ready = self.chunks.is_some() || self.ready_for_data();
+        if !ready {
+            // The reply for the missing MAIL/RCPT was given; the chunk is dropped.
+            return self.discard_chunk(size).await;
+        }
         let mut receiver = BdatReceiver::new(size, last);
         let (mut message, mut too_big) = self.chunks.take().unwrap_or_default();
         self.receive(&mut message, &mut too_big, |bytes, buf| {
             receiver.ingest(bytes, buf)
         })
         .await?;
-        if !ready {
-            // The reply for the missing MAIL/RCPT was given; the chunk is dropped.
-            return Ok(());
-        }
         if !last {
             self.chunks = Some((message, too_big));
             self.say(Reply::new(250, "2.0.0", format!("{size} bytes received")));
@@ -475,6 +479,7 @@ impl<S: Submitter> Session<'_, S> {
         // While Graph works, keep the client informed of nothing: SMTP has
         // no progress replies; the submission is bounded by Graph timeouts.
         let _ = self.flush().await;
+        let envelope = self.with_author_name(&account, envelope, &message).await;
         let keep_copy = !self
             .proto
             .settings

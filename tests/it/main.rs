@@ -16,3 +16,4 @@ mod graph;
 mod imap;
 mod openapi;
 mod smtp;
+mod smtp_adversarial;
