@@ -287,15 +287,26 @@ fn phrase(toks: &[Tok]) -> Result<Option<String>, String> {
     if toks.is_empty() {
         return Ok(None);
     }
-    let words: Vec<String> = toks
-        .iter()
-        .map(|t| match t {
-            Tok::Atom(a) => decoded(a),
-            Tok::Quoted(q) => decoded(q),
-            _ => ".".into(),
-        })
-        .collect();
-    Ok(Some(words.join(" ")))
+    // Dots join words without a space, so an encoded word holding a dot
+    // (`=?utf-8?q?sales=40x.test?=`) is decoded whole.
+    let mut text = String::new();
+    let mut after_dot = true;
+    for t in toks {
+        match t {
+            Tok::Atom(a) | Tok::Quoted(a) => {
+                if !after_dot {
+                    text.push(' ');
+                }
+                text.push_str(a);
+                after_dot = false;
+            }
+            _ => {
+                text.push('.');
+                after_dot = true;
+            }
+        }
+    }
+    Ok(Some(decoded(&text)))
 }
 
 fn hides(text: &str) -> bool {
