@@ -122,7 +122,7 @@ async fn a_message_without_from_gets_the_accounts_name_looked_up_once() {
             "{mime}"
         );
         assert!(
-            mime.contains("\r\nDate: ") && mime.contains("\r\nMessage-ID: <"),
+            mime.contains("\nDate: ") && mime.contains("Message-ID: <"),
             "{mime}"
         );
     }
