@@ -258,6 +258,12 @@ impl Policy {
             .collect()
     }
 
+    /// Is `address` a shared mailbox this policy names? (A Reply-To naming
+    /// one is checked like a From.)
+    pub fn is_shared_mailbox(&self, address: &str) -> bool {
+        self.shared(address).is_some()
+    }
+
     /// May `login` send with From `from`?
     pub fn send(&self, login: &str, own_mailbox: &str, from: &str) -> Result<SendGrant, Denied> {
         let from_lc = from.to_ascii_lowercase();

@@ -91,3 +91,19 @@ impl Mailbox {
         Ok(url)
     }
 }
+
+impl Mailbox {
+    /// The display name of the mailbox's owner as Microsoft 365 has it
+    /// (`GET /me` or `/users/{id}` with `$select=displayName,mail`); `None`
+    /// when the directory holds none. Needs `User.Read` (delegated) or
+    /// `User.Read.All` / `User.ReadBasic.All` (app-only).
+    pub async fn owner_display_name(&self) -> Result<Option<String>, Error> {
+        let call = Call::get("owner display name", "").query("$select", "displayName,mail");
+        let v = self.execute(&call).await?.json()?;
+        Ok(v["displayName"]
+            .as_str()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(String::from))
+    }
+}

@@ -1,13 +1,22 @@
 //! Submission: a message an SMTP client handed over, checked and sent
-//! through Graph exactly once. The From header (with Sender) decides the
-//! mailbox and policy decides whether this user may use it; RCPT TO decides
-//! who receives it (recipients missing from To/Cc go as Bcc, the Bcc header
-//! never reaches anyone); Message-ID and Date are added when missing, and
-//! everything else is sent as the client wrote it (MIME pass-through).
+//! through Graph exactly once. The header block is read strictly
+//! (`fields`): what two readers could see differently is refused. Every
+//! address in From, Sender and Resent-From (and a Reply-To naming a shared
+//! mailbox) must be one policy lets this user send as (`author`); RCPT TO
+//! decides who receives it (`recipients`: recipients missing from To/Cc go
+//! as Bcc, the Bcc header never reaches anyone); From (RFC 6409 §8),
+//! Message-ID and Date are added when missing, and everything else is sent
+//! as the client wrote it (MIME pass-through).
 
 use std::collections::BTreeSet;
 
-use mail_parser::{Address, MessageParser};
+use mail_parser::MessageParser;
+
+mod author;
+mod fields;
+mod mailboxes;
+mod recipients;
+mod service;
 
 use super::reason::Reason;
 use crate::accounts::Account;
@@ -27,6 +36,9 @@ pub struct Envelope {
     pub mail_from: String,
     /// RCPT TO, in order.
     pub rcpt_to: Vec<String>,
+    /// The account's display name, for the From graphgate adds to a
+    /// message without one (RFC 6409 §8); `None` writes the bare address.
+    pub author_name: Option<String>,
 }
 
 /// Why a message was not sent; each maps to one SMTP reply.
@@ -78,93 +90,32 @@ fn lower(s: &str) -> String {
     s.trim().to_ascii_lowercase()
 }
 
-fn addresses(a: Option<&Address<'_>>) -> Vec<String> {
-    let Some(a) = a else { return Vec::new() };
-    a.iter()
-        .filter_map(|addr| addr.address.as_deref())
-        .map(lower)
-        .collect()
+/// Whether the message has no `From` field at all (then the submission
+/// front looks up the account's display name for the one `prepare` adds).
+pub fn lacks_from(raw: &[u8]) -> bool {
+    fields::split(raw).is_ok_and(|h| !h.has("From"))
 }
 
-/// The raw value of every header named `name` (case-insensitive), unfolded.
-fn raw_headers(header: &[u8], name: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let text = String::from_utf8_lossy(header);
-    let mut current: Option<String> = None;
-    for line in text.split("\r\n").flat_map(|l| l.split('\n')) {
-        if line.starts_with([' ', '\t']) {
-            if let Some(c) = current.as_mut() {
-                c.push(' ');
-                c.push_str(line.trim());
-            }
-            continue;
+/// The `From:` line graphgate writes for a message without one: the
+/// account's display name (quoted, or RFC 2047 encoded when not ASCII)
+/// and its address; the bare address when the name is unknown or would
+/// itself look like an address.
+fn author_line(name: Option<&str>, address: &str) -> String {
+    let name: Option<String> = name
+        .map(|n| n.chars().filter(|c| !c.is_control()).collect::<String>())
+        .map(|n| n.trim().to_string())
+        .filter(|n| !n.is_empty() && !n.contains(['@', '\u{FF20}', '\u{FE6B}']));
+    match name {
+        None => format!("From: <{address}>"),
+        Some(n) if n.is_ascii() => format!(
+            "From: \"{}\" <{address}>",
+            n.replace('\\', "\\\\").replace('"', "\\\"")
+        ),
+        Some(n) => {
+            use base64::Engine as _;
+            let b64 = base64::engine::general_purpose::STANDARD.encode(n.as_bytes());
+            format!("From: =?utf-8?b?{b64}?= <{address}>")
         }
-        if let Some(c) = current.take() {
-            out.push(c);
-        }
-        if let Some((n, v)) = line.split_once(':')
-            && n.trim().eq_ignore_ascii_case(name)
-        {
-            current = Some(v.trim().to_string());
-        }
-    }
-    out.extend(current);
-    out
-}
-
-/// Where the header block ends (after its blank line).
-fn header_end(raw: &[u8]) -> usize {
-    memchr::memmem::find(raw, b"\r\n\r\n")
-        .map(|i| i + 4)
-        .or_else(|| memchr::memmem::find(raw, b"\n\n").map(|i| i + 2))
-        .unwrap_or(raw.len())
-}
-
-/// Remove every header named in `names` from the header block.
-fn strip_headers(header: &[u8], names: &[&str]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(header.len());
-    let mut skipping = false;
-    for line in header.split_inclusive(|&b| b == b'\n') {
-        let continuation = line.first().is_some_and(|b| *b == b' ' || *b == b'\t');
-        if continuation {
-            if !skipping {
-                out.extend_from_slice(line);
-            }
-            continue;
-        }
-        skipping = line
-            .iter()
-            .position(|&b| b == b':')
-            .map(|i| {
-                let name = String::from_utf8_lossy(&line[..i]);
-                names.iter().any(|n| name.trim().eq_ignore_ascii_case(n))
-            })
-            .unwrap_or(false);
-        if !skipping {
-            out.extend_from_slice(line);
-        }
-    }
-    out
-}
-
-/// An address the header shows in a way graphgate will not guess at:
-/// encoded words or a second address in the display part.
-fn tricky(raw_value: &str) -> bool {
-    let lower = raw_value.to_ascii_lowercase();
-    // An encoded word around or inside the address itself.
-    if let Some(open) = lower.rfind('<') {
-        let addr = &lower[open..];
-        if addr.contains("=?") {
-            return true;
-        }
-        // A display name that carries another address ("bob@x" <alice@y>).
-        let display = &lower[..open];
-        if display.contains('@') {
-            return true;
-        }
-        false
-    } else {
-        lower.contains("=?")
     }
 }
 
@@ -177,390 +128,80 @@ pub fn prepare(
     host: &str,
 ) -> Result<Plan, SubmitError> {
     let own = lower(&account.microsoft_user);
-    let end = header_end(raw);
-    let header = &raw[..end];
-    let parsed = MessageParser::default()
-        .parse_headers(raw)
-        .ok_or_else(|| SubmitError::Invalid("the message has no readable header".into()))?;
-    let from_raw = raw_headers(header, "From");
-    if from_raw.len() != 1 {
-        return Err(SubmitError::Invalid(
-            format!(
-                "the message must have exactly one From header (it has {})",
-                from_raw.len()
-            )
-            .into(),
-        ));
-    }
-    if tricky(&from_raw[0]) {
-        return Err(SubmitError::SenderDenied(
-            "the From header hides its address (encoded words, or another address in the name); write the plain address".into(),
-        ));
-    }
-    let froms = addresses(parsed.from());
-    let sender_raw = raw_headers(header, "Sender");
-    if sender_raw.len() > 1 || sender_raw.iter().any(|s| tricky(s)) {
-        return Err(SubmitError::SenderDenied(
-            "the Sender header is not one plain address".into(),
-        ));
-    }
-    let sender = addresses(parsed.sender()).into_iter().next();
-    let from = match froms.as_slice() {
-        [one] => one.clone(),
-        [] => {
-            return Err(SubmitError::Invalid(
-                "the From header holds no address".into(),
-            ));
-        }
-        _ => {
-            // Several authors are allowed only with a Sender, who sends.
-            match &sender {
-                Some(s) if froms.contains(s) => s.clone(),
-                _ => {
-                    return Err(SubmitError::SenderDenied(
-                        "a From with several addresses needs a Sender header naming one of them"
-                            .into(),
-                    ));
-                }
-            }
-        }
-    };
-    for resent in raw_headers(header, "Resent-From") {
-        if !resent.to_ascii_lowercase().contains(&format!("<{own}>")) && lower(&resent) != own {
-            return Err(SubmitError::SenderDenied(
-                format!("Resent-From must be your own address {own}").into(),
-            ));
-        }
-    }
-    let grant = policy.send(&account.login, &own, &from).map_err(|d| {
-        SubmitError::SenderDenied(format!("{}: not allowed to send as {from}", d.reason).into())
-    })?;
-    let mail_from = lower(&envelope.mail_from);
-    if !mail_from.is_empty() && mail_from != own && mail_from != from {
-        return Err(SubmitError::SenderDenied(
-            format!(
-                "MAIL FROM {mail_from} is neither your address {own} nor the From address {from}"
-            )
-            .into(),
-        ));
-    }
+    let header = fields::split(raw).map_err(|why| SubmitError::Invalid(why.into()))?;
     let mut add = Vec::new();
-    let send_from = match grant.mode() {
-        SendMode::Own => {
-            if sender.as_ref().is_some_and(|s| *s != own) {
-                return Err(SubmitError::SenderDenied(
-                    format!("the Sender header names someone else; only {own} may be the sender")
-                        .into(),
-                ));
-            }
-            SendFrom::Own
+    // RFC 6409 §8.6: a submission server may add the From it knows.
+    let with_from;
+    let (raw, header) = if header.has("From") {
+        (raw, header)
+    } else {
+        let mut line = author_line(envelope.author_name.as_deref(), &own).into_bytes();
+        line.extend_from_slice(header.eol.as_bytes());
+        if header.fields.is_empty() {
+            // A message of body only: the blank line that ends the header.
+            line.extend_from_slice(header.eol.as_bytes());
         }
-        SendMode::As => {
-            if sender.as_ref().is_some_and(|s| *s != from) {
-                return Err(SubmitError::SenderDenied(
-                    format!("you may send as {from}, but not with another Sender").into(),
-                ));
-            }
-            SendFrom::Shared(from.clone())
-        }
-        SendMode::OnBehalf => {
-            match &sender {
-                Some(s) if *s != own => {
-                    return Err(SubmitError::SenderDenied(
-                        format!("on behalf of {from}, the Sender must be you ({own})").into(),
-                    ));
-                }
-                Some(_) => {}
-                None => add.push(format!("Sender: <{own}>")),
-            }
-            SendFrom::Own
-        }
+        line.extend_from_slice(raw);
+        with_from = line;
+        let header = fields::split(&with_from).map_err(|why| SubmitError::Invalid(why.into()))?;
+        (&with_from[..], header)
     };
-    // Recipients: RCPT TO decides.
+    let author = author::check(raw, &header, policy, &account.login, &own)?;
+    let mail_from = lower(&envelope.mail_from);
+    if !mail_from.is_empty() && mail_from != own && !author.all.contains(&mail_from) {
+        return Err(SubmitError::SenderDenied(
+            format!(
+                "MAIL FROM {mail_from} is neither your address {own} nor a From address ({})",
+                author.all.join(", ")
+            )
+            .into(),
+        ));
+    }
+    if author.add_sender {
+        add.push(format!("Sender: <{own}>"));
+    }
     let rcpt: BTreeSet<String> = envelope.rcpt_to.iter().map(|r| lower(r)).collect();
     if rcpt.is_empty() {
         return Err(SubmitError::Invalid("no recipients".into()));
     }
-    let visible: BTreeSet<String> = addresses(parsed.to())
-        .into_iter()
-        .chain(addresses(parsed.cc()))
-        .collect();
-    let mut strip = vec!["Bcc"];
-    if !visible.is_subset(&rcpt) {
-        // Header recipients the client did not address must not get it:
-        // To and Cc are rewritten to the envelope's share of them.
-        strip.extend(["To", "Cc"]);
-        let to: Vec<String> = addresses(parsed.to())
-            .into_iter()
-            .filter(|a| rcpt.contains(a))
-            .collect();
-        let cc: Vec<String> = addresses(parsed.cc())
-            .into_iter()
-            .filter(|a| rcpt.contains(a))
-            .collect();
-        if !to.is_empty() {
-            add.push(format!("To: {}", angle_list(&to)));
-        }
-        if !cc.is_empty() {
-            add.push(format!("Cc: {}", angle_list(&cc)));
-        }
-    }
-    let hidden: Vec<String> = rcpt
-        .iter()
-        .filter(|r| !visible.contains(*r))
-        .cloned()
-        .collect();
-    if !hidden.is_empty() {
-        add.push(format!("Bcc: {}", angle_list(&hidden)));
-    }
-    let message_id = match parsed.message_id() {
-        Some(id) => format!("<{id}>"),
-        None => {
-            let id = format!("<{}@{}>", uuid::Uuid::new_v4(), host);
-            add.push(format!("Message-ID: {id}"));
-            id
-        }
-    };
-    if parsed.date().is_none() {
+    let strip = recipients::rewrite(raw, &header, &rcpt, &mut add)?;
+    // The client's Message-ID is kept when it names one; an empty or
+    // unreadable one is replaced.
+    let parsed = MessageParser::default().parse_headers(raw);
+    let given = parsed
+        .as_ref()
+        .and_then(|p| p.message_id())
+        .map(str::trim)
+        .filter(|id| header.has("Message-ID") && !id.is_empty())
+        .map(|id| format!("<{id}>"));
+    let replace_id = given.is_none();
+    let message_id = given.unwrap_or_else(|| {
+        let id = format!("<{}@{}>", uuid::Uuid::new_v4(), host);
+        add.push(format!("Message-ID: {id}"));
+        id
+    });
+    if !header.has("Date") {
         add.push(format!("Date: {}", chrono::Utc::now().to_rfc2822()));
     }
     let mut mime = Vec::with_capacity(raw.len() + 256);
     for line in &add {
         mime.extend_from_slice(line.as_bytes());
-        mime.extend_from_slice(b"\r\n");
+        mime.extend_from_slice(header.eol.as_bytes());
     }
-    mime.extend_from_slice(&strip_headers(header, &strip));
-    mime.extend_from_slice(&raw[end..]);
+    mime.extend_from_slice(&fields::without(raw, &header, |f| {
+        (replace_id && f.name.eq_ignore_ascii_case("Message-ID"))
+            || strip.iter().any(|n| f.name.eq_ignore_ascii_case(n))
+    }));
+    mime.extend_from_slice(&raw[header.end..]);
     Ok(Plan {
-        from_address: from.clone(),
-        from: send_from,
-        mode: grant.mode(),
+        from_address: author.address,
+        from: author.from,
+        mode: author.mode,
         mime,
         message_id,
         recipients: rcpt,
     })
 }
 
-fn angle_list(list: &[String]) -> String {
-    list.iter()
-        .map(|a| format!("<{a}>"))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::config::SharedMailbox;
-
-    fn account(login: &str) -> Account {
-        Account {
-            login: login.into(),
-            microsoft_user: login.into(),
-            mode: Mode::Delegated,
-            created_at: 0,
-            password_id: None,
-        }
-    }
-
-    fn policy() -> Policy {
-        Policy::new(vec![SharedMailbox {
-            address: "sales@x.test".into(),
-            writers: vec!["alice@x.test".into()],
-            readers: vec!["bob@x.test".into()],
-            send_as: vec!["alice@x.test".into()],
-            send_on_behalf: vec!["bob@x.test".into()],
-        }])
-    }
-
-    fn env(from: &str, to: &[&str]) -> Envelope {
-        Envelope {
-            mail_from: from.into(),
-            rcpt_to: to.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    fn msg(headers: &str) -> Vec<u8> {
-        format!("{headers}\r\nSubject: t\r\n\r\nbody\r\n").into_bytes()
-    }
-
-    #[test]
-    fn own_mail_gets_message_id_and_date_and_keeps_the_rest() {
-        let raw = msg("From: Alice <alice@x.test>\r\nTo: carol@x.test\r\nX-Keep: yes");
-        let plan = prepare(
-            &account("alice@x.test"),
-            &policy(),
-            &env("alice@x.test", &["carol@x.test"]),
-            &raw,
-            "h",
-        )
-        .unwrap();
-        assert_eq!(plan.from, SendFrom::Own);
-        let text = String::from_utf8(plan.mime).unwrap();
-        assert!(
-            text.starts_with("Message-ID: <") && text.contains("\r\nDate: "),
-            "{text}"
-        );
-        assert!(text.contains("X-Keep: yes\r\n") && text.ends_with("\r\n\r\nbody\r\n"));
-    }
-
-    #[test]
-    fn envelope_only_recipients_become_bcc_and_bcc_headers_go() {
-        let raw = msg(
-            "From: alice@x.test\r\nTo: carol@x.test\r\nBcc: secret@x.test\r\nMessage-ID: <a@b>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000",
-        );
-        let plan = prepare(
-            &account("alice@x.test"),
-            &policy(),
-            &env("", &["carol@x.test", "dave@x.test"]),
-            &raw,
-            "h",
-        )
-        .unwrap();
-        let text = String::from_utf8(plan.mime).unwrap();
-        assert!(text.starts_with("Bcc: <dave@x.test>\r\n"), "{text}");
-        assert!(
-            !text.contains("secret@x.test"),
-            "a Bcc not in RCPT TO gets nothing: {text}"
-        );
-        assert_eq!(plan.recipients.len(), 2);
-    }
-
-    #[test]
-    fn header_recipients_outside_rcpt_to_are_dropped() {
-        let raw = msg(
-            "From: alice@x.test\r\nTo: carol@x.test, mallory@x.test\r\nMessage-ID: <a@b>\r\nDate: Mon, 1 Jan 2024 00:00:00 +0000",
-        );
-        let plan = prepare(
-            &account("alice@x.test"),
-            &policy(),
-            &env("", &["carol@x.test"]),
-            &raw,
-            "h",
-        )
-        .unwrap();
-        let text = String::from_utf8(plan.mime).unwrap();
-        assert!(
-            text.starts_with("To: <carol@x.test>\r\n") && !text.contains("mallory"),
-            "{text}"
-        );
-    }
-
-    #[test]
-    fn send_as_and_on_behalf_follow_policy() {
-        let raw = msg("From: sales@x.test\r\nTo: carol@x.test");
-        let plan = prepare(
-            &account("alice@x.test"),
-            &policy(),
-            &env("", &["carol@x.test"]),
-            &raw,
-            "h",
-        )
-        .unwrap();
-        assert_eq!(plan.from, SendFrom::Shared("sales@x.test".into()));
-        let plan = prepare(
-            &account("bob@x.test"),
-            &policy(),
-            &env("", &["carol@x.test"]),
-            &raw,
-            "h",
-        )
-        .unwrap();
-        assert_eq!(plan.from, SendFrom::Own);
-        assert!(
-            String::from_utf8(plan.mime)
-                .unwrap()
-                .contains("Sender: <bob@x.test>\r\n")
-        );
-    }
-
-    #[test]
-    fn spoofing_is_refused() {
-        let carol = account("carol@x.test");
-        let bob = account("bob@x.test");
-        let alice = account("alice@x.test");
-        let cases: Vec<(&Account, &str, &str)> = vec![
-            (&carol, "From: sales@x.test", "carol may not send as sales"),
-            (
-                &carol,
-                "From: \"alice@x.test\" <carol2@x.test>",
-                "display-name trick",
-            ),
-            (
-                &carol,
-                "From: =?utf-8?q?carol?= <=?utf-8?q?sales=40x.test?=>",
-                "encoded address",
-            ),
-            (
-                &carol,
-                "From: carol@x.test, sales@x.test",
-                "two From without Sender",
-            ),
-            (
-                &carol,
-                "From: carol@x.test\r\nFrom: sales@x.test",
-                "two From headers",
-            ),
-            (
-                &carol,
-                "From: carol@x.test\r\nSender: alice@x.test",
-                "Sender someone else",
-            ),
-            (
-                &carol,
-                "From: carol@x.test\r\nResent-From: sales@x.test",
-                "Resent-From",
-            ),
-            (
-                &carol,
-                "From: Carol+sales@x.test",
-                "plus address is another address",
-            ),
-            (
-                &bob,
-                "From: sales@x.test\r\nSender: alice@x.test",
-                "on behalf with another Sender",
-            ),
-            (
-                &alice,
-                "From: sales@x.test\r\nSender: alice@x.test",
-                "send-as with a Sender",
-            ),
-        ];
-        for (who, headers, what) in cases {
-            let raw = msg(&format!("{headers}\r\nTo: dave@x.test"));
-            let r = prepare(who, &policy(), &env("", &["dave@x.test"]), &raw, "h");
-            assert!(
-                matches!(
-                    r,
-                    Err(SubmitError::SenderDenied(_)) | Err(SubmitError::Invalid(_))
-                ),
-                "{what}: {r:?}"
-            );
-        }
-        let raw = msg("From: carol@x.test\r\nTo: dave@x.test");
-        let r = prepare(
-            &carol,
-            &policy(),
-            &env("sales@x.test", &["dave@x.test"]),
-            &raw,
-            "h",
-        );
-        assert!(
-            matches!(r, Err(SubmitError::SenderDenied(_))),
-            "MAIL FROM differing: {r:?}"
-        );
-        let raw = msg("From: CAROL@X.TEST\r\nTo: dave@x.test");
-        assert!(
-            prepare(
-                &carol,
-                &policy(),
-                &env("Carol@x.test", &["dave@x.test"]),
-                &raw,
-                "h"
-            )
-            .is_ok(),
-            "case does not matter"
-        );
-    }
-}
+mod tests;

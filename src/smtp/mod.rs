@@ -5,6 +5,8 @@
 //! the mailbox layer's submission, and 250 is said only after Graph took it.
 
 mod auth;
+mod author;
+mod discard;
 mod reply;
 mod session;
 
@@ -42,6 +44,12 @@ pub trait Submitter: Send + Sync + 'static {
     ) -> impl Future<Output = Result<(), String>> + Send {
         let _ = account;
         async { Ok(()) }
+    }
+
+    /// The account's display name as Microsoft 365 has it, for the From
+    /// added to a message without one; `None` when unknown.
+    fn display_name(&self, _account: &Account) -> impl Future<Output = Option<String>> + Send {
+        async { None }
     }
 
     /// Send; Ok carries the Message-ID. `keep_copy`: leave the copy in
@@ -100,9 +108,22 @@ impl Submitter for GatewaySubmitter {
             .rsplit_once('@')
             .map(|(_, d)| d)
             .unwrap_or(&self.host);
-        self.mail
+        let sent = self
+            .mail
             .submit(account, envelope, message, domain, keep_copy)
-            .await
+            .await;
+        // Sender refusals are audited by the mail service; a message
+        // refused for its header (Invalid comes only from those checks)
+        // is audited here, so that every refusal leaves a trace.
+        if let Err(SubmitError::Invalid(why)) = &sent {
+            self.mail
+                .audit_refused_message(account, envelope, &why.to_string());
+        }
+        sent
+    }
+
+    async fn display_name(&self, account: &Account) -> Option<String> {
+        self.mail.display_name(account).await
     }
 }
 
@@ -211,6 +232,8 @@ pub struct SmtpProtocol<S: Submitter = GatewaySubmitter> {
     submitter: S,
     /// Messages sent per account today: (UTC day, count).
     sent_today: DashMap<String, (i64, u32)>,
+    /// Display names looked up for From lines graphgate adds, per login.
+    names: author::NameCache,
 }
 
 impl<S: Submitter> SmtpProtocol<S> {
@@ -224,6 +247,7 @@ impl<S: Submitter> SmtpProtocol<S> {
             settings,
             submitter,
             sent_today: DashMap::new(),
+            names: author::NameCache::default(),
         }
     }
 

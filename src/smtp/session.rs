@@ -20,9 +20,9 @@ use crate::server::{Admission, Connection, Shutdown, Stream};
 
 /// How long the client may take to send a command, and a message.
 pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(300);
-const DATA_TIMEOUT: Duration = Duration::from_secs(600);
+pub(super) const DATA_TIMEOUT: Duration = Duration::from_secs(600);
 /// Bad commands tolerated before the connection is closed.
-const MAX_ERRORS: u32 = 20;
+pub(super) const MAX_ERRORS: u32 = 20;
 
 pub(super) enum Stop {
     /// Said goodbye or the client left.
@@ -43,7 +43,8 @@ pub(super) struct Session<'p, S: Submitter> {
     envelope: Option<Envelope>,
     /// BDAT chunks so far; `Some(true)` once one was over the size limit.
     chunks: Option<(Vec<u8>, bool)>,
-    errors: u32,
+    /// Commands refused so far (see `discard::counts_as_error`).
+    pub(super) errors: u32,
     /// The per-address slot and pre-login deadline the server gave it.
     admission: std::sync::Arc<Admission>,
 }
@@ -86,6 +87,9 @@ pub(super) async fn run<S: Submitter>(
 
 impl<S: Submitter> Session<'_, S> {
     pub(super) fn say(&mut self, reply: Reply) {
+        if super::discard::counts_as_error(reply.code) {
+            self.errors += 1;
+        }
         reply.write(&mut self.out);
     }
 
@@ -157,17 +161,14 @@ impl<S: Submitter> Session<'_, S> {
                         // the unauthenticated slot once AUTH succeeded.
                         self.admission.authenticated();
                     }
+                    if self.too_many_errors() {
+                        return Err(Stop::Done);
+                    }
                 }
                 Err(ProtoError::NeedsMoreData { .. }) => self.fill(COMMAND_TIMEOUT).await?,
                 Err(e) => {
-                    self.errors += 1;
                     self.say(protocol_error(&e));
-                    if self.errors > MAX_ERRORS {
-                        self.say(Reply::new(
-                            421,
-                            "4.7.0",
-                            "too many errors; closing the connection",
-                        ));
+                    if self.too_many_errors() {
                         return Err(Stop::Done);
                     }
                 }
@@ -351,6 +352,7 @@ impl<S: Submitter> Session<'_, S> {
         self.envelope = Some(Envelope {
             mail_from: from.address,
             rcpt_to: Vec::new(),
+            author_name: None,
         });
         self.chunks = None;
         self.say(Reply::new(250, "2.1.0", "sender OK"));
@@ -420,16 +422,16 @@ impl<S: Submitter> Session<'_, S> {
 
     async fn bdat(&mut self, size: usize, last: bool) -> Result<(), Stop> {
         let ready = self.chunks.is_some() || self.ready_for_data();
+        if !ready {
+            // The reply for the missing MAIL/RCPT was given; the chunk is dropped.
+            return self.discard_chunk(size).await;
+        }
         let mut receiver = BdatReceiver::new(size, last);
         let (mut message, mut too_big) = self.chunks.take().unwrap_or_default();
         self.receive(&mut message, &mut too_big, |bytes, buf| {
             receiver.ingest(bytes, buf)
         })
         .await?;
-        if !ready {
-            // The reply for the missing MAIL/RCPT was given; the chunk is dropped.
-            return Ok(());
-        }
         if !last {
             self.chunks = Some((message, too_big));
             self.say(Reply::new(250, "2.0.0", format!("{size} bytes received")));
@@ -504,6 +506,7 @@ impl<S: Submitter> Session<'_, S> {
         // While Graph works, keep the client informed of nothing: SMTP has
         // no progress replies; the submission is bounded by Graph timeouts.
         let _ = self.flush().await;
+        let envelope = self.with_author_name(&account, envelope, &message).await;
         let keep_copy = !self.proto.settings.no_sent_copy.contains(&account.login);
         match self
             .proto

@@ -160,4 +160,31 @@ elif scenario == "large":
     s.send_message(m)
     s.quit()
     print(hashlib.sha256(big).hexdigest(), hashlib.sha256(small).hexdigest())
+elif scenario == "multi-from":
+    # bob may send on behalf of sales@: both authors are his to name.
+    s = plain("bob@contoso.test")
+    s.sendmail("bob@contoso.test", ["carol@contoso.test"],
+               b"From: Bob <bob@contoso.test>, Sales <sales@contoso.test>\r\nSender: bob@contoso.test\r\n"
+               b"To: carol@contoso.test\r\nSubject: two authors\r\nMessage-ID: <two-authors@contoso.test>\r\n\r\nfrom both of us\r\n")
+    s.quit()
+elif scenario == "no-from":
+    # Like cron or a scanner: no From, no Date, no Message-ID.
+    s = plain("alice@contoso.test")
+    for n in (1, 2):
+        refused = s.sendmail("alice@contoso.test", ["bob@contoso.test"],
+                             f"To: bob@contoso.test\r\nSubject: no from {n}\r\n\r\nnightly report {n}\r\n".encode())
+        assert refused == {}, refused
+    s.quit()
+elif scenario == "rcpt-decides":
+    # The header names more people, in every shape; only bob is addressed.
+    s = plain("alice@contoso.test")
+    msg = (b"From: alice@contoso.test\r\n"
+           b"tO: Team: Bob <bob@contoso.test>,\r\n \"Mallory, M.\" <mallory@example.test>;,\r\n\t=?utf-8?q?Eve?= <eve@example.test>\r\n"
+           b"cC: carol@contoso.test (Carol)\r\n"
+           b"bcc: trudy@example.test\r\n"
+           b"Resent-Bcc: oscar@example.test\r\n"
+           b"Subject: only bob\r\nMessage-ID: <only-bob@contoso.test>\r\n\r\nfor bob alone\r\n")
+    refused = s.sendmail("alice@contoso.test", ["bob@contoso.test"], msg)
+    assert refused == {}, refused
+    s.quit()
 print("OK")

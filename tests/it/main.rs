@@ -21,3 +21,4 @@ mod revoke;
 mod send_once;
 mod shared_access;
 mod smtp;
+mod smtp_adversarial;
