@@ -201,11 +201,14 @@ fn run(loopback: &Loopback, input: &[u8]) -> Verdict {
     let recorder = Recorder::default();
     let protocol = SmtpProtocol::new(settings(), recorder.clone());
     let out = loopback.session(&protocol, input)?;
+    if out.reset {
+        return Err("the connection ended in a reset: the last replies may be lost".into());
+    }
     let sent = check_replies(&out.bytes)?;
     let taken = recorder.taken();
-    // After a reset the last replies may be lost on the way (the session
-    // closed on a client still sending, e.g. after too many errors).
-    if sent != taken.len() && !out.reset {
+    // Also when the session closed on a client still sending (after too
+    // many errors): the session lingers so no reset loses a "250 sent".
+    if sent != taken.len() {
         return Err(format!(
             "{sent} messages answered as sent, {} handed to Graph",
             taken.len()
