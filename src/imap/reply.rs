@@ -46,17 +46,28 @@ impl Extra {
     }
 }
 
-/// `text` as IMAP `text`: 7-bit, no CR or LF, not empty, and not starting
-/// with `[` (which would read as a response code).
+/// The longest status text, in characters (all ASCII once made safe).
+const MAX_TEXT: usize = 300;
+
+/// `text` as IMAP `text`: 7-bit, no CR or LF, not empty, not starting
+/// with `[` (which would read as a response code), and at most `MAX_TEXT`.
 pub(super) fn text(text: &str) -> Text<'static> {
     let mut out: String = text
         .chars()
+        // A status text is for a person: one that names what the client
+        // sent (a folder name of any length) is cut, so no command can make
+        // a reply grow with its input.
+        .take(MAX_TEXT + 1)
         .map(|c| match c {
             '\r' | '\n' | '\t' => ' ',
             c if (' '..='~').contains(&c) => c,
             _ => '?',
         })
         .collect();
+    if out.len() > MAX_TEXT {
+        out.truncate(MAX_TEXT - 3);
+        out.push_str("...");
+    }
     let trimmed = out.trim();
     if trimmed.len() != out.len() {
         out = trimmed.to_string();
@@ -364,6 +375,9 @@ mod tests {
         assert_eq!(text("a\r\nb").inner(), "a  b");
         assert_eq!(text("").inner(), "done");
         assert_eq!(text("[x] y").inner(), "- [x] y");
+        let long = text(&format!("there is no folder {}", "x".repeat(20_000)));
+        assert_eq!(long.inner().len(), 300);
+        assert!(long.inner().ends_with("xx..."));
         assert_eq!(
             wire(Reply::no("[ALERT] fake").tagged(tag())),
             "a1 NO - [ALERT] fake\r\n"
