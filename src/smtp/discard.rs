@@ -14,12 +14,6 @@ use super::session::{DATA_TIMEOUT, MAX_ERRORS, Session, Stop};
 /// Largest chunk read (and dropped) from a client that has not logged in.
 pub(super) const PRE_AUTH_DISCARD: usize = 64 * 1024;
 
-/// Replies that say a command was refused for its syntax or its place in
-/// the session (RFC 5321 §4.2.4, RFC 4954 §6); they count as errors.
-pub(super) fn counts_as_error(code: u16) -> bool {
-    matches!(code, 500..=504 | 530 | 538 | 555)
-}
-
 impl<S: Submitter> Session<'_, S> {
     /// A BDAT chunk of `size` bytes that belongs to no transaction (its
     /// refusal was said): read and drop it, or close when it is larger

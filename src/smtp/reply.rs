@@ -51,6 +51,13 @@ impl Reply {
 }
 
 /// A failed submission as the client hears it.
+/// Replies that say a command was refused for its syntax or its place in
+/// the session (RFC 5321 §4.2.4, RFC 4954 §6); they count as errors, and a
+/// client that collects too many is cut off (see `discard.rs`).
+pub(super) fn counts_as_error(code: u16) -> bool {
+    matches!(code, 500..=504 | 530 | 538 | 555)
+}
+
 pub fn submit_error(e: &SubmitError) -> Reply {
     match e {
         SubmitError::Transient(t) => Reply::new(451, "4.4.3", format!("{t}; try again later")),

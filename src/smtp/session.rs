@@ -43,7 +43,7 @@ pub(super) struct Session<'p, S: Submitter> {
     envelope: Option<Envelope>,
     /// BDAT chunks so far; `Some(true)` once one was over the size limit.
     chunks: Option<(Vec<u8>, bool)>,
-    /// Commands refused so far (see `discard::counts_as_error`).
+    /// Commands refused so far (see `reply::counts_as_error`).
     pub(super) errors: u32,
     /// The per-address slot and pre-login deadline the server gave it.
     admission: std::sync::Arc<Admission>,
@@ -88,7 +88,7 @@ pub(super) async fn run<S: Submitter>(
 
 impl<S: Submitter> Session<'_, S> {
     pub(super) fn say(&mut self, reply: Reply) {
-        if super::discard::counts_as_error(reply.code) {
+        if super::reply::counts_as_error(reply.code) {
             self.errors += 1;
         }
         reply.write(&mut self.out);

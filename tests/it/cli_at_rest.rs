@@ -176,7 +176,7 @@ fn policy_reload_signals_only_the_graphgate_that_wrote_the_pid_file() {
     let _ = other.wait();
 
     // A pid that is not running at all.
-    std::fs::write(data.join("graphgate.pid"), "4194303 1\n").unwrap();
+    std::fs::write(data.join("graphgate.pid"), "4194303\n").unwrap();
     let out = reload();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success(), "{stderr}");
