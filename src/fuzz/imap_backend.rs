@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use bytes::Bytes;
 use chrono::{DateTime, TimeZone, Utc};
 
-use crate::accounts::{Account, LoginError, Mode};
+use crate::accounts::{Account, LoginError};
 use crate::imap::backend::{Backend, OpenFolder, UserFolders};
 use crate::mailbox::flags::{FlagName, Flags};
 use crate::mailbox::names::SpecialUse;
@@ -135,17 +135,7 @@ impl Backend for MemoryBackend {
         password: &Secret,
         _peer: IpAddr,
     ) -> Result<Account, LoginError> {
-        if login.eq_ignore_ascii_case("fuzz") && password.expose() == "fuzz" {
-            Ok(Account {
-                login: "fuzz".into(),
-                microsoft_user: "fuzz@contoso.test".into(),
-                mode: Mode::Delegated,
-                created_at: 0,
-                password_id: None,
-            })
-        } else {
-            Err(LoginError::BadCredentials)
-        }
+        super::fuzz_login(login, password)
     }
 
     async fn still_signed_in(&self, _account: &Account) -> Result<(), String> {

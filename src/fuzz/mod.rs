@@ -31,6 +31,24 @@ use std::time::{Duration, Instant};
 
 pub(crate) use mutate::{Rng, Shape};
 
+/// The one account of the fuzzed sessions: login `fuzz`, password `fuzz`.
+fn fuzz_login(
+    login: &str,
+    password: &crate::secret::Secret,
+) -> Result<crate::accounts::Account, crate::accounts::LoginError> {
+    if login.eq_ignore_ascii_case("fuzz") && password.expose() == "fuzz" {
+        Ok(crate::accounts::Account {
+            login: "fuzz".into(),
+            microsoft_user: "fuzz@contoso.test".into(),
+            mode: crate::accounts::Mode::Delegated,
+            created_at: 0,
+            password_id: None,
+        })
+    } else {
+        Err(crate::accounts::LoginError::BadCredentials)
+    }
+}
+
 /// What one execution concluded: `Err` names the property that broke.
 pub(crate) type Verdict = Result<(), String>;
 

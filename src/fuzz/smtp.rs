@@ -15,7 +15,7 @@ use proptest::prelude::*;
 
 use super::loopback::Loopback;
 use super::{Shape, Verdict, excerpt, fuzz, prop};
-use crate::accounts::{Account, LoginError, Mode};
+use crate::accounts::{Account, LoginError};
 use crate::mailbox::submit::{Envelope, SubmitError};
 use crate::secret::Secret;
 use crate::smtp::{SmtpProtocol, SmtpSettings, Submitter};
@@ -89,17 +89,7 @@ impl Submitter for Recorder {
         password: &Secret,
         _peer: IpAddr,
     ) -> Result<Account, LoginError> {
-        if login.eq_ignore_ascii_case("fuzz") && password.expose() == "fuzz" {
-            Ok(Account {
-                login: "fuzz".into(),
-                microsoft_user: "fuzz@contoso.test".into(),
-                mode: Mode::Delegated,
-                created_at: 0,
-                password_id: None,
-            })
-        } else {
-            Err(LoginError::BadCredentials)
-        }
+        super::fuzz_login(login, password)
     }
 
     async fn account(&self, _login: &str) -> Option<Account> {

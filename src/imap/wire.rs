@@ -357,22 +357,10 @@ impl Wire {
     }
 
     /// Before closing on a client that is still sending (an overlong line):
-    /// end our side, then read and drop what is in flight for a moment, so
-    /// the last reply (BYE) reaches the client instead of being lost to a
-    /// TCP reset.
+    /// see `Stream::linger`.
     pub(super) async fn linger(&mut self) {
-        let Some(stream) = self.stream.as_mut() else {
-            return;
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown()).await;
-        let mut budget: usize = 4 * 1024 * 1024;
-        let mut buf = [0u8; 16 * 1024];
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-        while budget > 0 {
-            match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
-                Ok(Ok(n)) if n > 0 => budget = budget.saturating_sub(n),
-                _ => break,
-            }
+        if let Some(stream) = self.stream.as_mut() {
+            stream.linger().await;
         }
     }
 

@@ -6,6 +6,7 @@ use std::io;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
@@ -111,7 +112,32 @@ impl Stream {
             )),
         }
     }
+
+    /// Before closing on a client that may still be sending (an overlong
+    /// line, too many errors): end our side, then read and drop what is in
+    /// flight for a moment and a bounded amount. A close with unread input
+    /// makes the kernel send a reset, which can throw away replies not yet
+    /// delivered (a BYE, a "250 sent" the client would then send again).
+    /// Quick when the client already left: its end of file comes at once.
+    pub async fn linger(&mut self) {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let _ = tokio::time::timeout(LINGER_SHUTDOWN, self.shutdown()).await;
+        let mut budget = LINGER_BYTES;
+        let mut buf = [0u8; 16 * 1024];
+        let deadline = tokio::time::Instant::now() + LINGER_READ;
+        while budget > 0 {
+            match tokio::time::timeout_at(deadline, self.read(&mut buf)).await {
+                Ok(Ok(n)) if n > 0 => budget = budget.saturating_sub(n),
+                _ => break,
+            }
+        }
+    }
 }
+
+/// `Stream::linger`'s bounds: time to end our side, time and bytes to drain.
+const LINGER_SHUTDOWN: Duration = Duration::from_secs(1);
+const LINGER_READ: Duration = Duration::from_secs(2);
+const LINGER_BYTES: usize = 4 * 1024 * 1024;
 
 pub(crate) fn is_loopback(ip: IpAddr) -> bool {
     match ip {

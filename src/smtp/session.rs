@@ -83,7 +83,10 @@ pub(super) async fn run<S: Submitter>(
     ));
     let _ = s.serve().await;
     let _ = s.flush().await;
-    s.linger().await;
+    // No reset may lose a reply already written (a "250 sent").
+    if let Some(stream) = s.stream.as_mut() {
+        stream.linger().await;
+    }
 }
 
 impl<S: Submitter> Session<'_, S> {
@@ -92,28 +95,6 @@ impl<S: Submitter> Session<'_, S> {
             self.errors += 1;
         }
         reply.write(&mut self.out);
-    }
-
-    /// Before the socket closes: end our side, then read and drop what the
-    /// client still has in flight, for a moment and a bounded amount. A
-    /// close with unread input makes the kernel send a reset, which can
-    /// throw away replies not yet delivered, among them a "250 sent" (the
-    /// client would then send the message again). Quick when the client
-    /// already left (QUIT): its end of file arrives at once.
-    async fn linger(&mut self) {
-        let Some(stream) = self.stream.as_mut() else {
-            return;
-        };
-        let _ = tokio::time::timeout(Duration::from_secs(1), stream.shutdown()).await;
-        let mut budget: usize = 4 * 1024 * 1024;
-        let mut buf = [0u8; 16 * 1024];
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-        while budget > 0 {
-            match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
-                Ok(Ok(n)) if n > 0 => budget = budget.saturating_sub(n),
-                _ => break,
-            }
-        }
     }
 
     async fn flush(&mut self) -> std::io::Result<()> {
