@@ -16,6 +16,8 @@
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
+#[path = "support/imap_client.rs"]
+mod imap_client;
 
 use std::time::{Duration, Instant};
 
@@ -24,71 +26,8 @@ use common::{ALICE, Tenant, test_config};
 use graphgate::config::SizeMode;
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
+use imap_client::Client;
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
-
-/// A minimal IMAP client: send a tagged command, read to its completion,
-/// counting untagged FETCH responses and skipping literals.
-struct Client {
-    stream: BufReader<TcpStream>,
-    tag: u32,
-}
-
-impl Client {
-    async fn connect(addr: std::net::SocketAddr) -> Client {
-        let stream = TcpStream::connect(addr).await.expect("connect");
-        let mut c = Client {
-            stream: BufReader::new(stream),
-            tag: 0,
-        };
-        let mut greeting = String::new();
-        c.stream.read_line(&mut greeting).await.unwrap();
-        c
-    }
-
-    /// Run `command`; returns (FETCH responses, bytes of literals).
-    async fn run(&mut self, command: &str) -> (usize, usize) {
-        self.tag += 1;
-        let tag = format!("b{}", self.tag);
-        let line = format!("{tag} {command}\r\n");
-        self.stream
-            .get_mut()
-            .write_all(line.as_bytes())
-            .await
-            .unwrap();
-        let (mut fetches, mut literal_bytes) = (0, 0);
-        loop {
-            let mut line = Vec::new();
-            let n = self.stream.read_until(b'\n', &mut line).await.unwrap();
-            assert!(n > 0, "connection closed during {command}");
-            let text = String::from_utf8_lossy(&line);
-            if text.starts_with(&format!("{tag} ")) {
-                assert!(text.starts_with(&format!("{tag} OK")), "{command}: {text}");
-                return (fetches, literal_bytes);
-            }
-            if text.starts_with("* ") && text.contains(" FETCH ") {
-                fetches += 1;
-            }
-            let mut rest = text.trim_end().to_string();
-            // A line may carry several literals; read each and its tail.
-            while let Some(size) = literal_size(&rest) {
-                let mut buf = vec![0; size];
-                self.stream.read_exact(&mut buf).await.unwrap();
-                literal_bytes += size;
-                let mut tail = Vec::new();
-                self.stream.read_until(b'\n', &mut tail).await.unwrap();
-                rest = String::from_utf8_lossy(&tail).trim_end().to_string();
-            }
-        }
-    }
-}
-
-fn literal_size(line: &str) -> Option<usize> {
-    let open = line.rfind('{')?;
-    let inner = line[open + 1..].strip_suffix('}')?;
-    inner.trim_end_matches('+').parse().ok()
-}
 
 struct Figure {
     name: String,
@@ -181,9 +120,9 @@ async fn main() {
         reset(&gw.tenant).await;
         let started = Instant::now();
         let mut c = Client::connect(gw.imap).await;
-        c.run(&format!("LOGIN {ALICE} {PASSWORD}")).await;
-        c.run("SELECT INBOX").await;
-        let (fetched, _) = c.run(SCAN).await;
+        c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+        c.run_ok("SELECT INBOX").await;
+        let (fetched, _) = c.run_ok(SCAN).await;
         let wall = started.elapsed();
         assert_eq!(fetched, inbox, "every message scanned");
         let requests = count(&gw.tenant, "requests").await;
@@ -200,7 +139,7 @@ async fn main() {
             // P3: re-SELECT with nothing changed.
             reset(&gw.tenant).await;
             let started = Instant::now();
-            c.run("SELECT INBOX").await;
+            c.run_ok("SELECT INBOX").await;
             figures.push(Figure {
                 name: "P3 re-SELECT, no changes".into(),
                 requests: count(&gw.tenant, "requests").await,
@@ -209,7 +148,7 @@ async fn main() {
                 note: format!("{} delta requests", count(&gw.tenant, "delta").await),
             });
         }
-        c.run("LOGOUT").await;
+        c.run_ok("LOGOUT").await;
         gw.stop().await;
     }
 
@@ -217,11 +156,11 @@ async fn main() {
     let n = inbox.min(2_000);
     let gw = TestGateway::start_on(tenant_handle(&tenant), MailSettings::default()).await;
     let mut c = Client::connect(gw.imap).await;
-    c.run(&format!("LOGIN {ALICE} {PASSWORD}")).await;
-    c.run("SELECT INBOX").await;
+    c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+    c.run_ok("SELECT INBOX").await;
     reset(&gw.tenant).await;
     let started = Instant::now();
-    let (fetched, bytes) = c.run(&format!("FETCH 1:{n} (UID BODY.PEEK[])")).await;
+    let (fetched, bytes) = c.run_ok(&format!("FETCH 1:{n} (UID BODY.PEEK[])")).await;
     let wall = started.elapsed();
     assert_eq!(fetched, n);
     let downloads = count(&gw.tenant, "$value").await;
@@ -232,7 +171,7 @@ async fn main() {
         latency,
         note: format!("{downloads} MIME downloads, {} MB", bytes / 1_000_000),
     });
-    c.run("LOGOUT").await;
+    c.run_ok("LOGOUT").await;
     gw.stop().await;
 
     for f in &figures {

@@ -18,6 +18,10 @@ pub struct Stats {
     pub(crate) http_requests: AtomicU64,
     pub(crate) batches: AtomicU64,
     pub(crate) throttled: AtomicU64,
+    /// Of those, refused for the mailbox's concurrent-request limit...
+    pub(crate) throttled_concurrency: AtomicU64,
+    /// ...and for its request budget per window.
+    pub(crate) throttled_rate: AtomicU64,
     pub(crate) faults: AtomicU64,
     pub(crate) token_requests: AtomicU64,
     pub(crate) by_mailbox: DashMap<String, u64>,
@@ -56,6 +60,8 @@ impl Stats {
             "http_requests": self.http_requests.load(Ordering::Relaxed),
             "batches": self.batches.load(Ordering::Relaxed),
             "throttled": self.throttled.load(Ordering::Relaxed),
+            "throttled_concurrency": self.throttled_concurrency.load(Ordering::Relaxed),
+            "throttled_rate": self.throttled_rate.load(Ordering::Relaxed),
             "faults": self.faults.load(Ordering::Relaxed),
             "token_requests": self.token_requests.load(Ordering::Relaxed),
             "by_mailbox": map(&self.by_mailbox),
@@ -70,6 +76,8 @@ impl Stats {
             &self.http_requests,
             &self.batches,
             &self.throttled,
+            &self.throttled_concurrency,
+            &self.throttled_rate,
             &self.faults,
             &self.token_requests,
         ] {

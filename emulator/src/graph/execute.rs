@@ -111,9 +111,13 @@ async fn execute_inner(
             em.stats.throttled.fetch_add(1, Ordering::Relaxed);
             match refusal {
                 Refusal::Concurrency(s) => {
+                    em.stats
+                        .throttled_concurrency
+                        .fetch_add(1, Ordering::Relaxed);
                     GraphError::throttled(s, "Application is over its MailboxConcurrency limit.")
                 }
                 Refusal::Rate(s) => {
+                    em.stats.throttled_rate.fetch_add(1, Ordering::Relaxed);
                     GraphError::throttled(s, "Application is over its request limit.")
                 }
             }

@@ -1,0 +1,102 @@
+//! How soon new mail reaches an IDLE client: one client IDLEs on INBOX,
+//! DELIVERIES messages (20) are delivered to the mailbox by the emulated
+//! tenant's control API with random gaps of 1 to GAP_MAX_S (8) seconds, and
+//! each is timed from the delivery to the client's `* n EXISTS`. Graph
+//! cannot push to a gateway on a private network, so graphgate polls; the
+//! figures are printed next to the polling periods of the same run: the
+//! lower bound is one Graph round trip (LATENCY_MS, 20 ms), and a poller
+//! with period P makes an average wait of P / 2.
+//! Run: `cargo bench --bench idle_latency`.
+
+#[path = "../tests/it/common/mod.rs"]
+mod common;
+#[path = "support/imap_client.rs"]
+mod imap_client;
+
+use std::time::{Duration, Instant};
+
+use common::gateway::{PASSWORD, TestGateway};
+use common::{ALICE, BOB, Tenant, simple_mime, test_config};
+use graphgate::mailbox::MailSettings;
+use graphgate_emulator::EmulatorConfig;
+use imap_client::{Client, exists_of};
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i].as_secs_f64()
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let env = |k: &str, d: u64| {
+        std::env::var(k)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(d)
+    };
+    let deliveries = env("DELIVERIES", 20).max(1);
+    let gap_max_ms = env("GAP_MAX_S", 8).max(1) * 1000;
+    let latency_ms = env("LATENCY_MS", 20);
+    let mut config = EmulatorConfig {
+        skip_large_seed: true,
+        ..test_config()
+    };
+    config.settings.latency_ms = latency_ms;
+    let tenant = Tenant::start_with(config).await;
+    let settings = MailSettings::default();
+    println!(
+        "graphgate IDLE latency: {deliveries} deliveries 1-{} s apart, {latency_ms} ms per Graph operation; {settings:?}",
+        gap_max_ms / 1000
+    );
+    let gw = TestGateway::start_on(
+        Tenant {
+            running: None,
+            base: tenant.base.clone(),
+            http: tenant.http.clone(),
+        },
+        settings,
+    )
+    .await;
+    let mut c = Client::connect(gw.imap).await;
+    c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+    let selected = c.run("SELECT INBOX").await;
+    let mut exists = selected.exists().expect("EXISTS in SELECT");
+    c.send("i1 IDLE").await;
+    assert!(c.line().await.starts_with('+'), "IDLE goes ahead");
+    let mut waits = Vec::new();
+    for n in 0..deliveries {
+        let gap = 1000 + rand::random_range(0..gap_max_ms.saturating_sub(1000).max(1));
+        tokio::time::sleep(Duration::from_millis(gap)).await;
+        let mime = simple_mime(BOB, ALICE, &format!("idle {n}"), "hello");
+        let sent = Instant::now();
+        gw.tenant.deliver(ALICE, &mime).await;
+        let wait = tokio::time::timeout(Duration::from_secs(120), async {
+            loop {
+                let line = c.line().await;
+                if let Some(now) = exists_of(&line)
+                    && now > exists
+                {
+                    exists = now;
+                    return sent.elapsed();
+                }
+            }
+        })
+        .await
+        .expect("the delivery reaches the IDLE client");
+        println!("  delivery {n:>2}: after a gap of {gap:>5} ms, seen in {:>6.2} s", wait.as_secs_f64());
+        waits.push(wait);
+    }
+    c.send("DONE").await;
+    let stats = gw.tenant.stats().await;
+    waits.sort();
+    println!(
+        "  deliver to `* n EXISTS`: median {:.2} s, p90 {:.2} s, max {:.2} s; lower bound one round trip {:.3} s",
+        percentile(&waits, 0.5),
+        percentile(&waits, 0.9),
+        percentile(&waits, 1.0),
+        latency_ms as f64 / 1000.0,
+    );
+    println!("  Graph operations {} in the run", stats["requests"]);
+    gw.stop().await;
+    tenant.stop().await;
+}
