@@ -10,8 +10,6 @@
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
-#[path = "support/imap_client.rs"]
-mod imap_client;
 
 use std::time::{Duration, Instant};
 
@@ -19,7 +17,7 @@ use common::gateway::{PASSWORD, TestGateway};
 use common::{ALICE, BOB, Tenant, simple_mime, test_config};
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
-use imap_client::{Client, exists_of};
+use common::imap_client::{Client, exists_of};
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;

@@ -20,8 +20,6 @@
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
-#[path = "support/imap_client.rs"]
-mod imap_client;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -31,7 +29,7 @@ use common::gateway::{PASSWORD, TestGateway};
 use common::{ALICE, Tenant, test_config};
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
-use imap_client::Client;
+use common::imap_client::Client;
 use serde_json::{Value, json};
 
 /// What the clients did, summed.
@@ -45,7 +43,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn note(&self, started: Instant, answer: &imap_client::Answer) {
+    fn note(&self, started: Instant, answer: &common::imap_client::Answer) {
         self.commands.fetch_add(1, Ordering::Relaxed);
         if !answer.ok() {
             self.refused.fetch_add(1, Ordering::Relaxed);

@@ -16,8 +16,6 @@
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
-#[path = "support/imap_client.rs"]
-mod imap_client;
 
 use std::time::{Duration, Instant};
 
@@ -26,7 +24,7 @@ use common::{ALICE, Tenant, test_config};
 use graphgate::config::SizeMode;
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
-use imap_client::Client;
+use common::imap_client::Client;
 use serde_json::json;
 
 struct Figure {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod gateway;
+pub mod imap_client;
 
 use std::time::{Duration, Instant};
 

@@ -1,8 +1,8 @@
-//! A minimal IMAP client for the load benchmarks: send a tagged command,
-//! read to its completion (skipping literals), and keep the untagged lines;
-//! or send a raw line and read what comes, for IDLE. It parses only what
-//! the benchmarks count, so a figure never depends on a client library.
-#![allow(dead_code)]
+//! A minimal IMAP client for load tests and benchmarks: send a tagged
+//! command, read to its completion (skipping literals), and keep the
+//! untagged lines; or send a raw line and read what comes, for IDLE. It
+//! parses only what they count, so a figure never depends on a client
+//! library.
 
 use std::net::SocketAddr;
 
