@@ -18,10 +18,10 @@ use std::time::{Duration, Instant};
 use parking_lot::Mutex;
 
 use common::gateway::{PASSWORD, TestGateway};
+use common::imap_client::{Client, exists_of};
 use common::{ALICE, BOB, Tenant, simple_mime, test_config};
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
-use common::imap_client::{Client, exists_of};
 
 fn percentile(sorted: &[Duration], p: f64) -> f64 {
     let i = ((sorted.len() - 1) as f64 * p).round() as usize;
@@ -99,7 +99,10 @@ async fn main() {
             let index = (n - first) as usize;
             if let Some(t) = sent.get(index) {
                 let wait = at.duration_since(*t);
-                println!("  delivery {index:>2}: seen in {:>6.2} s", wait.as_secs_f64());
+                println!(
+                    "  delivery {index:>2}: seen in {:>6.2} s",
+                    wait.as_secs_f64()
+                );
                 waits.push(wait);
             }
         }

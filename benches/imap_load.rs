@@ -27,10 +27,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use common::gateway::{PASSWORD, TestGateway};
+use common::imap_client::Client;
 use common::{ALICE, Tenant, test_config};
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
-use common::imap_client::Client;
 use serde_json::{Value, json};
 
 /// What the clients did, summed.
@@ -66,7 +66,11 @@ async fn client(mut c: Client, base: u32, until: Instant, tally: Arc<Tally>) {
         n += 1;
         let pick = 1 + rand::random_range(0..base);
         let range = 1 + rand::random_range(0..base.saturating_sub(5).max(1));
-        let flag = if n % 2 == 0 { "+FLAGS" } else { "-FLAGS" };
+        let flag = if n.is_multiple_of(2) {
+            "+FLAGS"
+        } else {
+            "-FLAGS"
+        };
         let message = format!(
             "From: bench@contoso.test\r\nTo: {ALICE}\r\nSubject: load {n}\r\nMessage-ID: <{}@bench.test>\r\n\r\nhello\r\n",
             uuid::Uuid::new_v4().simple()

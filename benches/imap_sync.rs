@@ -20,11 +20,11 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::gateway::{PASSWORD, TestGateway};
+use common::imap_client::Client;
 use common::{ALICE, Tenant, test_config};
 use graphgate::config::SizeMode;
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
-use common::imap_client::Client;
 use serde_json::json;
 
 struct Figure {
@@ -96,7 +96,8 @@ async fn main() {
     };
     // The exact-mode scan downloads every message: more than Graph's
     // 10,000 requests per 10 minutes for a big Inbox. The rate budget is
-    // lifted so the figure measures the concurrency bound, not the wait.
+    // lifted (the tenant's and graphgate's own pacing, `lift_budget`) so
+    // the figure measures the concurrency bound, not the wait.
     config.settings.rate_limit_requests = 1_000_000;
     config.settings.latency_ms = latency_ms;
     let tenant = Tenant::start_with(config).await;
@@ -107,12 +108,13 @@ async fn main() {
     let mut figures = Vec::new();
 
     for mode in [SizeMode::Estimate, SizeMode::Exact] {
-        let gw = TestGateway::start_on(
+        let gw = TestGateway::start_on_configured(
             tenant_handle(&tenant),
             MailSettings {
                 size_mode: mode,
                 ..MailSettings::default()
             },
+            lift_budget,
         )
         .await;
         reset(&gw.tenant).await;
@@ -152,7 +154,12 @@ async fn main() {
 
     // P2: full bodies of 2,000 messages from a cold cache.
     let n = inbox.min(2_000);
-    let gw = TestGateway::start_on(tenant_handle(&tenant), MailSettings::default()).await;
+    let gw = TestGateway::start_on_configured(
+        tenant_handle(&tenant),
+        MailSettings::default(),
+        lift_budget,
+    )
+    .await;
     let mut c = Client::connect(gw.imap).await;
     c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
     c.run_ok("SELECT INBOX").await;
@@ -176,6 +183,11 @@ async fn main() {
         f.print();
     }
     tenant.stop().await;
+}
+
+/// graphgate paces itself to the same budget as the tenant's.
+fn lift_budget(config: &mut graphgate::config::Config) {
+    config.mail.request_budget = 1_000_000;
 }
 
 /// The same running tenant, for another gateway.

@@ -108,13 +108,16 @@ async fn main() {
     config.settings.latency_ms = latency_ms;
     config.settings.rate_limit_requests = 1_000_000;
     let tenant = Tenant::start_with(config).await;
-    let gw = TestGateway::start_on(
+    // The tenant's budget is lifted to measure the concurrency ceiling;
+    // graphgate's own pacing follows it.
+    let gw = TestGateway::start_on_configured(
         Tenant {
             running: None,
             base: tenant.base.clone(),
             http: tenant.http.clone(),
         },
         MailSettings::default(),
+        |config| config.mail.request_budget = 1_000_000,
     )
     .await;
     let body: String =

@@ -280,10 +280,18 @@ pub fn accounts(config: &Config, store: Store) -> Accounts {
     Accounts::new(store, LoginLimits::from(&config.accounts))
 }
 
-/// The Graph client for the service root `[microsoft]` names.
+/// The Graph client for the service root `[microsoft]` names, with the
+/// request budget per mailbox of `[mail]`.
 pub fn graph_client(config: &Config) -> Result<GraphClient, BuildError> {
     let endpoints = config.microsoft.endpoints()?;
-    GraphClient::new(GraphSettings::new(endpoints.graph)).map_err(BuildError::Graph)
+    let mail = &config.mail;
+    let settings = GraphSettings {
+        budget_requests: mail.request_budget,
+        budget_window: Duration::from_secs(mail.request_budget_window_s),
+        max_budget_wait: Duration::from_secs(mail.request_budget_max_wait_s),
+        ..GraphSettings::new(endpoints.graph)
+    };
+    GraphClient::new(settings).map_err(BuildError::Graph)
 }
 
 /// The token registry of `[microsoft]`, with the sealed cache in `store`.

@@ -30,6 +30,16 @@ pub(super) fn check(config: &Config, origin: &Origin) -> Result<(), ConfigError>
             "20",
         ),
         ("imap.idle_timeout_s", config.imap.idle_timeout_s, "1800"),
+        (
+            "mail.request_budget",
+            u64::from(config.mail.request_budget),
+            "10000",
+        ),
+        (
+            "mail.request_budget_window_s",
+            config.mail.request_budget_window_s,
+            "600",
+        ),
     ] {
         if value == 0 {
             return Err(origin.error(

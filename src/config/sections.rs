@@ -291,6 +291,20 @@ pub struct MailSection {
     pub size_mode: SizeMode,
     /// Seconds between delta polls of folders a session has selected.
     pub poll_interval_s: u64,
+    /// Seconds between delta polls of a folder a session IDLEs on, while
+    /// changes keep coming (quiet folders back off to `poll_interval_s`).
+    pub idle_poll_interval_s: u64,
+    /// Milliseconds a delta round answers SELECT, EXAMINE, NOOP, CHECK and
+    /// STATUS of its folder for every session (0: each asks Graph).
+    pub sync_fresh_ms: u64,
+    /// Graph requests graphgate allows itself per mailbox in
+    /// `request_budget_window_s` (Microsoft: 10,000 per 600 s per app and
+    /// mailbox); it paces itself below this instead of being throttled.
+    pub request_budget: u32,
+    pub request_budget_window_s: u64,
+    /// Seconds a request may wait for the budget before the command is
+    /// refused with "try again" (IMAP NO [UNAVAILABLE], SMTP 451).
+    pub request_budget_max_wait_s: u64,
     /// Seconds a mailbox's folder list is reused before Graph is asked again.
     pub folder_list_ttl_s: u64,
     /// Size cap of the on-disk MIME cache, in MiB (0 turns it off).
@@ -305,6 +319,11 @@ impl Default for MailSection {
         MailSection {
             size_mode: SizeMode::Exact,
             poll_interval_s: 20,
+            idle_poll_interval_s: 2,
+            sync_fresh_ms: 1500,
+            request_budget: 10_000,
+            request_budget_window_s: 600,
+            request_budget_max_wait_s: 20,
             folder_list_ttl_s: 60,
             cache_max_mb: 1024,
             shared_access_recheck_s: 60,

@@ -1,7 +1,9 @@
 //! JSON `$batch`: up to 20 requests to one mailbox in one round trip (STORE
-//! on many messages, EXPUNGE, COPY/MOVE of many). Members succeed or fail
-//! one by one inside a 200 envelope; throttled members (429/503) are sent
-//! again after their Retry-After, the others keep their answer.
+//! on many messages, EXPUNGE, COPY/MOVE of many). Graph runs up to four
+//! members at once and counts each, so a batch takes that many of the
+//! mailbox's permits and its members' share of the budget. Members succeed
+//! or fail one by one inside a 200 envelope; throttled members (429/503)
+//! are sent again after their Retry-After, the others keep their answer.
 
 use std::time::Duration;
 
@@ -86,6 +88,7 @@ impl Mailbox {
                 repeatable: pending.iter().all(|&i| items[i].repeatable),
                 op,
                 prefer: None,
+                operations: u32::try_from(pending.len()).unwrap_or(u32::MAX),
             };
             let envelope = match self.execute(&call).await.and_then(|a| a.json()) {
                 Ok(v) => v,
@@ -131,6 +134,9 @@ impl Mailbox {
                         .map(Duration::from_secs)
                         .unwrap_or(Duration::from_secs(1));
                     if after <= settings.max_retry_after {
+                        if status == 429 {
+                            self.pause(after);
+                        }
                         wait = wait.max(after);
                         again.push(i);
                         continue;

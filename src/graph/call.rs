@@ -54,6 +54,9 @@ pub(crate) struct Call {
     pub op: &'static str,
     /// Extra `Prefer` values (`odata.maxpagesize=…`).
     pub prefer: Option<String>,
+    /// Operations Graph counts for it: 1, or the members of a `$batch`
+    /// (each counts against the budget, and up to four run at once).
+    pub operations: u32,
 }
 
 #[derive(Debug, Clone)]
@@ -76,6 +79,7 @@ impl Call {
             repeatable: true,
             op,
             prefer: None,
+            operations: 1,
         }
     }
 
@@ -94,6 +98,7 @@ impl Call {
             repeatable,
             op,
             prefer: None,
+            operations: 1,
         }
     }
 

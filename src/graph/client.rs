@@ -1,16 +1,18 @@
 //! The gateway's one Graph client: a shared HTTP connection pool, the
-//! settings, the concurrency permits of every mailbox (Graph allows four
-//! requests at a time per app and mailbox, whoever sends them) and a count
-//! of requests sent. Handles on single mailboxes are made in `mailbox`.
+//! settings, the limits of every mailbox (Graph allows four requests at a
+//! time and 10,000 per 10 minutes per app and mailbox, whoever sends them)
+//! and a count of requests sent. Handles on single mailboxes are made in
+//! `mailbox`.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use dashmap::DashMap;
-use tokio::sync::Semaphore;
 
+use super::budget::Budget;
 use super::error::{Error, NoAnswer};
+use super::permits::FairPermits;
 use super::settings::GraphSettings;
 
 /// The gateway's one Graph client.
@@ -22,9 +24,18 @@ pub struct GraphClient {
 struct Inner {
     http: reqwest::Client,
     settings: GraphSettings,
-    /// Concurrency permits per mailbox address (lower-case).
-    permits: DashMap<String, Arc<Semaphore>>,
+    /// Limits per mailbox address (lower-case).
+    limits: DashMap<String, Arc<MailboxLimits>>,
     requests: AtomicU64,
+    /// The last lane handed out (see `permits`).
+    lanes: AtomicU64,
+}
+
+/// What Graph allows one mailbox, shared by every handle on it: the
+/// concurrent requests and the request budget.
+pub(crate) struct MailboxLimits {
+    pub permits: Arc<FairPermits>,
+    pub budget: Budget,
 }
 
 impl GraphClient {
@@ -39,8 +50,9 @@ impl GraphClient {
             inner: Arc::new(Inner {
                 http,
                 settings,
-                permits: DashMap::new(),
+                limits: DashMap::new(),
                 requests: AtomicU64::new(0),
+                lanes: AtomicU64::new(0),
             }),
         })
     }
@@ -63,14 +75,28 @@ impl GraphClient {
         self.inner.requests.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The concurrency permits of `address` (lower-case), made on first use.
-    pub(super) fn permits(&self, address: &str) -> Arc<Semaphore> {
+    /// The limits of `address` (lower-case), made on first use.
+    pub(super) fn limits(&self, address: &str) -> Arc<MailboxLimits> {
+        let settings = &self.inner.settings;
         self.inner
-            .permits
+            .limits
             .entry(address.to_string())
             .or_insert_with(|| {
-                Arc::new(Semaphore::new(self.inner.settings.concurrency_per_mailbox))
+                Arc::new(MailboxLimits {
+                    permits: FairPermits::new(settings.concurrency_per_mailbox),
+                    budget: Budget::new(
+                        settings.budget_requests,
+                        settings.budget_window,
+                        settings.max_budget_wait,
+                    ),
+                })
             })
             .clone()
+    }
+
+    /// A lane of its own for a new handle (permits are shared fairly
+    /// between lanes).
+    pub(super) fn new_lane(&self) -> u64 {
+        self.inner.lanes.fetch_add(1, Ordering::Relaxed) + 1
     }
 }

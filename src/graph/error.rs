@@ -85,6 +85,12 @@ pub enum Error {
     /// Still throttled (429/503) after every retry we allow ourselves.
     #[error("Microsoft 365 is throttling requests for {mailbox}; try again in a minute")]
     Throttled { mailbox: String },
+    /// Not sent: the mailbox's request budget would have made it wait
+    /// longer than we let a request wait (nothing was sent or changed).
+    #[error(
+        "graphgate is pacing requests for {mailbox} to stay within Microsoft 365's request limit per mailbox; this one would wait {wait_s} s: try again shortly"
+    )]
+    Busy { mailbox: String, wait_s: u64 },
     /// No usable token; the text names the fix.
     #[error(transparent)]
     Auth(#[from] crate::auth::Error),
@@ -190,7 +196,10 @@ impl Error {
     /// Worth trying again later without a person doing anything.
     pub fn is_transient(&self) -> bool {
         match self {
-            Error::Throttled { .. } | Error::Transport(_) | Error::OutcomeUnknown(_) => true,
+            Error::Throttled { .. }
+            | Error::Busy { .. }
+            | Error::Transport(_)
+            | Error::OutcomeUnknown(_) => true,
             Error::Auth(e) => e.is_transient(),
             Error::Graph(f) => matches!(f.status, 429 | 500 | 502 | 503 | 504),
             Error::Protocol(_) | Error::Encode(_) | Error::SyncReset => false,

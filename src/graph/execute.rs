@@ -1,7 +1,9 @@
-//! Sending one request to Graph: a concurrency permit of the mailbox, the
-//! token, `Prefer: IdType="ImmutableId"`, Retry-After sat out on 429/503,
-//! one refresh on 401, backoff with jitter for failures safe to repeat, and
-//! `OutcomeUnknown` for a change whose answer was lost (never repeated).
+//! Sending one request to Graph: the mailbox's clearance (its budget and
+//! its concurrency permits, see `Mailbox::admit`), the token,
+//! `Prefer: IdType="ImmutableId"`, Retry-After sat out on 429/503 (a 429
+//! pauses the whole mailbox), one refresh on 401, backoff with jitter for
+//! failures safe to repeat, and `OutcomeUnknown` for a change whose answer
+//! was lost (never repeated).
 
 use std::time::{Duration, Instant};
 
@@ -27,6 +29,7 @@ impl Mailbox {
             let last_try = tries > settings.max_retries;
             let outcome = self.send_once(call, &url, &token).await;
             match outcome {
+                Try::Refused(e) => return Err(e),
                 Try::Answer(answer) => return Ok(answer),
                 Try::Unauthorized(failure) => {
                     if refreshed {
@@ -40,6 +43,9 @@ impl Mailbox {
                     // (refused before any work) lets a change be repeated.
                     if !call.repeatable && failure.status != 429 {
                         return Err(Error::OutcomeUnknown(NoAnswer::Status(failure)));
+                    }
+                    if failure.status == 429 {
+                        self.pause(wait);
                     }
                     if last_try || wait > settings.max_retry_after {
                         tracing::warn!(op = call.op, mailbox = %self.address, status = failure.status, "giving up after throttling");
@@ -94,9 +100,9 @@ impl Mailbox {
     }
 
     async fn send_once(&self, call: &Call, url: &Url, token: &AccessToken) -> Try {
-        let _permit = match self.permits.acquire().await {
+        let _permits = match self.admit(call.operations).await {
             Ok(p) => p,
-            Err(_) => return Try::Unsent(NoAnswer::ShuttingDown),
+            Err(e) => return Try::Refused(e),
         };
         let mut prefer = String::from("IdType=\"ImmutableId\"");
         if let Some(extra) = &call.prefer {
@@ -189,6 +195,8 @@ impl Mailbox {
 
 enum Try {
     Answer(Answer),
+    /// Not sent: no clearance (the budget would wait too long).
+    Refused(Error),
     Unauthorized(Failure),
     Throttled {
         wait: Duration,

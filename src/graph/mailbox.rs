@@ -1,16 +1,17 @@
 //! A handle on one Microsoft 365 mailbox as one identity reaches it: the
-//! token provider, the `/me` or `/users/{address}` path, and the mailbox's
-//! share of the client's concurrency permits. Requests are sent by
-//! `execute`; what they are is in `folders`, `messages` and `batch`.
+//! token provider, the `/me` or `/users/{address}` path, the mailbox's
+//! limits (shared with every other handle on it) and this handle's lane in
+//! the fair sharing of its permits. Requests are sent by `execute`; what
+//! they are is in `folders`, `messages` and `batch`.
 
 use std::sync::Arc;
 
-use tokio::sync::Semaphore;
 use url::Url;
 
 use super::call::{Call, Target, encode};
-use super::client::GraphClient;
-use super::error::{BadAnswer, Error};
+use super::client::{GraphClient, MailboxLimits};
+use super::error::{BadAnswer, Error, NoAnswer};
+use super::permits::Held;
 use crate::auth::TokenProvider;
 
 /// One Microsoft 365 mailbox as one identity reaches it.
@@ -22,7 +23,9 @@ pub struct Mailbox {
     pub(super) address: String,
     /// `/me` or `/users/{address}`.
     pub(super) path: String,
-    pub(super) permits: Arc<Semaphore>,
+    pub(super) limits: Arc<MailboxLimits>,
+    /// Requests of this handle wait in this lane for the mailbox's permits.
+    lane: u64,
 }
 
 impl GraphClient {
@@ -30,7 +33,7 @@ impl GraphClient {
     /// `/me` form (a delegated user's own mailbox); otherwise `/users/{address}`.
     pub fn mailbox(&self, tokens: Arc<TokenProvider>, address: &str, own: bool) -> Mailbox {
         let key = address.to_ascii_lowercase();
-        let permits = self.permits(&key);
+        let limits = self.limits(&key);
         let path = if own {
             "/me".to_string()
         } else {
@@ -41,7 +44,8 @@ impl GraphClient {
             tokens,
             address: key,
             path,
-            permits,
+            limits,
+            lane: self.new_lane(),
         }
     }
 }
@@ -67,6 +71,49 @@ impl Mailbox {
 
     pub fn client(&self) -> &GraphClient {
         &self.client
+    }
+
+    /// The same handle in a lane of its own, for work that must take turns
+    /// with the sessions rather than queue behind one (the poller).
+    pub fn in_own_lane(&self) -> Mailbox {
+        Mailbox {
+            lane: self.client.new_lane(),
+            ..self.clone()
+        }
+    }
+
+    /// The share of the mailbox's request burst available now (0 to 1; 0
+    /// while Graph's Retry-After runs): optional work runs only with room.
+    pub fn budget_headroom(&self) -> f64 {
+        self.limits.budget.headroom()
+    }
+
+    /// Clearance to send a request that Graph counts as `operations` and
+    /// may run `operations` at once (a `$batch`): its share of the budget
+    /// (waiting for it if need be, within the limit) and then its permits,
+    /// in turn with the other lanes.
+    pub(super) async fn admit(&self, operations: u32) -> Result<Held, Error> {
+        let limits = &self.limits;
+        match limits.budget.reserve(operations) {
+            Ok(wait) if wait.is_zero() => {}
+            Ok(wait) => tokio::time::sleep(wait).await,
+            Err(too_long) => {
+                return Err(Error::Busy {
+                    mailbox: self.address.clone(),
+                    wait_s: too_long.0.as_secs().max(1),
+                });
+            }
+        }
+        limits
+            .permits
+            .acquire(self.lane, operations)
+            .await
+            .map_err(|_| Error::Transport(NoAnswer::ShuttingDown))
+    }
+
+    /// Graph answered 429 with Retry-After `wait`: the whole mailbox waits.
+    pub(super) fn pause(&self, wait: std::time::Duration) {
+        self.limits.budget.pause(wait);
     }
 
     /// Where `call` goes.

@@ -464,11 +464,7 @@ impl Mailbox {
         let mut tries = 0;
         loop {
             tries += 1;
-            let _permit = self
-                .permits
-                .acquire()
-                .await
-                .map_err(|_| Error::Transport(NoAnswer::ShuttingDown))?;
+            let _permits = self.admit(1).await?;
             let sent = self
                 .client
                 .http()
@@ -497,7 +493,7 @@ impl Mailbox {
                 }
                 Err(e) => return Err(Error::Transport(NoAnswer::http(e.without_url()))),
             }
-            drop(_permit);
+            drop(_permits);
             tokio::time::sleep(Duration::from_millis(500 * u64::from(tries))).await;
         }
     }

@@ -1,12 +1,15 @@
 //! The typed Microsoft Graph client: one shared HTTP client, one `Mailbox`
 //! handle per (identity, Microsoft 365 mailbox). Every request asks for
-//! immutable ids, holds one of the mailbox's four concurrency permits (Graph
-//! allows 4 concurrent requests per app and mailbox, shared by every session,
-//! the sync engine and SMTP), honours Retry-After on 429/503, refreshes the
-//! token once on 401, and never repeats a change whose outcome is unknown.
-//! Graph's JSON, both ways, stays inside this module.
+//! immutable ids, keeps within the mailbox's limits (Graph allows 4
+//! concurrent requests and 10,000 per 10 minutes per app and mailbox, shared
+//! by every session, the sync engine and SMTP: permits handed out fairly, a
+//! `$batch` holding one per member Graph runs at once, and a paced budget),
+//! honours Retry-After on 429/503, refreshes the token once on 401, and
+//! never repeats a change whose outcome is unknown. Graph's JSON, both
+//! ways, stays inside this module.
 
 mod batch;
+mod budget;
 mod call;
 mod client;
 mod error;
@@ -15,6 +18,7 @@ mod folders;
 mod mailbox;
 mod messages;
 mod models;
+mod permits;
 mod requests;
 mod settings;
 #[cfg(test)]

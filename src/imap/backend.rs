@@ -202,6 +202,8 @@ impl OpenFolder for SelectedFolder {
         SelectedFolder::snapshot(self, sync).await
     }
     async fn changed(&self) {
+        // Only IDLE waits here: while it does, the folder is polled fast.
+        let _idling = self.inner.sync.idling();
         SelectedFolder::changed(self).await
     }
     async fn size(&self, uid: u32) -> Result<u64, MailError> {

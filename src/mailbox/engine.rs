@@ -1,7 +1,10 @@
 //! One sync engine per Microsoft 365 mailbox, shared by every session that
 //! opened it: the folder tree (cached briefly, refreshed after changes), the
 //! folders' sync states, and a poller that runs delta rounds for the folders
-//! some session has selected, so IDLE hears about changes made by anyone.
+//! some session has selected, so IDLE hears about changes made by anyone:
+//! every `poll` for a selected folder, down to every `idle_poll` for one
+//! that a session IDLEs on while changes keep coming (see `pace`), and the
+//! fast polls only while the mailbox's request budget has room.
 //! Which of its users Exchange still lets in is kept per login (`access`):
 //! the poller uses the token of one it has not refused, so one user's 403
 //! does not stop polling for the others.
@@ -45,11 +48,14 @@ impl Tree {
     }
 }
 
-/// How often an engine polls, trusts its folder tree, and re-proves a
-/// login's access to a mailbox it shares.
+/// How often an engine polls (selected folders, IDLEd ones), how recent a
+/// delta round answers a session, how long it trusts its folder tree, and
+/// how often it re-proves a login's access to a mailbox it shares.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EngineTiming {
     pub poll: Duration,
+    pub idle_poll: Duration,
+    pub fresh: Duration,
     pub tree_ttl: Duration,
     pub recheck: Duration,
 }
@@ -60,6 +66,7 @@ pub(crate) struct MailboxEngine {
     headers: bool,
     store: Store,
     tree_ttl: Duration,
+    fresh: Duration,
     tree: Mutex<Option<Arc<Tree>>>,
     folders: SyncMutex<HashMap<String, Arc<FolderSync>>>,
     /// The logins using this mailbox, their Graph handles (the poller uses
@@ -81,12 +88,13 @@ impl MailboxEngine {
             address: address.to_string(),
             store,
             tree_ttl: timing.tree_ttl,
+            fresh: timing.fresh,
             tree: Mutex::new(None),
             folders: SyncMutex::new(HashMap::new()),
             readers: Readers::new(timing.recheck),
             downloads: dashmap::DashMap::new(),
         });
-        tokio::spawn(poller(Arc::downgrade(&engine), timing.poll));
+        tokio::spawn(poller(Arc::downgrade(&engine), timing));
         engine
     }
 
@@ -162,7 +170,14 @@ impl MailboxEngine {
         if let Some(f) = self.folders.lock().get(folder_id) {
             return Ok(f.clone());
         }
-        let loaded = FolderSync::load(&self.store, &self.address, folder_id, self.headers).await?;
+        let loaded = FolderSync::load(
+            &self.store,
+            &self.address,
+            folder_id,
+            self.headers,
+            self.fresh,
+        )
+        .await?;
         let mut folders = self.folders.lock();
         if folders.len() >= IDLE_FOLDERS_KEPT && !folders.contains_key(folder_id) {
             // Folders no session has selected and no command is using: their
@@ -208,28 +223,58 @@ const IDLE_FOLDERS_KEPT: usize = 256;
 /// (a throttled or failing Microsoft 365 answers them all alike).
 const POLL_TRIES: usize = 3;
 
-/// Poll the watched folders of `engine` until it is gone, each with the
-/// token of a login Exchange has not refused: a 403 withdraws that login
-/// (it is refused at its next command) and the next login's token is tried.
-async fn poller(engine: Weak<MailboxEngine>, every: Duration) {
+/// A folder IDLEd on is polled fast only while the mailbox has at least
+/// this share of its request burst left.
+const FAST_POLL_HEADROOM: f64 = 0.5;
+
+/// Poll the watched folders of `engine` until it is gone, each when its
+/// period (see `pace`) has passed since its last delta round (a session's
+/// round counts), each with the token of a login Exchange has not refused:
+/// a 403 withdraws that login (it is refused at its next command) and the
+/// next login's token is tried.
+async fn poller(engine: Weak<MailboxEngine>, timing: EngineTiming) {
+    let fast = timing.idle_poll.min(timing.poll);
+    let tick = (fast / 4).clamp(Duration::from_millis(25), Duration::from_millis(500));
     loop {
-        tokio::time::sleep(every).await;
+        tokio::time::sleep(tick).await;
         let Some(engine) = engine.upgrade() else {
             return;
         };
-        for folder in engine.watched() {
-            poll_folder(&engine, &folder).await;
+        let watched = engine.watched();
+        if watched.is_empty() {
+            continue;
+        }
+        let pollers = engine.readers.pollers();
+        let roomy = pollers
+            .first()
+            .is_some_and(|(_, g)| g.budget_headroom() >= FAST_POLL_HEADROOM);
+        for folder in watched {
+            let period = if roomy {
+                folder.pace.period(fast, timing.poll)
+            } else {
+                timing.poll
+            };
+            if folder.pace.due(folder.last_round(), period) {
+                folder.pace.trying();
+                poll_folder(&engine, &folder, &pollers).await;
+            }
         }
     }
 }
 
-async fn poll_folder(engine: &MailboxEngine, folder: &FolderSync) {
-    for (login, graph) in engine.readers.pollers().into_iter().take(POLL_TRIES) {
-        match folder.sync(&graph).await {
-            Ok(()) => return,
+async fn poll_folder(engine: &MailboxEngine, folder: &FolderSync, pollers: &[(String, Mailbox)]) {
+    for (login, graph) in pollers.iter().take(POLL_TRIES) {
+        // Its own lane: the poller takes turns with the sessions.
+        match folder.poll(&graph.in_own_lane()).await {
+            Ok(changed) => {
+                if !changed {
+                    folder.pace.quiet_poll();
+                }
+                return;
+            }
             Err(MailError::NoPermission(_)) => {
                 tracing::info!(mailbox = %engine.address, %login, "Microsoft 365 refused this user here; polling with another user's token");
-                engine.readers.withdraw(&login);
+                engine.readers.withdraw(login);
             }
             Err(e) => {
                 tracing::warn!(mailbox = %engine.address, %login, error = %e, "polling a folder failed");

@@ -6,7 +6,7 @@
 //! Bottom-up: errors and settings (`reason`, `error`, `settings`); names, flags and the flag table (`mutf7`, `names`,
 //! `flags`, `graph_flags`); what Graph said and one folder's state
 //! (`remote`, `folder`, `api`); what users share (`cache`, `context`);
-//! sync and engine (`sync`, `engine`); a user's mailboxes (`place`,
+//! sync and engine (`pace`, `sync`, `engine`); a user's mailboxes (`place`,
 //! `namespace`); MIME, APPEND, COPY/MOVE (`download`, `append`,
 //! `transfer`); the selected folder, the user, the service (`selected`,
 //! `user`, `service`); submission (`large`, `submit`, `send`) and its
@@ -30,6 +30,7 @@ mod large;
 pub(crate) mod mutf7;
 pub(crate) mod names;
 mod namespace;
+mod pace;
 mod place;
 mod reason;
 mod remote;

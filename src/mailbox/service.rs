@@ -70,6 +70,8 @@ impl MailService {
                     self.context.store.clone(),
                     EngineTiming {
                         poll: settings.poll_interval,
+                        idle_poll: settings.idle_poll_interval,
+                        fresh: settings.sync_fresh,
                         tree_ttl: settings.tree_ttl,
                         recheck: settings.shared_access_recheck,
                     },

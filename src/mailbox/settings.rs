@@ -1,7 +1,8 @@
 //! How the mail service behaves: where RFC822.SIZE comes from, how often
-//! selected folders are polled, how long a folder tree is trusted, the
-//! largest APPEND, and how long a message just sent is remembered so that
-//! its copy filed into Sent is not stored twice.
+//! selected and IDLEd folders are polled, how recent a delta round answers
+//! a session, how long a folder tree is trusted, the largest APPEND, and how
+//! long a message just sent is remembered so that its copy filed into Sent
+//! is not stored twice.
 
 use std::time::Duration;
 
@@ -13,6 +14,12 @@ pub struct MailSettings {
     pub size_mode: SizeMode,
     /// How often folders that a session has selected are polled (IDLE).
     pub poll_interval: Duration,
+    /// How often a folder a session IDLEs on is polled while changes keep
+    /// coming (backing off to `poll_interval` when quiet).
+    pub idle_poll_interval: Duration,
+    /// A delta round this recent (or running) answers SELECT, NOOP and
+    /// STATUS of its folder without another.
+    pub sync_fresh: Duration,
     /// How long a folder tree is trusted before LIST asks Graph again.
     pub tree_ttl: Duration,
     /// Largest message APPEND accepts.
@@ -30,6 +37,8 @@ impl Default for MailSettings {
         MailSettings {
             size_mode: SizeMode::Exact,
             poll_interval: Duration::from_secs(20),
+            idle_poll_interval: Duration::from_secs(2),
+            sync_fresh: Duration::from_millis(1500),
             tree_ttl: Duration::from_secs(60),
             max_message_bytes: 35 * 1024 * 1024,
             sent_dedupe_window: Duration::from_secs(600),
@@ -53,6 +62,8 @@ impl MailSettings {
         Ok(MailSettings {
             size_mode: mail.size_mode,
             poll_interval: Duration::from_secs(mail.poll_interval_s.max(1)),
+            idle_poll_interval: Duration::from_secs(mail.idle_poll_interval_s.max(1)),
+            sync_fresh: Duration::from_millis(mail.sync_fresh_ms),
             tree_ttl: Duration::from_secs(mail.folder_list_ttl_s),
             max_message_bytes,
             shared_access_recheck: Duration::from_secs(mail.shared_access_recheck_s),
@@ -69,12 +80,16 @@ mod tests {
     fn the_sections_give_the_settings_the_gateway_used() {
         let mail = MailSection {
             poll_interval_s: 0,
+            idle_poll_interval_s: 3,
+            sync_fresh_ms: 250,
             folder_list_ttl_s: 7,
             ..MailSection::default()
         };
         let imap = ImapSection::default();
         let settings = MailSettings::from_sections(&mail, &imap).unwrap();
         assert_eq!(settings.poll_interval, Duration::from_secs(1));
+        assert_eq!(settings.idle_poll_interval, Duration::from_secs(3));
+        assert_eq!(settings.sync_fresh, Duration::from_millis(250));
         assert_eq!(settings.tree_ttl, Duration::from_secs(7));
         assert_eq!(settings.max_message_bytes, imap.max_literal_bytes as usize);
         assert_eq!(settings.size_mode, mail.size_mode);

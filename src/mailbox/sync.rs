@@ -1,14 +1,20 @@
 //! One folder's shared sync state: the UID map in memory and in the store,
 //! delta rounds against Graph (one at a time, however many sessions ask),
-//! and a version number every session watches for IDLE and NOOP.
+//! and a version number every session watches for IDLE and NOOP. A delta
+//! round is one Graph request at least, so sessions share them: a round
+//! that started at most `fresh` ago, or is running now, answers SELECT,
+//! NOOP and STATUS for everyone (graphgate's own changes are in the state
+//! at once anyway).
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::AtomicUsize;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, watch};
 
 use super::error::{About, MailError};
 use super::folder::FolderData;
+use super::pace::{IdleMark, Pace};
 use super::remote::{RemoteChange, RemoteMessage};
 use crate::graph::{self, Mailbox};
 use crate::store::{FolderChanges, Store};
@@ -21,12 +27,25 @@ pub(crate) struct FolderSync {
     /// Held for a delta round, and by local changes that must not be
     /// overtaken by a round that started before them.
     pub(crate) round: Mutex<()>,
-    rounds_done: AtomicU64,
+    rounds: parking_lot::Mutex<Rounds>,
+    /// How recent a round must be to answer a session's request.
+    fresh: Duration,
     version: watch::Sender<u64>,
     /// Sessions that have the folder selected (the poller syncs only these).
     pub watchers: AtomicUsize,
+    /// How often the poller comes (IDLE makes it come more often).
+    pub pace: Arc<Pace>,
     /// Ask Graph for the header block with every message (estimate mode).
     headers: bool,
+}
+
+/// What the delta rounds came to.
+#[derive(Default)]
+struct Rounds {
+    /// When the newest successful round started.
+    ok: Option<Instant>,
+    /// When the newest failed round started, and why it failed.
+    failed: Option<(Instant, MailError)>,
 }
 
 /// A UIDVALIDITY for a folder seen for the first time: the clock, so a map
@@ -42,6 +61,7 @@ impl FolderSync {
         mailbox: &str,
         folder_id: &str,
         headers: bool,
+        fresh: Duration,
     ) -> Result<Arc<FolderSync>, MailError> {
         let loaded = async {
             let row = match store.mail_folder(mailbox, folder_id).await? {
@@ -66,9 +86,11 @@ impl FolderSync {
             store: store.clone(),
             state: Mutex::new(data),
             round: Mutex::new(()),
-            rounds_done: AtomicU64::new(0),
+            rounds: parking_lot::Mutex::new(Rounds::default()),
+            fresh,
             version,
             watchers: AtomicUsize::new(0),
+            pace: Arc::new(Pace::default()),
             headers,
         }))
     }
@@ -116,16 +138,76 @@ impl FolderSync {
         MailError::from_graph(&self.mailbox, About::Folder, e)
     }
 
-    /// Catch up with Graph: one delta round. A caller that arrives while a
-    /// round is running waits for the next one it starts itself, unless a
-    /// full round finished while it waited (that round saw everything the
-    /// caller could want).
+    /// A session waits in IDLE on this folder (the poller comes more often).
+    pub fn idling(&self) -> IdleMark {
+        self.pace.idling()
+    }
+
+    /// When the newest successful delta round started.
+    pub fn last_round(&self) -> Option<Instant> {
+        self.rounds.lock().ok
+    }
+
+    /// Catch up with Graph for a session (SELECT, NOOP, STATUS): a round
+    /// that started at most `fresh` ago will do, and so will the one
+    /// running now (wait for it); otherwise run one.
     pub async fn sync(&self, graph: &Mailbox) -> Result<(), MailError> {
-        let asked = self.rounds_done.load(Ordering::Acquire);
-        let _round = self.round.lock().await;
-        if self.rounds_done.load(Ordering::Acquire) > asked + 1 {
-            return Ok(());
+        let oldest = Instant::now().checked_sub(self.fresh);
+        self.sync_since(graph, oldest).await.map(|_| ())
+    }
+
+    /// Catch up with Graph for the poller: a round that starts now (or
+    /// started after this call, if one is running). Returns whether it
+    /// found changes.
+    pub async fn poll(&self, graph: &Mailbox) -> Result<bool, MailError> {
+        self.sync_since(graph, Some(Instant::now())).await
+    }
+
+    /// Run a delta round unless one that started at or after `oldest`
+    /// (`None`: any) succeeded. Callers arriving while a round runs wait
+    /// for it. A round that started after a caller asked and found Graph
+    /// unavailable fails that caller too, rather than every waiter asking
+    /// again (a refusal is not shared: it is about the token used).
+    async fn sync_since(
+        &self,
+        graph: &Mailbox,
+        oldest: Option<Instant>,
+    ) -> Result<bool, MailError> {
+        let asked = Instant::now();
+        let recent = |r: &Rounds| r.ok.is_some_and(|t| oldest.is_none_or(|o| t >= o));
+        if recent(&self.rounds.lock()) {
+            return Ok(false);
         }
+        let _round = self.round.lock().await;
+        {
+            let rounds = self.rounds.lock();
+            if recent(&rounds) {
+                return Ok(false);
+            }
+            if let Some((at, e @ MailError::Unavailable(_))) = &rounds.failed
+                && *at >= asked
+            {
+                return Err(e.clone());
+            }
+        }
+        let started = Instant::now();
+        let outcome = self.delta_round(graph).await;
+        let mut rounds = self.rounds.lock();
+        match &outcome {
+            Ok(changed) => {
+                rounds.ok = Some(started);
+                if *changed {
+                    self.pace.changes_seen();
+                }
+            }
+            Err(e) => rounds.failed = Some((started, e.clone())),
+        }
+        outcome
+    }
+
+    /// One delta round (the caller holds `round`); whether it changed
+    /// anything.
+    async fn delta_round(&self, graph: &Mailbox) -> Result<bool, MailError> {
         let link = self.state.lock().await.delta_link.clone();
         let (round, full) = match graph
             .delta_with(&self.folder_id, link.as_deref(), self.headers)
@@ -163,9 +245,8 @@ impl FolderSync {
         };
         state.delta_link = Some(round.delta_link.clone());
         changes.delta_link = Some(Some(round.delta_link));
+        let changed = !changes.upserts.is_empty() || !changes.removed.is_empty();
         self.persist(&changes).await?;
-        drop(state);
-        self.rounds_done.fetch_add(1, Ordering::AcqRel);
-        Ok(())
+        Ok(changed)
     }
 }

@@ -14,6 +14,7 @@ mod config;
 mod emulator;
 mod emulator_identity;
 mod graph;
+mod graph_limits;
 mod imap;
 mod openapi;
 mod prelogin;

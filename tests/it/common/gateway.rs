@@ -21,10 +21,14 @@ pub const PASSWORD: &str = "graphgate-test-pw";
 /// An app-only account whose mailbox is carol's.
 pub const APP_ONLY: &str = "sync@contoso.test";
 
-/// Mail settings for tests: quick polling so IDLE tests finish fast.
+/// Mail settings for tests: quick polling so IDLE tests finish fast, and
+/// every SELECT and NOOP asks Graph (tests change the mailbox behind
+/// graphgate's back and look at once; the sharing of delta rounds has its
+/// own tests).
 pub fn test_settings() -> MailSettings {
     MailSettings {
         poll_interval: Duration::from_millis(300),
+        sync_fresh: Duration::ZERO,
         ..MailSettings::default()
     }
 }
@@ -148,6 +152,18 @@ impl TestGateway {
         graphgate::tls::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
         TestGateway::assemble(Tenant::start().await, dir, test_settings(), configure).await
+    }
+
+    /// A gateway on `tenant` with `settings`, whose test configuration
+    /// `configure` changes first.
+    pub async fn start_on_configured(
+        tenant: Tenant,
+        settings: MailSettings,
+        configure: fn(&mut Config),
+    ) -> TestGateway {
+        graphgate::tls::install_crypto_provider();
+        let dir = tempfile::tempdir().unwrap();
+        TestGateway::assemble(tenant, dir, settings, configure).await
     }
 
     /// Stop the gateway and start a new one on the same store and tenant,
