@@ -30,12 +30,7 @@ fn percentile(sorted: &[Duration], p: f64) -> f64 {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
+    let env = common::env_or;
     let deliveries = env("DELIVERIES", 20).max(1);
     let gap_max_ms = env("GAP_MAX_S", 8).max(1) * 1000;
     let latency_ms = env("LATENCY_MS", 20);

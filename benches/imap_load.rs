@@ -217,12 +217,7 @@ async fn run(clients: usize, duration: Duration, latency_ms: u64) {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
+    let env = common::env_or;
     let clients = env("CLIENTS", 10) as usize;
     println!("graphgate IMAP load benchmark");
     run(

@@ -92,12 +92,7 @@ impl Client {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() {
-    let env = |k: &str, d: u64| {
-        std::env::var(k)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(d)
-    };
+    let env = common::env_or;
     let messages = env("MESSAGES", 1000) as usize;
     let connections = env("CONNECTIONS", 50) as usize;
     let latency_ms = env("LATENCY_MS", 20);

@@ -57,6 +57,25 @@ async fn sessions(gw: &TestGateway, n: usize) -> Vec<Client> {
     out
 }
 
+/// `work` run for every session at once (each with its number); the
+/// results in session order.
+async fn at_once<T, F, Fut>(clients: Vec<Client>, work: F) -> Vec<T>
+where
+    F: Fn(u32, Client) -> Fut,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let tasks: Vec<_> = (0u32..)
+        .zip(clients)
+        .map(|(i, c)| tokio::spawn(work(i, c)))
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.unwrap());
+    }
+    out
+}
+
 /// Settings where only the sessions run delta rounds (the poller waits a
 /// minute), so the tenant's delta count is theirs.
 fn without_polling(sync_fresh: Duration) -> MailSettings {
@@ -76,30 +95,23 @@ async fn many_sessions_batches_and_the_poller_never_exceed_four_requests_at_once
         .control_post("/_emulator/stats/reset", json!({}))
         .await;
     let clients = sessions(&gw, 10).await;
-    let sessions: Vec<_> = (0u32..)
-        .zip(clients)
-        .map(|(i, mut c)| {
-            tokio::spawn(async move {
-                c.run_ok("SELECT INBOX").await;
-                // Each session flags its own five messages: a $batch of five
-                // members, of which Graph runs four at once.
-                let (first, last) = (i * 5 + 1, i * 5 + 5);
-                for round in 0..3 {
-                    c.run_ok(&format!("STORE {first}:{last} +FLAGS (\\Flagged)"))
-                        .await;
-                    c.run_ok(&format!("FETCH {} (BODY.PEEK[])", first + round))
-                        .await;
-                    c.run_ok(&format!("STORE {first}:{last} -FLAGS (\\Flagged)"))
-                        .await;
-                    c.run_ok("NOOP").await;
-                }
-                c.run_ok("LOGOUT").await;
-            })
-        })
-        .collect();
-    for s in sessions {
-        s.await.unwrap();
-    }
+    at_once(clients, |i, mut c| async move {
+        c.run_ok("SELECT INBOX").await;
+        // Each session flags its own five messages: a $batch of five
+        // members, of which Graph runs four at once.
+        let (first, last) = (i * 5 + 1, i * 5 + 5);
+        for round in 0..3 {
+            c.run_ok(&format!("STORE {first}:{last} +FLAGS (\\Flagged)"))
+                .await;
+            c.run_ok(&format!("FETCH {} (BODY.PEEK[])", first + round))
+                .await;
+            c.run_ok(&format!("STORE {first}:{last} -FLAGS (\\Flagged)"))
+                .await;
+            c.run_ok("NOOP").await;
+        }
+        c.run_ok("LOGOUT").await;
+    })
+    .await;
     let stats = gw.tenant.stats().await;
     assert!(
         stats["batches"].as_u64().unwrap() >= 30,
@@ -123,30 +135,22 @@ async fn a_burst_of_selects_noops_and_statuses_shares_a_few_delta_rounds() {
         .control_post("/_emulator/stats/reset", json!({}))
         .await;
     let started = Instant::now();
-    let sessions: Vec<_> = clients
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut c)| {
-            let (mine, other) = if i % 2 == 0 {
-                ("INBOX", "Archive")
-            } else {
-                ("Archive", "INBOX")
+    at_once(clients, |i, mut c| async move {
+        let (mine, other) = if i % 2 == 0 {
+            ("INBOX", "Archive")
+        } else {
+            ("Archive", "INBOX")
+        };
+        for n in 0..10 {
+            let command = match n % 3 {
+                0 => format!("SELECT {mine}"),
+                1 => "NOOP".to_string(),
+                _ => format!("STATUS {other} (MESSAGES UIDNEXT UNSEEN)"),
             };
-            tokio::spawn(async move {
-                for n in 0..10 {
-                    let command = match n % 3 {
-                        0 => format!("SELECT {mine}"),
-                        1 => "NOOP".to_string(),
-                        _ => format!("STATUS {other} (MESSAGES UIDNEXT UNSEEN)"),
-                    };
-                    c.run_ok(&command).await;
-                }
-            })
-        })
-        .collect();
-    for s in sessions {
-        s.await.unwrap();
-    }
+            c.run_ok(&command).await;
+        }
+    })
+    .await;
     let elapsed = started.elapsed();
     let stats = gw.tenant.stats().await;
     let deltas = operations(&stats, "delta");
@@ -220,36 +224,27 @@ async fn over_the_budget_commands_wait_then_are_refused_and_graph_never_throttle
     let settings = without_polling(Duration::ZERO);
     let gw = TestGateway::start_on_configured(tenant, settings, small_budget).await;
     let clients = sessions(&gw, 8).await;
-    let sessions: Vec<_> = (0u32..)
-        .zip(clients)
-        .map(|(i, mut c)| {
-            tokio::spawn(async move {
-                c.run_ok("SELECT INBOX").await;
-                let (mut done, mut refusal) = (0, None);
-                // Eight sessions each read their own 50 messages: 400
-                // downloads, more than the budget allows at once.
-                for n in 0..50 {
-                    let answer = c
-                        .run(&format!("FETCH {} (BODY.PEEK[])", 1 + i + 8 * n))
-                        .await;
-                    if answer.ok() {
-                        done += 1;
-                    } else {
-                        refusal = Some(answer.text);
-                        break;
-                    }
-                }
-                (done, refusal)
-            })
-        })
-        .collect();
-    let mut done = 0;
-    let mut refusals = Vec::new();
-    for s in sessions {
-        let (d, r) = s.await.unwrap();
-        done += d;
-        refusals.extend(r);
-    }
+    let outcomes = at_once(clients, |i, mut c| async move {
+        c.run_ok("SELECT INBOX").await;
+        let (mut done, mut refusal) = (0, None);
+        // Eight sessions each read their own 50 messages: 400 downloads,
+        // more than the budget allows at once.
+        for n in 0..50 {
+            let answer = c
+                .run(&format!("FETCH {} (BODY.PEEK[])", 1 + i + 8 * n))
+                .await;
+            if answer.ok() {
+                done += 1;
+            } else {
+                refusal = Some(answer.text);
+                break;
+            }
+        }
+        (done, refusal)
+    })
+    .await;
+    let done: u32 = outcomes.iter().map(|(d, _)| d).sum();
+    let refusals: Vec<String> = outcomes.into_iter().filter_map(|(_, r)| r).collect();
     let stats = gw.tenant.stats().await;
     assert_eq!(
         stats["throttled_rate"], 0,

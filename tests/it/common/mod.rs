@@ -254,6 +254,15 @@ pub fn test_config() -> EmulatorConfig {
     }
 }
 
+/// A number from the environment variable `key`, or `default` (benchmark
+/// knobs).
+pub fn env_or(key: &str, default: u64) -> u64 {
+    std::env::var(key)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 pub fn b64(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
