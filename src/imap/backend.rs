@@ -83,6 +83,10 @@ pub trait OpenFolder: Send + Sync + 'static {
     /// (NOPERM, audited) or the client's own EXAMINE (READ-ONLY).
     fn write_refused(&self) -> MailError;
     fn snapshot(&self, sync: bool) -> impl Future<Output = Result<Snapshot, MailError>> + Send;
+    /// The session is told of the messages up to `up_to`: the UID above
+    /// which they are `\Recent` to it. `claim` (SELECT) takes them from
+    /// every other session; EXAMINE does not (RFC 3501 §6.3.2).
+    fn claim_recent(&self, up_to: u32, claim: bool) -> u32;
     fn changed(&self) -> impl Future<Output = ()> + Send;
     fn size(&self, uid: u32) -> impl Future<Output = Result<u64, MailError>> + Send;
     fn mime(&self, uid: u32) -> impl Future<Output = Result<Bytes, MailError>> + Send;
@@ -200,6 +204,9 @@ impl OpenFolder for SelectedFolder {
     }
     async fn snapshot(&self, sync: bool) -> Result<Snapshot, MailError> {
         SelectedFolder::snapshot(self, sync).await
+    }
+    fn claim_recent(&self, up_to: u32, claim: bool) -> u32 {
+        SelectedFolder::claim_recent(self, up_to, claim)
     }
     async fn changed(&self) {
         SelectedFolder::changed(self).await

@@ -70,6 +70,7 @@ pub(super) async fn search<F: OpenFolder>(
         let mut full: Option<ParsedMessage> = None;
         let matched = loop {
             let mut facts = Facts::new(seq, entry.uid, &entry.flags, entry.internal_date);
+            facts.recent = entry.recent;
             facts.size = size;
             facts.header = header.as_ref();
             facts.full = full.as_ref();

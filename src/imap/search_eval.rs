@@ -66,6 +66,8 @@ pub(super) enum Criterion {
     Seq(Ranges),
     Uid(Ranges),
     Flag(SystemFlag, bool),
+    /// `\Recent` to this session (`true`) or not.
+    Recent(bool),
     /// A keyword (or `$Forwarded`) is set (`true`) or not.
     Keyword(String, bool),
     Internal(DateTest, NaiveDate),
@@ -118,9 +120,11 @@ fn compile_key(key: &SearchKey<'_>, extent: Extent) -> Criterion {
     use Criterion as C;
     use SearchKey as K;
     match key {
-        K::All | K::Old => C::All,
-        // graphgate keeps no \Recent: nothing is recent, so nothing is new.
-        K::Recent | K::New => C::Nothing,
+        K::All => C::All,
+        K::Recent => C::Recent(true),
+        K::Old => C::Recent(false),
+        // RFC 3501 §6.4.4: NEW is RECENT UNSEEN.
+        K::New => C::And(vec![C::Recent(true), C::Flag(SystemFlag::Seen, false)]),
         K::And(keys) => C::And(
             keys.as_ref()
                 .iter()
@@ -176,6 +180,8 @@ pub(super) struct Facts<'a> {
     pub uid: u32,
     pub flags: &'a Flags,
     pub internal_date: DateTime<Utc>,
+    /// `\Recent` to the session searching.
+    pub recent: bool,
     pub size: Option<u64>,
     /// The header (parsed alone) or the whole message.
     pub header: Option<&'a ParsedMessage>,
@@ -196,6 +202,7 @@ impl<'a> Facts<'a> {
             uid,
             flags,
             internal_date,
+            recent: false,
             size: None,
             header: None,
             full: None,
@@ -270,6 +277,7 @@ pub(super) fn eval(criterion: &Criterion, m: &Facts<'_>) -> Verdict {
             };
             (set == *on).into()
         }
+        C::Recent(on) => (m.recent == *on).into(),
         C::Keyword(keyword, on) => {
             let set = match FlagName::parse(keyword) {
                 Some(FlagName::Forwarded) => m.flags.forwarded,

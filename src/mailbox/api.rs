@@ -26,6 +26,8 @@ pub struct FolderInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FolderStatus {
     pub messages: u32,
+    /// Messages no session has seen as `\Recent` yet.
+    pub recent: u32,
     pub unseen: u32,
     pub uidnext: u32,
     pub uidvalidity: u32,

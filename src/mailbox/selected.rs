@@ -129,6 +129,12 @@ impl SelectedFolder {
         Ok(self.inner.sync.state.lock().await.snapshot())
     }
 
+    /// The UID above which the messages up to `up_to` are `\Recent` to this
+    /// session; `claim` (SELECT, not EXAMINE) takes them from every other.
+    pub fn claim_recent(&self, up_to: u32, claim: bool) -> u32 {
+        self.inner.sync.claim_recent(up_to, claim)
+    }
+
     /// Resolves when the folder changed (for IDLE).
     pub async fn changed(&self) {
         let mut rx = self.inner.changes.lock().await;
@@ -144,7 +150,7 @@ impl SelectedFolder {
             .state
             .lock()
             .await
-            .get(uid)
+            .get_any(uid)
             .map(|m| m.message_id.clone())
             .ok_or(MailError::Gone(uid))
     }
@@ -154,19 +160,26 @@ impl SelectedFolder {
     /// store size that BODY[] is then padded to (estimate mode).
     pub async fn size(&self, uid: u32) -> Result<u64, MailError> {
         self.check_granted().await?;
-        let estimate = {
+        let (estimate, departed) = {
             let state = self.inner.sync.state.lock().await;
-            let row = state.get(uid).ok_or(MailError::Gone(uid))?;
+            let row = state.get_any(uid).ok_or(MailError::Gone(uid))?;
             if let Some(size) = row.reported_size {
                 return Ok(size as u64);
             }
-            (self.inner.user.context.settings.size_mode == SizeMode::Estimate && row.store_size > 0)
-                .then(|| estimated_size(row.store_size))
+            let estimate = (self.inner.user.context.settings.size_mode == SizeMode::Estimate
+                && row.store_size > 0)
+                .then(|| estimated_size(row.store_size));
+            (estimate, state.get(uid).is_none())
         };
         let size = match estimate {
             Some(size) => size,
             None => self.fetch_mime(uid).await?.len() as i64,
         };
+        if departed {
+            // Removed meanwhile (this session has not been told yet):
+            // nothing to freeze.
+            return Ok(size as u64);
+        }
         let mut state = self.inner.sync.state.lock().await;
         if let Some(row) = state.report_size(uid, size) {
             let changes = crate::store::FolderChanges {
@@ -198,7 +211,7 @@ impl SelectedFolder {
             .state
             .lock()
             .await
-            .get(uid)
+            .get_any(uid)
             .and_then(|m| m.reported_size);
         Ok(match reported {
             Some(n) if n as usize > mime.len() => pad(mime, n as usize),
@@ -226,7 +239,7 @@ impl SelectedFolder {
                 .state
                 .lock()
                 .await
-                .get(uid)
+                .get_any(uid)
                 .and_then(|m| m.headers.clone())
         {
             return Ok(Bytes::from(headers));

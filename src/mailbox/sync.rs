@@ -3,7 +3,7 @@
 //! and a version number every session watches for IDLE and NOOP.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicUsize, Ordering};
 
 use tokio::sync::{Mutex, watch};
 
@@ -27,6 +27,11 @@ pub(crate) struct FolderSync {
     pub watchers: AtomicUsize,
     /// Ask Graph for the header block with every message (estimate mode).
     headers: bool,
+    /// The highest UID some session has already seen as `\Recent`
+    /// (RFC 3501 §2.3.2): a message above it is recent to the first
+    /// session that is told of it, and to no other. In memory only: after
+    /// a restart nothing is recent.
+    recent_floor: AtomicU32,
 }
 
 /// A UIDVALIDITY for a folder seen for the first time: the clock, so a map
@@ -59,6 +64,7 @@ impl FolderSync {
             .map_err(MailError::from_store)
             .inspect_err(|e| e.log(mailbox))?;
         let data = FolderData::from_store(row, rows);
+        let recent_floor = AtomicU32::new(data.uidnext.saturating_sub(1));
         let (version, _) = watch::channel(0);
         Ok(Arc::new(FolderSync {
             mailbox: mailbox.to_string(),
@@ -70,7 +76,26 @@ impl FolderSync {
             version,
             watchers: AtomicUsize::new(0),
             headers,
+            recent_floor,
         }))
+    }
+
+    /// A session is told of the messages up to `up_to`: the UID above which
+    /// they are recent to it. With `claim` (SELECT) they stop being recent
+    /// to everyone else; without (EXAMINE, RFC 3501 §6.3.2) nothing changes.
+    pub fn claim_recent(&self, up_to: u32, claim: bool) -> u32 {
+        if claim {
+            self.recent_floor.fetch_max(up_to, Ordering::AcqRel)
+        } else {
+            self.recent_floor.load(Ordering::Acquire)
+        }
+    }
+
+    /// How many of `state`'s messages no session has seen as recent yet.
+    pub fn recent_count(&self, state: &FolderData) -> u32 {
+        let floor = self.recent_floor.load(Ordering::Acquire);
+        let count = state.messages.range(floor.saturating_add(1)..).count();
+        u32::try_from(count).unwrap_or(u32::MAX)
     }
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
@@ -148,6 +173,7 @@ impl FolderSync {
             }
         };
         let mut state = self.state.lock().await;
+        let uidnext_before = state.uidnext;
         let mut changes = if full {
             let present: Vec<RemoteMessage> = round
                 .items
@@ -161,6 +187,12 @@ impl FolderSync {
                 round.items.iter().map(RemoteChange::from_item).collect();
             state.apply(&changes)
         };
+        if link.is_none() && state.uidnext > uidnext_before {
+            // The folder's first listing found what was there before
+            // graphgate looked: old mail, not new arrivals.
+            self.recent_floor
+                .fetch_max(state.uidnext - 1, Ordering::AcqRel);
+        }
         state.delta_link = Some(round.delta_link.clone());
         changes.delta_link = Some(Some(round.delta_link));
         self.persist(&changes).await?;
