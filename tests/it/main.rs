@@ -15,6 +15,7 @@ mod emulator;
 mod emulator_identity;
 mod graph;
 mod imap;
+mod imap_compliance;
 mod openapi;
 mod prelogin;
 mod revoke;
