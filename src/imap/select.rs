@@ -24,7 +24,7 @@ pub(super) async fn select<U: UserFolders>(
     let command = if read_only { "EXAMINE" } else { "SELECT" };
     let name = match from_wire(mailbox) {
         Ok(name) => name,
-        Err(why) => return (Reply::bad(why.to_string()), None),
+        Err(why) => return (why.into(), None),
     };
     let folder = match user.mail.select(&name, read_only).await {
         Ok(folder) => folder,

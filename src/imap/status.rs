@@ -24,7 +24,7 @@ pub(super) async fn status<U: UserFolders>(
 ) -> Reply {
     let name = match from_wire(&mailbox) {
         Ok(name) => name,
-        Err(why) => return Reply::bad(why.to_string()),
+        Err(why) => return why.into(),
     };
     match user.mail.status(&name).await {
         Ok(status) => {

@@ -47,7 +47,14 @@ impl RemoteMessage {
             icon: m.ext_int(tags::ICON_INDEX).map(|v| v.unwrap_or(0)),
             store_size: m.ext_int(tags::MESSAGE_SIZE).flatten(),
             internet_message_id: m.internet_message_id.clone(),
-            headers: m.internet_message_headers.as_deref().map(header_block),
+            // An empty list is no header at all (every message has From or
+            // Date): the MIME is read instead, so SEARCH and BODY[HEADER]
+            // never judge a message by nothing.
+            headers: m
+                .internet_message_headers
+                .as_deref()
+                .filter(|h| !h.is_empty())
+                .map(header_block),
         }
     }
 }

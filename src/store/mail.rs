@@ -112,20 +112,37 @@ impl Store {
         rows.iter().map(folder_row).collect()
     }
 
-    /// Start state for a folder seen for the first time.
+    /// Start state for a folder seen for the first time. Its UIDVALIDITY
+    /// is `at_least` (the clock), raised above every UIDVALIDITY handed out
+    /// in this mailbox before, so a folder deleted and created again under
+    /// the same name never shows an earlier value (RFC 3501 §2.3.1.1). A
+    /// folder that already has state keeps it.
     pub async fn mail_folder_create(
         &self,
         mailbox: &str,
         folder_id: &str,
-        uidvalidity: u32,
+        at_least: u32,
     ) -> Result<FolderRow, Error> {
+        // One statement, so concurrent creations (several gateways on one
+        // PostgreSQL) each get their own value.
+        let uidvalidity: i64 = sqlx::query_scalar(
+            "INSERT INTO mail_uidvalidity (mailbox, highest) VALUES ($1, $2)
+             ON CONFLICT (mailbox) DO UPDATE SET highest = CASE
+                 WHEN excluded.highest > mail_uidvalidity.highest THEN excluded.highest
+                 ELSE mail_uidvalidity.highest + 1 END
+             RETURNING highest",
+        )
+        .bind(mailbox)
+        .bind(i64::from(at_least.max(1)))
+        .fetch_one(self.pool())
+        .await?;
         sqlx::query(
             "INSERT INTO mail_folders (mailbox, folder_id, uidvalidity, uidnext, delta_link)
              VALUES ($1, $2, $3, 1, NULL) ON CONFLICT (mailbox, folder_id) DO NOTHING",
         )
         .bind(mailbox)
         .bind(folder_id)
-        .bind(i64::from(uidvalidity))
+        .bind(uidvalidity)
         .execute(self.pool())
         .await?;
         self.mail_folder(mailbox, folder_id)
@@ -343,5 +360,32 @@ mod tests {
         store.mail_folder_forget("a@x", "F1").await.unwrap();
         assert!(store.mail_folder("a@x", "F1").await.unwrap().is_none());
         assert!(store.mail_messages("a@x", "F1").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn uidvalidity_only_grows_within_a_mailbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let first = store.mail_folder_create("a@x", "F1", 1000).await.unwrap();
+        assert_eq!(first.uidvalidity, 1000);
+        // Deleted and created again within the same second (same clock).
+        store.mail_folder_forget("a@x", "F1").await.unwrap();
+        let again = store.mail_folder_create("a@x", "F1", 1000).await.unwrap();
+        assert_eq!(again.uidvalidity, 1001);
+        // Another folder, and a clock that went backwards.
+        let other = store.mail_folder_create("a@x", "F2", 10).await.unwrap();
+        assert_eq!(other.uidvalidity, 1002);
+        // The clock ahead of everything: taken as it is.
+        let later = store.mail_folder_create("a@x", "F3", 5000).await.unwrap();
+        assert_eq!(later.uidvalidity, 5000);
+        // Other mailboxes have their own sequence.
+        let b = store.mail_folder_create("b@x", "F1", 1000).await.unwrap();
+        assert_eq!(b.uidvalidity, 1000);
+        // It survives a restart.
+        drop(store);
+        let store = Store::open_in(dir.path()).await.unwrap();
+        store.mail_folder_forget("a@x", "F3").await.unwrap();
+        let reopened = store.mail_folder_create("a@x", "F3", 5000).await.unwrap();
+        assert_eq!(reopened.uidvalidity, 5001);
     }
 }

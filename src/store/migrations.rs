@@ -94,6 +94,18 @@ const STEPS: &[(i64, &str)] = &[
         // (accounts/login.rs); NULL until known.
         "ALTER TABLE passwords ADD COLUMN tag {BIGINT}",
     ),
+    (
+        6,
+        // The largest UIDVALIDITY handed out per mailbox, so a folder
+        // deleted and created again (or any new folder) gets a larger one
+        // than every folder before it, also across restarts (store/mail.rs).
+        "CREATE TABLE mail_uidvalidity (
+        mailbox TEXT PRIMARY KEY,
+        highest {BIGINT} NOT NULL
+    );
+    INSERT INTO mail_uidvalidity (mailbox, highest)
+        SELECT mailbox, MAX(uidvalidity) FROM mail_folders GROUP BY mailbox",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -15,6 +15,7 @@ mod emulator;
 mod emulator_identity;
 mod graph;
 mod imap;
+mod imap_compliance;
 mod imap_concurrency;
 mod openapi;
 mod prelogin;
