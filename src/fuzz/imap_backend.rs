@@ -400,6 +400,10 @@ impl OpenFolder for MemoryFolder {
         self.message(uid).map(|m| m.len() as u64)
     }
 
+    async fn flush_sizes(&self) -> Result<(), MailError> {
+        Ok(())
+    }
+
     async fn mime(&self, uid: u32) -> Result<Bytes, MailError> {
         self.message(uid)
     }

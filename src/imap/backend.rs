@@ -89,6 +89,8 @@ pub trait OpenFolder: Send + Sync + 'static {
     fn claim_recent(&self, up_to: u32, claim: bool) -> u32;
     fn changed(&self) -> impl Future<Output = ()> + Send;
     fn size(&self, uid: u32) -> impl Future<Output = Result<u64, MailError>> + Send;
+    /// Write the sizes `size` froze (after a FETCH or SEARCH of many).
+    fn flush_sizes(&self) -> impl Future<Output = Result<(), MailError>> + Send;
     fn mime(&self, uid: u32) -> impl Future<Output = Result<Bytes, MailError>> + Send;
     fn header(&self, uid: u32) -> impl Future<Output = Result<Bytes, MailError>> + Send;
     fn prefetch(&self, uids: &[u32]);
@@ -213,6 +215,9 @@ impl OpenFolder for SelectedFolder {
     }
     async fn size(&self, uid: u32) -> Result<u64, MailError> {
         SelectedFolder::size(self, uid).await
+    }
+    async fn flush_sizes(&self) -> Result<(), MailError> {
+        SelectedFolder::flush_sizes(self).await
     }
     async fn mime(&self, uid: u32) -> Result<Bytes, MailError> {
         SelectedFolder::mime(self, uid).await

@@ -180,6 +180,12 @@ pub(super) async fn fetch<F: OpenFolder>(
             Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
         }
     }
+    if plan.size
+        && let Err(e) = selected.folder.flush_sizes().await
+    {
+        // The sizes stay frozen in memory; the next batch writes them.
+        tracing::warn!(error = %e, "could not record message sizes");
+    }
     let command = if uid { "UID FETCH" } else { "FETCH" };
     // UID FETCH may be followed by the EXPUNGE itself (RFC 3501 §7.4.1).
     if expunged && !uid {

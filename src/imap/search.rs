@@ -107,6 +107,9 @@ pub(super) async fn search<F: OpenFolder>(
             found.push(nz(if uid { entry.uid } else { seq }));
         }
     }
+    if let Err(e) = selected.folder.flush_sizes().await {
+        tracing::warn!(error = %e, "could not record message sizes");
+    }
     wire.data(Data::Search(found));
     Reply::ok(if uid {
         "UID SEARCH completed"

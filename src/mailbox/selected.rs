@@ -24,6 +24,9 @@ use super::transfer::{Source, transfer};
 use crate::config::SizeMode;
 use crate::graph::{self, MessageChange};
 
+/// How many frozen sizes wait before they are written anyway.
+const SIZE_BATCH: usize = 1_000;
+
 pub struct SelectedFolder {
     pub(crate) inner: Arc<Inner>,
 }
@@ -181,15 +184,24 @@ impl SelectedFolder {
             return Ok(size as u64);
         }
         let mut state = self.inner.sync.state.lock().await;
-        if let Some(row) = state.report_size(uid, size) {
-            let changes = crate::store::FolderChanges {
-                upserts: vec![row],
-                ..Default::default()
-            };
-            // Not a change sessions see: persist without notifying.
-            self.inner.sync.persist_quietly(&changes).await?;
+        if state.report_size(uid, size).is_some() {
+            // Not a change sessions see, and one a header scan makes for
+            // every message: written in batches (`flush_sizes`).
+            self.inner.sync.size_frozen(uid);
         }
-        Ok(state.get(uid).and_then(|m| m.reported_size).unwrap_or(size) as u64)
+        let frozen = state.get(uid).and_then(|m| m.reported_size).unwrap_or(size) as u64;
+        drop(state);
+        if self.inner.sync.sizes_waiting() >= SIZE_BATCH {
+            self.flush_sizes().await?;
+        }
+        Ok(frozen)
+    }
+
+    /// Write the sizes frozen since the last time (end of a FETCH or a
+    /// SEARCH, and every `SIZE_BATCH` of them): one store transaction
+    /// instead of one per message.
+    pub async fn flush_sizes(&self) -> Result<(), MailError> {
+        self.inner.sync.flush_sizes().await
     }
 
     async fn fetch_mime(&self, uid: u32) -> Result<Bytes, MailError> {

@@ -32,6 +32,8 @@ pub(crate) struct FolderSync {
     /// session that is told of it, and to no other. In memory only: after
     /// a restart nothing is recent.
     recent_floor: AtomicU32,
+    /// UIDs whose RFC822.SIZE was frozen in memory and not yet written.
+    sizes_pending: parking_lot::Mutex<Vec<u32>>,
 }
 
 /// A UIDVALIDITY for a folder seen for the first time: the clock, so a map
@@ -77,6 +79,7 @@ impl FolderSync {
             watchers: AtomicUsize::new(0),
             headers,
             recent_floor,
+            sizes_pending: parking_lot::Mutex::new(Vec::new()),
         }))
     }
 
@@ -123,9 +126,32 @@ impl FolderSync {
         Ok(())
     }
 
-    /// Persist `changes` that sessions need not hear about (a frozen size).
-    pub async fn persist_quietly(&self, changes: &FolderChanges) -> Result<(), MailError> {
-        self.apply(changes).await
+    /// A size was frozen for `uid` (in `state`): write it with the next
+    /// batch.
+    pub fn size_frozen(&self, uid: u32) {
+        self.sizes_pending.lock().push(uid);
+    }
+
+    /// Frozen sizes not written yet.
+    pub fn sizes_waiting(&self) -> usize {
+        self.sizes_pending.lock().len()
+    }
+
+    /// Write the frozen sizes waiting, in one transaction, from the rows
+    /// as they are now (a flag change since is not undone). Sessions need
+    /// not hear about them. A crash before this loses nothing a client
+    /// relies on: a size is worked out again the same way.
+    pub async fn flush_sizes(&self) -> Result<(), MailError> {
+        let state = self.state.lock().await;
+        let uids = std::mem::take(&mut *self.sizes_pending.lock());
+        if uids.is_empty() {
+            return Ok(());
+        }
+        let changes = FolderChanges {
+            upserts: uids.iter().filter_map(|u| state.get(*u).cloned()).collect(),
+            ..Default::default()
+        };
+        self.apply(&changes).await
     }
 
     async fn apply(&self, changes: &FolderChanges) -> Result<(), MailError> {
