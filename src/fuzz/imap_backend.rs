@@ -412,10 +412,7 @@ impl OpenFolder for MemoryFolder {
             let mut out = Vec::new();
             for m in folder.messages.iter_mut().filter(|m| uids.contains(&m.uid)) {
                 if op == StoreOp::Replace {
-                    m.flags = Flags {
-                        draft: m.flags.draft,
-                        ..Flags::default()
-                    };
+                    m.flags = Flags::default();
                 }
                 for flag in flags {
                     m.flags.set(flag, op != StoreOp::Remove);

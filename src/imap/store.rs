@@ -1,7 +1,7 @@
 //! STORE and UID STORE (RFC 3501 §6.4.6): set, add or remove flags, then
-//! answer with the new flags unless `.SILENT` was asked. `\Draft` is fixed
-//! once a message exists and is ignored; messages another session expunged
-//! meanwhile are skipped, and a plain STORE says so with EXPUNGEISSUED.
+//! answer with the new flags unless `.SILENT` was asked. Messages another
+//! session expunged meanwhile are skipped, and a plain STORE says so with
+//! EXPUNGEISSUED.
 
 use imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_types::sequence::SequenceSet;
@@ -33,8 +33,6 @@ pub(super) async fn store<F: OpenFolder>(
             return reply::flag_refused(flag);
         }
         match FlagName::parse(&flag.to_string()) {
-            // \Draft is fixed once a message exists (not in PERMANENTFLAGS): ignored.
-            Some(FlagName::Draft) => {}
             Some(name) => names.push(name),
             None => return reply::flag_refused(flag),
         }

@@ -301,10 +301,7 @@ impl SelectedFolder {
                 let Some(row) = state.get(uid) else { continue };
                 let before = flags_of(row);
                 let mut after = match op {
-                    StoreOp::Replace => Flags {
-                        draft: before.draft,
-                        ..Flags::default()
-                    },
+                    StoreOp::Replace => Flags::default(),
                     _ => before.clone(),
                 };
                 for f in flags {

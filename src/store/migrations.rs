@@ -94,6 +94,13 @@ const STEPS: &[(i64, &str)] = &[
         // (accounts/login.rs); NULL until known.
         "ALTER TABLE passwords ADD COLUMN tag {BIGINT}",
     ),
+    (
+        6,
+        // graphgate's IMAP `\Draft` mark of a message (1 or 0), read from
+        // its named property; NULL when the message has none, and then
+        // Graph's isDraft decides.
+        "ALTER TABLE mail_messages ADD COLUMN draft_mark {BIGINT}",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

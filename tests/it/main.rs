@@ -15,6 +15,8 @@ mod emulator;
 mod emulator_identity;
 mod graph;
 mod imap;
+mod imap_append_route;
+mod imap_draft;
 mod openapi;
 mod prelogin;
 mod revoke;
