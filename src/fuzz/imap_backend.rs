@@ -429,15 +429,7 @@ impl OpenFolder for MemoryFolder {
         self.with(|folder| {
             let mut out = Vec::new();
             for m in folder.messages.iter_mut().filter(|m| uids.contains(&m.uid)) {
-                if op == StoreOp::Replace {
-                    m.flags = Flags {
-                        draft: m.flags.draft,
-                        ..Flags::default()
-                    };
-                }
-                for flag in flags {
-                    m.flags.set(flag, op != StoreOp::Remove);
-                }
+                m.flags = op.apply(&m.flags, flags);
                 out.push((m.uid, m.flags.clone()));
             }
             Ok(out)

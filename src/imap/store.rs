@@ -1,8 +1,7 @@
 //! STORE and UID STORE (RFC 3501 §6.4.6): set, add or remove flags, then
-//! answer with the new flags unless `.SILENT` was asked. `\Draft` is fixed
-//! once a message exists and is ignored; a message another session expunged
-//! before this one was told changes in this session's view only, and the
-//! command succeeds (RFC 2180 §4.2.1).
+//! answer with the new flags unless `.SILENT` was asked. A message another
+//! session expunged before this one was told changes in this session's
+//! view only, and the command succeeds (RFC 2180 §4.2.1).
 
 use imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_types::sequence::SequenceSet;
@@ -34,8 +33,6 @@ pub(super) async fn store<F: OpenFolder>(
             return reply::flag_refused(flag);
         }
         match FlagName::parse(&flag.to_string()) {
-            // \Draft is fixed once a message exists (not in PERMANENTFLAGS): ignored.
-            Some(FlagName::Draft) => {}
             Some(name) => names.push(name),
             None => return reply::flag_refused(flag),
         }
@@ -89,7 +86,7 @@ pub(super) async fn store<F: OpenFolder>(
     // the client sees what it asked for until the EXPUNGE arrives.
     for &uid in &gone {
         if let Some(entry) = selected.view.get(uid) {
-            let flags = apply(&entry.flags, op, &names);
+            let flags = op.apply(&entry.flags, &names);
             new_keywords |= selected.view.set_flags(uid, flags);
         }
     }
@@ -105,22 +102,6 @@ pub(super) async fn store<F: OpenFolder>(
     }
     let command = if uid { "UID STORE" } else { "STORE" };
     Reply::ok(format!("{command} completed"))
-}
-
-/// `flags` after STORE's operation (what the folder does for messages it
-/// still has; `\Draft` is kept as it was).
-fn apply(flags: &Flags, op: StoreOp, names: &[FlagName]) -> Flags {
-    let mut after = match op {
-        StoreOp::Replace => Flags {
-            draft: flags.draft,
-            ..Flags::default()
-        },
-        _ => flags.clone(),
-    };
-    for name in names {
-        after.set(name, op != StoreOp::Remove);
-    }
-    after
 }
 
 fn seq_of(index: usize) -> u32 {

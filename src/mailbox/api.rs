@@ -58,6 +58,20 @@ pub enum StoreOp {
     Remove,
 }
 
+impl StoreOp {
+    /// `before` after STORE applies this operation with `names`.
+    pub fn apply(self, before: &Flags, names: &[super::flags::FlagName]) -> Flags {
+        let mut after = match self {
+            StoreOp::Replace => Flags::default(),
+            _ => before.clone(),
+        };
+        for name in names {
+            after.set(name, self != StoreOp::Remove);
+        }
+        after
+    }
+}
+
 /// UIDs of copied or moved messages: (source UID, destination UID) pairs.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct CopyResult {

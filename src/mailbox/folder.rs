@@ -57,6 +57,7 @@ fn graph_state(m: &MessageRow) -> GraphState {
     GraphState {
         is_read: m.is_read,
         is_draft: m.is_draft,
+        draft_mark: m.draft_mark,
         flag_status: m.flag_status.clone(),
         categories: m.categories.clone(),
         last_verb: m.last_verb,
@@ -78,6 +79,9 @@ fn merge(row: &mut MessageRow, r: &RemoteMessage) -> bool {
     }
     if let Some(v) = r.is_draft {
         row.is_draft = v;
+    }
+    if let Some(v) = r.draft_mark {
+        row.draft_mark = v;
     }
     if let Some(v) = &r.flag_status {
         row.flag_status = v.clone();

@@ -15,6 +15,8 @@ pub struct RemoteMessage {
     pub received: Option<DateTime<Utc>>,
     pub is_read: Option<bool>,
     pub is_draft: Option<bool>,
+    /// graphgate's `\Draft` mark: `Some(None)` when the message has none.
+    pub draft_mark: Option<Option<bool>>,
     pub flag_status: Option<String>,
     pub categories: Option<Vec<String>>,
     pub last_verb: Option<i64>,
@@ -41,6 +43,7 @@ impl RemoteMessage {
             received: m.received_date_time,
             is_read: m.is_read,
             is_draft: m.is_draft,
+            draft_mark: m.draft_mark(),
             flag_status: m.flag_status(),
             categories: m.categories.clone(),
             last_verb: m.ext_int(tags::LAST_VERB).map(|v| v.unwrap_or(0)),

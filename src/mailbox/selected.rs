@@ -325,16 +325,7 @@ impl SelectedFolder {
             for &uid in uids {
                 let Some(row) = state.get(uid) else { continue };
                 let before = flags_of(row);
-                let mut after = match op {
-                    StoreOp::Replace => Flags {
-                        draft: before.draft,
-                        ..Flags::default()
-                    },
-                    _ => before.clone(),
-                };
-                for f in flags {
-                    after.set(f, op != StoreOp::Remove);
-                }
+                let after = op.apply(&before, flags);
                 if after.deleted != before.deleted {
                     deleted_marks.push((uid, after.deleted));
                 }

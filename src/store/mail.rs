@@ -31,7 +31,11 @@ pub struct MessageRow {
     /// RFC822.SIZE once it was first reported; it never changes after.
     pub reported_size: Option<i64>,
     pub is_read: bool,
+    /// Graph's isDraft (fixed when the item was made).
     pub is_draft: bool,
+    /// graphgate's `\Draft` mark, when the message carries one; it wins
+    /// over `is_draft`.
+    pub draft_mark: Option<bool>,
     pub flag_status: String,
     pub categories: Vec<String>,
     pub last_verb: Option<i64>,
@@ -80,6 +84,7 @@ fn message_row(r: &AnyRow) -> Result<MessageRow, Error> {
         deleted: r.try_get::<i64, _>(11)? != 0,
         internet_message_id: r.try_get(12)?,
         headers: r.try_get(13)?,
+        draft_mark: r.try_get::<Option<i64>, _>(14)?.map(|v| v != 0),
     })
 }
 
@@ -157,7 +162,8 @@ impl Store {
     ) -> Result<Vec<MessageRow>, Error> {
         let rows = sqlx::query(
             "SELECT uid, message_id, internal_date, store_size, reported_size, is_read, is_draft,
-                    flag_status, last_verb, icon, categories, deleted, internet_message_id, headers
+                    flag_status, last_verb, icon, categories, deleted, internet_message_id, headers,
+                    draft_mark
              FROM mail_messages WHERE mailbox = $1 AND folder_id = $2 ORDER BY uid",
         )
         .bind(mailbox)
@@ -190,15 +196,16 @@ impl Store {
             sqlx::query(
                 "INSERT INTO mail_messages (mailbox, folder_id, uid, message_id, internal_date, store_size,
                     reported_size, is_read, is_draft, flag_status, categories, last_verb, icon, deleted,
-                    internet_message_id, headers)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                    internet_message_id, headers, draft_mark)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                  ON CONFLICT (mailbox, folder_id, uid) DO UPDATE SET
                     message_id = excluded.message_id, internal_date = excluded.internal_date,
                     store_size = excluded.store_size, reported_size = excluded.reported_size,
                     is_read = excluded.is_read, is_draft = excluded.is_draft,
                     flag_status = excluded.flag_status, categories = excluded.categories,
                     last_verb = excluded.last_verb, icon = excluded.icon, deleted = excluded.deleted,
-                    internet_message_id = excluded.internet_message_id, headers = excluded.headers",
+                    internet_message_id = excluded.internet_message_id, headers = excluded.headers,
+                    draft_mark = excluded.draft_mark",
             )
             .bind(mailbox)
             .bind(folder_id)
@@ -216,6 +223,7 @@ impl Store {
             .bind(i64::from(m.deleted))
             .bind(m.internet_message_id.as_deref())
             .bind(m.headers.clone())
+            .bind(m.draft_mark.map(i64::from))
             .execute(&mut *tx)
             .await?;
         }
@@ -321,6 +329,7 @@ mod tests {
             categories: vec!["Red category".into()],
             last_verb: Some(102),
             headers: Some(b"Subject: x\r\n\r\n".to_vec()),
+            draft_mark: Some(false),
             ..Default::default()
         };
         let changes = FolderChanges {

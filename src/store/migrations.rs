@@ -106,6 +106,13 @@ const STEPS: &[(i64, &str)] = &[
     INSERT INTO mail_uidvalidity (mailbox, highest)
         SELECT mailbox, MAX(uidvalidity) FROM mail_folders GROUP BY mailbox",
     ),
+    (
+        7,
+        // graphgate's IMAP `\Draft` mark of a message (1 or 0), read from
+        // its named property; NULL when the message has none, and then
+        // Graph's isDraft decides.
+        "ALTER TABLE mail_messages ADD COLUMN draft_mark {BIGINT}",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {
