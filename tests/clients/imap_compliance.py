@@ -230,6 +230,9 @@ def into_itself():
     assert copied and copied.group(1) == validity and int(copied.group(2)) == uid, tagged
     copy_uid = int(copied.group(3))
     assert copy_uid > uid, (uid, copy_uid)
+    # RECENT comes with every EXISTS; which session gets \Recent is not
+    # this test's business.
+    untagged = [u for u in untagged if not u.endswith(b"RECENT")]
     assert untagged == [b"* %d EXISTS" % (exists + 1)], untagged
     # MOVE into the selected folder: COPYUID, the EXPUNGE of the original
     # and the EXISTS of the new one, in that order (RFC 6851 §4.3).
@@ -239,6 +242,7 @@ def into_itself():
     assert moved and moved.group(1) == validity and int(moved.group(2)) == uid, untagged
     moved_uid = int(moved.group(3))
     assert moved_uid > copy_uid, (copy_uid, moved_uid)
+    untagged = [u for u in untagged if not u.endswith(b"RECENT")]
     assert untagged[1:] == [b"* %d EXPUNGE" % exists, b"* %d EXISTS" % (exists + 1)], untagged
     untagged, tagged = r.run(b'UID SEARCH SUBJECT "%s"' % subject.encode())
     assert untagged == [b"* SEARCH %d %d" % (copy_uid, moved_uid)], untagged

@@ -59,7 +59,8 @@ def flags_of(m, uid):
     text = b" ".join(d for d in data if isinstance(d, bytes))
     found = re.search(rb"FLAGS \(([^)]*)\)", text)
     assert found, data
-    return set(found.group(1).decode().split())
+    # \Recent is this session's, not a flag of the message.
+    return set(found.group(1).decode().split()) - {"\\Recent"}
 
 
 def search(m, *criteria):
