@@ -50,6 +50,10 @@ pub struct Settings {
     /// How long after a `sendMail` the Sent Items copy shows up, in
     /// milliseconds (Exchange files it shortly after sending; 0 = at once).
     pub sent_copy_delay_ms: u64,
+    /// Refuse `PUT /messages/{id}/$value` on an item that is not a draft
+    /// (400 `ErrorInvalidPropertyUpdateSentMessage`), as Microsoft
+    /// documents the call for drafts only; off, any item's MIME is replaced.
+    pub put_value_drafts_only: bool,
 }
 
 impl Default for Settings {
@@ -71,6 +75,7 @@ impl Default for Settings {
             max_message_bytes: 35 * 1024 * 1024,
             delta_tombstones_per_folder: 10_000,
             sent_copy_delay_ms: 0,
+            put_value_drafts_only: false,
         }
     }
 }
@@ -95,6 +100,7 @@ pub(crate) struct SettingsPatch {
     pub(crate) max_message_bytes: Option<usize>,
     pub(crate) delta_tombstones_per_folder: Option<usize>,
     pub(crate) sent_copy_delay_ms: Option<u64>,
+    pub(crate) put_value_drafts_only: Option<bool>,
 }
 
 impl Settings {
@@ -120,7 +126,8 @@ impl Settings {
             max_request_bytes,
             max_message_bytes,
             delta_tombstones_per_folder,
-            sent_copy_delay_ms
+            sent_copy_delay_ms,
+            put_value_drafts_only
         );
         next.validate()?;
         *self = next;

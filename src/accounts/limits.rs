@@ -136,6 +136,21 @@ impl<K: Eq + Hash + Clone> FailureCounter<K> {
         Ok(Some(now))
     }
 
+    /// How long `key` must wait if it has used up its failures now, without
+    /// counting anything (`None`: it may try, or the limit is off).
+    pub fn over(&self, key: &K, now: Instant) -> Option<Duration> {
+        if self.limit == 0 {
+            return None;
+        }
+        let mut times = self.failures.get_mut(key)?;
+        self.expire(&mut times, now);
+        if times.len() < self.limit as usize {
+            return None;
+        }
+        let oldest = times.front().copied().unwrap_or(now);
+        Some((oldest + self.window).saturating_duration_since(now))
+    }
+
     /// Give back the failure `reserve` counted at `at` (the attempt
     /// succeeded, or could not be checked through no fault of the client).
     pub fn release(&self, key: &K, at: Option<Instant>) {
@@ -337,6 +352,8 @@ mod tests {
         assert!(counter.reserve(&"alice", now).is_ok());
         assert!(counter.reserve(&"alice", now).is_ok());
         assert!(counter.reserve(&"alice", now).is_err());
+        assert!(counter.over(&"alice", now).is_some());
+        assert!(counter.over(&"bob", now).is_none());
         // A limit of 0 reserves nothing and refuses nothing.
         let off = FailureCounter::new(0, W);
         assert_eq!(off.reserve(&"alice", now), Ok(None));

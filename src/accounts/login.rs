@@ -1,8 +1,9 @@
-//! The login path. Every attempt first reserves a failure under each limit
-//! that applies to it (so guesses sent in parallel cannot all slip past a
-//! limit while their checks run) and gets it back if it succeeds. Then it
-//! is answered from the memory of recent verifications, or by exactly one
-//! argon2 verification, against the one active password whose tag matches
+//! The login path. A password verified lately is answered from memory once
+//! no limit that applies is used up (no argon2 run, so nothing to race).
+//! Any other attempt first reserves a failure under each limit that
+//! applies to it (so guesses sent in parallel cannot all slip past a limit
+//! while their checks run) and gets it back if it succeeds; it is answered
+//! by exactly one argon2 verification, against the one active password whose tag matches
 //! (`tags`) or a decoy: the cost does not tell whether the login exists or
 //! how many passwords it has. Verifications run under a process-wide cap,
 //! since each takes 19 MiB. Each outcome is logged as (login, peer, outcome).
@@ -17,13 +18,15 @@
 //!   address and per (login, address).
 
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use dashmap::DashMap;
 use tokio::sync::{OnceCell, Semaphore};
 
 use super::account::{Account, account};
-use super::cache::{REMEMBER_FOR, VerifiedCache};
+use super::cache::{REMEMBER_FOR, Tag, VerifiedCache};
 use super::error::LoginError;
 use super::limits::{FailureCounter, KNOWN_FOR, KnownClients, LoginLimits, address_key};
 use super::tags::TagKey;
@@ -57,13 +60,14 @@ pub(super) struct Inner {
     pub cache_hits: AtomicU64,
     /// Keys the fingerprints of unknown login names in the log (`shown`).
     log_key: [u8; 32],
+    /// Attempts under way, by login and password tag (`authenticate`).
+    in_flight: DashMap<(String, Tag), Arc<tokio::sync::Mutex<()>>>,
 }
 
 /// How the check of the credentials ended, before limits and logging.
 enum Checked {
     Ok {
         account: Account,
-        cached: bool,
     },
     Bad,
     /// No verification slot in time.
@@ -83,6 +87,7 @@ impl Inner {
     pub fn new(store: Store, limits: LoginLimits) -> Inner {
         Inner {
             log_key: rand::random(),
+            in_flight: DashMap::new(),
             by_login: FailureCounter::new(limits.failures_per_user, limits.window),
             by_pair: FailureCounter::new(limits.failures_per_user, limits.window),
             by_address: FailureCounter::new(limits.failures_per_address, limits.window),
@@ -101,7 +106,33 @@ impl Inner {
         }
     }
 
+    /// Check a login. Attempts with the same login and password run one at
+    /// a time: when a client opens five connections at once after a
+    /// restart, the first verifies the password and the others find it
+    /// remembered, instead of five argon2 runs each counted as a possible
+    /// failure until it ends (which would refuse the sixth).
     pub async fn authenticate(
+        &self,
+        login: &str,
+        password: &Secret,
+        peer: IpAddr,
+    ) -> Result<Account, LoginError> {
+        let Ok(name) = names::check_login(login) else {
+            return self.authenticate_once(login, password, peer).await;
+        };
+        let key = (name, self.verified.tag(login, password));
+        let gate = self.in_flight.entry(key.clone()).or_default().clone();
+        let outcome = {
+            let _turn = gate.lock().await;
+            self.authenticate_once(login, password, peer).await
+        };
+        // Ours and the map's: nobody else waits on this gate.
+        self.in_flight
+            .remove_if(&key, |_, g| Arc::strong_count(g) <= 2);
+        outcome
+    }
+
+    async fn authenticate_once(
         &self,
         login: &str,
         password: &Secret,
@@ -111,7 +142,32 @@ impl Inner {
         let user_key = valid.clone().unwrap_or_else(|| NOT_A_LOGIN.to_string());
         let address = address_key(peer);
 
-        let reserved = match self.reserve(user_key, address) {
+        // A password this process verified lately needs no argon2 run, so
+        // it opens no window for guesses to slip past the limits: it only
+        // has to find them not used up. Reserving for it would make a
+        // user's many concurrent clients (or one client's connection per
+        // folder) refuse each other.
+        let blocked = self.over_limits(&user_key, address);
+        if blocked.is_none()
+            && let Some(login) = valid.as_deref()
+        {
+            match self.check_remembered(login, password).await {
+                Ok(Some(account)) => {
+                    self.known
+                        .insert((account.login.clone(), address), Instant::now());
+                    tracing::info!(login = %account.login, %peer, outcome = "ok", cached = true, "login");
+                    return Ok(account);
+                }
+                // Not remembered (or no longer good): the full check below.
+                Ok(None) => {}
+                Err(e) => {
+                    let shown = self.shown(valid.as_deref(), login).await;
+                    tracing::error!(login = %shown, %peer, outcome = "store-error", error = %e, "login failed");
+                    return Err(LoginError::Store(e));
+                }
+            }
+        }
+        let reserved = match blocked.map_or_else(|| self.reserve(user_key, address), Err) {
             Ok(reserved) => reserved,
             Err(retry_after) => {
                 let shown = self.shown(valid.as_deref(), login).await;
@@ -127,13 +183,13 @@ impl Inner {
         };
 
         match self.check(valid.as_deref(), password).await {
-            Ok(Checked::Ok { account, cached }) => {
+            Ok(Checked::Ok { account }) => {
                 // A success uses up nothing (a user's own clients log in
                 // all day); and its address is now known for this login.
                 self.release(&reserved);
                 self.known
                     .insert((account.login.clone(), address), Instant::now());
-                tracing::info!(login = %account.login, %peer, outcome = "ok", cached, "login");
+                tracing::info!(login = %account.login, %peer, outcome = "ok", cached = false, "login");
                 Ok(account)
             }
             Ok(Checked::Bad) => {
@@ -182,6 +238,44 @@ impl Inner {
         format!("unknown#{}", hex::encode(&digest[..4]))
     }
 
+    /// How long to wait when a limit that applies to this attempt is used
+    /// up (nothing is counted).
+    fn over_limits(&self, user_key: &str, address: IpAddr) -> Option<Duration> {
+        let now = Instant::now();
+        let pair = (user_key.to_string(), address);
+        let known = self.known.contains(&pair, now);
+        self.by_address
+            .over(&address, now)
+            .or_else(|| self.by_pair.over(&pair, now))
+            .or_else(|| (!known).then(|| self.by_login.over(&pair.0, now)).flatten())
+    }
+
+    /// A password this process verified lately for `login`, confirmed
+    /// still active in the store: the account, or `None` when it is not
+    /// remembered or no longer holds.
+    async fn check_remembered(
+        &self,
+        login: &str,
+        password: &Secret,
+    ) -> Result<Option<Account>, store::Error> {
+        let remembered = self.verified.tag(login, password);
+        let Some(id) = self.verified.get(login, &remembered, Instant::now()) else {
+            return Ok(None);
+        };
+        // The password may have been revoked or the account removed by
+        // another process since.
+        match self.store.account_with_active_password(login, &id).await? {
+            Some(row) => Ok(self.usable(row).map(|account| {
+                count(&self.cache_hits, 1);
+                account.signed_in_with(&id)
+            })),
+            None => {
+                self.verified.forget(login, &remembered);
+                Ok(None)
+            }
+        }
+    }
+
     /// Count this attempt as a failure under every limit that applies, or
     /// say how long to wait when one is used up (then nothing is counted).
     fn reserve(&self, user_key: String, address: IpAddr) -> Result<Reserved, Duration> {
@@ -228,24 +322,6 @@ impl Inner {
         };
 
         let remembered = self.verified.tag(login, password);
-        if let Some(id) = self.verified.get(login, &remembered, Instant::now()) {
-            // Confirm it still holds: the password may have been revoked or
-            // the account removed by another process since.
-            match self.store.account_with_active_password(login, &id).await? {
-                Some(row) => {
-                    if let Some(account) = self.usable(row) {
-                        count(&self.cache_hits, 1);
-                        return Ok(Checked::Ok {
-                            account: account.signed_in_with(&id),
-                            cached: true,
-                        });
-                    }
-                    return Ok(Checked::Bad);
-                }
-                None => self.verified.forget(login, &remembered),
-            }
-        }
-
         let Some(row) = self.store.account_get(login).await? else {
             return Ok(self.spend_decoy(password).await);
         };
@@ -291,7 +367,6 @@ impl Inner {
         self.verified.insert(login, remembered, &id, Instant::now());
         Ok(Checked::Ok {
             account: account.signed_in_with(&id),
-            cached: false,
         })
     }
 

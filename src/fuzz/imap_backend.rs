@@ -67,6 +67,8 @@ impl Folder {
 struct Store {
     folders: BTreeMap<String, Folder>,
     subscribed: BTreeSet<String>,
+    /// Per folder, the highest UID already seen as `\Recent`.
+    recent_floor: BTreeMap<String, u32>,
 }
 
 type Shared = Arc<Mutex<Store>>;
@@ -199,6 +201,7 @@ impl UserFolders for MemoryUser {
         let folder = store.folders.get(name).ok_or_else(|| no_such(name))?;
         Ok(FolderStatus {
             messages: folder.messages.len() as u32,
+            recent: 0,
             unseen: folder.messages.iter().filter(|m| !m.flags.seen).count() as u32,
             uidnext: folder.uidnext,
             uidvalidity: folder.uidvalidity,
@@ -377,6 +380,17 @@ impl OpenFolder for MemoryFolder {
         })
     }
 
+    /// One session per store: whatever it is told of first is recent to it.
+    fn claim_recent(&self, up_to: u32, claim: bool) -> u32 {
+        let mut store = lock(&self.store);
+        let floor = store.recent_floor.entry(self.name.clone()).or_default();
+        let before = *floor;
+        if claim {
+            *floor = before.max(up_to);
+        }
+        before
+    }
+
     /// Nobody else changes this store.
     async fn changed(&self) {
         std::future::pending::<()>().await;
@@ -384,6 +398,10 @@ impl OpenFolder for MemoryFolder {
 
     async fn size(&self, uid: u32) -> Result<u64, MailError> {
         self.message(uid).map(|m| m.len() as u64)
+    }
+
+    async fn flush_sizes(&self) -> Result<(), MailError> {
+        Ok(())
     }
 
     async fn mime(&self, uid: u32) -> Result<Bytes, MailError> {
@@ -411,15 +429,7 @@ impl OpenFolder for MemoryFolder {
         self.with(|folder| {
             let mut out = Vec::new();
             for m in folder.messages.iter_mut().filter(|m| uids.contains(&m.uid)) {
-                if op == StoreOp::Replace {
-                    m.flags = Flags {
-                        draft: m.flags.draft,
-                        ..Flags::default()
-                    };
-                }
-                for flag in flags {
-                    m.flags.set(flag, op != StoreOp::Remove);
-                }
+                m.flags = op.apply(&m.flags, flags);
                 out.push((m.uid, m.flags.clone()));
             }
             Ok(out)

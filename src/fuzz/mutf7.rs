@@ -2,12 +2,13 @@
 //! writes. Any UTF-8 name survives encode then decode; whatever bytes a
 //! client sends either fail to decode or decode to a name that encodes back
 //! to those very bytes (one spelling per name, so a policy check on the
-//! decoded name sees what the client meant).
+//! decoded name sees what the client meant). The lenient reading of LIST
+//! patterns agrees with the strict one wherever that succeeds.
 
 use proptest::prelude::*;
 
 use super::{Shape, Verdict, fuzz, prop};
-use crate::mailbox::mutf7::{decode, encode};
+use crate::mailbox::mutf7::{decode, decode_lenient, encode};
 
 const SHAPE: Shape = Shape {
     dictionary: &[
@@ -29,11 +30,17 @@ const SHAPE: Shape = Shape {
 /// same text as a folder name from Graph.
 fn check(input: &[u8]) -> Verdict {
     if let Ok(wire) = std::str::from_utf8(input) {
+        let lenient = decode_lenient(wire);
         if let Ok(name) = decode(wire) {
             let back = encode(&name);
             if back != wire {
                 return Err(format!(
                     "{wire:?} decodes to {name:?}, which encodes to {back:?}"
+                ));
+            }
+            if lenient != name {
+                return Err(format!(
+                    "{wire:?} decodes to {name:?} but leniently to {lenient:?}"
                 ));
             }
         }

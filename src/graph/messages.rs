@@ -23,13 +23,16 @@ use super::requests::{Destination, FileAttachment, NewAttachment, UploadSession}
 pub const SYNC_FIELDS: &str =
     "id,receivedDateTime,isRead,isDraft,flag,categories,internetMessageId";
 
-/// The extended properties the sync engine reads with every message.
+/// The extended properties the sync engine reads with every message
+/// (always together with `SYNC_FIELDS`, so an answer with `isDraft` also
+/// says whether the `\Draft` mark is there).
 pub fn sync_expand() -> String {
     format!(
-        "singleValueExtendedProperties($filter=id eq '{}' or id eq '{}' or id eq '{}')",
+        "singleValueExtendedProperties($filter=id eq '{}' or id eq '{}' or id eq '{}' or id eq '{}')",
         tags::integer(tags::LAST_VERB),
         tags::integer(tags::ICON_INDEX),
         tags::integer(tags::MESSAGE_SIZE),
+        tags::DRAFT_MARK,
     )
 }
 
@@ -124,6 +127,19 @@ struct CopyPage {
 struct UploadSessionAnswer {
     #[serde(default)]
     upload_url: Option<String>,
+}
+
+/// A request whose body is a whole MIME message, base64 in `text/plain`
+/// as Graph wants it.
+fn mime_call(
+    op: &'static str,
+    method: Method,
+    path: impl Into<String>,
+    mime: &[u8],
+    repeatable: bool,
+) -> Call {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(mime);
+    Call::with(op, method, path, Body::Mime(b64), repeatable)
 }
 
 impl Mailbox {
@@ -270,14 +286,34 @@ impl Mailbox {
         self.execute(&call).await?.parse()
     }
 
-    /// Replace a message's MIME (`PUT $value`, base64 text/plain).
+    /// Create a message in `folder` from its MIME (`POST` base64
+    /// text/plain): the bytes are kept, but Exchange makes every such item
+    /// a draft. Not repeatable: a lost answer may have created it.
+    pub async fn create_message_mime(
+        &self,
+        folder: &str,
+        mime: &[u8],
+    ) -> Result<MessageItem, Error> {
+        let call = mime_call(
+            "create message from mime",
+            Method::POST,
+            format!("/mailFolders/{}/messages", encode(folder)),
+            mime,
+            false,
+        )
+        .query("$select", SYNC_FIELDS)
+        .query("$expand", sync_expand());
+        self.execute(&call).await?.parse()
+    }
+
+    /// Replace a message's MIME (`PUT $value`, base64 text/plain);
+    /// Microsoft documents it for drafts.
     pub async fn put_mime(&self, id: &str, mime: &[u8]) -> Result<(), Error> {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(mime);
-        let call = Call::with(
+        let call = mime_call(
             "put mime",
             Method::PUT,
             format!("/messages/{}/$value", encode(id)),
-            Body::Mime(b64),
+            mime,
             true,
         );
         self.execute(&call).await.map(|_| ())
@@ -378,28 +414,14 @@ impl Mailbox {
     /// `sendMail` with the whole MIME message (base64). Not repeatable: a
     /// lost answer may mean it was sent.
     pub async fn send_mime(&self, mime: &[u8]) -> Result<(), Error> {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(mime);
-        let call = Call::with(
-            "send mail",
-            Method::POST,
-            "/sendMail",
-            Body::Mime(b64),
-            false,
-        );
+        let call = mime_call("send mail", Method::POST, "/sendMail", mime, false);
         self.execute(&call).await.map(|_| ())
     }
 
     /// A draft from MIME (`POST /messages`, base64 text/plain), in Drafts.
     pub async fn create_draft_mime(&self, mime: &[u8]) -> Result<MessageItem, Error> {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(mime);
-        let call = Call::with(
-            "create draft",
-            Method::POST,
-            "/messages",
-            Body::Mime(b64),
-            false,
-        )
-        .query("$select", "id,isDraft,internetMessageId");
+        let call = mime_call("create draft", Method::POST, "/messages", mime, false)
+            .query("$select", "id,isDraft,internetMessageId");
         self.execute(&call).await?.parse()
     }
 

@@ -25,6 +25,7 @@ mod settings;
 mod tests_fuzz;
 
 pub use client::GraphClient;
+pub(crate) use error::BadAnswer;
 pub use error::Error;
 #[cfg(test)]
 pub(crate) use error::Failure;

@@ -20,6 +20,11 @@ pub mod tags {
     pub const LAST_VERB: u32 = 0x1081;
     /// PR_ICON_INDEX (Integer): 0x105 replied, 0x106 forwarded.
     pub const ICON_INDEX: u32 = 0x1080;
+    /// graphgate's own named property holding the IMAP `\Draft` flag
+    /// (`"1"` or `"0"`): Graph's `isDraft` cannot change after creation.
+    /// The GUID is graphgate's, chosen once; never change it.
+    pub const DRAFT_MARK: &str =
+        "String {C51BCFD6-C358-4156-ABEB-5A4C8CA2DA1E} Name graphgate-draft";
 
     /// `Integer 0x1081` as Graph wants it in `$filter` and bodies.
     pub fn integer(tag: u32) -> String {
@@ -111,6 +116,30 @@ impl MessageItem {
         )
     }
 
+    /// The IMAP `\Draft` mark (`tags::DRAFT_MARK`): `None` when the answer
+    /// carries neither the expansion nor `isDraft` (not asked for),
+    /// `Some(None)` when the item has no mark (or one graphgate did not
+    /// write). Every request that selects `isDraft` expands the mark too.
+    pub fn draft_mark(&self) -> Option<Option<bool>> {
+        if self.single_value_extended_properties.is_none() && self.is_draft.is_none() {
+            return None;
+        }
+        let props = self
+            .single_value_extended_properties
+            .as_deref()
+            .unwrap_or(&[]);
+        Some(
+            props
+                .iter()
+                .find(|p| same_named_property(&p.id, tags::DRAFT_MARK))
+                .and_then(|p| match p.value.trim() {
+                    "1" => Some(true),
+                    "0" => Some(false),
+                    _ => None,
+                }),
+        )
+    }
+
     pub fn flag_status(&self) -> Option<String> {
         self.flag.as_ref().and_then(|f| f.flag_status.clone())
     }
@@ -126,6 +155,23 @@ pub fn prop_tag(id: &str) -> Option<u32> {
     let hex = id.split_whitespace().nth(1)?;
     let hex = hex.strip_prefix("0x").or_else(|| hex.strip_prefix("0X"))?;
     u32::from_str_radix(hex, 16).ok()
+}
+
+/// Whether two named-property ids (`String {guid} Name name`) are the
+/// same property: Graph echoes the type and GUID in its own case (the GUID
+/// lower-case), while the name is case-sensitive.
+fn same_named_property(a: &str, b: &str) -> bool {
+    let (a, b): (Vec<&str>, Vec<&str>) = (
+        a.split_whitespace().collect(),
+        b.split_whitespace().collect(),
+    );
+    a.len() == 4
+        && b.len() == 4
+        && a[..3]
+            .iter()
+            .zip(&b[..3])
+            .all(|(x, y)| x.eq_ignore_ascii_case(y))
+        && a[3] == b[3]
 }
 
 /// One finished delta round of a folder.
@@ -155,6 +201,32 @@ mod tests {
         let bare: MessageItem = serde_json::from_str(r#"{"id":"a"}"#).unwrap();
         assert_eq!(bare.ext_int(tags::LAST_VERB), None);
         assert_eq!(tags::integer(0x0E08), "Integer 0x0E08");
+    }
+
+    #[test]
+    fn the_draft_mark_is_found_as_graph_echoes_it() {
+        let item = |json: &str| -> MessageItem { serde_json::from_str(json).unwrap() };
+        let echoed = item(
+            r#"{"id":"a","isDraft":false,"singleValueExtendedProperties":[{"id":"String {c51bcfd6-c358-4156-abeb-5a4c8ca2da1e} Name graphgate-draft","value":"1"}]}"#,
+        );
+        assert_eq!(echoed.draft_mark(), Some(Some(true)));
+        let cleared = item(
+            r#"{"id":"a","singleValueExtendedProperties":[{"id":"String {C51BCFD6-C358-4156-ABEB-5A4C8CA2DA1E} Name graphgate-draft","value":"0"}]}"#,
+        );
+        assert_eq!(cleared.draft_mark(), Some(Some(false)));
+        let other_name = item(
+            r#"{"id":"a","singleValueExtendedProperties":[{"id":"String {c51bcfd6-c358-4156-abeb-5a4c8ca2da1e} Name Graphgate-Draft","value":"1"}]}"#,
+        );
+        assert_eq!(
+            other_name.draft_mark(),
+            Some(None),
+            "names are case-sensitive"
+        );
+        assert_eq!(
+            item(r#"{"id":"a","isDraft":true}"#).draft_mark(),
+            Some(None)
+        );
+        assert_eq!(item(r#"{"id":"a","isRead":true}"#).draft_mark(), None);
     }
 
     #[test]

@@ -19,6 +19,14 @@ impl ExtProp {
         }
     }
 
+    /// A property named by its full id (`String {guid} Name …`).
+    pub fn named(id: &str, value: &str) -> ExtProp {
+        ExtProp {
+            id: id.to_string(),
+            value: value.to_string(),
+        }
+    }
+
     /// A `SystemTime` property, to the second in UTC.
     pub fn system_time(tag: u32, at: DateTime<Utc>) -> ExtProp {
         ExtProp {

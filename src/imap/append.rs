@@ -29,7 +29,7 @@ pub(super) async fn append<U: UserFolders>(
 ) -> Reply {
     let name = match from_wire(&mailbox) {
         Ok(name) => name,
-        Err(why) => return Reply::bad(why.to_string()),
+        Err(why) => return why.into(),
     };
     if let Some(s) = selected.filter(|s| s.folder.read_only() && canonical(s.folder.name()) == name)
     {

@@ -83,8 +83,14 @@ pub trait OpenFolder: Send + Sync + 'static {
     /// (NOPERM, audited) or the client's own EXAMINE (READ-ONLY).
     fn write_refused(&self) -> MailError;
     fn snapshot(&self, sync: bool) -> impl Future<Output = Result<Snapshot, MailError>> + Send;
+    /// The session is told of the messages up to `up_to`: the UID above
+    /// which they are `\Recent` to it. `claim` (SELECT) takes them from
+    /// every other session; EXAMINE does not (RFC 3501 §6.3.2).
+    fn claim_recent(&self, up_to: u32, claim: bool) -> u32;
     fn changed(&self) -> impl Future<Output = ()> + Send;
     fn size(&self, uid: u32) -> impl Future<Output = Result<u64, MailError>> + Send;
+    /// Write the sizes `size` froze (after a FETCH or SEARCH of many).
+    fn flush_sizes(&self) -> impl Future<Output = Result<(), MailError>> + Send;
     fn mime(&self, uid: u32) -> impl Future<Output = Result<Bytes, MailError>> + Send;
     fn header(&self, uid: u32) -> impl Future<Output = Result<Bytes, MailError>> + Send;
     fn prefetch(&self, uids: &[u32]);
@@ -201,6 +207,9 @@ impl OpenFolder for SelectedFolder {
     async fn snapshot(&self, sync: bool) -> Result<Snapshot, MailError> {
         SelectedFolder::snapshot(self, sync).await
     }
+    fn claim_recent(&self, up_to: u32, claim: bool) -> u32 {
+        SelectedFolder::claim_recent(self, up_to, claim)
+    }
     async fn changed(&self) {
         // Only IDLE waits here: while it does, the folder is polled fast.
         let _idling = self.inner.sync.idling();
@@ -208,6 +217,9 @@ impl OpenFolder for SelectedFolder {
     }
     async fn size(&self, uid: u32) -> Result<u64, MailError> {
         SelectedFolder::size(self, uid).await
+    }
+    async fn flush_sizes(&self) -> Result<(), MailError> {
+        SelectedFolder::flush_sizes(self).await
     }
     async fn mime(&self, uid: u32) -> Result<Bytes, MailError> {
         SelectedFolder::mime(self, uid).await

@@ -103,12 +103,12 @@ pub(super) enum AuthenticatedCommand {
 
 impl AuthenticatedCommand {
     /// Whether the command leaves the selected folder before it runs:
-    /// SELECT and EXAMINE with a valid name (RFC 3501 §6.3.1: even if the
-    /// new folder then fails to open), and DELETE of the selected folder
-    /// (`is_selected` says which folder that is).
+    /// SELECT and EXAMINE (RFC 3501 §6.3.1: even if the new folder then
+    /// fails to open, its name not being modified UTF-7 included), and
+    /// DELETE of the selected folder (`is_selected` says which folder that is).
     pub(super) fn leaves_folder_first(&self, is_selected: impl Fn(&str) -> bool) -> bool {
         match self {
-            AuthenticatedCommand::Select { mailbox, .. } => from_wire(mailbox).is_ok(),
+            AuthenticatedCommand::Select { .. } => true,
             AuthenticatedCommand::Delete { mailbox } => {
                 from_wire(mailbox).is_ok_and(|name| is_selected(&name))
             }
@@ -567,8 +567,9 @@ mod tests {
         };
         assert!(leaves("a SELECT Archive\r\n", "INBOX"));
         assert!(leaves("a EXAMINE INBOX\r\n", "INBOX"));
-        // An invalid name is refused before anything changes.
-        assert!(!leaves("a SELECT &AGE-\r\n", "INBOX"));
+        // A name that is not modified UTF-7 fails like any other (NO),
+        // so the folder is left all the same (RFC 3501 §6.3.1).
+        assert!(leaves("a SELECT &AGE-\r\n", "INBOX"));
         assert!(leaves("a DELETE Archive\r\n", "Archive"));
         assert!(!leaves("a DELETE Archive\r\n", "INBOX"));
         assert!(!leaves("a CREATE INBOX\r\n", "INBOX"));

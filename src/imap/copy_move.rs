@@ -35,7 +35,7 @@ pub(super) async fn copy<F: OpenFolder>(
     };
     let dest = match from_wire(&mailbox) {
         Ok(dest) => dest,
-        Err(why) => return Reply::bad(why.to_string()),
+        Err(why) => return why.into(),
     };
     let indexes = match selected.view.resolve(&set, uid) {
         Ok(indexes) => indexes,

@@ -13,7 +13,7 @@ use super::state::LoggedIn;
 pub(super) async fn create<U: UserFolders>(user: &LoggedIn<U>, mailbox: Mailbox<'static>) -> Reply {
     let name = match from_wire(&mailbox) {
         Ok(name) => name,
-        Err(why) => return Reply::bad(why.to_string()),
+        Err(why) => return why.into(),
     };
     finish("CREATE", user.mail.create(&name).await)
 }
@@ -22,7 +22,7 @@ pub(super) async fn create<U: UserFolders>(user: &LoggedIn<U>, mailbox: Mailbox<
 pub(super) async fn delete<U: UserFolders>(user: &LoggedIn<U>, mailbox: Mailbox<'static>) -> Reply {
     let name = match from_wire(&mailbox) {
         Ok(name) => name,
-        Err(why) => return Reply::bad(why.to_string()),
+        Err(why) => return why.into(),
     };
     finish("DELETE", user.mail.delete(&name).await)
 }
@@ -35,7 +35,7 @@ pub(super) async fn rename<U: UserFolders>(
 ) -> Reply {
     let (from, to) = match (from_wire(&from), from_wire(&to)) {
         (Ok(from), Ok(to)) => (from, to),
-        (Err(why), _) | (_, Err(why)) => return Reply::bad(why.to_string()),
+        (Err(why), _) | (_, Err(why)) => return why.into(),
     };
     finish("RENAME", user.mail.rename(&from, &to).await)
 }

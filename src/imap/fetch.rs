@@ -21,7 +21,7 @@ use imap_types::sequence::SequenceSet;
 use super::backend::OpenFolder;
 use super::reply::{self, Reply, Role};
 use super::state::Selected;
-use super::updates::{flag_list, nz};
+use super::updates::{flag_list, nz, send_flag_lists};
 use super::view::Entry;
 use super::wire::{Wire, WireError};
 use crate::mailbox::flags::FlagName;
@@ -130,9 +130,13 @@ pub(super) async fn fetch<F: OpenFolder>(
                 .await
             {
                 Ok(changed) => {
+                    let mut new_keywords = false;
                     for (uid, flags) in changed {
-                        selected.view.set_flags(uid, flags);
+                        new_keywords |= selected.view.set_flags(uid, flags);
                         now_seen.insert(uid);
+                    }
+                    if new_keywords {
+                        send_flag_lists(wire, &selected.view, selected.folder.read_only());
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "could not set \\Seen while fetching"),
@@ -157,6 +161,9 @@ pub(super) async fn fetch<F: OpenFolder>(
             .unwrap_or_else(|| entry.clone());
         let seq = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let with_flags = now_seen.contains(&entry.uid);
+        // A message another session expunged is answered from what is
+        // still known of it (RFC 2180 §4.1.2); only content that can no
+        // longer be read makes the command NO.
         match fetch_one(
             wire,
             &selected.folder,
@@ -173,7 +180,14 @@ pub(super) async fn fetch<F: OpenFolder>(
             Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
         }
     }
+    if plan.size
+        && let Err(e) = selected.folder.flush_sizes().await
+    {
+        // The sizes stay frozen in memory; the next batch writes them.
+        tracing::warn!(error = %e, "could not record message sizes");
+    }
     let command = if uid { "UID FETCH" } else { "FETCH" };
+    // UID FETCH may be followed by the EXPUNGE itself (RFC 3501 §7.4.1).
     if expunged && !uid {
         return Ok(reply::expunged_meanwhile(command));
     }
@@ -190,9 +204,6 @@ async fn fetch_one<F: OpenFolder>(
     plan: Plan,
     with_flags: bool,
 ) -> Result<(), MailError> {
-    if entry.gone && (plan.size || plan.header || plan.full) {
-        return Err(MailError::Gone(entry.uid));
-    }
     let size = match plan.size {
         true => Some(folder.size(entry.uid).await?),
         false => None,
@@ -236,7 +247,9 @@ pub(super) fn items<'m>(
     for name in names {
         let item = match name {
             MessageDataItemName::Uid => MessageDataItem::Uid(nz(entry.uid)),
-            MessageDataItemName::Flags => MessageDataItem::Flags(flag_list(&entry.flags)),
+            MessageDataItemName::Flags => {
+                MessageDataItem::Flags(flag_list(&entry.flags, entry.recent))
+            }
             MessageDataItemName::InternalDate => {
                 MessageDataItem::InternalDate(internal_date(entry))
             }
@@ -290,7 +303,10 @@ pub(super) fn items<'m>(
         out.push(item);
     }
     if with_flags && !names.contains(&MessageDataItemName::Flags) {
-        out.push(MessageDataItem::Flags(flag_list(&entry.flags)));
+        out.push(MessageDataItem::Flags(flag_list(
+            &entry.flags,
+            entry.recent,
+        )));
     }
     out
 }
@@ -310,29 +326,31 @@ fn section_data(bytes: Cow<'_, [u8]>, partial: Option<(u32, NonZeroU32)>) -> NSt
 }
 
 fn nstring_owned(bytes: Vec<u8>) -> NString<'static> {
-    let bytes = match Literal::validate(&bytes) {
-        Ok(()) => bytes,
-        Err(_) => bytes
-            .into_iter()
-            .map(|b| if b == 0 { 0x80 } else { b })
-            .collect(),
-    };
-    NString(Literal::try_from(bytes).ok().map(IString::Literal))
+    literal(Cow::Owned(bytes))
 }
 
 /// Bytes as a literal. IMAP literals cannot hold NUL; the rare message
 /// with one gets 0x80 in its place (the length stays the same).
 fn nstring(bytes: &[u8]) -> NString<'_> {
-    match Literal::try_from(bytes) {
-        Ok(literal) => NString(Some(IString::Literal(literal))),
-        Err(_) => {
-            let cleaned: Vec<u8> = bytes
+    literal(Cow::Borrowed(bytes))
+}
+
+/// The one check a literal needs (no NUL, RFC 3501 `CHAR8`) done with a
+/// vectorised search: imap-types' own check goes byte by byte, which was
+/// the largest cost of serving a large cached message.
+fn literal(bytes: Cow<'_, [u8]>) -> NString<'_> {
+    let bytes = if memchr::memchr(0, &bytes).is_none() {
+        bytes
+    } else {
+        Cow::Owned(
+            bytes
                 .iter()
                 .map(|&b| if b == 0 { 0x80 } else { b })
-                .collect();
-            NString(Literal::try_from(cleaned).ok().map(IString::Literal))
-        }
-    }
+                .collect(),
+        )
+    };
+    // Checked just above: no NUL remains.
+    NString(Some(IString::Literal(Literal::unvalidated(bytes))))
 }
 
 fn internal_date(entry: &Entry) -> DateTime {

@@ -1,6 +1,8 @@
 //! ID (RFC 2971): the client's name and version go to the debug log (cut to
 //! 64 characters each), and graphgate answers with its own. Allowed in any
-//! state, since clients send it before logging in.
+//! state, since clients send it before logging in. More than RFC 2971 allows
+//! (fields over 30 octets, values over 1,024, more than 30 pairs) is
+//! answered the same way: only the 64 KiB line limit bounds it.
 
 use imap_types::core::{IString, NString};
 use imap_types::response::Data;

@@ -34,10 +34,7 @@ pub(super) async fn list<U: UserFolders>(
         ListMailbox::Token(_) => false,
         ListMailbox::String(s) => s.as_ref().is_empty(),
     };
-    let pattern = match pattern_from_wire(&reference, &pattern) {
-        Ok(pattern) => pattern,
-        Err(why) => return Ok(Reply::bad(why.to_string())),
-    };
+    let pattern = pattern_from_wire(&reference, &pattern);
     let command = if lsub { "LSUB" } else { "LIST" };
     if empty {
         // LIST "" "": the delimiter and the root of the reference.

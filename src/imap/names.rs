@@ -1,21 +1,33 @@
 //! Mailbox names between the wire and the mailbox layer: modified UTF-7 on
 //! the wire, canonical UTF-8 inside (INBOX in capitals), and LIST patterns
 //! with `*` and `%` matched against UTF-8 names with `/` as the delimiter.
+//!
+//! A name that is not canonical modified UTF-7 names no mailbox: a command
+//! with one is valid IMAP and is answered `NO [CANNOT]` (as Dovecot does),
+//! never BAD. A LIST pattern is read leniently instead (a stray `&` stands
+//! for itself), so it matches what it can and answers OK.
 
 use imap_types::core::{AString, IString, Quoted};
 use imap_types::mailbox::{ListMailbox, Mailbox};
 
+use super::reply::{Extra, Reply};
 use crate::mailbox::mutf7::{self, Mutf7Error};
 use crate::mailbox::names::{DELIMITER, canonical};
 
-/// Why a mailbox name from the client cannot be used; the text is the BAD
-/// reply.
+/// Why a mailbox name from the client cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub(super) enum NameError {
     #[error("mailbox names must be 7-bit; encode other characters as modified UTF-7")]
     NotSevenBit(#[source] std::str::Utf8Error),
-    #[error(transparent)]
+    #[error("{0} (RFC 3501 section 5.1.3: names are written in modified UTF-7)")]
     Mutf7(#[from] Mutf7Error),
+}
+
+impl From<NameError> for Reply {
+    /// No mailbox can have such a name; the command itself is valid.
+    fn from(why: NameError) -> Reply {
+        Reply::no(why.to_string()).with_extra(Extra::Cannot)
+    }
 }
 
 /// The UTF-8 name a client means.
@@ -40,20 +52,19 @@ pub(super) fn to_wire(name: &str) -> Mailbox<'static> {
 }
 
 /// The pattern of LIST/LSUB: the reference and the mailbox argument joined
-/// (RFC 3501 §6.3.8), decoded to UTF-8.
-pub(super) fn pattern_from_wire(
-    reference: &Mailbox<'_>,
-    pattern: &ListMailbox<'_>,
-) -> Result<String, NameError> {
+/// (RFC 3501 §6.3.8), decoded to UTF-8 as well as it can be (a pattern that
+/// is not modified UTF-7 still matches what it spells).
+pub(super) fn pattern_from_wire(reference: &Mailbox<'_>, pattern: &ListMailbox<'_>) -> String {
+    let lenient = |bytes: &[u8]| mutf7::decode_lenient(&String::from_utf8_lossy(bytes));
     let reference = match reference {
         Mailbox::Inbox => "INBOX".to_string(),
-        Mailbox::Other(other) => decode(other.as_ref())?,
+        Mailbox::Other(other) => lenient(other.as_ref()),
     };
     let pattern = match pattern {
-        ListMailbox::Token(token) => decode(token.as_ref())?,
-        ListMailbox::String(s) => decode(s.as_ref())?,
+        ListMailbox::Token(token) => lenient(token.as_ref()),
+        ListMailbox::String(s) => lenient(s.as_ref()),
     };
-    Ok(format!("{reference}{pattern}"))
+    format!("{reference}{pattern}")
 }
 
 /// Whether `name` matches a LIST pattern: `*` matches anything, `%`
@@ -170,9 +181,11 @@ mod tests {
         );
         assert_eq!(to_wire("INBOX"), Mailbox::Inbox);
         let bad = Mailbox::try_from("&AGE-").unwrap();
-        assert_eq!(
-            from_wire(&bad).unwrap_err().to_string(),
-            "the mailbox name is not in canonical modified UTF-7"
+        assert!(
+            from_wire(&bad)
+                .unwrap_err()
+                .to_string()
+                .starts_with("the mailbox name is not in canonical modified UTF-7")
         );
         let raw = Mailbox::try_from(b"Caf\xc3\xa9".to_vec()).unwrap();
         assert!(from_wire(&raw).unwrap_err().to_string().contains("7-bit"));
@@ -180,7 +193,12 @@ mod tests {
             &Mailbox::try_from("INBOX/").unwrap(),
             &ListMailbox::try_from("&AOk-%").unwrap(),
         );
-        assert_eq!(pattern.unwrap(), "INBOX/é%");
+        assert_eq!(pattern, "INBOX/é%");
+        let stray = pattern_from_wire(
+            &Mailbox::try_from("").unwrap(),
+            &ListMailbox::try_from("a&b%").unwrap(),
+        );
+        assert_eq!(stray, "a&b%");
         assert_eq!(prefix_levels("a/b/c").collect::<Vec<_>>(), vec!["a", "a/b"]);
     }
 }

@@ -234,11 +234,13 @@ pub(super) fn unsupported(command: &str) -> Reply {
     Reply::bad(format!("graphgate does not support {command}"))
 }
 
-/// The reply when some messages a non-UID command named were expunged by
-/// another session and this one may not say so yet (RFC 2180 §4.1.2).
+/// The reply when FETCH could not read some messages another session
+/// expunged (removed for good, and not kept in the cache), before this
+/// session may say so (RFC 2180 §4.1.3). The words are the ones clients and
+/// test tools know from other servers.
 pub(super) fn expunged_meanwhile(command: &str) -> Reply {
     Reply::no(format!(
-        "{command}: some of the messages were expunged meanwhile; NOOP shows which"
+        "Some of the requested messages no longer exist ({command}; NOOP shows which)"
     ))
     .with_extra(Extra::ExpungeIssued)
 }
@@ -362,7 +364,7 @@ mod tests {
         );
         assert_eq!(
             wire(expunged_meanwhile("FETCH").tagged(tag())),
-            "a1 NO [EXPUNGEISSUED] FETCH: some of the messages were expunged meanwhile; NOOP shows which\r\n"
+            "a1 NO [EXPUNGEISSUED] Some of the requested messages no longer exist (FETCH; NOOP shows which)\r\n"
         );
     }
 

@@ -70,6 +70,7 @@ pub(super) async fn search<F: OpenFolder>(
         let mut full: Option<ParsedMessage> = None;
         let matched = loop {
             let mut facts = Facts::new(seq, entry.uid, &entry.flags, entry.internal_date);
+            facts.recent = entry.recent;
             facts.size = size;
             facts.header = header.as_ref();
             facts.full = full.as_ref();
@@ -105,6 +106,9 @@ pub(super) async fn search<F: OpenFolder>(
         if matched {
             found.push(nz(if uid { entry.uid } else { seq }));
         }
+    }
+    if let Err(e) = selected.folder.flush_sizes().await {
+        tracing::warn!(error = %e, "could not record message sizes");
     }
     wire.data(Data::Search(found));
     Reply::ok(if uid {

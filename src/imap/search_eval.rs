@@ -66,6 +66,8 @@ pub(super) enum Criterion {
     Seq(Ranges),
     Uid(Ranges),
     Flag(SystemFlag, bool),
+    /// `\Recent` to this session (`true`) or not.
+    Recent(bool),
     /// A keyword (or `$Forwarded`) is set (`true`) or not.
     Keyword(String, bool),
     Internal(DateTest, NaiveDate),
@@ -75,6 +77,9 @@ pub(super) enum Criterion {
     /// A header field (lower-case name) contains the lower-cased string; an
     /// empty string matches any message that has the field.
     Header(String, String),
+    /// The same for an address field (FROM, TO, CC, BCC), matched in its
+    /// normalised form with decoded display names (RFC 3501 §6.4.4).
+    Address(String, String),
     Body(String),
     Text(String),
 }
@@ -118,9 +123,11 @@ fn compile_key(key: &SearchKey<'_>, extent: Extent) -> Criterion {
     use Criterion as C;
     use SearchKey as K;
     match key {
-        K::All | K::Old => C::All,
-        // graphgate keeps no \Recent: nothing is recent, so nothing is new.
-        K::Recent | K::New => C::Nothing,
+        K::All => C::All,
+        K::Recent => C::Recent(true),
+        K::Old => C::Recent(false),
+        // RFC 3501 §6.4.4: NEW is RECENT UNSEEN.
+        K::New => C::And(vec![C::Recent(true), C::Flag(SystemFlag::Seen, false)]),
         K::And(keys) => C::And(
             keys.as_ref()
                 .iter()
@@ -154,10 +161,10 @@ fn compile_key(key: &SearchKey<'_>, extent: Extent) -> Criterion {
         K::SentSince(d) => C::Sent(DateTest::Since, *d.as_ref()),
         K::Larger(n) => C::Larger(u64::from(*n)),
         K::Smaller(n) => C::Smaller(u64::from(*n)),
-        K::From(s) => C::Header("from".into(), text(s)),
-        K::To(s) => C::Header("to".into(), text(s)),
-        K::Cc(s) => C::Header("cc".into(), text(s)),
-        K::Bcc(s) => C::Header("bcc".into(), text(s)),
+        K::From(s) => C::Address("from".into(), text(s)),
+        K::To(s) => C::Address("to".into(), text(s)),
+        K::Cc(s) => C::Address("cc".into(), text(s)),
+        K::Bcc(s) => C::Address("bcc".into(), text(s)),
         K::Subject(s) => C::Header("subject".into(), text(s)),
         K::Header(field, s) => C::Header(
             String::from_utf8_lossy(field.as_ref()).to_ascii_lowercase(),
@@ -176,6 +183,8 @@ pub(super) struct Facts<'a> {
     pub uid: u32,
     pub flags: &'a Flags,
     pub internal_date: DateTime<Utc>,
+    /// `\Recent` to the session searching.
+    pub recent: bool,
     pub size: Option<u64>,
     /// The header (parsed alone) or the whole message.
     pub header: Option<&'a ParsedMessage>,
@@ -196,6 +205,7 @@ impl<'a> Facts<'a> {
             uid,
             flags,
             internal_date,
+            recent: false,
             size: None,
             header: None,
             full: None,
@@ -240,6 +250,19 @@ fn and(verdicts: impl Iterator<Item = Verdict>) -> Verdict {
     need.map_or(Verdict::Yes, Verdict::Need)
 }
 
+/// Whether one of a field's `values` contains `needle` (lower case); an
+/// empty needle asks only whether the field is there.
+fn contains(values: &[String], needle: &str) -> Verdict {
+    if needle.is_empty() {
+        (!values.is_empty()).into()
+    } else {
+        values
+            .iter()
+            .any(|v| v.to_lowercase().contains(needle))
+            .into()
+    }
+}
+
 /// Evaluate `criterion` for one message.
 pub(super) fn eval(criterion: &Criterion, m: &Facts<'_>) -> Verdict {
     use Criterion as C;
@@ -270,6 +293,7 @@ pub(super) fn eval(criterion: &Criterion, m: &Facts<'_>) -> Verdict {
             };
             (set == *on).into()
         }
+        C::Recent(on) => (m.recent == *on).into(),
         C::Keyword(keyword, on) => {
             let set = match FlagName::parse(keyword) {
                 Some(FlagName::Forwarded) => m.flags.forwarded,
@@ -298,17 +322,11 @@ pub(super) fn eval(criterion: &Criterion, m: &Facts<'_>) -> Verdict {
             .map_or(Verdict::Need(Need::Size), |s| (s < *n).into()),
         C::Header(field, needle) => match m.header() {
             None => Verdict::Need(Need::Header),
-            Some(message) => {
-                let values = message.header_value(field);
-                if needle.is_empty() {
-                    (!values.is_empty()).into()
-                } else {
-                    values
-                        .iter()
-                        .any(|v| v.to_lowercase().contains(needle.as_str()))
-                        .into()
-                }
-            }
+            Some(message) => contains(&message.header_value(field), needle),
+        },
+        C::Address(field, needle) => match m.header() {
+            None => Verdict::Need(Need::Header),
+            Some(message) => contains(&message.address_value(field), needle),
         },
         C::Body(needle) => match m.full {
             None => Verdict::Need(Need::Full),
@@ -340,7 +358,7 @@ pub(super) fn max_need(criterion: &Criterion) -> Option<Need> {
         C::And(all) => all.iter().filter_map(max_need).max(),
         C::Or(a, b) => max_need(a).max(max_need(b)),
         C::Not(c) => max_need(c),
-        C::Sent(..) | C::Header(..) => Some(Need::Header),
+        C::Sent(..) | C::Header(..) | C::Address(..) => Some(Need::Header),
         C::Larger(_) | C::Smaller(_) => Some(Need::Size),
         C::Body(_) | C::Text(_) => Some(Need::Full),
         _ => None,

@@ -24,6 +24,8 @@ pub(super) struct LoggedIn<U> {
 pub(super) struct Selected<F> {
     pub folder: F,
     pub view: MailboxView,
+    /// Opened with EXAMINE: `\Recent` is shown but not taken.
+    pub examined: bool,
 }
 
 /// Where a session is (RFC 3501 §3).

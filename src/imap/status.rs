@@ -1,6 +1,7 @@
 //! STATUS (RFC 3501 §6.3.10): message counts and UIDs of a folder without
 //! selecting it. The STATUS response is built here for LIST-STATUS
-//! (RFC 5819) too; RECENT is always 0, since graphgate keeps no \Recent.
+//! (RFC 5819) too. RECENT counts the messages no session has seen as
+//! `\Recent` yet.
 
 use imap_types::mailbox::Mailbox;
 use imap_types::response::Data;
@@ -23,7 +24,7 @@ pub(super) async fn status<U: UserFolders>(
 ) -> Reply {
     let name = match from_wire(&mailbox) {
         Ok(name) => name,
-        Err(why) => return Reply::bad(why.to_string()),
+        Err(why) => return why.into(),
     };
     match user.mail.status(&name).await {
         Ok(status) => {
@@ -44,7 +45,7 @@ pub(super) fn status_data(
         .iter()
         .filter_map(|item| match item {
             StatusDataItemName::Messages => Some(StatusDataItem::Messages(status.messages)),
-            StatusDataItemName::Recent => Some(StatusDataItem::Recent(0)),
+            StatusDataItemName::Recent => Some(StatusDataItem::Recent(status.recent)),
             StatusDataItemName::UidNext => Some(StatusDataItem::UidNext(nz(status.uidnext))),
             StatusDataItemName::UidValidity => {
                 Some(StatusDataItem::UidValidity(nz(status.uidvalidity)))

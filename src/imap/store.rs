@@ -1,7 +1,7 @@
 //! STORE and UID STORE (RFC 3501 §6.4.6): set, add or remove flags, then
-//! answer with the new flags unless `.SILENT` was asked. `\Draft` is fixed
-//! once a message exists and is ignored; messages another session expunged
-//! meanwhile are skipped, and a plain STORE says so with EXPUNGEISSUED.
+//! answer with the new flags unless `.SILENT` was asked. A message another
+//! session expunged before this one was told changes in this session's
+//! view only, and the command succeeds (RFC 2180 §4.2.1).
 
 use imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_types::sequence::SequenceSet;
@@ -9,10 +9,10 @@ use imap_types::sequence::SequenceSet;
 use super::backend::OpenFolder;
 use super::reply::{self, Reply, Role};
 use super::state::Selected;
-use super::updates::flags_data;
+use super::updates::{flags_data, send_flag_lists};
 use super::wire::Wire;
 use crate::mailbox::StoreOp;
-use crate::mailbox::flags::FlagName;
+use crate::mailbox::flags::{FlagName, Flags};
 
 /// STORE, or UID STORE (`uid`).
 pub(super) async fn store<F: OpenFolder>(
@@ -33,8 +33,6 @@ pub(super) async fn store<F: OpenFolder>(
             return reply::flag_refused(flag);
         }
         match FlagName::parse(&flag.to_string()) {
-            // \Draft is fixed once a message exists (not in PERMANENTFLAGS): ignored.
-            Some(FlagName::Draft) => {}
             Some(name) => names.push(name),
             None => return reply::flag_refused(flag),
         }
@@ -43,39 +41,69 @@ pub(super) async fn store<F: OpenFolder>(
         Ok(indexes) => indexes,
         Err(bad) => return Reply::bad(bad.to_string()),
     };
+    let op = match kind {
+        StoreType::Replace => StoreOp::Replace,
+        StoreType::Add => StoreOp::Add,
+        StoreType::Remove => StoreOp::Remove,
+    };
     let entries = selected.view.entries();
-    let expunged = indexes.iter().any(|&i| entries[i].gone);
-    let targets: Vec<u32> = indexes
-        .iter()
-        .filter(|&&i| !entries[i].gone)
-        .map(|&i| entries[i].uid)
-        .collect();
+    let (mut gone, targets): (Vec<u32>, Vec<u32>) = {
+        let (gone, live): (Vec<usize>, Vec<usize>) =
+            indexes.iter().partition(|&&i| entries[i].gone);
+        (
+            gone.into_iter().map(|i| entries[i].uid).collect(),
+            live.into_iter().map(|i| entries[i].uid).collect(),
+        )
+    };
+    // Every keyword STORE names joins FLAGS, even one only removed (as in
+    // Dovecot, whose clients expect it there afterwards).
+    let named = Flags {
+        keywords: names
+            .iter()
+            .filter_map(|n| match n {
+                FlagName::Keyword(k) => Some(k.clone()),
+                _ => None,
+            })
+            .collect(),
+        ..Flags::default()
+    };
+    let mut new_keywords = selected.view.learn_keywords(&named);
     if !targets.is_empty() {
-        let op = match kind {
-            StoreType::Replace => StoreOp::Replace,
-            StoreType::Add => StoreOp::Add,
-            StoreType::Remove => StoreOp::Remove,
-        };
         let changed = match selected.folder.store(&targets, op, &names).await {
             Ok(changed) => changed,
             Err(e) => return reply::mail_error(&e, Role::Subject),
         };
+        let answered: std::collections::HashSet<u32> = changed.iter().map(|(u, _)| *u).collect();
+        // Removed by someone else since the view was last brought up to
+        // date: like the ones already known gone.
+        gone.extend(targets.iter().filter(|u| !answered.contains(u)));
         for (uid, flags) in changed {
-            selected.view.set_flags(uid, flags);
+            new_keywords |= selected.view.set_flags(uid, flags);
         }
-        if response == StoreResponse::Answer {
-            for &uid in &targets {
-                if let (Some(seq), Some(entry)) =
-                    (selected.view.seq_of(uid), selected.view.get(uid))
-                {
-                    wire.data(flags_data(seq, uid, &entry.flags));
-                }
+    }
+    // Expunged by another session, and this one may not say so yet: the
+    // change succeeds in this session's view only (RFC 2180 §4.2.1), so
+    // the client sees what it asked for until the EXPUNGE arrives.
+    for &uid in &gone {
+        if let Some(entry) = selected.view.get(uid) {
+            let flags = op.apply(&entry.flags, &names);
+            new_keywords |= selected.view.set_flags(uid, flags);
+        }
+    }
+    if new_keywords {
+        send_flag_lists(wire, &selected.view, selected.folder.read_only());
+    }
+    if response == StoreResponse::Answer {
+        for &i in &indexes {
+            if let Some(entry) = selected.view.entries().get(i) {
+                wire.data(flags_data(seq_of(i), entry.uid, &entry.flags, entry.recent));
             }
         }
     }
     let command = if uid { "UID STORE" } else { "STORE" };
-    if expunged && !uid {
-        return reply::expunged_meanwhile(command);
-    }
     Reply::ok(format!("{command} completed"))
+}
+
+fn seq_of(index: usize) -> u32 {
+    u32::try_from(index + 1).unwrap_or(u32::MAX)
 }

@@ -17,7 +17,7 @@ pub(super) async fn subscribe<U: UserFolders>(
 ) -> Reply {
     let name = match from_wire(&mailbox) {
         Ok(name) => name,
-        Err(why) => return Reply::bad(why.to_string()),
+        Err(why) => return why.into(),
     };
     let command = if on { "SUBSCRIBE" } else { "UNSUBSCRIBE" };
     match user.mail.subscribe(&name, on).await {

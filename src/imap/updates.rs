@@ -7,16 +7,16 @@ use std::num::NonZeroU32;
 
 use imap_types::core::{Atom, Vec1};
 use imap_types::fetch::MessageDataItem;
-use imap_types::flag::{Flag, FlagFetch};
-use imap_types::response::Data;
+use imap_types::flag::{Flag, FlagFetch, FlagPerm};
+use imap_types::response::{Code, Data};
 
 use super::backend::OpenFolder;
-use super::reply::{self, Extra};
+use super::reply::{self, Extra, Reply};
 use super::state::Selected;
-use super::view::Update;
+use super::view::{MailboxView, Update};
 use super::wire::{Wire, WireError};
 use crate::mailbox::MailError;
-use crate::mailbox::flags::Flags;
+use crate::mailbox::flags::{FLAGS, Flags, PERMANENT_FLAGS};
 
 /// What catching up with the folder came to.
 #[derive(Debug)]
@@ -50,15 +50,25 @@ pub(super) async fn catch_up<F: OpenFolder>(
         Ok(snapshot) => snapshot,
         Err(e) => return Ok(Synced::Unreadable(e)),
     };
+    let recent_after = selected
+        .folder
+        .claim_recent(MailboxView::top_uid(&snapshot), !selected.examined);
     let updates = selected
         .view
-        .update(&snapshot, expunges == Expunges::Allowed);
+        .update(&snapshot, expunges == Expunges::Allowed, recent_after);
     let sent = updates.len();
     for update in updates {
         match update {
             Update::Expunge(seq) => wire.data(Data::Expunge(nz(seq))),
             Update::Exists(n) => wire.data(Data::Exists(n)),
-            Update::Flags { seq, uid, flags } => wire.data(flags_data(seq, uid, &flags)),
+            Update::Recent(n) => wire.data(Data::Recent(n)),
+            Update::Keywords => send_flag_lists(wire, &selected.view, selected.folder.read_only()),
+            Update::Flags {
+                seq,
+                uid,
+                flags,
+                recent,
+            } => wire.data(flags_data(seq, uid, &flags, recent)),
             Update::UidValidityChanged => {
                 tracing::warn!("UIDVALIDITY changed under an open session");
                 wire.status(reply::bye(
@@ -74,11 +84,42 @@ pub(super) async fn catch_up<F: OpenFolder>(
     Ok(Synced::Sent(sent))
 }
 
+/// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]`: the system flags and
+/// every keyword the client has been told of (SELECT, and again whenever a
+/// message gets a keyword the client has not seen, RFC 3501 §7.2.6).
+pub(super) fn send_flag_lists(wire: &mut Wire, view: &MailboxView, read_only: bool) {
+    let keywords: Vec<Flag<'static>> = view.keywords().iter().filter_map(|k| flag(k)).collect();
+    let mut flags: Vec<Flag<'static>> = FLAGS.iter().filter_map(|f| flag(f)).collect();
+    flags.extend(keywords.iter().cloned());
+    wire.data(Data::Flags(flags));
+    let permanent: Vec<FlagPerm<'static>> = if read_only {
+        Vec::new()
+    } else {
+        let mut p: Vec<FlagPerm<'static>> = PERMANENT_FLAGS
+            .iter()
+            .filter(|f| **f != "\\*")
+            .filter_map(|f| flag(f).map(FlagPerm::Flag))
+            .collect();
+        p.extend(keywords.into_iter().map(FlagPerm::Flag));
+        p.push(FlagPerm::Asterisk);
+        p
+    };
+    wire.status(
+        Reply::ok(if read_only {
+            "no permanent flags: the folder is read-only"
+        } else {
+            "flags that last"
+        })
+        .with(Code::PermanentFlags(permanent))
+        .untagged(),
+    );
+}
+
 /// `* n FETCH (UID u FLAGS (...))`.
-pub(super) fn flags_data(seq: u32, uid: u32, flags: &Flags) -> Data<'static> {
+pub(super) fn flags_data(seq: u32, uid: u32, flags: &Flags, recent: bool) -> Data<'static> {
     let items = vec![
         MessageDataItem::Uid(nz(uid)),
-        MessageDataItem::Flags(flag_list(flags)),
+        MessageDataItem::Flags(flag_list(flags, recent)),
     ];
     Data::Fetch {
         seq: nz(seq),
@@ -86,9 +127,10 @@ pub(super) fn flags_data(seq: u32, uid: u32, flags: &Flags) -> Data<'static> {
     }
 }
 
-/// Flags as FETCH shows them.
-pub(super) fn flag_list(flags: &Flags) -> Vec<FlagFetch<'static>> {
-    flags
+/// Flags as FETCH shows them, `\Recent` last when it is recent to the
+/// session.
+pub(super) fn flag_list(flags: &Flags, recent: bool) -> Vec<FlagFetch<'static>> {
+    let mut list: Vec<FlagFetch<'static>> = flags
         .atoms()
         .into_iter()
         .filter_map(|atom| {
@@ -96,7 +138,11 @@ pub(super) fn flag_list(flags: &Flags) -> Vec<FlagFetch<'static>> {
                 .ok()
                 .map(|f| FlagFetch::Flag(imap_types::IntoStatic::into_static(f)))
         })
-        .collect()
+        .collect();
+    if recent {
+        list.push(FlagFetch::Recent);
+    }
+    list
 }
 
 /// A flag atom as an imap-types flag (`None` for one that is not valid).

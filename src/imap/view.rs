@@ -3,6 +3,8 @@
 //! it with the shared engine's snapshot gives the untagged EXPUNGE, EXISTS
 //! and FETCH (FLAGS) updates, so sequence numbers stay per session and right.
 
+use std::collections::BTreeSet;
+
 use chrono::{DateTime, Utc};
 use imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 
@@ -19,6 +21,8 @@ pub(super) struct Entry {
     /// Expunged by someone else, but the client has not been told yet
     /// (EXPUNGE may not be sent during FETCH, STORE or SEARCH).
     pub gone: bool,
+    /// `\Recent` to this session (RFC 3501 §2.3.2).
+    pub recent: bool,
 }
 
 /// An untagged response owed to the client, in the order to send them.
@@ -28,8 +32,18 @@ pub(super) enum Update {
     Expunge(u32),
     /// `* n EXISTS`.
     Exists(u32),
+    /// `* n RECENT`, sent with every EXISTS (RFC 3501 §7.3.2).
+    Recent(u32),
+    /// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]` again: keywords
+    /// the client was not told of are about to be used (RFC 3501 §7.2.6).
+    Keywords,
     /// `* n FETCH (UID u FLAGS (...))`.
-    Flags { seq: u32, uid: u32, flags: Flags },
+    Flags {
+        seq: u32,
+        uid: u32,
+        flags: Flags,
+        recent: bool,
+    },
     /// The folder's UIDs were reassigned: the session cannot go on.
     UidValidityChanged,
 }
@@ -44,6 +58,8 @@ pub(super) struct MailboxView {
     /// with a UID at or below it that the view lacks was removed here (or
     /// is an anomaly) and must not come back with a wrong sequence number.
     high_water: u32,
+    /// The keywords the client was told of in FLAGS.
+    keywords: BTreeSet<String>,
 }
 
 /// A sequence set that does not fit the folder.
@@ -55,7 +71,9 @@ pub(super) struct BadSequence {
 }
 
 impl MailboxView {
-    pub(super) fn new(snapshot: &Snapshot) -> MailboxView {
+    /// The view of a folder just selected; messages with a UID above
+    /// `recent_after` are `\Recent` to this session.
+    pub(super) fn new(snapshot: &Snapshot, recent_after: u32) -> MailboxView {
         let mut messages = snapshot.messages.clone();
         messages.sort_by_key(|m| m.uid);
         messages.dedup_by_key(|m| m.uid);
@@ -66,15 +84,50 @@ impl MailboxView {
                 flags: m.flags,
                 internal_date: m.internal_date,
                 gone: false,
+                recent: m.uid > recent_after,
             })
             .collect();
         let high_water = entries.last().map_or(0, |e| e.uid);
+        let keywords = entries
+            .iter()
+            .flat_map(|e| e.flags.keywords.iter().cloned())
+            .collect();
         MailboxView {
             entries,
             uidvalidity: snapshot.uidvalidity,
             uidnext: snapshot.uidnext.max(high_water.saturating_add(1)),
             high_water,
+            keywords,
         }
+    }
+
+    /// The keywords the client has been told of (FLAGS), in order.
+    pub(super) fn keywords(&self) -> &BTreeSet<String> {
+        &self.keywords
+    }
+
+    /// Add the keywords of `flags` to those the client knows; true when
+    /// one is new, and FLAGS must be sent again before it is used.
+    pub(super) fn learn_keywords(&mut self, flags: &Flags) -> bool {
+        let mut new = false;
+        for k in &flags.keywords {
+            if !self.keywords.contains(k) {
+                self.keywords.insert(k.clone());
+                new = true;
+            }
+        }
+        new
+    }
+
+    /// The number of messages that are `\Recent` to this session.
+    pub(super) fn recent(&self) -> u32 {
+        let n = self.entries.iter().filter(|e| e.recent).count();
+        u32::try_from(n).unwrap_or(u32::MAX)
+    }
+
+    /// The highest UID a snapshot holds (what a session claims as recent).
+    pub(super) fn top_uid(snapshot: &Snapshot) -> u32 {
+        snapshot.messages.iter().map(|m| m.uid).max().unwrap_or(0)
     }
 
     pub(super) fn len(&self) -> u32 {
@@ -89,10 +142,6 @@ impl MailboxView {
         self.entries.binary_search_by_key(&uid, |e| e.uid).ok()
     }
 
-    pub(super) fn seq_of(&self, uid: u32) -> Option<u32> {
-        self.index_of(uid).map(seq)
-    }
-
     pub(super) fn get(&self, uid: u32) -> Option<&Entry> {
         self.index_of(uid).map(|i| &self.entries[i])
     }
@@ -102,11 +151,14 @@ impl MailboxView {
         self.entries.iter().position(|e| !e.flags.seen).map(seq)
     }
 
-    /// Record flags the client has been told (after STORE).
-    pub(super) fn set_flags(&mut self, uid: u32, flags: Flags) {
+    /// Record flags the client is about to be told (after STORE); true
+    /// when they hold a keyword the client was not told of in FLAGS.
+    pub(super) fn set_flags(&mut self, uid: u32, flags: Flags) -> bool {
+        let new = self.learn_keywords(&flags);
         if let Some(i) = self.index_of(uid) {
             self.entries[i].flags = flags;
         }
+        new
     }
 
     /// Remove messages this session expunged (or moved away) and return the
@@ -134,7 +186,13 @@ impl MailboxView {
     /// Bring the view up to `snapshot` and say what the client must be told.
     /// Without `allow_expunge` (during FETCH, STORE, SEARCH) messages that
     /// disappeared stay, marked gone, until a later call may expunge them.
-    pub(super) fn update(&mut self, snapshot: &Snapshot, allow_expunge: bool) -> Vec<Update> {
+    /// New messages with a UID above `recent_after` are `\Recent` here.
+    pub(super) fn update(
+        &mut self,
+        snapshot: &Snapshot,
+        allow_expunge: bool,
+        recent_after: u32,
+    ) -> Vec<Update> {
         if snapshot.uidvalidity != self.uidvalidity {
             return vec![Update::UidValidityChanged];
         }
@@ -168,6 +226,16 @@ impl MailboxView {
         fresh.extend(metas[next..].iter().filter(|m| m.uid > self.high_water));
 
         let mut updates = Vec::new();
+        let mut new_keywords = false;
+        for m in &fresh {
+            new_keywords |= self.learn_keywords(&m.flags);
+        }
+        for &uid in &changed {
+            if let Some(i) = self.index_of(uid) {
+                let flags = self.entries[i].flags.clone();
+                new_keywords |= self.learn_keywords(&flags);
+            }
+        }
         if allow_expunge {
             let gone: Vec<u32> = self
                 .entries
@@ -177,12 +245,16 @@ impl MailboxView {
                 .collect();
             updates.extend(self.remove(&gone).into_iter().map(Update::Expunge));
         }
+        if new_keywords {
+            updates.push(Update::Keywords);
+        }
         for uid in changed {
             if let Some(i) = self.index_of(uid) {
                 updates.push(Update::Flags {
                     seq: seq(i),
                     uid,
                     flags: self.entries[i].flags.clone(),
+                    recent: self.entries[i].recent,
                 });
             }
         }
@@ -193,10 +265,12 @@ impl MailboxView {
                     flags: m.flags.clone(),
                     internal_date: m.internal_date,
                     gone: false,
+                    recent: m.uid > recent_after,
                 });
                 self.high_water = m.uid;
             }
             updates.push(Update::Exists(self.len()));
+            updates.push(Update::Recent(self.recent()));
         }
         self.uidnext = snapshot.uidnext.max(self.high_water.saturating_add(1));
         updates
@@ -266,17 +340,20 @@ mod tests {
 
     /// A view of `n` messages with UIDs 2, 4, 6, ...
     fn view(n: u32) -> MailboxView {
-        MailboxView::new(&Snapshot {
-            uidvalidity: 1,
-            uidnext: 2 * n + 2,
-            messages: (1..=n)
-                .map(|i| MessageMeta {
-                    uid: 2 * i,
-                    flags: Flags::default(),
-                    internal_date: DateTime::<Utc>::default(),
-                })
-                .collect(),
-        })
+        MailboxView::new(
+            &Snapshot {
+                uidvalidity: 1,
+                uidnext: 2 * n + 2,
+                messages: (1..=n)
+                    .map(|i| MessageMeta {
+                        uid: 2 * i,
+                        flags: Flags::default(),
+                        internal_date: DateTime::<Utc>::default(),
+                    })
+                    .collect(),
+            },
+            u32::MAX,
+        )
     }
 
     fn set(text: &str) -> SequenceSet {
@@ -301,6 +378,89 @@ mod tests {
         assert!(v.resolve(&set("11:20"), true).unwrap().is_empty());
         assert!(view(0).resolve(&set("1:*"), true).unwrap().is_empty());
         assert!(view(0).resolve(&set("*"), false).unwrap().is_empty());
+    }
+
+    fn meta(uid: u32, keywords: &[&str]) -> MessageMeta {
+        MessageMeta {
+            uid,
+            flags: Flags {
+                keywords: keywords.iter().map(|k| k.to_string()).collect(),
+                ..Flags::default()
+            },
+            internal_date: DateTime::<Utc>::default(),
+        }
+    }
+
+    fn snapshot(messages: Vec<MessageMeta>) -> Snapshot {
+        Snapshot {
+            uidvalidity: 1,
+            uidnext: messages.last().map_or(1, |m| m.uid + 1),
+            messages,
+        }
+    }
+
+    /// Messages above the floor a session claimed are recent to it, new
+    /// ones too; the count and the flag agree.
+    #[test]
+    fn recent_follows_the_claimed_floor() {
+        let mut v = MailboxView::new(&snapshot(vec![meta(1, &[]), meta(2, &[])]), 1);
+        assert_eq!(v.recent(), 1);
+        assert!(!v.entries()[0].recent && v.entries()[1].recent);
+        let grown = snapshot(vec![meta(1, &[]), meta(2, &[]), meta(3, &[]), meta(4, &[])]);
+        // Another session claimed 3 first: only 4 is recent here.
+        assert_eq!(
+            v.update(&grown, true, 3),
+            vec![Update::Exists(4), Update::Recent(2)]
+        );
+        let recent: Vec<u32> = v
+            .entries()
+            .iter()
+            .filter(|e| e.recent)
+            .map(|e| e.uid)
+            .collect();
+        assert_eq!(recent, vec![2, 4]);
+    }
+
+    /// A keyword the client was not told of comes with FLAGS first, once.
+    #[test]
+    fn new_keywords_are_announced_before_use() {
+        let mut v = MailboxView::new(&snapshot(vec![meta(1, &["$a"])]), u32::MAX);
+        assert!(v.keywords().contains("$a"));
+        let changed = snapshot(vec![meta(1, &["$a", "$b"])]);
+        let updates = v.update(&changed, true, u32::MAX);
+        assert_eq!(updates[0], Update::Keywords, "{updates:?}");
+        assert!(matches!(updates[1], Update::Flags { uid: 1, .. }));
+        let fresh = snapshot(vec![meta(1, &["$a", "$b"]), meta(2, &["$b"])]);
+        assert_eq!(
+            v.update(&fresh, true, u32::MAX),
+            vec![Update::Exists(2), Update::Recent(0)]
+        );
+        let fresh = snapshot(vec![
+            meta(1, &["$a", "$b"]),
+            meta(2, &["$b"]),
+            meta(3, &["NIL"]),
+        ]);
+        assert_eq!(
+            v.update(&fresh, true, u32::MAX),
+            vec![Update::Keywords, Update::Exists(3), Update::Recent(0)]
+        );
+        assert!(!v.set_flags(1, Flags::default()), "nothing new");
+    }
+
+    /// Held EXPUNGEs keep the message in the view (and its number) until
+    /// a command that may announce them.
+    #[test]
+    fn expunges_wait_until_allowed() {
+        let mut v = MailboxView::new(&snapshot(vec![meta(1, &[]), meta(2, &[])]), u32::MAX);
+        let without_1 = snapshot(vec![meta(2, &[])]);
+        assert!(v.update(&without_1, false, u32::MAX).is_empty());
+        assert_eq!(v.len(), 2);
+        assert!(v.get(1).unwrap().gone);
+        assert_eq!(
+            v.update(&without_1, true, u32::MAX),
+            vec![Update::Expunge(1)]
+        );
+        assert_eq!(v.len(), 1);
     }
 
     #[test]

@@ -38,25 +38,31 @@ const FLUSH_AT: usize = 64 * 1024;
 pub(super) struct Limits {
     /// Largest literal accepted.
     pub literal: u32,
-    /// Longest line outside literals.
+    /// Longest line outside literals, its CRLF included.
     pub line: usize,
     /// Largest whole command, literals included.
     pub command: usize,
 }
 
+/// The longest command line: 64 KiB of text plus its CRLF, before and after
+/// login, as Dovecot's default `imap_max_line_length` (clients such as an
+/// ID with RFC 2971's 30 pairs of 1,024-octet values rely on that much).
+const LINE: usize = 64 * 1024 + 2;
+
 impl Limits {
-    /// Before login: enough for LOGIN and AUTHENTICATE, nothing more.
+    /// Before login: a full command line, literals only as large as LOGIN
+    /// and AUTHENTICATE need.
     pub(super) const BEFORE_LOGIN: Limits = Limits {
         literal: 8 * 1024,
-        line: 16 * 1024,
-        command: 32 * 1024,
+        line: LINE,
+        command: LINE + 16 * 1024,
     };
 
     /// After login, with APPEND literals up to `max_literal`.
     pub(super) fn after_login(max_literal: u32) -> Limits {
         Limits {
             literal: max_literal,
-            line: 64 * 1024,
+            line: LINE,
             command: max_literal as usize + 128 * 1024,
         }
     }

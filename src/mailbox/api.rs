@@ -26,6 +26,8 @@ pub struct FolderInfo {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct FolderStatus {
     pub messages: u32,
+    /// Messages no session has seen as `\Recent` yet.
+    pub recent: u32,
     pub unseen: u32,
     pub uidnext: u32,
     pub uidvalidity: u32,
@@ -54,6 +56,20 @@ pub enum StoreOp {
     Replace,
     Add,
     Remove,
+}
+
+impl StoreOp {
+    /// `before` after STORE applies this operation with `names`.
+    pub fn apply(self, before: &Flags, names: &[super::flags::FlagName]) -> Flags {
+        let mut after = match self {
+            StoreOp::Replace => Flags::default(),
+            _ => before.clone(),
+        };
+        for name in names {
+            after.set(name, self != StoreOp::Remove);
+        }
+        after
+    }
 }
 
 /// UIDs of copied or moved messages: (source UID, destination UID) pairs.

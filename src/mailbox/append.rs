@@ -1,22 +1,20 @@
 //! Storing a message in a folder with its exact MIME, date and flags (APPEND,
-//! and COPY or MOVE between mailboxes). Graph can only set PR_MESSAGE_FLAGS
-//! (read, draft) when an item is created, and only from JSON; so the item is
-//! created from JSON with the flags and delivery time, then its MIME is
-//! replaced with the client's bytes (`PUT $value`). A message graphgate
-//! itself just sent and that a client files into Sent is answered with the
-//! copy Exchange already saved: the same message (Message-ID, subject and
-//! body), not merely the same Message-ID, and a copy made by that send.
+//! and COPY or MOVE between mailboxes): `append_route` creates it at
+//! Microsoft, this adopts it into the folder's UID map and the MIME cache.
+//! A message graphgate itself just sent and that a client files into Sent
+//! is answered with the copy Exchange already saved: the same message
+//! (Message-ID, subject and body), not merely the same Message-ID, and a
+//! copy made by that send.
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
+use super::append_route::{NewItem, create};
 use super::context::MailContext;
 use super::error::{About, MailError};
 use super::fingerprint::{Fingerprint, normal_subject};
 use super::flags::{FlagName, Flags};
-use super::graph_flags::new_message;
 use super::place::Resolved;
-use super::reason::Reason;
 use super::remote::RemoteMessage;
 use super::sent_check::CLOCK_ALLOWANCE;
 use super::sync::FolderSync;
@@ -71,35 +69,18 @@ pub(crate) async fn store_message(
     }
     let mut flags = Flags::default();
     for f in request.flags {
-        if *f == FlagName::Draft {
-            flags.draft = true;
-        } else {
-            flags.set(f, true);
-        }
+        flags.set(f, true);
     }
     let date = request.date.unwrap_or_else(Utc::now);
-    let created = match graph
-        .create_message(&target.folder.id, new_message(&flags, date))
-        .await
-    {
-        Ok(created) => created,
-        Err(e @ graph::Error::OutcomeUnknown(_)) => {
-            return Err(MailError::Unavailable(Reason::because(
-                "Microsoft 365 did not confirm storing the message; check the folder before trying again",
-                e,
-            )));
-        }
-        Err(e) => return Err(folder_failed(e)),
+    let new = NewItem {
+        graph,
+        mailbox,
+        folder: &target.folder.id,
+        flags: &flags,
+        date,
+        mime: &request.mime,
     };
-    if let Err(e) = graph.put_mime(&created.id, &request.mime).await {
-        // Leave no empty placeholder behind.
-        let _ = graph
-            .delete_messages(std::slice::from_ref(&created.id))
-            .await;
-        let e = MailError::from_graph(mailbox, About::NewMessage, e);
-        e.log(mailbox);
-        return Err(e);
-    }
+    let created = create(&context.append_routes, &new).await?;
     if let Some(cache) = &context.cache
         && let Err(e) = cache.put(mailbox, &created.id, &request.mime).await
     {

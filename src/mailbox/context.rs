@@ -1,13 +1,14 @@
 //! What every user's mail operations share, one per gateway: the store,
 //! the MIME cache, the policy (replaced on reload), the settings, the audit
-//! log, and the record of messages graphgate just sent. The service owns
-//! it; a user's folders, a selected folder and APPEND reach it without
-//! reaching the service.
+//! log, the record of messages graphgate just sent, and how APPEND stores
+//! messages on this tenant. The service owns it; a user's folders, a
+//! selected folder and APPEND reach it without reaching the service.
 
 use std::sync::Arc;
 
 use parking_lot::RwLock;
 
+use super::append_route::AppendRoutes;
 use super::cache::MimeCache;
 use super::sent_log::SentLog;
 use super::settings::MailSettings;
@@ -23,6 +24,8 @@ pub(crate) struct MailContext {
     pub audit: Audit,
     /// What graphgate sent lately, per (mailbox, Message-ID).
     pub sent: SentLog,
+    /// The route APPEND found working on the tenant (one gateway, one tenant).
+    pub append_routes: AppendRoutes,
 }
 
 impl MailContext {
@@ -40,6 +43,7 @@ impl MailContext {
             settings,
             audit,
             sent: SentLog::default(),
+            append_routes: AppendRoutes::default(),
         }
     }
 }

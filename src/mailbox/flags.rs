@@ -1,8 +1,8 @@
 //! IMAP flags as clients see them: the flags of a message, the names a
 //! client sends in STORE and APPEND, the atoms FETCH shows, and keywords
-//! as Outlook categories. `\Draft` is read-only and `\Deleted` lives in
-//! graphgate until EXPUNGE; how the others sit on Graph's properties is
-//! the table in `graph_flags`.
+//! as Outlook categories. `\Deleted` lives in graphgate until EXPUNGE; how
+//! the others (`\Draft` included) sit on Graph's properties is the table
+//! in `graph_flags`.
 
 use std::collections::BTreeSet;
 
@@ -40,16 +40,15 @@ impl Flags {
         v
     }
 
-    /// Apply a parsed IMAP flag name; false if it is not one we keep.
-    pub fn set(&mut self, flag: &FlagName, on: bool) -> bool {
+    /// Apply a parsed IMAP flag name.
+    pub fn set(&mut self, flag: &FlagName, on: bool) {
         match flag {
             FlagName::Seen => self.seen = on,
             FlagName::Answered => self.answered = on,
             FlagName::Flagged => self.flagged = on,
             FlagName::Deleted => self.deleted = on,
             FlagName::Forwarded => self.forwarded = on,
-            // \Draft cannot change in Exchange after creation.
-            FlagName::Draft => return false,
+            FlagName::Draft => self.draft = on,
             FlagName::Keyword(k) => {
                 if on {
                     self.keywords.insert(k.clone());
@@ -58,7 +57,6 @@ impl Flags {
                 }
             }
         }
-        true
     }
 
     /// The flag names that set these flags again (a message stored in
@@ -118,12 +116,13 @@ impl FlagName {
     }
 }
 
-/// The flags clients may set (PERMANENTFLAGS): everything but `\Draft`, and new keywords.
-pub const PERMANENT_FLAGS: [&str; 6] = [
+/// The flags clients may set (PERMANENTFLAGS): all of them, and new keywords.
+pub const PERMANENT_FLAGS: [&str; 7] = [
     "\\Seen",
     "\\Answered",
     "\\Flagged",
     "\\Deleted",
+    "\\Draft",
     "$Forwarded",
     "\\*",
 ];
@@ -209,7 +208,7 @@ mod tests {
     }
 
     #[test]
-    fn flag_names_parse_case_insensitively_and_draft_is_read_only() {
+    fn flag_names_parse_case_insensitively_and_draft_can_be_set() {
         assert_eq!(FlagName::parse("\\SEEN"), Some(FlagName::Seen));
         assert_eq!(FlagName::parse("$forwarded"), Some(FlagName::Forwarded));
         assert_eq!(FlagName::parse("\\Recent"), None);
@@ -218,9 +217,11 @@ mod tests {
             Some(FlagName::Keyword("Work".into()))
         );
         let mut f = Flags::default();
-        assert!(!f.set(&FlagName::Draft, true));
+        f.set(&FlagName::Draft, true);
+        assert!(f.draft);
+        f.set(&FlagName::Draft, false);
         assert!(!f.draft);
-        assert!(f.set(&FlagName::Keyword("Work".into()), true));
+        f.set(&FlagName::Keyword("Work".into()), true);
         assert_eq!(f.categories(), vec!["Work"]);
     }
 }

@@ -3,7 +3,7 @@
 //! the changes a delta round brings, turned into rows for the store. Pure
 //! logic: the engine feeds it what Graph said and persists what it returns.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use chrono::DateTime;
 
@@ -23,12 +23,41 @@ pub struct FolderData {
     by_id: HashMap<String, u32>,
     /// Bumped on every change sessions can see.
     pub version: u64,
+    /// Rows removed lately, for sessions that still show them (RFC 2180
+    /// §4.1.2: a message expunged elsewhere stays fetchable until the
+    /// session may be told).
+    departed: Departed,
+}
+
+/// The last `DEPARTED_KEPT` rows removed from a folder, by UID.
+#[derive(Debug, Clone, Default)]
+struct Departed {
+    rows: HashMap<u32, MessageRow>,
+    order: VecDeque<u32>,
+}
+
+/// How many removed rows a folder remembers (a session that has not been
+/// told about more removals than this answers the oldest with
+/// EXPUNGEISSUED).
+const DEPARTED_KEPT: usize = 2_000;
+
+impl Departed {
+    fn keep(&mut self, row: MessageRow) {
+        if self.order.len() >= DEPARTED_KEPT
+            && let Some(old) = self.order.pop_front()
+        {
+            self.rows.remove(&old);
+        }
+        self.order.push_back(row.uid);
+        self.rows.insert(row.uid, row);
+    }
 }
 
 fn graph_state(m: &MessageRow) -> GraphState {
     GraphState {
         is_read: m.is_read,
         is_draft: m.is_draft,
+        draft_mark: m.draft_mark,
         flag_status: m.flag_status.clone(),
         categories: m.categories.clone(),
         last_verb: m.last_verb,
@@ -50,6 +79,9 @@ fn merge(row: &mut MessageRow, r: &RemoteMessage) -> bool {
     }
     if let Some(v) = r.is_draft {
         row.is_draft = v;
+    }
+    if let Some(v) = r.draft_mark {
+        row.draft_mark = v;
     }
     if let Some(v) = &r.flag_status {
         row.flag_status = v.clone();
@@ -87,6 +119,7 @@ impl FolderData {
             messages: rows.into_iter().map(|m| (m.uid, m)).collect(),
             by_id,
             version: 0,
+            departed: Departed::default(),
         }
     }
 
@@ -96,6 +129,14 @@ impl FolderData {
 
     pub fn get(&self, uid: u32) -> Option<&MessageRow> {
         self.messages.get(&uid)
+    }
+
+    /// A message still here, or removed lately (what a session that has
+    /// not yet been told of the removal may still read).
+    pub fn get_any(&self, uid: u32) -> Option<&MessageRow> {
+        self.messages
+            .get(&uid)
+            .or_else(|| self.departed.rows.get(&uid))
     }
 
     /// Give a new message the next UID.
@@ -146,7 +187,9 @@ impl FolderData {
                         fresh[i] = None;
                     }
                     if let Some(uid) = self.by_id.remove(id) {
-                        self.messages.remove(&uid);
+                        if let Some(row) = self.messages.remove(&uid) {
+                            self.departed.keep(row);
+                        }
                         out.removed.push(uid);
                         touched.remove(&uid);
                     }
@@ -320,6 +363,27 @@ mod tests {
         );
     }
 
+    /// A removed row stays readable for sessions not yet told, within a
+    /// bound.
+    #[test]
+    fn removed_rows_are_kept_a_while() {
+        let mut f = folder();
+        f.apply(&[RemoteChange::Present(msg("a", 1))]);
+        f.apply(&[RemoteChange::Removed("a".into())]);
+        assert!(f.get(1).is_none());
+        assert_eq!(f.get_any(1).map(|m| m.message_id.as_str()), Some("a"));
+        let many: Vec<RemoteChange> = (0..DEPARTED_KEPT)
+            .map(|i| RemoteChange::Present(msg(&format!("x{i}"), i as i64 + 2)))
+            .collect();
+        f.apply(&many);
+        let gone: Vec<RemoteChange> = (0..DEPARTED_KEPT)
+            .map(|i| RemoteChange::Removed(format!("x{i}")))
+            .collect();
+        f.apply(&gone);
+        assert!(f.get_any(1).is_none(), "the oldest is forgotten first");
+        assert!(f.get_any(2).is_some());
+    }
+
     #[test]
     fn partial_updates_keep_what_they_do_not_mention() {
         let mut f = folder();
@@ -400,8 +464,9 @@ mod tests {
             assert_eq!(f.messages.len(), n);
         });
         assert!(g < NOT_QUADRATIC, "grew {g:.1}x for 4x input");
-        // Removals and repeated updates in one round, too.
-        let g = growth(4_000, |n| {
+        // Removals and repeated updates in one round, too (both sizes well
+        // past the rows kept for sessions not yet told, so both pay for it).
+        let g = growth(4 * DEPARTED_KEPT, |n| {
             let mut f = filled(n);
             let mut round: Vec<RemoteChange> = Vec::new();
             for i in 1..=n {

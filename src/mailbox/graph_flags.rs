@@ -1,16 +1,23 @@
 //! The one table between IMAP flags and Graph's message properties, both
 //! ways: `\Seen` is isRead, `\Flagged` the follow-up flag, keywords are
-//! categories, and `\Answered` / `$Forwarded` are the verb Exchange last
+//! categories, `\Answered` / `$Forwarded` are the verb Exchange last
 //! executed (PR_LAST_VERB_EXECUTED) with the icon Outlook shows
-//! (PR_ICON_INDEX) carrying the second when a message is both. APPEND
-//! (a new message) and STORE (a change) write through this table, and
-//! reading Graph's state back goes through it too.
+//! (PR_ICON_INDEX) carrying the second when a message is both, and
+//! `\Draft` is graphgate's own named property when set, else isDraft
+//! (which Exchange fixes when an item is made). APPEND (a new message) and
+//! STORE (a change) write through this table, and reading Graph's state
+//! back goes through it too.
 
 use chrono::{DateTime, Utc};
 
 use super::flags::{Flags, keyword_of};
 use super::remote::RemoteMessage;
 use crate::graph::{ExtProp, FlagStatus, FollowUpFlag, MessageChange, NewMessage, tags};
+
+/// The `\Draft` mark as graphgate writes it.
+fn draft_mark(on: bool) -> ExtProp {
+    ExtProp::named(tags::DRAFT_MARK, if on { "1" } else { "0" })
+}
 
 /// PR_LAST_VERB_EXECUTED values (docs/microsoft-graph.md §15).
 pub(crate) const VERB_REPLY: i64 = 102;
@@ -31,6 +38,8 @@ const MF_UNSENT: i64 = 0x8;
 pub(crate) struct GraphState {
     pub is_read: bool,
     pub is_draft: bool,
+    /// graphgate's `\Draft` mark, which wins over `is_draft` when set.
+    pub draft_mark: Option<bool>,
     /// `flagged`, `complete` or `notFlagged`.
     pub flag_status: String,
     pub categories: Vec<String>,
@@ -80,7 +89,7 @@ impl Flags {
                 .eq_ignore_ascii_case(FlagStatus::Flagged.as_str()),
             answered,
             forwarded,
-            draft: g.is_draft,
+            draft: g.draft_mark.unwrap_or(g.is_draft),
             deleted,
             keywords: g.categories.iter().map(|c| keyword_of(c)).collect(),
         }
@@ -105,6 +114,26 @@ pub(crate) fn new_message(flags: &Flags, date: DateTime<Utc>) -> NewMessage {
         single_value_extended_properties: props,
         flag: flags.flagged.then(|| follow_up(true)),
         categories: (!flags.keywords.is_empty()).then(|| flags.categories()),
+    }
+}
+
+/// The change that gives a message just created from MIME (which Exchange
+/// makes a read draft, perhaps with categories from its `Keywords:`) exactly
+/// `flags` and `date`: every flag is written, `\Draft` through the mark.
+pub(crate) fn imported(flags: &Flags, date: DateTime<Utc>) -> MessageChange {
+    let mut props = vec![ExtProp::system_time(tags::DELIVERY_TIME, date)];
+    if !flags.draft {
+        props.push(draft_mark(false));
+    }
+    if let Some((verb, icon)) = verb_and_icon(flags.answered, flags.forwarded) {
+        props.push(ExtProp::integer(tags::LAST_VERB, verb));
+        props.push(ExtProp::integer(tags::ICON_INDEX, icon));
+    }
+    MessageChange {
+        is_read: Some(flags.seen),
+        flag: Some(follow_up(flags.flagged)),
+        categories: Some(flags.categories()),
+        single_value_extended_properties: Some(props),
     }
 }
 
@@ -136,6 +165,7 @@ pub(crate) fn change(
         change.categories = Some(categories.clone());
         update.categories = Some(categories);
     }
+    let mut props = Vec::new();
     if before.answered != after.answered || before.forwarded != after.forwarded {
         let (verb, icon_value) = verb_and_icon(after.answered, after.forwarded).unwrap_or((
             0,
@@ -143,12 +173,17 @@ pub(crate) fn change(
             icon.filter(|i| *i != ICON_REPLIED && *i != ICON_FORWARDED)
                 .unwrap_or(ICON_READ),
         ));
-        change.single_value_extended_properties = Some(vec![
-            ExtProp::integer(tags::LAST_VERB, verb),
-            ExtProp::integer(tags::ICON_INDEX, icon_value),
-        ]);
+        props.push(ExtProp::integer(tags::LAST_VERB, verb));
+        props.push(ExtProp::integer(tags::ICON_INDEX, icon_value));
         update.last_verb = Some(verb);
         update.icon = Some(icon_value);
+    }
+    if before.draft != after.draft {
+        props.push(draft_mark(after.draft));
+        update.draft_mark = Some(Some(after.draft));
+    }
+    if !props.is_empty() {
+        change.single_value_extended_properties = Some(props);
     }
     (!change.is_empty()).then_some((change, update))
 }
@@ -289,6 +324,90 @@ mod tests {
                 "{answered} {forwarded}"
             );
         }
+    }
+
+    #[test]
+    fn the_draft_mark_wins_over_is_draft() {
+        let state = |is_draft, draft_mark| GraphState {
+            is_draft,
+            draft_mark,
+            ..Default::default()
+        };
+        for (is_draft, mark, want) in [
+            (false, None, false),
+            (true, None, true),
+            (false, Some(true), true),
+            (true, Some(false), false),
+            (true, Some(true), true),
+        ] {
+            assert_eq!(
+                Flags::from_graph(&state(is_draft, mark), false).draft,
+                want,
+                "isDraft {is_draft}, mark {mark:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn draft_changes_write_the_mark_with_the_other_flags() {
+        let before = flags(false, false, false);
+        let mut after = flags(true, true, false);
+        after.draft = true;
+        let (body, update) = change("a", &before, &after, None).unwrap();
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({
+                "isRead": true,
+                "singleValueExtendedProperties": [
+                    {"id": "Integer 0x1081", "value": "102"},
+                    {"id": "Integer 0x1080", "value": "261"},
+                    {"id": tags::DRAFT_MARK, "value": "1"},
+                ],
+            }),
+            "one PATCH for all of them"
+        );
+        assert_eq!(update.draft_mark, Some(Some(true)));
+        let (body, update) = change("a", &after, &flags(true, true, false), None).unwrap();
+        assert_eq!(
+            serde_json::to_value(&body).unwrap(),
+            json!({"singleValueExtendedProperties": [{"id": tags::DRAFT_MARK, "value": "0"}]})
+        );
+        assert_eq!(update.draft_mark, Some(Some(false)));
+    }
+
+    #[test]
+    fn an_imported_message_gets_every_flag_written() {
+        let at = DateTime::from_timestamp(1_700_000_000, 0).unwrap();
+        assert_eq!(
+            serde_json::to_value(imported(&flags(false, false, true), at)).unwrap(),
+            json!({
+                "isRead": false,
+                "flag": {"flagStatus": "notFlagged"},
+                "categories": [],
+                "singleValueExtendedProperties": [
+                    {"id": "SystemTime 0x0E06", "value": "2023-11-14T22:13:20Z"},
+                    {"id": tags::DRAFT_MARK, "value": "0"},
+                    {"id": "Integer 0x1081", "value": "104"},
+                    {"id": "Integer 0x1080", "value": "262"},
+                ],
+            })
+        );
+        let mut draft = flags(true, false, false);
+        draft.draft = true;
+        draft.flagged = true;
+        draft.keywords.insert("Red_category".into());
+        assert_eq!(
+            serde_json::to_value(imported(&draft, at)).unwrap(),
+            json!({
+                "isRead": true,
+                "flag": {"flagStatus": "flagged"},
+                "categories": ["Red category"],
+                "singleValueExtendedProperties": [
+                    {"id": "SystemTime 0x0E06", "value": "2023-11-14T22:13:20Z"},
+                ],
+            }),
+            "a draft asked for is Exchange's draft: no mark"
+        );
     }
 
     #[test]

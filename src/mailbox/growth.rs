@@ -18,13 +18,23 @@ fn best(size: usize, work: &mut impl FnMut(usize)) -> Duration {
         .unwrap_or_default()
 }
 
-/// `work(4n)` time over `work(n)` time.
+/// `work(4n)` time over `work(n)` time: the lowest of up to three
+/// measurements, taken again only while the figure is above the bound (a
+/// burst of load on a shared machine inflates one; quadratic work stays
+/// near 16 in all of them).
 pub(crate) fn growth(n: usize, mut work: impl FnMut(usize)) -> f64 {
     // Once unmeasured, so caches and the allocator are warm for both.
     work(n);
-    let small = best(n, &mut work);
-    let large = best(4 * n, &mut work);
-    large.as_secs_f64() / small.as_secs_f64().max(1e-9)
+    let mut lowest = f64::INFINITY;
+    for _ in 0..3 {
+        let small = best(n, &mut work);
+        let large = best(4 * n, &mut work);
+        lowest = lowest.min(large.as_secs_f64() / small.as_secs_f64().max(1e-9));
+        if lowest < NOT_QUADRATIC {
+            break;
+        }
+    }
+    lowest
 }
 
 /// The bound tests hold growth to: above n log n's ~4.5 with room for a

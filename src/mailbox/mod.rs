@@ -15,6 +15,7 @@
 mod access;
 pub(crate) mod api;
 mod append;
+mod append_route;
 pub(crate) mod cache;
 mod context;
 mod download;

@@ -2,6 +2,8 @@
 //! names. Decoding is strict: only the one canonical encoding of a name is
 //! accepted, so two different byte strings can never name the same mailbox
 //! (a policy check on the decoded name then sees what the client meant).
+//! LIST patterns alone are read leniently (`decode_lenient`): they only
+//! filter what the user may see anyway.
 
 use base64::Engine;
 use base64::alphabet::Alphabet;
@@ -70,6 +72,19 @@ pub fn encode(name: &str) -> String {
     out
 }
 
+/// The text of one `&…-` run's modified base64 (not empty).
+fn decode_run(b64: &str) -> Result<String, Mutf7Error> {
+    let bytes = engine().decode(b64).map_err(|_| Mutf7Error::BadBase64)?;
+    if bytes.len() % 2 != 0 {
+        return Err(Mutf7Error::BadUtf16);
+    }
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    String::from_utf16(&units).map_err(|_| Mutf7Error::BadUtf16)
+}
+
 /// Decode a wire name to UTF-8, refusing anything but the canonical form.
 pub fn decode(wire: &str) -> Result<String, Mutf7Error> {
     if !wire.bytes().all(|b| (0x20..=0x7e).contains(&b)) {
@@ -85,16 +100,7 @@ pub fn decode(wire: &str) -> Result<String, Mutf7Error> {
         if b64.is_empty() {
             out.push('&');
         } else {
-            let bytes = engine().decode(b64).map_err(|_| Mutf7Error::BadBase64)?;
-            if bytes.len() % 2 != 0 {
-                return Err(Mutf7Error::BadUtf16);
-            }
-            let units: Vec<u16> = bytes
-                .chunks(2)
-                .map(|c| u16::from_be_bytes([c[0], c[1]]))
-                .collect();
-            let text = String::from_utf16(&units).map_err(|_| Mutf7Error::BadUtf16)?;
-            out.push_str(&text);
+            out.push_str(&decode_run(b64)?);
         }
         rest = &after[end + 1..];
     }
@@ -105,6 +111,39 @@ pub fn decode(wire: &str) -> Result<String, Mutf7Error> {
         return Err(Mutf7Error::NotCanonical);
     }
     Ok(out)
+}
+
+/// Decode a LIST pattern as well as it can be: every `&…-` run that is
+/// valid modified UTF-7 is decoded, and any other `&` stands for itself.
+/// Never fails, so LIST answers with whatever matches.
+pub fn decode_lenient(wire: &str) -> String {
+    let mut out = String::with_capacity(wire.len());
+    let mut rest = wire;
+    while let Some(pos) = rest.find('&') {
+        out.push_str(&rest[..pos]);
+        let after = &rest[pos + 1..];
+        let run = after.find('-').and_then(|end| {
+            let b64 = &after[..end];
+            let text = if b64.is_empty() {
+                Some("&".to_string())
+            } else {
+                decode_run(b64).ok()
+            };
+            text.map(|t| (t, end))
+        });
+        match run {
+            Some((text, end)) => {
+                out.push_str(&text);
+                rest = &after[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 #[cfg(test)]
@@ -150,6 +189,26 @@ mod tests {
     }
 
     #[test]
+    fn patterns_decode_leniently() {
+        let cases = [
+            ("Caf&AOk-*", "Café*"),
+            ("Tom & Jerry", "Tom & Jerry"),
+            ("Tom &- Jerry", "Tom & Jerry"),
+            ("a&b", "a&b"),
+            ("&A*k-&AOk-", "&A*k-é"),
+            (
+                "!#$$&'+,-.0123456789:;<=>?@^_`|[}%*",
+                "!#$$&'+,-.0123456789:;<=>?@^_`|[}%*",
+            ),
+            ("&", "&"),
+            ("&&AOk-", "&é"),
+        ];
+        for (wire, utf8) in cases {
+            assert_eq!(decode_lenient(wire), utf8, "{wire}");
+        }
+    }
+
+    #[test]
     fn never_panics_on_garbage() {
         let mut x: u32 = 7;
         for _ in 0..5000 {
@@ -162,6 +221,7 @@ mod tests {
                 })
                 .collect();
             let _ = decode(&s);
+            let _ = decode_lenient(&s);
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct RemoteMessage {
     pub received: Option<DateTime<Utc>>,
     pub is_read: Option<bool>,
     pub is_draft: Option<bool>,
+    /// graphgate's `\Draft` mark: `Some(None)` when the message has none.
+    pub draft_mark: Option<Option<bool>>,
     pub flag_status: Option<String>,
     pub categories: Option<Vec<String>>,
     pub last_verb: Option<i64>,
@@ -41,13 +43,21 @@ impl RemoteMessage {
             received: m.received_date_time,
             is_read: m.is_read,
             is_draft: m.is_draft,
+            draft_mark: m.draft_mark(),
             flag_status: m.flag_status(),
             categories: m.categories.clone(),
             last_verb: m.ext_int(tags::LAST_VERB).map(|v| v.unwrap_or(0)),
             icon: m.ext_int(tags::ICON_INDEX).map(|v| v.unwrap_or(0)),
             store_size: m.ext_int(tags::MESSAGE_SIZE).flatten(),
             internet_message_id: m.internet_message_id.clone(),
-            headers: m.internet_message_headers.as_deref().map(header_block),
+            // An empty list is no header at all (every message has From or
+            // Date): the MIME is read instead, so SEARCH and BODY[HEADER]
+            // never judge a message by nothing.
+            headers: m
+                .internet_message_headers
+                .as_deref()
+                .filter(|h| !h.is_empty())
+                .map(header_block),
         }
     }
 }

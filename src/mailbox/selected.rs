@@ -24,6 +24,9 @@ use super::transfer::{Source, transfer};
 use crate::config::SizeMode;
 use crate::graph::{self, MessageChange};
 
+/// How many frozen sizes wait before they are written anyway.
+const SIZE_BATCH: usize = 1_000;
+
 pub struct SelectedFolder {
     pub(crate) inner: Arc<Inner>,
 }
@@ -129,6 +132,12 @@ impl SelectedFolder {
         Ok(self.inner.sync.state.lock().await.snapshot())
     }
 
+    /// The UID above which the messages up to `up_to` are `\Recent` to this
+    /// session; `claim` (SELECT, not EXAMINE) takes them from every other.
+    pub fn claim_recent(&self, up_to: u32, claim: bool) -> u32 {
+        self.inner.sync.claim_recent(up_to, claim)
+    }
+
     /// Resolves when the folder changed (for IDLE).
     pub async fn changed(&self) {
         let mut rx = self.inner.changes.lock().await;
@@ -144,7 +153,7 @@ impl SelectedFolder {
             .state
             .lock()
             .await
-            .get(uid)
+            .get_any(uid)
             .map(|m| m.message_id.clone())
             .ok_or(MailError::Gone(uid))
     }
@@ -154,29 +163,45 @@ impl SelectedFolder {
     /// store size that BODY[] is then padded to (estimate mode).
     pub async fn size(&self, uid: u32) -> Result<u64, MailError> {
         self.check_granted().await?;
-        let estimate = {
+        let (estimate, departed) = {
             let state = self.inner.sync.state.lock().await;
-            let row = state.get(uid).ok_or(MailError::Gone(uid))?;
+            let row = state.get_any(uid).ok_or(MailError::Gone(uid))?;
             if let Some(size) = row.reported_size {
                 return Ok(size as u64);
             }
-            (self.inner.user.context.settings.size_mode == SizeMode::Estimate && row.store_size > 0)
-                .then(|| estimated_size(row.store_size))
+            let estimate = (self.inner.user.context.settings.size_mode == SizeMode::Estimate
+                && row.store_size > 0)
+                .then(|| estimated_size(row.store_size));
+            (estimate, state.get(uid).is_none())
         };
         let size = match estimate {
             Some(size) => size,
             None => self.fetch_mime(uid).await?.len() as i64,
         };
-        let mut state = self.inner.sync.state.lock().await;
-        if let Some(row) = state.report_size(uid, size) {
-            let changes = crate::store::FolderChanges {
-                upserts: vec![row],
-                ..Default::default()
-            };
-            // Not a change sessions see: persist without notifying.
-            self.inner.sync.persist_quietly(&changes).await?;
+        if departed {
+            // Removed meanwhile (this session has not been told yet):
+            // nothing to freeze.
+            return Ok(size as u64);
         }
-        Ok(state.get(uid).and_then(|m| m.reported_size).unwrap_or(size) as u64)
+        let mut state = self.inner.sync.state.lock().await;
+        if state.report_size(uid, size).is_some() {
+            // Not a change sessions see, and one a header scan makes for
+            // every message: written in batches (`flush_sizes`).
+            self.inner.sync.size_frozen(uid);
+        }
+        let frozen = state.get(uid).and_then(|m| m.reported_size).unwrap_or(size) as u64;
+        drop(state);
+        if self.inner.sync.sizes_waiting() >= SIZE_BATCH {
+            self.flush_sizes().await?;
+        }
+        Ok(frozen)
+    }
+
+    /// Write the sizes frozen since the last time (end of a FETCH or a
+    /// SEARCH, and every `SIZE_BATCH` of them): one store transaction
+    /// instead of one per message.
+    pub async fn flush_sizes(&self) -> Result<(), MailError> {
+        self.inner.sync.flush_sizes().await
     }
 
     async fn fetch_mime(&self, uid: u32) -> Result<Bytes, MailError> {
@@ -198,7 +223,7 @@ impl SelectedFolder {
             .state
             .lock()
             .await
-            .get(uid)
+            .get_any(uid)
             .and_then(|m| m.reported_size);
         Ok(match reported {
             Some(n) if n as usize > mime.len() => pad(mime, n as usize),
@@ -226,7 +251,7 @@ impl SelectedFolder {
                 .state
                 .lock()
                 .await
-                .get(uid)
+                .get_any(uid)
                 .and_then(|m| m.headers.clone())
         {
             return Ok(Bytes::from(headers));
@@ -300,16 +325,7 @@ impl SelectedFolder {
             for &uid in uids {
                 let Some(row) = state.get(uid) else { continue };
                 let before = flags_of(row);
-                let mut after = match op {
-                    StoreOp::Replace => Flags {
-                        draft: before.draft,
-                        ..Flags::default()
-                    },
-                    _ => before.clone(),
-                };
-                for f in flags {
-                    after.set(f, op != StoreOp::Remove);
-                }
+                let after = op.apply(&before, flags);
                 if after.deleted != before.deleted {
                     deleted_marks.push((uid, after.deleted));
                 }

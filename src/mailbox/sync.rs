@@ -7,7 +7,7 @@
 //! at once anyway).
 
 use std::sync::Arc;
-use std::sync::atomic::AtomicUsize;
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use tokio::sync::{Mutex, watch};
@@ -37,6 +37,13 @@ pub(crate) struct FolderSync {
     pub pace: Arc<Pace>,
     /// Ask Graph for the header block with every message (estimate mode).
     headers: bool,
+    /// The highest UID some session has already seen as `\Recent`
+    /// (RFC 3501 §2.3.2): a message above it is recent to the first
+    /// session that is told of it, and to no other. In memory only: after
+    /// a restart nothing is recent.
+    recent_floor: AtomicU32,
+    /// UIDs whose RFC822.SIZE was frozen in memory and not yet written.
+    sizes_pending: parking_lot::Mutex<Vec<u32>>,
 }
 
 /// What the delta rounds came to.
@@ -79,6 +86,7 @@ impl FolderSync {
             .map_err(MailError::from_store)
             .inspect_err(|e| e.log(mailbox))?;
         let data = FolderData::from_store(row, rows);
+        let recent_floor = AtomicU32::new(data.uidnext.saturating_sub(1));
         let (version, _) = watch::channel(0);
         Ok(Arc::new(FolderSync {
             mailbox: mailbox.to_string(),
@@ -92,7 +100,27 @@ impl FolderSync {
             watchers: AtomicUsize::new(0),
             pace: Arc::new(Pace::default()),
             headers,
+            recent_floor,
+            sizes_pending: parking_lot::Mutex::new(Vec::new()),
         }))
+    }
+
+    /// A session is told of the messages up to `up_to`: the UID above which
+    /// they are recent to it. With `claim` (SELECT) they stop being recent
+    /// to everyone else; without (EXAMINE, RFC 3501 §6.3.2) nothing changes.
+    pub fn claim_recent(&self, up_to: u32, claim: bool) -> u32 {
+        if claim {
+            self.recent_floor.fetch_max(up_to, Ordering::AcqRel)
+        } else {
+            self.recent_floor.load(Ordering::Acquire)
+        }
+    }
+
+    /// How many of `state`'s messages no session has seen as recent yet.
+    pub fn recent_count(&self, state: &FolderData) -> u32 {
+        let floor = self.recent_floor.load(Ordering::Acquire);
+        let count = state.messages.range(floor.saturating_add(1)..).count();
+        u32::try_from(count).unwrap_or(u32::MAX)
     }
 
     pub fn subscribe(&self) -> watch::Receiver<u64> {
@@ -120,9 +148,32 @@ impl FolderSync {
         Ok(())
     }
 
-    /// Persist `changes` that sessions need not hear about (a frozen size).
-    pub async fn persist_quietly(&self, changes: &FolderChanges) -> Result<(), MailError> {
-        self.apply(changes).await
+    /// A size was frozen for `uid` (in `state`): write it with the next
+    /// batch.
+    pub fn size_frozen(&self, uid: u32) {
+        self.sizes_pending.lock().push(uid);
+    }
+
+    /// Frozen sizes not written yet.
+    pub fn sizes_waiting(&self) -> usize {
+        self.sizes_pending.lock().len()
+    }
+
+    /// Write the frozen sizes waiting, in one transaction, from the rows
+    /// as they are now (a flag change since is not undone). Sessions need
+    /// not hear about them. A crash before this loses nothing a client
+    /// relies on: a size is worked out again the same way.
+    pub async fn flush_sizes(&self) -> Result<(), MailError> {
+        let state = self.state.lock().await;
+        let uids = std::mem::take(&mut *self.sizes_pending.lock());
+        if uids.is_empty() {
+            return Ok(());
+        }
+        let changes = FolderChanges {
+            upserts: uids.iter().filter_map(|u| state.get(*u).cloned()).collect(),
+            ..Default::default()
+        };
+        self.apply(&changes).await
     }
 
     async fn apply(&self, changes: &FolderChanges) -> Result<(), MailError> {
@@ -230,6 +281,7 @@ impl FolderSync {
             }
         };
         let mut state = self.state.lock().await;
+        let uidnext_before = state.uidnext;
         let mut changes = if full {
             let present: Vec<RemoteMessage> = round
                 .items
@@ -243,6 +295,12 @@ impl FolderSync {
                 round.items.iter().map(RemoteChange::from_item).collect();
             state.apply(&changes)
         };
+        if link.is_none() && state.uidnext > uidnext_before {
+            // The folder's first listing found what was there before
+            // graphgate looked: old mail, not new arrivals.
+            self.recent_floor
+                .fetch_max(state.uidnext - 1, Ordering::AcqRel);
+        }
         state.delta_link = Some(round.delta_link.clone());
         changes.delta_link = Some(Some(round.delta_link));
         let changed = !changes.upserts.is_empty() || !changes.removed.is_empty();

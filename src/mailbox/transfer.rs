@@ -1,7 +1,9 @@
 //! COPY and MOVE. Within one mailbox Graph copies and moves itself (moves
 //! keep the immutable id); between mailboxes (own ↔ shared) the message is
-//! downloaded and stored again with its flags and date. Each new message is
-//! adopted into the destination's UID map at once, for COPYUID.
+//! downloaded and stored again with its flags and date. A MOVE into the
+//! folder the messages are in is a copy and a delete, so they get new UIDs
+//! as from any other MOVE. Each new message is adopted into the
+//! destination's UID map at once, for COPYUID.
 
 use super::api::CopyResult;
 use super::append::{StoreRequest, store_message};
@@ -38,11 +40,7 @@ pub(crate) async fn transfer(
     let target = user.resolve(dest).await?;
     target.place.check_write()?;
     let same_mailbox = target.place.mailbox() == mailbox;
-    if is_move && same_mailbox && target.folder.id == sync.folder_id {
-        return Err(MailError::CannotDo(
-            "the messages are already in that folder".into(),
-        ));
-    }
+    let to_itself = same_mailbox && target.folder.id == sync.folder_id;
     let picked: Vec<(u32, String, Vec<FlagName>, i64)> = {
         let state = sync.state.lock().await;
         uids.iter()
@@ -59,11 +57,16 @@ pub(crate) async fn transfer(
     };
     let dest_sync = target.place.engine.folder(&target.folder.id).await?;
     let mut pairs = Vec::new();
-    let mut moved_away = Vec::new();
+    // The originals a MOVE took away (uid, Graph id).
+    let mut moved_away: Vec<(u32, String)> = Vec::new();
     let mut first_error = None;
     if same_mailbox {
         let ids: Vec<String> = picked.iter().map(|(_, id, _, _)| id.clone()).collect();
-        let answers = if is_move {
+        // A move into the folder a message is in gives no new message (the
+        // emulated tenant keeps it, same id; Microsoft does not document
+        // the case): a MOVE to the selected folder copies instead and
+        // deletes the originals below, as IMAP's new UIDs require.
+        let answers = if is_move && !to_itself {
             place.graph.move_messages(&ids, &target.folder.id).await
         } else {
             place.graph.copy_messages(&ids, &target.folder.id).await
@@ -77,7 +80,7 @@ pub(crate) async fn transfer(
                     dest_sync.notify();
                     pairs.push((*uid, new_uid));
                     if is_move {
-                        moved_away.push(RemoteChange::Removed(id.clone()));
+                        moved_away.push((*uid, id.clone()));
                     }
                 }
                 Err(e) => {
@@ -86,7 +89,6 @@ pub(crate) async fn transfer(
             }
         }
     } else {
-        let mut removed_uids = Vec::new();
         for (uid, id, flags, date) in &picked {
             let stored = async {
                 let mime = download(&user.context, place, *uid, id).await?;
@@ -107,8 +109,7 @@ pub(crate) async fn transfer(
                 Ok(new_uid) => {
                     pairs.push((*uid, new_uid));
                     if is_move {
-                        moved_away.push(RemoteChange::Removed(id.clone()));
-                        removed_uids.push(*uid);
+                        moved_away.push((*uid, id.clone()));
                     }
                 }
                 Err(e) => {
@@ -116,30 +117,30 @@ pub(crate) async fn transfer(
                 }
             }
         }
-        if is_move && !moved_away.is_empty() {
-            let ids: Vec<String> = moved_away
-                .iter()
-                .filter_map(|c| match c {
-                    RemoteChange::Removed(id) => Some(id.clone()),
-                    RemoteChange::Present(_) => None,
-                })
-                .collect();
-            let results = place.graph.delete_messages(&ids).await;
-            let mut kept = Vec::new();
-            for ((change, uid), result) in moved_away.into_iter().zip(removed_uids).zip(results) {
-                match result {
-                    Ok(()) => kept.push(change),
-                    Err(e) => {
-                        first_error.get_or_insert(failed(uid, e));
-                    }
+    }
+    if is_move && (to_itself || !same_mailbox) && !moved_away.is_empty() {
+        // The copies are made: now the originals go (to Recoverable Items,
+        // as EXPUNGE in Deleted Items does).
+        let ids: Vec<String> = moved_away.iter().map(|(_, id)| id.clone()).collect();
+        let results = place.graph.delete_messages(&ids).await;
+        let mut kept = Vec::new();
+        for ((uid, id), result) in moved_away.into_iter().zip(results) {
+            match result {
+                Ok(()) => kept.push((uid, id)),
+                Err(e) => {
+                    first_error.get_or_insert(failed(uid, e));
                 }
             }
-            moved_away = kept;
         }
+        moved_away = kept;
     }
     if !moved_away.is_empty() {
+        let removed: Vec<RemoteChange> = moved_away
+            .into_iter()
+            .map(|(_, id)| RemoteChange::Removed(id))
+            .collect();
         let mut state = sync.state.lock().await;
-        let changes = state.apply(&moved_away);
+        let changes = state.apply(&removed);
         sync.persist(&changes).await?;
     }
     if let Some(e) = first_error

@@ -110,6 +110,7 @@ impl UserMail {
         let state = sync.state.lock().await;
         Ok(FolderStatus {
             messages: state.messages.len() as u32,
+            recent: sync.recent_count(&state),
             unseen: state.unseen(),
             uidnext: state.uidnext,
             uidvalidity: state.uidvalidity,

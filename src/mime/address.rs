@@ -9,8 +9,8 @@ use imap_types::envelope::Address;
 use super::lex::{comment, is_wsp, quoted};
 use super::strings::{nstring, nstring_opt};
 
-const MISSING_DOMAIN: &[u8] = b"MISSING_DOMAIN";
-const MISSING_MAILBOX: &[u8] = b"MISSING_MAILBOX";
+pub(crate) const MISSING_DOMAIN: &[u8] = b"MISSING_DOMAIN";
+pub(crate) const MISSING_MAILBOX: &[u8] = b"MISSING_MAILBOX";
 
 #[derive(Debug)]
 enum Tok {

@@ -112,6 +112,13 @@ impl ParsedMessage {
         search::header_values(&self.raw, &self.root, name.as_bytes())
     }
 
+    /// Every value of the top-level address field `name` (From, To, Cc,
+    /// Bcc), its addresses normalised and display names decoded, as SEARCH
+    /// FROM/TO/CC/BCC match them: `Name <user@example.org>, other@example.org`.
+    pub fn address_value(&self, name: &str) -> Vec<String> {
+        search::address_values(&self.raw, &self.root, name.as_bytes())
+    }
+
     /// The top-level header as decoded `Name: value` lines (SEARCH TEXT).
     pub fn headers_for_search(&self) -> String {
         search::headers_text(&self.raw, &self.root)

@@ -1,5 +1,6 @@
 //! Decoded text for SEARCH: header values unfolded with RFC 2047 words
-//! decoded, and the text of every text/* part with its transfer encoding and
+//! decoded, address fields in their normalised form (as ENVELOPE reads
+//! them), and the text of every text/* part with its transfer encoding and
 //! charset undone (HTML tags stripped). Attachments are never decoded.
 
 use base64::Engine;
@@ -8,6 +9,10 @@ use mail_parser::HeaderValue;
 use mail_parser::decoders::charsets::map::charset_decoder;
 use mail_parser::parsers::MessageStream;
 
+use imap_types::core::NString;
+use imap_types::envelope::Address;
+
+use super::address::{MISSING_DOMAIN, MISSING_MAILBOX, address_list};
 use super::content::{self, Media};
 use super::lex::{name_eq, unfold};
 use super::scan::{Entity, Kind};
@@ -20,6 +25,64 @@ pub(crate) fn header_values(raw: &[u8], e: &Entity, name: &[u8]) -> Vec<String> 
         .filter(|f| name_eq(&raw[f.name.clone()], name))
         .map(|f| decode_header(&raw[f.value.clone()]))
         .collect()
+}
+
+/// Every address-list value of the header field `name` in `e`, written
+/// the way SEARCH FROM/TO/CC/BCC match it (RFC 3501 §6.4.4, as Dovecot
+/// does): each address normalised (RFC 5322 §3.4: comments and folding
+/// whitespace gone, `user (c) @ (c) example.org` is `user@example.org`),
+/// with its RFC 2047-decoded display name, `Name <user@example.org>`, and
+/// groups as `group: member, member;`.
+pub(crate) fn address_values(raw: &[u8], e: &Entity, name: &[u8]) -> Vec<String> {
+    e.fields
+        .iter()
+        .filter(|f| name_eq(&raw[f.name.clone()], name))
+        .map(|f| written_addresses(&address_list(&unfold(&raw[f.value.clone()]))))
+        .collect()
+}
+
+fn written_addresses(list: &[Address<'_>]) -> String {
+    let bytes = |s: &NString<'_>| s.0.as_ref().map(|s| s.as_ref().to_vec());
+    let mut out = String::new();
+    let separate = |out: &mut String| {
+        if !(out.is_empty() || out.ends_with(": ")) {
+            out.push_str(", ");
+        }
+    };
+    for a in list {
+        match (bytes(&a.mailbox), bytes(&a.host)) {
+            // A group's end marker.
+            (None, None) => out.push(';'),
+            // A group's start: its name.
+            (Some(group), None) => {
+                separate(&mut out);
+                out.push_str(&decode_header(&group));
+                out.push_str(": ");
+            }
+            (mailbox, Some(host)) => {
+                separate(&mut out);
+                let mut spec = String::new();
+                if let Some(m) = mailbox.filter(|m| m.as_slice() != MISSING_MAILBOX) {
+                    spec.push_str(&String::from_utf8_lossy(&m));
+                }
+                if host.as_slice() != MISSING_DOMAIN {
+                    spec.push('@');
+                    spec.push_str(&String::from_utf8_lossy(&host));
+                }
+                let name = bytes(&a.name).map(|n| decode_header(&n));
+                match name.filter(|n| !n.is_empty()) {
+                    Some(name) => {
+                        out.push_str(&name);
+                        out.push_str(" <");
+                        out.push_str(&spec);
+                        out.push('>');
+                    }
+                    None => out.push_str(&spec),
+                }
+            }
+        }
+    }
+    out
 }
 
 /// All header fields of `e` as `Name: decoded value` lines.

@@ -82,3 +82,27 @@ fn body_text_decodes_text_parts_only() {
         }
     }
 }
+
+#[test]
+fn address_fields_are_searched_in_normalised_form() {
+    let raw = crlf(concat!(
+        "From: user-from@domain.org\n",
+        "To: <user (comment)@ (comment) example.org>,\n",
+        "  =?UTF-8?Q?J=C3=BCrgen_M=C3=BCller?= <jm@example.net>\n",
+        "Cc: Team: a@x.org, \"B. B.\" <b@y.org>;, c@z.org (Carl Z)\n",
+        "Bcc: undisclosed-recipients:;\n",
+        "Reply-To: nobody\n\nbody\n",
+    ));
+    let message = ParsedMessage::parse(&raw);
+    let cases: [(&str, &[&str]); 5] = [
+        ("from", &["user-from@domain.org"]),
+        ("to", &["user@example.org, Jürgen Müller <jm@example.net>"]),
+        ("cc", &["Team: a@x.org, B. B. <b@y.org>;, Carl Z <c@z.org>"]),
+        ("bcc", &["undisclosed-recipients: ;"]),
+        ("reply-to", &["nobody"]),
+    ];
+    for (name, expected) in cases {
+        assert_eq!(message.address_value(name), expected, "{name}");
+    }
+    assert!(message.address_value("sender").is_empty());
+}

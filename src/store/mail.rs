@@ -31,7 +31,11 @@ pub struct MessageRow {
     /// RFC822.SIZE once it was first reported; it never changes after.
     pub reported_size: Option<i64>,
     pub is_read: bool,
+    /// Graph's isDraft (fixed when the item was made).
     pub is_draft: bool,
+    /// graphgate's `\Draft` mark, when the message carries one; it wins
+    /// over `is_draft`.
+    pub draft_mark: Option<bool>,
     pub flag_status: String,
     pub categories: Vec<String>,
     pub last_verb: Option<i64>,
@@ -80,6 +84,7 @@ fn message_row(r: &AnyRow) -> Result<MessageRow, Error> {
         deleted: r.try_get::<i64, _>(11)? != 0,
         internet_message_id: r.try_get(12)?,
         headers: r.try_get(13)?,
+        draft_mark: r.try_get::<Option<i64>, _>(14)?.map(|v| v != 0),
     })
 }
 
@@ -112,20 +117,37 @@ impl Store {
         rows.iter().map(folder_row).collect()
     }
 
-    /// Start state for a folder seen for the first time.
+    /// Start state for a folder seen for the first time. Its UIDVALIDITY
+    /// is `at_least` (the clock), raised above every UIDVALIDITY handed out
+    /// in this mailbox before, so a folder deleted and created again under
+    /// the same name never shows an earlier value (RFC 3501 §2.3.1.1). A
+    /// folder that already has state keeps it.
     pub async fn mail_folder_create(
         &self,
         mailbox: &str,
         folder_id: &str,
-        uidvalidity: u32,
+        at_least: u32,
     ) -> Result<FolderRow, Error> {
+        // One statement, so concurrent creations (several gateways on one
+        // PostgreSQL) each get their own value.
+        let uidvalidity: i64 = sqlx::query_scalar(
+            "INSERT INTO mail_uidvalidity (mailbox, highest) VALUES ($1, $2)
+             ON CONFLICT (mailbox) DO UPDATE SET highest = CASE
+                 WHEN excluded.highest > mail_uidvalidity.highest THEN excluded.highest
+                 ELSE mail_uidvalidity.highest + 1 END
+             RETURNING highest",
+        )
+        .bind(mailbox)
+        .bind(i64::from(at_least.max(1)))
+        .fetch_one(self.pool())
+        .await?;
         sqlx::query(
             "INSERT INTO mail_folders (mailbox, folder_id, uidvalidity, uidnext, delta_link)
              VALUES ($1, $2, $3, 1, NULL) ON CONFLICT (mailbox, folder_id) DO NOTHING",
         )
         .bind(mailbox)
         .bind(folder_id)
-        .bind(i64::from(uidvalidity))
+        .bind(uidvalidity)
         .execute(self.pool())
         .await?;
         self.mail_folder(mailbox, folder_id)
@@ -140,7 +162,8 @@ impl Store {
     ) -> Result<Vec<MessageRow>, Error> {
         let rows = sqlx::query(
             "SELECT uid, message_id, internal_date, store_size, reported_size, is_read, is_draft,
-                    flag_status, last_verb, icon, categories, deleted, internet_message_id, headers
+                    flag_status, last_verb, icon, categories, deleted, internet_message_id, headers,
+                    draft_mark
              FROM mail_messages WHERE mailbox = $1 AND folder_id = $2 ORDER BY uid",
         )
         .bind(mailbox)
@@ -173,15 +196,16 @@ impl Store {
             sqlx::query(
                 "INSERT INTO mail_messages (mailbox, folder_id, uid, message_id, internal_date, store_size,
                     reported_size, is_read, is_draft, flag_status, categories, last_verb, icon, deleted,
-                    internet_message_id, headers)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                    internet_message_id, headers, draft_mark)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
                  ON CONFLICT (mailbox, folder_id, uid) DO UPDATE SET
                     message_id = excluded.message_id, internal_date = excluded.internal_date,
                     store_size = excluded.store_size, reported_size = excluded.reported_size,
                     is_read = excluded.is_read, is_draft = excluded.is_draft,
                     flag_status = excluded.flag_status, categories = excluded.categories,
                     last_verb = excluded.last_verb, icon = excluded.icon, deleted = excluded.deleted,
-                    internet_message_id = excluded.internet_message_id, headers = excluded.headers",
+                    internet_message_id = excluded.internet_message_id, headers = excluded.headers,
+                    draft_mark = excluded.draft_mark",
             )
             .bind(mailbox)
             .bind(folder_id)
@@ -199,6 +223,7 @@ impl Store {
             .bind(i64::from(m.deleted))
             .bind(m.internet_message_id.as_deref())
             .bind(m.headers.clone())
+            .bind(m.draft_mark.map(i64::from))
             .execute(&mut *tx)
             .await?;
         }
@@ -304,6 +329,7 @@ mod tests {
             categories: vec!["Red category".into()],
             last_verb: Some(102),
             headers: Some(b"Subject: x\r\n\r\n".to_vec()),
+            draft_mark: Some(false),
             ..Default::default()
         };
         let changes = FolderChanges {
@@ -343,5 +369,32 @@ mod tests {
         store.mail_folder_forget("a@x", "F1").await.unwrap();
         assert!(store.mail_folder("a@x", "F1").await.unwrap().is_none());
         assert!(store.mail_messages("a@x", "F1").await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn uidvalidity_only_grows_within_a_mailbox() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let first = store.mail_folder_create("a@x", "F1", 1000).await.unwrap();
+        assert_eq!(first.uidvalidity, 1000);
+        // Deleted and created again within the same second (same clock).
+        store.mail_folder_forget("a@x", "F1").await.unwrap();
+        let again = store.mail_folder_create("a@x", "F1", 1000).await.unwrap();
+        assert_eq!(again.uidvalidity, 1001);
+        // Another folder, and a clock that went backwards.
+        let other = store.mail_folder_create("a@x", "F2", 10).await.unwrap();
+        assert_eq!(other.uidvalidity, 1002);
+        // The clock ahead of everything: taken as it is.
+        let later = store.mail_folder_create("a@x", "F3", 5000).await.unwrap();
+        assert_eq!(later.uidvalidity, 5000);
+        // Other mailboxes have their own sequence.
+        let b = store.mail_folder_create("b@x", "F1", 1000).await.unwrap();
+        assert_eq!(b.uidvalidity, 1000);
+        // It survives a restart.
+        drop(store);
+        let store = Store::open_in(dir.path()).await.unwrap();
+        store.mail_folder_forget("a@x", "F3").await.unwrap();
+        let reopened = store.mail_folder_create("a@x", "F3", 5000).await.unwrap();
+        assert_eq!(reopened.uidvalidity, 5001);
     }
 }

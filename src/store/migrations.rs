@@ -94,6 +94,25 @@ const STEPS: &[(i64, &str)] = &[
         // (accounts/login.rs); NULL until known.
         "ALTER TABLE passwords ADD COLUMN tag {BIGINT}",
     ),
+    (
+        6,
+        // The largest UIDVALIDITY handed out per mailbox, so a folder
+        // deleted and created again (or any new folder) gets a larger one
+        // than every folder before it, also across restarts (store/mail.rs).
+        "CREATE TABLE mail_uidvalidity (
+        mailbox TEXT PRIMARY KEY,
+        highest {BIGINT} NOT NULL
+    );
+    INSERT INTO mail_uidvalidity (mailbox, highest)
+        SELECT mailbox, MAX(uidvalidity) FROM mail_folders GROUP BY mailbox",
+    ),
+    (
+        7,
+        // graphgate's IMAP `\Draft` mark of a message (1 or 0), read from
+        // its named property; NULL when the message has none, and then
+        // Graph's isDraft decides.
+        "ALTER TABLE mail_messages ADD COLUMN draft_mark {BIGINT}",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

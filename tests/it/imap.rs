@@ -361,17 +361,23 @@ async fn adversarial_mailbox_access_is_refused_and_audited() {
     let names: std::collections::HashSet<&str> =
         results.iter().filter_map(|r| r["case"].as_str()).collect();
     assert_eq!(names.len(), results.len(), "every case has its own name");
+    // A name that is not modified UTF-7 names no mailbox (NO [CANNOT]) and
+    // never reaches policy; every other refusal is in the audit log.
+    let no_name = |r: &serde_json::Value| {
+        r["answer"] == "BAD"
+            || r["text"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("[CANNOT]") && t.contains("modified UTF-7"))
+    };
     for r in &results {
         assert_eq!(r["refused"], true, "not refused: {r}");
-        // A name IMAP's own syntax stops (bad modified UTF-7) never reaches
-        // policy; every other refusal is in the audit log.
-        if r["answer"] != "BAD" {
+        if !no_name(r) {
             assert_eq!(r["audited"], true, "not audited: {r}");
         }
     }
     let log = std::fs::read_to_string(&audit).unwrap();
     let refusals = log.lines().filter(|l| l.contains("\"refused\"")).count();
-    let syntax = results.iter().filter(|r| r["answer"] == "BAD").count();
+    let syntax = results.iter().filter(|r| no_name(r)).count();
     assert!(refusals >= results.len() - syntax, "{refusals}\n{log}");
     gw.stop().await;
 }

@@ -70,6 +70,9 @@ pub(crate) fn put_mime(
     let mut mb = mb.lock();
     let key = key_of(&mb, folder, id)?;
     if let Some(m) = mb.messages.get_mut(&key) {
+        if ctx.settings.put_value_drafts_only && !m.is_draft {
+            return Err(sent_message_error());
+        }
         m.set_mime(Bytes::from(mime));
     }
     mb.touch_message(&key, ctx.now);
@@ -108,6 +111,16 @@ fn invalid_ext() -> GraphError {
         StatusCode::BAD_REQUEST,
         "ErrorInvalidExtendedProperty",
         "The extended property attribute combination is invalid.",
+    )
+}
+
+/// What Exchange answers to a change of a draft-only property of an item
+/// that is not a draft.
+fn sent_message_error() -> GraphError {
+    GraphError::new(
+        StatusCode::BAD_REQUEST,
+        "ErrorInvalidPropertyUpdateSentMessage",
+        "Update operation is invalid for property of a sent message.",
     )
 }
 
@@ -400,11 +413,7 @@ pub(crate) fn patch(
             )));
         }
         if DRAFT_ONLY.contains(&k.as_str()) && !is_draft {
-            return Err(GraphError::new(
-                StatusCode::BAD_REQUEST,
-                "ErrorInvalidPropertyUpdateSentMessage",
-                "Update operation is invalid for property of a sent message.",
-            ));
+            return Err(sent_message_error());
         }
     }
     for (id, _) in &ext {
@@ -460,7 +469,15 @@ pub(crate) fn patch(
         changed = true;
     }
     for (id, v) in ext {
-        m.ext.insert(id, v);
+        // PR_MESSAGE_DELIVERY_TIME is receivedDateTime (already checked
+        // to be a date); the other properties are kept as written.
+        if is_tag(&id, "0xe06") {
+            if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&v) {
+                m.received = at.with_timezone(&chrono::Utc);
+            }
+        } else {
+            m.ext.insert(id, v);
+        }
         changed = true;
     }
     if changed {

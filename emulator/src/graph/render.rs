@@ -235,7 +235,10 @@ pub(crate) fn message_json(
         let found: Vec<Value> = expand
             .single_value_properties
             .iter()
-            .filter_map(|want| all.iter().find(|(id, _)| id.eq_ignore_ascii_case(want)))
+            // Both sides are normalised (`odata::normalize_property_id`):
+            // what is left to differ is a named property's name, which
+            // Graph compares case-sensitively.
+            .filter_map(|want| all.iter().find(|(id, _)| id == want))
             .map(|(id, value)| json!({"id": id, "value": value}))
             .collect();
         if !found.is_empty() {

@@ -6,6 +6,7 @@ mod access;
 mod batch;
 mod control;
 mod delta;
+mod draft_and_mime;
 mod folders;
 mod messages;
 mod persist;

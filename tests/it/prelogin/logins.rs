@@ -11,7 +11,9 @@ use crate::common::gateway::{PASSWORD, TestGateway};
 use crate::common::{ALICE, BOB};
 
 /// `n` greeted connections from `from`, then one LOGIN on each, sent all
-/// at once; the tagged answers.
+/// at once, each with its own password (`pw` and the connection's number:
+/// a guesser tries different ones, and identical attempts would wait for
+/// each other); the tagged answers.
 async fn parallel_logins(
     n: usize,
     from: &str,
@@ -25,8 +27,8 @@ async fn parallel_logins(
         assert!(c.line().await.unwrap().starts_with("* OK"));
         clients.push(c);
     }
-    for c in &mut clients {
-        c.send(&format!("a LOGIN {login} {pw}\r\n")).await;
+    for (i, c) in clients.iter_mut().enumerate() {
+        c.send(&format!("a LOGIN {login} {pw}-{i}\r\n")).await;
     }
     let mut answers = Vec::new();
     for mut c in clients {
