@@ -223,9 +223,11 @@ async fn over_the_budget_commands_wait_then_are_refused_and_graph_never_throttle
     .await;
     let settings = without_polling(Duration::ZERO);
     let gw = TestGateway::start_on_configured(tenant, settings, small_budget).await;
-    let clients = sessions(&gw, 8).await;
-    let outcomes = at_once(clients, |i, mut c| async move {
+    let mut clients = sessions(&gw, 8).await;
+    for c in &mut clients {
         c.run_ok("SELECT INBOX").await;
+    }
+    let outcomes = at_once(clients, |i, mut c| async move {
         let (mut done, mut refusal) = (0, None);
         // Eight sessions each read their own 50 messages: 400 downloads,
         // more than the budget allows at once.
