@@ -401,6 +401,10 @@ async fn a_password_typed_into_the_user_field_never_reaches_the_log() {
     )
     .unwrap();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests in this binary hit the same log call sites at the same
+    // time with no subscriber; one registered in that race can keep an
+    // interest of "never". Recompute it now that this one is in place.
+    tracing::callsite::rebuild_interest_cache();
     // The user typed the password where the login goes, twice, then got it
     // right but mistyped the password.
     for login in ["Tr0ub4dor&3-horse", "Tr0ub4dor&3-horse"] {
