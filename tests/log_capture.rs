@@ -5,31 +5,14 @@
 //! runs only), which made the test fail for reasons of tracing's call-site
 //! bookkeeping, not of graphgate.
 
-use std::net::IpAddr;
-
-use graphgate::accounts::{Accounts, LoginLimits, Mode};
+use graphgate::accounts::{Accounts, LoginLimits};
 use graphgate::secret::Secret;
-use graphgate::store::Store;
-use tempfile::TempDir;
 
-async fn store() -> (TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_in(dir.path()).await.unwrap();
-    (dir, store)
-}
+#[path = "it/accounts/support.rs"]
+#[allow(dead_code)]
+mod support;
 
-/// An account `login` with the password `pw`.
-async fn with_account(accounts: &Accounts, login: &str, pw: &str) {
-    accounts.add(login, login, Mode::Delegated).await.unwrap();
-    accounts
-        .set_password(login, "default", &Secret::new(pw))
-        .await
-        .unwrap();
-}
-
-fn peer() -> IpAddr {
-    "192.0.2.10".parse().unwrap()
-}
+use support::{peer, store, with_account};
 
 /// Collects what a log subscriber writes.
 #[derive(Clone, Default)]

@@ -12,7 +12,7 @@ use super::state::Selected;
 use super::updates::{flags_data, send_flag_lists};
 use super::wire::Wire;
 use crate::mailbox::StoreOp;
-use crate::mailbox::flags::{FlagName, Flags};
+use crate::mailbox::flags::FlagName;
 
 /// STORE, or UID STORE (`uid`).
 pub(super) async fn store<F: OpenFolder>(
@@ -57,17 +57,12 @@ pub(super) async fn store<F: OpenFolder>(
     };
     // Every keyword STORE names joins FLAGS, even one only removed (as in
     // Dovecot, whose clients expect it there afterwards).
-    let named = Flags {
-        keywords: names
-            .iter()
-            .filter_map(|n| match n {
-                FlagName::Keyword(k) => Some(k.clone()),
-                _ => None,
-            })
-            .collect(),
-        ..Flags::default()
-    };
-    let mut new_keywords = selected.view.learn_keywords(&named);
+    let mut new_keywords = selected
+        .view
+        .learn_keywords(names.iter().filter_map(|n| match n {
+            FlagName::Keyword(k) => Some(k),
+            _ => None,
+        }));
     if !targets.is_empty() {
         let changed = match selected.folder.store(&targets, op, &names).await {
             Ok(changed) => changed,

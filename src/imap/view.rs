@@ -106,17 +106,13 @@ impl MailboxView {
         &self.keywords
     }
 
-    /// Add the keywords of `flags` to those the client knows; true when
-    /// one is new, and FLAGS must be sent again before it is used.
-    pub(super) fn learn_keywords(&mut self, flags: &Flags) -> bool {
-        let mut new = false;
-        for k in &flags.keywords {
-            if !self.keywords.contains(k) {
-                self.keywords.insert(k.clone());
-                new = true;
-            }
-        }
-        new
+    /// Add `keywords` to those the client knows; true when one is new,
+    /// and FLAGS must be sent again before it is used.
+    pub(super) fn learn_keywords<'k>(
+        &mut self,
+        keywords: impl IntoIterator<Item = &'k String>,
+    ) -> bool {
+        learn(&mut self.keywords, keywords)
     }
 
     /// The number of messages that are `\Recent` to this session.
@@ -154,7 +150,7 @@ impl MailboxView {
     /// Record flags the client is about to be told (after STORE); true
     /// when they hold a keyword the client was not told of in FLAGS.
     pub(super) fn set_flags(&mut self, uid: u32, flags: Flags) -> bool {
-        let new = self.learn_keywords(&flags);
+        let new = self.learn_keywords(&flags.keywords);
         if let Some(i) = self.index_of(uid) {
             self.entries[i].flags = flags;
         }
@@ -228,12 +224,11 @@ impl MailboxView {
         let mut updates = Vec::new();
         let mut new_keywords = false;
         for m in &fresh {
-            new_keywords |= self.learn_keywords(&m.flags);
+            new_keywords |= learn(&mut self.keywords, &m.flags.keywords);
         }
         for &uid in &changed {
             if let Some(i) = self.index_of(uid) {
-                let flags = self.entries[i].flags.clone();
-                new_keywords |= self.learn_keywords(&flags);
+                new_keywords |= learn(&mut self.keywords, &self.entries[i].flags.keywords);
             }
         }
         if allow_expunge {
@@ -323,6 +318,18 @@ impl MailboxView {
         }
         Ok(out)
     }
+}
+
+/// Add `keywords` to `known`; true when one was not there.
+fn learn<'k>(known: &mut BTreeSet<String>, keywords: impl IntoIterator<Item = &'k String>) -> bool {
+    let mut new = false;
+    for k in keywords {
+        if !known.contains(k) {
+            known.insert(k.clone());
+            new = true;
+        }
+    }
+    new
 }
 
 fn ordered(a: u32, b: u32) -> (u32, u32) {

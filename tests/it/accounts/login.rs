@@ -2,19 +2,12 @@
 //! temp dir: passwords, revocation, the memory of recent verifications,
 //! unknown logins, and the failed-login limits (tiny ones, short windows).
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use graphgate::accounts::{Accounts, LoginError, LoginLimits, Mode, looks_generated};
 use graphgate::secret::Secret;
-use graphgate::store::Store;
-use tempfile::TempDir;
 
-async fn store() -> (TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_in(dir.path()).await.unwrap();
-    (dir, store)
-}
+use super::support::{ip, peer, store, with_account};
 
 fn limits(per_user: u32, per_address: u32, window: Duration) -> LoginLimits {
     LoginLimits {
@@ -23,23 +16,6 @@ fn limits(per_user: u32, per_address: u32, window: Duration) -> LoginLimits {
         window,
         ..LoginLimits::default()
     }
-}
-
-/// An account `login` with the password `pw` labelled "default".
-async fn with_account(accounts: &Accounts, login: &str, pw: &str) {
-    accounts.add(login, login, Mode::Delegated).await.unwrap();
-    accounts
-        .set_password(login, "default", &Secret::new(pw))
-        .await
-        .unwrap();
-}
-
-fn peer() -> IpAddr {
-    ip("192.0.2.10")
-}
-
-fn ip(text: &str) -> IpAddr {
-    text.parse().unwrap()
 }
 
 #[tokio::test]

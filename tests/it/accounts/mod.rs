@@ -5,3 +5,4 @@
 
 mod cli;
 mod login;
+mod support;
