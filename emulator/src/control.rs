@@ -10,7 +10,7 @@ use std::sync::Arc;
 use axum::Json;
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, DefaultBodyLimit, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -27,6 +27,9 @@ use super::tokens::{self, Principal};
 use crate::tenant::Emulator;
 
 type Em = State<Arc<Emulator>>;
+
+/// The largest body the control API takes (a delivered message's MIME).
+const CONTROL_BODY_CAP: usize = 160 * 1024 * 1024;
 
 pub(crate) fn routes() -> Router<Arc<Emulator>> {
     Router::new()
@@ -56,6 +59,9 @@ pub(crate) fn routes() -> Router<Arc<Emulator>> {
         .route("/_emulator/apps/{client_id}", get(app_get).put(app_put))
         .route("/_emulator/tokens", post(mint_token))
         .route("/_emulator/outbound", get(outbound))
+        // Deliveries as large as Exchange Online accepts (150 MB), not
+        // axum's default of 2 MB.
+        .layer(DefaultBodyLimit::max(CONTROL_BODY_CAP))
         .layer(middleware::from_fn(loopback_only))
 }
 

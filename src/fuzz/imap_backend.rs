@@ -362,9 +362,9 @@ impl OpenFolder for MemoryFolder {
         MailError::ReadOnly
     }
 
-    async fn snapshot(&self, _sync: bool) -> Result<Snapshot, MailError> {
+    async fn snapshot(&self, _sync: bool) -> Result<Arc<Snapshot>, MailError> {
         self.with(|folder| {
-            Ok(Snapshot {
+            Ok(Arc::new(Snapshot {
                 uidvalidity: folder.uidvalidity,
                 uidnext: folder.uidnext,
                 messages: folder
@@ -376,7 +376,7 @@ impl OpenFolder for MemoryFolder {
                         internal_date: m.date,
                     })
                     .collect(),
-            })
+            }))
         })
     }
 

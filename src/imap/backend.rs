@@ -82,7 +82,10 @@ pub trait OpenFolder: Send + Sync + 'static {
     /// Why a change is refused in this read-only folder: a read grant
     /// (NOPERM, audited) or the client's own EXAMINE (READ-ONLY).
     fn write_refused(&self) -> MailError;
-    fn snapshot(&self, sync: bool) -> impl Future<Output = Result<Snapshot, MailError>> + Send;
+    /// The folder now (shared: every session of one folder version holds
+    /// the same one).
+    fn snapshot(&self, sync: bool)
+    -> impl Future<Output = Result<Arc<Snapshot>, MailError>> + Send;
     /// The session is told of the messages up to `up_to`: the UID above
     /// which they are `\Recent` to it. `claim` (SELECT) takes them from
     /// every other session; EXAMINE does not (RFC 3501 §6.3.2).
@@ -204,7 +207,7 @@ impl OpenFolder for SelectedFolder {
     fn write_refused(&self) -> MailError {
         SelectedFolder::write_refused(self)
     }
-    async fn snapshot(&self, sync: bool) -> Result<Snapshot, MailError> {
+    async fn snapshot(&self, sync: bool) -> Result<Arc<Snapshot>, MailError> {
         SelectedFolder::snapshot(self, sync).await
     }
     fn claim_recent(&self, up_to: u32, claim: bool) -> u32 {

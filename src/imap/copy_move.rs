@@ -41,11 +41,14 @@ pub(super) async fn copy<F: OpenFolder>(
         Ok(indexes) => indexes,
         Err(bad) => return Reply::bad(bad.to_string()),
     };
-    let entries = selected.view.entries();
-    if indexes.iter().any(|&i| entries[i].gone) {
+    let entries: Vec<_> = indexes
+        .iter()
+        .filter_map(|&i| selected.view.at(i))
+        .collect();
+    if entries.iter().any(|e| e.gone) {
         return reply::expunged_meanwhile(command);
     }
-    let uids: Vec<u32> = indexes.iter().map(|&i| entries[i].uid).collect();
+    let uids: Vec<u32> = entries.iter().map(|e| e.uid).collect();
     if uids.is_empty() {
         return Reply::ok(format!("{command} completed: no messages"));
     }

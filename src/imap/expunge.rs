@@ -27,7 +27,8 @@ pub(super) async fn expunge<F: OpenFolder>(
             Ok(indexes) => Some(
                 indexes
                     .iter()
-                    .map(|&i| selected.view.entries()[i].uid)
+                    .filter_map(|&i| selected.view.at(i))
+                    .map(|e| e.uid)
                     .collect(),
             ),
             Err(bad) => return Reply::bad(bad.to_string()),

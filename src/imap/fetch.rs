@@ -112,7 +112,7 @@ pub(super) async fn fetch<F: OpenFolder>(
     let plan = Plan::of(&names);
     let entries: Vec<Entry> = indexes
         .iter()
-        .map(|&i| selected.view.entries()[i].clone())
+        .filter_map(|&i| selected.view.at(i))
         .collect();
 
     // BODY[...] without PEEK: set \Seen on all of them at once, first.
@@ -157,7 +157,6 @@ pub(super) async fn fetch<F: OpenFolder>(
         let current = selected
             .view
             .get(entry.uid)
-            .cloned()
             .unwrap_or_else(|| entry.clone());
         let seq = u32::try_from(index + 1).unwrap_or(u32::MAX);
         let with_flags = now_seen.contains(&entry.uid);

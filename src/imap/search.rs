@@ -45,17 +45,12 @@ pub(super) async fn search<F: OpenFolder>(
     let view = &selected.view;
     let extent = Extent {
         messages: view.len(),
-        max_uid: view.entries().last().map_or(0, |e| e.uid),
+        max_uid: view.last_uid(),
     };
     let criterion = compile(criteria.as_ref(), extent);
     let need = max_need(&criterion);
     if need.is_some() && view.len() > 1 {
-        let uids: Vec<u32> = view
-            .entries()
-            .iter()
-            .filter(|e| !e.gone)
-            .map(|e| e.uid)
-            .collect();
+        let uids: Vec<u32> = view.iter().filter(|e| !e.gone).map(|e| e.uid).collect();
         if need == Some(Need::Full) {
             selected.folder.prefetch(&uids);
         } else {
@@ -63,7 +58,7 @@ pub(super) async fn search<F: OpenFolder>(
         }
     }
     let mut found = Vec::new();
-    for (i, entry) in view.entries().iter().enumerate() {
+    for (i, entry) in view.iter().enumerate() {
         let seq = u32::try_from(i + 1).unwrap_or(u32::MAX);
         let mut size = None;
         let mut header: Option<ParsedMessage> = None;

@@ -46,15 +46,12 @@ pub(super) async fn store<F: OpenFolder>(
         StoreType::Add => StoreOp::Add,
         StoreType::Remove => StoreOp::Remove,
     };
-    let entries = selected.view.entries();
-    let (mut gone, targets): (Vec<u32>, Vec<u32>) = {
-        let (gone, live): (Vec<usize>, Vec<usize>) =
-            indexes.iter().partition(|&&i| entries[i].gone);
-        (
-            gone.into_iter().map(|i| entries[i].uid).collect(),
-            live.into_iter().map(|i| entries[i].uid).collect(),
-        )
-    };
+    let (gone, live): (Vec<_>, Vec<_>) = indexes
+        .iter()
+        .filter_map(|&i| selected.view.at(i))
+        .partition(|e| e.gone);
+    let mut gone: Vec<u32> = gone.into_iter().map(|e| e.uid).collect();
+    let targets: Vec<u32> = live.into_iter().map(|e| e.uid).collect();
     // Every keyword STORE names joins FLAGS, even one only removed (as in
     // Dovecot, whose clients expect it there afterwards).
     let mut new_keywords = selected
@@ -90,7 +87,7 @@ pub(super) async fn store<F: OpenFolder>(
     }
     if response == StoreResponse::Answer {
         for &i in &indexes {
-            if let Some(entry) = selected.view.entries().get(i) {
+            if let Some(entry) = selected.view.at(i) {
                 wire.data(flags_data(seq_of(i), entry.uid, &entry.flags, entry.recent));
             }
         }

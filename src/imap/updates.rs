@@ -55,7 +55,7 @@ pub(super) async fn catch_up<F: OpenFolder>(
         .claim_recent(MailboxView::top_uid(&snapshot), !selected.examined);
     let updates = selected
         .view
-        .update(&snapshot, expunges == Expunges::Allowed, recent_after);
+        .update(snapshot, expunges == Expunges::Allowed, recent_after);
     let sent = updates.len();
     for update in updates {
         match update {

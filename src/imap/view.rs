@@ -2,8 +2,17 @@
 //! messages in sequence-number order with the flags last reported. Comparing
 //! it with the shared engine's snapshot gives the untagged EXPUNGE, EXISTS
 //! and FETCH (FLAGS) updates, so sequence numbers stay per session and right.
+//!
+//! The view keeps only its differences from the folder: every session
+//! holds the same shared snapshot (`Arc<Snapshot>`, one per folder
+//! version), and on top of it the flags it reported that the snapshot does
+//! not show yet, the messages expunged elsewhere that it may not announce
+//! yet, and the UID ranges that are `\Recent` to it. A session that is up
+//! to date (an IDLE client, most of the time) costs a pointer, not a copy of
+//! the folder; its own list of UIDs exists only while it differs.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
@@ -51,7 +60,20 @@ pub(super) enum Update {
 /// The selected folder as this session sees it.
 #[derive(Debug, Clone, Default)]
 pub(super) struct MailboxView {
-    entries: Vec<Entry>,
+    /// The folder as last caught up with, in UID order; shared with every
+    /// session that caught up with the same version.
+    base: Arc<Snapshot>,
+    /// This session's UIDs in sequence order, only while they differ from
+    /// `base`'s (a message expunged elsewhere and not announced yet, or
+    /// removed here before the folder's next version).
+    own: Option<Vec<u32>>,
+    /// Flags reported to the client that `base` does not show (yet).
+    told: HashMap<u32, Flags>,
+    /// Messages the client still has that `base` lacks (expunged
+    /// elsewhere), as last told; their UIDs are in `own`.
+    gone: HashMap<u32, MessageMeta>,
+    /// UID ranges (inclusive, ascending, disjoint) `\Recent` to this session.
+    recent: Vec<(u32, u32)>,
     pub uidvalidity: u32,
     pub uidnext: u32,
     /// The highest UID this session has ever shown: a snapshot's message
@@ -70,35 +92,39 @@ pub(super) struct BadSequence {
     pub count: u32,
 }
 
+/// `snapshot` with its messages in strictly ascending UID order (the
+/// engine's already are; anything else is sorted once, in a copy).
+fn in_uid_order(snapshot: Arc<Snapshot>) -> Arc<Snapshot> {
+    if snapshot.messages.windows(2).all(|w| w[0].uid < w[1].uid) {
+        return snapshot;
+    }
+    let mut copy = Snapshot::clone(&snapshot);
+    copy.messages.sort_by_key(|m| m.uid);
+    copy.messages.dedup_by_key(|m| m.uid);
+    Arc::new(copy)
+}
+
 impl MailboxView {
     /// The view of a folder just selected; messages with a UID above
     /// `recent_after` are `\Recent` to this session.
-    pub(super) fn new(snapshot: &Snapshot, recent_after: u32) -> MailboxView {
-        let mut messages = snapshot.messages.clone();
-        messages.sort_by_key(|m| m.uid);
-        messages.dedup_by_key(|m| m.uid);
-        let entries: Vec<Entry> = messages
-            .into_iter()
-            .map(|m| Entry {
-                uid: m.uid,
-                flags: m.flags,
-                internal_date: m.internal_date,
-                gone: false,
-                recent: m.uid > recent_after,
-            })
-            .collect();
-        let high_water = entries.last().map_or(0, |e| e.uid);
-        let keywords = entries
+    pub(super) fn new(snapshot: Arc<Snapshot>, recent_after: u32) -> MailboxView {
+        let base = in_uid_order(snapshot);
+        let high_water = base.messages.last().map_or(0, |m| m.uid);
+        let keywords = base
+            .messages
             .iter()
-            .flat_map(|e| e.flags.keywords.iter().cloned())
+            .flat_map(|m| m.flags.keywords.iter().cloned())
             .collect();
-        MailboxView {
-            entries,
-            uidvalidity: snapshot.uidvalidity,
-            uidnext: snapshot.uidnext.max(high_water.saturating_add(1)),
+        let mut view = MailboxView {
+            uidvalidity: base.uidvalidity,
+            uidnext: base.uidnext.max(high_water.saturating_add(1)),
+            base,
             high_water,
             keywords,
-        }
+            ..MailboxView::default()
+        };
+        view.add_recent(recent_after.saturating_add(1), high_water);
+        view
     }
 
     /// The keywords the client has been told of (FLAGS), in order.
@@ -115,9 +141,29 @@ impl MailboxView {
         learn(&mut self.keywords, keywords)
     }
 
+    /// Make the UIDs `lo..=hi` `\Recent` to this session.
+    fn add_recent(&mut self, lo: u32, hi: u32) {
+        if lo > hi {
+            return;
+        }
+        match self.recent.last_mut() {
+            Some(last) if lo <= last.1.saturating_add(1) => last.1 = last.1.max(hi),
+            _ => self.recent.push((lo, hi)),
+        }
+    }
+
+    fn is_recent(&self, uid: u32) -> bool {
+        let i = self.recent.partition_point(|r| r.1 < uid);
+        self.recent.get(i).is_some_and(|r| r.0 <= uid)
+    }
+
     /// The number of messages that are `\Recent` to this session.
     pub(super) fn recent(&self) -> u32 {
-        let n = self.entries.iter().filter(|e| e.recent).count();
+        let n: usize = self
+            .recent
+            .iter()
+            .map(|&(lo, hi)| self.rank_above(hi) - self.rank(lo))
+            .sum();
         u32::try_from(n).unwrap_or(u32::MAX)
     }
 
@@ -127,34 +173,144 @@ impl MailboxView {
     }
 
     pub(super) fn len(&self) -> u32 {
-        u32::try_from(self.entries.len()).unwrap_or(u32::MAX)
+        u32::try_from(self.count()).unwrap_or(u32::MAX)
     }
 
-    pub(super) fn entries(&self) -> &[Entry] {
-        &self.entries
+    fn count(&self) -> usize {
+        match &self.own {
+            Some(own) => own.len(),
+            None => self.base.messages.len(),
+        }
+    }
+
+    /// The UID with sequence number `index + 1`.
+    fn uid_at(&self, index: usize) -> Option<u32> {
+        match &self.own {
+            Some(own) => own.get(index).copied(),
+            None => self.base.messages.get(index).map(|m| m.uid),
+        }
+    }
+
+    /// How many of this session's messages have a UID below `uid`.
+    fn rank(&self, uid: u32) -> usize {
+        match &self.own {
+            Some(own) => own.partition_point(|&u| u < uid),
+            None => self.base.messages.partition_point(|m| m.uid < uid),
+        }
+    }
+
+    /// How many of this session's messages have a UID at or below `uid`.
+    fn rank_above(&self, uid: u32) -> usize {
+        match &self.own {
+            Some(own) => own.partition_point(|&u| u <= uid),
+            None => self.base.messages.partition_point(|m| m.uid <= uid),
+        }
+    }
+
+    fn base_meta(&self, uid: u32) -> Option<&MessageMeta> {
+        let messages = &self.base.messages;
+        messages
+            .binary_search_by_key(&uid, |m| m.uid)
+            .ok()
+            .map(|i| &messages[i])
+    }
+
+    /// What the client was last told of `uid`: flags, date, and whether it
+    /// is gone.
+    fn known(&self, uid: u32) -> Option<(&Flags, DateTime<Utc>, bool)> {
+        if let Some(m) = self.gone.get(&uid) {
+            return Some((&m.flags, m.internal_date, true));
+        }
+        let m = self.base_meta(uid)?;
+        let flags = self.told.get(&uid).unwrap_or(&m.flags);
+        Some((flags, m.internal_date, false))
+    }
+
+    /// The message with sequence number `index + 1`.
+    pub(super) fn at(&self, index: usize) -> Option<Entry> {
+        let uid = self.uid_at(index)?;
+        let (flags, internal_date, gone) = self.known(uid)?;
+        Some(Entry {
+            uid,
+            flags: flags.clone(),
+            internal_date,
+            gone,
+            recent: self.is_recent(uid),
+        })
+    }
+
+    /// The session's messages in sequence order.
+    pub(super) fn iter(&self) -> impl Iterator<Item = Entry> + '_ {
+        (0..self.count()).filter_map(|i| self.at(i))
+    }
+
+    /// The UIDs of the session's messages in sequence order.
+    fn uids(&self) -> Vec<u32> {
+        match &self.own {
+            Some(own) => own.clone(),
+            None => self.base.messages.iter().map(|m| m.uid).collect(),
+        }
+    }
+
+    /// The highest UID shown (0 when empty).
+    pub(super) fn last_uid(&self) -> u32 {
+        self.count()
+            .checked_sub(1)
+            .and_then(|i| self.uid_at(i))
+            .unwrap_or(0)
     }
 
     fn index_of(&self, uid: u32) -> Option<usize> {
-        self.entries.binary_search_by_key(&uid, |e| e.uid).ok()
+        match &self.own {
+            Some(own) => own.binary_search(&uid).ok(),
+            None => self
+                .base
+                .messages
+                .binary_search_by_key(&uid, |m| m.uid)
+                .ok(),
+        }
     }
 
-    pub(super) fn get(&self, uid: u32) -> Option<&Entry> {
-        self.index_of(uid).map(|i| &self.entries[i])
+    pub(super) fn get(&self, uid: u32) -> Option<Entry> {
+        self.index_of(uid).and_then(|i| self.at(i))
     }
 
     /// The first message without `\Seen` (for `[UNSEEN n]`).
     pub(super) fn first_unseen(&self) -> Option<u32> {
-        self.entries.iter().position(|e| !e.flags.seen).map(seq)
+        (0..self.count())
+            .find(|&i| {
+                self.uid_at(i)
+                    .and_then(|uid| self.known(uid))
+                    .is_some_and(|(flags, _, _)| !flags.seen)
+            })
+            .map(seq)
     }
 
     /// Record flags the client is about to be told (after STORE); true
     /// when they hold a keyword the client was not told of in FLAGS.
     pub(super) fn set_flags(&mut self, uid: u32, flags: Flags) -> bool {
         let new = self.learn_keywords(&flags.keywords);
-        if let Some(i) = self.index_of(uid) {
-            self.entries[i].flags = flags;
+        if self.index_of(uid).is_none() {
+            return new;
+        }
+        if let Some(m) = self.gone.get_mut(&uid) {
+            m.flags = flags;
+        } else if self.base_meta(uid).is_some_and(|m| m.flags == flags) {
+            self.told.remove(&uid);
+        } else {
+            self.told.insert(uid, flags);
         }
         new
+    }
+
+    /// Settle `own` after a change: dropped when it is `base`'s list again.
+    fn settle(&mut self, own: Vec<u32>) {
+        self.own = if self.gone.is_empty() && own.len() == self.base.messages.len() {
+            // Both ascending, `own` a subset of `base` (nothing gone): equal.
+            None
+        } else {
+            Some(own)
+        };
     }
 
     /// Remove messages this session expunged (or moved away) and return the
@@ -169,13 +325,19 @@ impl MailboxView {
             return Vec::new();
         }
         let out: Vec<u32> = indexes.iter().rev().map(|&i| seq(i)).collect();
+        let mut own = self.uids();
         let mut doomed = indexes.into_iter().peekable();
         let mut i = 0;
-        self.entries.retain(|_| {
+        own.retain(|uid| {
             let keep = doomed.next_if_eq(&i).is_none();
             i += 1;
+            if !keep {
+                self.gone.remove(uid);
+                self.told.remove(uid);
+            }
             keep
         });
+        self.settle(own);
         out
     }
 
@@ -185,85 +347,164 @@ impl MailboxView {
     /// New messages with a UID above `recent_after` are `\Recent` here.
     pub(super) fn update(
         &mut self,
-        snapshot: &Snapshot,
+        snapshot: Arc<Snapshot>,
         allow_expunge: bool,
         recent_after: u32,
     ) -> Vec<Update> {
         if snapshot.uidvalidity != self.uidvalidity {
             return vec![Update::UidValidityChanged];
         }
-        let mut metas: Vec<&MessageMeta> = snapshot.messages.iter().collect();
-        if !metas.windows(2).all(|w| w[0].uid < w[1].uid) {
-            metas.sort_by_key(|m| m.uid);
-            metas.dedup_by_key(|m| m.uid);
+        let snapshot = in_uid_order(snapshot);
+        let unchanged = Arc::ptr_eq(&snapshot, &self.base)
+            && self.own.is_none()
+            && self.told.is_empty()
+            && self.gone.is_empty();
+        if unchanged {
+            return Vec::new();
         }
-        // Walk both lists in UID order.
-        let mut changed = Vec::new();
-        let mut fresh = Vec::new();
+        // Walk the session's messages and the snapshot's in UID order: one
+        // pass, no lookups while the session is plain `base` (the common
+        // case, each IDLE session after each change).
+        let metas = &snapshot.messages;
+        let mut changed: Vec<u32> = Vec::new();
+        let mut fresh: Vec<&MessageMeta> = Vec::new();
+        // (index, UID) of the session's messages the snapshot lacks.
+        let mut gone: Vec<(usize, u32)> = Vec::new();
+        let mut vanished: Vec<MessageMeta> = Vec::new();
+        // A snapshot message at or below `high_water` the view lacks.
+        let mut skipped = false;
         let mut next = 0;
-        for entry in &mut self.entries {
-            while next < metas.len() && metas[next].uid < entry.uid {
-                if metas[next].uid > self.high_water {
-                    fresh.push(metas[next]);
+        let mut visit =
+            |index: usize, uid: u32, told: &Flags, date: DateTime<Utc>, was_gone: bool| {
+                while next < metas.len() && metas[next].uid < uid {
+                    if metas[next].uid > self.high_water {
+                        fresh.push(&metas[next]);
+                    } else {
+                        skipped = true;
+                    }
+                    next += 1;
                 }
-                next += 1;
+                let present = next < metas.len() && metas[next].uid == uid;
+                if present && !was_gone {
+                    if metas[next].flags != *told {
+                        changed.push(uid);
+                    }
+                } else {
+                    // Gone here though the snapshot has it again: once
+                    // expunged, the session lacks a message of the snapshot.
+                    skipped |= present;
+                    gone.push((index, uid));
+                    if !was_gone {
+                        vanished.push(MessageMeta {
+                            uid,
+                            flags: told.clone(),
+                            internal_date: date,
+                        });
+                    }
+                }
+                if present {
+                    next += 1;
+                }
+            };
+        match &self.own {
+            None => {
+                for (index, m) in self.base.messages.iter().enumerate() {
+                    let told = match self.told.is_empty() {
+                        true => &m.flags,
+                        false => self.told.get(&m.uid).unwrap_or(&m.flags),
+                    };
+                    visit(index, m.uid, told, m.internal_date, false);
+                }
             }
-            if next < metas.len() && metas[next].uid == entry.uid {
-                let m = metas[next];
-                if !entry.gone && m.flags != entry.flags {
-                    entry.flags = m.flags.clone();
-                    changed.push(entry.uid);
+            Some(own) => {
+                // (Every UID shown is known; one that were not is gone.)
+                let unknown = Flags::default();
+                for (index, &uid) in own.iter().enumerate() {
+                    let (told, date, was_gone) =
+                        self.known(uid)
+                            .unwrap_or((&unknown, DateTime::<Utc>::default(), true));
+                    visit(index, uid, told, date, was_gone);
                 }
-                next += 1;
-            } else {
-                entry.gone = true;
             }
         }
-        fresh.extend(metas[next..].iter().filter(|m| m.uid > self.high_water));
+        for m in &metas[next..] {
+            if m.uid > self.high_water {
+                fresh.push(m);
+            } else {
+                skipped = true;
+            }
+        }
+        for m in vanished {
+            self.gone.insert(m.uid, m);
+        }
+        // What the client was told now equals the snapshot, or is kept
+        // with the gone messages.
+        self.told.clear();
 
         let mut updates = Vec::new();
         let mut new_keywords = false;
         for m in &fresh {
             new_keywords |= learn(&mut self.keywords, &m.flags.keywords);
         }
-        for &uid in &changed {
-            if let Some(i) = self.index_of(uid) {
-                new_keywords |= learn(&mut self.keywords, &self.entries[i].flags.keywords);
+        let expunging = allow_expunge && !gone.is_empty();
+        // The session's list after this: its own, unless it is the
+        // snapshot's (nothing gone stays, nothing skipped).
+        let own = if skipped || (!gone.is_empty() && !allow_expunge) {
+            let mut own = self.uids();
+            if expunging {
+                let mut cut = gone.iter().map(|&(i, _)| i).peekable();
+                let mut i = 0;
+                own.retain(|_| {
+                    let keep = cut.next_if_eq(&i).is_none();
+                    i += 1;
+                    keep
+                });
+            }
+            own.extend(fresh.iter().map(|m| m.uid));
+            Some(own)
+        } else {
+            None
+        };
+        if expunging {
+            updates.extend(gone.iter().rev().map(|&(i, _)| Update::Expunge(seq(i))));
+            for &(_, uid) in &gone {
+                self.gone.remove(&uid);
             }
         }
-        if allow_expunge {
-            let gone: Vec<u32> = self
-                .entries
-                .iter()
-                .filter(|e| e.gone)
-                .map(|e| e.uid)
-                .collect();
-            updates.extend(self.remove(&gone).into_iter().map(Update::Expunge));
+        let old_high_water = self.high_water;
+        if let Some(last) = fresh.last() {
+            self.high_water = last.uid;
+        }
+        let fresh_count = fresh.len();
+        self.base = Arc::clone(&snapshot);
+        self.own = own;
+        if let Some(own) = self.own.take() {
+            self.settle(own);
+        }
+        for &uid in &changed {
+            if let Some(m) = self.base_meta(uid) {
+                let flags = m.flags.clone();
+                new_keywords |= learn(&mut self.keywords, &flags.keywords);
+            }
         }
         if new_keywords {
             updates.push(Update::Keywords);
         }
         for uid in changed {
-            if let Some(i) = self.index_of(uid) {
+            if let (Some(i), Some(m)) = (self.index_of(uid), self.base_meta(uid)) {
                 updates.push(Update::Flags {
                     seq: seq(i),
                     uid,
-                    flags: self.entries[i].flags.clone(),
-                    recent: self.entries[i].recent,
+                    flags: m.flags.clone(),
+                    recent: self.is_recent(uid),
                 });
             }
         }
-        if !fresh.is_empty() {
-            for m in fresh {
-                self.entries.push(Entry {
-                    uid: m.uid,
-                    flags: m.flags.clone(),
-                    internal_date: m.internal_date,
-                    gone: false,
-                    recent: m.uid > recent_after,
-                });
-                self.high_water = m.uid;
-            }
+        if fresh_count > 0 {
+            self.add_recent(
+                recent_after.max(old_high_water).saturating_add(1),
+                self.high_water,
+            );
             updates.push(Update::Exists(self.len()));
             updates.push(Update::Recent(self.recent()));
         }
@@ -271,14 +512,14 @@ impl MailboxView {
         updates
     }
 
-    /// The messages a sequence set names, as indexes into `entries()` in
-    /// ascending order. With `uid`, numbers are UIDs and ones that do not
+    /// The messages a sequence set names, as indexes (sequence number - 1)
+    /// in ascending order. With `uid`, numbers are UIDs and ones that do not
     /// exist are ignored; otherwise a number past the end is an error.
     /// The set is normalised first (`Ranges`), so repeated or overlapping
     /// ranges cost nothing extra: O(k log k + k log n + result).
     pub(super) fn resolve(&self, set: &SequenceSet, uid: bool) -> Result<Vec<usize>, BadSequence> {
         let count = self.len();
-        let top = self.entries.last().map_or(0, |e| e.uid);
+        let top = self.last_uid();
         let star = if uid { top } else { count };
         let mut pairs = Vec::with_capacity(set.0.as_ref().len());
         for sequence in set.0.as_ref() {
@@ -309,9 +550,7 @@ impl MailboxView {
         let mut out = Vec::new();
         for (lo, hi) in Ranges::new(pairs).iter() {
             if uid {
-                let start = self.entries.partition_point(|e| e.uid < lo);
-                let end = self.entries.partition_point(|e| e.uid <= hi);
-                out.extend(start..end);
+                out.extend(self.rank(lo)..self.rank_above(hi));
             } else {
                 out.extend((lo as usize).saturating_sub(1)..hi as usize);
             }
@@ -348,7 +587,7 @@ mod tests {
     /// A view of `n` messages with UIDs 2, 4, 6, ...
     fn view(n: u32) -> MailboxView {
         MailboxView::new(
-            &Snapshot {
+            Arc::new(Snapshot {
                 uidvalidity: 1,
                 uidnext: 2 * n + 2,
                 messages: (1..=n)
@@ -358,7 +597,7 @@ mod tests {
                         internal_date: DateTime::<Utc>::default(),
                     })
                     .collect(),
-            },
+            }),
             u32::MAX,
         )
     }
@@ -398,48 +637,43 @@ mod tests {
         }
     }
 
-    fn snapshot(messages: Vec<MessageMeta>) -> Snapshot {
-        Snapshot {
+    fn snapshot(messages: Vec<MessageMeta>) -> Arc<Snapshot> {
+        Arc::new(Snapshot {
             uidvalidity: 1,
             uidnext: messages.last().map_or(1, |m| m.uid + 1),
             messages,
-        }
+        })
     }
 
     /// Messages above the floor a session claimed are recent to it, new
     /// ones too; the count and the flag agree.
     #[test]
     fn recent_follows_the_claimed_floor() {
-        let mut v = MailboxView::new(&snapshot(vec![meta(1, &[]), meta(2, &[])]), 1);
+        let mut v = MailboxView::new(snapshot(vec![meta(1, &[]), meta(2, &[])]), 1);
         assert_eq!(v.recent(), 1);
-        assert!(!v.entries()[0].recent && v.entries()[1].recent);
+        assert!(!v.at(0).unwrap().recent && v.at(1).unwrap().recent);
         let grown = snapshot(vec![meta(1, &[]), meta(2, &[]), meta(3, &[]), meta(4, &[])]);
         // Another session claimed 3 first: only 4 is recent here.
         assert_eq!(
-            v.update(&grown, true, 3),
+            v.update(grown, true, 3),
             vec![Update::Exists(4), Update::Recent(2)]
         );
-        let recent: Vec<u32> = v
-            .entries()
-            .iter()
-            .filter(|e| e.recent)
-            .map(|e| e.uid)
-            .collect();
+        let recent: Vec<u32> = v.iter().filter(|e| e.recent).map(|e| e.uid).collect();
         assert_eq!(recent, vec![2, 4]);
     }
 
     /// A keyword the client was not told of comes with FLAGS first, once.
     #[test]
     fn new_keywords_are_announced_before_use() {
-        let mut v = MailboxView::new(&snapshot(vec![meta(1, &["$a"])]), u32::MAX);
+        let mut v = MailboxView::new(snapshot(vec![meta(1, &["$a"])]), u32::MAX);
         assert!(v.keywords().contains("$a"));
         let changed = snapshot(vec![meta(1, &["$a", "$b"])]);
-        let updates = v.update(&changed, true, u32::MAX);
+        let updates = v.update(changed, true, u32::MAX);
         assert_eq!(updates[0], Update::Keywords, "{updates:?}");
         assert!(matches!(updates[1], Update::Flags { uid: 1, .. }));
         let fresh = snapshot(vec![meta(1, &["$a", "$b"]), meta(2, &["$b"])]);
         assert_eq!(
-            v.update(&fresh, true, u32::MAX),
+            v.update(fresh, true, u32::MAX),
             vec![Update::Exists(2), Update::Recent(0)]
         );
         let fresh = snapshot(vec![
@@ -448,7 +682,7 @@ mod tests {
             meta(3, &["NIL"]),
         ]);
         assert_eq!(
-            v.update(&fresh, true, u32::MAX),
+            v.update(fresh, true, u32::MAX),
             vec![Update::Keywords, Update::Exists(3), Update::Recent(0)]
         );
         assert!(!v.set_flags(1, Flags::default()), "nothing new");
@@ -458,26 +692,168 @@ mod tests {
     /// a command that may announce them.
     #[test]
     fn expunges_wait_until_allowed() {
-        let mut v = MailboxView::new(&snapshot(vec![meta(1, &[]), meta(2, &[])]), u32::MAX);
+        let mut v = MailboxView::new(snapshot(vec![meta(1, &[]), meta(2, &[])]), u32::MAX);
         let without_1 = snapshot(vec![meta(2, &[])]);
-        assert!(v.update(&without_1, false, u32::MAX).is_empty());
+        assert!(v.update(without_1.clone(), false, u32::MAX).is_empty());
         assert_eq!(v.len(), 2);
         assert!(v.get(1).unwrap().gone);
         assert_eq!(
-            v.update(&without_1, true, u32::MAX),
+            v.update(without_1.clone(), true, u32::MAX),
             vec![Update::Expunge(1)]
         );
         assert_eq!(v.len(), 1);
+    }
+
+    /// The view as a plain list (what every session held before views
+    /// were shared), for comparison under random changes.
+    #[derive(Default)]
+    struct Model {
+        entries: Vec<Entry>,
+        high_water: u32,
+    }
+
+    impl Model {
+        fn update(&mut self, snap: &Snapshot, allow: bool, recent_after: u32) -> Vec<u32> {
+            for e in &mut self.entries {
+                match snap.messages.iter().find(|m| m.uid == e.uid) {
+                    Some(m) if !e.gone => e.flags = m.flags.clone(),
+                    Some(_) => {}
+                    None => e.gone = true,
+                }
+            }
+            let mut expunged = Vec::new();
+            if allow {
+                for i in (0..self.entries.len()).rev() {
+                    if self.entries[i].gone {
+                        expunged.push(seq(i));
+                        self.entries.remove(i);
+                    }
+                }
+            }
+            let high_water = self.high_water;
+            for m in snap.messages.iter().filter(|m| m.uid > high_water) {
+                self.entries.push(Entry {
+                    uid: m.uid,
+                    flags: m.flags.clone(),
+                    internal_date: m.internal_date,
+                    gone: false,
+                    recent: m.uid > recent_after,
+                });
+                self.high_water = m.uid;
+            }
+            expunged
+        }
+    }
+
+    /// Random folders, changes, STOREs and EXPUNGEs: the shared view and
+    /// the plain list agree on every message, number, flag and EXPUNGE.
+    #[test]
+    fn shared_view_matches_a_plain_list() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut rand = move |n: u32| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            (seed % u64::from(n.max(1))) as u32
+        };
+        for _round in 0..300 {
+            let mut folder: Vec<MessageMeta> = (1..=rand(6)).map(|u| meta(u, &[])).collect();
+            let mut uidnext = folder.len() as u32 + 1;
+            let mut view = MailboxView::new(snapshot(folder.clone()), 0);
+            let mut model = Model::default();
+            model.update(&snapshot(folder.clone()), true, 0);
+            for _step in 0..30 {
+                match rand(6) {
+                    0 => {
+                        folder.push(meta(uidnext, &[]));
+                        uidnext += 1;
+                    }
+                    1 if !folder.is_empty() => {
+                        folder.remove(rand(folder.len() as u32) as usize);
+                    }
+                    2 if !folder.is_empty() => {
+                        let i = rand(folder.len() as u32) as usize;
+                        folder[i].flags.seen ^= true;
+                    }
+                    3 if view.len() > 0 => {
+                        // STORE: the client is told new flags.
+                        let i = rand(view.len()) as usize;
+                        let e = view.at(i).unwrap();
+                        let mut flags = e.flags.clone();
+                        flags.flagged ^= true;
+                        view.set_flags(e.uid, flags.clone());
+                        model.entries[i].flags = flags.clone();
+                        if let Some(m) = folder.iter_mut().find(|m| m.uid == e.uid) {
+                            m.flags = flags;
+                        }
+                    }
+                    4 if view.len() > 0 => {
+                        // This session's EXPUNGE of one message.
+                        let uid = view.at(rand(view.len()) as usize).unwrap().uid;
+                        folder.retain(|m| m.uid != uid);
+                        let i = model.entries.iter().position(|e| e.uid == uid).unwrap();
+                        model.entries.remove(i);
+                        assert_eq!(view.remove(&[uid]), vec![seq(i)]);
+                    }
+                    _ => {
+                        let snap = Snapshot {
+                            uidvalidity: 1,
+                            uidnext,
+                            messages: folder.clone(),
+                        };
+                        let allow = rand(2) == 0;
+                        let recent_after = rand(uidnext);
+                        let expected = model.update(&snap, allow, recent_after);
+                        let got: Vec<u32> = view
+                            .update(Arc::new(snap), allow, recent_after)
+                            .into_iter()
+                            .filter_map(|u| match u {
+                                Update::Expunge(n) => Some(n),
+                                _ => None,
+                            })
+                            .collect();
+                        assert_eq!(got, expected);
+                    }
+                }
+                let entries: Vec<Entry> = view.iter().collect();
+                assert_eq!(entries, model.entries);
+                assert_eq!(view.len() as usize, model.entries.len());
+                let recent = model.entries.iter().filter(|e| e.recent).count();
+                assert_eq!(view.recent() as usize, recent);
+            }
+        }
+    }
+
+    /// Sessions that caught up with one folder version hold one shared
+    /// copy of it and nothing of their own.
+    #[test]
+    fn caught_up_views_share_the_snapshot() {
+        let shared = snapshot((1..=100).map(|u| meta(u, &[])).collect());
+        let mut views: Vec<MailboxView> = (0..10)
+            .map(|_| MailboxView::new(shared.clone(), u32::MAX))
+            .collect();
+        assert_eq!(Arc::strong_count(&shared), 11);
+        let mut grown: Vec<MessageMeta> = (2..=101).map(|u| meta(u, &[])).collect();
+        grown[0].flags.seen = true;
+        let grown = snapshot(grown);
+        for v in &mut views {
+            assert!(v.update(grown.clone(), false, u32::MAX).len() > 1);
+            assert!(v.own.is_some(), "1 is held until EXPUNGE may be sent");
+            assert_eq!(
+                v.update(grown.clone(), true, u32::MAX),
+                vec![Update::Expunge(1)]
+            );
+            assert!(v.own.is_none() && v.gone.is_empty() && v.told.is_empty());
+        }
+        assert_eq!(Arc::strong_count(&shared), 1);
+        assert_eq!(Arc::strong_count(&grown), 11);
     }
 
     #[test]
     fn removing_gives_expunge_numbers_highest_first() {
         let mut v = view(5);
         assert_eq!(v.remove(&[4, 10, 4, 99]), vec![5, 2]);
-        assert_eq!(
-            v.entries().iter().map(|e| e.uid).collect::<Vec<_>>(),
-            vec![2, 6, 8]
-        );
+        assert_eq!(v.iter().map(|e| e.uid).collect::<Vec<_>>(), vec![2, 6, 8]);
     }
 
     /// `UID FETCH 1:*,1:*,...` (a range per message) and a scattered set

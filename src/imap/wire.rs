@@ -8,11 +8,12 @@
 //! literal with its own untagged-code BAD (we owe `[TOOBIG]`), cannot change
 //! its limits after login, and its stream type does not fit ours.
 
+use std::collections::VecDeque;
 use std::io;
 use std::time::Duration;
 
 use imap_codec::decode::Decoder;
-use imap_codec::encode::Encoder;
+use imap_codec::encode::{Encoder, Fragment};
 use imap_codec::fragmentizer::{FragmentInfo, Fragmentizer, LineEnding, LiteralAnnouncement};
 use imap_codec::{
     AuthenticateDataCodec, CommandCodec, GreetingCodec, IdleDoneCodec, ResponseCodec,
@@ -126,13 +127,85 @@ pub(super) enum WireError {
     WriteStalled,
 }
 
+/// Pieces at least this large are queued as they are, not gathered.
+const PIECE: usize = 16 * 1024;
+
+/// Output waiting for the socket, in order: large pieces (a message's
+/// literal) as the encoder made them, small ones gathered into one buffer.
+/// Written from an offset (never shifted), and the gathering buffer does
+/// not keep more than twice `FLUSH_AT` once empty, so a session that once
+/// sent a large message does not hold on to its size.
+#[derive(Debug, Default)]
+struct Outbox {
+    pieces: VecDeque<Vec<u8>>,
+    gathered: Vec<u8>,
+    /// How much of the first piece (or of `gathered`, when there are no
+    /// pieces) has been written.
+    written: usize,
+    /// Bytes queued and not yet written.
+    len: usize,
+}
+
+impl Outbox {
+    fn push(&mut self, data: Vec<u8>) {
+        if data.len() < PIECE {
+            return self.extend(&data);
+        }
+        if !self.gathered.is_empty() {
+            let gathered = std::mem::take(&mut self.gathered);
+            self.pieces.push_back(gathered);
+        }
+        self.len += data.len();
+        self.pieces.push_back(data);
+    }
+
+    fn extend(&mut self, bytes: &[u8]) {
+        self.gathered.extend_from_slice(bytes);
+        self.len += bytes.len();
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    /// What to write next (`None`: nothing).
+    fn front(&self) -> Option<&[u8]> {
+        let next = match self.pieces.front() {
+            Some(piece) => &piece[self.written..],
+            None => &self.gathered[self.written..],
+        };
+        (!next.is_empty()).then_some(next)
+    }
+
+    /// `n` bytes of `front()` were written.
+    fn consume(&mut self, n: usize) {
+        self.written += n;
+        self.len = self.len.saturating_sub(n);
+        match self.pieces.front() {
+            Some(piece) if self.written >= piece.len() => {
+                self.pieces.pop_front();
+                self.written = 0;
+            }
+            Some(_) => {}
+            None if self.written >= self.gathered.len() => {
+                self.written = 0;
+                self.gathered.clear();
+                if self.gathered.capacity() > 2 * FLUSH_AT {
+                    self.gathered = Vec::new();
+                }
+            }
+            None => {}
+        }
+    }
+}
+
 /// The connection's IMAP framing.
 pub(super) struct Wire {
     /// `None` only while STARTTLS swaps it.
     stream: Option<Stream>,
     max_command: usize,
     fragmentizer: Fragmentizer,
-    out: Vec<u8>,
+    out: Outbox,
     expect: Expect,
     limits: Limits,
     /// Start of the unfinished line in the current message.
@@ -147,7 +220,7 @@ impl Wire {
             stream: Some(stream),
             max_command,
             fragmentizer: fragmentizer(max_command),
-            out: Vec::new(),
+            out: Outbox::default(),
             expect: Expect::Command,
             limits: Limits::BEFORE_LOGIN,
             line_start: 0,
@@ -251,7 +324,7 @@ impl Wire {
                                 };
                             }
                             if mode == LiteralMode::Sync {
-                                self.out.extend_from_slice(b"+ Ready for literal data\r\n");
+                                self.out.extend(b"+ Ready for literal data\r\n");
                             }
                             self.in_literal = true;
                         }
@@ -316,7 +389,7 @@ impl Wire {
     /// Queue the greeting.
     pub(super) fn greet(&mut self, greeting: &Greeting<'_>) {
         self.out
-            .extend(GreetingCodec::default().encode(greeting).dump());
+            .push(GreetingCodec::default().encode(greeting).dump());
     }
 
     pub(super) fn status(&mut self, status: Status<'_>) {
@@ -327,14 +400,19 @@ impl Wire {
         self.response(&Response::Data(data));
     }
 
+    /// Queue a response. Its pieces are moved, not copied: a message's
+    /// literal goes to the socket from the buffer the encoder wrote it to.
     pub(super) fn response(&mut self, response: &Response<'_>) {
-        self.out
-            .extend(ResponseCodec::default().encode(response).dump());
+        for fragment in ResponseCodec::default().encode(response) {
+            match fragment {
+                Fragment::Line { data } | Fragment::Literal { data, .. } => self.out.push(data),
+            }
+        }
     }
 
     /// Queue raw, already valid protocol bytes (continuation requests).
     pub(super) fn raw(&mut self, bytes: &[u8]) {
-        self.out.extend_from_slice(bytes);
+        self.out.extend(bytes);
     }
 
     /// Whether enough output is waiting that it should be written now.
@@ -345,16 +423,16 @@ impl Wire {
     /// Write everything queued. Safe to cancel: what was written is gone
     /// from the queue, the rest stays.
     pub(super) async fn flush(&mut self) -> Result<(), WireError> {
-        while !self.out.is_empty() {
+        while let Some(pending) = self.out.front() {
             let stream = self.stream.as_mut().ok_or(WireError::Closed)?;
-            let n = match tokio::time::timeout(WRITE_STALL, stream.write(&self.out)).await {
+            let n = match tokio::time::timeout(WRITE_STALL, stream.write(pending)).await {
                 Ok(result) => result?,
                 Err(_elapsed) => return Err(WireError::WriteStalled),
             };
             if n == 0 {
                 return Err(WireError::Closed);
             }
-            self.out.drain(..n);
+            self.out.consume(n);
         }
         match tokio::time::timeout(WRITE_STALL, self.stream()?.flush()).await {
             Ok(result) => Ok(result?),
@@ -453,7 +531,43 @@ fn why_malformed(bytes: &[u8]) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::why_malformed;
+    use super::{FLUSH_AT, Outbox, PIECE, why_malformed};
+
+    /// Small and large pieces, written a few bytes at a time, come out in
+    /// the order queued, and an emptied outbox keeps no large buffer.
+    #[test]
+    fn the_outbox_keeps_order_and_lets_go() {
+        let mut out = Outbox::default();
+        let mut expected = Vec::new();
+        let mut written = Vec::new();
+        for round in 0..6u8 {
+            let small = vec![b'a' + round; 10];
+            let large = vec![b'A' + round; PIECE + usize::from(round)];
+            out.extend(&small);
+            out.push(large.clone());
+            out.push(small.clone());
+            expected.extend(small.iter().chain(&large).chain(&small));
+            // Write part of it, as a slow socket would, while more comes.
+            for _ in 0..3 {
+                if let Some(front) = out.front() {
+                    let n = front.len().min(7_000);
+                    written.extend_from_slice(&front[..n]);
+                    out.consume(n);
+                }
+            }
+        }
+        out.extend(&vec![b'z'; 3 * FLUSH_AT]);
+        expected.extend(std::iter::repeat_n(b'z', 3 * FLUSH_AT));
+        assert_eq!(out.len(), expected.len() - written.len());
+        while let Some(front) = out.front() {
+            let n = front.len().min(5_000);
+            written.extend_from_slice(&front[..n]);
+            out.consume(n);
+        }
+        assert_eq!(written, expected);
+        assert_eq!(out.len(), 0);
+        assert!(out.gathered.capacity() <= 2 * FLUSH_AT);
+    }
 
     #[test]
     fn malformed_commands_get_a_sentence() {

@@ -4,6 +4,7 @@
 //! logic: the engine feeds it what Graph said and persists what it returns.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Weak};
 
 use chrono::DateTime;
 
@@ -27,6 +28,10 @@ pub struct FolderData {
     /// §4.1.2: a message expunged elsewhere stays fetchable until the
     /// session may be told).
     departed: Departed,
+    /// The snapshot of `version` while any session still holds it: every
+    /// session of a folder shares one (10,000 IDLE sessions on a large
+    /// folder hold one copy of it, not 10,000).
+    shared: Option<(u64, Weak<Snapshot>)>,
 }
 
 /// The last `DEPARTED_KEPT` rows removed from a folder, by UID.
@@ -120,6 +125,7 @@ impl FolderData {
             by_id,
             version: 0,
             departed: Departed::default(),
+            shared: None,
         }
     }
 
@@ -286,7 +292,21 @@ impl FolderData {
         Some(row.clone())
     }
 
-    pub fn snapshot(&self) -> Snapshot {
+    /// The folder now, shared with every session that asks before the
+    /// next change.
+    pub fn snapshot(&mut self) -> Arc<Snapshot> {
+        if let Some((version, weak)) = &self.shared
+            && *version == self.version
+            && let Some(shared) = weak.upgrade()
+        {
+            return shared;
+        }
+        let fresh = Arc::new(self.build_snapshot());
+        self.shared = Some((self.version, Arc::downgrade(&fresh)));
+        fresh
+    }
+
+    fn build_snapshot(&self) -> Snapshot {
         Snapshot {
             uidvalidity: self.uidvalidity,
             uidnext: self.uidnext,

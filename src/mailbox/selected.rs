@@ -120,7 +120,7 @@ impl SelectedFolder {
 
     /// The folder now, after catching up with Graph if `sync` (NOOP, SELECT)
     /// or from what the shared engine already knows (every other command).
-    pub async fn snapshot(&self, sync: bool) -> Result<Snapshot, MailError> {
+    pub async fn snapshot(&self, sync: bool) -> Result<Arc<Snapshot>, MailError> {
         self.check_granted().await?;
         if sync {
             self.inner
