@@ -96,6 +96,19 @@ async fn imapclient_two_sessions_idle_store_expunge_move() {
     gw.stop().await;
 }
 
+/// mbsync pulls the Inbox to a Maildir, pushes a flag, a deletion and a new
+/// message back (APPEND), finds nothing to do on a third run, and brings a
+/// server-side change down.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mbsync_pulls_pushes_and_settles() {
+    let gw = TestGateway::start().await;
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().to_string_lossy().into_owned();
+    let out = gw.python("imap_mbsync.py", &[ALICE, PASSWORD, &dir]).await;
+    assert!(out.contains("OK mbsync"), "{out}");
+    gw.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_lists_searches_fetches_and_appends() {
     let gw = TestGateway::start().await;
