@@ -62,8 +62,9 @@ pub(crate) async fn store_message(
         };
         if let Some(copy) = found.iter().find(subject_fits) {
             let mut state = sync.state.lock().await;
+            let write = sync.begin(&mut state).await?;
             let (uid, changes) = state.adopt(&RemoteMessage::from_item(&copy.item));
-            sync.persist(&changes).await?;
+            sync.finish(write, &mut state, &changes).await?;
             return Ok(uid);
         }
     }
@@ -90,6 +91,7 @@ pub(crate) async fn store_message(
     item.received = Some(date);
     item.internet_message_id = mid;
     let mut state = sync.state.lock().await;
+    let write = sync.begin(&mut state).await?;
     let (uid, mut changes) = state.adopt(&item);
     if flags.deleted
         && let Some(row) = state.set_deleted(uid, true)
@@ -97,7 +99,7 @@ pub(crate) async fn store_message(
         changes.upserts.retain(|m| m.uid != uid);
         changes.upserts.push(row);
     }
-    sync.persist(&changes).await?;
+    sync.finish(write, &mut state, &changes).await?;
     sync.notify();
     Ok(uid)
 }

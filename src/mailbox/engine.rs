@@ -206,6 +206,16 @@ impl MailboxEngine {
         }
     }
 
+    /// A folder's state, if it is in memory.
+    pub fn loaded(&self, folder_id: &str) -> Option<Arc<FolderSync>> {
+        self.folders.lock().get(folder_id).cloned()
+    }
+
+    /// Every folder state in memory.
+    pub fn all_loaded(&self) -> Vec<Arc<FolderSync>> {
+        self.folders.lock().values().cloned().collect()
+    }
+
     fn watched(&self) -> Vec<Arc<FolderSync>> {
         self.folders
             .lock()
@@ -249,6 +259,11 @@ async fn poller(engine: Weak<MailboxEngine>, timing: EngineTiming) {
             .first()
             .is_some_and(|(_, g)| g.budget_headroom() >= FAST_POLL_HEADROOM);
         for folder in watched {
+            if !folder.polls_here().await {
+                // Another instance polls it for everyone (its writes
+                // reach this one's sessions through the store).
+                continue;
+            }
             let period = if roomy {
                 folder.pace.period(fast, timing.poll)
             } else {

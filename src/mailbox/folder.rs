@@ -24,6 +24,9 @@ pub struct FolderData {
     by_id: HashMap<String, u32>,
     /// Bumped on every change sessions can see.
     pub version: u64,
+    /// The value of the folder's counter in the store that this state
+    /// includes: every write up to it, by any instance (store/mail.rs).
+    pub modseq: u64,
     /// Rows removed lately, for sessions that still show them (RFC 2180
     /// §4.1.2: a message expunged elsewhere stays fetchable until the
     /// session may be told).
@@ -121,12 +124,81 @@ impl FolderData {
                 .uidnext
                 .max(rows.last().map(|m| m.uid + 1).unwrap_or(1)),
             delta_link: folder.delta_link,
+            modseq: folder.highestmodseq,
             messages: rows.into_iter().map(|m| (m.uid, m)).collect(),
             by_id,
             version: 0,
             departed: Departed::default(),
             shared: None,
         }
+    }
+
+    /// Take in what other instances wrote (rows stamped after `modseq`,
+    /// UIDs they removed, the folder's row as of their last write); true
+    /// when sessions can see a difference.
+    pub fn integrate(
+        &mut self,
+        rows: Vec<MessageRow>,
+        removed: &[u32],
+        folder: &FolderRow,
+    ) -> bool {
+        let mut changed = false;
+        for &uid in removed {
+            if let Some(row) = self.messages.remove(&uid) {
+                if self.by_id.get(&row.message_id) == Some(&uid) {
+                    self.by_id.remove(&row.message_id);
+                }
+                self.departed.keep(row);
+                changed = true;
+            }
+        }
+        for row in rows {
+            self.uidnext = self.uidnext.max(row.uid.saturating_add(1));
+            if let Some(old) = self.messages.get(&row.uid)
+                && old.message_id != row.message_id
+                && self.by_id.get(&old.message_id) == Some(&row.uid)
+            {
+                self.by_id.remove(&old.message_id);
+            }
+            self.by_id.insert(row.message_id.clone(), row.uid);
+            changed |= self.messages.get(&row.uid) != Some(&row);
+            self.messages.insert(row.uid, row);
+        }
+        self.uidnext = self.uidnext.max(folder.uidnext);
+        if folder.highestmodseq > self.modseq {
+            // Their delta link is at least as far along as ours.
+            if folder.delta_link.is_some() {
+                self.delta_link = folder.delta_link.clone();
+            }
+            self.modseq = folder.highestmodseq;
+        }
+        if changed {
+            self.version += 1;
+        }
+        changed
+    }
+
+    /// Become `fresh` (read again from the store), keeping what sessions
+    /// may still read of removed messages; sessions see a new version.
+    pub fn replace_with(&mut self, fresh: FolderData) {
+        let departed = std::mem::take(&mut self.departed);
+        let version = self.version + 1;
+        *self = FolderData {
+            departed,
+            version,
+            shared: None,
+            ..fresh
+        };
+    }
+
+    /// The rows of `uids` were written with the counter value `modseq`.
+    pub fn stamp(&mut self, uids: impl IntoIterator<Item = u32>, modseq: u64) {
+        for uid in uids {
+            if let Some(row) = self.messages.get_mut(&uid) {
+                row.modseq = modseq;
+            }
+        }
+        self.modseq = self.modseq.max(modseq);
     }
 
     pub fn uid_of(&self, id: &str) -> Option<u32> {
@@ -339,6 +411,7 @@ mod tests {
                 uidvalidity: 42,
                 uidnext: 1,
                 delta_link: None,
+                highestmodseq: 0,
             },
             Vec::new(),
         )

@@ -27,6 +27,9 @@ pub(crate) struct Pace {
     quiet: AtomicU32,
     /// When the poller last tried (a failed poll waits its period too).
     tried: Mutex<Option<Instant>>,
+    /// Until when sessions of another instance IDLE on the folder (this
+    /// instance polls for the cluster; see `sync::FolderSync::polls_here`).
+    elsewhere: Mutex<Option<Instant>>,
 }
 
 /// Held while a session waits in IDLE on the folder.
@@ -50,8 +53,24 @@ impl Pace {
         IdleMark(self.clone())
     }
 
-    /// Some session is IDLEing on the folder (or was a moment ago).
+    /// Some session, here or on another instance, is IDLEing on the
+    /// folder (or was a moment ago).
     pub fn idled(&self) -> bool {
+        self.idled_here()
+            || self
+                .elsewhere
+                .lock()
+                .is_some_and(|until| Instant::now() < until)
+    }
+
+    /// Sessions of another instance IDLE on the folder until `until`.
+    pub fn idled_elsewhere(&self, until: Instant) {
+        *self.elsewhere.lock() = Some(until);
+    }
+
+    /// A session of this instance is IDLEing on the folder (or was a
+    /// moment ago).
+    pub fn idled_here(&self) -> bool {
         self.idlers.load(Ordering::Relaxed) > 0
             || self
                 .idle_seen

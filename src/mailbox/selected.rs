@@ -362,9 +362,10 @@ impl SelectedFolder {
             }
         }
         let mut state = sync.state.lock().await;
+        let write = sync.begin(&mut state).await?;
         let mut changes = state.apply(&updates);
         state.set_deleted_marks(&deleted_marks, &mut changes);
-        sync.persist(&changes).await?;
+        sync.finish(write, &mut state, &changes).await?;
         if let Some((uid, e)) = first_error {
             return Err(self.failed(uid, e));
         }
@@ -415,8 +416,9 @@ impl SelectedFolder {
             }
         }
         let mut state = sync.state.lock().await;
+        let write = sync.begin(&mut state).await?;
         let changes = state.apply(&gone);
-        sync.persist(&changes).await?;
+        sync.finish(write, &mut state, &changes).await?;
         drop(state);
         if let Some((uid, e)) = first_error {
             return Err(self.failed(uid, e));

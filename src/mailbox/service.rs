@@ -34,6 +34,9 @@ pub struct MailService {
     pub(crate) context: Arc<MailContext>,
     credentials: Arc<dyn Credentials>,
     engines: DashMap<String, Arc<MailboxEngine>>,
+    /// Dropped with the service: stops the listener of other instances'
+    /// writes (PostgreSQL).
+    _listening: tokio::sync::watch::Sender<()>,
 }
 
 impl MailService {
@@ -46,12 +49,57 @@ impl MailService {
         settings: MailSettings,
         audit: Audit,
     ) -> Arc<MailService> {
-        Arc::new(MailService {
+        let (listening, stop) = tokio::sync::watch::channel(());
+        let shared = store.backend() == crate::store::Backend::Postgres;
+        let service = Arc::new(MailService {
             graph,
-            context: Arc::new(MailContext::new(store, cache, policy, settings, audit)),
+            context: Arc::new(MailContext::new(
+                store.clone(),
+                cache,
+                policy,
+                settings,
+                audit,
+            )),
             credentials,
             engines: DashMap::new(),
-        })
+            _listening: listening,
+        });
+        if shared {
+            tokio::spawn(super::listen::listen(Arc::downgrade(&service), store, stop));
+        }
+        service
+    }
+
+    /// Another instance wrote a folder: if it is in memory here, catch up.
+    pub(crate) fn refresh_folder(&self, notice: &crate::store::FolderNotice) {
+        let Some(engine) = self.engines.get(&notice.mailbox).map(|e| e.clone()) else {
+            return;
+        };
+        let Some(folder) = engine.loaded(&notice.folder_id) else {
+            return;
+        };
+        let upto = notice.modseq;
+        tokio::spawn(async move {
+            if let Err(e) = folder.refresh(Some(upto)).await {
+                tracing::warn!(error = %e, "could not catch up with another instance's change");
+            }
+        });
+    }
+
+    /// Every folder in memory catches up (after the listener reconnected).
+    pub(crate) fn refresh_all(&self) {
+        let folders: Vec<_> = self
+            .engines
+            .iter()
+            .flat_map(|e| e.value().all_loaded())
+            .collect();
+        tokio::spawn(async move {
+            for folder in folders {
+                if let Err(e) = folder.refresh(None).await {
+                    tracing::warn!(error = %e, "could not catch up with other instances' changes");
+                }
+            }
+        });
     }
 
     pub(crate) fn engine(&self, address: &str) -> Arc<MailboxEngine> {

@@ -17,7 +17,7 @@ use super::folder::FolderData;
 use super::pace::{IdleMark, Pace};
 use super::remote::{RemoteChange, RemoteMessage};
 use crate::graph::{self, Mailbox};
-use crate::store::{FolderChanges, Store};
+use crate::store::{Backend, FolderChanges, FolderWrite, Store};
 
 pub(crate) struct FolderSync {
     pub mailbox: String,
@@ -44,7 +44,17 @@ pub(crate) struct FolderSync {
     recent_floor: AtomicU32,
     /// UIDs whose RFC822.SIZE was frozen in memory and not yet written.
     sizes_pending: parking_lot::Mutex<Vec<u32>>,
+    /// When this instance last asked for the folder's poll lease, and
+    /// whether it held it (several instances on one database).
+    lease: parking_lot::Mutex<Option<(Instant, bool)>>,
 }
+
+/// How long a poll lease lasts: a dead holder's folder is polled by
+/// another instance within about this long.
+const LEASE_TTL: Duration = Duration::from_secs(6);
+
+/// How often a lease is renewed (and sessions IDLEing here are announced).
+const LEASE_RENEW: Duration = Duration::from_secs(2);
 
 /// What the delta rounds came to.
 #[derive(Default)]
@@ -102,6 +112,7 @@ impl FolderSync {
             headers,
             recent_floor,
             sizes_pending: parking_lot::Mutex::new(Vec::new()),
+            lease: parking_lot::Mutex::new(None),
         }))
     }
 
@@ -132,17 +143,104 @@ impl FolderSync {
         self.version.send_modify(|v| *v += 1);
     }
 
-    /// Persist `changes` (already applied to `state`) and tell sessions.
-    pub async fn persist(&self, changes: &FolderChanges) -> Result<(), MailError> {
-        if changes.upserts.is_empty()
-            && changes.removed.is_empty()
-            && changes.uidnext.is_none()
-            && changes.delta_link.is_none()
-        {
+    /// Start a write of the folder (its row in the store is held until
+    /// `finish`) and bring `state` up to date with what other instances
+    /// wrote, so that UIDs given next are free everywhere. Call with the
+    /// state's lock held, before changing it.
+    pub async fn begin(&self, state: &mut FolderData) -> Result<FolderWrite, MailError> {
+        let result = async {
+            let mut write = self
+                .store
+                .mail_write(&self.mailbox, &self.folder_id)
+                .await?;
+            let (rows, removed) = write.changes_since(state.modseq).await?;
+            Ok::<_, crate::store::Error>((write, rows, removed))
+        }
+        .await;
+        let (write, rows, removed) = result
+            .map_err(MailError::from_store)
+            .inspect_err(|e| e.log(&self.mailbox))?;
+        let mut seen = write.folder.clone();
+        seen.highestmodseq = write.modseq().saturating_sub(1);
+        if state.integrate(rows, &removed, &seen) {
+            self.notify();
+        }
+        Ok(write)
+    }
+
+    /// Write `changes` (already applied to `state`) in `write`, and tell
+    /// sessions. If the store refuses, the state is read again from it:
+    /// memory never stays ahead of what is stored.
+    pub async fn finish(
+        &self,
+        write: FolderWrite,
+        state: &mut FolderData,
+        changes: &FolderChanges,
+    ) -> Result<(), MailError> {
+        let modseq = write.modseq();
+        let mut write = write;
+        let written = async {
+            write.apply(changes).await?;
+            write.commit().await
+        }
+        .await;
+        if let Err(e) = written {
+            let e = MailError::from_store(e);
+            e.log(&self.mailbox);
+            self.reload(state).await;
+            return Err(e);
+        }
+        state.stamp(changes.upserts.iter().map(|m| m.uid), modseq);
+        if !changes.upserts.is_empty() || !changes.removed.is_empty() {
+            self.notify();
+        }
+        Ok(())
+    }
+
+    /// Read the folder's state from the store again (after a failed write).
+    async fn reload(&self, state: &mut FolderData) {
+        let loaded = async {
+            let folder = self
+                .store
+                .mail_folder(&self.mailbox, &self.folder_id)
+                .await?;
+            let rows = self
+                .store
+                .mail_messages(&self.mailbox, &self.folder_id)
+                .await?;
+            Ok::<_, crate::store::Error>(folder.map(|f| (f, rows)))
+        }
+        .await;
+        match loaded {
+            Ok(Some((folder, rows))) => {
+                let fresh = FolderData::from_store(folder, rows);
+                state.replace_with(fresh);
+                self.notify();
+            }
+            Ok(None) => {}
+            Err(e) => {
+                // Still unreadable: the next write catches up from the
+                // value the state holds (its rows are written again then).
+                tracing::warn!(mailbox = %self.mailbox, error = %e, "could not read a folder's state again after a failed write");
+            }
+        }
+    }
+
+    /// Catch up with what other instances wrote (a notification from the
+    /// store of their write `upto`, or a reconnect of the listener).
+    pub async fn refresh(&self, upto: Option<u64>) -> Result<(), MailError> {
+        let mut state = self.state.lock().await;
+        if upto.is_some_and(|upto| state.modseq >= upto) {
             return Ok(());
         }
-        self.apply(changes).await?;
-        if !changes.upserts.is_empty() || !changes.removed.is_empty() {
+        let catchup = self
+            .store
+            .mail_changes_since(&self.mailbox, &self.folder_id, state.modseq)
+            .await
+            .map_err(MailError::from_store)?;
+        if let Some(c) = catchup
+            && state.integrate(c.rows, &c.removed, &c.folder)
+        {
             self.notify();
         }
         Ok(())
@@ -164,29 +262,64 @@ impl FolderSync {
     /// not hear about them. A crash before this loses nothing a client
     /// relies on: a size is worked out again the same way.
     pub async fn flush_sizes(&self) -> Result<(), MailError> {
-        let state = self.state.lock().await;
+        let mut state = self.state.lock().await;
         let uids = std::mem::take(&mut *self.sizes_pending.lock());
         if uids.is_empty() {
             return Ok(());
         }
+        let write = self.begin(&mut state).await?;
         let changes = FolderChanges {
             upserts: uids.iter().filter_map(|u| state.get(*u).cloned()).collect(),
             ..Default::default()
         };
-        self.apply(&changes).await
-    }
-
-    async fn apply(&self, changes: &FolderChanges) -> Result<(), MailError> {
-        self.store
-            .mail_apply(&self.mailbox, &self.folder_id, changes)
-            .await
-            .map_err(MailError::from_store)
-            .inspect_err(|e| e.log(&self.mailbox))
+        self.finish(write, &mut state, &changes).await
     }
 
     /// A failed delta round of this folder.
     fn failed(&self, e: graph::Error) -> MailError {
         MailError::from_graph(&self.mailbox, About::Folder, e)
+    }
+
+    /// Whether this instance's poller polls the folder: always on a
+    /// database of its own; with several instances on one database, only
+    /// while it holds the folder's poll lease (store/lease.rs). Asked on
+    /// every poller tick; the store is asked every `LEASE_RENEW`.
+    pub async fn polls_here(&self) -> bool {
+        if self.store.backend() != Backend::Postgres {
+            return true;
+        }
+        if let Some((at, held)) = *self.lease.lock()
+            && at.elapsed() < LEASE_RENEW
+        {
+            return held;
+        }
+        let asked = self
+            .store
+            .mail_poll_lease(
+                &self.mailbox,
+                &self.folder_id,
+                LEASE_TTL,
+                self.pace.idled_here(),
+            )
+            .await;
+        let held = match asked {
+            Ok(lease) => {
+                let left = lease.fast_until - chrono::Utc::now().timestamp_millis();
+                if let Ok(left) = u64::try_from(left)
+                    && left > 0
+                {
+                    self.pace
+                        .idled_elsewhere(Instant::now() + Duration::from_millis(left));
+                }
+                lease.held
+            }
+            Err(e) => {
+                tracing::warn!(mailbox = %self.mailbox, error = %e, "could not renew a folder's poll lease");
+                false
+            }
+        };
+        *self.lease.lock() = Some((Instant::now(), held));
+        held
     }
 
     /// A session waits in IDLE on this folder (the poller comes more often).
@@ -281,6 +414,15 @@ impl FolderSync {
             }
         };
         let mut state = self.state.lock().await;
+        let write = self.begin(&mut state).await?;
+        if state.delta_link != link {
+            // Another instance finished a round from this point (or a
+            // later one) and wrote it meanwhile: what it found is in the
+            // state now, and applying this older answer over it could bring
+            // back a message it saw removed. Its link goes on from here.
+            drop(write);
+            return Ok(false);
+        }
         let uidnext_before = state.uidnext;
         let mut changes = if full {
             let present: Vec<RemoteMessage> = round
@@ -304,7 +446,7 @@ impl FolderSync {
         state.delta_link = Some(round.delta_link.clone());
         changes.delta_link = Some(Some(round.delta_link));
         let changed = !changes.upserts.is_empty() || !changes.removed.is_empty();
-        self.persist(&changes).await?;
+        self.finish(write, &mut state, &changes).await?;
         Ok(changed)
     }
 }

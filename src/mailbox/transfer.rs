@@ -75,8 +75,9 @@ pub(crate) async fn transfer(
             match answer.and_then(MessageItem::from_answer) {
                 Ok(item) => {
                     let mut state = dest_sync.state.lock().await;
+                    let write = dest_sync.begin(&mut state).await?;
                     let (new_uid, changes) = state.adopt(&RemoteMessage::from_item(&item));
-                    dest_sync.persist(&changes).await?;
+                    dest_sync.finish(write, &mut state, &changes).await?;
                     dest_sync.notify();
                     pairs.push((*uid, new_uid));
                     if is_move {
@@ -140,8 +141,9 @@ pub(crate) async fn transfer(
             .map(|(_, id)| RemoteChange::Removed(id))
             .collect();
         let mut state = sync.state.lock().await;
+        let write = sync.begin(&mut state).await?;
         let changes = state.apply(&removed);
-        sync.persist(&changes).await?;
+        sync.finish(write, &mut state, &changes).await?;
     }
     if let Some(e) = first_error
         && pairs.is_empty()

@@ -14,10 +14,25 @@ use super::migrations;
 use crate::config::{Config, SQLITE_FILE, redact_url};
 
 /// The store: a connection pool and the backend it talks to. Cheap to clone.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// This process among the instances sharing the database (random).
+    instance: u64,
+    /// The URL it was opened with, for PostgreSQL's notification listener
+    /// (may hold a password: never shown).
+    url: std::sync::Arc<str>,
+}
+
+impl std::fmt::Debug for Store {
+    // Not the URL: it may hold the database password.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .field("instance", &format_args!("{:x}", self.instance))
+            .finish_non_exhaustive()
+    }
 }
 
 impl Store {
@@ -50,7 +65,12 @@ impl Store {
         if backend == Backend::Sqlite {
             pool.execute("PRAGMA journal_mode = WAL").await?;
         }
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            instance: rand::random(),
+            url: url.into(),
+        };
         migrations::run(&store.pool, store.backend).await?;
         Ok(store)
     }
@@ -86,6 +106,16 @@ impl Store {
 
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// This process's id among the instances sharing the database.
+    pub fn instance(&self) -> u64 {
+        self.instance
+    }
+
+    /// The URL to open a listening connection with (PostgreSQL).
+    pub(crate) fn url(&self) -> &str {
+        &self.url
     }
 }
 

@@ -2,9 +2,24 @@
 //! delta link of each Graph folder, and for each message its UID, immutable
 //! Graph id, flags and sizes. This is what makes UIDs persistent and lets a
 //! restarted gateway answer a re-SELECT with one delta request.
+//!
+//! # Writing a folder
+//!
+//! Several instances may share one database (PostgreSQL). Every write of a
+//! folder is a `FolderWrite`: it starts by taking the next value of the
+//! folder's counter (`highestmodseq`) with `UPDATE … RETURNING`, which locks
+//! the folder's row until the transaction ends, so writers of one folder
+//! take turns across instances. Inside it, the writer first reads what
+//! others wrote since the value it last saw (rows stamped above it, and the
+//! tombstones of removed UIDs), brings its memory up to date, and only then
+//! gives UIDs to new messages: UIDNEXT is read under the same lock, so no
+//! two instances ever give one UID to two messages, or two UIDs to one.
+//! Rows written are stamped with the write's value; on PostgreSQL the write
+//! also sends a notification (delivered at commit) so the other instances
+//! catch up at once.
 
-use sqlx::Row;
 use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
 
 use super::{Error, Store};
 
@@ -16,6 +31,8 @@ pub struct FolderRow {
     pub uidvalidity: u32,
     pub uidnext: u32,
     pub delta_link: Option<String>,
+    /// The folder's counter: the value of its latest write.
+    pub highestmodseq: u64,
 }
 
 /// One message of a folder as graphgate remembers it.
@@ -45,6 +62,8 @@ pub struct MessageRow {
     pub internet_message_id: Option<String>,
     /// The header block built from Graph's internetMessageHeaders, if known.
     pub headers: Option<Vec<u8>>,
+    /// The folder's counter when this row was last written.
+    pub modseq: u64,
 }
 
 /// Changes to one folder, written in one transaction.
@@ -64,6 +83,7 @@ fn folder_row(r: &AnyRow) -> Result<FolderRow, Error> {
         uidvalidity: u32::try_from(r.try_get::<i64, _>(2)?).unwrap_or(1),
         uidnext: u32::try_from(r.try_get::<i64, _>(3)?).unwrap_or(1),
         delta_link: r.try_get(4)?,
+        highestmodseq: u64::try_from(r.try_get::<i64, _>(5)?).unwrap_or(0),
     })
 }
 
@@ -85,7 +105,17 @@ fn message_row(r: &AnyRow) -> Result<MessageRow, Error> {
         internet_message_id: r.try_get(12)?,
         headers: r.try_get(13)?,
         draft_mark: r.try_get::<Option<i64>, _>(14)?.map(|v| v != 0),
+        modseq: u64::try_from(r.try_get::<i64, _>(15)?).unwrap_or(0),
     })
+}
+
+/// The columns `message_row` reads, in its order.
+macro_rules! message_columns {
+    () => {
+        "uid, message_id, internal_date, store_size, reported_size, is_read, is_draft,
+         flag_status, last_verb, icon, categories, deleted, internet_message_id, headers,
+         draft_mark, modseq"
+    };
 }
 
 impl Store {
@@ -95,8 +125,8 @@ impl Store {
         folder_id: &str,
     ) -> Result<Option<FolderRow>, Error> {
         let row = sqlx::query(
-            "SELECT mailbox, folder_id, uidvalidity, uidnext, delta_link FROM mail_folders
-             WHERE mailbox = $1 AND folder_id = $2",
+            "SELECT mailbox, folder_id, uidvalidity, uidnext, delta_link, highestmodseq
+             FROM mail_folders WHERE mailbox = $1 AND folder_id = $2",
         )
         .bind(mailbox)
         .bind(folder_id)
@@ -108,8 +138,8 @@ impl Store {
     /// Every folder of a mailbox graphgate has state for.
     pub async fn mail_folders(&self, mailbox: &str) -> Result<Vec<FolderRow>, Error> {
         let rows = sqlx::query(
-            "SELECT mailbox, folder_id, uidvalidity, uidnext, delta_link FROM mail_folders
-             WHERE mailbox = $1 ORDER BY folder_id",
+            "SELECT mailbox, folder_id, uidvalidity, uidnext, delta_link, highestmodseq
+             FROM mail_folders WHERE mailbox = $1 ORDER BY folder_id",
         )
         .bind(mailbox)
         .fetch_all(self.pool())
@@ -160,12 +190,11 @@ impl Store {
         mailbox: &str,
         folder_id: &str,
     ) -> Result<Vec<MessageRow>, Error> {
-        let rows = sqlx::query(
-            "SELECT uid, message_id, internal_date, store_size, reported_size, is_read, is_draft,
-                    flag_status, last_verb, icon, categories, deleted, internet_message_id, headers,
-                    draft_mark
-             FROM mail_messages WHERE mailbox = $1 AND folder_id = $2 ORDER BY uid",
-        )
+        let rows = sqlx::query(concat!(
+            "SELECT ",
+            message_columns!(),
+            " FROM mail_messages WHERE mailbox = $1 AND folder_id = $2 ORDER BY uid"
+        ))
         .bind(mailbox)
         .bind(folder_id)
         .fetch_all(self.pool())
@@ -173,82 +202,70 @@ impl Store {
         rows.iter().map(message_row).collect()
     }
 
-    /// Apply a folder's changes atomically.
+    /// Apply a folder's changes atomically (a write of its own, with no
+    /// catching up: for callers that keep no state of the folder).
     pub async fn mail_apply(
         &self,
         mailbox: &str,
         folder_id: &str,
         changes: &FolderChanges,
     ) -> Result<(), Error> {
+        let mut write = self.mail_write(mailbox, folder_id).await?;
+        write.apply(changes).await?;
+        write.commit().await
+    }
+
+    /// Start a write of a folder: takes the next value of its counter and
+    /// holds the folder's row until the write commits or is dropped.
+    pub async fn mail_write(&self, mailbox: &str, folder_id: &str) -> Result<FolderWrite, Error> {
         let mut tx = self.pool().begin().await?;
-        for uid in &changes.removed {
-            sqlx::query(
-                "DELETE FROM mail_messages WHERE mailbox = $1 AND folder_id = $2 AND uid = $3",
-            )
-            .bind(mailbox)
-            .bind(folder_id)
-            .bind(i64::from(*uid))
-            .execute(&mut *tx)
-            .await?;
+        let row = sqlx::query(
+            "UPDATE mail_folders SET highestmodseq = highestmodseq + 1
+             WHERE mailbox = $1 AND folder_id = $2
+             RETURNING mailbox, folder_id, uidvalidity, uidnext, delta_link, highestmodseq",
+        )
+        .bind(mailbox)
+        .bind(folder_id)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::Query(sqlx::Error::RowNotFound))?;
+        let folder = folder_row(&row)?;
+        Ok(FolderWrite {
+            tx,
+            notify: self.backend() == super::backend::Backend::Postgres,
+            instance: self.instance(),
+            folder,
+        })
+    }
+
+    /// What was written to a folder after `since`: the folder's row (its
+    /// counter, UIDNEXT, delta link), the rows stamped above `since`, and the
+    /// UIDs removed above it. Read in that order, and only up to the
+    /// counter read first, so the answer is one consistent state.
+    pub async fn mail_changes_since(
+        &self,
+        mailbox: &str,
+        folder_id: &str,
+        since: u64,
+    ) -> Result<Option<Catchup>, Error> {
+        let Some(folder) = self.mail_folder(mailbox, folder_id).await? else {
+            return Ok(None);
+        };
+        if folder.highestmodseq <= since {
+            return Ok(Some(Catchup {
+                folder,
+                rows: Vec::new(),
+                removed: Vec::new(),
+            }));
         }
-        for m in &changes.upserts {
-            let categories = serde_json::to_string(&m.categories).unwrap_or_else(|_| "[]".into());
-            sqlx::query(
-                "INSERT INTO mail_messages (mailbox, folder_id, uid, message_id, internal_date, store_size,
-                    reported_size, is_read, is_draft, flag_status, categories, last_verb, icon, deleted,
-                    internet_message_id, headers, draft_mark)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
-                 ON CONFLICT (mailbox, folder_id, uid) DO UPDATE SET
-                    message_id = excluded.message_id, internal_date = excluded.internal_date,
-                    store_size = excluded.store_size, reported_size = excluded.reported_size,
-                    is_read = excluded.is_read, is_draft = excluded.is_draft,
-                    flag_status = excluded.flag_status, categories = excluded.categories,
-                    last_verb = excluded.last_verb, icon = excluded.icon, deleted = excluded.deleted,
-                    internet_message_id = excluded.internet_message_id, headers = excluded.headers,
-                    draft_mark = excluded.draft_mark",
-            )
-            .bind(mailbox)
-            .bind(folder_id)
-            .bind(i64::from(m.uid))
-            .bind(m.message_id.as_str())
-            .bind(m.internal_date)
-            .bind(m.store_size)
-            .bind(m.reported_size)
-            .bind(i64::from(m.is_read))
-            .bind(i64::from(m.is_draft))
-            .bind(m.flag_status.as_str())
-            .bind(categories)
-            .bind(m.last_verb)
-            .bind(m.icon)
-            .bind(i64::from(m.deleted))
-            .bind(m.internet_message_id.as_deref())
-            .bind(m.headers.clone())
-            .bind(m.draft_mark.map(i64::from))
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(next) = changes.uidnext {
-            sqlx::query(
-                "UPDATE mail_folders SET uidnext = $3 WHERE mailbox = $1 AND folder_id = $2",
-            )
-            .bind(mailbox)
-            .bind(folder_id)
-            .bind(i64::from(next))
-            .execute(&mut *tx)
-            .await?;
-        }
-        if let Some(link) = &changes.delta_link {
-            sqlx::query(
-                "UPDATE mail_folders SET delta_link = $3 WHERE mailbox = $1 AND folder_id = $2",
-            )
-            .bind(mailbox)
-            .bind(folder_id)
-            .bind(link.as_deref())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
+        let mut conn = self.pool().acquire().await?;
+        let (rows, removed) =
+            changes_between(&mut conn, mailbox, folder_id, since, folder.highestmodseq).await?;
+        Ok(Some(Catchup {
+            folder,
+            rows,
+            removed,
+        }))
     }
 
     /// Forget a folder that no longer exists.
@@ -396,5 +413,250 @@ mod tests {
         store.mail_folder_forget("a@x", "F3").await.unwrap();
         let reopened = store.mail_folder_create("a@x", "F3", 5000).await.unwrap();
         assert_eq!(reopened.uidvalidity, 5001);
+    }
+}
+
+/// What others wrote to a folder since a given value of its counter.
+#[derive(Debug, Clone)]
+pub struct Catchup {
+    /// The folder's row now (its counter is the value caught up to).
+    pub folder: FolderRow,
+    pub rows: Vec<MessageRow>,
+    pub removed: Vec<u32>,
+}
+
+/// Rows stamped in `(since, upto]` and UIDs removed in that range.
+async fn changes_between(
+    conn: &mut sqlx::AnyConnection,
+    mailbox: &str,
+    folder_id: &str,
+    since: u64,
+    upto: u64,
+) -> Result<(Vec<MessageRow>, Vec<u32>), Error> {
+    let since = i64::try_from(since).unwrap_or(i64::MAX);
+    let upto = i64::try_from(upto).unwrap_or(i64::MAX);
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        message_columns!(),
+        " FROM mail_messages WHERE mailbox = $1 AND folder_id = $2
+          AND modseq > $3 AND modseq <= $4 ORDER BY uid"
+    ))
+    .bind(mailbox)
+    .bind(folder_id)
+    .bind(since)
+    .bind(upto)
+    .fetch_all(&mut *conn)
+    .await?;
+    let rows = rows
+        .iter()
+        .map(message_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let removed: Vec<i64> = sqlx::query_scalar(
+        "SELECT uid FROM mail_expunged WHERE mailbox = $1 AND folder_id = $2
+         AND modseq > $3 AND modseq <= $4 ORDER BY uid",
+    )
+    .bind(mailbox)
+    .bind(folder_id)
+    .bind(since)
+    .bind(upto)
+    .fetch_all(&mut *conn)
+    .await?;
+    let removed = removed
+        .into_iter()
+        .filter_map(|u| u32::try_from(u).ok())
+        .collect();
+    Ok((rows, removed))
+}
+
+/// One write of a folder (see the module's documentation): its counter
+/// value is taken and the folder's row is held until `commit`; dropped
+/// without it, nothing is written.
+pub struct FolderWrite {
+    tx: Transaction<'static, Any>,
+    /// Tell other instances at commit (PostgreSQL).
+    notify: bool,
+    instance: u64,
+    /// The folder's row under this write: `highestmodseq` is this write's
+    /// value, `uidnext` the next free UID before it.
+    pub folder: FolderRow,
+}
+
+impl FolderWrite {
+    /// This write's value of the folder's counter.
+    pub fn modseq(&self) -> u64 {
+        self.folder.highestmodseq
+    }
+
+    /// What others wrote after `since` and before this write.
+    pub async fn changes_since(
+        &mut self,
+        since: u64,
+    ) -> Result<(Vec<MessageRow>, Vec<u32>), Error> {
+        let upto = self.modseq().saturating_sub(1);
+        if upto <= since {
+            return Ok((Vec::new(), Vec::new()));
+        }
+        let (mailbox, folder_id) = (self.folder.mailbox.clone(), self.folder.folder_id.clone());
+        changes_between(&mut self.tx, &mailbox, &folder_id, since, upto).await
+    }
+
+    /// Write `changes`, stamped with this write's value.
+    pub async fn apply(&mut self, changes: &FolderChanges) -> Result<(), Error> {
+        let (mailbox, folder_id) = (self.folder.mailbox.as_str(), self.folder.folder_id.as_str());
+        let modseq = i64::try_from(self.folder.highestmodseq).unwrap_or(i64::MAX);
+        for uid in &changes.removed {
+            sqlx::query(
+                "DELETE FROM mail_messages WHERE mailbox = $1 AND folder_id = $2 AND uid = $3",
+            )
+            .bind(mailbox)
+            .bind(folder_id)
+            .bind(i64::from(*uid))
+            .execute(&mut *self.tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO mail_expunged (mailbox, folder_id, uid, modseq) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (mailbox, folder_id, uid) DO UPDATE SET modseq = excluded.modseq",
+            )
+            .bind(mailbox)
+            .bind(folder_id)
+            .bind(i64::from(*uid))
+            .bind(modseq)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        for m in &changes.upserts {
+            let categories = serde_json::to_string(&m.categories).unwrap_or_else(|_| "[]".into());
+            sqlx::query(
+                "INSERT INTO mail_messages (mailbox, folder_id, uid, message_id, internal_date, store_size,
+                    reported_size, is_read, is_draft, flag_status, categories, last_verb, icon, deleted,
+                    internet_message_id, headers, draft_mark, modseq)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                 ON CONFLICT (mailbox, folder_id, uid) DO UPDATE SET
+                    message_id = excluded.message_id, internal_date = excluded.internal_date,
+                    store_size = excluded.store_size, reported_size = excluded.reported_size,
+                    is_read = excluded.is_read, is_draft = excluded.is_draft,
+                    flag_status = excluded.flag_status, categories = excluded.categories,
+                    last_verb = excluded.last_verb, icon = excluded.icon, deleted = excluded.deleted,
+                    internet_message_id = excluded.internet_message_id, headers = excluded.headers,
+                    draft_mark = excluded.draft_mark, modseq = excluded.modseq",
+            )
+            .bind(mailbox)
+            .bind(folder_id)
+            .bind(i64::from(m.uid))
+            .bind(m.message_id.as_str())
+            .bind(m.internal_date)
+            .bind(m.store_size)
+            .bind(m.reported_size)
+            .bind(i64::from(m.is_read))
+            .bind(i64::from(m.is_draft))
+            .bind(m.flag_status.as_str())
+            .bind(categories)
+            .bind(m.last_verb)
+            .bind(m.icon)
+            .bind(i64::from(m.deleted))
+            .bind(m.internet_message_id.as_deref())
+            .bind(m.headers.clone())
+            .bind(m.draft_mark.map(i64::from))
+            .bind(modseq)
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        if let Some(next) = changes.uidnext {
+            // Only ever up (a UID is never given twice).
+            sqlx::query(
+                "UPDATE mail_folders SET uidnext = $3
+                 WHERE mailbox = $1 AND folder_id = $2 AND uidnext < $3",
+            )
+            .bind(mailbox)
+            .bind(folder_id)
+            .bind(i64::from(next))
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        if let Some(link) = &changes.delta_link {
+            sqlx::query(
+                "UPDATE mail_folders SET delta_link = $3 WHERE mailbox = $1 AND folder_id = $2",
+            )
+            .bind(mailbox)
+            .bind(folder_id)
+            .bind(link.as_deref())
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Make the write durable (and, on PostgreSQL, tell the other
+    /// instances: the notification is delivered only if this commits).
+    pub async fn commit(mut self) -> Result<(), Error> {
+        if self.notify {
+            let payload = notification(
+                self.instance,
+                &self.folder.mailbox,
+                &self.folder.folder_id,
+                self.folder.highestmodseq,
+            );
+            sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(MAIL_CHANNEL)
+                .bind(payload)
+                .execute(&mut *self.tx)
+                .await?;
+        }
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// The PostgreSQL notification channel of folder writes.
+pub const MAIL_CHANNEL: &str = "graphgate_mail";
+
+/// A notification's payload: instance, counter value, mailbox, folder id
+/// (tab-separated; addresses and Graph ids hold no tabs).
+fn notification(instance: u64, mailbox: &str, folder_id: &str, modseq: u64) -> String {
+    format!("{instance:x}\t{modseq}\t{mailbox}\t{folder_id}")
+}
+
+/// A folder write another instance (or this one) made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FolderNotice {
+    pub instance: u64,
+    pub modseq: u64,
+    pub mailbox: String,
+    pub folder_id: String,
+}
+
+impl FolderNotice {
+    pub fn parse(payload: &str) -> Option<FolderNotice> {
+        let mut parts = payload.splitn(4, '\t');
+        let instance = u64::from_str_radix(parts.next()?, 16).ok()?;
+        let modseq = parts.next()?.parse().ok()?;
+        Some(FolderNotice {
+            instance,
+            modseq,
+            mailbox: parts.next()?.to_string(),
+            folder_id: parts.next()?.to_string(),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notices_round_trip_and_bad_ones_are_refused() {
+        let text = notification(0xabc, "sales@contoso.test", "AAMk=", 42);
+        assert_eq!(
+            FolderNotice::parse(&text),
+            Some(FolderNotice {
+                instance: 0xabc,
+                modseq: 42,
+                mailbox: "sales@contoso.test".into(),
+                folder_id: "AAMk=".into(),
+            })
+        );
+        assert_eq!(FolderNotice::parse("zz\t1\ta\tb"), None);
+        assert_eq!(FolderNotice::parse("1\tx\ta\tb"), None);
+        assert_eq!(FolderNotice::parse("1\t1\ta"), None);
     }
 }

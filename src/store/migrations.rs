@@ -113,6 +113,34 @@ const STEPS: &[(i64, &str)] = &[
         // Graph's isDraft decides.
         "ALTER TABLE mail_messages ADD COLUMN draft_mark {BIGINT}",
     ),
+    (
+        8,
+        // Several instances on one database (store/mail.rs, "Writing a
+        // folder"): every write of a folder takes the next value of its
+        // counter (locking the folder's row), stamps the rows it writes
+        // with it, and leaves a tombstone for each UID it removes, so an
+        // instance catches up with what others wrote by reading what is
+        // above the value it last saw.
+        "ALTER TABLE mail_folders ADD COLUMN highestmodseq {BIGINT} NOT NULL DEFAULT 0;
+    ALTER TABLE mail_messages ADD COLUMN modseq {BIGINT} NOT NULL DEFAULT 0;
+    CREATE INDEX mail_messages_by_modseq ON mail_messages (mailbox, folder_id, modseq);
+    CREATE TABLE mail_expunged (
+        mailbox TEXT NOT NULL,
+        folder_id TEXT NOT NULL,
+        uid {BIGINT} NOT NULL,
+        modseq {BIGINT} NOT NULL,
+        PRIMARY KEY (mailbox, folder_id, uid)
+    );
+    CREATE INDEX mail_expunged_by_modseq ON mail_expunged (mailbox, folder_id, modseq);
+    CREATE TABLE mail_pollers (
+        mailbox TEXT NOT NULL,
+        folder_id TEXT NOT NULL,
+        holder TEXT NOT NULL,
+        expires_at {BIGINT} NOT NULL,
+        fast_until {BIGINT} NOT NULL,
+        PRIMARY KEY (mailbox, folder_id)
+    )",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -9,14 +9,18 @@ mod audit;
 mod backend;
 mod database;
 mod error;
+mod lease;
 mod mail;
 mod migrations;
 mod secrets;
 
 pub(crate) use accounts::{AccountRow, PasswordInsert, PasswordRow};
 pub(crate) use audit::AuditRow;
+pub use backend::Backend;
 pub use database::Store;
 pub(crate) use database::{configured_url, now};
 pub use error::Error;
-pub(crate) use mail::{FolderChanges, FolderRow, MessageRow};
+pub(crate) use mail::{
+    FolderChanges, FolderNotice, FolderRow, FolderWrite, MAIL_CHANNEL, MessageRow,
+};
 pub(crate) use secrets::refresh_token_name;
