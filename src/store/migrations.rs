@@ -151,6 +151,12 @@ pub(super) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), Error> {
         // error, or the caller dropping it), closing it releases the lock.
         conn.close_on_drop();
         lock(&mut conn).await.map_err(at(0))?;
+        // Without "relation schema_version already exists, skipping" at
+        // every start (this session ends with the migration).
+        sqlx::raw_sql("SET client_min_messages = warning")
+            .execute(&mut *conn)
+            .await
+            .map_err(at(0))?;
     }
     let outcome = migrate(&mut conn, backend).await;
     if backend == Backend::Postgres {
