@@ -8,8 +8,13 @@ pub enum Error {
     Open { url: String, source: sqlx::Error },
     #[error("the store's schema could not be brought up to date (step {version}): {source}")]
     Migrate { version: i64, source: sqlx::Error },
+    /// A newer graphgate has upgraded the schema; this one refuses to run
+    /// on tables it does not know.
     #[error(
-        "the store's schema is version {found}, newer than this graphgate knows ({known}); upgrade graphgate"
+        "the store's schema is version {found}, newer than this graphgate ({release}) knows \
+         (version {known}): a newer graphgate has upgraded this database; run that release \
+         (or a later one) here too",
+        release = env!("CARGO_PKG_VERSION")
     )]
     TooNew { found: i64, known: i64 },
     #[error("store query failed: {0}")]

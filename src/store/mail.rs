@@ -276,6 +276,18 @@ impl Store {
             .bind(folder_id)
             .execute(&mut *tx)
             .await?;
+        // A folder made again under the same id starts its counter at 0:
+        // tombstones and the poll lease of the old one must not apply to it.
+        sqlx::query("DELETE FROM mail_expunged WHERE mailbox = $1 AND folder_id = $2")
+            .bind(mailbox)
+            .bind(folder_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM mail_pollers WHERE mailbox = $1 AND folder_id = $2")
+            .bind(mailbox)
+            .bind(folder_id)
+            .execute(&mut *tx)
+            .await?;
         sqlx::query("DELETE FROM mail_folders WHERE mailbox = $1 AND folder_id = $2")
             .bind(mailbox)
             .bind(folder_id)

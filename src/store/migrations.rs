@@ -1,13 +1,25 @@
 //! The store's schema, as numbered steps applied in order and recorded in
 //! `schema_version`. Each step is written once for both backends, with
 //! `{BIGINT}` and `{BYTES}` standing for the column types that differ.
+//!
+//! Several gateway instances may start at once against one PostgreSQL, so
+//! the steps run on one connection that holds a session-level advisory lock
+//! (`MIGRATION_LOCK`) from before `schema_version` is created until the
+//! last step is recorded: the first instance applies each step, the others
+//! wait and then find nothing left to do. SQLite has one writer at a time;
+//! there each step re-reads the version inside an immediate (write-locked)
+//! transaction, so two processes cannot apply the same step either.
 
-use sqlx::Executor;
-
-use sqlx::AnyPool;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection};
 
 use super::backend::Backend;
 use super::error::Error;
+
+/// The PostgreSQL advisory lock key held while the schema is brought up to
+/// date: the ASCII bytes of "graphgat" as a big-endian 64-bit integer, a
+/// constant no other part of graphgate uses.
+pub const MIGRATION_LOCK: i64 = 0x6772_6170_6867_6174;
 
 /// (version, SQL statements separated by `;`).
 const STEPS: &[(i64, &str)] = &[
@@ -151,16 +163,78 @@ fn render(sql: &str, backend: Backend) -> String {
     sql.replace("{BIGINT}", bigint).replace("{BYTES}", bytes)
 }
 
+/// The newest schema version this graphgate knows.
+pub fn known_schema_version() -> i64 {
+    STEPS.last().map(|(v, _)| *v).unwrap_or(0)
+}
+
+/// Bring the schema of the store behind `pool` up to date, or refuse a
+/// schema newer than this graphgate knows.
 pub(super) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), Error> {
-    pool.execute("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
-        .await
-        .map_err(|source| Error::Migrate { version: 0, source })?;
+    let at = |version: i64| move |source| Error::Migrate { version, source };
+    let mut conn = pool.acquire().await.map_err(at(0))?;
+    if backend == Backend::Postgres {
+        // A session lock lives as long as the connection: never hand this
+        // connection back to the pool, so however this function ends (an
+        // error, or the caller dropping it), closing it releases the lock.
+        conn.close_on_drop();
+        lock(&mut conn).await.map_err(at(0))?;
+        // Without "relation schema_version already exists, skipping" at
+        // every start (this session ends with the migration).
+        sqlx::raw_sql("SET client_min_messages = warning")
+            .execute(&mut *conn)
+            .await
+            .map_err(at(0))?;
+    }
+    let outcome = migrate(&mut conn, backend).await;
+    if backend == Backend::Postgres {
+        // Closing releases the lock as well; unlocking first just makes it
+        // visible in the order of events.
+        let unlocked = sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await;
+        if let Err(e) = unlocked {
+            tracing::warn!(error = %e, "cannot release the migration lock (closing the connection releases it)");
+        }
+    }
+    outcome
+}
+
+/// Take `MIGRATION_LOCK`, saying so when another instance holds it.
+async fn lock(conn: &mut PoolConnection<Any>) -> Result<(), sqlx::Error> {
+    let free: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+        .bind(MIGRATION_LOCK)
+        .fetch_one(&mut **conn)
+        .await?;
+    if !free {
+        tracing::info!("another graphgate instance is updating the store's schema; waiting for it");
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut **conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// The highest version recorded in `schema_version` (0 for none).
+async fn current_version(conn: &mut AnyConnection) -> Result<i64, sqlx::Error> {
     let current: Option<i64> = sqlx::query_scalar("SELECT MAX(version) FROM schema_version")
-        .fetch_one(pool)
+        .fetch_one(conn)
+        .await?;
+    Ok(current.unwrap_or(0))
+}
+
+/// Apply every step above the recorded version, each in its own
+/// transaction on `conn`.
+async fn migrate(conn: &mut AnyConnection, backend: Backend) -> Result<(), Error> {
+    let at = |version: i64| move |source| Error::Migrate { version, source };
+    sqlx::raw_sql("CREATE TABLE IF NOT EXISTS schema_version (version BIGINT NOT NULL)")
+        .execute(&mut *conn)
         .await
-        .map_err(|source| Error::Migrate { version: 0, source })?;
-    let current = current.unwrap_or(0);
-    let known = STEPS.last().map(|(v, _)| *v).unwrap_or(0);
+        .map_err(at(0))?;
+    let known = known_schema_version();
+    let current = current_version(conn).await.map_err(at(0))?;
     if current > known {
         return Err(Error::TooNew {
             found: current,
@@ -168,33 +242,109 @@ pub(super) async fn run(pool: &AnyPool, backend: Backend) -> Result<(), Error> {
         });
     }
     for (version, sql) in STEPS.iter().filter(|(v, _)| *v > current) {
+        let version = *version;
+        let mut tx = match backend {
+            // Take the write lock at BEGIN, so that the version read below
+            // cannot change before this step is recorded.
+            Backend::Sqlite => conn.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => conn.begin().await,
+        }
+        .map_err(at(version))?;
+        if current_version(&mut tx).await.map_err(at(version))? >= version {
+            // Another process applied it since (SQLite only: on
+            // PostgreSQL the lock keeps everyone else out).
+            tx.rollback().await.map_err(at(version))?;
+            continue;
+        }
         let rendered = render(sql, backend);
-        let mut tx = pool.begin().await.map_err(|source| Error::Migrate {
-            version: *version,
-            source,
-        })?;
         for statement in rendered.split(';').map(str::trim).filter(|s| !s.is_empty()) {
             // Our own constant schema text, with column types filled in.
             sqlx::raw_sql(sqlx::AssertSqlSafe(statement.to_string()))
                 .execute(&mut *tx)
                 .await
-                .map_err(|source| Error::Migrate {
-                    version: *version,
-                    source,
-                })?;
+                .map_err(at(version))?;
         }
         sqlx::query("INSERT INTO schema_version (version) VALUES ($1)")
-            .bind(*version)
+            .bind(version)
             .execute(&mut *tx)
             .await
-            .map_err(|source| Error::Migrate {
-                version: *version,
-                source,
-            })?;
-        tx.commit().await.map_err(|source| Error::Migrate {
-            version: *version,
-            source,
-        })?;
+            .map_err(at(version))?;
+        tx.commit().await.map_err(at(version))?;
+        tracing::debug!(version, "store schema step applied");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use sqlx::Row;
+
+    use super::known_schema_version;
+    use crate::store::Store;
+
+    #[test]
+    fn every_step_renders_for_both_backends() {
+        use super::{Backend, STEPS, render};
+        for (version, sql) in STEPS {
+            for backend in [Backend::Sqlite, Backend::Postgres] {
+                let text = render(sql, backend);
+                assert!(
+                    !text.contains('{'),
+                    "step {version} for {backend:?}: {text}"
+                );
+            }
+        }
+        let versions: Vec<i64> = STEPS.iter().map(|(v, _)| *v).collect();
+        let ascending: Vec<i64> = (1..=known_schema_version()).collect();
+        assert_eq!(versions, ascending, "steps are numbered 1, 2, 3, ...");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn eight_stores_opening_one_new_sqlite_file_at_once_apply_each_step_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().to_path_buf();
+        let opens: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                tokio::spawn(async move { Store::open_in(&path).await })
+            })
+            .collect();
+        let mut stores = Vec::new();
+        for open in opens {
+            stores.push(open.await.unwrap().expect("every store opens"));
+        }
+        let rows = sqlx::query(
+            "SELECT version, COUNT(*) FROM schema_version GROUP BY version ORDER BY version",
+        )
+        .fetch_all(stores[0].pool())
+        .await
+        .unwrap();
+        let recorded: Vec<(i64, i64)> = rows.iter().map(|r| (r.get(0), r.get(1))).collect();
+        let expected: Vec<(i64, i64)> = (1..=known_schema_version()).map(|v| (v, 1)).collect();
+        assert_eq!(recorded, expected);
+    }
+
+    #[tokio::test]
+    async fn a_newer_sqlite_schema_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_in(dir.path()).await.unwrap();
+        let newer = known_schema_version() + 5;
+        sqlx::query("INSERT INTO schema_version (version) VALUES ($1)")
+            .bind(newer)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        drop(store);
+        let refused = Store::open_in(dir.path()).await.unwrap_err();
+        let text = refused.to_string();
+        assert!(
+            matches!(refused, crate::store::Error::TooNew { found, known }
+                if found == newer && known == known_schema_version()),
+            "{text}"
+        );
+        assert!(
+            text.contains("a newer graphgate has upgraded this database"),
+            "{text}"
+        );
+    }
 }

@@ -15,12 +15,14 @@ mod migrations;
 mod secrets;
 
 pub(crate) use accounts::{AccountRow, PasswordInsert, PasswordRow};
-pub(crate) use audit::AuditRow;
+// The rows the store's public methods take and give, nameable from
+// outside (the PostgreSQL tests build them).
+pub use audit::AuditRow;
 pub use backend::Backend;
 pub use database::Store;
 pub(crate) use database::{configured_url, now};
 pub use error::Error;
-pub(crate) use mail::{
-    FolderChanges, FolderNotice, FolderRow, FolderWrite, MAIL_CHANNEL, MessageRow,
-};
+pub use mail::{FolderChanges, FolderRow, MessageRow};
+pub use mail::{FolderNotice, FolderWrite, MAIL_CHANNEL};
+pub use migrations::{MIGRATION_LOCK, known_schema_version};
 pub(crate) use secrets::refresh_token_name;

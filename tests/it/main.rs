@@ -21,6 +21,7 @@ mod imap_compliance;
 mod imap_concurrency;
 mod imap_draft;
 mod openapi;
+mod postgres;
 mod prelogin;
 mod revoke;
 mod send_once;

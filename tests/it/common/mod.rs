@@ -4,6 +4,7 @@
 
 pub mod gateway;
 pub mod imap_client;
+pub mod pg;
 
 use std::time::{Duration, Instant};
 
