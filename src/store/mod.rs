@@ -7,6 +7,7 @@
 mod accounts;
 mod audit;
 mod backend;
+mod counters;
 mod database;
 mod error;
 mod mail;
@@ -19,4 +20,4 @@ pub use database::Store;
 pub(crate) use database::{configured_url, now};
 pub use error::Error;
 pub(crate) use mail::{FolderChanges, FolderRow, MessageRow};
-pub(crate) use secrets::refresh_token_name;
+pub(crate) use secrets::{SecretLock, access_token_name, refresh_token_name};

@@ -4,7 +4,7 @@
 //! refresh rotation, expiry in the middle of work, a revoked sign-in,
 //! single flight, the sealed cache, logs without secrets, and `doctor`.
 
-mod harness;
+pub(crate) mod harness;
 
 mod cli;
 mod tokens;
