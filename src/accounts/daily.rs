@@ -108,22 +108,53 @@ mod tests {
             None,
             "the third is refused on every instance"
         );
-        assert!(elsewhere.count_message_at("b", 2, noon).await.unwrap().is_some(), "per account");
+        assert!(
+            elsewhere
+                .count_message_at("b", 2, noon)
+                .await
+                .unwrap()
+                .is_some(),
+            "per account"
+        );
         // A message not sent does not count.
         elsewhere.uncount_message(&b.unwrap()).await.unwrap();
-        assert!(accounts.count_message_at("a", 2, noon + 3).await.unwrap().is_some());
-        assert_eq!(accounts.count_message_at("a", 2, noon + 4).await.unwrap(), None);
+        assert!(
+            accounts
+                .count_message_at("a", 2, noon + 3)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            accounts.count_message_at("a", 2, noon + 4).await.unwrap(),
+            None
+        );
         // A new UTC day starts afresh; giving back yesterday's does nothing.
         let tomorrow = noon + DAY / 2;
         let first = accounts.count_message_at("a", 2, tomorrow).await.unwrap();
         assert!(first.is_some());
         accounts.uncount_message(&a.unwrap()).await.unwrap();
-        assert!(accounts.count_message_at("a", 2, tomorrow + 1).await.unwrap().is_some());
-        assert_eq!(accounts.count_message_at("a", 2, tomorrow + 2).await.unwrap(), None);
+        assert!(
+            accounts
+                .count_message_at("a", 2, tomorrow + 1)
+                .await
+                .unwrap()
+                .is_some()
+        );
+        assert_eq!(
+            accounts
+                .count_message_at("a", 2, tomorrow + 2)
+                .await
+                .unwrap(),
+            None
+        );
         // No limit: nothing counted, nothing refused.
         for _ in 0..5 {
             let free = accounts.count_message_at("a", 0, tomorrow).await.unwrap();
-            accounts.uncount_message(free.as_ref().unwrap()).await.unwrap();
+            accounts
+                .uncount_message(free.as_ref().unwrap())
+                .await
+                .unwrap();
         }
     }
 }

@@ -500,7 +500,8 @@ mod tests {
         let elsewhere = keys("alice@contoso.test", "192.0.2.2");
         assert_eq!(a.login, elsewhere.login);
         assert_ne!(a.pair, elsewhere.pair);
-        let other_key = AttemptKeys::new(&[8; 32], "alice@contoso.test", "192.0.2.1".parse().unwrap());
+        let other_key =
+            AttemptKeys::new(&[8; 32], "alice@contoso.test", "192.0.2.1".parse().unwrap());
         assert_ne!(a.login, other_key.login);
     }
 

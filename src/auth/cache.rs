@@ -21,9 +21,9 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 
 use super::error::Error;
+use super::token::AccessToken;
 use crate::accounts::normalise_login;
 use crate::secret::Secret;
-use super::token::AccessToken;
 use crate::store::{Store, access_token_name, refresh_token_name};
 
 /// The environment variable that can hold the key (base64 of 32 bytes).

@@ -14,7 +14,6 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-
 use crate::accounts::{Account, Accounts, LoginError, SentCount};
 use crate::config::SmtpSection;
 use crate::mailbox::MailService;
@@ -114,11 +113,7 @@ impl Submitter for GatewaySubmitter {
         ended
     }
 
-    async fn count_message(
-        &self,
-        login: &str,
-        per_day: u32,
-    ) -> Result<Option<SentCount>, String> {
+    async fn count_message(&self, login: &str, per_day: u32) -> Result<Option<SentCount>, String> {
         self.accounts
             .count_message(login, per_day)
             .await

@@ -179,7 +179,10 @@ mod tests {
     /// (count, refused) of `key` after one take at `now` with a window of
     /// 100 that follows the first event.
     async fn take(store: &Store, key: &str, cap: i64, now: i64) -> (i64, bool) {
-        let t = store.counter_take(&[(key, cap)], now, now - 100).await.unwrap();
+        let t = store
+            .counter_take(&[(key, cap)], now, now - 100)
+            .await
+            .unwrap();
         assert_eq!(t.len(), 1);
         (t[0].window.count, t[0].refused)
     }
@@ -221,7 +224,8 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let mut got = store.counter_take(&[("a", 2), ("b", 5), ("c", 1), ("d", 9)], 0, -100)
+        let mut got = store
+            .counter_take(&[("a", 2), ("b", 5), ("c", 1), ("d", 9)], 0, -100)
             .await
             .unwrap();
         got.sort_by(|x, y| x.window.key.cmp(&y.window.key));
@@ -231,7 +235,12 @@ mod tests {
             .collect();
         assert_eq!(
             seen,
-            vec![("a", 2, true), ("b", 3, false), ("c", 1, true), ("d", 3, false)]
+            vec![
+                ("a", 2, true),
+                ("b", 3, false),
+                ("c", 1, true),
+                ("d", 3, false)
+            ]
         );
     }
 
@@ -255,10 +264,9 @@ mod tests {
     #[tokio::test]
     async fn concurrent_takes_never_pass_the_cap() {
         let (_dir, store) = store().await;
-        let all = futures::future::join_all(
-            (0..40).map(|_| store.counter_take(&[("k", 7)], 0, -100)),
-        )
-        .await;
+        let all =
+            futures::future::join_all((0..40).map(|_| store.counter_take(&[("k", 7)], 0, -100)))
+                .await;
         let counted = all
             .into_iter()
             .filter(|t| !t.as_ref().unwrap()[0].refused)
@@ -274,9 +282,15 @@ mod tests {
         store.counter_mark("mark/b", 5).await.unwrap();
         take(&store, "other", 3, 0).await;
         assert_eq!(store.counter_sweep("mark/", 10).await.unwrap(), 1);
-        let left = store.counter_read(&["mark/a", "mark/b", "other"]).await.unwrap();
+        let left = store
+            .counter_read(&["mark/a", "mark/b", "other"])
+            .await
+            .unwrap();
         let keys: Vec<(&str, i64)> = left.iter().map(|c| (c.key.as_str(), c.start)).collect();
-        assert!(keys.contains(&("mark/a", 20)) && keys.contains(&("other", 0)), "{keys:?}");
+        assert!(
+            keys.contains(&("mark/a", 20)) && keys.contains(&("other", 0)),
+            "{keys:?}"
+        );
         assert_eq!(keys.len(), 2);
     }
 }

@@ -118,7 +118,11 @@ async fn refresh_tokens_rotate_and_the_newest_is_kept() {
     again.refresh_after_rejection(&cached).await.unwrap();
     assert_eq!(grants(&setup, "refresh_token").await, 3);
     let newest = tokens.refresh_tokens().get(ALICE).await.unwrap().unwrap();
-    assert_ne!(newest.expose(), seen[2].expose(), "rotated again and stored");
+    assert_ne!(
+        newest.expose(),
+        seen[2].expose(),
+        "rotated again and stored"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

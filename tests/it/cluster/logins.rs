@@ -59,8 +59,13 @@ async fn failed_logins_and_sent_messages_count_across_instances_on_postgres() {
     // or not, from an address she never used.
     let all = instances(&pg.url, 3, 100).await;
     for (i, a) in all.iter().enumerate() {
-        let outcome = a.authenticate(ALICE, &wrong, ip(&format!("192.0.2.{i}"))).await;
-        assert!(matches!(outcome, Err(LoginError::BadCredentials)), "{outcome:?}");
+        let outcome = a
+            .authenticate(ALICE, &wrong, ip(&format!("192.0.2.{i}")))
+            .await;
+        assert!(
+            matches!(outcome, Err(LoginError::BadCredentials)),
+            "{outcome:?}"
+        );
     }
     for a in &all {
         let outcome = a.authenticate(ALICE, &right, ip("198.51.100.1")).await;
@@ -81,7 +86,10 @@ async fn failed_logins_and_sent_messages_count_across_instances_on_postgres() {
             .await;
     }
     let outcome = all[2].authenticate(BOB, &right, ip("198.51.100.9")).await;
-    assert!(matches!(outcome, Err(LoginError::TooManyAttempts { .. })), "{outcome:?}");
+    assert!(
+        matches!(outcome, Err(LoginError::TooManyAttempts { .. })),
+        "{outcome:?}"
+    );
     all[2].authenticate(BOB, &right, home).await.unwrap();
 
     // Instances with a limit of 5 failures per address.
@@ -94,7 +102,10 @@ async fn failed_logins_and_sent_messages_count_across_instances_on_postgres() {
     let guesses = futures::future::join_all((0..60).map(|i| {
         let a = all[i % 3].clone();
         let pw = Secret::new(format!("guess-{i}"));
-        async move { a.authenticate(&format!("user{i}@contoso.test"), &pw, guesser).await }
+        async move {
+            a.authenticate(&format!("user{i}@contoso.test"), &pw, guesser)
+                .await
+        }
     }))
     .await;
     let refused = guesses
@@ -128,7 +139,11 @@ async fn failed_logins_and_sent_messages_count_across_instances_on_postgres() {
         a.authenticate(BOB, &right, home).await.unwrap();
     }
     let remembered = t.elapsed() / n;
-    assert_eq!(counters().await, before, "successful logins wrote no counter");
+    assert_eq!(
+        counters().await,
+        before,
+        "successful logins wrote no counter"
+    );
     println!("a remembered login on PostgreSQL: {remembered:?} each ({n} in a row)");
 
     // Messages per day: 30 sends at once over the instances against 10.

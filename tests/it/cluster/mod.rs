@@ -35,7 +35,11 @@ impl Pg {
             String::from_utf8_lossy(&out.stderr)
         );
         let url = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        assert!(url.starts_with("postgres://127.0.0.1:") || url.starts_with("postgres://postgres@127.0.0.1:"), "{url}");
+        assert!(
+            url.starts_with("postgres://127.0.0.1:")
+                || url.starts_with("postgres://postgres@127.0.0.1:"),
+            "{url}"
+        );
         Pg { dir, url }
     }
 }

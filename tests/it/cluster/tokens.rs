@@ -69,7 +69,11 @@ async fn signed_in(setup: &Setup, url: &str, key: &TokenKey) -> graphgate::secre
 async fn instance(setup: &Setup, url: &str, key: &TokenKey) -> Arc<Tokens> {
     let store = Store::open(url).await.unwrap();
     let oauth = Oauth::from_config(&setup.config().microsoft).unwrap();
-    Arc::new(Tokens::new(oauth, RefreshTokens::new(store, key.clone()), false))
+    Arc::new(Tokens::new(
+        oauth,
+        RefreshTokens::new(store, key.clone()),
+        false,
+    ))
 }
 
 async fn three_instances_refresh_once_per_expiry(url: Option<String>) {
@@ -135,7 +139,11 @@ async fn three_instances_refresh_once_per_expiry(url: Option<String>) {
         tokens_seen.len(),
         expiries
     );
-    assert_eq!(invalid_grants(&setup).await, refused_before, "no refresh token redeemed twice");
+    assert_eq!(
+        invalid_grants(&setup).await,
+        refused_before,
+        "no refresh token redeemed twice"
+    );
     assert_eq!(
         refreshes,
         tokens_seen.len() as u64,
@@ -158,7 +166,11 @@ async fn three_instances_refresh_once_per_expiry(url: Option<String>) {
     for tokens in &instances {
         held.push(tokens.provider(&alice).access_token().await.unwrap());
     }
-    assert_eq!(grants(&setup).await - before, 1, "one request after an expiry");
+    assert_eq!(
+        grants(&setup).await - before,
+        1,
+        "one request after an expiry"
+    );
     assert!(held.iter().all(|t| t.bearer() == held[0].bearer()));
 
     // Graph refuses that token on every instance at once (a 401 for every
@@ -169,9 +181,9 @@ async fn three_instances_refresh_once_per_expiry(url: Option<String>) {
         let provider = tokens.provider(&alice);
         for _ in 0..CALLERS {
             let (p, held) = (provider.clone(), held.clone());
-            rejected.push(tokio::spawn(
-                async move { p.refresh_after_rejection(&held).await },
-            ));
+            rejected.push(tokio::spawn(async move {
+                p.refresh_after_rejection(&held).await
+            }));
         }
     }
     let mut after_401 = std::collections::BTreeSet::new();

@@ -61,7 +61,12 @@ async fn single_use_refresh_tokens_redeem_once_and_count_the_refusal() {
         "invalid_grant",
         70000,
     );
-    let refused = t.em.tenant.stats.token_errors.get("invalid_grant").map(|n| *n);
+    let refused =
+        t.em.tenant
+            .stats
+            .token_errors
+            .get("invalid_grant")
+            .map(|n| *n);
     assert_eq!(refused, Some(3));
     // A new sign-in is a session of its own.
     let other = t.device_sign_in("alice@contoso.test", MAIL_SCOPES).await;
