@@ -36,7 +36,8 @@ use crate::store::{self, Store};
 #[derive(Debug, Clone)]
 pub struct LoginLimits {
     /// Failures allowed per login name within `window`; then the login is
-    /// refused, right password or not, until the oldest is `window` old.
+    /// refused, right password or not, until the window (opened by the
+    /// first counted failure) is `window` old.
     /// 0 turns the limit off (the configuration does not allow that).
     pub failures_per_user: u32,
     /// Failures allowed per client address (IPv6: per /64) within `window`.
