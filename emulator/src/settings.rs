@@ -54,6 +54,12 @@ pub struct Settings {
     /// (400 `ErrorInvalidPropertyUpdateSentMessage`), as Microsoft
     /// documents the call for drafts only; off, any item's MIME is replaced.
     pub put_value_drafts_only: bool,
+    /// Each refresh token can be redeemed once: redeeming it rotates it
+    /// and the old one is refused (`invalid_grant`). Stricter than the
+    /// Microsoft identity platform, whose old refresh tokens stay valid
+    /// after rotation; tests use it to catch two redemptions of one token
+    /// (instances of a gateway that refresh at the same time).
+    pub refresh_token_single_use: bool,
 }
 
 impl Default for Settings {
@@ -76,6 +82,7 @@ impl Default for Settings {
             delta_tombstones_per_folder: 10_000,
             sent_copy_delay_ms: 0,
             put_value_drafts_only: false,
+            refresh_token_single_use: false,
         }
     }
 }
@@ -101,6 +108,7 @@ pub(crate) struct SettingsPatch {
     pub(crate) delta_tombstones_per_folder: Option<usize>,
     pub(crate) sent_copy_delay_ms: Option<u64>,
     pub(crate) put_value_drafts_only: Option<bool>,
+    pub(crate) refresh_token_single_use: Option<bool>,
 }
 
 impl Settings {
@@ -127,7 +135,8 @@ impl Settings {
             max_message_bytes,
             delta_tombstones_per_folder,
             sent_copy_delay_ms,
-            put_value_drafts_only
+            put_value_drafts_only,
+            refresh_token_single_use
         );
         next.validate()?;
         *self = next;

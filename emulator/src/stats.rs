@@ -28,6 +28,8 @@ pub struct Stats {
     pub(crate) by_endpoint: DashMap<String, u64>,
     /// Token requests by grant type (`client_credentials`, `refresh_token`, ...).
     pub by_grant: DashMap<String, u64>,
+    /// Refused token requests by OAuth error (`invalid_grant`, ...).
+    pub token_errors: DashMap<String, u64>,
 }
 
 fn bump(map: &DashMap<String, u64>, key: &str) {
@@ -46,6 +48,10 @@ impl Stats {
     pub(crate) fn token_request(&self, grant: &str) {
         self.token_requests.fetch_add(1, Ordering::Relaxed);
         bump(&self.by_grant, grant);
+    }
+
+    pub(crate) fn token_error(&self, error: &str) {
+        bump(&self.token_errors, error);
     }
 
     pub(crate) fn to_json(&self) -> Value {
@@ -67,6 +73,7 @@ impl Stats {
             "by_mailbox": map(&self.by_mailbox),
             "by_endpoint": map(&self.by_endpoint),
             "by_grant": map(&self.by_grant),
+            "token_errors": map(&self.token_errors),
         })
     }
 
@@ -86,5 +93,6 @@ impl Stats {
         self.by_mailbox.clear();
         self.by_endpoint.clear();
         self.by_grant.clear();
+        self.token_errors.clear();
     }
 }

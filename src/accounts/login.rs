@@ -8,7 +8,10 @@
 //! how many passwords it has. Verifications run under a process-wide cap,
 //! since each takes 19 MiB. Each outcome is logged as (login, peer, outcome).
 //!
-//! The limits (docs/security-limits.md has the same rules for operators):
+//! The limits (docs/security-limits.md has the same rules for operators),
+//! counted in the store so that every gateway instance on it counts
+//! together (`limits`): one read before each attempt, one write per
+//! failure, and a successful login writes nothing it can avoid:
 //! - per client address (IPv6: per /64): `failures_per_address`;
 //! - per (login, address): `failures_per_user`;
 //! - per login, over all addresses: `failures_per_user`, but only for
@@ -20,7 +23,7 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use dashmap::DashMap;
 use tokio::sync::{OnceCell, Semaphore};
@@ -28,7 +31,7 @@ use tokio::sync::{OnceCell, Semaphore};
 use super::account::{Account, account};
 use super::cache::{REMEMBER_FOR, Tag, VerifiedCache};
 use super::error::LoginError;
-use super::limits::{FailureCounter, KNOWN_FOR, KnownClients, LoginLimits, address_key};
+use super::limits::{AttemptKeys, FailureLimits, LoginLimits, Reserved, Standing, address_key};
 use super::tags::TagKey;
 use super::{names, password};
 use crate::secret::Secret;
@@ -42,10 +45,8 @@ const NOT_A_LOGIN: &str = "\u{0}not-a-login";
 pub(super) struct Inner {
     pub store: Store,
     pub limits: LoginLimits,
-    by_login: FailureCounter<String>,
-    by_pair: FailureCounter<(String, IpAddr)>,
-    by_address: FailureCounter<IpAddr>,
-    known: KnownClients<(String, IpAddr)>,
+    /// Failed logins, counted in the store for every instance.
+    failures: FailureLimits,
     pub verified: VerifiedCache,
     pub tags: TagKey,
     /// A hash of a random password, verified when there is nothing real
@@ -74,24 +75,12 @@ enum Checked {
     Busy,
 }
 
-/// The failures an attempt reserved, to give back if it succeeds.
-struct Reserved {
-    user_key: String,
-    address: IpAddr,
-    by_login: Option<Instant>,
-    by_pair: Option<Instant>,
-    by_address: Option<Instant>,
-}
-
 impl Inner {
     pub fn new(store: Store, limits: LoginLimits) -> Inner {
         Inner {
             log_key: rand::random(),
             in_flight: DashMap::new(),
-            by_login: FailureCounter::new(limits.failures_per_user, limits.window),
-            by_pair: FailureCounter::new(limits.failures_per_user, limits.window),
-            by_address: FailureCounter::new(limits.failures_per_address, limits.window),
-            known: KnownClients::new(KNOWN_FOR),
+            failures: FailureLimits::new(store.clone(), &limits),
             slots: Semaphore::new(limits.max_concurrent_verifications.max(1) as usize),
             store,
             limits,
@@ -141,33 +130,48 @@ impl Inner {
         let valid = names::check_login(login).ok();
         let user_key = valid.clone().unwrap_or_else(|| NOT_A_LOGIN.to_string());
         let address = address_key(peer);
+        let looked_up = match self.tags.key(&self.store).await {
+            Ok(key) => {
+                let keys = AttemptKeys::new(key, &user_key, address);
+                self.failures
+                    .standing(&keys)
+                    .await
+                    .map(|standing| (keys, standing))
+            }
+            Err(e) => Err(e),
+        };
+        let (keys, standing) = match looked_up {
+            Ok(found) => found,
+            Err(e) => return Err(self.store_failed(valid.as_deref(), login, peer, e).await),
+        };
 
         // A password this process verified lately needs no argon2 run, so
         // it opens no window for guesses to slip past the limits: it only
         // has to find them not used up. Reserving for it would make a
         // user's many concurrent clients (or one client's connection per
         // folder) refuse each other.
-        let blocked = self.over_limits(&user_key, address);
-        if blocked.is_none()
+        if standing.wait.is_none()
             && let Some(login) = valid.as_deref()
         {
             match self.check_remembered(login, password).await {
                 Ok(Some(account)) => {
-                    self.known
-                        .insert((account.login.clone(), address), Instant::now());
+                    self.known_now(&keys, &standing, &account.login).await;
                     tracing::info!(login = %account.login, %peer, outcome = "ok", cached = true, "login");
                     return Ok(account);
                 }
                 // Not remembered (or no longer good): the full check below.
                 Ok(None) => {}
-                Err(e) => {
-                    let shown = self.shown(valid.as_deref(), login).await;
-                    tracing::error!(login = %shown, %peer, outcome = "store-error", error = %e, "login failed");
-                    return Err(LoginError::Store(e));
-                }
+                Err(e) => return Err(self.store_failed(valid.as_deref(), login, peer, e).await),
             }
         }
-        let reserved = match blocked.map_or_else(|| self.reserve(user_key, address), Err) {
+        let reserved = match standing.wait {
+            Some(wait) => Err(wait),
+            None => match self.failures.reserve(&keys, standing.known).await {
+                Ok(reserved) => reserved,
+                Err(e) => return Err(self.store_failed(valid.as_deref(), login, peer, e).await),
+            },
+        };
+        let reserved = match reserved {
             Ok(reserved) => reserved,
             Err(retry_after) => {
                 let shown = self.shown(valid.as_deref(), login).await;
@@ -186,9 +190,8 @@ impl Inner {
             Ok(Checked::Ok { account }) => {
                 // A success uses up nothing (a user's own clients log in
                 // all day); and its address is now known for this login.
-                self.release(&reserved);
-                self.known
-                    .insert((account.login.clone(), address), Instant::now());
+                self.give_back(&reserved).await;
+                self.known_now(&keys, &standing, &account.login).await;
                 tracing::info!(login = %account.login, %peer, outcome = "ok", cached = false, "login");
                 Ok(account)
             }
@@ -200,7 +203,7 @@ impl Inner {
             }
             Ok(Checked::Busy) => {
                 // Not the client's fault, so not counted.
-                self.release(&reserved);
+                self.give_back(&reserved).await;
                 count(&self.busy, 1);
                 let shown = self.shown(valid.as_deref(), login).await;
                 tracing::warn!(login = %shown, %peer, outcome = "busy", "login refused: every verification slot stayed busy");
@@ -208,11 +211,38 @@ impl Inner {
             }
             Err(e) => {
                 // The store failed: not the client's fault, so not counted.
-                self.release(&reserved);
-                let shown = self.shown(valid.as_deref(), login).await;
-                tracing::error!(login = %shown, %peer, outcome = "store-error", error = %e, "login failed");
-                Err(LoginError::Store(e))
+                self.give_back(&reserved).await;
+                Err(self.store_failed(valid.as_deref(), login, peer, e).await)
             }
+        }
+    }
+
+    /// Log a login the store failed, and the error for it.
+    async fn store_failed(
+        &self,
+        valid: Option<&str>,
+        login: &str,
+        peer: IpAddr,
+        e: store::Error,
+    ) -> LoginError {
+        let shown = self.shown(valid, login).await;
+        tracing::error!(login = %shown, %peer, outcome = "store-error", error = %e, "login failed");
+        LoginError::Store(e)
+    }
+
+    /// Give back reserved failures; a store that fails here costs the
+    /// client a counted failure at worst, so it is only logged.
+    async fn give_back(&self, reserved: &Reserved) {
+        if let Err(e) = self.failures.release(reserved).await {
+            tracing::warn!(error = %e, "cannot give back the failures a successful login reserved");
+        }
+    }
+
+    /// Mark the attempt's address known for `login` (a success); logged,
+    /// not fatal, when the store fails.
+    async fn known_now(&self, keys: &AttemptKeys, standing: &Standing, login: &str) {
+        if let Err(e) = self.failures.succeeded(keys, standing).await {
+            tracing::warn!(%login, error = %e, "cannot remember the address a login succeeded from");
         }
     }
 
@@ -236,18 +266,6 @@ impl Inner {
         hmac::Mac::update(&mut mac, raw.as_bytes());
         let digest = hmac::Mac::finalize(mac).into_bytes();
         format!("unknown#{}", hex::encode(&digest[..4]))
-    }
-
-    /// How long to wait when a limit that applies to this attempt is used
-    /// up (nothing is counted).
-    fn over_limits(&self, user_key: &str, address: IpAddr) -> Option<Duration> {
-        let now = Instant::now();
-        let pair = (user_key.to_string(), address);
-        let known = self.known.contains(&pair, now);
-        self.by_address
-            .over(&address, now)
-            .or_else(|| self.by_pair.over(&pair, now))
-            .or_else(|| (!known).then(|| self.by_login.over(&pair.0, now)).flatten())
     }
 
     /// A password this process verified lately for `login`, confirmed
@@ -274,46 +292,6 @@ impl Inner {
                 Ok(None)
             }
         }
-    }
-
-    /// Count this attempt as a failure under every limit that applies, or
-    /// say how long to wait when one is used up (then nothing is counted).
-    fn reserve(&self, user_key: String, address: IpAddr) -> Result<Reserved, Duration> {
-        let now = Instant::now();
-        let pair = (user_key.clone(), address);
-        let known = self.known.contains(&pair, now);
-        let mut reserved = Reserved {
-            user_key,
-            address,
-            by_login: None,
-            by_pair: None,
-            by_address: None,
-        };
-        reserved.by_address = self.by_address.reserve(&address, now)?;
-        reserved.by_pair = match self.by_pair.reserve(&pair, now) {
-            Ok(at) => at,
-            Err(wait) => {
-                self.release(&reserved);
-                return Err(wait);
-            }
-        };
-        if !known {
-            reserved.by_login = match self.by_login.reserve(&reserved.user_key, now) {
-                Ok(at) => at,
-                Err(wait) => {
-                    self.release(&reserved);
-                    return Err(wait);
-                }
-            };
-        }
-        Ok(reserved)
-    }
-
-    fn release(&self, r: &Reserved) {
-        self.by_address.release(&r.address, r.by_address);
-        self.by_pair
-            .release(&(r.user_key.clone(), r.address), r.by_pair);
-        self.by_login.release(&r.user_key, r.by_login);
     }
 
     async fn check(&self, login: Option<&str>, password: &Secret) -> Result<Checked, store::Error> {

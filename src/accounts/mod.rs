@@ -2,10 +2,12 @@
 //! (generated, shown once, stored as argon2id hashes, labelled and
 //! revocable), and which Microsoft 365 identity each one is linked to.
 //! Gateway passwords are never Microsoft passwords; failed logins are
-//! limited per login and per client address (`limits`).
+//! limited per login and per client address (`limits`), and messages per
+//! account and day (`daily`), counted in the store for every instance.
 
 mod account;
 mod cache;
+mod daily;
 mod error;
 mod limits;
 mod login;
@@ -15,6 +17,7 @@ mod registry;
 mod tags;
 
 pub use account::{Account, Mode, PasswordInfo, Standing};
+pub use daily::SentCount;
 pub use error::{Error, LoginError};
 pub use limits::{LoginLimits, LoginStats, address_key};
 pub use names::{check_label, normalise_login};

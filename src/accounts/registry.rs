@@ -14,8 +14,9 @@ use super::{login, password};
 use crate::secret::Secret;
 use crate::store::{self, AccountRow, PasswordInsert, PasswordRow, Store};
 
-/// The local accounts. Cheap to clone: clones share the failure counters
-/// and the memory of recent verifications.
+/// The local accounts. Cheap to clone: clones share the memory of recent
+/// verifications (failure counts are in the store, shared by every
+/// instance).
 #[derive(Clone)]
 pub struct Accounts {
     inner: Arc<login::Inner>,
@@ -36,7 +37,7 @@ impl Accounts {
         }
     }
 
-    fn store(&self) -> &Store {
+    pub(super) fn store(&self) -> &Store {
         &self.inner.store
     }
 

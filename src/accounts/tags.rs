@@ -46,7 +46,9 @@ pub(super) struct TagKey {
 }
 
 impl TagKey {
-    async fn key(&self, store: &Store) -> Result<&[u8], store::Error> {
+    /// The key, shared by every instance on the store; it also keys the
+    /// names failed logins are counted under (`limits`).
+    pub(super) async fn key(&self, store: &Store) -> Result<&[u8], store::Error> {
         self.key
             .get_or_try_init(|| async {
                 let candidate: [u8; 32] = rand::random();

@@ -21,9 +21,10 @@ use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 use rand::RngCore;
 
 use super::error::Error;
+use super::token::AccessToken;
 use crate::accounts::normalise_login;
 use crate::secret::Secret;
-use crate::store::{Store, refresh_token_name};
+use crate::store::{Store, access_token_name, refresh_token_name};
 
 /// The environment variable that can hold the key (base64 of 32 bytes).
 pub const KEY_ENV: &str = "GRAPHGATE_TOKEN_KEY";
@@ -165,7 +166,8 @@ fn create_key_file(path: &PathBuf) -> Result<TokenKey, Error> {
 }
 
 /// Refresh tokens per gateway login, sealed in the store and bound to the
-/// account (login and creation time).
+/// account (login and creation time); beside each, the access token last
+/// fetched with it, sealed the same way, for the other instances.
 #[derive(Clone, Debug)]
 pub struct RefreshTokens {
     store: Store,
@@ -177,19 +179,105 @@ fn binding(login: &str, created_at: i64) -> Vec<u8> {
     format!("graphgate refresh token\0{login}\0{created_at}").into_bytes()
 }
 
+/// The associated data of a cached access token: bound to the account,
+/// and never mistaken for a refresh token record.
+fn access_binding(login: &str, created_at: i64) -> Vec<u8> {
+    format!("graphgate access token\0{login}\0{created_at}").into_bytes()
+}
+
+/// What a stored refresh token record holds for its account.
+pub(super) enum Opened {
+    Token {
+        token: Secret,
+        /// Format 1, written while the account existed: seal it again,
+        /// bound to the account.
+        reseal: bool,
+    },
+    /// Not this account's (older than the account): delete it.
+    Gone,
+    /// It does not open (the key changed or was lost, or it is damaged).
+    Unreadable,
+}
+
 impl RefreshTokens {
     pub fn new(store: Store, key: TokenKey) -> RefreshTokens {
         RefreshTokens { store, key }
     }
 
+    pub(super) fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// The account's creation time, or `None` when there is no account.
-    async fn created_at(&self, login: &str) -> Result<Option<i64>, Error> {
+    pub(super) async fn created_at(&self, login: &str) -> Result<Option<i64>, Error> {
         Ok(self
             .store
             .account_get(login)
             .await
             .map_err(Error::store)?
             .map(|row| row.created_at))
+    }
+
+    /// Open the record `sealed`, written at `written_at`, of the account
+    /// `login` created at `created_at`.
+    pub(super) fn open_refresh(
+        &self,
+        login: &str,
+        created_at: i64,
+        sealed: &[u8],
+        written_at: i64,
+    ) -> Opened {
+        let (plain, reseal) = match sealed.strip_prefix(BOUND) {
+            Some(bound) => (
+                self.key.open_bound(bound, &binding(login, created_at)),
+                false,
+            ),
+            None if written_at >= created_at => (self.key.open(sealed), true),
+            None => return Opened::Gone,
+        };
+        match plain.map(String::from_utf8) {
+            Some(Ok(text)) => Opened::Token {
+                token: Secret::new(text),
+                reseal,
+            },
+            _ => Opened::Unreadable,
+        }
+    }
+
+    /// `token` sealed for the account `login` created at `created_at`.
+    pub(super) fn seal_refresh(&self, login: &str, created_at: i64, token: &Secret) -> Vec<u8> {
+        let mut sealed = BOUND.to_vec();
+        sealed.extend(
+            self.key
+                .seal_bound(token.expose().as_bytes(), &binding(login, created_at)),
+        );
+        sealed
+    }
+
+    /// An access token sealed for the account: its expiry, then the token.
+    pub(super) fn seal_access(&self, login: &str, created_at: i64, token: &AccessToken) -> Vec<u8> {
+        let plain = format!("{}\n{}", token.expires_at, token.secret.expose());
+        self.key
+            .seal_bound(plain.as_bytes(), &access_binding(login, created_at))
+    }
+
+    /// A cached access token, if it opens for this account.
+    pub(super) fn open_access(
+        &self,
+        login: &str,
+        created_at: i64,
+        sealed: &[u8],
+    ) -> Option<AccessToken> {
+        let plain = self
+            .key
+            .open_bound(sealed, &access_binding(login, created_at))?;
+        let text = String::from_utf8(plain).ok()?;
+        let (expires_at, secret) = text.split_once('\n')?;
+        Some(AccessToken {
+            secret: Secret::new(secret),
+            expires_at: expires_at.parse().ok()?,
+            generation: 0,
+        })
     }
 
     /// The stored refresh token; `None` when absent, unreadable, or not
@@ -210,36 +298,28 @@ impl RefreshTokens {
             self.delete(&login).await?;
             return Ok(None);
         };
-        let plain = match sealed.strip_prefix(BOUND) {
-            Some(bound) => self.key.open_bound(bound, &binding(&login, created_at)),
-            None if written_at >= created_at => {
-                // Format 1, written while this account existed: re-seal it
-                // bound to the account.
-                let plain = self.key.open(&sealed);
-                if let Some(plain) = &plain
-                    && let Ok(text) = std::str::from_utf8(plain)
-                {
-                    self.put(&login, &Secret::new(text)).await?;
+        match self.open_refresh(&login, created_at, &sealed, written_at) {
+            Opened::Token { token, reseal } => {
+                if reseal {
+                    self.put(&login, &token).await?;
                     tracing::info!(%login, "a stored sign-in was re-sealed bound to its account");
                 }
-                plain
+                Ok(Some(token))
             }
-            None => {
-                tracing::warn!(%login, "a stored sign-in is older than the account (the login was removed and added again); it is dropped and the user must sign in again");
+            Opened::Gone => {
+                warn_gone(&login);
                 self.delete(&login).await?;
-                return Ok(None);
+                Ok(None)
             }
-        };
-        match plain {
-            Some(plain) => Ok(String::from_utf8(plain).ok().map(Secret::new)),
-            None => {
-                tracing::warn!(%login, "a stored sign-in cannot be decrypted (the token key changed or was lost, or it belongs to another account); the user must sign in again");
+            Opened::Unreadable => {
+                warn_unreadable(&login);
                 Ok(None)
             }
         }
     }
 
-    /// Seal `token` for the account `login`, which must exist.
+    /// Seal `token` for the account `login`, which must exist: a new
+    /// sign-in, so an access token cached from an earlier one is dropped.
     pub async fn put(&self, login: &str, token: &Secret) -> Result<(), Error> {
         let login = normalise_login(login);
         let Some(created_at) = self.created_at(&login).await? else {
@@ -247,23 +327,39 @@ impl RefreshTokens {
                 "there is no account {login} to keep a sign-in for"
             )));
         };
-        let mut sealed = BOUND.to_vec();
-        sealed.extend(
-            self.key
-                .seal_bound(token.expose().as_bytes(), &binding(&login, created_at)),
-        );
+        let sealed = self.seal_refresh(&login, created_at, token);
         self.store
             .secret_put(&refresh_token_name(&login), &sealed)
             .await
-            .map_err(Error::store)
+            .map_err(Error::store)?;
+        self.store
+            .secret_delete(&access_token_name(&login))
+            .await
+            .map_err(Error::store)?;
+        Ok(())
     }
 
+    /// Forget the sign-in (and its cached access token); whether there
+    /// was one.
     pub async fn delete(&self, login: &str) -> Result<bool, Error> {
+        let login = normalise_login(login);
         self.store
-            .secret_delete(&refresh_token_name(&normalise_login(login)))
+            .secret_delete(&access_token_name(&login))
+            .await
+            .map_err(Error::store)?;
+        self.store
+            .secret_delete(&refresh_token_name(&login))
             .await
             .map_err(Error::store)
     }
+}
+
+pub(super) fn warn_gone(login: &str) {
+    tracing::warn!(%login, "a stored sign-in is older than the account (the login was removed and added again); it is dropped and the user must sign in again");
+}
+
+pub(super) fn warn_unreadable(login: &str) {
+    tracing::warn!(%login, "a stored sign-in cannot be decrypted (the token key changed or was lost, or it belongs to another account); the user must sign in again");
 }
 
 #[cfg(test)]

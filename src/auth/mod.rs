@@ -11,6 +11,7 @@ pub(crate) mod flows;
 mod identity;
 pub mod login;
 mod provider;
+mod refresh;
 mod token;
 mod token_failure;
 mod tokens;

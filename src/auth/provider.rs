@@ -14,8 +14,6 @@ use super::error::Error;
 use super::identity::Identity;
 use super::token::{AccessToken, TokenSource};
 
-/// Refresh this long before a token expires.
-const EARLY: i64 = 300;
 /// How long a failure that needs a person is answered from memory.
 const REMEMBER_FAILURE: Duration = Duration::from_secs(60);
 /// How long a transient failure holds back the next try.
@@ -45,12 +43,6 @@ impl std::fmt::Debug for TokenProvider {
     }
 }
 
-fn fresh(token: &AccessToken, now: i64) -> bool {
-    // Short-lived tokens (tests) are used until their last 10%.
-    let margin = EARLY.min((token.expires_at - now).max(0) / 10).max(1);
-    token.expires_at - now > margin
-}
-
 impl TokenProvider {
     pub fn from_source(identity: Identity, source: Arc<dyn TokenSource>) -> TokenProvider {
         TokenProvider {
@@ -70,7 +62,7 @@ impl TokenProvider {
         let token = state.current.as_ref()?;
         let now = chrono::Utc::now().timestamp();
         let rejected_now = rejected.is_some_and(|g| g == token.generation);
-        (fresh(token, now) && !rejected_now).then(|| token.clone())
+        (token.fresh(now) && !rejected_now).then(|| token.clone())
     }
 
     /// A token valid for at least a little while.
@@ -106,7 +98,10 @@ impl TokenProvider {
                 return Err(error.clone());
             }
         }
-        match self.source.fetch().await {
+        // What we hold is expiring or was refused: a source shared with
+        // other instances must not hand it back.
+        let stale = self.state.lock().current.clone();
+        match self.source.fetch_instead_of(stale.as_ref()).await {
             Ok(mut token) => {
                 let mut state = self.state.lock();
                 state.generation += 1;

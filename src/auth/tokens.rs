@@ -1,11 +1,14 @@
 //! The token registry of the gateway: one provider per identity, made on
 //! first use, fed by the stored refresh token of a delegated user (rotated
-//! on every use) or by the app's client credentials. It is what the mail
+//! on every use, refreshed once across every instance on the store:
+//! `refresh`) or by the app's client credentials (per instance: nothing
+//! rotates there, so each instance fetches its own). It is what the mail
 //! service asks for an account's tokens (`Credentials`).
 
 use std::sync::Arc;
 
 use dashmap::DashMap;
+use tokio::sync::Semaphore;
 
 use super::cache::RefreshTokens;
 use super::credentials::Credentials;
@@ -13,42 +16,9 @@ use super::error::Error;
 use super::flows::Oauth;
 use super::identity::Identity;
 use super::provider::TokenProvider;
+use super::refresh::{LOCKED_REFRESHES, Refreshing};
 use super::token::{AccessToken, BoxFuture, TokenSource};
 use crate::accounts::{Account, Mode};
-
-/// A delegated user's tokens: the stored refresh token, rotated on use.
-struct Refreshing {
-    oauth: Oauth,
-    login: String,
-    scopes: String,
-    tokens: RefreshTokens,
-}
-
-impl TokenSource for Refreshing {
-    fn fetch(&self) -> BoxFuture<'_, Result<AccessToken, Error>> {
-        Box::pin(async move {
-            let Some(refresh) = self.tokens.get(&self.login).await? else {
-                return Err(Error::SignInRequired(format!(
-                    "{} has not signed in to Microsoft 365 through graphgate: run `graphgate login {}`",
-                    self.login, self.login
-                )));
-            };
-            let answer = self
-                .oauth
-                .refresh(&refresh, &self.scopes, &self.login)
-                .await?;
-            // Rotated: keep the new refresh token before the access token is used.
-            if let Some(next) = &answer.refresh_token {
-                self.tokens.put(&self.login, next).await?;
-            }
-            Ok(AccessToken {
-                secret: answer.access_token,
-                expires_at: chrono::Utc::now().timestamp() + answer.expires_in,
-                generation: 0,
-            })
-        })
-    }
-}
 
 /// The app's token (client credentials).
 struct AppCredentials {
@@ -75,6 +45,8 @@ pub struct Tokens {
     /// Ask for the `.Shared` scopes (shared mailboxes are configured).
     shared: bool,
     providers: DashMap<Identity, Arc<TokenProvider>>,
+    /// Refreshes holding a store lock at once (`refresh`).
+    locked_refreshes: Arc<Semaphore>,
 }
 
 impl Tokens {
@@ -84,6 +56,7 @@ impl Tokens {
             refresh,
             shared,
             providers: DashMap::new(),
+            locked_refreshes: Arc::new(Semaphore::new(LOCKED_REFRESHES)),
         }
     }
 
@@ -115,6 +88,7 @@ impl Tokens {
                         login: login.clone(),
                         scopes: format!("{}/.default offline_access", self.oauth.resource),
                         tokens: self.refresh.clone(),
+                        slots: self.locked_refreshes.clone(),
                     }),
                     Identity::App => Arc::new(AppCredentials {
                         oauth: self.oauth.clone(),

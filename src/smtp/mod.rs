@@ -14,9 +14,7 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use dashmap::DashMap;
-
-use crate::accounts::{Account, Accounts, LoginError};
+use crate::accounts::{Account, Accounts, LoginError, SentCount};
 use crate::config::SmtpSection;
 use crate::mailbox::MailService;
 use crate::mailbox::submit::{Envelope, SubmitError};
@@ -50,6 +48,26 @@ pub trait Submitter: Send + Sync + 'static {
     /// added to a message without one; `None` when unknown.
     fn display_name(&self, _account: &Account) -> impl Future<Output = Option<String>> + Send {
         async { None }
+    }
+
+    /// Count one message of `login` against `per_day` (UTC day) before it
+    /// is sent: `Ok(Some(count))` to give back if it is not sent,
+    /// `Ok(None)` when the day's messages are used up, `Err` when the
+    /// count cannot be had (a temporary failure). Submitters without a
+    /// store (fuzzing, tests) count nothing.
+    fn count_message(
+        &self,
+        login: &str,
+        per_day: u32,
+    ) -> impl Future<Output = Result<Option<SentCount>, String>> + Send {
+        let _ = (login, per_day);
+        async { Ok(Some(SentCount::nothing())) }
+    }
+
+    /// Give back a message `count_message` counted that was not sent.
+    fn uncount_message(&self, counted: &SentCount) -> impl Future<Output = ()> + Send {
+        let _ = counted;
+        async {}
     }
 
     /// Send; Ok carries the Message-ID. `keep_copy`: leave the copy in
@@ -93,6 +111,19 @@ impl Submitter for GatewaySubmitter {
                 .refused(&account.login, "session", &account.microsoft_user, why);
         }
         ended
+    }
+
+    async fn count_message(&self, login: &str, per_day: u32) -> Result<Option<SentCount>, String> {
+        self.accounts
+            .count_message(login, per_day)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    async fn uncount_message(&self, counted: &SentCount) {
+        if let Err(e) = self.accounts.uncount_message(counted).await {
+            tracing::warn!(error = %e, "cannot give back a message that was not sent to the daily count");
+        }
     }
 
     async fn submit(
@@ -230,8 +261,6 @@ impl TryFrom<&SmtpSection> for SmtpSettings {
 pub struct SmtpProtocol<S: Submitter = GatewaySubmitter> {
     settings: SmtpSettings,
     submitter: S,
-    /// Messages sent per account today: (UTC day, count).
-    sent_today: DashMap<String, (i64, u32)>,
     /// Display names looked up for From lines graphgate adds, per login.
     names: author::NameCache,
 }
@@ -246,33 +275,7 @@ impl<S: Submitter> SmtpProtocol<S> {
         SmtpProtocol {
             settings,
             submitter,
-            sent_today: DashMap::new(),
             names: author::NameCache::default(),
-        }
-    }
-
-    /// Count one message for `login`; false when the day's limit is reached.
-    fn take_daily(&self, login: &str) -> bool {
-        let limit = self.settings.messages_per_day;
-        if limit == 0 {
-            return true;
-        }
-        let day = chrono::Utc::now().timestamp() / 86_400;
-        let mut entry = self.sent_today.entry(login.to_string()).or_insert((day, 0));
-        if entry.0 != day {
-            *entry = (day, 0);
-        }
-        if entry.1 >= limit {
-            return false;
-        }
-        entry.1 += 1;
-        true
-    }
-
-    /// Give back a count taken for a message that was not sent.
-    fn return_daily(&self, login: &str) {
-        if let Some(mut entry) = self.sent_today.get_mut(login) {
-            entry.1 = entry.1.saturating_sub(1);
         }
     }
 }
@@ -312,43 +315,6 @@ mod tests {
         for bad in ["", "300.1.1.1", "10.0.0.0/33", "host.example"] {
             assert!(Network::parse(bad).is_none(), "{bad}");
         }
-    }
-
-    struct Nobody;
-
-    impl Submitter for Nobody {
-        async fn authenticate(
-            &self,
-            _: &str,
-            _: &Secret,
-            _: IpAddr,
-        ) -> Result<Account, LoginError> {
-            Err(LoginError::BadCredentials)
-        }
-        async fn account(&self, _: &str) -> Option<Account> {
-            None
-        }
-        async fn submit(
-            &self,
-            _: &Account,
-            _: &Envelope,
-            _: &[u8],
-            _: bool,
-        ) -> Result<String, SubmitError> {
-            Err(SubmitError::Rejected("no".into()))
-        }
-    }
-
-    #[test]
-    fn the_daily_limit_counts_sent_messages_only() {
-        let mut settings = SmtpSettings::try_from(&SmtpSection::default()).unwrap();
-        settings.messages_per_day = 2;
-        let p = SmtpProtocol::new(settings, Nobody);
-        assert!(p.take_daily("a") && p.take_daily("a"));
-        assert!(!p.take_daily("a"), "the third is refused");
-        assert!(p.take_daily("b"), "per account");
-        p.return_daily("a");
-        assert!(p.take_daily("a"), "a message not sent does not count");
     }
 
     #[test]

@@ -496,17 +496,35 @@ impl<S: Submitter> Session<'_, S> {
             self.say(Reply::new(503, "5.5.1", "MAIL FROM and RCPT TO first"));
             return;
         };
-        if !self.proto.take_daily(&account.login) {
-            self.say(Reply::new(
-                550,
-                "5.7.1",
-                format!(
-                    "{} has sent its {} messages for today; more tomorrow (UTC)",
-                    account.login, self.proto.settings.messages_per_day
-                ),
-            ));
-            return;
-        }
+        let per_day = self.proto.settings.messages_per_day;
+        let counted = match self
+            .proto
+            .submitter
+            .count_message(&account.login, per_day)
+            .await
+        {
+            Ok(Some(counted)) => counted,
+            Ok(None) => {
+                self.say(Reply::new(
+                    550,
+                    "5.7.1",
+                    format!(
+                        "{} has sent its {per_day} messages for today; more tomorrow (UTC)",
+                        account.login
+                    ),
+                ));
+                return;
+            }
+            Err(e) => {
+                tracing::error!(user = %account.login, error = %e, "cannot count the message against the daily limit");
+                self.say(Reply::new(
+                    451,
+                    "4.3.0",
+                    "graphgate cannot check the daily sending limit right now; try again later",
+                ));
+                return;
+            }
+        };
         // While Graph works, keep the client informed of nothing: SMTP has
         // no progress replies; the submission is bounded by Graph timeouts.
         let _ = self.flush().await;
@@ -520,7 +538,7 @@ impl<S: Submitter> Session<'_, S> {
         {
             Ok(id) => self.say(Reply::new(250, "2.0.0", format!("sent {id}"))),
             Err(e) => {
-                self.proto.return_daily(&account.login);
+                self.proto.submitter.uncount_message(&counted).await;
                 tracing::info!(user = %account.login, error = %e, "message not sent");
                 self.say(submit_error(&e));
             }

@@ -5,7 +5,7 @@
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
-use super::secrets::refresh_token_name;
+use super::secrets::{access_token_name, refresh_token_name};
 use super::{Error, Store};
 
 /// One `accounts` row.
@@ -115,8 +115,8 @@ impl Store {
         rows.iter().map(account_row).collect()
     }
 
-    /// Delete an account, every password it had and its sealed refresh
-    /// token, in one transaction; `false` when there was no such account.
+    /// Delete an account, every password it had and its sealed tokens
+    /// (refresh token and cached access token), in one transaction; `false` when there was no such account.
     /// The token goes with the account so that a login added again later
     /// (perhaps for another person) cannot inherit the old sign-in.
     pub async fn account_delete(&self, login: &str) -> Result<bool, Error> {
@@ -125,8 +125,9 @@ impl Store {
             .bind(login)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM secrets WHERE name = $1")
+        sqlx::query("DELETE FROM secrets WHERE name = $1 OR name = $2")
             .bind(refresh_token_name(login))
+            .bind(access_token_name(login))
             .execute(&mut *tx)
             .await?;
         let r = sqlx::query("DELETE FROM accounts WHERE login = $1")

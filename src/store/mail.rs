@@ -652,7 +652,7 @@ impl FolderNotice {
 }
 
 #[cfg(test)]
-mod tests {
+mod notice_tests {
     use super::*;
 
     #[test]

@@ -153,6 +153,22 @@ const STEPS: &[(i64, &str)] = &[
         PRIMARY KEY (mailbox, folder_id)
     )",
     ),
+    (
+        9,
+        // Events counted per key within a window, shared by every gateway
+        // instance on the store (store/counters.rs): failed logins per
+        // login, address and pair, messages sent per account and day, and
+        // when a login last succeeded from an address (count 0). Times in
+        // milliseconds; `cap` and `refused` are the last take's limit and
+        // whether it was refused.
+        "CREATE TABLE counters (
+        key TEXT PRIMARY KEY,
+        window_start {BIGINT} NOT NULL,
+        count {BIGINT} NOT NULL,
+        cap {BIGINT} NOT NULL,
+        refused {BIGINT} NOT NULL
+    )",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -7,6 +7,7 @@
 mod accounts;
 mod audit;
 mod backend;
+mod counters;
 mod database;
 mod error;
 mod lease;
@@ -25,4 +26,4 @@ pub use error::Error;
 pub use mail::{FolderChanges, FolderRow, MessageRow};
 pub use mail::{FolderNotice, FolderWrite, MAIL_CHANNEL};
 pub use migrations::{MIGRATION_LOCK, known_schema_version};
-pub(crate) use secrets::refresh_token_name;
+pub(crate) use secrets::{SecretLock, access_token_name, refresh_token_name};

@@ -13,7 +13,99 @@ pub(crate) fn refresh_token_name(login: &str) -> String {
     format!("refresh-token:{login}")
 }
 
+/// The name a login's sealed access token is cached under, beside its
+/// refresh token, so that another instance can use a token one instance
+/// fetched instead of refreshing again (`auth::refresh`).
+pub(crate) fn access_token_name(login: &str) -> String {
+    format!("access-token:{login}")
+}
+
+/// A transaction holding the lock on one secret's row: every instance that
+/// asks for the same lock waits until this one commits or is dropped
+/// (rolled back). Other secrets are read and written in the same
+/// transaction, so they commit together.
+pub struct SecretLock {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+}
+
+impl std::fmt::Debug for SecretLock {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretLock")
+    }
+}
+
+impl SecretLock {
+    /// The sealed bytes stored under `name`, as this transaction sees them.
+    pub async fn get(&mut self, name: &str) -> Result<Option<Vec<u8>>, Error> {
+        let row = sqlx::query("SELECT sealed FROM secrets WHERE name = $1")
+            .bind(name)
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        Ok(row.map(|r| r.try_get::<Vec<u8>, _>(0)).transpose()?)
+    }
+
+    /// Store (or replace) `sealed` under `name` when the lock commits.
+    pub async fn put(&mut self, name: &str, sealed: &[u8]) -> Result<(), Error> {
+        sqlx::query(
+            "INSERT INTO secrets (name, sealed, updated_at) VALUES ($1, $2, $3)
+             ON CONFLICT (name) DO UPDATE SET sealed = excluded.sealed, updated_at = excluded.updated_at",
+        )
+        .bind(name)
+        .bind(sealed.to_vec())
+        .bind(now())
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn delete(&mut self, name: &str) -> Result<(), Error> {
+        sqlx::query("DELETE FROM secrets WHERE name = $1")
+            .bind(name)
+            .execute(&mut *self.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Release the lock, writing nothing.
+    pub async fn release(self) -> Result<(), Error> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+
+    /// Make the writes durable and release the lock.
+    pub async fn commit(self) -> Result<(), Error> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+}
+
 impl Store {
+    /// Begin a transaction that holds the lock on secret `name`, waiting
+    /// for any other holder, and read that secret as the holder before us
+    /// left it: the sealed bytes and when they were written (`None` when
+    /// there is no such secret). One statement for both backends: the
+    /// no-op update takes the row's lock on PostgreSQL (held until commit)
+    /// and the database's write lock on SQLite (the one writer at a time).
+    /// Keep the lock short: it holds a pooled connection, and on SQLite
+    /// every other writer waits for it.
+    pub async fn secret_lock(
+        &self,
+        name: &str,
+    ) -> Result<(SecretLock, Option<(Vec<u8>, i64)>), Error> {
+        let mut tx = self.pool().begin().await?;
+        let row = sqlx::query(
+            "UPDATE secrets SET updated_at = updated_at WHERE name = $1 RETURNING sealed, updated_at",
+        )
+        .bind(name)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let found = match row {
+            Some(r) => Some((r.try_get::<Vec<u8>, _>(0)?, r.try_get::<i64, _>(1)?)),
+            None => None,
+        };
+        Ok((SecretLock { tx }, found))
+    }
+
     /// The sealed bytes stored under `name` and when they were written.
     pub async fn secret_get_dated(&self, name: &str) -> Result<Option<(Vec<u8>, i64)>, Error> {
         let row = sqlx::query("SELECT sealed, updated_at FROM secrets WHERE name = $1")

@@ -187,4 +187,28 @@ elif scenario == "rcpt-decides":
     refused = s.sendmail("alice@contoso.test", ["bob@contoso.test"], msg)
     assert refused == {}, refused
     s.quit()
+elif scenario == "daily-limit":
+    # With smtp.messages_per_day = 2: a refused message uses up nothing,
+    # the third sent one is refused for the day.
+    s = plain("alice@contoso.test")
+
+    def daily(n):
+        return (b"From: alice@contoso.test\r\nTo: bob@contoso.test\r\nSubject: daily %d\r\n"
+                b"Message-ID: <daily-%d@contoso.test>\r\n\r\nbody\r\n" % (n, n))
+
+    s.sendmail("alice@contoso.test", ["bob@contoso.test"], daily(1))
+    try:
+        s.sendmail("alice@contoso.test", ["bob@contoso.test"],
+                   b"From: sales-not@contoso.test\r\nTo: bob@contoso.test\r\nSubject: spoof\r\n\r\nx\r\n")
+        raise AssertionError("alice sent as someone else")
+    except smtplib.SMTPDataError as e:
+        assert e.smtp_code == 550 and b"5.7.60" in e.smtp_error, e
+    s.rset()
+    s.sendmail("alice@contoso.test", ["bob@contoso.test"], daily(2))
+    try:
+        s.sendmail("alice@contoso.test", ["bob@contoso.test"], daily(3))
+        raise AssertionError("a third message was sent")
+    except smtplib.SMTPDataError as e:
+        assert e.smtp_code == 550 and b"5.7.1" in e.smtp_error and b"2 messages" in e.smtp_error, e
+    s.quit()
 print("OK")

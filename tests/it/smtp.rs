@@ -278,3 +278,14 @@ async fn sender_spoofing_variants_are_refused_and_audited() {
     );
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_daily_limit_counts_only_sent_mail_and_refuses_once_used_up() {
+    let gw = TestGateway::start_configured(|c| c.smtp.messages_per_day = 2).await;
+    gw.python("smtp_send.py", &["daily-limit", PASSWORD]).await;
+    for (n, arrived) in [(1, true), (2, true), (3, false)] {
+        let found = find(&gw, BOB, &format!("<daily-{n}@contoso.test>")).await;
+        assert_eq!(found.is_some(), arrived, "message {n}");
+    }
+    gw.stop().await;
+}

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use parking_lot::Mutex;
+use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::clock::now_unix;
@@ -103,6 +104,10 @@ struct Inner {
     flows: HashMap<String, Flow>,
     /// (client id, jti) → expiry of the assertion that used it.
     jtis: HashMap<(String, String), i64>,
+    /// Sign-in session (refresh token family) → digest of its newest
+    /// refresh token, for `refresh_token_single_use`; `None` while a
+    /// redemption is issuing the next one. One entry per sign-in.
+    newest_refresh: HashMap<Uuid, Option<[u8; 32]>>,
 }
 
 impl Inner {
@@ -205,6 +210,29 @@ impl IdentityState {
         self.with(|i| i.flows.remove(id))
     }
 
+    /// Remember `token` as the newest refresh token of its sign-in session.
+    pub(crate) fn issued_refresh(&self, family: Uuid, token: &str) {
+        self.with(|i| i.newest_refresh.insert(family, Some(digest(token))));
+    }
+
+    /// Redeem a refresh token once (`refresh_token_single_use`): true for
+    /// the newest token of its session, which stops being the newest, and
+    /// for a session issued before the emulator started; false for a token
+    /// already redeemed (rotated away), also when two redemptions race.
+    pub(crate) fn redeem_refresh_once(&self, family: Uuid, token: &str) -> bool {
+        self.with(|i| match i.newest_refresh.get_mut(&family) {
+            None => {
+                i.newest_refresh.insert(family, None);
+                true
+            }
+            Some(newest) if *newest == Some(digest(token)) => {
+                *newest = None;
+                true
+            }
+            Some(_) => false,
+        })
+    }
+
     /// Record an assertion's `jti`; false if this client already used it.
     pub(crate) fn first_use_of_jti(&self, client_id: &str, jti: &str, exp: i64) -> bool {
         self.with(|i| {
@@ -216,4 +244,8 @@ impl IdentityState {
             true
         })
     }
+}
+
+fn digest(token: &str) -> [u8; 32] {
+    Sha256::digest(token.trim().as_bytes()).into()
 }

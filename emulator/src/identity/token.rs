@@ -61,6 +61,7 @@ pub(crate) async fn token(
             resp
         }
         Err(e) => {
+            tenant.stats.token_error(e.error);
             tracing::debug!(
                 grant,
                 error = e.error,
@@ -233,7 +234,9 @@ fn issue_delegated(t: &Emulator, d: Delegated<'_>, now: i64) -> Result<Value, OA
             issued_at: tokens::refresh_issue_time(user, now),
             family: d.family,
         };
-        body["refresh_token"] = json!(tokens::issue_refresh_token(&t.keys, dir.tenant_id, &grant));
+        let refresh_token = tokens::issue_refresh_token(&t.keys, dir.tenant_id, &grant);
+        t.identity.issued_refresh(d.family, &refresh_token);
+        body["refresh_token"] = json!(refresh_token);
     }
     if d.granted.contains("openid") {
         let issuer = issuer(d.origin, &dir);
@@ -483,6 +486,14 @@ fn refresh(
         .any(|s| !is_oidc(s) && !client.app.delegated_scopes.contains(s))
     {
         return Err(scopes::consent_required(&client.app));
+    }
+    let single_use = t.settings.read().refresh_token_single_use;
+    if single_use && !t.identity.redeem_refresh_once(grant.family, token) {
+        return Err(OAuthError::new(
+            "invalid_grant",
+            70000,
+            "Provided grant is invalid or malformed: the refresh token was already redeemed (rotated away).",
+        ));
     }
     let d = Delegated {
         origin,

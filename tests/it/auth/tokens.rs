@@ -106,16 +106,23 @@ async fn refresh_tokens_rotate_and_the_newest_is_kept() {
     seen.push(tokens.refresh_tokens().get(ALICE).await.unwrap().unwrap());
     assert_ne!(seen[0].expose(), seen[1].expose(), "rotated and stored");
     assert_ne!(seen[1].expose(), seen[2].expose(), "rotated again");
-    // A new process (a restart) continues from the newest one.
+    // A new process (a restart, or another instance) first uses the
+    // access token cached beside the refresh token, then continues from
+    // the newest refresh token.
     let restarted = setup.tokens().await;
-    restarted
-        .provider(&Identity::Delegated {
-            login: ALICE.into(),
-        })
-        .access_token()
-        .await
-        .unwrap();
+    let again = restarted.provider(&Identity::Delegated {
+        login: ALICE.into(),
+    });
+    let cached = again.access_token().await.unwrap();
+    assert_eq!(grants(&setup, "refresh_token").await, 2, "no new request");
+    again.refresh_after_rejection(&cached).await.unwrap();
     assert_eq!(grants(&setup, "refresh_token").await, 3);
+    let newest = tokens.refresh_tokens().get(ALICE).await.unwrap().unwrap();
+    assert_ne!(
+        newest.expose(),
+        seen[2].expose(),
+        "rotated again and stored"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

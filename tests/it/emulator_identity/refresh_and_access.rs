@@ -31,6 +31,53 @@ async fn refresh_rotates_and_old_tokens_keep_working() {
 }
 
 #[tokio::test]
+async fn single_use_refresh_tokens_redeem_once_and_count_the_refusal() {
+    let t = Tenant::start_with(|s| s.refresh_token_single_use = true).await;
+    let first = t.device_sign_in("alice@contoso.test", MAIL_SCOPES).await;
+    let rt1 = first["refresh_token"].as_str().unwrap().to_string();
+    // Two redemptions of one token at once: exactly one wins.
+    let (a, b) = tokio::join!(t.refresh(&rt1, None), t.refresh(&rt1, None));
+    let winners: Vec<&Value> = [&a, &b]
+        .into_iter()
+        .filter(|r| r.0 == StatusCode::OK)
+        .map(|r| &r.1)
+        .collect();
+    assert_eq!(winners.len(), 1, "{a:?} {b:?}");
+    let loser = if a.0 == StatusCode::OK { &b } else { &a };
+    assert_error(loser, StatusCode::BAD_REQUEST, "invalid_grant", 70000);
+    let rt2 = winners[0]["refresh_token"].as_str().unwrap().to_string();
+    // The rotated token works once; the first stays refused.
+    let (status, third) = t.refresh(&rt2, None).await;
+    assert_eq!(status, StatusCode::OK, "{third}");
+    assert_error(
+        &t.refresh(&rt2, None).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        70000,
+    );
+    assert_error(
+        &t.refresh(&rt1, None).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_grant",
+        70000,
+    );
+    let refused =
+        t.em.tenant
+            .stats
+            .token_errors
+            .get("invalid_grant")
+            .map(|n| *n);
+    assert_eq!(refused, Some(3));
+    // A new sign-in is a session of its own.
+    let other = t.device_sign_in("alice@contoso.test", MAIL_SCOPES).await;
+    let (status, _) = t
+        .refresh(other["refresh_token"].as_str().unwrap(), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    t.em.stop().await;
+}
+
+#[tokio::test]
 async fn refresh_scope_must_be_a_subset_of_the_grant() {
     let t = Tenant::start().await;
     let first = t.device_sign_in("alice@contoso.test", MAIL_SCOPES).await;
