@@ -388,9 +388,34 @@ mod tests {
             .unwrap();
         drop(store);
         let store = Store::open_in(dir.path()).await.unwrap();
-        assert_eq!(store.mail_messages("a@x", "F1").await.unwrap(), vec![m]);
+        // Rows carry the value of the write that last wrote them.
+        let m = MessageRow { modseq: 1, ..m };
+        assert_eq!(
+            store.mail_messages("a@x", "F1").await.unwrap(),
+            vec![m.clone()]
+        );
         let f = store.mail_folder("a@x", "F1").await.unwrap().unwrap();
-        assert_eq!(f.uidnext, 3);
+        assert_eq!((f.uidnext, f.highestmodseq), (3, 2));
+        // What an instance that saw nothing, or only the first write, reads
+        // to catch up.
+        let all = store
+            .mail_changes_since("a@x", "F1", 0)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((all.rows, all.removed), (vec![m], vec![2]));
+        let later = store
+            .mail_changes_since("a@x", "F1", 1)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!((later.rows, later.removed), (vec![], vec![2]));
+        let none = store
+            .mail_changes_since("a@x", "F1", 2)
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(none.rows.is_empty() && none.removed.is_empty());
         assert_eq!(
             f.delta_link.as_deref(),
             Some("https://graph/delta?$deltatoken=1")

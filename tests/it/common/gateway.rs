@@ -86,6 +86,8 @@ pub struct TestGateway {
     pub accounts: Arc<graphgate::accounts::Accounts>,
     /// Changes a test made to the configuration (kept across `restart`).
     configure: fn(&mut Config),
+    /// `[store] url`, when not the SQLite file in `dir`.
+    store_url: Option<String>,
 }
 
 /// The demo's shared-mailbox policy: alice writes sales@, bob reads it.
@@ -144,14 +146,14 @@ impl TestGateway {
     pub async fn start_on(tenant: Tenant, settings: MailSettings) -> TestGateway {
         graphgate::tls::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        TestGateway::assemble(tenant, dir, settings, |_| {}).await
+        TestGateway::assemble(tenant, dir, settings, |_| {}, None).await
     }
 
     /// A gateway whose test configuration `configure` changes first.
     pub async fn start_configured(configure: fn(&mut Config)) -> TestGateway {
         graphgate::tls::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        TestGateway::assemble(Tenant::start().await, dir, test_settings(), configure).await
+        TestGateway::assemble(Tenant::start().await, dir, test_settings(), configure, None).await
     }
 
     /// A gateway on `tenant` with `settings`, whose test configuration
@@ -163,7 +165,24 @@ impl TestGateway {
     ) -> TestGateway {
         graphgate::tls::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        TestGateway::assemble(tenant, dir, settings, configure).await
+        TestGateway::assemble(tenant, dir, settings, configure, None).await
+    }
+
+    /// One instance of several sharing the store at `store_url` (and the
+    /// tenant behind `tenant`), as `graphgate serve` with `[store] url`.
+    pub async fn start_instance(
+        tenant: &Tenant,
+        settings: MailSettings,
+        store_url: &str,
+    ) -> TestGateway {
+        graphgate::tls::install_crypto_provider();
+        let dir = tempfile::tempdir().unwrap();
+        let tenant = Tenant {
+            running: None,
+            base: tenant.base.clone(),
+            http: tenant.http.clone(),
+        };
+        TestGateway::assemble(tenant, dir, settings, |_| {}, Some(store_url.to_string())).await
     }
 
     /// Stop the gateway and start a new one on the same store and tenant,
@@ -175,7 +194,8 @@ impl TestGateway {
         let settings = self.settings.clone();
         let tenant = std::mem::replace(&mut self.tenant, Tenant::detached());
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
-        TestGateway::assemble(tenant, dir, settings, self.configure).await
+        let store_url = self.store_url.take();
+        TestGateway::assemble(tenant, dir, settings, self.configure, store_url).await
     }
 
     /// The gateway as `graphgate serve` assembles it (`App::build`), with
@@ -185,9 +205,13 @@ impl TestGateway {
         dir: tempfile::TempDir,
         settings: MailSettings,
         configure: fn(&mut Config),
+        store_url: Option<String>,
     ) -> TestGateway {
         let mut config = test_config(&tenant, dir.path());
         configure(&mut config);
+        if let Some(url) = &store_url {
+            config.store.url = url.clone();
+        }
         let credentials = Arc::new(TestCredentials {
             base: tenant.base.clone(),
             http: tenant.http.clone(),
@@ -231,6 +255,7 @@ impl TestGateway {
             settings,
             accounts: app.accounts.clone(),
             configure,
+            store_url,
         }
     }
 
