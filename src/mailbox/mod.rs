@@ -28,7 +28,6 @@ mod graph_flags;
 #[cfg(test)]
 pub(crate) mod growth;
 mod large;
-mod listen;
 pub(crate) mod mutf7;
 pub(crate) mod names;
 mod namespace;

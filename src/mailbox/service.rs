@@ -3,7 +3,11 @@
 //! cache, policy, record of messages just sent), and opens a user's mail
 //! (own mailbox plus the shared mailboxes policy grants) for a session.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use sqlx::postgres::PgListener;
+use tokio::sync::watch;
 
 use dashmap::DashMap;
 use parking_lot::RwLock;
@@ -22,7 +26,7 @@ use crate::auth::{self, Credentials, TokenProvider};
 use crate::config::SizeMode;
 use crate::graph::GraphClient;
 use crate::policy::{Access, Policy};
-use crate::store::Store;
+use crate::store::{FolderNotice, MAIL_CHANNEL, Store};
 
 /// Engines no session uses are dropped once this many are in memory, so
 /// the folder trees and UID maps held per process follow the mailboxes in
@@ -65,13 +69,13 @@ impl MailService {
             _listening: listening,
         });
         if shared {
-            tokio::spawn(super::listen::listen(Arc::downgrade(&service), store, stop));
+            tokio::spawn(listen(Arc::downgrade(&service), store, stop));
         }
         service
     }
 
     /// Another instance wrote a folder: if it is in memory here, catch up.
-    pub(crate) fn refresh_folder(&self, notice: &crate::store::FolderNotice) {
+    pub(crate) fn refresh_folder(&self, notice: &FolderNotice) {
         let Some(engine) = self.engines.get(&notice.mailbox).map(|e| e.clone()) else {
             return;
         };
@@ -217,5 +221,75 @@ impl MailService {
                 shared,
             }),
         })
+    }
+}
+
+// What other instances write (PostgreSQL): every folder write sends a
+// notification at commit (store/mail.rs, "Writing a folder"), and this
+// task, one per process, hands each to the folder it is about, which
+// catches up from the store and tells its sessions (IDLE hears of mail
+// another instance's poller found). Notifications sent while the
+// listening connection was down are lost, so after every (re)connection
+// each folder in memory catches up once.
+
+/// Wait before connecting again after a failure.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// Listen until `stop` closes (the mail service is gone).
+async fn listen(service: Weak<MailService>, store: Store, mut stop: watch::Receiver<()>) {
+    loop {
+        let connected = async {
+            let mut listener = PgListener::connect(store.url()).await?;
+            listener.listen(MAIL_CHANNEL).await?;
+            Ok::<_, sqlx::Error>(listener)
+        };
+        let mut listener = tokio::select! {
+            _ = stop.changed() => return,
+            connected = connected => match connected {
+                Ok(listener) => listener,
+                Err(e) => {
+                    tracing::warn!(error = %e, "cannot listen for other instances' changes; retrying");
+                    tokio::select! {
+                        _ = stop.changed() => return,
+                        () = tokio::time::sleep(RETRY) => continue,
+                    }
+                }
+            },
+        };
+        // Whatever was written while nobody here listened.
+        match service.upgrade() {
+            Some(service) => service.refresh_all(),
+            None => return,
+        }
+        loop {
+            let next = tokio::select! {
+                _ = stop.changed() => return,
+                next = listener.try_recv() => next,
+            };
+            match next {
+                Ok(Some(n)) => {
+                    let Some(notice) = FolderNotice::parse(n.payload()) else {
+                        continue;
+                    };
+                    if notice.instance == store.instance() {
+                        continue;
+                    }
+                    match service.upgrade() {
+                        Some(service) => service.refresh_folder(&notice),
+                        None => return,
+                    }
+                }
+                Ok(None) => {
+                    tracing::info!(
+                        "lost the connection that hears of other instances' changes; reconnecting"
+                    );
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "listening for other instances' changes failed; reconnecting");
+                    break;
+                }
+            }
+        }
     }
 }
