@@ -326,17 +326,11 @@ impl MailboxView {
         }
         let out: Vec<u32> = indexes.iter().rev().map(|&i| seq(i)).collect();
         let mut own = self.uids();
-        let mut doomed = indexes.into_iter().peekable();
-        let mut i = 0;
-        own.retain(|uid| {
-            let keep = doomed.next_if_eq(&i).is_none();
-            i += 1;
-            if !keep {
-                self.gone.remove(uid);
-                self.told.remove(uid);
-            }
-            keep
-        });
+        for &i in &indexes {
+            self.gone.remove(&own[i]);
+            self.told.remove(&own[i]);
+        }
+        cut(&mut own, indexes);
         self.settle(own);
         out
     }
@@ -452,13 +446,7 @@ impl MailboxView {
         let own = if skipped || (!gone.is_empty() && !allow_expunge) {
             let mut own = self.uids();
             if expunging {
-                let mut cut = gone.iter().map(|&(i, _)| i).peekable();
-                let mut i = 0;
-                own.retain(|_| {
-                    let keep = cut.next_if_eq(&i).is_none();
-                    i += 1;
-                    keep
-                });
+                cut(&mut own, gone.iter().map(|&(i, _)| i));
             }
             own.extend(fresh.iter().map(|m| m.uid));
             Some(own)
@@ -557,6 +545,17 @@ impl MailboxView {
         }
         Ok(out)
     }
+}
+
+/// Remove the entries at `indexes` (ascending) from `list`, in one pass.
+fn cut(list: &mut Vec<u32>, indexes: impl IntoIterator<Item = usize>) {
+    let mut doomed = indexes.into_iter().peekable();
+    let mut i = 0;
+    list.retain(|_| {
+        let keep = doomed.next_if_eq(&i).is_none();
+        i += 1;
+        keep
+    });
 }
 
 /// Add `keywords` to `known`; true when one was not there.
