@@ -16,7 +16,7 @@ use imap_types::core::{AString, Vec1};
 use imap_types::fetch::{MessageDataItem, Part, Section};
 use imap_types::response::{Data, Response};
 
-use super::{Shape, Verdict, excerpt, fuzz};
+use super::{PARSER_BODY_DEPTH, Shape, Verdict, body_depth, excerpt, fuzz};
 use crate::mime::{ParsedMessage, partial};
 
 pub(crate) const SHAPE: Shape = Shape {
@@ -118,6 +118,30 @@ fn encodes_and_parses(item: MessageDataItem<'static>) -> Verdict {
     }
 }
 
+/// `encodes_and_parses` for a BODY or BODYSTRUCTURE: whole when imap-codec's
+/// parser reads that depth, else every deepest subtree it does read (the
+/// nesting itself is written by imap-codec's encoder; what can go wrong is
+/// in the values).
+fn structure_encodes_and_parses(
+    bs: BodyStructure<'static>,
+    item: fn(BodyStructure<'static>) -> MessageDataItem<'static>,
+) -> Verdict {
+    if body_depth(&bs) <= PARSER_BODY_DEPTH {
+        return encodes_and_parses(item(bs));
+    }
+    match bs {
+        BodyStructure::Multi { bodies, .. } => bodies
+            .into_iter()
+            .try_for_each(|child| structure_encodes_and_parses(child, item)),
+        BodyStructure::Single { body, .. } => match body.specific {
+            SpecificFields::Message { body_structure, .. } => {
+                structure_encodes_and_parses(*body_structure, item)
+            }
+            _ => Err("a single part deeper than a single part".into()),
+        },
+    }
+}
+
 /// BODYSTRUCTURE's sizes and line counts against the bytes BODY[part] serves.
 fn sizes_match(message: &ParsedMessage, bs: &BodyStructure<'_>, path: &[u32]) -> Verdict {
     match bs {
@@ -193,8 +217,8 @@ pub(crate) fn check(raw: &[u8]) -> Verdict {
     }
     let bs = message.body_structure(true);
     sizes_match(&message, &bs, &[])?;
-    encodes_and_parses(MessageDataItem::BodyStructure(bs))?;
-    encodes_and_parses(MessageDataItem::Body(message.body_structure(false)))?;
+    structure_encodes_and_parses(bs, MessageDataItem::BodyStructure)?;
+    structure_encodes_and_parses(message.body_structure(false), MessageDataItem::Body)?;
     encodes_and_parses(MessageDataItem::Envelope(message.envelope()))?;
     for section in sections() {
         if let Some(bytes) = message.section(Some(&section)) {

@@ -242,18 +242,6 @@ fn noise_never_panics() {
     }
 }
 
-fn depth(bs: &BodyStructure<'_>) -> usize {
-    match bs {
-        BodyStructure::Multi { bodies, .. } => {
-            1 + bodies.as_ref().iter().map(depth).max().unwrap_or(0)
-        }
-        BodyStructure::Single { body, .. } => match &body.specific {
-            SpecificFields::Message { body_structure, .. } => 1 + depth(body_structure),
-            _ => 1,
-        },
-    }
-}
-
 #[test]
 fn extreme_nesting_and_part_counts_are_bounded() {
     let sections = all_sections();
@@ -269,7 +257,11 @@ fn extreme_nesting_and_part_counts_are_bounded() {
         .into_bytes();
     for raw in [&nested, &messages] {
         let bs = ParsedMessage::parse(raw).body_structure(true);
-        assert!(depth(&bs) <= MAX_DEPTH + 2, "depth {}", depth(&bs));
+        assert!(
+            crate::fuzz::body_depth(&bs) <= MAX_DEPTH + 2,
+            "depth {}",
+            crate::fuzz::body_depth(&bs)
+        );
         exercise(raw, &sections);
     }
 
