@@ -4,6 +4,7 @@
 //! Token refresh happens once per expiry for the whole cluster, and the
 //! failed-login and daily-sending limits count across instances.
 
+mod instances;
 mod logins;
 mod tokens;
 
