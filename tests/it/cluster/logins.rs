@@ -9,7 +9,6 @@ use graphgate::accounts::{Accounts, LoginError, LoginLimits, Mode};
 use graphgate::secret::Secret;
 use graphgate::store::Store;
 
-use super::Pg;
 
 const ALICE: &str = "alice@contoso.test";
 const BOB: &str = "bob@contoso.test";
@@ -50,14 +49,14 @@ fn verifications(all: &[Accounts]) -> u64 {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn failed_logins_and_sent_messages_count_across_instances_on_postgres() {
-    let pg = Pg::start();
+    let url = crate::common::pg::database().await;
     let right = Secret::new("right");
     let wrong = Secret::new("wrong");
 
     // Failures for alice on three instances, from three addresses, add up
     // for her login: the fourth try is refused everywhere, right password
     // or not, from an address she never used.
-    let all = instances(&pg.url, 3, 100).await;
+    let all = instances(&url, 3, 100).await;
     for (i, a) in all.iter().enumerate() {
         let outcome = a
             .authenticate(ALICE, &wrong, ip(&format!("192.0.2.{i}")))
@@ -93,7 +92,7 @@ async fn failed_logins_and_sent_messages_count_across_instances_on_postgres() {
     all[2].authenticate(BOB, &right, home).await.unwrap();
 
     // Instances with a limit of 5 failures per address.
-    let all = instances(&pg.url, 3, 5).await;
+    let all = instances(&url, 3, 5).await;
 
     // 60 guesses from one address at once, spread over the instances,
     // against a per-address limit of 5: 5 verifications in all.
@@ -123,7 +122,7 @@ async fn failed_logins_and_sent_messages_count_across_instances_on_postgres() {
     // and writes nothing; a failure is one upsert.
     let a = &all[0];
     a.authenticate(BOB, &right, home).await.unwrap();
-    let db = Store::open(&pg.url).await.unwrap();
+    let db = Store::open(&url).await.unwrap();
     let counters = || async {
         let rows: Vec<(String, i64, i64)> =
             sqlx::query_as("SELECT key, window_start, count FROM counters ORDER BY key")

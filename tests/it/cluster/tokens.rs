@@ -13,7 +13,6 @@ use graphgate::auth::{Identity, Oauth, RefreshTokens, TokenKey, Tokens};
 use graphgate::store::Store;
 use serde_json::json;
 
-use super::Pg;
 use crate::auth::harness::Setup;
 use crate::common::ALICE;
 
@@ -219,8 +218,7 @@ async fn three_instances_refresh_once_per_expiry(url: Option<String>) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn three_instances_on_postgres_refresh_once_per_expiry() {
-    let pg = Pg::start();
-    three_instances_refresh_once_per_expiry(Some(pg.url.clone())).await;
+    three_instances_refresh_once_per_expiry(Some(crate::common::pg::database().await)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
