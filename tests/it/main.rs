@@ -22,7 +22,7 @@ mod imap_compliance;
 mod imap_concurrency;
 mod imap_draft;
 mod openapi;
-mod postgres;
+pub(crate) mod postgres;
 mod prelogin;
 mod revoke;
 mod send_once;

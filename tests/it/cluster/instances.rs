@@ -21,8 +21,9 @@ async fn three(tenant: &Tenant, url: &str, settings: MailSettings) -> Vec<TestGa
     out
 }
 
-/// `APPEND INBOX` of `mime` with a non-synchronising literal.
-async fn append(c: &mut Client, tag: &str, mime: &str) {
+/// `APPEND INBOX` of `mime` with a non-synchronising literal; the tagged
+/// OK's text.
+pub(super) async fn append(c: &mut Client, tag: &str, mime: &str) -> String {
     c.send(&format!("{tag} APPEND INBOX {{{}+}}", mime.len()))
         .await;
     // The literal (`send` adds its closing CRLF), then the command's end.
@@ -32,7 +33,7 @@ async fn append(c: &mut Client, tag: &str, mime: &str) {
         let line = c.line().await;
         if let Some(rest) = line.strip_prefix(&format!("{tag} ")) {
             assert!(rest.starts_with("OK"), "APPEND: {line}");
-            return;
+            return rest.to_string();
         }
     }
 }
@@ -107,7 +108,7 @@ async fn concurrent_appends_through_three_instances_get_one_uid_each() {
 
 /// UID → Message-ID of the selected folder as session `c` sees it now (a
 /// NOOP first, to hear what changed), from ENVELOPE.
-async fn session_view(c: &mut Client) -> BTreeMap<u64, String> {
+pub(super) async fn session_view(c: &mut Client) -> BTreeMap<u64, String> {
     c.run_ok("NOOP").await;
     let answer = c.run("UID FETCH 1:* (UID ENVELOPE)").await;
     assert!(answer.ok(), "UID FETCH: {}", answer.text);
@@ -131,7 +132,7 @@ async fn session_view(c: &mut Client) -> BTreeMap<u64, String> {
         .collect()
 }
 
-fn mime(tag: &str) -> String {
+pub(super) fn mime(tag: &str) -> String {
     format!(
         "From: {BOB}\r\nTo: {ALICE}\r\nSubject: {tag}\r\n\
          Message-ID: <{tag}@contoso.test>\r\n\r\nhello\r\n"
@@ -139,7 +140,7 @@ fn mime(tag: &str) -> String {
 }
 
 /// The UID of the message with Message-ID `<tag@contoso.test>` in `view`.
-fn uid_of(view: &BTreeMap<u64, String>, tag: &str) -> u64 {
+pub(super) fn uid_of(view: &BTreeMap<u64, String>, tag: &str) -> u64 {
     let id = format!("<{tag}@contoso.test>");
     *view
         .iter()

@@ -9,7 +9,6 @@ use graphgate::accounts::{Accounts, LoginError, LoginLimits, Mode};
 use graphgate::secret::Secret;
 use graphgate::store::Store;
 
-
 const ALICE: &str = "alice@contoso.test";
 const BOB: &str = "bob@contoso.test";
 

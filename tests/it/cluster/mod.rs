@@ -5,6 +5,7 @@
 //! failed-login and daily-sending limits count across instances; UIDs,
 //! polling and IDLE are shared (instances.rs).
 
+mod crash;
 mod instances;
 mod logins;
 mod tokens;

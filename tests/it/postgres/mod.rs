@@ -8,7 +8,7 @@
 
 mod fixture;
 mod migrations;
-mod serve;
+pub(crate) mod serve;
 mod store;
 
 use graphgate::store::Store;

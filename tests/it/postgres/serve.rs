@@ -39,7 +39,7 @@ fn graphgate(config: &Path, args: &[&str]) -> Command {
 
 /// A configuration: the emulated tenant, the store at `url`, only a plain
 /// IMAP listener on an ephemeral loopback port.
-fn write_config(dir: &Path, tenant: &Tenant, url: &str) -> PathBuf {
+pub(crate) fn write_config(dir: &Path, tenant: &Tenant, url: &str) -> PathBuf {
     let file = dir.join("graphgate.toml");
     let text = format!(
         "[server]\ndata_dir = {data:?}\n\n[store]\nurl = {url:?}\n\n\
@@ -54,7 +54,7 @@ fn write_config(dir: &Path, tenant: &Tenant, url: &str) -> PathBuf {
 }
 
 /// `graphgate user add LOGIN`: the generated password it shows once.
-async fn add_user(config: &Path, login: &str) -> String {
+pub(crate) async fn add_user(config: &Path, login: &str) -> String {
     let out = tokio::time::timeout(
         DEADLINE,
         graphgate(config, &["user", "add", login]).output(),
@@ -79,7 +79,7 @@ async fn add_user(config: &Path, login: &str) -> String {
 }
 
 /// `graphgate login LOGIN`, approved on the tenant's sign-in pages.
-async fn sign_in(config: &Path, tenant: &Tenant, login: &str) {
+pub(crate) async fn sign_in(config: &Path, tenant: &Tenant, login: &str) {
     let mut child = graphgate(config, &["login", login]).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let code = loop {
@@ -106,7 +106,7 @@ async fn sign_in(config: &Path, tenant: &Tenant, login: &str) {
 }
 
 /// `graphgate serve`, and the address its IMAP listener logged.
-async fn serve(config: &Path) -> (Child, SocketAddr) {
+pub(crate) async fn serve(config: &Path) -> (Child, SocketAddr) {
     let mut child = graphgate(config, &["serve"]).spawn().unwrap();
     let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
     let mut seen = String::new();
