@@ -20,15 +20,19 @@ const BURST: f64 = 0.2;
 
 /// One mailbox's request budget.
 pub(crate) struct Budget {
-    /// Tokens added per second.
-    rate: f64,
-    /// Most tokens the bucket holds.
-    burst: f64,
+    /// Tokens added per second with the whole budget.
+    full_rate: f64,
+    /// Most tokens the bucket holds with the whole budget.
+    full_burst: f64,
     max_wait: Duration,
     state: Mutex<State>,
 }
 
 struct State {
+    /// Tokens added per second: this instance's share of `full_rate`.
+    rate: f64,
+    /// Most tokens the bucket holds: its share of `full_burst`.
+    burst: f64,
     /// May go below zero: requests reserve tokens before they wait.
     tokens: f64,
     at: Instant,
@@ -47,10 +51,12 @@ impl Budget {
         let burst = (usable * BURST).max(1.0);
         let rate = (usable - burst).max(1.0) / window.as_secs_f64().max(1.0);
         Budget {
-            rate,
-            burst,
+            full_rate: rate,
+            full_burst: burst,
             max_wait,
             state: Mutex::new(State {
+                rate,
+                burst,
                 tokens: burst,
                 at: Instant::now(),
                 paused_until: None,
@@ -63,14 +69,12 @@ impl Budget {
     pub fn reserve(&self, cost: u32) -> Result<Duration, TooLong> {
         let now = Instant::now();
         let mut s = self.state.lock();
-        let elapsed = now.saturating_duration_since(s.at).as_secs_f64();
-        s.tokens = (s.tokens + elapsed * self.rate).min(self.burst);
-        s.at = now;
+        s.refill(now);
         let after = s.tokens - f64::from(cost);
         let for_budget = if after >= 0.0 {
             Duration::ZERO
         } else {
-            Duration::from_secs_f64(-after / self.rate)
+            Duration::from_secs_f64(-after / s.rate)
         };
         let for_pause = s
             .paused_until
@@ -103,8 +107,29 @@ impl Budget {
             return 0.0;
         }
         let elapsed = now.saturating_duration_since(s.at).as_secs_f64();
-        let tokens = (s.tokens + elapsed * self.rate).min(self.burst);
-        (tokens / self.burst).clamp(0.0, 1.0)
+        let tokens = (s.tokens + elapsed * s.rate).min(s.burst);
+        (tokens / s.burst).clamp(0.0, 1.0)
+    }
+
+    /// Spend at most `share` of the budget (other instances use the mailbox
+    /// too; each takes an equal share): rate and burst scale, and tokens
+    /// beyond the new burst are given up.
+    pub fn set_share(&self, share: f64) {
+        let share = share.clamp(0.01, 1.0);
+        let mut s = self.state.lock();
+        s.refill(Instant::now());
+        s.rate = self.full_rate * share;
+        s.burst = (self.full_burst * share).max(1.0);
+        s.tokens = s.tokens.min(s.burst);
+    }
+}
+
+impl State {
+    /// Add the tokens earned since `at`.
+    fn refill(&mut self, now: Instant) {
+        let elapsed = now.saturating_duration_since(self.at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.rate).min(self.burst);
+        self.at = now;
     }
 }
 
@@ -115,11 +140,35 @@ mod tests {
     const MINUTE: Duration = Duration::from_secs(60);
 
     #[test]
+    fn a_share_of_the_budget_scales_burst_and_refill() {
+        // 1,000 per 100 s: usable 950, burst 190, then 7.6 per second.
+        let b = Budget::new(1_000, Duration::from_secs(100), MINUTE);
+        b.set_share(0.5);
+        assert_eq!(b.reserve(95).unwrap(), Duration::ZERO, "half the burst");
+        let wait = b.reserve(38).unwrap();
+        let secs = wait.as_secs_f64();
+        assert!(
+            (9.0..11.0).contains(&secs),
+            "38 at half the rate is 10 s: {secs}"
+        );
+        // Alone again: the full rate (the burst refills from here).
+        b.set_share(1.0);
+        let wait = b.reserve(76).unwrap().as_secs_f64();
+        assert!(
+            (14.0..16.0).contains(&wait),
+            "debt of 38 + 76 at 7.6/s is 15 s: {wait}"
+        );
+    }
+
+    #[test]
     fn burst_and_refill_over_any_window_stay_below_the_budget() {
         let b = Budget::new(10_000, Duration::from_secs(600), MINUTE);
-        assert!((b.burst - 1_900.0).abs() < 1e-6);
-        assert!(b.burst + b.rate * 600.0 <= 10_000.0);
-        assert!(b.burst + b.rate * 600.0 >= 9_000.0, "most of it is usable");
+        assert!((b.full_burst - 1_900.0).abs() < 1e-6);
+        assert!(b.full_burst + b.full_rate * 600.0 <= 10_000.0);
+        assert!(
+            b.full_burst + b.full_rate * 600.0 >= 9_000.0,
+            "most of it is usable"
+        );
     }
 
     #[test]

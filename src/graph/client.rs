@@ -5,7 +5,7 @@
 //! `mailbox`.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use dashmap::DashMap;
@@ -36,6 +36,9 @@ struct Inner {
 pub(crate) struct MailboxLimits {
     pub permits: Arc<FairPermits>,
     pub budget: Budget,
+    /// A request was admitted since `GraphClient::mailboxes_used` last
+    /// looked.
+    pub used: AtomicBool,
 }
 
 impl GraphClient {
@@ -89,9 +92,31 @@ impl GraphClient {
                         settings.budget_window,
                         settings.max_budget_wait,
                     ),
+                    used: AtomicBool::new(false),
                 })
             })
             .clone()
+    }
+
+    /// The mailboxes (lower-case addresses) requests were admitted for
+    /// since the last call.
+    pub fn mailboxes_used(&self) -> Vec<String> {
+        self.inner
+            .limits
+            .iter()
+            .filter(|e| e.value().used.swap(false, Ordering::Relaxed))
+            .map(|e| e.key().clone())
+            .collect()
+    }
+
+    /// `instances` gateway instances (this one included) use the limits
+    /// of `address` (lower-case): this one keeps to an equal share.
+    pub fn share_limits(&self, address: &str, instances: u32) {
+        if let Some(limits) = self.inner.limits.get(address) {
+            let share = 1.0 / f64::from(instances.max(1));
+            limits.permits.set_share(share);
+            limits.budget.set_share(share);
+        }
     }
 
     /// A lane of its own for a new handle (permits are shared fairly

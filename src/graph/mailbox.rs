@@ -94,6 +94,9 @@ impl Mailbox {
     /// in turn with the other lanes.
     pub(super) async fn admit(&self, operations: u32) -> Result<Held, Error> {
         let limits = &self.limits;
+        limits
+            .used
+            .store(true, std::sync::atomic::Ordering::Relaxed);
         match limits.budget.reserve(operations) {
             Ok(wait) if wait.is_zero() => {}
             Ok(wait) => tokio::time::sleep(wait).await,

@@ -16,13 +16,17 @@ use tokio::sync::oneshot;
 
 /// One mailbox's permits.
 pub(crate) struct FairPermits {
+    /// Graph's limit; this instance's share of it is `State::limit`.
     capacity: u32,
     state: Mutex<State>,
 }
 
 #[derive(Default)]
 struct State {
-    free: u32,
+    /// Permits this instance may hold at once (all of `capacity`, or its
+    /// share when other instances use the mailbox too).
+    limit: u32,
+    used: u32,
     /// Lanes with someone waiting, in turn order (each at most once).
     turn: VecDeque<u64>,
     waiting: HashMap<u64, VecDeque<Waiter>>,
@@ -52,20 +56,33 @@ impl FairPermits {
         Arc::new(FairPermits {
             capacity,
             state: Mutex::new(State {
-                free: capacity,
+                limit: capacity,
                 ..State::default()
             }),
         })
     }
 
+    /// Hold at most `share` of the permits at once (other instances use
+    /// the mailbox too): at least one, at most all. Requests running keep
+    /// theirs; new ones wait until the count is below the new limit.
+    pub fn set_share(self: &Arc<Self>, share: f64) {
+        let limit = (f64::from(self.capacity) * share.clamp(0.0, 1.0)).floor() as u32;
+        let grants = {
+            let mut s = self.state.lock();
+            s.limit = limit.clamp(1, self.capacity);
+            self.grants(&mut s)
+        };
+        deliver(grants);
+    }
+
     /// `weight` permits (at most all of them) for a request in `lane`,
     /// when its turn comes.
     pub async fn acquire(self: &Arc<Self>, lane: u64, weight: u32) -> Result<Held, Closed> {
-        let weight = weight.clamp(1, self.capacity);
         let (rx, grants) = {
             let mut s = self.state.lock();
-            if s.turn.is_empty() && s.free >= weight {
-                s.free -= weight;
+            let weight = weight.clamp(1, s.limit);
+            if s.turn.is_empty() && s.used + weight <= s.limit {
+                s.used += weight;
                 return Ok(Held {
                     owner: self.clone(),
                     weight,
@@ -88,7 +105,8 @@ impl FairPermits {
     /// Take the grants that are due now, in turn order.
     fn grants(self: &Arc<Self>, s: &mut State) -> Grants {
         let State {
-            free,
+            limit,
+            used,
             turn,
             waiting,
         } = s;
@@ -107,12 +125,14 @@ impl FairPermits {
                     turn.pop_front();
                     continue;
                 }
-                Some(w) if w.weight > *free => break,
-                Some(w) => w.weight,
+                // A waiter's weight fits the limit it asked under; the
+                // limit may have shrunk since.
+                Some(w) if *used + w.weight.min(*limit) > *limit => break,
+                Some(w) => w.weight.min(*limit),
             };
             turn.pop_front();
             if let Some(w) = queue.pop_front() {
-                *free -= weight;
+                *used += weight;
                 out.push((
                     w.tx,
                     Held {
@@ -133,7 +153,7 @@ impl FairPermits {
     /// Permits in use now (for tests).
     #[cfg(test)]
     fn in_use(&self) -> u32 {
-        self.capacity - self.state.lock().free
+        self.state.lock().used
     }
 }
 
@@ -151,7 +171,7 @@ impl Drop for Held {
     fn drop(&mut self) {
         let grants = {
             let mut s = self.owner.state.lock();
-            s.free += self.weight;
+            s.used -= self.weight;
             self.owner.grants(&mut s)
         };
         deliver(grants);
@@ -180,6 +200,33 @@ mod tests {
         drop(batch);
         assert_eq!(waiting.await.unwrap().unwrap(), 1);
         assert_eq!(p.in_use(), 0);
+    }
+
+    #[tokio::test]
+    async fn a_share_of_the_permits_holds_and_grows_back() {
+        let p = FairPermits::new(4);
+        let running: Vec<Held> = vec![
+            p.acquire(1, 1).await.unwrap(),
+            p.acquire(1, 1).await.unwrap(),
+        ];
+        // Three instances use the mailbox: this one may hold one.
+        p.set_share(1.0 / 3.0);
+        let waiting = tokio::spawn({
+            let p = p.clone();
+            async move { p.acquire(2, 4).await.map(|h| h.weight) }
+        });
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!waiting.is_finished(), "two running, over the share of one");
+        drop(running);
+        assert_eq!(waiting.await.unwrap().unwrap(), 1, "a batch gets the share");
+        // Alone again: all four.
+        p.set_share(1.0);
+        let batch = p.acquire(3, 4).await.unwrap();
+        assert_eq!(batch.weight, 4);
+        // Never less than one, however many share.
+        drop(batch);
+        p.set_share(0.01);
+        assert_eq!(p.acquire(4, 2).await.unwrap().weight, 1);
     }
 
     #[tokio::test]

@@ -95,12 +95,21 @@ impl MailError {
         }
     }
 
-    /// graphgate's store failed; the reply points at the log.
+    /// graphgate's store failed: "unavailable" (try again) when the
+    /// database cannot be reached, else an internal error pointing at the
+    /// log. Either way nothing was acknowledged.
     pub(crate) fn from_store(e: store::Error) -> MailError {
-        MailError::Internal(Reason::because(
-            "graphgate's local store failed; see the gateway log",
-            e,
-        ))
+        if e.is_unavailable() {
+            MailError::Unavailable(Reason::because(
+                "graphgate's database is unavailable; try again shortly",
+                e,
+            ))
+        } else {
+            MailError::Internal(Reason::because(
+                "graphgate's local store failed; see the gateway log",
+                e,
+            ))
+        }
     }
 
     /// No token for the account: "unavailable", with the sentence auth

@@ -69,7 +69,12 @@ impl MailService {
             _listening: listening,
         });
         if shared {
-            tokio::spawn(listen(Arc::downgrade(&service), store, stop));
+            tokio::spawn(listen(
+                Arc::downgrade(&service),
+                store.clone(),
+                stop.clone(),
+            ));
+            tokio::spawn(share_graph_limits(service.graph.clone(), store, stop));
         }
         service
     }
@@ -231,6 +236,43 @@ impl MailService {
 // another instance's poller found). Notifications sent while the
 // listening connection was down are lost, so after every (re)connection
 // each folder in memory catches up once.
+
+/// How often an instance says which mailboxes it sent Graph requests for,
+/// and divides their limits again.
+const SHARE_EVERY: Duration = Duration::from_secs(5);
+
+/// An instance counts as using a mailbox's limits this long after it said
+/// so last.
+const SHARE_RECENT: Duration = Duration::from_secs(15);
+
+/// Share Graph's per-mailbox limits (4 requests at a time, 10,000 per 10
+/// minutes) with the other instances on the store: every `SHARE_EVERY`,
+/// record the mailboxes this instance used and take an equal share of
+/// each (store/graph_users.rs). A mailbox this instance stopped using
+/// keeps its last share until it is used again: never more than its share,
+/// at most one period less. Runs until `stop` closes.
+async fn share_graph_limits(graph: GraphClient, store: Store, mut stop: watch::Receiver<()>) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(SHARE_EVERY) => {}
+        }
+        let used = graph.mailboxes_used();
+        if used.is_empty() {
+            continue;
+        }
+        match store.graph_users(&used, SHARE_RECENT).await {
+            Ok(counts) => {
+                for mailbox in &used {
+                    graph.share_limits(mailbox, counts.get(mailbox).copied().unwrap_or(1));
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "could not share Graph's mailbox limits with the other instances");
+            }
+        }
+    }
+}
 
 /// Wait before connecting again after a failure.
 const RETRY: Duration = Duration::from_secs(1);

@@ -169,6 +169,18 @@ const STEPS: &[(i64, &str)] = &[
         refused {BIGINT} NOT NULL
     )",
     ),
+    (
+        10,
+        // Which instances sent Graph requests for a mailbox lately
+        // (store/graph_users.rs): each takes an equal share of Graph's
+        // per-mailbox limits. `seen_at` in milliseconds.
+        "CREATE TABLE graph_users (
+        mailbox TEXT NOT NULL,
+        instance TEXT NOT NULL,
+        seen_at {BIGINT} NOT NULL,
+        PRIMARY KEY (mailbox, instance)
+    )",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -10,6 +10,7 @@ mod backend;
 mod counters;
 mod database;
 mod error;
+mod graph_users;
 mod lease;
 mod mail;
 mod migrations;

@@ -200,7 +200,7 @@ async fn append_move_and_expunge_on_three_instances_agree() {
         }
         c
     });
-    let mut sessions = vec![
+    let mut sessions = [
         appending.await.unwrap(),
         moving.await.unwrap(),
         expunging.await.unwrap(),
@@ -361,6 +361,104 @@ async fn idle_on_every_instance_hears_of_mail_one_poller_found() {
     for c in &mut clients {
         c.send("DONE").await;
     }
+    for gw in gws {
+        gw.stop().await;
+    }
+    tenant.stop().await;
+}
+
+/// The folder names of LIST "" "*", quoted for a command.
+async fn folders(c: &mut Client) -> Vec<String> {
+    let answer = c.run("LIST \"\" \"*\"").await;
+    assert!(answer.ok(), "LIST: {}", answer.text);
+    answer
+        .untagged
+        .iter()
+        .filter(|l| l.starts_with("* LIST ") && !l.contains("\\Noselect"))
+        .filter_map(|l| {
+            let name = l.rsplit_once(") \"/\" ")?.1.trim();
+            Some(if name.starts_with('"') {
+                name.to_string()
+            } else {
+                format!("\"{name}\"")
+            })
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_keep_together_to_graphs_four_requests_per_mailbox() {
+    let url = pg::database().await;
+    let tenant = Tenant::start().await;
+    // Slow answers, so that requests overlap.
+    tenant.set(serde_json::json!({"latency_ms": 150})).await;
+    let gws = three(&tenant, &url, test_settings()).await;
+    // Three sessions per instance, each asking STATUS of its own folders
+    // over and over: every STATUS is a delta round of that folder, so an
+    // instance on its own would send three requests at once and three
+    // instances nine, over Graph's four.
+    let mut sessions = Vec::new();
+    for gw in &gws {
+        for _ in 0..3 {
+            let mut c = Client::connect(gw.imap).await;
+            c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+            sessions.push(c);
+        }
+    }
+    // Alice's own folders: every session uses her mailbox from the start
+    // (a shared mailbox first used later is shared out later too).
+    let names: Vec<String> = folders(&mut sessions[0])
+        .await
+        .into_iter()
+        .filter(|n| !n.contains('@'))
+        .collect();
+    assert!(names.len() >= 3, "{names:?}");
+    // `strict`: every STATUS must succeed (before the instances know of
+    // each other, Graph may refuse some).
+    let run = |sessions: Vec<Client>, for_how_long: Duration, strict: bool| {
+        let names = names.clone();
+        sessions
+            .into_iter()
+            .enumerate()
+            .map(move |(k, mut c)| {
+                let names = names.clone();
+                tokio::spawn(async move {
+                    let until = Instant::now() + for_how_long;
+                    let mut i = k;
+                    while Instant::now() < until {
+                        let name = &names[i % names.len()];
+                        let answer = c.run(&format!("STATUS {name} (MESSAGES)")).await;
+                        assert!(!strict || answer.ok(), "STATUS {name}: {}", answer.text);
+                        i += 3;
+                    }
+                    c
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    // The instances learn of each other: each says every 5 s which
+    // mailboxes it used, so after two rounds all know all. (Until then
+    // they may go over; Graph's 429 and Retry-After are obeyed.)
+    let mut back = Vec::new();
+    for t in run(sessions, Duration::from_secs(11), false) {
+        back.push(t.await.unwrap());
+    }
+    tenant
+        .control_post("/_emulator/stats/reset", serde_json::json!({}))
+        .await;
+    let mut done = Vec::new();
+    for t in run(back, Duration::from_secs(4), true) {
+        done.push(t.await.unwrap());
+    }
+    let stats = tenant.stats().await;
+    let requests = stats["requests"].as_u64().unwrap_or(0);
+    assert!(requests > 10, "the load ran: {stats}");
+    assert_eq!(
+        stats["throttled_concurrency"].as_u64(),
+        Some(0),
+        "more than four requests at once for one mailbox: {stats}"
+    );
+    drop(done);
     for gw in gws {
         gw.stop().await;
     }
