@@ -29,6 +29,9 @@ struct Inner {
     requests: AtomicU64,
     /// The last lane handed out (see `permits`).
     lanes: AtomicU64,
+    /// Woken when limits are made for a mailbox new here (instances that
+    /// share a store then say so without waiting for their next round).
+    new_mailbox: tokio::sync::Notify,
 }
 
 /// What Graph allows one mailbox, shared by every handle on it: the
@@ -56,6 +59,7 @@ impl GraphClient {
                 limits: DashMap::new(),
                 requests: AtomicU64::new(0),
                 lanes: AtomicU64::new(0),
+                new_mailbox: tokio::sync::Notify::new(),
             }),
         })
     }
@@ -85,6 +89,7 @@ impl GraphClient {
             .limits
             .entry(address.to_string())
             .or_insert_with(|| {
+                self.inner.new_mailbox.notify_one();
                 Arc::new(MailboxLimits {
                     permits: FairPermits::new(settings.concurrency_per_mailbox),
                     budget: Budget::new(
@@ -92,7 +97,8 @@ impl GraphClient {
                         settings.budget_window,
                         settings.max_budget_wait,
                     ),
-                    used: AtomicBool::new(false),
+                    // Handles are made to send requests: counts as used.
+                    used: AtomicBool::new(true),
                 })
             })
             .clone()
@@ -107,6 +113,12 @@ impl GraphClient {
             .filter(|e| e.value().used.swap(false, Ordering::Relaxed))
             .map(|e| e.key().clone())
             .collect()
+    }
+
+    /// Wait until a mailbox is used here for the first time (since the
+    /// last wait).
+    pub async fn first_use(&self) {
+        self.inner.new_mailbox.notified().await;
     }
 
     /// `instances` gateway instances (this one included) use the limits

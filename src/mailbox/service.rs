@@ -239,16 +239,17 @@ impl MailService {
 
 /// How often an instance says which mailboxes it sent Graph requests for,
 /// and divides their limits again.
-const SHARE_EVERY: Duration = Duration::from_secs(5);
+const SHARE_EVERY: Duration = Duration::from_secs(2);
 
 /// An instance counts as using a mailbox's limits this long after it said
 /// so last.
-const SHARE_RECENT: Duration = Duration::from_secs(15);
+const SHARE_RECENT: Duration = Duration::from_secs(6);
 
 /// Share Graph's per-mailbox limits (4 requests at a time, 10,000 per 10
 /// minutes) with the other instances on the store: every `SHARE_EVERY`,
-/// record the mailboxes this instance used and take an equal share of
-/// each (store/graph_users.rs). A mailbox this instance stopped using
+/// and as soon as a mailbox is used here for the first time, record the
+/// mailboxes this instance used and take an equal share of each
+/// (store/graph_users.rs). A mailbox this instance stopped using
 /// keeps its last share until it is used again: never more than its share,
 /// at most one period less. Runs until `stop` closes.
 async fn share_graph_limits(graph: GraphClient, store: Store, mut stop: watch::Receiver<()>) {
@@ -256,6 +257,9 @@ async fn share_graph_limits(graph: GraphClient, store: Store, mut stop: watch::R
         tokio::select! {
             _ = stop.changed() => return,
             () = tokio::time::sleep(SHARE_EVERY) => {}
+            // A mailbox new here: say so now, and learn who else uses it
+            // before this instance has spent more than its share.
+            () = graph.first_use() => {}
         }
         let used = graph.mailboxes_used();
         if used.is_empty() {

@@ -162,10 +162,36 @@ impl FolderSync {
             .inspect_err(|e| e.log(&self.mailbox))?;
         let mut seen = write.folder.clone();
         seen.highestmodseq = write.modseq().saturating_sub(1);
-        if state.integrate(rows, &removed, &seen) {
+        self.take_in(state, rows, &removed, &seen);
+        Ok(write)
+    }
+
+    /// Bring `state` up to date with rows other instances wrote, and tell
+    /// sessions if that changed anything. When their writes carry a new
+    /// delta link, another instance has just finished a delta round of the
+    /// folder: that counts as a round here too (SELECT, NOOP and STATUS
+    /// within `sync_fresh` ask Graph nothing more; the poll it makes
+    /// unnecessary is skipped), so instances do not repeat each other's
+    /// rounds. It is credited when heard of, a round's duration after it
+    /// started.
+    fn take_in(
+        &self,
+        state: &mut FolderData,
+        rows: Vec<crate::store::MessageRow>,
+        removed: &[u32],
+        folder: &crate::store::FolderRow,
+    ) {
+        let link = state.delta_link.clone();
+        if state.integrate(rows, removed, folder) {
             self.notify();
         }
-        Ok(write)
+        if state.delta_link != link {
+            let now = Instant::now();
+            let mut rounds = self.rounds.lock();
+            if rounds.ok.is_none_or(|t| t < now) {
+                rounds.ok = Some(now);
+            }
+        }
     }
 
     /// Write `changes` (already applied to `state`) in `write`, and tell
@@ -238,10 +264,8 @@ impl FolderSync {
             .mail_changes_since(&self.mailbox, &self.folder_id, state.modseq)
             .await
             .map_err(MailError::from_store)?;
-        if let Some(c) = catchup
-            && state.integrate(c.rows, &c.removed, &c.folder)
-        {
-            self.notify();
+        if let Some(c) = catchup {
+            self.take_in(&mut state, c.rows, &c.removed, &c.folder);
         }
         Ok(())
     }

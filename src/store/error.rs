@@ -29,20 +29,22 @@ impl Error {
     pub fn is_unavailable(&self) -> bool {
         match self {
             Error::Open { .. } => true,
-            Error::Query(e) => matches!(
-                e,
-                sqlx::Error::Io(_)
-                    | sqlx::Error::PoolTimedOut
-                    | sqlx::Error::PoolClosed
-                    | sqlx::Error::Tls(_)
-                    | sqlx::Error::WorkerCrashed
-            ) || e
-                .as_database_error()
-                .and_then(|d| d.code())
-                // PostgreSQL's class 08 (connection exception), 57P01-03
-                // (administrator shutdown, crash shutdown, cannot connect
-                // now) and 53300 (too many connections).
-                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0") || c == "53300"),
+            Error::Query(e) => {
+                matches!(
+                    e,
+                    sqlx::Error::Io(_)
+                        | sqlx::Error::PoolTimedOut
+                        | sqlx::Error::PoolClosed
+                        | sqlx::Error::Tls(_)
+                        | sqlx::Error::WorkerCrashed
+                ) || e
+                    .as_database_error()
+                    .and_then(|d| d.code())
+                    // PostgreSQL's class 08 (connection exception), 57P01-03
+                    // (administrator shutdown, crash shutdown, cannot connect
+                    // now) and 53300 (too many connections).
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57P0") || c == "53300")
+            }
             _ => false,
         }
     }

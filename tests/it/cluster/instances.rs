@@ -436,7 +436,7 @@ async fn three_instances_keep_together_to_graphs_four_requests_per_mailbox() {
             })
             .collect::<Vec<_>>()
     };
-    // The instances learn of each other: each says every 5 s which
+    // The instances learn of each other: each says every 2 s which
     // mailboxes it used, so after two rounds all know all. (Until then
     // they may go over; Graph's 429 and Retry-After are obeyed.)
     let mut back = Vec::new();
@@ -459,6 +459,71 @@ async fn three_instances_keep_together_to_graphs_four_requests_per_mailbox() {
         "more than four requests at once for one mailbox: {stats}"
     );
     drop(done);
+    for gw in gws {
+        gw.stop().await;
+    }
+    tenant.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn idle_everywhere_hears_every_delivery_while_sessions_sync_everywhere() {
+    let url = pg::database().await;
+    let tenant = Tenant::start().await;
+    let settings = MailSettings {
+        sync_fresh: Duration::from_millis(300),
+        ..test_settings()
+    };
+    let gws = three(&tenant, &url, settings).await;
+    let mut watchers = Vec::new();
+    let mut first = 0;
+    for gw in &gws {
+        let mut c = Client::connect(gw.imap).await;
+        c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+        first = c.run("SELECT INBOX").await.exists().expect("EXISTS");
+        c.send("i IDLE").await;
+        assert!(c.line().await.starts_with('+'));
+        watchers.push(c);
+    }
+    // Busy sessions on every instance run delta rounds of their own and
+    // change flags (writes of every instance, in the same folder).
+    let until = Instant::now() + Duration::from_secs(8);
+    let mut busy = Vec::new();
+    for gw in &gws {
+        let addr = gw.imap;
+        busy.push(tokio::spawn(async move {
+            let mut c = Client::connect(addr).await;
+            c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+            let mut k = 0;
+            while Instant::now() < until {
+                k += 1;
+                let sign = if k % 2 == 0 { '+' } else { '-' };
+                c.run_ok("SELECT INBOX").await;
+                c.run_ok(&format!("STORE 1:5 {sign}FLAGS.SILENT (\\Flagged)"))
+                    .await;
+                c.run_ok("NOOP").await;
+            }
+        }));
+    }
+    let n = 20;
+    for i in 0..n {
+        tenant
+            .deliver(ALICE, &simple_mime(BOB, ALICE, &format!("burst {i}"), "hi"))
+            .await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    for (i, c) in watchers.iter_mut().enumerate() {
+        assert!(
+            until_exists(c, first + n, Duration::from_secs(15)).await,
+            "instance {} did not tell its IDLE client of all {n} deliveries",
+            i + 1
+        );
+    }
+    for t in busy {
+        t.await.unwrap();
+    }
+    for c in &mut watchers {
+        c.send("DONE").await;
+    }
     for gw in gws {
         gw.stop().await;
     }
