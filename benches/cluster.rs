@@ -179,6 +179,8 @@ async fn run(instances: usize) -> Outcome {
         )));
     }
     let mut delivered = 0u64;
+    // 429s in the first seconds, while the instances learn of each other.
+    let mut early_429 = None;
     // The last delivery leaves IDLE time to tell it (poll and a margin).
     while Instant::now() + deliver_every + Duration::from_secs(4) < until {
         tokio::time::sleep(deliver_every).await;
@@ -190,6 +192,9 @@ async fn run(instances: usize) -> Outcome {
             )
             .await;
         delivered += 1;
+        if early_429.is_none() && started.elapsed() >= Duration::from_secs(5) {
+            early_429 = tenant.stats().await["throttled"].as_u64();
+        }
     }
     for t in tasks {
         t.await.unwrap();
@@ -216,11 +221,12 @@ async fn run(instances: usize) -> Outcome {
         println!("  first refusal: {r}");
     }
     println!(
-        "  Graph requests {requests} ({:.1} per 1,000 sessions; delta {deltas}, writes {writes}, MIME downloads {downloads}); bound {bound}, ratio {:.2}; 429s {} for concurrency, {} for the budget",
+        "  Graph requests {requests} ({:.1} per 1,000 sessions; delta {deltas}, writes {writes}, MIME downloads {downloads}); bound {bound}, ratio {:.2}; 429s {} for concurrency, {} for the budget ({} in the first 5 s)",
         1000.0 * requests as f64 / sessions.max(1) as f64,
         requests as f64 / bound as f64,
         stats["throttled_concurrency"].as_u64().unwrap_or(0),
         stats["throttled_rate"].as_u64().unwrap_or(0),
+        early_429.unwrap_or(0),
     );
     for gw in gws {
         gw.stop().await;

@@ -529,3 +529,97 @@ async fn idle_everywhere_hears_every_delivery_while_sessions_sync_everywhere() {
     }
     tenant.stop().await;
 }
+
+/// A client of `gw` in IDLE on alice's Inbox, and the EXISTS it started at.
+async fn idling(gw: &TestGateway) -> (Client, u32) {
+    let mut c = Client::connect(gw.imap).await;
+    c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+    let first = c.run("SELECT INBOX").await.exists().expect("EXISTS");
+    c.send("i IDLE").await;
+    assert!(c.line().await.starts_with('+'));
+    (c, first)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_poll_moves_on_when_its_instance_stops_and_cut_listeners_come_back() {
+    let url = pg::database().await;
+    let tenant = Tenant::start().await;
+    let period = Duration::from_secs(1);
+    let settings = MailSettings {
+        poll_interval: period,
+        idle_poll_interval: period,
+        ..test_settings()
+    };
+    let mut gws = three(&tenant, &url, settings).await;
+    // Instance 1 watches first, so it takes the Inbox's poll lease.
+    let (c1, _) = idling(&gws[0]).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let (mut c2, first) = idling(&gws[1]).await;
+    let (mut c3, _) = idling(&gws[2]).await;
+    let mut db = pg::connect(&url).await;
+    let holders: Vec<String> =
+        sqlx::query_scalar("SELECT holder FROM mail_pollers WHERE mailbox = $1")
+            .bind(ALICE)
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(holders.len(), 1, "one lease for the Inbox: {holders:?}");
+
+    // Instance 1 stops without a word (its lease stays until it expires):
+    // another instance takes the poll over, and both IDLE clients left
+    // hear of new mail.
+    drop(c1);
+    gws.remove(0).stop().await;
+    let stopped = Instant::now();
+    tenant
+        .deliver(
+            ALICE,
+            &simple_mime(BOB, ALICE, "after the poller left", "hi"),
+        )
+        .await;
+    for (i, c) in [&mut c2, &mut c3].into_iter().enumerate() {
+        assert!(
+            until_exists(c, first + 1, Duration::from_secs(20)).await,
+            "instance {} never told its IDLE client once the poller stopped",
+            i + 2
+        );
+    }
+    eprintln!(
+        "the poll moved on: IDLE told {:.1} s after the poller stopped",
+        stopped.elapsed().as_secs_f64()
+    );
+    let holder: String = sqlx::query_scalar("SELECT holder FROM mail_pollers WHERE mailbox = $1")
+        .bind(ALICE)
+        .fetch_one(&mut db)
+        .await
+        .unwrap();
+    assert_ne!(holder, holders[0], "another instance holds the lease");
+
+    // The listening connections are cut (as by a database restart): the
+    // instances listen again (catching up with what they missed), and a
+    // change made through one instance (an APPEND) still reaches the
+    // other's IDLE, whether by its notification or by the catch-up.
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+         WHERE datname = current_database() AND query LIKE 'LISTEN%'",
+    )
+    .fetch_all(&mut db)
+    .await
+    .unwrap();
+    assert!(!cut.is_empty(), "the instances listen");
+    let mut writer = Client::connect(gws[0].imap).await;
+    writer.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+    writer.run_ok("SELECT INBOX").await;
+    append(&mut writer, "w", &mime("while-nobody-listened")).await;
+    assert!(
+        until_exists(&mut c3, first + 2, Duration::from_secs(20)).await,
+        "the other instance never caught up after its listener was cut"
+    );
+    for c in [&mut c2, &mut c3] {
+        c.send("DONE").await;
+    }
+    for gw in gws {
+        gw.stop().await;
+    }
+    tenant.stop().await;
+}
