@@ -47,6 +47,8 @@ pub(crate) struct FolderSync {
     /// When this instance last asked for the folder's poll lease, and
     /// whether it held it (several instances on one database).
     lease: parking_lot::Mutex<Option<(Instant, bool)>>,
+    /// Woken when another instance's delta round of the folder is heard of.
+    heard: tokio::sync::Notify,
 }
 
 /// How long a poll lease lasts: a dead holder's folder is polled by
@@ -55,6 +57,10 @@ const LEASE_TTL: Duration = Duration::from_secs(6);
 
 /// How often a lease is renewed (and sessions IDLEing here are announced).
 const LEASE_RENEW: Duration = Duration::from_secs(2);
+
+/// How long a session waits for the result of a delta round another
+/// instance claimed before running its own.
+const ROUND_WAIT: Duration = Duration::from_secs(2);
 
 /// What the delta rounds came to.
 #[derive(Default)]
@@ -113,6 +119,7 @@ impl FolderSync {
             recent_floor,
             sizes_pending: parking_lot::Mutex::new(Vec::new()),
             lease: parking_lot::Mutex::new(None),
+            heard: tokio::sync::Notify::new(),
         }))
     }
 
@@ -191,6 +198,8 @@ impl FolderSync {
             if rounds.ok.is_none_or(|t| t < now) {
                 rounds.ok = Some(now);
             }
+            drop(rounds);
+            self.heard.notify_waiters();
         }
     }
 
@@ -361,14 +370,14 @@ impl FolderSync {
     /// running now (wait for it); otherwise run one.
     pub async fn sync(&self, graph: &Mailbox) -> Result<(), MailError> {
         let oldest = Instant::now().checked_sub(self.fresh);
-        self.sync_since(graph, oldest).await.map(|_| ())
+        self.sync_since(graph, oldest, true).await.map(|_| ())
     }
 
     /// Catch up with Graph for the poller: a round that starts now (or
     /// started after this call, if one is running). Returns whether it
     /// found changes.
     pub async fn poll(&self, graph: &Mailbox) -> Result<bool, MailError> {
-        self.sync_since(graph, Some(Instant::now())).await
+        self.sync_since(graph, Some(Instant::now()), false).await
     }
 
     /// Run a delta round unless one that started at or after `oldest`
@@ -376,10 +385,14 @@ impl FolderSync {
     /// for it. A round that started after a caller asked and found Graph
     /// unavailable fails that caller too, rather than every waiter asking
     /// again (a refusal is not shared: it is about the token used).
+    /// `shared`: with several instances on the store, a round another
+    /// instance started within `fresh` answers too (wait for its result);
+    /// the poller's rounds are never shared that way.
     async fn sync_since(
         &self,
         graph: &Mailbox,
         oldest: Option<Instant>,
+        shared: bool,
     ) -> Result<bool, MailError> {
         let asked = Instant::now();
         let recent = |r: &Rounds| r.ok.is_some_and(|t| oldest.is_none_or(|o| t >= o));
@@ -398,6 +411,18 @@ impl FolderSync {
                 return Err(e.clone());
             }
         }
+        if shared && self.store.backend() == Backend::Postgres {
+            let claimed = self
+                .store
+                .mail_round_claim(&self.mailbox, &self.folder_id, self.fresh)
+                .await;
+            // Another instance runs a round (or ran one within `fresh`):
+            // its result answers this caller once it arrives. Ours if the
+            // store cannot say, or if nothing arrives in time.
+            if matches!(claimed, Ok(false)) && self.heard_since(asked).await {
+                return Ok(false);
+            }
+        }
         let started = Instant::now();
         let outcome = self.delta_round(graph).await;
         let mut rounds = self.rounds.lock();
@@ -411,6 +436,23 @@ impl FolderSync {
             Err(e) => rounds.failed = Some((started, e.clone())),
         }
         outcome
+    }
+
+    /// Wait (at most `ROUND_WAIT`) until another instance's delta round is
+    /// heard of after `asked`; whether one was.
+    async fn heard_since(&self, asked: Instant) -> bool {
+        let deadline = tokio::time::Instant::now() + ROUND_WAIT;
+        loop {
+            let heard = self.heard.notified();
+            tokio::pin!(heard);
+            heard.as_mut().enable();
+            if self.rounds.lock().ok.is_some_and(|t| t >= asked) {
+                return true;
+            }
+            if tokio::time::timeout_at(deadline, heard).await.is_err() {
+                return false;
+            }
+        }
     }
 
     /// One delta round (the caller holds `round`); whether it changed

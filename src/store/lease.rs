@@ -5,6 +5,8 @@
 //! and when the holder dies another takes over once the lease runs out.
 //! Instances whose sessions IDLE on the folder say so in the row, so the
 //! holder polls it at the IDLE pace even if none of its own sessions IDLE.
+//! Delta rounds that sessions ask for (SELECT, NOOP, STATUS) are claimed in
+//! the folder's row the same way, so one instance runs them for all.
 
 use std::time::Duration;
 
@@ -73,5 +75,35 @@ impl Store {
             held: false,
             fast_until: fast,
         })
+    }
+}
+
+impl Store {
+    /// Claim the next delta round of a folder for this instance: true
+    /// unless another instance started one within `fresh` (its result
+    /// reaches this one through the store; see `mailbox::sync`). One
+    /// conditional update; a folder without a row is claimed.
+    pub async fn mail_round_claim(
+        &self,
+        mailbox: &str,
+        folder_id: &str,
+        fresh: Duration,
+    ) -> Result<bool, Error> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let before = now.saturating_sub(i64::try_from(fresh.as_millis()).unwrap_or(i64::MAX));
+        let done = sqlx::query(
+            "UPDATE mail_folders SET round_at = $3
+             WHERE mailbox = $1 AND folder_id = $2 AND round_at <= $4",
+        )
+        .bind(mailbox)
+        .bind(folder_id)
+        .bind(now)
+        .bind(before)
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() > 0 {
+            return Ok(true);
+        }
+        Ok(self.mail_folder(mailbox, folder_id).await?.is_none())
     }
 }

@@ -181,6 +181,13 @@ const STEPS: &[(i64, &str)] = &[
         PRIMARY KEY (mailbox, instance)
     )",
     ),
+    (
+        11,
+        // When an instance last started a delta round of the folder for
+        // its sessions (store/lease.rs, `mail_round_claim`): the others
+        // wait for its result instead of starting their own. Milliseconds.
+        "ALTER TABLE mail_folders ADD COLUMN round_at {BIGINT} NOT NULL DEFAULT 0",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

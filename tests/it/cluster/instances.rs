@@ -623,3 +623,71 @@ async fn the_poll_moves_on_when_its_instance_stops_and_cut_listeners_come_back()
     }
     tenant.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn selects_on_three_instances_share_one_delta_round_per_fresh_period() {
+    let url = pg::database().await;
+    let tenant = Tenant::start().await;
+    let fresh = Duration::from_secs(1);
+    // The poller stays away (a minute between polls): every round here is
+    // one a SELECT or NOOP asked for.
+    let settings = MailSettings {
+        sync_fresh: fresh,
+        poll_interval: Duration::from_secs(60),
+        idle_poll_interval: Duration::from_secs(60),
+        ..test_settings()
+    };
+    let gws = three(&tenant, &url, settings).await;
+    let mut sessions = Vec::new();
+    for gw in &gws {
+        let mut c = Client::connect(gw.imap).await;
+        c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
+        c.run_ok("SELECT INBOX").await;
+        sessions.push(c);
+    }
+    let delta = |stats: &serde_json::Value| {
+        stats["by_endpoint"]
+            .as_object()
+            .map(|m| {
+                m.iter()
+                    .filter(|(k, _)| k.contains("/messages/delta()"))
+                    .map(|(_, v)| v.as_u64().unwrap_or(0))
+                    .sum::<u64>()
+            })
+            .unwrap_or(0)
+    };
+    let start = delta(&tenant.stats().await);
+    let t = Instant::now();
+    let until = t + Duration::from_secs(6);
+    let tasks: Vec<_> = sessions
+        .into_iter()
+        .map(|mut c| {
+            tokio::spawn(async move {
+                while Instant::now() < until {
+                    c.run_ok("SELECT INBOX").await;
+                    c.run_ok("NOOP").await;
+                }
+                c
+            })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let rounds = delta(&tenant.stats().await) - start;
+    let elapsed = t.elapsed().as_secs_f64();
+    // About one round per fresh period for the cluster (a round that
+    // started just before a period ended and the first of the next may
+    // both count), not one per instance: three instances that do not
+    // share make about three per period.
+    let periods = (elapsed / fresh.as_secs_f64()).ceil() as u64;
+    eprintln!("{rounds} delta requests in {elapsed:.1} s");
+    assert!(
+        rounds <= 2 * periods,
+        "{rounds} delta requests in {elapsed:.1} s: instances repeat each other's rounds"
+    );
+    for gw in gws {
+        gw.stop().await;
+    }
+    tenant.stop().await;
+}
