@@ -30,10 +30,10 @@ use std::time::{Duration, Instant};
 
 use common::gateway::{PASSWORD, TestGateway};
 use common::imap_client::{Client, exists_of};
-use common::{ALICE, BOB, Tenant, pg, simple_mime, test_config};
+use common::{ALICE, BOB, Tenant, endpoint_sum, pg, simple_mime, test_config};
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
-use serde_json::{Value, json};
+use serde_json::json;
 
 const USERS: [&str; 2] = [ALICE, BOB];
 
@@ -108,18 +108,6 @@ async fn watcher(mut c: Client, first: u32, until: Instant, tally: Arc<Tally>) {
         .fetch_add(u64::from(last - first), Ordering::Relaxed);
     c.send("DONE").await;
     tally.sessions.fetch_add(1, Ordering::Relaxed);
-}
-
-fn endpoint_sum(stats: &Value, keep: impl Fn(&str) -> bool) -> u64 {
-    stats["by_endpoint"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| keep(k))
-                .map(|(_, v)| v.as_u64().unwrap_or(0))
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 struct Outcome {

@@ -28,10 +28,10 @@ use std::time::{Duration, Instant};
 
 use common::gateway::{PASSWORD, TestGateway};
 use common::imap_client::Client;
-use common::{ALICE, Tenant, test_config};
+use common::{ALICE, Tenant, endpoint_sum, test_config};
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
-use serde_json::{Value, json};
+use serde_json::json;
 
 /// What the clients did, summed.
 #[derive(Default)]
@@ -115,18 +115,6 @@ fn appenduid(text: &str) -> Option<u32> {
     let rest = text.split("APPENDUID ").nth(1)?;
     let uid = rest.split_whitespace().nth(1)?;
     uid.trim_end_matches(']').parse().ok()
-}
-
-fn endpoint_sum(stats: &Value, keep: impl Fn(&str) -> bool) -> u64 {
-    stats["by_endpoint"]
-        .as_object()
-        .map(|m| {
-            m.iter()
-                .filter(|(k, _)| keep(k))
-                .map(|(_, v)| v.as_u64().unwrap_or(0))
-                .sum()
-        })
-        .unwrap_or(0)
 }
 
 fn percentile(sorted: &[u64], p: f64) -> f64 {

@@ -14,8 +14,8 @@ use parking_lot::Mutex;
 
 use super::instances::{append, mime, session_view};
 use crate::common::imap_client::Client;
-use crate::common::{ALICE, BOB, Tenant, pg, simple_mime};
-use crate::postgres::serve::{add_user, serve, sign_in, write_config};
+use crate::common::{ALICE, BOB, Tenant, simple_mime};
+use crate::postgres::serve::{Deployment, deployment, serve};
 
 /// (Message-ID, UID) of each acknowledged APPEND.
 type Acked = Arc<Mutex<Vec<(String, u64)>>>;
@@ -67,13 +67,13 @@ async fn inbox(addr: SocketAddr, password: &str) -> BTreeMap<u64, String> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_instance_killed_mid_append_loses_and_duplicates_nothing() {
-    graphgate::tls::install_crypto_provider();
-    let tenant = Tenant::start().await;
-    let url = pg::database().await;
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(dir.path(), &tenant, &url);
-    let password = add_user(&config, ALICE).await;
-    sign_in(&config, &tenant, ALICE).await;
+    let Deployment {
+        tenant,
+        dir: _dir,
+        config,
+        password,
+        ..
+    } = deployment().await;
     let (mut a, a_addr) = serve(&config).await;
     let (mut b, b_addr) = serve(&config).await;
     let (mut c, c_addr) = serve(&config).await;

@@ -8,4 +8,5 @@
 mod crash;
 mod instances;
 mod logins;
+mod polling;
 mod tokens;

@@ -276,6 +276,20 @@ pub fn simple_mime(from: &str, to: &str, subject: &str, body: &str) -> String {
     )
 }
 
+/// Graph operations the tenant counted (`stats`) on the endpoints whose
+/// template `keep` accepts.
+pub fn endpoint_sum(stats: &Value, keep: impl Fn(&str) -> bool) -> u64 {
+    stats["by_endpoint"]
+        .as_object()
+        .map(|m| {
+            m.iter()
+                .filter(|(k, _)| keep(k))
+                .map(|(_, v)| v.as_u64().unwrap_or(0))
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
 /// Wait until `check` is true, polling, or fail after `secs`.
 pub async fn eventually<F, Fut>(secs: u64, what: &str, mut check: F)
 where

@@ -39,7 +39,7 @@ fn graphgate(config: &Path, args: &[&str]) -> Command {
 
 /// A configuration: the emulated tenant, the store at `url`, only a plain
 /// IMAP listener on an ephemeral loopback port.
-pub(crate) fn write_config(dir: &Path, tenant: &Tenant, url: &str) -> PathBuf {
+fn write_config(dir: &Path, tenant: &Tenant, url: &str) -> PathBuf {
     let file = dir.join("graphgate.toml");
     let text = format!(
         "[server]\ndata_dir = {data:?}\n\n[store]\nurl = {url:?}\n\n\
@@ -54,7 +54,7 @@ pub(crate) fn write_config(dir: &Path, tenant: &Tenant, url: &str) -> PathBuf {
 }
 
 /// `graphgate user add LOGIN`: the generated password it shows once.
-pub(crate) async fn add_user(config: &Path, login: &str) -> String {
+async fn add_user(config: &Path, login: &str) -> String {
     let out = tokio::time::timeout(
         DEADLINE,
         graphgate(config, &["user", "add", login]).output(),
@@ -79,7 +79,7 @@ pub(crate) async fn add_user(config: &Path, login: &str) -> String {
 }
 
 /// `graphgate login LOGIN`, approved on the tenant's sign-in pages.
-pub(crate) async fn sign_in(config: &Path, tenant: &Tenant, login: &str) {
+async fn sign_in(config: &Path, tenant: &Tenant, login: &str) {
     let mut child = graphgate(config, &["login", login]).spawn().unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let code = loop {
@@ -135,8 +135,18 @@ pub(crate) async fn serve(config: &Path) -> (Child, SocketAddr) {
     (child, addr)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn serve_on_postgres_logs_in_selects_appends_and_fetches() {
+/// What `graphgate serve` on PostgreSQL needs, made as an administrator
+/// would: the emulated tenant, a new database, a configuration naming both
+/// (in `dir`), alice added (her gateway password) and signed in.
+pub(crate) struct Deployment {
+    pub tenant: Tenant,
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub config: PathBuf,
+    pub password: String,
+}
+
+pub(crate) async fn deployment() -> Deployment {
     graphgate::tls::install_crypto_provider();
     let tenant = Tenant::start().await;
     let url = pg::database().await;
@@ -144,6 +154,24 @@ async fn serve_on_postgres_logs_in_selects_appends_and_fetches() {
     let config = write_config(dir.path(), &tenant, &url);
     let password = add_user(&config, ALICE).await;
     sign_in(&config, &tenant, ALICE).await;
+    Deployment {
+        tenant,
+        url,
+        dir,
+        config,
+        password,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_on_postgres_logs_in_selects_appends_and_fetches() {
+    let Deployment {
+        tenant,
+        url,
+        dir: _dir,
+        config,
+        password,
+    } = deployment().await;
     let (mut server, addr) = serve(&config).await;
 
     let mut imap = Client::connect(addr).await;
