@@ -105,7 +105,7 @@ pub(super) async fn search<F: OpenFolder>(
     if let Err(e) = selected.folder.flush_sizes().await {
         tracing::warn!(error = %e, "could not record message sizes");
     }
-    wire.data(Data::Search(found));
+    wire.data(Data::Search(found, None));
     Reply::ok(if uid {
         "UID SEARCH completed"
     } else {
