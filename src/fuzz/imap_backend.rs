@@ -16,7 +16,7 @@ use crate::imap::backend::{Backend, OpenFolder, UserFolders};
 use crate::mailbox::flags::{FlagName, Flags};
 use crate::mailbox::names::SpecialUse;
 use crate::mailbox::{
-    CopyResult, FolderInfo, FolderStatus, MailError, MessageMeta, Snapshot, StoreOp,
+    CopyResult, FolderInfo, FolderStatus, MailError, MessageMeta, Snapshot, StoreOp, Stored,
 };
 use crate::secret::Secret;
 
@@ -25,19 +25,23 @@ const MAX_FOLDERS: usize = 32;
 const MAX_MESSAGES: usize = 64;
 
 #[derive(Debug, Clone)]
-struct Stored {
+struct Held {
     uid: u32,
     flags: Flags,
     date: DateTime<Utc>,
     mime: Bytes,
+    modseq: u64,
 }
 
 #[derive(Debug, Clone)]
 struct Folder {
     uidvalidity: u32,
     uidnext: u32,
-    messages: Vec<Stored>,
+    messages: Vec<Held>,
     read_only: bool,
+    /// The folder's mod-sequence counter, and the UIDs removed with theirs.
+    modseq: u64,
+    removed: Vec<(u32, u64)>,
 }
 
 impl Folder {
@@ -47,17 +51,34 @@ impl Folder {
             uidnext: 1,
             messages: Vec::new(),
             read_only: false,
+            modseq: 1,
+            removed: Vec::new(),
         }
+    }
+
+    /// The next mod-sequence, for one change.
+    fn tick(&mut self) -> u64 {
+        self.modseq += 1;
+        self.modseq
+    }
+
+    /// Remove `uids`, remembering when.
+    fn remove(&mut self, uids: &[u32]) {
+        let modseq = self.tick();
+        self.messages.retain(|m| !uids.contains(&m.uid));
+        self.removed.extend(uids.iter().map(|&u| (u, modseq)));
     }
 
     fn add(&mut self, mime: Bytes, flags: Flags, date: DateTime<Utc>) -> u32 {
         let uid = self.uidnext;
         self.uidnext += 1;
-        self.messages.push(Stored {
+        let modseq = self.tick();
+        self.messages.push(Held {
             uid,
             flags,
             date,
             mime,
+            modseq,
         });
         uid
     }
@@ -205,6 +226,7 @@ impl UserFolders for MemoryUser {
             unseen: folder.messages.iter().filter(|m| !m.flags.seen).count() as u32,
             uidnext: folder.uidnext,
             uidvalidity: folder.uidvalidity,
+            highestmodseq: folder.modseq,
         })
     }
 
@@ -314,7 +336,7 @@ impl MemoryFolder {
 
     fn transfer(&self, uids: &[u32], dest: &str, remove: bool) -> Result<CopyResult, MailError> {
         let mut store = lock(&self.store);
-        let moving: Vec<Stored> = {
+        let moving: Vec<Held> = {
             let source = store
                 .folders
                 .get(&self.name)
@@ -339,7 +361,8 @@ impl MemoryFolder {
             result.pairs.push((m.uid, uid));
         }
         if remove && let Some(source) = store.folders.get_mut(&self.name) {
-            source.messages.retain(|m| !uids.contains(&m.uid));
+            let moved: Vec<u32> = moving.iter().map(|m| m.uid).collect();
+            source.remove(&moved);
         }
         Ok(result)
     }
@@ -367,6 +390,7 @@ impl OpenFolder for MemoryFolder {
             Ok(Arc::new(Snapshot {
                 uidvalidity: folder.uidvalidity,
                 uidnext: folder.uidnext,
+                highestmodseq: folder.modseq,
                 messages: folder
                     .messages
                     .iter()
@@ -374,6 +398,7 @@ impl OpenFolder for MemoryFolder {
                         uid: m.uid,
                         flags: m.flags.clone(),
                         internal_date: m.date,
+                        modseq: m.modseq,
                     })
                     .collect(),
             }))
@@ -425,14 +450,38 @@ impl OpenFolder for MemoryFolder {
         uids: &[u32],
         op: StoreOp,
         flags: &[FlagName],
-    ) -> Result<Vec<(u32, Flags)>, MailError> {
+        unchanged_since: Option<u64>,
+    ) -> Result<Stored, MailError> {
         self.with(|folder| {
-            let mut out = Vec::new();
+            let modseq = folder.tick();
+            let mut out = Stored::default();
             for m in folder.messages.iter_mut().filter(|m| uids.contains(&m.uid)) {
-                m.flags = op.apply(&m.flags, flags);
-                out.push((m.uid, m.flags.clone()));
+                if unchanged_since.is_some_and(|since| m.modseq > since) {
+                    out.modified.push(m.uid);
+                    continue;
+                }
+                let after = op.apply(&m.flags, flags);
+                if after != m.flags {
+                    m.flags = after;
+                    m.modseq = modseq;
+                }
+                out.messages.push((m.uid, m.flags.clone(), m.modseq));
             }
             Ok(out)
+        })
+    }
+
+    async fn vanished(&self, since: u64, upto: u64) -> Result<Vec<u32>, MailError> {
+        self.with(|folder| {
+            let mut uids: Vec<u32> = folder
+                .removed
+                .iter()
+                .filter(|(_, m)| *m > since && *m <= upto)
+                .map(|(u, _)| *u)
+                .collect();
+            uids.sort_unstable();
+            uids.dedup();
+            Ok(uids)
         })
     }
 
@@ -444,7 +493,7 @@ impl OpenFolder for MemoryFolder {
                 .filter(|m| m.flags.deleted && uids.is_none_or(|u| u.contains(&m.uid)))
                 .map(|m| m.uid)
                 .collect();
-            folder.messages.retain(|m| !gone.contains(&m.uid));
+            folder.remove(&gone);
             Ok(gone)
         })
     }

@@ -11,10 +11,10 @@ use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
 use crate::accounts::{Account, Accounts, LoginError};
-use crate::mailbox::flags::{FlagName, Flags};
+use crate::mailbox::flags::FlagName;
 use crate::mailbox::{
     CopyResult, FolderInfo, FolderStatus, MailError, MailService, SelectedFolder, Snapshot,
-    StoreOp, UserMail,
+    StoreOp, Stored, UserMail,
 };
 use crate::secret::Secret;
 
@@ -99,12 +99,20 @@ pub trait OpenFolder: Send + Sync + 'static {
     fn prefetch(&self, uids: &[u32]);
     /// The sizes and headers of these messages are about to be read.
     fn prefetch_meta(&self, uids: &[u32]);
+    /// Change flags, except on messages changed after `unchanged_since`.
     fn store(
         &self,
         uids: &[u32],
         op: StoreOp,
         flags: &[FlagName],
-    ) -> impl Future<Output = Result<Vec<(u32, Flags)>, MailError>> + Send;
+        unchanged_since: Option<u64>,
+    ) -> impl Future<Output = Result<Stored, MailError>> + Send;
+    /// UIDs removed with a mod-sequence in `(since, upto]`, ascending.
+    fn vanished(
+        &self,
+        since: u64,
+        upto: u64,
+    ) -> impl Future<Output = Result<Vec<u32>, MailError>> + Send;
     fn expunge(
         &self,
         uids: Option<&[u32]>,
@@ -241,8 +249,12 @@ impl OpenFolder for SelectedFolder {
         uids: &[u32],
         op: StoreOp,
         flags: &[FlagName],
-    ) -> Result<Vec<(u32, Flags)>, MailError> {
-        SelectedFolder::store(self, uids, op, flags).await
+        unchanged_since: Option<u64>,
+    ) -> Result<Stored, MailError> {
+        SelectedFolder::store(self, uids, op, flags, unchanged_since).await
+    }
+    async fn vanished(&self, since: u64, upto: u64) -> Result<Vec<u32>, MailError> {
+        SelectedFolder::vanished(self, since, upto).await
     }
     async fn expunge(&self, uids: Option<&[u32]>) -> Result<Vec<u32>, MailError> {
         SelectedFolder::expunge(self, uids).await

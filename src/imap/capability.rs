@@ -38,6 +38,9 @@ pub(super) fn capabilities<B: Backend>(
         "CHILDREN",
         "SPECIAL-USE",
         "LIST-STATUS",
+        "CONDSTORE",
+        "QRESYNC",
+        "WITHIN",
     ]);
     let mut out: Vec<Capability<'static>> = caps
         .into_iter()

@@ -8,10 +8,11 @@
 use std::borrow::Cow;
 
 use imap_types::auth::AuthMechanism;
-use imap_types::command::CommandBody;
+use imap_types::command::{CommandBody, FetchModifier, SelectParameter, StoreModifier};
 use imap_types::core::{AString, Charset, IString, NString, Vec1};
 use imap_types::datetime::DateTime;
 use imap_types::extensions::binary::LiteralOrLiteral8;
+use imap_types::extensions::enable::CapabilityEnable;
 use imap_types::fetch::MacroOrMessageDataItemNames;
 use imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_types::mailbox::{ListMailbox, Mailbox};
@@ -59,12 +60,15 @@ pub(super) enum NotAuthenticatedCommand {
 /// RFC 3501 §6.3: commands valid once logged in, a folder selected or not.
 #[derive(Debug)]
 pub(super) enum AuthenticatedCommand {
-    Enable,
+    Enable {
+        names: Vec1<CapabilityEnable<'static>>,
+    },
     Namespace,
-    /// SELECT, or EXAMINE (`read_only`).
+    /// SELECT, or EXAMINE (`read_only`), with RFC 7162's parameters.
     Select {
         mailbox: Mailbox<'static>,
         read_only: bool,
+        parameters: Vec<SelectParameter>,
     },
     Create {
         mailbox: Mailbox<'static>,
@@ -135,6 +139,7 @@ pub(super) enum SelectedCommand {
         set: SequenceSet,
         items: MacroOrMessageDataItemNames<'static>,
         uid: bool,
+        modifiers: Vec<FetchModifier>,
     },
     Store {
         set: SequenceSet,
@@ -142,6 +147,8 @@ pub(super) enum SelectedCommand {
         response: StoreResponse,
         flags: Vec<Flag<'static>>,
         uid: bool,
+        /// RFC 7162 UNCHANGEDSINCE.
+        unchanged_since: Option<u64>,
     },
     /// COPY, or MOVE (`is_move`), and their UID forms.
     Copy {
@@ -233,20 +240,34 @@ pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) ->
         ),
 
         // §6.3: authenticated (RFC 5161 ENABLE, RFC 2342 NAMESPACE, RFC 2177 IDLE too).
-        C::Enable { .. } => (Authenticated(U::Enable), AFTER, Stays),
+        C::Enable { capabilities } => (
+            Authenticated(U::Enable {
+                names: capabilities,
+            }),
+            AFTER,
+            Stays,
+        ),
         C::Namespace => (Authenticated(U::Namespace), AFTER, Stays),
-        C::Select { mailbox, .. } => (
+        C::Select {
+            mailbox,
+            parameters,
+        } => (
             Authenticated(U::Select {
                 mailbox,
                 read_only: false,
+                parameters,
             }),
             OWN,
             Leaves,
         ),
-        C::Examine { mailbox, .. } => (
+        C::Examine {
+            mailbox,
+            parameters,
+        } => (
             Authenticated(U::Select {
                 mailbox,
                 read_only: true,
+                parameters,
             }),
             OWN,
             Leaves,
@@ -347,12 +368,13 @@ pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) ->
             sequence_set,
             macro_or_item_names,
             uid,
-            ..
+            modifiers,
         } => (
             Selected(S::Fetch {
                 set: sequence_set,
                 items: macro_or_item_names,
                 uid,
+                modifiers,
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,
@@ -363,7 +385,7 @@ pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) ->
             response,
             flags,
             uid,
-            ..
+            modifiers,
         } => (
             Selected(S::Store {
                 set: sequence_set,
@@ -371,6 +393,9 @@ pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) ->
                 response,
                 flags,
                 uid,
+                unchanged_since: modifiers.iter().find_map(|m| match m {
+                    StoreModifier::UnchangedSince(n) => Some(*n),
+                }),
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,

@@ -12,6 +12,7 @@ use tokio_rustls::TlsAcceptor;
 use tracing::Span;
 
 use super::backend::Backend;
+use super::enable::Enabled;
 use super::reply::{self, Extra, Reply};
 use super::settings::ImapSettings;
 use super::user_sessions::UserSessions;
@@ -37,6 +38,8 @@ pub(super) struct Conn<'p, B: Backend> {
     /// Who logged in (with the password used), re-checked before every
     /// command (`still_signed_in`).
     pub account: Option<Account>,
+    /// What the client enabled (ENABLE, or a CONDSTORE enabling command).
+    pub enabled: Enabled,
 }
 
 /// How a command ended. Ending the session is an outcome, not an error:

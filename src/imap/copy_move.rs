@@ -7,14 +7,14 @@ use std::num::NonZeroU32;
 use imap_types::core::Vec1;
 use imap_types::extensions::uidplus::{UidElement, UidSet};
 use imap_types::mailbox::Mailbox;
-use imap_types::response::{Code, Data};
+use imap_types::response::Code;
 use imap_types::sequence::SequenceSet;
 
 use super::backend::OpenFolder;
 use super::names::from_wire;
 use super::reply::{self, Reply, Role};
 use super::state::Selected;
-use super::updates::nz;
+use super::updates::send_removed;
 use super::wire::Wire;
 use crate::mailbox::CopyResult;
 
@@ -80,9 +80,7 @@ pub(super) async fn copy<F: OpenFolder>(
         }
         .untagged(),
     );
-    for seq in selected.view.remove(&uids) {
-        wire.data(Data::Expunge(nz(seq)));
-    }
+    send_removed(wire, selected, &uids);
     Reply::ok(format!("{command} completed"))
 }
 

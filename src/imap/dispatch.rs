@@ -5,6 +5,7 @@
 //! command asks for (login, entering or leaving a folder, logout).
 
 use imap_types::core::Tag;
+use imap_types::status::StatusDataItemName;
 
 use super::backend::{Backend, UserFolders};
 use super::commands::{
@@ -45,13 +46,17 @@ pub(super) async fn dispatch<B: Backend>(
             }
         },
         ByState::Authenticated(command) => {
+            let mut left = false;
             if command.leaves_folder_first(|name| state.is_selected(name)) {
+                left = state.selected().is_some();
                 state.apply(Change::Leave);
             }
             match state {
-                State::Authenticated(user) => authenticated(conn, user, None, command).await?,
+                State::Authenticated(user) => {
+                    authenticated(conn, user, None, left, command).await?
+                }
                 State::Selected(user, selected) => {
-                    authenticated(conn, user, Some(selected), command).await?
+                    authenticated(conn, user, Some(selected), false, command).await?
                 }
                 State::NotAuthenticated | State::Logout => {
                     return Ok(Refused::LoginFirst.reply().into());
@@ -69,6 +74,15 @@ pub(super) async fn dispatch<B: Backend>(
         },
     };
     state.apply(change);
+    // What was enabled, in the selected folder or not, holds for the
+    // session from now on.
+    if let Some(selected) = state.selected_mut() {
+        conn.enabled = conn.enabled.union(selected.enabled);
+        selected.enabled = conn.enabled;
+        if selected.enabled.condstore {
+            selected.view.follow_modseqs();
+        }
+    }
     Ok(done)
 }
 
@@ -119,19 +133,30 @@ async fn not_authenticated<B: Backend>(
 }
 
 /// RFC 3501 §6.3 (and ENABLE, NAMESPACE, IDLE): a logged-in user, with the
-/// folder selected now, if any.
+/// folder selected now, if any (`left`: the command just left one).
 async fn authenticated<B: Backend>(
     conn: &mut Conn<'_, B>,
     user: &LoggedIn<UserOf<B>>,
     selected: Option<&mut Selected<FolderOf<UserOf<B>>>>,
+    left: bool,
     command: AuthenticatedCommand,
 ) -> Result<(Done, Change<UserOf<B>>), WireError> {
     use AuthenticatedCommand as U;
     let reply = match command {
-        U::Enable => enable::enable(&mut conn.wire),
+        U::Enable { names } => enable::enable(&mut conn.wire, &mut conn.enabled, selected, &names),
         U::Namespace => namespace::namespace(&mut conn.wire, user),
-        U::Select { mailbox, read_only } => {
-            let (reply, opened) = select::select(&mut conn.wire, user, &mailbox, read_only).await;
+        U::Select {
+            mailbox,
+            read_only,
+            parameters,
+        } => {
+            let open = select::Open {
+                read_only,
+                parameters,
+                enabled: conn.enabled,
+                closed: left,
+            };
+            let (reply, opened) = select::select(&mut conn.wire, user, &mailbox, open).await;
             let change = opened.map_or(Change::Stay, Change::Enter);
             return Ok((reply.into(), change));
         }
@@ -145,7 +170,13 @@ async fn authenticated<B: Backend>(
             options,
             lsub,
         } => list::list(&mut conn.wire, user, reference, pattern, options, lsub).await?,
-        U::Status { mailbox, items } => status::status(&mut conn.wire, user, mailbox, &items).await,
+        U::Status { mailbox, items } => {
+            // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) enables CONDSTORE.
+            if items.contains(&StatusDataItemName::HighestModSeq) {
+                conn.enabled.condstore = true;
+            }
+            status::status(&mut conn.wire, user, mailbox, &items).await
+        }
         U::Append {
             mailbox,
             flags,
@@ -173,14 +204,28 @@ async fn selected_state<U: UserFolders>(
             criteria,
             uid,
         } => search::search(wire, selected, charset, criteria, uid).await,
-        S::Fetch { set, items, uid } => fetch::fetch(wire, selected, set, items, uid).await?,
+        S::Fetch {
+            set,
+            items,
+            uid,
+            modifiers,
+        } => fetch::fetch(wire, selected, set, items, uid, modifiers).await?,
         S::Store {
             set,
             kind,
             response,
             flags,
             uid,
-        } => store::store(wire, selected, set, kind, response, flags, uid).await,
+            unchanged_since,
+        } => {
+            let change = store::Change {
+                kind,
+                response,
+                flags,
+                unchanged_since,
+            };
+            store::store(wire, selected, set, change, uid).await
+        }
         S::Copy {
             set,
             mailbox,

@@ -1,16 +1,92 @@
-//! ENABLE (RFC 5161): nothing graphgate offers needs enabling, so the answer
-//! is an empty ENABLED list and OK. Only a logged-in session may send it.
+//! ENABLE (RFC 5161) and what a session has enabled: CONDSTORE and QRESYNC
+//! (RFC 7162; QRESYNC implies CONDSTORE). CONDSTORE is also enabled by the
+//! first command that uses it (SELECT (CONDSTORE), FETCH MODSEQ or
+//! CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH MODSEQ, STATUS
+//! HIGHESTMODSEQ), for the rest of the connection. Only a logged-in session
+//! may send ENABLE; names graphgate does not offer are ignored, as RFC 5161
+//! §3.1 asks.
 
-use imap_types::response::Data;
+use imap_types::core::Vec1;
+use imap_types::extensions::enable::CapabilityEnable;
+use imap_types::response::{Code, Data};
 
 use super::reply::Reply;
+use super::state::Selected;
+use super::updates::nz64;
 use super::wire::Wire;
 
-/// ENABLE, whatever it names.
-pub(super) fn enable(wire: &mut Wire) -> Reply {
-    // RFC 5161: answer with what was enabled, here nothing.
-    wire.data(Data::Enabled {
-        capabilities: Vec::new(),
-    });
+/// What the client enabled, for the rest of the connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Enabled {
+    /// Mod-sequences in FETCH responses (RFC 7162 §3.1).
+    pub condstore: bool,
+    /// VANISHED instead of EXPUNGE (RFC 7162 §3.2).
+    pub qresync: bool,
+}
+
+impl Enabled {
+    /// Both enabled sets together.
+    pub(super) fn union(self, other: Enabled) -> Enabled {
+        Enabled {
+            condstore: self.condstore || other.condstore,
+            qresync: self.qresync || other.qresync,
+        }
+    }
+}
+
+/// ENABLE: turn on what is named and offered, and say what that was
+/// (only what this command turned on, RFC 5161 §3.2). With a folder
+/// selected, turning CONDSTORE on sends its HIGHESTMODSEQ (RFC 7162 §3.1).
+pub(super) fn enable<F>(
+    wire: &mut Wire,
+    enabled: &mut Enabled,
+    selected: Option<&mut Selected<F>>,
+    names: &Vec1<CapabilityEnable<'static>>,
+) -> Reply {
+    let before = *enabled;
+    let mut now = Vec::new();
+    for name in names.as_ref() {
+        match name.to_string().to_ascii_uppercase().as_str() {
+            "CONDSTORE" if !enabled.condstore => {
+                enabled.condstore = true;
+                now.push(name.clone());
+            }
+            "QRESYNC" if !enabled.qresync => {
+                enabled.qresync = true;
+                enabled.condstore = true;
+                now.push(name.clone());
+            }
+            _ => {}
+        }
+    }
+    wire.data(Data::Enabled { capabilities: now });
+    if let Some(selected) = selected {
+        if enabled.condstore && !before.condstore {
+            announce_modseq(wire, selected);
+        }
+        selected.enabled = *enabled;
+    }
     Reply::ok("ENABLE completed")
+}
+
+/// A selected session starts following mod-sequences (the first CONDSTORE
+/// enabling command, RFC 7162 §3.1): from now on FETCH responses carry
+/// MODSEQ, and the client learns the folder's HIGHESTMODSEQ.
+pub(super) fn start_condstore<F>(wire: &mut Wire, selected: &mut Selected<F>) {
+    if selected.enabled.condstore {
+        return;
+    }
+    selected.enabled.condstore = true;
+    announce_modseq(wire, selected);
+}
+
+fn announce_modseq<F>(wire: &mut Wire, selected: &mut Selected<F>) {
+    selected.view.follow_modseqs();
+    if let Some(modseq) = nz64(selected.view.highest_modseq()) {
+        wire.status(
+            Reply::ok("highest mod-sequence")
+                .with(Code::HighestModSeq(modseq))
+                .untagged(),
+        );
+    }
 }

@@ -1,15 +1,14 @@
 //! EXPUNGE and UID EXPUNGE (RFC 3501 §6.4.3, RFC 4315): remove the messages
 //! marked `\Deleted` (all, or those among the given UIDs) and send one
 //! EXPUNGE per removed message, highest number first, so this session's
-//! sequence numbers stay right.
+//! sequence numbers stay right (or one VANISHED with QRESYNC).
 
-use imap_types::response::Data;
 use imap_types::sequence::SequenceSet;
 
 use super::backend::OpenFolder;
 use super::reply::{self, Reply, Role};
 use super::state::Selected;
-use super::updates::nz;
+use super::updates::send_removed;
 use super::wire::Wire;
 
 /// EXPUNGE, or UID EXPUNGE of `uids`.
@@ -41,9 +40,7 @@ pub(super) async fn expunge<F: OpenFolder>(
         Ok(removed) => removed,
         Err(e) => return reply::mail_error(&e, Role::Subject),
     };
-    for seq in selected.view.remove(&removed) {
-        wire.data(Data::Expunge(nz(seq)));
-    }
+    send_removed(wire, selected, &removed);
     Reply::ok(if uids.is_some() {
         "UID EXPUNGE completed"
     } else {

@@ -10,6 +10,7 @@ use std::num::NonZeroU32;
 
 use chrono::{Offset, SubsecRound, Utc};
 use imap_types::IntoStatic;
+use imap_types::command::FetchModifier;
 use imap_types::core::{IString, Literal, NString, Vec1};
 use imap_types::datetime::DateTime;
 use imap_types::fetch::{
@@ -19,9 +20,11 @@ use imap_types::response::Data;
 use imap_types::sequence::SequenceSet;
 
 use super::backend::OpenFolder;
+use super::enable::start_condstore;
 use super::reply::{self, Reply, Role};
+use super::search_eval;
 use super::state::Selected;
-use super::updates::{flag_list, nz, send_flag_lists};
+use super::updates::{flag_list, nz, nz64, send_flag_lists, vanished_data};
 use super::view::Entry;
 use super::wire::{Wire, WireError};
 use crate::mailbox::flags::FlagName;
@@ -78,13 +81,15 @@ fn header_only(section: Option<&Section<'_>>) -> bool {
     )
 }
 
-/// FETCH, or UID FETCH (`uid`). Only a broken connection is an error.
+/// FETCH, or UID FETCH (`uid`), with RFC 7162's CHANGEDSINCE and
+/// VANISHED modifiers. Only a broken connection is an error.
 pub(super) async fn fetch<F: OpenFolder>(
     wire: &mut Wire,
     selected: &mut Selected<F>,
     set: SequenceSet,
     items: MacroOrMessageDataItemNames<'static>,
     uid: bool,
+    modifiers: Vec<FetchModifier>,
 ) -> Result<Reply, WireError> {
     let mut names: Vec<MessageDataItemName<'static>> = match items {
         MacroOrMessageDataItemNames::Macro(m) => m
@@ -105,15 +110,51 @@ pub(super) async fn fetch<F: OpenFolder>(
     if uid && !names.contains(&MessageDataItemName::Uid) {
         names.insert(0, MessageDataItemName::Uid);
     }
+    let mut changed_since = None;
+    let mut vanished = false;
+    for modifier in &modifiers {
+        match modifier {
+            FetchModifier::ChangedSince(n) => changed_since = Some(n.get()),
+            FetchModifier::Vanished => vanished = true,
+        }
+    }
+    if vanished && !(uid && changed_since.is_some() && selected.enabled.qresync) {
+        return Ok(Reply::bad(
+            "VANISHED needs UID FETCH with CHANGEDSINCE, after ENABLE QRESYNC (RFC 7162 §3.2.6)",
+        ));
+    }
     let indexes = match selected.view.resolve(&set, uid) {
         Ok(indexes) => indexes,
         Err(bad) => return Ok(Reply::bad(bad.to_string())),
     };
+    // RFC 7162 §3.1: MODSEQ and CHANGEDSINCE enable CONDSTORE; CHANGEDSINCE
+    // asks for MODSEQ too.
+    if changed_since.is_some() || names.contains(&MessageDataItemName::ModSeq) {
+        start_condstore(wire, selected);
+    }
+    if changed_since.is_some() && !names.contains(&MessageDataItemName::ModSeq) {
+        names.push(MessageDataItemName::ModSeq);
+    }
+    if vanished && let Some(since) = changed_since {
+        let upto = selected.view.highest_modseq();
+        let asked = search_eval::ranges(&set, u32::MAX);
+        match selected.folder.vanished(since, upto).await {
+            Ok(mut gone) => {
+                gone.retain(|&u| asked.contains(u));
+                if let Some(data) = vanished_data(&gone, true) {
+                    wire.data(data);
+                }
+            }
+            Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
+        }
+    }
     let plan = Plan::of(&names);
-    let entries: Vec<Entry> = indexes
+    let (entries, indexes): (Vec<Entry>, Vec<usize>) = indexes
         .iter()
-        .filter_map(|&i| selected.view.at(i))
-        .collect();
+        .filter_map(|&i| selected.view.at(i).map(|e| (e, i)))
+        .filter(|(e, _)| changed_since.is_none_or(|since| e.modseq > since))
+        .unzip();
+    let modseqs = selected.enabled.condstore;
 
     // BODY[...] without PEEK: set \Seen on all of them at once, first.
     let mut now_seen = HashSet::new();
@@ -126,13 +167,13 @@ pub(super) async fn fetch<F: OpenFolder>(
         if !unseen.is_empty() {
             match selected
                 .folder
-                .store(&unseen, StoreOp::Add, &[FlagName::Seen])
+                .store(&unseen, StoreOp::Add, &[FlagName::Seen], None)
                 .await
             {
-                Ok(changed) => {
+                Ok(stored) => {
                     let mut new_keywords = false;
-                    for (uid, flags) in changed {
-                        new_keywords |= selected.view.set_flags(uid, flags);
+                    for (uid, flags, modseq) in stored.messages {
+                        new_keywords |= selected.view.set_flags(uid, flags, modseq);
                         now_seen.insert(uid);
                     }
                     if new_keywords {
@@ -170,7 +211,10 @@ pub(super) async fn fetch<F: OpenFolder>(
             &current,
             &names,
             plan,
-            with_flags,
+            Extra {
+                flags: with_flags,
+                modseq: modseqs,
+            },
         )
         .await
         {
@@ -201,7 +245,7 @@ async fn fetch_one<F: OpenFolder>(
     entry: &Entry,
     names: &[MessageDataItemName<'static>],
     plan: Plan,
-    with_flags: bool,
+    extra: Extra,
 ) -> Result<(), MailError> {
     let size = match plan.size {
         true => Some(folder.size(entry.uid).await?),
@@ -215,14 +259,7 @@ async fn fetch_one<F: OpenFolder>(
         (true, None) => Some(ParsedMessage::from_bytes(folder.header(entry.uid).await?)),
         _ => None,
     };
-    let items = items(
-        entry,
-        names,
-        size,
-        full.as_ref(),
-        header.as_ref(),
-        with_flags,
-    );
+    let items = items(entry, names, size, full.as_ref(), header.as_ref(), extra);
     if let Ok(items) = Vec1::try_from(items) {
         wire.data(Data::Fetch {
             seq: nz(seq),
@@ -232,6 +269,15 @@ async fn fetch_one<F: OpenFolder>(
     Ok(())
 }
 
+/// Items a FETCH response carries that were not asked for.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Extra {
+    /// FLAGS, changed by this FETCH (an implicit `\Seen`).
+    pub flags: bool,
+    /// MODSEQ with FLAGS: the client follows mod-sequences (CONDSTORE).
+    pub modseq: bool,
+}
+
 /// The FETCH items for one message, in the order asked.
 pub(super) fn items<'m>(
     entry: &Entry,
@@ -239,7 +285,7 @@ pub(super) fn items<'m>(
     size: Option<u64>,
     full: Option<&'m ParsedMessage>,
     header: Option<&'m ParsedMessage>,
-    with_flags: bool,
+    extra: Extra,
 ) -> Vec<MessageDataItem<'m>> {
     let head = full.or(header);
     let mut out = Vec::with_capacity(names.len() + 1);
@@ -297,15 +343,27 @@ pub(super) fn items<'m>(
                 Some(m) => MessageDataItem::Rfc822Text(nstring(m.text_bytes())),
                 None => continue,
             },
+            MessageDataItemName::ModSeq => match nz64(entry.modseq) {
+                Some(modseq) => MessageDataItem::ModSeq(modseq),
+                None => continue,
+            },
             _ => continue,
         };
         out.push(item);
     }
-    if with_flags && !names.contains(&MessageDataItemName::Flags) {
+    let asked_flags = names.contains(&MessageDataItemName::Flags);
+    if extra.flags && !asked_flags {
         out.push(MessageDataItem::Flags(flag_list(
             &entry.flags,
             entry.recent,
         )));
+    }
+    if extra.modseq
+        && (asked_flags || extra.flags)
+        && !names.contains(&MessageDataItemName::ModSeq)
+        && let Some(modseq) = nz64(entry.modseq)
+    {
+        out.push(MessageDataItem::ModSeq(modseq));
     }
     out
 }

@@ -164,6 +164,7 @@ fn return_options(clause: &[u8], options: &mut ListOptions) -> Result<(), ListOp
                         "UIDNEXT" => StatusDataItemName::UidNext,
                         "UIDVALIDITY" => StatusDataItemName::UidValidity,
                         "UNSEEN" => StatusDataItemName::Unseen,
+                        "HIGHESTMODSEQ" => StatusDataItemName::HighestModSeq,
                         other => {
                             return Err(ListOptionsError::UnknownStatusItem(other.to_string()));
                         }

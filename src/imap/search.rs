@@ -7,10 +7,11 @@ use imap_types::response::{Code, Data};
 use imap_types::search::SearchKey;
 
 use super::backend::OpenFolder;
+use super::enable::start_condstore;
 use super::reply::{self, Reply, Role};
-use super::search_eval::{Extent, Facts, Need, Verdict, compile, eval, max_need};
+use super::search_eval::{Extent, Facts, Need, Verdict, compile, eval, max_need, uses_modseq};
 use super::state::Selected;
-use super::updates::nz;
+use super::updates::{nz, nz64};
 use super::wire::Wire;
 use crate::mailbox::MailError;
 use crate::mime::ParsedMessage;
@@ -48,6 +49,12 @@ pub(super) async fn search<F: OpenFolder>(
         max_uid: view.last_uid(),
     };
     let criterion = compile(criteria.as_ref(), extent);
+    let modseq_asked = uses_modseq(&criterion);
+    if modseq_asked {
+        start_condstore(wire, selected);
+    }
+    let view = &selected.view;
+    let mut highest = 0;
     let need = max_need(&criterion);
     if need.is_some() && view.len() > 1 {
         let uids: Vec<u32> = view.iter().filter(|e| !e.gone).map(|e| e.uid).collect();
@@ -66,6 +73,7 @@ pub(super) async fn search<F: OpenFolder>(
         let matched = loop {
             let mut facts = Facts::new(seq, entry.uid, &entry.flags, entry.internal_date);
             facts.recent = entry.recent;
+            facts.modseq = entry.modseq;
             facts.size = size;
             facts.header = header.as_ref();
             facts.full = full.as_ref();
@@ -100,12 +108,16 @@ pub(super) async fn search<F: OpenFolder>(
         };
         if matched {
             found.push(nz(if uid { entry.uid } else { seq }));
+            highest = highest.max(entry.modseq);
         }
     }
     if let Err(e) = selected.folder.flush_sizes().await {
         tracing::warn!(error = %e, "could not record message sizes");
     }
-    wire.data(Data::Search(found, None));
+    // RFC 7162 §3.1.5: with MODSEQ in the criteria, the highest
+    // mod-sequence of the messages found (none when nothing was).
+    let modseq = nz64(highest).filter(|_| modseq_asked && !found.is_empty());
+    wire.data(Data::Search(found, modseq));
     Reply::ok(if uid {
         "UID SEARCH completed"
     } else {

@@ -71,6 +71,11 @@ pub(super) enum Criterion {
     /// A keyword (or `$Forwarded`) is set (`true`) or not.
     Keyword(String, bool),
     Internal(DateTest, NaiveDate),
+    /// INTERNALDATE at or before this instant (RFC 5032 OLDER), or at or
+    /// after it (YOUNGER, `true`).
+    Within(DateTime<Utc>, bool),
+    /// The message's mod-sequence is at least this (RFC 7162 MODSEQ).
+    ModSeq(u64),
     Sent(DateTest, NaiveDate),
     Larger(u64),
     Smaller(u64),
@@ -105,7 +110,7 @@ fn text(s: &AString<'_>) -> String {
     String::from_utf8_lossy(s.as_ref()).to_lowercase()
 }
 
-fn ranges(set: &SequenceSet, star: u32) -> Ranges {
+pub(super) fn ranges(set: &SequenceSet, star: u32) -> Ranges {
     Ranges::new(set.0.as_ref().iter().map(|s| {
         let v = |x: &SeqOrUid| match x {
             SeqOrUid::Value(v) => v.get(),
@@ -172,8 +177,28 @@ fn compile_key(key: &SearchKey<'_>, extent: Extent) -> Criterion {
         ),
         K::Body(s) => C::Body(text(s)),
         K::Text(s) => C::Text(text(s)),
+        K::Older(seconds) => C::Within(ago(seconds.get()), false),
+        K::Younger(seconds) => C::Within(ago(seconds.get()), true),
+        K::ModSequence { modseq, .. } => C::ModSeq(*modseq),
         #[allow(unreachable_patterns)]
         _ => C::Nothing,
+    }
+}
+
+/// The instant `seconds` before now.
+fn ago(seconds: u32) -> DateTime<Utc> {
+    Utc::now() - chrono::Duration::seconds(i64::from(seconds))
+}
+
+/// Whether the criterion tests mod-sequences (SEARCH then reports the
+/// highest one it found, RFC 7162 §3.1.5).
+pub(super) fn uses_modseq(c: &Criterion) -> bool {
+    match c {
+        Criterion::ModSeq(_) => true,
+        Criterion::And(all) => all.iter().any(uses_modseq),
+        Criterion::Or(a, b) => uses_modseq(a) || uses_modseq(b),
+        Criterion::Not(c) => uses_modseq(c),
+        _ => false,
     }
 }
 
@@ -185,6 +210,7 @@ pub(super) struct Facts<'a> {
     pub internal_date: DateTime<Utc>,
     /// `\Recent` to the session searching.
     pub recent: bool,
+    pub modseq: u64,
     pub size: Option<u64>,
     /// The header (parsed alone) or the whole message.
     pub header: Option<&'a ParsedMessage>,
@@ -206,6 +232,7 @@ impl<'a> Facts<'a> {
             flags,
             internal_date,
             recent: false,
+            modseq: 0,
             size: None,
             header: None,
             full: None,
@@ -307,6 +334,9 @@ pub(super) fn eval(criterion: &Criterion, m: &Facts<'_>) -> Verdict {
             (set == *on).into()
         }
         C::Internal(test, date) => date_test(*test, m.internal_date.date_naive(), *date).into(),
+        C::Within(at, false) => (m.internal_date <= *at).into(),
+        C::Within(at, true) => (m.internal_date >= *at).into(),
+        C::ModSeq(least) => (m.modseq >= *least).into(),
         C::Sent(test, date) => match m.header() {
             None => Verdict::Need(Need::Header),
             Some(message) => {

@@ -22,6 +22,7 @@ use super::capability::capabilities;
 use super::commands::{self, Folder, Updates, command_name};
 use super::conn::{Conn, Done};
 use super::dispatch::dispatch;
+use super::enable::Enabled;
 use super::reply::{self, Reply, Role};
 use super::settings::{ImapSettings, LOGIN_TIMEOUT};
 use super::state::{Change, State, UserOf};
@@ -83,6 +84,7 @@ pub(super) async fn run<B: Backend>(
             span: span.clone(),
             admission: conn.admission,
             account: None,
+            enabled: Enabled::default(),
         },
         state: State::NotAuthenticated,
     };

@@ -4,6 +4,7 @@
 //! every move between states is a `Change`, applied in one place.
 
 use super::backend::{Backend, OpenFolder, UserFolders};
+use super::enable::Enabled;
 use super::user_sessions::UserSlot;
 use super::view::MailboxView;
 use crate::mailbox::names::canonical;
@@ -26,6 +27,9 @@ pub(super) struct Selected<F> {
     pub view: MailboxView,
     /// Opened with EXAMINE: `\Recent` is shown but not taken.
     pub examined: bool,
+    /// What the client enabled, as the session's (CONDSTORE enabling
+    /// commands in this folder add to it; the session takes that over).
+    pub enabled: Enabled,
 }
 
 /// Where a session is (RFC 3501 §3).

@@ -1,7 +1,7 @@
 //! STATUS (RFC 3501 §6.3.10): message counts and UIDs of a folder without
 //! selecting it. The STATUS response is built here for LIST-STATUS
 //! (RFC 5819) too. RECENT counts the messages no session has seen as
-//! `\Recent` yet.
+//! `\Recent` yet; HIGHESTMODSEQ (RFC 7162) is the folder's counter.
 
 use imap_types::mailbox::Mailbox;
 use imap_types::response::Data;
@@ -51,6 +51,9 @@ pub(super) fn status_data(
                 Some(StatusDataItem::UidValidity(nz(status.uidvalidity)))
             }
             StatusDataItemName::Unseen => Some(StatusDataItem::Unseen(status.unseen)),
+            StatusDataItemName::HighestModSeq => {
+                Some(StatusDataItem::HighestModSeq(status.highestmodseq))
+            }
             _ => None,
         })
         .collect();

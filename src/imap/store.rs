@@ -2,28 +2,52 @@
 //! answer with the new flags unless `.SILENT` was asked. A message another
 //! session expunged before this one was told changes in this session's
 //! view only, and the command succeeds (RFC 2180 §4.2.1).
+//!
+//! With `(UNCHANGEDSINCE m)` (RFC 7162 §3.1.3) a message changed after `m`
+//! is left alone and named in `[MODIFIED set]`; the test and the change
+//! happen under the folder's round lock, so no change of this instance
+//! slips in between. Once CONDSTORE is enabled every FETCH response
+//! carries MODSEQ, and a message this STORE changed is reported even with
+//! `.SILENT` (its new mod-sequence, as RFC 7162 §3.1.3 asks).
+
+use std::collections::HashSet;
 
 use imap_types::flag::{Flag, StoreResponse, StoreType};
+use imap_types::response::Code;
 use imap_types::sequence::SequenceSet;
 
 use super::backend::OpenFolder;
+use super::enable::start_condstore;
 use super::reply::{self, Reply, Role};
 use super::state::Selected;
-use super::updates::{flags_data, send_flag_lists};
+use super::updates::{flags_data, send_flag_lists, uid_set};
 use super::wire::Wire;
 use crate::mailbox::StoreOp;
 use crate::mailbox::flags::FlagName;
+
+/// What a STORE asks for, besides the messages.
+#[derive(Debug)]
+pub(super) struct Change {
+    pub kind: StoreType,
+    pub response: StoreResponse,
+    pub flags: Vec<Flag<'static>>,
+    pub unchanged_since: Option<u64>,
+}
 
 /// STORE, or UID STORE (`uid`).
 pub(super) async fn store<F: OpenFolder>(
     wire: &mut Wire,
     selected: &mut Selected<F>,
     set: SequenceSet,
-    kind: StoreType,
-    response: StoreResponse,
-    flags: Vec<Flag<'static>>,
+    change: Change,
     uid: bool,
 ) -> Reply {
+    let Change {
+        kind,
+        response,
+        flags,
+        unchanged_since,
+    } = change;
     if selected.folder.read_only() {
         return reply::mail_error(&selected.folder.write_refused(), Role::Subject);
     }
@@ -41,6 +65,9 @@ pub(super) async fn store<F: OpenFolder>(
         Ok(indexes) => indexes,
         Err(bad) => return Reply::bad(bad.to_string()),
     };
+    if unchanged_since.is_some() {
+        start_condstore(wire, selected);
+    }
     let op = match kind {
         StoreType::Replace => StoreOp::Replace,
         StoreType::Add => StoreOp::Add,
@@ -60,18 +87,34 @@ pub(super) async fn store<F: OpenFolder>(
             FlagName::Keyword(k) => Some(k),
             _ => None,
         }));
+    let mut modified: Vec<u32> = Vec::new();
+    let mut changed: HashSet<u32> = HashSet::new();
     if !targets.is_empty() {
-        let changed = match selected.folder.store(&targets, op, &names).await {
-            Ok(changed) => changed,
+        let stored = match selected
+            .folder
+            .store(&targets, op, &names, unchanged_since)
+            .await
+        {
+            Ok(stored) => stored,
             Err(e) => return reply::mail_error(&e, Role::Subject),
         };
-        let answered: std::collections::HashSet<u32> = changed.iter().map(|(u, _)| *u).collect();
+        let answered: HashSet<u32> = stored
+            .messages
+            .iter()
+            .map(|(u, _, _)| *u)
+            .chain(stored.modified.iter().copied())
+            .collect();
         // Removed by someone else since the view was last brought up to
         // date: like the ones already known gone.
         gone.extend(targets.iter().filter(|u| !answered.contains(u)));
-        for (uid, flags) in changed {
-            new_keywords |= selected.view.set_flags(uid, flags);
+        for (uid, flags, modseq) in stored.messages {
+            let before = selected.view.get(uid).map(|e| e.modseq);
+            if before != Some(modseq) {
+                changed.insert(uid);
+            }
+            new_keywords |= selected.view.set_flags(uid, flags, modseq);
         }
+        modified = stored.modified;
     }
     // Expunged by another session, and this one may not say so yet: the
     // change succeeds in this session's view only (RFC 2180 §4.2.1), so
@@ -79,21 +122,57 @@ pub(super) async fn store<F: OpenFolder>(
     for &uid in &gone {
         if let Some(entry) = selected.view.get(uid) {
             let flags = op.apply(&entry.flags, &names);
-            new_keywords |= selected.view.set_flags(uid, flags);
+            new_keywords |= selected.view.set_flags(uid, flags, entry.modseq);
         }
     }
     if new_keywords {
         send_flag_lists(wire, &selected.view, selected.folder.read_only());
     }
-    if response == StoreResponse::Answer {
-        for &i in &indexes {
-            if let Some(entry) = selected.view.at(i) {
-                wire.data(flags_data(seq_of(i), entry.uid, &entry.flags, entry.recent));
-            }
+    let modseqs = selected.enabled.condstore;
+    let skipped: HashSet<u32> = modified.iter().copied().collect();
+    for &i in &indexes {
+        let Some(entry) = selected.view.at(i) else {
+            continue;
+        };
+        if skipped.contains(&entry.uid) {
+            continue;
+        }
+        let modseq = Some(entry.modseq).filter(|_| modseqs);
+        if response == StoreResponse::Answer {
+            let data = flags_data(
+                seq_of(i),
+                entry.uid,
+                Some(&entry.flags),
+                entry.recent,
+                modseq,
+            );
+            wire.data(data);
+        } else if modseqs && changed.contains(&entry.uid) {
+            wire.data(flags_data(seq_of(i), entry.uid, None, false, modseq));
         }
     }
     let command = if uid { "UID STORE" } else { "STORE" };
-    Reply::ok(format!("{command} completed"))
+    let reply = Reply::ok(format!("{command} completed"));
+    if modified.is_empty() {
+        return reply;
+    }
+    // UIDs for UID STORE, sequence numbers for STORE.
+    let numbers: Vec<u32> = match uid {
+        true => modified,
+        false => indexes
+            .iter()
+            .filter_map(|&i| selected.view.at(i).map(|e| (i, e.uid)))
+            .filter(|(_, u)| skipped.contains(u))
+            .map(|(i, _)| seq_of(i))
+            .collect(),
+    };
+    match uid_set(&numbers) {
+        Some(set) => Reply::ok(format!(
+            "{command} completed, except where changed meanwhile"
+        ))
+        .with(Code::Modified(set)),
+        None => reply,
+    }
 }
 
 fn seq_of(index: usize) -> u32 {

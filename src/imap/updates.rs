@@ -3,14 +3,16 @@
 //! during IDLE; and the small pieces of untagged data several commands build
 //! (flag lists, `* n FETCH (UID u FLAGS (...))`, non-zero numbers).
 
-use std::num::NonZeroU32;
+use std::num::{NonZeroU32, NonZeroU64};
 
 use imap_types::core::{Atom, Vec1};
 use imap_types::fetch::MessageDataItem;
 use imap_types::flag::{Flag, FlagFetch, FlagPerm};
 use imap_types::response::{Code, Data};
+use imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 
 use super::backend::OpenFolder;
+use super::ranges::Ranges;
 use super::reply::{self, Extra, Reply};
 use super::state::Selected;
 use super::view::{MailboxView, Update};
@@ -57,9 +59,30 @@ pub(super) async fn catch_up<F: OpenFolder>(
         .view
         .update(snapshot, expunges == Expunges::Allowed, recent_after);
     let sent = updates.len();
+    let enabled = selected.enabled;
+    // With QRESYNC, the expunged messages go as one VANISHED (RFC 7162
+    // §3.2.10), where the first EXPUNGE would have been.
+    let vanished: Vec<u32> = match enabled.qresync {
+        true => updates
+            .iter()
+            .filter_map(|u| match u {
+                Update::Expunge { uid, .. } => Some(*uid),
+                _ => None,
+            })
+            .collect(),
+        false => Vec::new(),
+    };
+    let mut vanished = Some(vanished).filter(|v| !v.is_empty());
     for update in updates {
         match update {
-            Update::Expunge(seq) => wire.data(Data::Expunge(nz(seq))),
+            Update::Expunge { seq, .. } => match enabled.qresync {
+                true => {
+                    if let Some(data) = vanished.take().and_then(|v| vanished_data(&v, false)) {
+                        wire.data(data);
+                    }
+                }
+                false => wire.data(Data::Expunge(nz(seq))),
+            },
             Update::Exists(n) => wire.data(Data::Exists(n)),
             Update::Recent(n) => wire.data(Data::Recent(n)),
             Update::Keywords => send_flag_lists(wire, &selected.view, selected.folder.read_only()),
@@ -68,7 +91,11 @@ pub(super) async fn catch_up<F: OpenFolder>(
                 uid,
                 flags,
                 recent,
-            } => wire.data(flags_data(seq, uid, &flags, recent)),
+                modseq,
+            } => {
+                let modseq = Some(modseq).filter(|_| enabled.condstore);
+                wire.data(flags_data(seq, uid, Some(&flags), recent, modseq));
+            }
             Update::UidValidityChanged => {
                 tracing::warn!("UIDVALIDITY changed under an open session");
                 wire.status(reply::bye(
@@ -82,6 +109,30 @@ pub(super) async fn catch_up<F: OpenFolder>(
         wire.flush_if_full().await?;
     }
     Ok(Synced::Sent(sent))
+}
+
+/// Remove the messages this session expunged or moved away from its view
+/// and tell the client: EXPUNGE per message, highest number first, or one
+/// VANISHED of their UIDs with QRESYNC (RFC 7162 §3.2.10).
+pub(super) fn send_removed<F>(wire: &mut Wire, selected: &mut Selected<F>, uids: &[u32]) {
+    let shown: Vec<u32> = match selected.enabled.qresync {
+        true => uids
+            .iter()
+            .copied()
+            .filter(|&u| selected.view.get(u).is_some())
+            .collect(),
+        false => Vec::new(),
+    };
+    let seqs = selected.view.remove(uids);
+    if selected.enabled.qresync {
+        if let Some(data) = vanished_data(&shown, false) {
+            wire.data(data);
+        }
+    } else {
+        for seq in seqs {
+            wire.data(Data::Expunge(nz(seq)));
+        }
+    }
 }
 
 /// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]`: the system flags and
@@ -115,16 +166,46 @@ pub(super) fn send_flag_lists(wire: &mut Wire, view: &MailboxView, read_only: bo
     );
 }
 
-/// `* n FETCH (UID u FLAGS (...))`.
-pub(super) fn flags_data(seq: u32, uid: u32, flags: &Flags, recent: bool) -> Data<'static> {
-    let items = vec![
-        MessageDataItem::Uid(nz(uid)),
-        MessageDataItem::Flags(flag_list(flags, recent)),
-    ];
+/// `* n FETCH (UID u FLAGS (...) MODSEQ (m))`, FLAGS and MODSEQ when given.
+pub(super) fn flags_data(
+    seq: u32,
+    uid: u32,
+    flags: Option<&Flags>,
+    recent: bool,
+    modseq: Option<u64>,
+) -> Data<'static> {
+    let mut items = vec![MessageDataItem::Uid(nz(uid))];
+    if let Some(flags) = flags {
+        items.push(MessageDataItem::Flags(flag_list(flags, recent)));
+    }
+    if let Some(modseq) = modseq.and_then(nz64) {
+        items.push(MessageDataItem::ModSeq(modseq));
+    }
     Data::Fetch {
         seq: nz(seq),
         items: Vec1::try_from(items).unwrap_or_else(|_| Vec1::from(MessageDataItem::Uid(nz(uid)))),
     }
+}
+
+/// `* VANISHED (EARLIER) uids` (`None` when there are none).
+pub(super) fn vanished_data(uids: &[u32], earlier: bool) -> Option<Data<'static>> {
+    let known_uids = uid_set(uids)?;
+    Some(Data::Vanished {
+        earlier,
+        known_uids,
+    })
+}
+
+/// A set of UIDs (or numbers) as compact ranges (`None` when empty).
+pub(super) fn uid_set(uids: &[u32]) -> Option<SequenceSet> {
+    let ranges: Vec<Sequence> = Ranges::new(uids.iter().filter(|&&u| u > 0).map(|&u| (u, u)))
+        .iter()
+        .map(|(lo, hi)| match lo == hi {
+            true => Sequence::Single(SeqOrUid::Value(nz(lo))),
+            false => Sequence::Range(SeqOrUid::Value(nz(lo)), SeqOrUid::Value(nz(hi))),
+        })
+        .collect();
+    Vec1::try_from(ranges).ok().map(SequenceSet)
 }
 
 /// Flags as FETCH shows them, `\Recent` last when it is recent to the
@@ -151,6 +232,11 @@ pub(super) fn flag(atom: &str) -> Option<Flag<'static>> {
         Some(system) => Atom::try_from(system.to_string()).ok().map(Flag::system),
         None => Atom::try_from(atom.to_string()).ok().map(Flag::Keyword),
     }
+}
+
+/// A mod-sequence for the wire (`None` for 0, which has none yet).
+pub(super) fn nz64(n: u64) -> Option<NonZeroU64> {
+    NonZeroU64::new(n)
 }
 
 /// A message number or UID for the wire, where 0 cannot occur.

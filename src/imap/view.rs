@@ -32,13 +32,16 @@ pub(super) struct Entry {
     pub gone: bool,
     /// `\Recent` to this session (RFC 3501 §2.3.2).
     pub recent: bool,
+    /// The mod-sequence of its last change known here (RFC 7162).
+    pub modseq: u64,
 }
 
 /// An untagged response owed to the client, in the order to send them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) enum Update {
-    /// `* n EXPUNGE`; the numbers already account for earlier ones.
-    Expunge(u32),
+    /// `* n EXPUNGE` (or `* VANISHED uid` with QRESYNC); the numbers
+    /// already account for earlier ones.
+    Expunge { seq: u32, uid: u32 },
     /// `* n EXISTS`.
     Exists(u32),
     /// `* n RECENT`, sent with every EXISTS (RFC 3501 §7.3.2).
@@ -46,12 +49,13 @@ pub(super) enum Update {
     /// `* FLAGS (...)` and `* OK [PERMANENTFLAGS (...)]` again: keywords
     /// the client was not told of are about to be used (RFC 3501 §7.2.6).
     Keywords,
-    /// `* n FETCH (UID u FLAGS (...))`.
+    /// `* n FETCH (UID u FLAGS (...))` (and `MODSEQ (m)` with CONDSTORE).
     Flags {
         seq: u32,
         uid: u32,
         flags: Flags,
         recent: bool,
+        modseq: u64,
     },
     /// The folder's UIDs were reassigned: the session cannot go on.
     UidValidityChanged,
@@ -67,8 +71,9 @@ pub(super) struct MailboxView {
     /// `base`'s (a message expunged elsewhere and not announced yet, or
     /// removed here before the folder's next version).
     own: Option<Vec<u32>>,
-    /// Flags reported to the client that `base` does not show (yet).
-    told: HashMap<u32, Flags>,
+    /// Flags (and their mod-sequence) reported to the client that `base`
+    /// does not show (yet).
+    told: HashMap<u32, (Flags, u64)>,
     /// Messages the client still has that `base` lacks (expunged
     /// elsewhere), as last told; their UIDs are in `own`.
     gone: HashMap<u32, MessageMeta>,
@@ -82,6 +87,17 @@ pub(super) struct MailboxView {
     high_water: u32,
     /// The keywords the client was told of in FLAGS.
     keywords: BTreeSet<String>,
+    /// The client follows mod-sequences (CONDSTORE enabled): a change of
+    /// mod-sequence alone is an update too.
+    modseqs: bool,
+}
+
+/// What the client was last told of one message.
+struct Known<'v> {
+    flags: &'v Flags,
+    date: DateTime<Utc>,
+    modseq: u64,
+    gone: bool,
 }
 
 /// A sequence set that does not fit the folder.
@@ -125,6 +141,16 @@ impl MailboxView {
         };
         view.add_recent(recent_after.saturating_add(1), high_water);
         view
+    }
+
+    /// From now on the client follows mod-sequences (CONDSTORE enabled).
+    pub(super) fn follow_modseqs(&mut self) {
+        self.modseqs = true;
+    }
+
+    /// The folder's HIGHESTMODSEQ as this view last caught up with it.
+    pub(super) fn highest_modseq(&self) -> u64 {
+        self.base.highestmodseq
     }
 
     /// The keywords the client has been told of (FLAGS), in order.
@@ -215,27 +241,40 @@ impl MailboxView {
             .map(|i| &messages[i])
     }
 
-    /// What the client was last told of `uid`: flags, date, and whether it
-    /// is gone.
-    fn known(&self, uid: u32) -> Option<(&Flags, DateTime<Utc>, bool)> {
+    /// What the client was last told of `uid`.
+    fn known(&self, uid: u32) -> Option<Known<'_>> {
         if let Some(m) = self.gone.get(&uid) {
-            return Some((&m.flags, m.internal_date, true));
+            return Some(Known {
+                flags: &m.flags,
+                date: m.internal_date,
+                modseq: m.modseq,
+                gone: true,
+            });
         }
         let m = self.base_meta(uid)?;
-        let flags = self.told.get(&uid).unwrap_or(&m.flags);
-        Some((flags, m.internal_date, false))
+        let (flags, modseq) = match self.told.get(&uid) {
+            Some((flags, modseq)) => (flags, *modseq),
+            None => (&m.flags, m.modseq),
+        };
+        Some(Known {
+            flags,
+            date: m.internal_date,
+            modseq,
+            gone: false,
+        })
     }
 
     /// The message with sequence number `index + 1`.
     pub(super) fn at(&self, index: usize) -> Option<Entry> {
         let uid = self.uid_at(index)?;
-        let (flags, internal_date, gone) = self.known(uid)?;
+        let known = self.known(uid)?;
         Some(Entry {
             uid,
-            flags: flags.clone(),
-            internal_date,
-            gone,
+            flags: known.flags.clone(),
+            internal_date: known.date,
+            gone: known.gone,
             recent: self.is_recent(uid),
+            modseq: known.modseq,
         })
     }
 
@@ -281,24 +320,29 @@ impl MailboxView {
             .find(|&i| {
                 self.uid_at(i)
                     .and_then(|uid| self.known(uid))
-                    .is_some_and(|(flags, _, _)| !flags.seen)
+                    .is_some_and(|known| !known.flags.seen)
             })
             .map(seq)
     }
 
-    /// Record flags the client is about to be told (after STORE); true
-    /// when they hold a keyword the client was not told of in FLAGS.
-    pub(super) fn set_flags(&mut self, uid: u32, flags: Flags) -> bool {
+    /// Record flags (and the mod-sequence of that change) the client is
+    /// about to be told (after STORE); true when they hold a keyword the
+    /// client was not told of in FLAGS.
+    pub(super) fn set_flags(&mut self, uid: u32, flags: Flags, modseq: u64) -> bool {
         let new = self.learn_keywords(&flags.keywords);
         if self.index_of(uid).is_none() {
             return new;
         }
         if let Some(m) = self.gone.get_mut(&uid) {
             m.flags = flags;
-        } else if self.base_meta(uid).is_some_and(|m| m.flags == flags) {
+            m.modseq = modseq;
+        } else if self
+            .base_meta(uid)
+            .is_some_and(|m| m.flags == flags && m.modseq == modseq)
+        {
             self.told.remove(&uid);
         } else {
-            self.told.insert(uid, flags);
+            self.told.insert(uid, (flags, modseq));
         }
         new
     }
@@ -368,56 +412,68 @@ impl MailboxView {
         // A snapshot message at or below `high_water` the view lacks.
         let mut skipped = false;
         let mut next = 0;
-        let mut visit =
-            |index: usize, uid: u32, told: &Flags, date: DateTime<Utc>, was_gone: bool| {
-                while next < metas.len() && metas[next].uid < uid {
-                    if metas[next].uid > self.high_water {
-                        fresh.push(&metas[next]);
-                    } else {
-                        skipped = true;
-                    }
-                    next += 1;
-                }
-                let present = next < metas.len() && metas[next].uid == uid;
-                if present && !was_gone {
-                    if metas[next].flags != *told {
-                        changed.push(uid);
-                    }
+        let modseqs = self.modseqs;
+        let mut visit = |index: usize,
+                         uid: u32,
+                         told: &Flags,
+                         modseq: u64,
+                         date: DateTime<Utc>,
+                         was_gone: bool| {
+            while next < metas.len() && metas[next].uid < uid {
+                if metas[next].uid > self.high_water {
+                    fresh.push(&metas[next]);
                 } else {
-                    // Gone here though the snapshot has it again: once
-                    // expunged, the session lacks a message of the snapshot.
-                    skipped |= present;
-                    gone.push((index, uid));
-                    if !was_gone {
-                        vanished.push(MessageMeta {
-                            uid,
-                            flags: told.clone(),
-                            internal_date: date,
-                        });
-                    }
+                    skipped = true;
                 }
-                if present {
-                    next += 1;
+                next += 1;
+            }
+            let present = next < metas.len() && metas[next].uid == uid;
+            if present && !was_gone {
+                let m = &metas[next];
+                if m.flags != *told || (modseqs && m.modseq != modseq) {
+                    changed.push(uid);
                 }
-            };
+            } else {
+                // Gone here though the snapshot has it again: once
+                // expunged, the session lacks a message of the snapshot.
+                skipped |= present;
+                gone.push((index, uid));
+                if !was_gone {
+                    vanished.push(MessageMeta {
+                        uid,
+                        flags: told.clone(),
+                        internal_date: date,
+                        modseq,
+                    });
+                }
+            }
+            if present {
+                next += 1;
+            }
+        };
         match &self.own {
             None => {
                 for (index, m) in self.base.messages.iter().enumerate() {
+                    // (No lookup at all while nothing is told ahead.)
                     let told = match self.told.is_empty() {
-                        true => &m.flags,
-                        false => self.told.get(&m.uid).unwrap_or(&m.flags),
+                        true => None,
+                        false => self.told.get(&m.uid),
                     };
-                    visit(index, m.uid, told, m.internal_date, false);
+                    let (told, modseq) = match told {
+                        Some((flags, modseq)) => (flags, *modseq),
+                        None => (&m.flags, m.modseq),
+                    };
+                    visit(index, m.uid, told, modseq, m.internal_date, false);
                 }
             }
             Some(own) => {
                 // (Every UID shown is known; one that were not is gone.)
                 let unknown = Flags::default();
                 for (index, &uid) in own.iter().enumerate() {
-                    let (told, date, was_gone) =
-                        self.known(uid)
-                            .unwrap_or((&unknown, DateTime::<Utc>::default(), true));
-                    visit(index, uid, told, date, was_gone);
+                    match self.known(uid) {
+                        Some(k) => visit(index, uid, k.flags, k.modseq, k.date, k.gone),
+                        None => visit(index, uid, &unknown, 0, DateTime::<Utc>::default(), true),
+                    }
                 }
             }
         }
@@ -454,7 +510,11 @@ impl MailboxView {
             None
         };
         if expunging {
-            updates.extend(gone.iter().rev().map(|&(i, _)| Update::Expunge(seq(i))));
+            updates.extend(
+                gone.iter()
+                    .rev()
+                    .map(|&(i, uid)| Update::Expunge { seq: seq(i), uid }),
+            );
             for &(_, uid) in &gone {
                 self.gone.remove(&uid);
             }
@@ -485,6 +545,7 @@ impl MailboxView {
                     uid,
                     flags: m.flags.clone(),
                     recent: self.is_recent(uid),
+                    modseq: m.modseq,
                 });
             }
         }
@@ -594,8 +655,10 @@ mod tests {
                         uid: 2 * i,
                         flags: Flags::default(),
                         internal_date: DateTime::<Utc>::default(),
+                        modseq: 1,
                     })
                     .collect(),
+                highestmodseq: 1,
             }),
             u32::MAX,
         )
@@ -633,6 +696,7 @@ mod tests {
                 ..Flags::default()
             },
             internal_date: DateTime::<Utc>::default(),
+            modseq: u64::from(uid),
         }
     }
 
@@ -640,6 +704,7 @@ mod tests {
         Arc::new(Snapshot {
             uidvalidity: 1,
             uidnext: messages.last().map_or(1, |m| m.uid + 1),
+            highestmodseq: messages.iter().map(|m| m.modseq).max().unwrap_or(0),
             messages,
         })
     }
@@ -684,7 +749,7 @@ mod tests {
             v.update(fresh, true, u32::MAX),
             vec![Update::Keywords, Update::Exists(3), Update::Recent(0)]
         );
-        assert!(!v.set_flags(1, Flags::default()), "nothing new");
+        assert!(!v.set_flags(1, Flags::default(), 9), "nothing new");
     }
 
     /// Held EXPUNGEs keep the message in the view (and its number) until
@@ -698,9 +763,47 @@ mod tests {
         assert!(v.get(1).unwrap().gone);
         assert_eq!(
             v.update(without_1.clone(), true, u32::MAX),
-            vec![Update::Expunge(1)]
+            vec![Update::Expunge { seq: 1, uid: 1 }]
         );
         assert_eq!(v.len(), 1);
+    }
+
+    /// A change of mod-sequence alone is news only to a client that
+    /// follows them (CONDSTORE), and it comes with the new value.
+    #[test]
+    fn a_new_modseq_alone_is_an_update_with_condstore() {
+        let first = snapshot(vec![meta(1, &[]), meta(2, &[])]);
+        let mut later = vec![meta(1, &[]), meta(2, &[])];
+        later[1].modseq = 7;
+        let later = snapshot(later);
+        let mut plain = MailboxView::new(first.clone(), u32::MAX);
+        assert!(plain.update(later.clone(), true, u32::MAX).is_empty());
+        let mut following = MailboxView::new(first, u32::MAX);
+        following.follow_modseqs();
+        assert_eq!(
+            following.update(later.clone(), true, u32::MAX),
+            vec![Update::Flags {
+                seq: 2,
+                uid: 2,
+                flags: Flags::default(),
+                recent: false,
+                modseq: 7
+            }]
+        );
+        assert_eq!(following.get(2).unwrap().modseq, 7);
+        assert_eq!(following.highest_modseq(), 7);
+        // What this session's own STORE told it is not news again.
+        let mut flagged = vec![meta(1, &[]), meta(2, &[])];
+        flagged[0].flags.flagged = true;
+        flagged[0].modseq = 8;
+        following.set_flags(1, flagged[0].flags.clone(), 8);
+        assert_eq!(following.get(1).unwrap().modseq, 8);
+        flagged[1].modseq = 7;
+        assert!(
+            following
+                .update(snapshot(flagged), true, u32::MAX)
+                .is_empty()
+        );
     }
 
     /// The view as a plain list (what every session held before views
@@ -715,7 +818,10 @@ mod tests {
         fn update(&mut self, snap: &Snapshot, allow: bool, recent_after: u32) -> Vec<u32> {
             for e in &mut self.entries {
                 match snap.messages.iter().find(|m| m.uid == e.uid) {
-                    Some(m) if !e.gone => e.flags = m.flags.clone(),
+                    Some(m) if !e.gone => {
+                        e.flags = m.flags.clone();
+                        e.modseq = m.modseq;
+                    }
                     Some(_) => {}
                     None => e.gone = true,
                 }
@@ -737,6 +843,7 @@ mod tests {
                     internal_date: m.internal_date,
                     gone: false,
                     recent: m.uid > recent_after,
+                    modseq: m.modseq,
                 });
                 self.high_water = m.uid;
             }
@@ -758,6 +865,7 @@ mod tests {
         for _round in 0..300 {
             let mut folder: Vec<MessageMeta> = (1..=rand(6)).map(|u| meta(u, &[])).collect();
             let mut uidnext = folder.len() as u32 + 1;
+            let mut modseq = u64::from(uidnext);
             let mut view = MailboxView::new(snapshot(folder.clone()), 0);
             let mut model = Model::default();
             model.update(&snapshot(folder.clone()), true, 0);
@@ -773,6 +881,8 @@ mod tests {
                     2 if !folder.is_empty() => {
                         let i = rand(folder.len() as u32) as usize;
                         folder[i].flags.seen ^= true;
+                        modseq += 1;
+                        folder[i].modseq = modseq;
                     }
                     3 if view.len() > 0 => {
                         // STORE: the client is told new flags.
@@ -780,10 +890,13 @@ mod tests {
                         let e = view.at(i).unwrap();
                         let mut flags = e.flags.clone();
                         flags.flagged ^= true;
-                        view.set_flags(e.uid, flags.clone());
+                        modseq += 1;
+                        view.set_flags(e.uid, flags.clone(), modseq);
                         model.entries[i].flags = flags.clone();
+                        model.entries[i].modseq = modseq;
                         if let Some(m) = folder.iter_mut().find(|m| m.uid == e.uid) {
                             m.flags = flags;
+                            m.modseq = modseq;
                         }
                     }
                     4 if view.len() > 0 => {
@@ -798,6 +911,7 @@ mod tests {
                         let snap = Snapshot {
                             uidvalidity: 1,
                             uidnext,
+                            highestmodseq: modseq,
                             messages: folder.clone(),
                         };
                         let allow = rand(2) == 0;
@@ -807,7 +921,7 @@ mod tests {
                             .update(Arc::new(snap), allow, recent_after)
                             .into_iter()
                             .filter_map(|u| match u {
-                                Update::Expunge(n) => Some(n),
+                                Update::Expunge { seq, .. } => Some(seq),
                                 _ => None,
                             })
                             .collect();
@@ -840,7 +954,7 @@ mod tests {
             assert!(v.own.is_some(), "1 is held until EXPUNGE may be sent");
             assert_eq!(
                 v.update(grown.clone(), true, u32::MAX),
-                vec![Update::Expunge(1)]
+                vec![Update::Expunge { seq: 1, uid: 1 }]
             );
             assert!(v.own.is_none() && v.gone.is_empty() && v.told.is_empty());
         }

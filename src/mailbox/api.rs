@@ -31,6 +31,8 @@ pub struct FolderStatus {
     pub unseen: u32,
     pub uidnext: u32,
     pub uidvalidity: u32,
+    /// HIGHESTMODSEQ (RFC 7162).
+    pub highestmodseq: u64,
 }
 
 /// One message of a selected folder, without its content.
@@ -40,6 +42,9 @@ pub struct MessageMeta {
     pub flags: Flags,
     /// INTERNALDATE.
     pub internal_date: DateTime<Utc>,
+    /// The mod-sequence of its last change (RFC 7162): the folder's
+    /// counter in the store when its row was last written.
+    pub modseq: u64,
 }
 
 /// A folder's messages at one moment, in UID order.
@@ -47,7 +52,20 @@ pub struct MessageMeta {
 pub struct Snapshot {
     pub uidvalidity: u32,
     pub uidnext: u32,
+    /// Every change up to this mod-sequence is in the snapshot (HIGHESTMODSEQ).
+    pub highestmodseq: u64,
     pub messages: Vec<MessageMeta>,
+}
+
+/// What a STORE did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Stored {
+    /// Each message still in the folder that was asked for and not
+    /// skipped: its flags now and the mod-sequence of its last change.
+    pub messages: Vec<(u32, Flags, u64)>,
+    /// Messages left alone because they changed after the mod-sequence
+    /// given (RFC 7162 UNCHANGEDSINCE), in the order asked.
+    pub modified: Vec<u32>,
 }
 
 /// How STORE changes flags.

@@ -382,6 +382,7 @@ impl FolderData {
         Snapshot {
             uidvalidity: self.uidvalidity,
             uidnext: self.uidnext,
+            highestmodseq: self.modseq,
             messages: self
                 .messages
                 .values()
@@ -389,6 +390,7 @@ impl FolderData {
                     uid: m.uid,
                     flags: flags_of(m),
                     internal_date: DateTime::from_timestamp(m.internal_date, 0).unwrap_or_default(),
+                    modseq: m.modseq,
                 })
                 .collect(),
         }

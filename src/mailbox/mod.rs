@@ -46,7 +46,9 @@ mod sync;
 mod transfer;
 mod user;
 
-pub(crate) use api::{CopyResult, FolderInfo, FolderStatus, MessageMeta, Snapshot, StoreOp};
+pub(crate) use api::{
+    CopyResult, FolderInfo, FolderStatus, MessageMeta, Snapshot, StoreOp, Stored,
+};
 pub(crate) use error::MailError;
 pub(crate) use selected::SelectedFolder;
 pub use service::MailService;

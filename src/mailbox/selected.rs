@@ -10,10 +10,10 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 use tokio::sync::{Mutex, watch};
 
-use super::api::{CopyResult, Snapshot, StoreOp};
+use super::api::{CopyResult, Snapshot, StoreOp, Stored};
 use super::download::{download, estimated_size, pad};
 use super::error::{About, MailError};
-use super::flags::{FlagName, Flags};
+use super::flags::FlagName;
 use super::folder::flags_of;
 use super::graph_flags;
 use super::namespace::Namespace;
@@ -130,6 +130,14 @@ impl SelectedFolder {
                 .inspect_err(|e| self.saw(e))?;
         }
         Ok(self.inner.sync.state.lock().await.snapshot())
+    }
+
+    /// The UIDs removed from the folder with a mod-sequence in
+    /// `(since, upto]` (QRESYNC's VANISHED (EARLIER)), from the store's
+    /// record of removals, which is never pruned.
+    pub async fn vanished(&self, since: u64, upto: u64) -> Result<Vec<u32>, MailError> {
+        self.check_granted().await?;
+        self.inner.sync.vanished(since, upto).await
     }
 
     /// The UID above which the messages up to `up_to` are `\Recent` to this
@@ -307,23 +315,33 @@ impl SelectedFolder {
         });
     }
 
-    /// Change flags; returns the new flags of each message.
+    /// Change flags, except on messages changed after `unchanged_since`
+    /// (RFC 7162 UNCHANGEDSINCE, checked under the folder's round lock, so
+    /// no change of this instance slips in between); returns the new flags
+    /// and mod-sequence of each message changed or left as it was.
     pub async fn store(
         &self,
         uids: &[u32],
         op: StoreOp,
         flags: &[FlagName],
-    ) -> Result<Vec<(u32, Flags)>, MailError> {
+        unchanged_since: Option<u64>,
+    ) -> Result<Stored, MailError> {
         self.check_write().await?;
         let sync = &self.inner.sync;
         // No delta round may overtake these changes with older state.
         let _round = sync.round.lock().await;
         let mut patches: Vec<(u32, String, MessageChange, RemoteMessage)> = Vec::new();
         let mut deleted_marks = Vec::new();
+        let mut modified = Vec::new();
         {
             let state = sync.state.lock().await;
             for &uid in uids {
                 let Some(row) = state.get(uid) else { continue };
+                // RFC 7162 §3.1.3: changed since the client last knew it.
+                if unchanged_since.is_some_and(|since| row.modseq > since) {
+                    modified.push(uid);
+                    continue;
+                }
                 let before = flags_of(row);
                 let after = op.apply(&before, flags);
                 if after.deleted != before.deleted {
@@ -369,10 +387,13 @@ impl SelectedFolder {
         if let Some((uid, e)) = first_error {
             return Err(self.failed(uid, e));
         }
-        Ok(uids
+        let skipped: std::collections::HashSet<u32> = modified.iter().copied().collect();
+        let messages = uids
             .iter()
-            .filter_map(|u| state.get(*u).map(|m| (*u, flags_of(m))))
-            .collect())
+            .filter(|u| !skipped.contains(u))
+            .filter_map(|u| state.get(*u).map(|m| (*u, flags_of(m), m.modseq)))
+            .collect();
+        Ok(Stored { messages, modified })
     }
 
     /// Expunge messages marked \Deleted (all, or only those in `uids`):

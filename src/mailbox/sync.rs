@@ -232,6 +232,18 @@ impl FolderSync {
         Ok(())
     }
 
+    /// UIDs removed with a mod-sequence in `(since, upto]`.
+    pub async fn vanished(&self, since: u64, upto: u64) -> Result<Vec<u32>, MailError> {
+        if since >= upto {
+            return Ok(Vec::new());
+        }
+        self.store
+            .mail_expunged_between(&self.mailbox, &self.folder_id, since, upto)
+            .await
+            .map_err(MailError::from_store)
+            .inspect_err(|e| e.log(&self.mailbox))
+    }
+
     /// Read the folder's state from the store again (after a failed write).
     async fn reload(&self, state: &mut FolderData) {
         let loaded = async {

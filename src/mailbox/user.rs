@@ -114,6 +114,7 @@ impl UserMail {
             unseen: state.unseen(),
             uidnext: state.uidnext,
             uidvalidity: state.uidvalidity,
+            highestmodseq: state.modseq,
         })
     }
 

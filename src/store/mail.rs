@@ -268,6 +268,33 @@ impl Store {
         }))
     }
 
+    /// The UIDs removed from a folder with a mod-sequence in `(since,
+    /// upto]`, ascending (QRESYNC's VANISHED (EARLIER)).
+    pub async fn mail_expunged_between(
+        &self,
+        mailbox: &str,
+        folder_id: &str,
+        since: u64,
+        upto: u64,
+    ) -> Result<Vec<u32>, Error> {
+        let since = i64::try_from(since).unwrap_or(i64::MAX);
+        let upto = i64::try_from(upto).unwrap_or(i64::MAX);
+        let uids: Vec<i64> = sqlx::query_scalar(
+            "SELECT uid FROM mail_expunged WHERE mailbox = $1 AND folder_id = $2
+             AND modseq > $3 AND modseq <= $4 ORDER BY uid",
+        )
+        .bind(mailbox)
+        .bind(folder_id)
+        .bind(since)
+        .bind(upto)
+        .fetch_all(self.pool())
+        .await?;
+        Ok(uids
+            .into_iter()
+            .filter_map(|u| u32::try_from(u).ok())
+            .collect())
+    }
+
     /// Forget a folder that no longer exists.
     pub async fn mail_folder_forget(&self, mailbox: &str, folder_id: &str) -> Result<(), Error> {
         let mut tx = self.pool().begin().await?;
