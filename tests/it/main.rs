@@ -20,6 +20,7 @@ mod imap;
 mod imap_append_route;
 mod imap_compliance;
 mod imap_concurrency;
+mod imap_condstore;
 mod imap_draft;
 mod openapi;
 pub(crate) mod postgres;
