@@ -41,6 +41,7 @@ pub(super) fn capabilities<B: Backend>(
         "CONDSTORE",
         "QRESYNC",
         "WITHIN",
+        "BINARY",
     ]);
     let mut out: Vec<Capability<'static>> = caps
         .into_iter()

@@ -11,11 +11,13 @@ use std::num::NonZeroU32;
 use chrono::{Offset, SubsecRound, Utc};
 use imap_types::IntoStatic;
 use imap_types::command::FetchModifier;
-use imap_types::core::{IString, Literal, NString, Vec1};
+use imap_types::core::{IString, Literal, LiteralMode, NString, NString8, Vec1};
 use imap_types::datetime::DateTime;
+use imap_types::extensions::binary::Literal8;
 use imap_types::fetch::{
     MacroOrMessageDataItemNames, MessageDataItem, MessageDataItemName, Section,
 };
+use imap_types::response::Code;
 use imap_types::response::Data;
 use imap_types::sequence::SequenceSet;
 
@@ -29,7 +31,7 @@ use super::view::Entry;
 use super::wire::{Wire, WireError};
 use crate::mailbox::flags::FlagName;
 use crate::mailbox::{MailError, StoreOp};
-use crate::mime::{self, ParsedMessage};
+use crate::mime::{self, Binary, ParsedMessage};
 
 /// What the requested items need from each message.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -62,6 +64,11 @@ impl Plan {
                     }
                     plan.sets_seen |= !peek;
                 }
+                MessageDataItemName::Binary { peek, .. } => {
+                    plan.full = true;
+                    plan.sets_seen |= !peek;
+                }
+                MessageDataItemName::BinarySize { .. } => plan.full = true,
                 _ => {}
             }
         }
@@ -99,14 +106,6 @@ pub(super) async fn fetch<F: OpenFolder>(
             .collect(),
         MacroOrMessageDataItemNames::MessageDataItemNames(names) => names,
     };
-    if names.iter().any(|n| {
-        matches!(
-            n,
-            MessageDataItemName::Binary { .. } | MessageDataItemName::BinarySize { .. }
-        )
-    }) {
-        return Ok(Reply::bad("graphgate does not offer BINARY; use BODY[...]"));
-    }
     if uid && !names.contains(&MessageDataItemName::Uid) {
         names.insert(0, MessageDataItemName::Uid);
     }
@@ -193,6 +192,7 @@ pub(super) async fn fetch<F: OpenFolder>(
         }
     }
     let mut expunged = false;
+    let mut unknown_cte = None;
     for (entry, &index) in entries.iter().zip(&indexes) {
         // Flags may have changed just above.
         let current = selected
@@ -218,7 +218,10 @@ pub(super) async fn fetch<F: OpenFolder>(
         )
         .await
         {
-            Ok(()) => wire.flush_if_full().await?,
+            Ok(cte) => {
+                unknown_cte = unknown_cte.or(cte);
+                wire.flush_if_full().await?;
+            }
             Err(MailError::Gone(_)) => expunged = true,
             Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
         }
@@ -230,6 +233,13 @@ pub(super) async fn fetch<F: OpenFolder>(
         tracing::warn!(error = %e, "could not record message sizes");
     }
     let command = if uid { "UID FETCH" } else { "FETCH" };
+    // RFC 3516 §4.2: a part whose encoding cannot be undone fails the FETCH.
+    if let Some(encoding) = unknown_cte {
+        return Ok(Reply::no(format!(
+            "a part's Content-Transfer-Encoding {encoding:?} cannot be decoded; fetch it with BODY[...]"
+        ))
+        .with(Code::UnknownCte));
+    }
     // UID FETCH may be followed by the EXPUNGE itself (RFC 3501 §7.4.1).
     if expunged && !uid {
         return Ok(reply::expunged_meanwhile(command));
@@ -237,7 +247,8 @@ pub(super) async fn fetch<F: OpenFolder>(
     Ok(Reply::ok(format!("{command} completed")))
 }
 
-/// Fetch one message's items and queue its FETCH response.
+/// Fetch one message's items and queue its FETCH response; the
+/// transfer encoding of a BINARY part that could not be undone, if any.
 async fn fetch_one<F: OpenFolder>(
     wire: &mut Wire,
     folder: &F,
@@ -246,7 +257,7 @@ async fn fetch_one<F: OpenFolder>(
     names: &[MessageDataItemName<'static>],
     plan: Plan,
     extra: Extra,
-) -> Result<(), MailError> {
+) -> Result<Option<String>, MailError> {
     let size = match plan.size {
         true => Some(folder.size(entry.uid).await?),
         false => None,
@@ -259,14 +270,16 @@ async fn fetch_one<F: OpenFolder>(
         (true, None) => Some(ParsedMessage::from_bytes(folder.header(entry.uid).await?)),
         _ => None,
     };
-    let items = items(entry, names, size, full.as_ref(), header.as_ref(), extra);
+    let mut unknown_cte = None;
+    let (head, whole) = (header.as_ref(), full.as_ref());
+    let items = items(entry, names, size, whole, head, extra, &mut unknown_cte);
     if let Ok(items) = Vec1::try_from(items) {
         wire.data(Data::Fetch {
             seq: nz(seq),
             items,
         });
     }
-    Ok(())
+    Ok(unknown_cte)
 }
 
 /// Items a FETCH response carries that were not asked for.
@@ -286,6 +299,7 @@ pub(super) fn items<'m>(
     full: Option<&'m ParsedMessage>,
     header: Option<&'m ParsedMessage>,
     extra: Extra,
+    unknown_cte: &mut Option<String>,
 ) -> Vec<MessageDataItem<'m>> {
     let head = full.or(header);
     let mut out = Vec::with_capacity(names.len() + 1);
@@ -343,11 +357,40 @@ pub(super) fn items<'m>(
                 Some(m) => MessageDataItem::Rfc822Text(nstring(m.text_bytes())),
                 None => continue,
             },
+            MessageDataItemName::Binary {
+                section, partial, ..
+            } => {
+                let value = match full.map(|m| m.binary(section)) {
+                    Some(Binary::Content(bytes)) => binary_value(bytes, *partial),
+                    Some(Binary::UnknownEncoding(encoding)) => {
+                        unknown_cte.get_or_insert(encoding);
+                        continue;
+                    }
+                    Some(Binary::Missing) | None => NString8::NString(NString(None)),
+                };
+                MessageDataItem::Binary {
+                    section: section.clone(),
+                    value,
+                }
+            }
+            MessageDataItemName::BinarySize { section } => {
+                let size = match full.map(|m| m.binary(section)) {
+                    Some(Binary::Content(bytes)) => bytes.len(),
+                    Some(Binary::UnknownEncoding(encoding)) => {
+                        unknown_cte.get_or_insert(encoding);
+                        continue;
+                    }
+                    Some(Binary::Missing) | None => 0,
+                };
+                MessageDataItem::BinarySize {
+                    section: section.clone(),
+                    size: u32::try_from(size).unwrap_or(u32::MAX),
+                }
+            }
             MessageDataItemName::ModSeq => match nz64(entry.modseq) {
                 Some(modseq) => MessageDataItem::ModSeq(modseq),
                 None => continue,
             },
-            _ => continue,
         };
         out.push(item);
     }
@@ -379,6 +422,28 @@ fn section_data(bytes: Cow<'_, [u8]>, partial: Option<(u32, NonZeroU32)>) -> NSt
             nstring_owned(mime::partial(&v, offset, length.get()).to_vec())
         }
         (Cow::Owned(v), None) => nstring_owned(v),
+    }
+}
+
+/// BINARY's value: a literal, or a literal8 (`~{n}`) when the content
+/// holds NUL, which only literal8 may carry (RFC 3516 §4.2).
+fn binary_value(bytes: Cow<'_, [u8]>, partial: Option<(u32, NonZeroU32)>) -> NString8<'_> {
+    let bytes = match (bytes, partial) {
+        (bytes, None) => bytes,
+        (Cow::Borrowed(b), Some((offset, length))) => {
+            Cow::Borrowed(mime::partial(b, offset, length.get()))
+        }
+        (Cow::Owned(v), Some((offset, length))) => {
+            Cow::Owned(mime::partial(&v, offset, length.get()).to_vec())
+        }
+    };
+    if memchr::memchr(0, &bytes).is_some() {
+        NString8::Literal8(Literal8 {
+            data: bytes,
+            mode: LiteralMode::Sync,
+        })
+    } else {
+        NString8::NString(literal(bytes))
     }
 }
 

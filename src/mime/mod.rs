@@ -10,6 +10,7 @@
 //! `NIL` for it, as Dovecot and Cyrus do.
 
 mod address;
+mod binary;
 mod content;
 mod envelope;
 mod lex;
@@ -42,6 +43,7 @@ use imap_types::body::BodyStructure;
 use imap_types::envelope::Envelope;
 use imap_types::fetch::Section;
 
+pub use binary::Binary;
 use scan::Entity;
 
 /// A message scanned once, ready to answer FETCH and SEARCH items.
@@ -94,6 +96,12 @@ impl ParsedMessage {
     /// the header's blank line (there is none if the message has none).
     pub fn section(&self, section: Option<&Section<'_>>) -> Option<Cow<'_, [u8]>> {
         section::section(&self.raw, &self.root, section)
+    }
+
+    /// `BINARY[part]` (RFC 3516): the part's content with its transfer
+    /// encoding undone (`part` empty: the whole message as stored).
+    pub fn binary(&self, part: &[std::num::NonZeroU32]) -> Binary<'_> {
+        binary::binary(&self.raw, &self.root, part)
     }
 
     /// `BODY[HEADER]` / RFC822.HEADER: the header including its blank line.

@@ -155,7 +155,7 @@ fn leaf_text(raw: &[u8], e: &Entity) -> String {
 }
 
 /// Base64 that ignores line breaks, junk and missing padding.
-fn base64_lenient(encoded: &[u8]) -> Vec<u8> {
+pub(super) fn base64_lenient(encoded: &[u8]) -> Vec<u8> {
     const LENIENT: GeneralPurpose = GeneralPurpose::new(
         &base64::alphabet::STANDARD,
         GeneralPurposeConfig::new()
@@ -174,7 +174,7 @@ fn base64_lenient(encoded: &[u8]) -> Vec<u8> {
 }
 
 /// Quoted-printable (RFC 2045 §6.7) that keeps malformed escapes as they are.
-fn quoted_printable(encoded: &[u8]) -> Vec<u8> {
+pub(super) fn quoted_printable(encoded: &[u8]) -> Vec<u8> {
     fn hex(b: Option<&u8>) -> Option<u8> {
         char::from(*b?)
             .to_digit(16)

@@ -53,7 +53,7 @@ pub(crate) fn body<'r>(raw: &'r [u8], e: &Entity) -> &'r [u8] {
 }
 
 /// The entity a part number names (the root for no number).
-fn resolve<'e>(root: &'e Entity, part: Option<&Part>) -> Option<&'e Entity> {
+pub(super) fn resolve<'e>(root: &'e Entity, part: Option<&Part>) -> Option<&'e Entity> {
     let Some(part) = part else {
         return Some(root);
     };

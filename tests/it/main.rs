@@ -18,6 +18,7 @@ mod graph;
 mod graph_limits;
 mod imap;
 mod imap_append_route;
+mod imap_binary;
 mod imap_compliance;
 mod imap_concurrency;
 mod imap_condstore;
