@@ -38,6 +38,10 @@ pub(super) fn capabilities<B: Backend>(
         "CHILDREN",
         "SPECIAL-USE",
         "LIST-STATUS",
+        "SORT",
+        "SORT=DISPLAY",
+        "THREAD=ORDEREDSUBJECT",
+        "THREAD=REFERENCES",
     ]);
     let mut out: Vec<Capability<'static>> = caps
         .into_iter()
