@@ -21,6 +21,7 @@ mod imap_append_route;
 mod imap_compliance;
 mod imap_concurrency;
 mod imap_draft;
+mod imap_sort;
 mod openapi;
 pub(crate) mod postgres;
 mod prelogin;
