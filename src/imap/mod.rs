@@ -53,6 +53,7 @@ mod tests_fuzz;
 mod tests_thread;
 mod thread;
 mod thread_refs;
+mod thread_tree;
 mod updates;
 mod user_sessions;
 mod view;

@@ -9,8 +9,9 @@ use imap_codec::encode::Encoder;
 use imap_types::response::{Data, Response};
 
 use super::collate;
-use super::thread::{Forest, Message, Threader};
+use super::thread::Threader;
 use super::thread_refs::References;
+use super::thread_tree::{Forest, Message};
 use crate::mime::base_subject;
 
 /// Message `number`, sent `number` minutes after the hour unless `sent`

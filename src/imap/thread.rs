@@ -1,15 +1,11 @@
 //! THREAD and UID THREAD (RFC 5256): the search runs as SEARCH's does
 //! (`search::matching`), each match gives what threading needs (its sent
 //! date, base subject and message IDs), the algorithm builds a tree
-//! (ORDEREDSUBJECT here, REFERENCES in `thread_refs`), and the tree becomes
-//! imap-types' `Thread` for the wire. Output nesting is bounded: below
-//! `MAX_NESTING` levels a sub-thread is sent as one chain, so no mailbox can
-//! make the response (or dropping it) recurse without limit.
+//! (ORDEREDSUBJECT here, REFERENCES in `thread_refs`), and the tree
+//! (`thread_tree`) becomes the THREAD response.
 
-use std::num::NonZeroU32;
-
-use imap_types::core::{Charset, Vec1, Vec2};
-use imap_types::extensions::thread::{Thread, ThreadingAlgorithm};
+use imap_types::core::{Charset, Vec1};
+use imap_types::extensions::thread::ThreadingAlgorithm;
 use imap_types::response::Data;
 use imap_types::search::SearchKey;
 
@@ -20,12 +16,8 @@ use super::search::{Matched, Wanted, check_charset, compile_criteria, matching};
 use super::sort::sent_millis;
 use super::state::Selected;
 use super::thread_refs::References;
-use super::updates::nz;
+use super::thread_tree::{Forest, Message};
 use super::wire::Wire;
-
-/// Nesting levels of a THREAD response beyond which a sub-thread is sent
-/// flat (in date order, depth first).
-const MAX_NESTING: usize = 100;
 
 /// THREAD, or UID THREAD (`uid`).
 pub(super) async fn thread<F: OpenFolder>(
@@ -68,22 +60,6 @@ pub(super) async fn thread<F: OpenFolder>(
     } else {
         "THREAD completed"
     })
-}
-
-/// What threading needs of one searched message.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(super) struct Message {
-    /// Sequence number, or UID for UID THREAD (they grow together, so
-    /// either breaks ties of equal dates as RFC 5256 §2.2 wants).
-    pub number: u32,
-    /// Sent date (RFC 5256 §2.2) in milliseconds since 1970.
-    pub sent: i64,
-    /// The i;unicode-casemap key of the base subject.
-    pub subject: String,
-    pub reply_or_forward: bool,
-    /// Its Message-ID, and the IDs it refers to (REFERENCES only).
-    pub id: Option<String>,
-    pub references: Vec<String>,
 }
 
 fn message(m: &Matched<'_>, uid: bool, with_ids: bool) -> Message {
@@ -144,130 +120,4 @@ fn ordered_subject(mut all: Vec<Message>) -> Forest {
     }
     roots.sort_by_key(|&r| (all[r].sent, all[r].number));
     Forest::new(nodes, roots)
-}
-
-/// Threads as a tree: nodes with a message number or none (a dummy), and
-/// their children in order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub(super) struct Forest {
-    nodes: Vec<(Option<u32>, Vec<usize>)>,
-    roots: Vec<usize>,
-}
-
-/// What a node's children come to on the wire.
-enum Answers {
-    None,
-    One(Thread),
-    Many(Vec2<Thread>),
-}
-
-impl Answers {
-    fn of(mut threads: Vec<Thread>) -> Answers {
-        match threads.len() {
-            0 => Answers::None,
-            1 => threads.pop().map_or(Answers::None, Answers::One),
-            _ => Vec2::try_from(threads).map_or(Answers::None, Answers::Many),
-        }
-    }
-}
-
-impl Forest {
-    pub(super) fn new(nodes: Vec<(Option<u32>, Vec<usize>)>, roots: Vec<usize>) -> Forest {
-        Forest { nodes, roots }
-    }
-
-    fn children(&self, n: usize) -> &[usize] {
-        self.nodes.get(n).map_or(&[], |(_, c)| c.as_slice())
-    }
-
-    fn number(&self, n: usize) -> Option<u32> {
-        self.nodes.get(n).and_then(|(number, _)| *number)
-    }
-
-    /// The threads as the THREAD response lists them.
-    pub(super) fn threads(&self) -> Vec<Thread> {
-        self.roots
-            .iter()
-            .filter_map(|&r| self.thread(r, 1))
-            .collect()
-    }
-
-    /// The thread starting at node `n`, `depth` levels of parentheses deep.
-    fn thread(&self, n: usize, depth: usize) -> Option<Thread> {
-        if depth >= MAX_NESTING {
-            let mut prefix: Vec<NonZeroU32> = self.number(n).map(nz).into_iter().collect();
-            self.flatten(n, &mut prefix);
-            return (!prefix.is_empty()).then(|| Thread::Members {
-                prefix: members(prefix),
-                answers: None,
-            });
-        }
-        let Some(number) = self.number(n) else {
-            // A dummy: its children are siblings under no message.
-            let kids = self.kids(self.children(n), depth);
-            return match Answers::of(kids) {
-                Answers::None => None,
-                Answers::One(only) => Some(only),
-                Answers::Many(answers) => Some(Thread::Nested { answers }),
-            };
-        };
-        // A message and its only replies, one after the other.
-        let mut prefix = vec![nz(number)];
-        let mut at = n;
-        while let [only] = self.children(at)
-            && let Some(next) = self.number(*only)
-        {
-            prefix.push(nz(next));
-            at = *only;
-        }
-        Some(match Answers::of(self.kids(self.children(at), depth)) {
-            Answers::None => Thread::Members {
-                prefix: members(prefix),
-                answers: None,
-            },
-            Answers::Many(answers) => Thread::Members {
-                prefix: members(prefix),
-                answers: Some(answers),
-            },
-            // A dummy child with one thread under it: that thread goes on
-            // this one.
-            Answers::One(Thread::Members {
-                prefix: more,
-                answers,
-            }) => {
-                prefix.extend(more);
-                Thread::Members {
-                    prefix: members(prefix),
-                    answers,
-                }
-            }
-            Answers::One(Thread::Nested { answers }) => Thread::Members {
-                prefix: members(prefix),
-                answers: Some(answers),
-            },
-        })
-    }
-
-    fn kids(&self, children: &[usize], depth: usize) -> Vec<Thread> {
-        children
-            .iter()
-            .filter_map(|&c| self.thread(c, depth + 1))
-            .collect()
-    }
-
-    /// Every message below `n`, depth first, onto `prefix`.
-    fn flatten(&self, n: usize, prefix: &mut Vec<NonZeroU32>) {
-        let mut stack: Vec<usize> = self.children(n).iter().rev().copied().collect();
-        while let Some(c) = stack.pop() {
-            if let Some(number) = self.number(c) {
-                prefix.push(nz(number));
-            }
-            stack.extend(self.children(c).iter().rev());
-        }
-    }
-}
-
-fn members(prefix: Vec<NonZeroU32>) -> Vec1<NonZeroU32> {
-    let first = prefix.first().copied().unwrap_or(NonZeroU32::MIN);
-    Vec1::try_from(prefix).unwrap_or_else(|_| Vec1::from(first))
 }

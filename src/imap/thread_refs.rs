@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::thread::{Forest, Message};
+use super::thread_tree::{Forest, Message};
 
 /// A message of the tree (`None`: a dummy standing for an ID no searched
 /// message has).
