@@ -42,6 +42,10 @@ pub(super) fn capabilities<B: Backend>(
         "QRESYNC",
         "WITHIN",
         "BINARY",
+        "SORT",
+        "SORT=DISPLAY",
+        "THREAD=ORDEREDSUBJECT",
+        "THREAD=REFERENCES",
     ]);
     let mut out: Vec<Capability<'static>> = caps
         .into_iter()

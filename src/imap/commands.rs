@@ -13,6 +13,8 @@ use imap_types::core::{AString, Charset, IString, NString, Vec1};
 use imap_types::datetime::DateTime;
 use imap_types::extensions::binary::LiteralOrLiteral8;
 use imap_types::extensions::enable::CapabilityEnable;
+use imap_types::extensions::sort::SortCriterion;
+use imap_types::extensions::thread::ThreadingAlgorithm;
 use imap_types::fetch::MacroOrMessageDataItemNames;
 use imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_types::mailbox::{ListMailbox, Mailbox};
@@ -132,6 +134,20 @@ pub(super) enum SelectedCommand {
     },
     Search {
         charset: Option<Charset<'static>>,
+        criteria: Vec1<SearchKey<'static>>,
+        uid: bool,
+    },
+    /// SORT and UID SORT (RFC 5256, RFC 5957).
+    Sort {
+        program: Vec1<SortCriterion>,
+        charset: Charset<'static>,
+        criteria: Vec1<SearchKey<'static>>,
+        uid: bool,
+    },
+    /// THREAD and UID THREAD (RFC 5256).
+    Thread {
+        algorithm: ThreadingAlgorithm<'static>,
+        charset: Charset<'static>,
         criteria: Vec1<SearchKey<'static>>,
         uid: bool,
     },
@@ -364,6 +380,38 @@ pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) ->
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,
         ),
+        // RFC 5256: EXPUNGE may follow UID SORT and UID THREAD, not their
+        // sequence-number forms.
+        C::Sort {
+            sort_criteria,
+            charset,
+            search_criteria,
+            uid,
+        } => (
+            Selected(S::Sort {
+                program: sort_criteria,
+                charset,
+                criteria: search_criteria,
+                uid,
+            }),
+            if uid { AFTER } else { AFTER_NO_EXPUNGE },
+            Stays,
+        ),
+        C::Thread {
+            algorithm,
+            charset,
+            search_criteria,
+            uid,
+        } => (
+            Selected(S::Thread {
+                algorithm,
+                charset,
+                criteria: search_criteria,
+                uid,
+            }),
+            if uid { AFTER } else { AFTER_NO_EXPUNGE },
+            Stays,
+        ),
         C::Fetch {
             sequence_set,
             macro_or_item_names,
@@ -429,7 +477,7 @@ pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) ->
             Stays,
         ),
 
-        // Decoded but not offered (SORT, THREAD, COMPRESS, QUOTA...): refused in any state.
+        // Decoded but not offered (COMPRESS, QUOTA...): refused in any state.
         other => (
             Any(A::Unsupported {
                 name: command_name(&other),
@@ -453,6 +501,8 @@ pub(super) fn command_name(body: &CommandBody<'_>) -> &'static str {
         CommandBody::Copy { uid: true, .. } => "UID COPY",
         CommandBody::Move { uid: true, .. } => "UID MOVE",
         CommandBody::Search { uid: true, .. } => "UID SEARCH",
+        CommandBody::Sort { uid: true, .. } => "UID SORT",
+        CommandBody::Thread { uid: true, .. } => "UID THREAD",
         other => other.name(),
     }
 }
@@ -535,6 +585,20 @@ mod tests {
             ("a UID EXPUNGE 1\r\n", "selected", AFTER, Folder::Stays),
             ("a SEARCH ALL\r\n", "selected", held, Folder::Stays),
             ("a UID SEARCH ALL\r\n", "selected", AFTER, Folder::Stays),
+            ("a SORT (TO) UTF-8 1\r\n", "selected", held, Folder::Stays),
+            (
+                "a UID SORT (CC) UTF-8 1\r\n",
+                "selected",
+                AFTER,
+                Folder::Stays,
+            ),
+            ("a THREAD X UTF-8 1\r\n", "selected", held, Folder::Stays),
+            (
+                "a UID THREAD X UTF-8 1\r\n",
+                "selected",
+                AFTER,
+                Folder::Stays,
+            ),
             ("a FETCH 1 FLAGS\r\n", "selected", held, Folder::Stays),
             ("a UID FETCH 1 FLAGS\r\n", "selected", AFTER, Folder::Stays),
             (
@@ -582,6 +646,15 @@ mod tests {
         assert_eq!(command_name(&body("a UID FETCH 1 FLAGS\r\n")), "UID FETCH");
         assert_eq!(command_name(&body("a FETCH 1 FLAGS\r\n")), "FETCH");
         assert_eq!(command_name(&body("a UID MOVE 1 x\r\n")), "UID MOVE");
+        assert_eq!(
+            command_name(&body("a UID SORT (CC) UTF-8 1\r\n")),
+            "UID SORT"
+        );
+        assert_eq!(
+            command_name(&body("a UID THREAD X UTF-8 1\r\n")),
+            "UID THREAD"
+        );
+        assert_eq!(command_name(&body("a THREAD X UTF-8 ALL\r\n")), "THREAD");
     }
 
     #[test]

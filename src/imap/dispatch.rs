@@ -18,7 +18,8 @@ use super::state::{Change, FolderOf, LoggedIn, Selected, State, UserOf};
 use super::wire::{Wire, WireError};
 use super::{
     append, authenticate, capability, close, copy_move, create, enable, expunge, fetch, id, idle,
-    list, login, logout, namespace, noop, search, select, starttls, status, store, subscribe,
+    list, login, logout, namespace, noop, search, select, sort, starttls, status, store, subscribe,
+    thread,
 };
 
 /// Run `command` if the session's state allows it, and move to the state it
@@ -204,6 +205,18 @@ async fn selected_state<U: UserFolders>(
             criteria,
             uid,
         } => search::search(wire, selected, charset, criteria, uid).await,
+        S::Sort {
+            program,
+            charset,
+            criteria,
+            uid,
+        } => sort::sort(wire, selected, program, charset, criteria, uid).await,
+        S::Thread {
+            algorithm,
+            charset,
+            criteria,
+            uid,
+        } => thread::thread(wire, selected, algorithm, charset, criteria, uid).await,
         S::Fetch {
             set,
             items,

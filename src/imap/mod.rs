@@ -15,6 +15,7 @@ mod authenticate;
 pub(crate) mod backend;
 mod capability;
 mod close;
+mod collate;
 mod commands;
 mod conn;
 mod copy_move;
@@ -40,6 +41,7 @@ mod search_eval;
 mod select;
 mod session;
 mod settings;
+mod sort;
 mod starttls;
 mod state;
 mod status;
@@ -47,6 +49,11 @@ mod store;
 mod subscribe;
 #[cfg(test)]
 mod tests_fuzz;
+#[cfg(test)]
+mod tests_thread;
+mod thread;
+mod thread_refs;
+mod thread_tree;
 mod updates;
 mod user_sessions;
 mod view;

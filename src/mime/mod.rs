@@ -14,11 +14,14 @@ mod binary;
 mod content;
 mod envelope;
 mod lex;
+mod message_id;
+mod ordering;
 mod scan;
 mod search;
 mod section;
 mod strings;
 mod structure;
+mod subject;
 
 #[cfg(test)]
 mod tests_crosscheck;
@@ -45,6 +48,11 @@ use imap_types::fetch::Section;
 
 pub use binary::Binary;
 use scan::Entity;
+
+pub use ordering::FirstAddress;
+pub use subject::BaseSubject;
+#[cfg(test)]
+pub(crate) use subject::base_subject;
 
 /// A message scanned once, ready to answer FETCH and SEARCH items.
 pub struct ParsedMessage {
@@ -130,6 +138,34 @@ impl ParsedMessage {
     /// The top-level header as decoded `Name: value` lines (SEARCH TEXT).
     pub fn headers_for_search(&self) -> String {
         search::headers_text(&self.raw, &self.root)
+    }
+
+    /// The Date field in seconds since 1970 (UTC), if it parses (SORT's
+    /// and THREAD's sent date, RFC 5256 §2.2).
+    pub fn sent_timestamp(&self) -> Option<i64> {
+        ordering::sent_timestamp(&self.raw, &self.root)
+    }
+
+    /// The first address structure of the top-level address field `name`
+    /// (From, To, Cc), as ENVELOPE has it, display name decoded.
+    pub fn first_address(&self, name: &str) -> Option<FirstAddress> {
+        ordering::first_address(&self.raw, &self.root, name.as_bytes())
+    }
+
+    /// The base subject (RFC 5256 §2.1) of the Subject field.
+    pub fn base_subject(&self) -> BaseSubject {
+        ordering::subject(&self.raw, &self.root)
+    }
+
+    /// The message's own ID, normalised (THREAD=REFERENCES).
+    pub fn message_id(&self) -> Option<String> {
+        ordering::message_id(&self.raw, &self.root)
+    }
+
+    /// The IDs the message refers to, oldest first: its References, or
+    /// the first ID of In-Reply-To (RFC 5256 §3).
+    pub fn thread_references(&self) -> Vec<String> {
+        ordering::references(&self.raw, &self.root)
     }
 
     /// The decoded UTF-8 text of all text/* parts, HTML tags stripped,

@@ -116,14 +116,21 @@ pub(crate) fn body_text(raw: &[u8], e: &Entity, out: &mut String) {
 
 /// Unfolds, decodes RFC 2047 words and collapses whitespace runs to one
 /// space, so a search string matches however the field was folded.
-fn decode_header(value: &[u8]) -> String {
+pub(crate) fn decode_header(value: &[u8]) -> String {
+    decode_words(value)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Unfolds and decodes RFC 2047 words, leaving whitespace as it is.
+pub(crate) fn decode_words(value: &[u8]) -> String {
     let mut line = unfold(value);
     line.push(b'\n');
-    let text = match MessageStream::new(&line).parse_unstructured() {
+    match MessageStream::new(&line).parse_unstructured() {
         HeaderValue::Text(text) => text.into_owned(),
         _ => String::new(),
-    };
-    text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
 }
 
 fn leaf_text(raw: &[u8], e: &Entity) -> String {

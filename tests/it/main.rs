@@ -23,6 +23,7 @@ mod imap_compliance;
 mod imap_concurrency;
 mod imap_condstore;
 mod imap_draft;
+mod imap_sort;
 mod openapi;
 pub(crate) mod postgres;
 mod prelogin;
