@@ -9,8 +9,8 @@ use imap_types::response::{Code, Data};
 use imap_types::search::SearchKey;
 
 use super::backend::OpenFolder;
-use super::reply::{self, Reply, Role};
 use super::enable::start_condstore;
+use super::reply::{self, Reply, Role};
 use super::search_eval::{
     Criterion, Extent, Facts, Need, Verdict, compile, eval, max_need, uses_modseq,
 };
