@@ -16,8 +16,9 @@ use super::reply::{self, Refused, Reply};
 use super::state::{Change, FolderOf, LoggedIn, Selected, State, UserOf};
 use super::wire::{Wire, WireError};
 use super::{
-    append, authenticate, capability, close, copy_move, create, enable, expunge, fetch, id, idle,
-    list, login, logout, namespace, noop, search, select, starttls, status, store, subscribe,
+    append, authenticate, capability, close, compress, copy_move, create, enable, expunge, fetch,
+    id, idle, list, login, logout, namespace, noop, search, select, starttls, status, store,
+    subscribe,
 };
 
 /// Run `command` if the session's state allows it, and move to the state it
@@ -49,9 +50,9 @@ pub(super) async fn dispatch<B: Backend>(
                 state.apply(Change::Leave);
             }
             match state {
-                State::Authenticated(user) => authenticated(conn, user, None, command).await?,
+                State::Authenticated(user) => authenticated(conn, tag, user, None, command).await?,
                 State::Selected(user, selected) => {
-                    authenticated(conn, user, Some(selected), command).await?
+                    authenticated(conn, tag, user, Some(selected), command).await?
                 }
                 State::NotAuthenticated | State::Logout => {
                     return Ok(Refused::LoginFirst.reply().into());
@@ -118,10 +119,11 @@ async fn not_authenticated<B: Backend>(
     })
 }
 
-/// RFC 3501 §6.3 (and ENABLE, NAMESPACE, IDLE): a logged-in user, with the
-/// folder selected now, if any.
+/// RFC 3501 §6.3 (and ENABLE, NAMESPACE, IDLE, COMPRESS): a logged-in user,
+/// with the folder selected now, if any.
 async fn authenticated<B: Backend>(
     conn: &mut Conn<'_, B>,
+    tag: &Tag<'static>,
     user: &LoggedIn<UserOf<B>>,
     selected: Option<&mut Selected<FolderOf<UserOf<B>>>>,
     command: AuthenticatedCommand,
@@ -153,6 +155,12 @@ async fn authenticated<B: Backend>(
             message,
         } => append::append(user, selected.as_deref(), mailbox, flags, date, message).await,
         U::Idle => return Ok((idle::idle(conn, selected).await?, Change::Stay)),
+        U::Compress { algorithm } => {
+            return Ok((
+                compress::compress(conn, tag, &algorithm).await?,
+                Change::Stay,
+            ));
+        }
     };
     Ok((reply.into(), Change::Stay))
 }

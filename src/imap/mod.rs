@@ -1,5 +1,5 @@
 //! The IMAP front: IMAP4rev1 with the extensions desktop clients expect
-//! (IDLE, UIDPLUS, MOVE, LITERAL+, SPECIAL-USE, LIST-STATUS, ...) over the
+//! (IDLE, UIDPLUS, MOVE, LITERAL+, SPECIAL-USE, LIST-STATUS, COMPRESS, ...) over the
 //! protocol-neutral mailbox service. One session per connection keeps its own
 //! sequence numbers and tells its client about changes made by anyone.
 //!
@@ -16,6 +16,7 @@ pub(crate) mod backend;
 mod capability;
 mod close;
 mod commands;
+mod compress;
 mod conn;
 mod copy_move;
 mod create;
@@ -47,6 +48,7 @@ mod store;
 mod subscribe;
 #[cfg(test)]
 mod tests_fuzz;
+mod transport;
 mod updates;
 mod user_sessions;
 mod view;

@@ -170,6 +170,7 @@ impl<B: Backend> Session<'_, B> {
             }
             WireError::LineTooLong(max) => format!("a command line was longer than {max} bytes"),
             WireError::CommandTooLong(max) => format!("a command was longer than {max} bytes"),
+            WireError::Inflate => "the compressed data could not be inflated (RFC 4978)".into(),
         };
         Ok(self.conn.bye_lingering(&reason).await.into())
     }

@@ -19,6 +19,7 @@ mod graph_limits;
 mod imap;
 mod imap_append_route;
 mod imap_compliance;
+mod imap_compress;
 mod imap_concurrency;
 mod imap_draft;
 mod openapi;
