@@ -1,24 +1,18 @@
 //! What the IMAP wire reads from and writes to: the client's connection
 //! (`Stream`, plain or TLS), and after COMPRESS=DEFLATE the same connection
 //! under a DEFLATE layer (`Deflate`, RFC 4978). A compressed session that
-//! waits for its client longer than `KEEP_COMPRESSOR` gives its compressor
-//! back (about 300 KiB); the next response makes a new one.
+//! has to wait for its client gives its compressor back (about 320 KiB);
+//! the next response makes a new one. So only sessions producing output
+//! hold one, and a session in IDLE keeps just its inflater (42 KiB).
 
+use std::future::poll_fn;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWrite};
-use tokio::time::Instant;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, ReadBuf};
 
 use crate::server::{Deflate, Stream};
-
-/// How long a compressed session keeps its compressor once all its output
-/// is flushed and it waits for the client: long enough that a client's
-/// next command usually finds it (and the dictionary of what was just
-/// sent), short enough that sessions in IDLE hold only the inflater.
-pub(super) const KEEP_COMPRESSOR: Duration = Duration::from_secs(1);
 
 /// The connection under the IMAP framing.
 pub(super) enum Transport {
@@ -47,24 +41,25 @@ impl Transport {
     }
 
     /// Read what the client sent (inflated, if compressed), at most
-    /// `buf.len()` bytes. `quiet_since`: when output was last flushed; a
-    /// compressed session that is still waiting `KEEP_COMPRESSOR` after it
-    /// releases its compressor. Cancel-safe, as reads of a `Stream` are.
-    pub(super) async fn read(&mut self, buf: &mut [u8], quiet_since: Instant) -> io::Result<usize> {
-        match self {
-            Transport::Plain(stream) => stream.read(buf).await,
-            Transport::Compressed(deflate) => {
-                if deflate.holds_compressor() {
-                    tokio::select! {
-                        read = deflate.read(buf) => return read,
-                        () = tokio::time::sleep_until(quiet_since + KEEP_COMPRESSOR) => {
-                            deflate.release_compressor();
-                        }
-                    }
-                }
-                deflate.read(buf).await
+    /// `buf.len()` bytes; the caller has flushed its output. A compressed
+    /// session whose client has sent nothing yet releases its compressor
+    /// before it waits (one that finds input at once keeps it, and with it
+    /// the dictionary of what it just sent). Cancel-safe, as reads of a
+    /// `Stream` are.
+    pub(super) async fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let deflate = match self {
+            Transport::Plain(stream) => return stream.read(buf).await,
+            Transport::Compressed(deflate) => deflate,
+        };
+        let mut buf = ReadBuf::new(buf);
+        poll_fn(|cx| match Pin::new(&mut *deflate).poll_read(cx, &mut buf) {
+            Poll::Ready(read) => Poll::Ready(read.map(|()| buf.filled().len())),
+            Poll::Pending => {
+                deflate.release_compressor();
+                Poll::Pending
             }
-        }
+        })
+        .await
     }
 }
 
@@ -97,62 +92,65 @@ impl AsyncWrite for Transport {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
+    use flate2::{Compress, Compression, FlushCompress};
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::{TcpListener, TcpStream};
-    use tokio::time::Instant;
 
-    use super::{KEEP_COMPRESSOR, Transport};
+    use super::Transport;
     use crate::server::{Deflate, Stream};
 
-    /// A compressed transport on one end of a loopback connection, and a
-    /// DEFLATE client on the other.
-    async fn pair() -> (Transport, Deflate<TcpStream>) {
+    /// A compressed transport on one end of a loopback connection, with
+    /// `already_read` compressed input, and a DEFLATE client on the other.
+    async fn pair(already_read: Vec<u8>) -> (Transport, Deflate<TcpStream>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let (client, accepted) = tokio::join!(TcpStream::connect(addr), listener.accept());
         let server = Stream::plain(accepted.unwrap().0).unwrap();
         (
-            Transport::Compressed(Deflate::new(server, Vec::new())),
+            Transport::Compressed(Deflate::new(server, already_read)),
             Deflate::new(client.unwrap(), Vec::new()),
         )
     }
 
+    fn deflate(transport: &mut Transport) -> &mut Deflate<Stream> {
+        match transport {
+            Transport::Compressed(deflate) => deflate,
+            Transport::Plain(_) => unreachable!("compressed"),
+        }
+    }
+
     #[tokio::test]
-    async fn a_session_quiet_for_long_enough_gives_its_compressor_back() {
-        let (mut server, mut client) = pair().await;
-        let Transport::Compressed(deflate) = &mut server else {
-            unreachable!()
-        };
-        deflate.write_all(b"* OK hello\r\n").await.unwrap();
-        deflate.flush().await.unwrap();
-        assert!(deflate.holds_compressor());
-        // Quiet since just now: a command that comes at once finds it.
-        client.write_all(b"a1 NOOP\r\n").await.unwrap();
-        client.flush().await.unwrap();
+    async fn a_session_that_waits_for_its_client_gives_its_compressor_back() {
+        let mut command = Vec::with_capacity(256);
+        Compress::new(Compression::fast(), false)
+            .compress_vec(b"a1 NOOP\r\n", &mut command, FlushCompress::Sync)
+            .unwrap();
+        let (mut server, mut client) = pair(command).await;
+        deflate(&mut server)
+            .write_all(b"* OK hello\r\n")
+            .await
+            .unwrap();
+        deflate(&mut server).flush().await.unwrap();
+        assert!(deflate(&mut server).holds_compressor());
+        // A command there already: the compressor is kept.
         let mut buf = [0u8; 64];
-        let n = server.read(&mut buf, Instant::now()).await.unwrap();
+        let n = server.read(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"a1 NOOP\r\n");
-        let Transport::Compressed(deflate) = &mut server else {
-            unreachable!()
-        };
-        assert!(deflate.holds_compressor());
-        // Quiet for longer than KEEP_COMPRESSOR: released while waiting,
-        // and the read still gets the next command.
-        let long_ago = Instant::now() - KEEP_COMPRESSOR - Duration::from_millis(1);
-        let (read, ()) = tokio::join!(server.read(&mut buf, long_ago), async {
+        assert!(deflate(&mut server).holds_compressor());
+        // Nothing there yet: released while waiting, and the read still
+        // gets the next command.
+        let (read, ()) = tokio::join!(server.read(&mut buf), async {
             client.write_all(b"a2 NOOP\r\n").await.unwrap();
             client.flush().await.unwrap();
         });
         assert_eq!(&buf[..read.unwrap()], b"a2 NOOP\r\n");
-        let Transport::Compressed(deflate) = &mut server else {
-            unreachable!()
-        };
-        assert!(!deflate.holds_compressor());
+        assert!(!deflate(&mut server).holds_compressor());
         // Output goes on with a new compressor, readable as one stream.
-        deflate.write_all(b"a2 OK done\r\n").await.unwrap();
-        deflate.flush().await.unwrap();
+        deflate(&mut server)
+            .write_all(b"a2 OK done\r\n")
+            .await
+            .unwrap();
+        deflate(&mut server).flush().await.unwrap();
         let mut got = [0u8; 24];
         client.read_exact(&mut got).await.unwrap();
         assert_eq!(&got, b"* OK hello\r\na2 OK done\r\n");

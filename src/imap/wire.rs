@@ -25,7 +25,6 @@ use imap_types::command::Command;
 use imap_types::core::{LiteralMode, Tag};
 use imap_types::response::{Data, Greeting, Response, Status};
 use tokio::io::AsyncWriteExt;
-use tokio::time::Instant;
 use tokio_rustls::TlsAcceptor;
 
 use super::list_ext::{self, ListOptions};
@@ -209,9 +208,6 @@ impl Outbox {
 pub(super) struct Wire {
     /// `None` only while STARTTLS or COMPRESS swaps it.
     stream: Option<Transport>,
-    /// When output was last flushed (a compressed session waiting since
-    /// long enough releases its compressor).
-    flushed_at: Instant,
     max_command: usize,
     fragmentizer: Fragmentizer,
     out: Outbox,
@@ -227,7 +223,6 @@ impl Wire {
     pub(super) fn new(stream: Stream, max_command: usize) -> Wire {
         Wire {
             stream: Some(Transport::Plain(stream)),
-            flushed_at: Instant::now(),
             max_command,
             fragmentizer: fragmentizer(max_command),
             out: Outbox::default(),
@@ -318,8 +313,7 @@ impl Wire {
             // One read: at most this much reaches the framing, inflated or
             // not, before the limits below are checked again.
             let mut buf = [0u8; 16 * 1024];
-            let quiet_since = self.flushed_at;
-            let n = match self.stream()?.read(&mut buf, quiet_since).await {
+            let n = match self.stream()?.read(&mut buf).await {
                 Ok(n) => n,
                 Err(e) if CorruptStream::caused(&e) => {
                     tracing::debug!(error = %e, "COMPRESS input");
@@ -489,11 +483,9 @@ impl Wire {
             self.out.consume(n);
         }
         match tokio::time::timeout(WRITE_STALL, self.stream()?.flush()).await {
-            Ok(result) => result?,
-            Err(_elapsed) => return Err(WireError::WriteStalled),
+            Ok(result) => Ok(result?),
+            Err(_elapsed) => Err(WireError::WriteStalled),
         }
-        self.flushed_at = Instant::now();
-        Ok(())
     }
 
     /// Before closing on a client that is still sending (an overlong line):
