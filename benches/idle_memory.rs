@@ -7,11 +7,17 @@
 //! an IDLE session that is its view of the folder is the difference. The
 //! budget the project set is 10,000 such sessions in 1 GiB.
 //!
+//! COMPRESSED (1,000) more sessions do the same after COMPRESS DEFLATE
+//! (RFC 4978): what one of them costs beyond a plain IDLE session is the
+//! compression's share (its inflater; a session gives its compressor back
+//! when it waits for its client).
+//!
 //! Then one message is delivered and the bench times how long every
 //! session takes to see `* n EXISTS` (the first one waits for the poller,
 //! the rest for the fan-out), with the gateway's CPU time for that change.
-//! Run: `cargo bench --bench idle_memory` (SESSIONS, MESSAGES, LOGGED_IN
-//! to change the sizes; SESSIONS is capped by the open-files limit).
+//! Run: `cargo bench --bench idle_memory` (SESSIONS, MESSAGES, LOGGED_IN,
+//! COMPRESSED to change the sizes; SESSIONS is capped by the open-files
+//! limit).
 
 use std::net::{SocketAddr, TcpListener};
 use std::process::Stdio;
@@ -19,7 +25,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use graphgate::server::Deflate;
+use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
 use tokio::sync::{Notify, Semaphore};
@@ -78,8 +85,12 @@ fn open_files_limit() -> usize {
         .unwrap_or(1024)
 }
 
+/// A session's connection: plain, or under COMPRESS=DEFLATE.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
 struct Session {
-    reader: BufReader<TcpStream>,
+    reader: BufReader<Box<dyn Io>>,
 }
 
 impl Session {
@@ -106,31 +117,36 @@ impl Session {
         }
     }
 
+    async fn send(&mut self, line: &str) {
+        let io = self.reader.get_mut();
+        io.write_all(line.as_bytes()).await.expect("write");
+        io.flush().await.expect("flush");
+    }
+
     async fn command(&mut self, tag: &str, command: &str) {
-        let line = format!("{tag} {command}\r\n");
-        self.reader
-            .get_mut()
-            .write_all(line.as_bytes())
-            .await
-            .expect("write");
+        self.send(&format!("{tag} {command}\r\n")).await;
         let done = self.until(&format!("{tag} ")).await;
         assert!(done.starts_with(&format!("{tag} OK")), "{command}: {done}");
     }
 
-    async fn open(imap: SocketAddr, select: bool) -> Session {
+    async fn open(imap: SocketAddr, select: bool, compress: bool) -> Session {
         let stream = TcpStream::connect(imap).await.expect("connect");
         let mut s = Session {
-            reader: BufReader::with_capacity(4096, stream),
+            reader: BufReader::with_capacity(4096, Box::new(stream)),
         };
         s.line().await;
         s.command("a", &format!("LOGIN {USER} {PASSWORD}")).await;
+        if compress {
+            s.command("z", "COMPRESS DEFLATE").await;
+            assert!(s.reader.buffer().is_empty(), "nothing after COMPRESS's OK");
+            let plain = s.reader.into_inner();
+            s = Session {
+                reader: BufReader::with_capacity(4096, Box::new(Deflate::new(plain, Vec::new()))),
+            };
+        }
         if select {
             s.command("b", "SELECT INBOX").await;
-            s.reader
-                .get_mut()
-                .write_all(b"c IDLE\r\n")
-                .await
-                .expect("write");
+            s.send("c IDLE\r\n").await;
             s.until("+").await;
         }
         s
@@ -176,14 +192,14 @@ async fn start(dir: &std::path::Path, messages: usize) -> (Child, SocketAddr, So
 }
 
 /// Open `n` sessions, `parallel` at a time.
-async fn open_many(imap: SocketAddr, n: usize, select: bool) -> Vec<Session> {
+async fn open_many(imap: SocketAddr, n: usize, select: bool, compress: bool) -> Vec<Session> {
     let gate = Arc::new(Semaphore::new(64));
     let tasks: Vec<_> = (0..n)
         .map(|_| {
             let gate = gate.clone();
             tokio::spawn(async move {
                 let _slot = gate.acquire_owned().await.expect("open");
-                Session::open(imap, select).await
+                Session::open(imap, select, compress).await
             })
         })
         .collect();
@@ -209,7 +225,8 @@ async fn main() {
     // Two descriptors per session on this machine (client and gateway).
     let room = open_files_limit().saturating_sub(500) / 2;
     let logged_in = env_or("LOGGED_IN", 1_000).min(room / 4);
-    let sessions = env_or("SESSIONS", 10_000).min(room - logged_in);
+    let compressed = env_or("COMPRESSED", 1_000).min(room / 4);
+    let sessions = env_or("SESSIONS", 10_000).min(room - logged_in - compressed);
     let dir = tempfile::tempdir().expect("temp dir");
     let (child, imap, emulator) = start(dir.path(), messages).await;
     let pid = child.id().expect("pid");
@@ -217,14 +234,17 @@ async fn main() {
         "graphgate IDLE memory: {sessions} sessions IDLE on a {messages}-message Inbox; bound: {logged_in} sessions only logged in"
     );
     // The first SELECT lists the folder; its cost is not a session's.
-    let first = Session::open(imap, true).await;
+    let first = Session::open(imap, true, false).await;
     let start_rss = settle(pid).await;
-    let _plain = open_many(imap, logged_in, false).await;
+    let _plain = open_many(imap, logged_in, false, false).await;
     let plain_rss = settle(pid).await;
     let t = Instant::now();
-    let idle = open_many(imap, sessions, true).await;
+    let idle = open_many(imap, sessions, true, false).await;
     let opened = t.elapsed();
     let idle_rss = settle(pid).await;
+    let deflated = open_many(imap, compressed, true, true).await;
+    // Each waits in IDLE, its compressor given back.
+    let deflated_rss = settle(pid).await;
     let per_plain = plain_rss.saturating_sub(start_rss) as f64 / logged_in.max(1) as f64;
     let per_idle = idle_rss.saturating_sub(plain_rss) as f64 / sessions.max(1) as f64;
     let budget = 1024.0 * 1024.0 * 1024.0 / 10_000.0;
@@ -248,11 +268,18 @@ async fn main() {
         "  10,000 IDLE sessions at this rate: {:.0} MiB for the process (budget 1,024 MiB)",
         mib(start_rss as f64 + 10_000.0 * per_idle),
     );
+    let per_deflated = deflated_rss.saturating_sub(idle_rss) as f64 / compressed.max(1) as f64;
+    println!(
+        "  per IDLE session under COMPRESS=DEFLATE ({compressed} measured) {:.1} KiB: {:.1} KiB more than a plain one",
+        per_deflated / 1024.0,
+        (per_deflated - per_idle) / 1024.0,
+    );
 
     // One delivery: how long until every session has seen it.
     let seen = Arc::new(AtomicUsize::new(0));
     let all = Arc::new(Notify::new());
     let mut sessions_all = idle;
+    sessions_all.extend(deflated);
     sessions_all.push(first);
     let total = sessions_all.len();
     let firsts = Arc::new(parking_lot::Mutex::new(Vec::with_capacity(total)));

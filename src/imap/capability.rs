@@ -1,7 +1,8 @@
 //! CAPABILITY, and the capability list itself, which the greeting and the
 //! reply to a successful login carry too. What is offered depends on the
 //! state: STARTTLS and the login mechanisms (or LOGINDISABLED) only before
-//! logging in.
+//! logging in, COMPRESS=DEFLATE only after (as Dovecot: the command needs a
+//! logged-in session).
 
 use imap_types::core::{Atom, Vec1};
 use imap_types::response::{Capability, Data};
@@ -47,6 +48,9 @@ pub(super) fn capabilities<B: Backend>(
         "THREAD=ORDEREDSUBJECT",
         "THREAD=REFERENCES",
     ]);
+    if logged_in {
+        caps.push("COMPRESS=DEFLATE");
+    }
     let mut out: Vec<Capability<'static>> = caps
         .into_iter()
         .filter_map(|c| Atom::try_from(c).ok().map(Capability::from))

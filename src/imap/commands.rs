@@ -12,6 +12,7 @@ use imap_types::command::{CommandBody, FetchModifier, SelectParameter, StoreModi
 use imap_types::core::{AString, Charset, IString, NString, Vec1};
 use imap_types::datetime::DateTime;
 use imap_types::extensions::binary::LiteralOrLiteral8;
+use imap_types::extensions::compress::CompressionAlgorithm;
 use imap_types::extensions::enable::CapabilityEnable;
 use imap_types::extensions::sort::SortCriterion;
 use imap_types::extensions::thread::ThreadingAlgorithm;
@@ -105,6 +106,10 @@ pub(super) enum AuthenticatedCommand {
         message: LiteralOrLiteral8<'static>,
     },
     Idle,
+    /// RFC 4978: `command-auth` in its grammar, so also with a folder selected.
+    Compress {
+        algorithm: CompressionAlgorithm,
+    },
 }
 
 impl AuthenticatedCommand {
@@ -354,6 +359,9 @@ pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) ->
             Stays,
         ),
         C::Idle => (Authenticated(U::Idle), OWN, Stays),
+        // Its tagged OK goes out before compression starts; owed updates
+        // wait for the next command.
+        C::Compress { algorithm } => (Authenticated(U::Compress { algorithm }), OWN, Stays),
 
         // §6.4: selected. CHECK is served like NOOP, in any state.
         C::Check => (Any(A::Noop { name: "CHECK" }), OWN, Stays),
@@ -441,9 +449,10 @@ pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) ->
                 response,
                 flags,
                 uid,
-                unchanged_since: modifiers.iter().find_map(|m| match m {
-                    StoreModifier::UnchangedSince(n) => Some(*n),
-                }),
+                unchanged_since: modifiers
+                    .iter()
+                    .map(|StoreModifier::UnchangedSince(n)| *n)
+                    .next(),
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,
@@ -477,7 +486,7 @@ pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) ->
             Stays,
         ),
 
-        // Decoded but not offered (COMPRESS, QUOTA...): refused in any state.
+        // Decoded but not offered (QUOTA...): refused in any state.
         other => (
             Any(A::Unsupported {
                 name: command_name(&other),
@@ -579,6 +588,12 @@ mod tests {
                 Folder::Stays,
             ),
             ("a IDLE\r\n", "authenticated", OWN, Folder::Stays),
+            (
+                "a COMPRESS DEFLATE\r\n",
+                "authenticated",
+                OWN,
+                Folder::Stays,
+            ),
             ("a CLOSE\r\n", "selected", OWN, Folder::Leaves),
             ("a UNSELECT\r\n", "selected", OWN, Folder::Leaves),
             ("a EXPUNGE\r\n", "selected", AFTER, Folder::Stays),

@@ -12,7 +12,7 @@ use tokio_rustls::TlsAcceptor;
 use tracing::Span;
 
 use super::backend::Backend;
-use super::enable::Enabled;
+use super::enabled::Enabled;
 use super::reply::{self, Extra, Reply};
 use super::settings::ImapSettings;
 use super::user_sessions::UserSessions;

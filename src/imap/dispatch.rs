@@ -17,9 +17,9 @@ use super::reply::{self, Refused, Reply};
 use super::state::{Change, FolderOf, LoggedIn, Selected, State, UserOf};
 use super::wire::{Wire, WireError};
 use super::{
-    append, authenticate, capability, close, copy_move, create, enable, expunge, fetch, id, idle,
-    list, login, logout, namespace, noop, search, select, sort, starttls, status, store, subscribe,
-    thread,
+    append, authenticate, capability, close, compress, copy_move, create, enable, expunge, fetch,
+    id, idle, list, login, logout, namespace, noop, search, select, sort, starttls, status, store,
+    subscribe, thread,
 };
 
 /// Run `command` if the session's state allows it, and move to the state it
@@ -54,10 +54,10 @@ pub(super) async fn dispatch<B: Backend>(
             }
             match state {
                 State::Authenticated(user) => {
-                    authenticated(conn, user, None, left, command).await?
+                    authenticated(conn, tag, user, None, left, command).await?
                 }
                 State::Selected(user, selected) => {
-                    authenticated(conn, user, Some(selected), false, command).await?
+                    authenticated(conn, tag, user, Some(selected), false, command).await?
                 }
                 State::NotAuthenticated | State::Logout => {
                     return Ok(Refused::LoginFirst.reply().into());
@@ -133,10 +133,11 @@ async fn not_authenticated<B: Backend>(
     })
 }
 
-/// RFC 3501 §6.3 (and ENABLE, NAMESPACE, IDLE): a logged-in user, with the
-/// folder selected now, if any (`left`: the command just left one).
+/// RFC 3501 §6.3 (and ENABLE, NAMESPACE, IDLE, COMPRESS): a logged-in user,
+/// with the folder selected now, if any (`left`: the command just left one).
 async fn authenticated<B: Backend>(
     conn: &mut Conn<'_, B>,
+    tag: &Tag<'static>,
     user: &LoggedIn<UserOf<B>>,
     selected: Option<&mut Selected<FolderOf<UserOf<B>>>>,
     left: bool,
@@ -185,6 +186,12 @@ async fn authenticated<B: Backend>(
             message,
         } => append::append(user, selected.as_deref(), mailbox, flags, date, message).await,
         U::Idle => return Ok((idle::idle(conn, selected).await?, Change::Stay)),
+        U::Compress { algorithm } => {
+            return Ok((
+                compress::compress(conn, tag, &algorithm).await?,
+                Change::Stay,
+            ));
+        }
     };
     Ok((reply.into(), Change::Stay))
 }

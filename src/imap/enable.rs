@@ -10,29 +10,11 @@ use imap_types::core::Vec1;
 use imap_types::extensions::enable::CapabilityEnable;
 use imap_types::response::{Code, Data};
 
+use super::enabled::Enabled;
 use super::reply::Reply;
 use super::state::Selected;
 use super::updates::nz64;
 use super::wire::Wire;
-
-/// What the client enabled, for the rest of the connection.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) struct Enabled {
-    /// Mod-sequences in FETCH responses (RFC 7162 §3.1).
-    pub condstore: bool,
-    /// VANISHED instead of EXPUNGE (RFC 7162 §3.2).
-    pub qresync: bool,
-}
-
-impl Enabled {
-    /// Both enabled sets together.
-    pub(super) fn union(self, other: Enabled) -> Enabled {
-        Enabled {
-            condstore: self.condstore || other.condstore,
-            qresync: self.qresync || other.qresync,
-        }
-    }
-}
 
 /// ENABLE: turn on what is named and offered, and say what that was
 /// (only what this command turned on, RFC 5161 §3.2). With a folder

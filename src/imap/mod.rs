@@ -1,5 +1,5 @@
 //! The IMAP front: IMAP4rev1 with the extensions desktop clients expect
-//! (IDLE, UIDPLUS, MOVE, LITERAL+, SPECIAL-USE, LIST-STATUS, ...) over the
+//! (IDLE, UIDPLUS, MOVE, LITERAL+, SPECIAL-USE, LIST-STATUS, COMPRESS, ...) over the
 //! protocol-neutral mailbox service. One session per connection keeps its own
 //! sequence numbers and tells its client about changes made by anyone.
 //!
@@ -17,11 +17,13 @@ mod capability;
 mod close;
 mod collate;
 mod commands;
+mod compress;
 mod conn;
 mod copy_move;
 mod create;
 mod dispatch;
 mod enable;
+mod enabled;
 mod expunge;
 mod fetch;
 mod id;
@@ -54,6 +56,7 @@ mod tests_thread;
 mod thread;
 mod thread_refs;
 mod thread_tree;
+mod transport;
 mod updates;
 mod user_sessions;
 mod view;

@@ -17,7 +17,7 @@ use imap_types::mailbox::Mailbox;
 use imap_types::response::{Code, Data};
 
 use super::backend::{OpenFolder, UserFolders};
-use super::enable::Enabled;
+use super::enabled::Enabled;
 use super::names::from_wire;
 use super::ranges::Ranges;
 use super::reply::{self, Reply, Role};
@@ -138,10 +138,10 @@ pub(super) async fn select<U: UserFolders>(
                 .untagged(),
         ),
     }
-    if let Some(known) = known.filter(|k| k.uidvalidity == view.uidvalidity) {
-        if let Err(e) = resync(wire, &folder, &view, &known).await {
-            return (reply::mail_error(&e, Role::Subject), None);
-        }
+    if let Some(known) = known.filter(|k| k.uidvalidity == view.uidvalidity)
+        && let Err(e) = resync(wire, &folder, &view, &known).await
+    {
+        return (reply::mail_error(&e, Role::Subject), None);
     }
     tracing::debug!(folder = %name, messages = view.len(), read_only = folder.read_only(), "selected");
     let examined = read_only;

@@ -22,7 +22,7 @@ use super::capability::capabilities;
 use super::commands::{self, Folder, Updates, command_name};
 use super::conn::{Conn, Done};
 use super::dispatch::dispatch;
-use super::enable::Enabled;
+use super::enabled::Enabled;
 use super::reply::{self, Reply, Role};
 use super::settings::{ImapSettings, LOGIN_TIMEOUT};
 use super::state::{Change, State, UserOf};
@@ -172,6 +172,7 @@ impl<B: Backend> Session<'_, B> {
             }
             WireError::LineTooLong(max) => format!("a command line was longer than {max} bytes"),
             WireError::CommandTooLong(max) => format!("a command was longer than {max} bytes"),
+            WireError::Inflate => "the compressed data could not be inflated (RFC 4978)".into(),
         };
         Ok(self.conn.bye_lingering(&reason).await.into())
     }

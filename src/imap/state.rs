@@ -4,7 +4,7 @@
 //! every move between states is a `Change`, applied in one place.
 
 use super::backend::{Backend, OpenFolder, UserFolders};
-use super::enable::Enabled;
+use super::enabled::Enabled;
 use super::user_sessions::UserSlot;
 use super::view::MailboxView;
 use crate::mailbox::names::canonical;

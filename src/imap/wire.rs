@@ -2,7 +2,8 @@
 //! the input into lines and literals, the codecs decode commands, SASL data
 //! and IDLE's DONE, and responses are encoded and written with a stall
 //! timeout. Limits on lines, literals and whole commands are enforced here,
-//! before anything is buffered beyond them.
+//! before anything is buffered beyond them; after COMPRESS=DEFLATE they
+//! apply to the inflated bytes, which arrive one read buffer at a time.
 //!
 //! imap-next's server state machine is not used: it answers an oversized
 //! literal with its own untagged-code BAD (we owe `[TOOBIG]`), cannot change
@@ -23,11 +24,12 @@ use imap_types::auth::AuthenticateData;
 use imap_types::command::Command;
 use imap_types::core::{LiteralMode, Tag};
 use imap_types::response::{Data, Greeting, Response, Status};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
 
 use super::list_ext::{self, ListOptions};
-use crate::server::Stream;
+use super::transport::Transport;
+use crate::server::{CorruptStream, Deflate, Stream};
 
 /// How long one write may make no progress before the client counts as gone.
 const WRITE_STALL: Duration = Duration::from_secs(120);
@@ -125,6 +127,9 @@ pub(super) enum WireError {
     },
     #[error("the client stopped reading")]
     WriteStalled,
+    /// After COMPRESS: what the client sent is not DEFLATE.
+    #[error("the client's compressed data could not be inflated")]
+    Inflate,
 }
 
 /// Pieces at least this large are queued as they are, not gathered.
@@ -201,8 +206,8 @@ impl Outbox {
 
 /// The connection's IMAP framing.
 pub(super) struct Wire {
-    /// `None` only while STARTTLS swaps it.
-    stream: Option<Stream>,
+    /// `None` only while STARTTLS or COMPRESS swaps it.
+    stream: Option<Transport>,
     max_command: usize,
     fragmentizer: Fragmentizer,
     out: Outbox,
@@ -217,7 +222,7 @@ impl Wire {
     /// `max_command` bounds every command for the life of the connection.
     pub(super) fn new(stream: Stream, max_command: usize) -> Wire {
         Wire {
-            stream: Some(stream),
+            stream: Some(Transport::Plain(stream)),
             max_command,
             fragmentizer: fragmentizer(max_command),
             out: Outbox::default(),
@@ -230,15 +235,22 @@ impl Wire {
 
     /// Whether the connection is encrypted.
     pub(super) fn is_tls(&self) -> bool {
-        self.stream.as_ref().is_some_and(Stream::is_tls)
+        self.stream.as_ref().is_some_and(|t| t.stream().is_tls())
     }
 
     /// Whether the client is on this machine.
     pub(super) fn is_loopback(&self) -> bool {
-        self.stream.as_ref().is_some_and(Stream::is_loopback)
+        self.stream
+            .as_ref()
+            .is_some_and(|t| t.stream().is_loopback())
     }
 
-    fn stream(&mut self) -> Result<&mut Stream, WireError> {
+    /// Whether COMPRESS=DEFLATE is on.
+    pub(super) fn is_compressed(&self) -> bool {
+        self.stream.as_ref().is_some_and(Transport::is_compressed)
+    }
+
+    fn stream(&mut self) -> Result<&mut Transport, WireError> {
         self.stream.as_mut().ok_or(WireError::Closed)
     }
 
@@ -247,9 +259,36 @@ impl Wire {
     /// the handshake may count after it.
     pub(super) async fn start_tls(&mut self, acceptor: &TlsAcceptor) -> Result<(), WireError> {
         self.flush().await?;
-        let plain = self.stream.take().ok_or(WireError::Closed)?;
-        self.stream = Some(plain.start_tls(acceptor).await?);
+        let plain = match self.stream.take() {
+            Some(Transport::Plain(plain)) => plain,
+            Some(Transport::Compressed(_)) | None => return Err(WireError::Closed),
+        };
+        self.stream = Some(Transport::Plain(plain.start_tls(acceptor).await?));
         self.fragmentizer = fragmentizer(self.max_command);
+        self.line_start = 0;
+        self.in_literal = false;
+        self.expect = Expect::Command;
+        Ok(())
+    }
+
+    /// Send what is queued (COMPRESS's tagged OK, uncompressed), then
+    /// compress both directions from the next byte on (RFC 4978 §3).
+    /// Input the client sent after the COMPRESS line and that was already
+    /// read is kept, not dropped as at STARTTLS: the client compresses from
+    /// the first command after COMPRESS, so those bytes are the start of its
+    /// compressed stream (a client that did not wait for the OK loses
+    /// nothing; one that sent plain text after it fails to inflate and is
+    /// disconnected). There is no security boundary to protect here, unlike
+    /// at STARTTLS: both sides of it are the same authenticated channel.
+    pub(super) async fn start_deflate(&mut self) -> Result<(), WireError> {
+        self.flush().await?;
+        let already_read = unparsed(&mut self.fragmentizer);
+        self.fragmentizer = fragmentizer(self.max_command);
+        let plain = match self.stream.take() {
+            Some(Transport::Plain(plain)) => plain,
+            Some(Transport::Compressed(_)) | None => return Err(WireError::Closed),
+        };
+        self.stream = Some(Transport::Compressed(Deflate::new(plain, already_read)));
         self.line_start = 0;
         self.in_literal = false;
         self.expect = Expect::Command;
@@ -271,8 +310,17 @@ impl Wire {
                 return Ok(incoming);
             }
             self.flush().await?;
+            // One read: at most this much reaches the framing, inflated or
+            // not, before the limits below are checked again.
             let mut buf = [0u8; 16 * 1024];
-            let n = self.stream()?.read(&mut buf).await?;
+            let n = match self.stream()?.read(&mut buf).await {
+                Ok(n) => n,
+                Err(e) if CorruptStream::caused(&e) => {
+                    tracing::debug!(error = %e, "COMPRESS input");
+                    return Err(WireError::Inflate);
+                }
+                Err(e) => return Err(e.into()),
+            };
             if n == 0 {
                 return Err(WireError::Closed);
             }
@@ -443,8 +491,8 @@ impl Wire {
     /// Before closing on a client that is still sending (an overlong line):
     /// see `Stream::linger`.
     pub(super) async fn linger(&mut self) {
-        if let Some(stream) = self.stream.as_mut() {
-            stream.linger().await;
+        if let Some(transport) = self.stream.as_mut() {
+            transport.stream_mut().linger().await;
         }
     }
 
@@ -455,6 +503,25 @@ impl Wire {
         }
         Ok(())
     }
+}
+
+/// The bytes enqueued in `fragmentizer` but not yet framed after its
+/// current, complete message. imap-codec's Fragmentizer does not hand out
+/// its unparsed input, so it is run to the end and the messages it cuts
+/// are put back together: every byte it parses lands in its message
+/// buffer. They are at most one read (`Wire::next` reads only once all
+/// that was enqueued is parsed), far below the message size limit. The
+/// fragmentizer is spent afterwards.
+fn unparsed(fragmentizer: &mut Fragmentizer) -> Vec<u8> {
+    let mut rest = Vec::new();
+    while fragmentizer.progress().is_some() {
+        if fragmentizer.is_message_complete() {
+            rest.extend_from_slice(fragmentizer.message_bytes());
+        }
+    }
+    // The unfinished last message (the loop ended inside it).
+    rest.extend_from_slice(fragmentizer.message_bytes());
+    rest
 }
 
 fn fragmentizer(max_command: usize) -> Fragmentizer {
@@ -515,7 +582,9 @@ fn why_malformed(bytes: &[u8]) -> String {
         "NAMESPACE",
         "ID",
     ];
-    if KNOWN.contains(&name.as_str()) {
+    if name == "COMPRESS" {
+        "COMPRESS takes DEFLATE, the one algorithm graphgate offers (RFC 4978)".into()
+    } else if KNOWN.contains(&name.as_str()) {
         format!("the arguments of {name} are not valid (see RFC 3501)")
     } else if name.len() <= 40
         && name
@@ -530,56 +599,5 @@ fn why_malformed(bytes: &[u8]) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::{FLUSH_AT, Outbox, PIECE, why_malformed};
-
-    /// Small and large pieces, written a few bytes at a time, come out in
-    /// the order queued, and an emptied outbox keeps no large buffer.
-    #[test]
-    fn the_outbox_keeps_order_and_lets_go() {
-        let mut out = Outbox::default();
-        let mut expected = Vec::new();
-        let mut written = Vec::new();
-        for round in 0..6u8 {
-            let small = vec![b'a' + round; 10];
-            let large = vec![b'A' + round; PIECE + usize::from(round)];
-            out.extend(&small);
-            out.push(large.clone());
-            out.push(small.clone());
-            expected.extend(small.iter().chain(&large).chain(&small));
-            // Write part of it, as a slow socket would, while more comes.
-            for _ in 0..3 {
-                if let Some(front) = out.front() {
-                    let n = front.len().min(7_000);
-                    written.extend_from_slice(&front[..n]);
-                    out.consume(n);
-                }
-            }
-        }
-        out.extend(&vec![b'z'; 3 * FLUSH_AT]);
-        expected.extend(std::iter::repeat_n(b'z', 3 * FLUSH_AT));
-        assert_eq!(out.len(), expected.len() - written.len());
-        while let Some(front) = out.front() {
-            let n = front.len().min(5_000);
-            written.extend_from_slice(&front[..n]);
-            out.consume(n);
-        }
-        assert_eq!(written, expected);
-        assert_eq!(out.len(), 0);
-        assert!(out.gathered.capacity() <= 2 * FLUSH_AT);
-    }
-
-    #[test]
-    fn malformed_commands_get_a_sentence() {
-        assert_eq!(why_malformed(b"a1 FOO\r\n"), "unknown command FOO");
-        assert_eq!(
-            why_malformed(b"a1 fetch x\r\n"),
-            "the arguments of FETCH are not valid (see RFC 3501)"
-        );
-        assert_eq!(
-            why_malformed(b"a1 UID fetch\r\n"),
-            "the arguments of UID FETCH are not valid (see RFC 3501)"
-        );
-        assert_eq!(why_malformed(b"a1\r\n"), "expected a tag and a command");
-    }
-}
+#[path = "wire_tests.rs"]
+mod tests;

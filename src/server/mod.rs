@@ -8,6 +8,7 @@
 //! (`admission`); the pre-login deadline runs from accept.
 
 mod admission;
+mod deflate;
 mod network;
 mod proxy;
 mod stream;
@@ -27,6 +28,7 @@ use tracing::Instrument;
 
 use admission::ClientTable;
 pub use admission::{Admission, ClientLimits, Refusal};
+pub use deflate::{CorruptStream, Deflate};
 pub use network::Network;
 pub(crate) use stream::Stream;
 

@@ -20,6 +20,7 @@ mod imap;
 mod imap_append_route;
 mod imap_binary;
 mod imap_compliance;
+mod imap_compress;
 mod imap_concurrency;
 mod imap_condstore;
 mod imap_draft;

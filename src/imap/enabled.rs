@@ -1,0 +1,22 @@
+//! What a client has enabled on its connection (RFC 5161 ENABLE, or a
+//! CONDSTORE enabling command): a leaf that the session state and the
+//! connection both hold, so neither needs the ENABLE command's module.
+
+/// What the client enabled, for the rest of the connection.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(super) struct Enabled {
+    /// Mod-sequences in FETCH responses (RFC 7162 §3.1).
+    pub condstore: bool,
+    /// VANISHED instead of EXPUNGE (RFC 7162 §3.2).
+    pub qresync: bool,
+}
+
+impl Enabled {
+    /// Both enabled sets together.
+    pub(super) fn union(self, other: Enabled) -> Enabled {
+        Enabled {
+            condstore: self.condstore || other.condstore,
+            qresync: self.qresync || other.qresync,
+        }
+    }
+}
