@@ -1,7 +1,9 @@
 //! The untagged updates a session owes its client about the selected folder
 //! (EXPUNGE, EXISTS, FETCH FLAGS), sent before a tagged reply, by NOOP and
 //! during IDLE; and the small pieces of untagged data several commands build
-//! (flag lists, `* n FETCH (UID u FLAGS (...))`, non-zero numbers).
+//! (flag lists, `* n FETCH (UID u FLAGS (...))`, non-zero numbers). Once the
+//! client enabled them, expunges go as VANISHED (QRESYNC) and flag updates
+//! carry MODSEQ (CONDSTORE).
 
 use std::num::{NonZeroU32, NonZeroU64};
 
