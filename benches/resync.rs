@@ -18,7 +18,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::gateway::{PASSWORD, TestGateway};
-use common::imap_client::{Answer, Client};
+use common::imap_client::{Answer, Client, number_after};
 use common::{ALICE, Tenant, endpoint_sum, test_config};
 use graphgate::mailbox::MailSettings;
 use graphgate_emulator::EmulatorConfig;
@@ -40,14 +40,6 @@ fn bytes(answer: &Answer) -> usize {
         + answer.status.len()
         + answer.text.len()
         + 8
-}
-
-fn number_after(lines: &[String], key: &str) -> Option<u64> {
-    lines.iter().find_map(|l| {
-        let at = l.find(key)? + key.len();
-        let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok()
-    })
 }
 
 /// Log in on a new connection and run `commands` after the folder's

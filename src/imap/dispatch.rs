@@ -80,9 +80,6 @@ pub(super) async fn dispatch<B: Backend>(
     if let Some(selected) = state.selected_mut() {
         conn.enabled = conn.enabled.union(selected.enabled);
         selected.enabled = conn.enabled;
-        if selected.enabled.condstore {
-            selected.view.follow_modseqs();
-        }
     }
     Ok(done)
 }

@@ -63,7 +63,6 @@ pub(super) fn start_condstore<F>(wire: &mut Wire, selected: &mut Selected<F>) {
 }
 
 fn announce_modseq<F>(wire: &mut Wire, selected: &mut Selected<F>) {
-    selected.view.follow_modseqs();
     if let Some(modseq) = nz64(selected.view.highest_modseq()) {
         wire.status(
             Reply::ok("highest mod-sequence")

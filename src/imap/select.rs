@@ -101,10 +101,7 @@ pub(super) async fn select<U: UserFolders>(
     };
     // EXAMINE shows what is recent without taking it from other sessions.
     let recent_after = folder.claim_recent(MailboxView::top_uid(&snapshot), !read_only);
-    let mut view = MailboxView::new(snapshot, recent_after);
-    if enabled.condstore {
-        view.follow_modseqs();
-    }
+    let view = MailboxView::new(snapshot, recent_after);
     send_flag_lists(wire, &view, folder.read_only());
     wire.data(Data::Exists(view.len()));
     wire.data(Data::Recent(view.recent()));

@@ -57,9 +57,12 @@ pub(super) async fn catch_up<F: OpenFolder>(
     let recent_after = selected
         .folder
         .claim_recent(MailboxView::top_uid(&snapshot), !selected.examined);
-    let updates = selected
-        .view
-        .update(snapshot, expunges == Expunges::Allowed, recent_after);
+    let updates = selected.view.update(
+        snapshot,
+        expunges == Expunges::Allowed,
+        recent_after,
+        selected.enabled.condstore,
+    );
     let sent = updates.len();
     let enabled = selected.enabled;
     // With QRESYNC, the expunged messages go as one VANISHED (RFC 7162

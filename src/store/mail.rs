@@ -279,20 +279,8 @@ impl Store {
     ) -> Result<Vec<u32>, Error> {
         let since = i64::try_from(since).unwrap_or(i64::MAX);
         let upto = i64::try_from(upto).unwrap_or(i64::MAX);
-        let uids: Vec<i64> = sqlx::query_scalar(
-            "SELECT uid FROM mail_expunged WHERE mailbox = $1 AND folder_id = $2
-             AND modseq > $3 AND modseq <= $4 ORDER BY uid",
-        )
-        .bind(mailbox)
-        .bind(folder_id)
-        .bind(since)
-        .bind(upto)
-        .fetch_all(self.pool())
-        .await?;
-        Ok(uids
-            .into_iter()
-            .filter_map(|u| u32::try_from(u).ok())
-            .collect())
+        let mut conn = self.pool().acquire().await?;
+        removed_between(&mut conn, mailbox, folder_id, since, upto).await
     }
 
     /// Forget a folder that no longer exists.
@@ -515,6 +503,19 @@ async fn changes_between(
         .iter()
         .map(message_row)
         .collect::<Result<Vec<_>, _>>()?;
+    let removed = removed_between(conn, mailbox, folder_id, since, upto).await?;
+    Ok((rows, removed))
+}
+
+/// UIDs removed from a folder with a counter value in `(since, upto]`,
+/// ascending (its `mail_expunged` tombstones).
+async fn removed_between(
+    conn: &mut sqlx::AnyConnection,
+    mailbox: &str,
+    folder_id: &str,
+    since: i64,
+    upto: i64,
+) -> Result<Vec<u32>, Error> {
     let removed: Vec<i64> = sqlx::query_scalar(
         "SELECT uid FROM mail_expunged WHERE mailbox = $1 AND folder_id = $2
          AND modseq > $3 AND modseq <= $4 ORDER BY uid",
@@ -525,11 +526,10 @@ async fn changes_between(
     .bind(upto)
     .fetch_all(&mut *conn)
     .await?;
-    let removed = removed
+    Ok(removed
         .into_iter()
         .filter_map(|u| u32::try_from(u).ok())
-        .collect();
-    Ok((rows, removed))
+        .collect())
 }
 
 /// One write of a folder (see the module's documentation): its counter

@@ -10,7 +10,7 @@ use imap_codec::decode::Decoder;
 use serde_json::json;
 
 use crate::common::gateway::{PASSWORD, TestGateway};
-use crate::common::imap_client::{Answer, Client};
+use crate::common::imap_client::{Answer, Client, number_after};
 use crate::common::*;
 
 /// Every line of `answer` (untagged, then the tagged one) is one complete
@@ -38,15 +38,6 @@ async fn login(gw: &TestGateway) -> Client {
     let mut c = Client::connect(gw.imap).await;
     c.run_ok(&format!("LOGIN {ALICE} {PASSWORD}")).await;
     c
-}
-
-/// The number after `key` in the first line that has it (`[HIGHESTMODSEQ 7]`).
-fn number_after(lines: &[String], key: &str) -> Option<u64> {
-    lines.iter().find_map(|l| {
-        let at = l.find(key)? + key.len();
-        let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
-        digits.parse().ok()
-    })
 }
 
 fn lines_with<'a>(answer: &'a Answer, word: &str) -> Vec<&'a String> {

@@ -48,6 +48,16 @@ pub fn exists_of(line: &str) -> Option<u32> {
         .flatten()
 }
 
+/// The number after `key` in the first line that has it: `number_after(lines,
+/// "[HIGHESTMODSEQ ")` reads `* OK [HIGHESTMODSEQ 7] ...`.
+pub fn number_after(lines: &[String], key: &str) -> Option<u64> {
+    lines.iter().find_map(|l| {
+        let at = l.find(key)? + key.len();
+        let digits: String = l[at..].chars().take_while(char::is_ascii_digit).collect();
+        digits.parse().ok()
+    })
+}
+
 impl Client {
     pub async fn connect(addr: SocketAddr) -> Client {
         let stream = TcpStream::connect(addr).await.expect("connect");
