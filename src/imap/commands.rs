@@ -24,6 +24,7 @@ use imap_types::secret::Secret;
 use imap_types::sequence::SequenceSet;
 use imap_types::status::StatusDataItemName;
 
+use super::grammar::Body;
 use super::list_ext::ListOptions;
 use super::names::from_wire;
 use super::updates::Expunges;
@@ -224,9 +225,17 @@ const AFTER: Updates = Updates::After(Expunges::Allowed);
 const AFTER_NO_EXPUNGE: Updates = Updates::After(Expunges::Held);
 const OWN: Updates = Updates::Own;
 
-/// Sort a decoded command (`options`: the LIST-EXTENDED options wire.rs cut
-/// out of a LIST) into the table.
-pub(super) fn route(body: CommandBody<'static>, options: Option<ListOptions>) -> Route {
+/// Sort a decoded command into the table.
+pub(super) fn route(body: Body) -> Route {
+    match body {
+        Body::Codec(body) => route_codec(body, None),
+        Body::List(body, options) => route_codec(body, Some(options)),
+    }
+}
+
+/// Sort a command imap-codec decoded (`options`: the LIST-EXTENDED options
+/// grammar.rs cut out of a LIST) into the table.
+fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Route {
     use AnyStateCommand as A;
     use AuthenticatedCommand as U;
     use ByState::{Any, Authenticated, NotAuthenticated, Selected};

@@ -21,7 +21,7 @@ fn routed(line: &str) -> Route {
         .decode(line.as_bytes())
         .unwrap_or_else(|e| panic!("{line}: {e:?}"));
     assert!(rest.is_empty(), "{line}");
-    route(command.into_static().body, None)
+    route(Body::Codec(command.into_static().body))
 }
 
 #[test]

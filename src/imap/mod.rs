@@ -26,6 +26,7 @@ mod enable;
 mod enabled;
 mod expunge;
 mod fetch;
+mod grammar;
 mod id;
 mod idle;
 mod list;

@@ -13,22 +13,22 @@
 
 use std::sync::Arc;
 
-use imap_types::command::Command;
 use imap_types::response::{Code, Greeting, GreetingKind};
 use tracing::Instrument;
 
 use super::backend::{Backend, OpenFolder};
 use super::capability::capabilities;
-use super::commands::{self, Folder, Updates, command_name};
+use super::commands::{self, Folder, Updates};
 use super::conn::{Conn, Done};
 use super::dispatch::dispatch;
 use super::enabled::Enabled;
+use super::grammar::Request;
 use super::reply::{self, Reply, Role};
 use super::settings::{ImapSettings, LOGIN_TIMEOUT};
 use super::state::{Change, State, UserOf};
 use super::updates::{Synced, catch_up};
 use super::user_sessions::UserSessions;
-use super::wire::{Incoming, Limits, Request, Wire, WireError};
+use super::wire::{Incoming, Limits, Wire, WireError};
 use crate::server::{Connection, Shutdown};
 
 /// What the read loop does after a message from the client.
@@ -211,17 +211,14 @@ impl<B: Backend> Session<'_, B> {
     }
 
     async fn command(&mut self, request: Request) -> Result<Next, WireError> {
-        let Request {
-            command: Command { tag, body },
-            list,
-        } = request;
-        let name = command_name(&body);
+        let Request { tag, body } = request;
+        let name = body.name();
         let span = tracing::info_span!("command", tag = %tag.inner(), name);
         async {
             if let Some(done) = self.conn.still_signed_in().await {
                 return Ok(done.into());
             }
-            let route = commands::route(body, list);
+            let route = commands::route(body);
             // A grant withdrawn by a policy reload ends access at once.
             if route.folder == Folder::Stays
                 && let Some(selected) = self.state.selected()

@@ -21,13 +21,12 @@ use imap_codec::{
 };
 use imap_types::IntoStatic;
 use imap_types::auth::AuthenticateData;
-use imap_types::command::Command;
 use imap_types::core::{LiteralMode, Tag};
 use imap_types::response::{Data, Greeting, Response, Status};
 use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
 
-use super::list_ext::{self, ListOptions};
+use super::grammar::{self, Request};
 use super::transport::Transport;
 use crate::server::{CorruptStream, Deflate, Stream};
 
@@ -79,13 +78,6 @@ pub(super) enum Expect {
     AuthData,
     /// `DONE` after `+ idling`.
     IdleDone,
-}
-
-/// A decoded command, with the LIST-EXTENDED options imap-codec does not parse.
-#[derive(Debug, Clone)]
-pub(super) struct Request {
-    pub command: Command<'static>,
-    pub list: Option<ListOptions>,
 }
 
 /// One message from the client.
@@ -410,16 +402,12 @@ impl Wire {
         }
         match self.expect {
             Expect::Command => match CommandCodec::default().decode(bytes) {
-                Ok((b"", command)) => Incoming::Command(Box::new(Request {
-                    command: command.into_static(),
-                    list: None,
-                })),
-                _ => match list_ext::parse(bytes, last_line) {
-                    Some(Ok((command, options))) => Incoming::Command(Box::new(Request {
-                        command,
-                        list: Some(options),
-                    })),
-                    Some(Err(why)) => malformed(&why.to_string()),
+                Ok((b"", command)) => {
+                    Incoming::Command(Box::new(Request::from(command.into_static())))
+                }
+                _ => match grammar::parse(bytes, last_line) {
+                    Some(Ok(request)) => Incoming::Command(Box::new(request)),
+                    Some(Err(why)) => malformed(&why),
                     None => malformed(&why_malformed(bytes)),
                 },
             },
