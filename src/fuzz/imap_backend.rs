@@ -203,6 +203,7 @@ impl UserFolders for MemoryUser {
                 has_children: names.iter().any(|n| n.starts_with(&format!("{name}/"))),
                 selectable: true,
                 subscribed: store.subscribed.contains(*name),
+                exists: true,
             })
             .collect();
         for placeholder in ["Shared", "Shared/sales@contoso.test"] {
@@ -212,6 +213,7 @@ impl UserFolders for MemoryUser {
                 has_children: true,
                 selectable: false,
                 subscribed: false,
+                exists: true,
             });
         }
         Ok(out)
@@ -227,6 +229,8 @@ impl UserFolders for MemoryUser {
             uidnext: folder.uidnext,
             uidvalidity: folder.uidvalidity,
             highestmodseq: folder.modseq,
+            deleted: folder.messages.iter().filter(|m| m.flags.deleted).count() as u32,
+            size: 0,
         })
     }
 

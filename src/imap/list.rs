@@ -1,14 +1,18 @@
-//! LIST and LSUB (RFC 3501 §6.3.8–9), with the LIST-EXTENDED selection and
-//! return options SPECIAL-USE and LIST-STATUS use (RFC 5258, 6154, 5819).
-//! Patterns are matched against UTF-8 names; every row carries
+//! LIST and LSUB (RFC 3501 §6.3.8–9), and LIST-EXTENDED (RFC 5258) with
+//! the options SPECIAL-USE and LIST-STATUS add (RFC 6154, 5819): several
+//! patterns, SUBSCRIBED (names subscribed to that no longer exist come as
+//! `\NonExistent`), RECURSIVEMATCH with CHILDINFO. Patterns are matched
+//! against UTF-8 names; every row of an existing folder carries
 //! \HasChildren or \HasNoChildren and the special use, if any.
 
 use std::collections::BTreeSet;
 
+use imap_codec::ResponseCodec;
+use imap_codec::encode::Encoder;
 use imap_types::core::{Atom, QuotedChar};
 use imap_types::flag::FlagNameAttribute;
 use imap_types::mailbox::{ListMailbox, Mailbox};
-use imap_types::response::Data;
+use imap_types::response::{Data, Response};
 
 use super::backend::UserFolders;
 use super::list_ext::ListOptions;
@@ -33,8 +37,11 @@ pub(super) async fn list<U: UserFolders>(
     let empty = match &pattern {
         ListMailbox::Token(_) => false,
         ListMailbox::String(s) => s.as_ref().is_empty(),
-    };
-    let pattern = pattern_from_wire(&reference, &pattern);
+    } && options.more_patterns.is_empty();
+    let patterns: Vec<Pattern> = std::iter::once(&pattern)
+        .chain(&options.more_patterns)
+        .map(|p| Pattern::new(&pattern_from_wire(&reference, p)))
+        .collect();
     let command = if lsub { "LSUB" } else { "LIST" };
     if empty {
         // LIST "" "": the delimiter and the root of the reference.
@@ -51,14 +58,24 @@ pub(super) async fn list<U: UserFolders>(
         Ok(folders) => folders,
         Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
     };
-    let pattern = Pattern::new(&pattern);
     let rows = if lsub {
-        lsub_rows(&folders, &pattern)
+        lsub_rows(&folders, &patterns[0])
     } else {
-        list_rows(&folders, &pattern, &options)
+        list_rows(&folders, &patterns, &options)
     };
-    for (attributes, name, selectable) in rows {
-        wire.data(list_data(attributes, &name, lsub));
+    for Row {
+        attributes,
+        name,
+        selectable,
+        childinfo,
+    } in rows
+    {
+        let data = list_data(attributes, &name, lsub);
+        if childinfo {
+            wire.raw(&with_childinfo(&data));
+        } else {
+            wire.data(data);
+        }
         if let (Some(items), true) = (&options.return_status, selectable) {
             // RFC 5819: a mailbox whose status fails is listed without it.
             if let Ok(status) = user.mail.status(&name).await {
@@ -108,8 +125,27 @@ impl Pattern {
     }
 }
 
-/// One LIST/LSUB row: attributes, UTF-8 name, selectable.
-type Row = (Vec<FlagNameAttribute<'static>>, String, bool);
+/// One LIST/LSUB row.
+struct Row {
+    attributes: Vec<FlagNameAttribute<'static>>,
+    /// The UTF-8 name.
+    name: String,
+    selectable: bool,
+    /// RFC 5258 CHILDINFO ("SUBSCRIBED"): a folder under this one is
+    /// subscribed but not matched by the patterns.
+    childinfo: bool,
+}
+
+impl Row {
+    fn new(attributes: Vec<FlagNameAttribute<'static>>, name: String, selectable: bool) -> Row {
+        Row {
+            attributes,
+            name,
+            selectable,
+            childinfo: false,
+        }
+    }
+}
 
 fn attribute(name: &str) -> Option<FlagNameAttribute<'static>> {
     Atom::try_from(name.to_string())
@@ -119,6 +155,14 @@ fn attribute(name: &str) -> Option<FlagNameAttribute<'static>> {
 
 fn attributes(folder: &FolderInfo, subscribed_mark: bool) -> Vec<FlagNameAttribute<'static>> {
     let mut out = Vec::new();
+    if !folder.exists {
+        // `\NonExistent` implies `\Noselect`, which is not repeated (RFC 5258 §3.4).
+        out.extend(attribute("NonExistent"));
+        if subscribed_mark && folder.subscribed {
+            out.extend(attribute("Subscribed"));
+        }
+        return out;
+    }
     if !folder.selectable {
         out.push(FlagNameAttribute::Noselect);
     }
@@ -136,18 +180,63 @@ fn attributes(folder: &FolderInfo, subscribed_mark: bool) -> Vec<FlagNameAttribu
     out
 }
 
-/// LIST rows for `pattern`, with the selection options applied.
-fn list_rows(folders: &[FolderInfo], pattern: &Pattern, options: &ListOptions) -> Vec<Row> {
+/// LIST rows for `patterns` (a folder matching any of them), with the
+/// selection options applied.
+fn list_rows(folders: &[FolderInfo], patterns: &[Pattern], options: &ListOptions) -> Vec<Row> {
+    let matches = |name: &str| patterns.iter().any(|p| p.matches(name));
+    let selected = |f: &FolderInfo| {
+        (if options.subscribed {
+            f.subscribed
+        } else {
+            f.exists
+        }) && (!options.special_use_only || f.special_use.is_some())
+    };
+    let mark = options.subscribed || options.return_subscribed;
+    // RECURSIVEMATCH: the subscribed folders the patterns do not match,
+    // whose parents may then be listed with CHILDINFO.
+    let unmatched_subscribed: Vec<&str> = if options.recursive_match && options.subscribed {
+        folders
+            .iter()
+            .filter(|f| f.subscribed && !matches(&f.name))
+            .map(|f| f.name.as_str())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let has_unmatched_child = |name: &str| {
+        unmatched_subscribed.iter().any(|child| {
+            child.len() > name.len()
+                && child.starts_with(name)
+                && child[name.len()..].starts_with(DELIMITER)
+        })
+    };
     folders
         .iter()
-        .filter(|f| pattern.matches(&f.name))
-        .filter(|f| !options.subscribed || f.subscribed)
-        .filter(|f| !options.special_use_only || f.special_use.is_some())
-        .map(|f| {
-            let mark = options.subscribed || options.return_subscribed;
-            (attributes(f, mark), f.name.clone(), f.selectable)
+        .filter(|f| matches(&f.name))
+        .filter_map(|f| {
+            let childinfo = has_unmatched_child(&f.name);
+            (selected(f) || childinfo).then(|| Row {
+                attributes: attributes(f, mark),
+                name: f.name.clone(),
+                selectable: f.selectable && f.exists,
+                childinfo,
+            })
         })
         .collect()
+}
+
+/// The LIST response `data` with RFC 5258's CHILDINFO extended data:
+/// `* LIST (...) "/" name ("CHILDINFO" ("SUBSCRIBED"))`. imap-codec has no
+/// extended items, so its line gets them before the CRLF.
+fn with_childinfo(data: &Data<'static>) -> Vec<u8> {
+    let mut line = ResponseCodec::default()
+        .encode(&Response::Data(data.clone()))
+        .dump();
+    if line.ends_with(b"\r\n") {
+        line.truncate(line.len() - 2);
+    }
+    line.extend_from_slice(b" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n");
+    line
 }
 
 /// LSUB rows: subscribed names matching `pattern`, and for a trailing `%`
@@ -160,10 +249,10 @@ fn lsub_rows(folders: &[FolderInfo], pattern: &Pattern) -> Vec<Row> {
     for f in &subscribed {
         if pattern.matches(&f.name) {
             let mut attrs = Vec::new();
-            if !f.selectable {
+            if !f.selectable && f.exists {
                 attrs.push(FlagNameAttribute::Noselect);
             }
-            rows.push((attrs, f.name.clone(), f.selectable));
+            rows.push(Row::new(attrs, f.name.clone(), f.selectable && f.exists));
         } else if pattern.text.ends_with('%') {
             for parent in names::prefix_levels(&f.name) {
                 if pattern.matches(parent) && !names.contains(parent) {
@@ -175,9 +264,9 @@ fn lsub_rows(folders: &[FolderInfo], pattern: &Pattern) -> Vec<Row> {
     rows.extend(
         parents
             .into_iter()
-            .map(|p| (vec![FlagNameAttribute::Noselect], p, false)),
+            .map(|p| Row::new(vec![FlagNameAttribute::Noselect], p, false)),
     );
-    rows.sort_by(|a, b| a.1.cmp(&b.1));
+    rows.sort_by(|a, b| a.name.cmp(&b.name));
     rows
 }
 
@@ -210,6 +299,7 @@ mod tests {
             has_children: false,
             selectable: true,
             subscribed: true,
+            exists: true,
         }
     }
 
@@ -246,12 +336,12 @@ mod tests {
             .map(|i| folder(&format!("Folder {i}/Sub")))
             .collect();
         assert_eq!(
-            list_rows(&folders, &wild, &ListOptions::default()).len(),
+            list_rows(&folders, std::slice::from_ref(&wild), &ListOptions::default()).len(),
             2_000
         );
         let long = Pattern::new(&"*a%%".repeat(20_000));
         assert!(long.text.len() <= 2 * long.literals + 1);
         assert_eq!(long.literals, 20_000);
-        assert!(list_rows(&folders, &long, &ListOptions::default()).is_empty());
+        assert!(list_rows(&folders, std::slice::from_ref(&long), &ListOptions::default()).is_empty());
     }
 }

@@ -1,13 +1,16 @@
-//! LIST with selection and return options (RFC 5258 syntax, used by
-//! SPECIAL-USE and LIST-STATUS): `LIST (SPECIAL-USE) "" "*" RETURN
-//! (SUBSCRIBED CHILDREN STATUS (MESSAGES UNSEEN))`. imap-codec only decodes
-//! the basic form, so the options are cut out here and the rest is handed
-//! back to imap-codec, which then decodes the mailbox arguments as usual.
+//! LIST-EXTENDED (RFC 5258, used by SPECIAL-USE and LIST-STATUS too):
+//! selection options, several patterns and return options, as in
+//! `LIST (SUBSCRIBED) "" ("INBOX" "Sent*") RETURN (CHILDREN STATUS
+//! (MESSAGES UNSEEN))`. imap-codec only decodes the basic form, so the
+//! options are cut out here and each pattern is handed back to imap-codec
+//! with the reference as a basic LIST, which decodes the mailbox arguments
+//! (quoted, atoms, literals) as usual.
 
 use imap_codec::CommandCodec;
 use imap_codec::decode::Decoder;
 use imap_types::IntoStatic;
 use imap_types::command::{Command, CommandBody};
+use imap_types::mailbox::ListMailbox;
 use imap_types::status::StatusDataItemName;
 
 /// The options of one LIST command.
@@ -17,8 +20,11 @@ pub(super) struct ListOptions {
     pub subscribed: bool,
     /// Selection: only mailboxes with a special use.
     pub special_use_only: bool,
-    /// Selection RECURSIVEMATCH (accepted; our hierarchy is complete).
+    /// Selection RECURSIVEMATCH: a folder that matches but is not
+    /// subscribed is listed with CHILDINFO when a folder under it is.
     pub recursive_match: bool,
+    /// The patterns after the first, from a parenthesised list.
+    pub more_patterns: Vec<ListMailbox<'static>>,
     /// RETURN (SUBSCRIBED): mark subscribed mailboxes.
     pub return_subscribed: bool,
     /// RETURN (STATUS (...)): a STATUS response after each selectable mailbox.
@@ -36,6 +42,10 @@ pub(super) enum ListOptionsError {
     StatusWithoutItems,
     #[error("unknown STATUS item {0}")]
     UnknownStatusItem(String),
+    #[error("unknown LIST return option {0}")]
+    UnknownReturn(String),
+    #[error("RECURSIVEMATCH needs another selection option, such as SUBSCRIBED (RFC 5258)")]
+    RecursiveMatchAlone,
 }
 
 /// `None` if `message` is not a LIST with options; otherwise the decoded
@@ -88,21 +98,109 @@ pub(super) fn parse(
         args_end = search_from + at;
         any = true;
     }
+    if options.recursive_match && !options.subscribed && !options.special_use_only {
+        return Some(Err(ListOptionsError::RecursiveMatchAlone));
+    }
+    let args = &message[pos..args_end];
+    // A parenthesised list of patterns after the reference.
+    let reference_end = skip_string(args, 0)?;
+    let items = match args.get(reference_end..reference_end + 2) {
+        Some(b" (") => {
+            any = true;
+            let items = pattern_items(&args[reference_end + 2..])?;
+            let base = reference_end + 2;
+            items
+                .into_iter()
+                .map(|(from, to)| (base + from, base + to))
+                .collect()
+        }
+        _ => vec![(reference_end + 1, args.len())],
+    };
     if !any {
         return None;
     }
-    let mut basic = Vec::with_capacity(message.len());
+    let mut patterns = Vec::with_capacity(items.len());
+    let mut first = None;
+    for (from, to) in items {
+        let command = basic_list(tag, &args[..reference_end], args.get(from..to)?)?;
+        match command.body {
+            CommandBody::List {
+                mailbox_wildcard, ..
+            } if first.is_some() => patterns.push(mailbox_wildcard),
+            _ => first = Some(command),
+        }
+    }
+    options.more_patterns = patterns;
+    Some(Ok((first?, options)))
+}
+
+/// `tag LIST reference pattern`, decoded by imap-codec.
+fn basic_list(tag: &[u8], reference: &[u8], pattern: &[u8]) -> Option<Command<'static>> {
+    let mut basic = Vec::with_capacity(tag.len() + reference.len() + pattern.len() + 9);
     basic.extend_from_slice(tag);
     basic.extend_from_slice(b" LIST ");
-    basic.extend_from_slice(&message[pos..args_end]);
+    basic.extend_from_slice(reference);
+    basic.push(b' ');
+    basic.extend_from_slice(pattern);
     basic.extend_from_slice(b"\r\n");
     match CommandCodec::default().decode(&basic) {
         Ok((rest, command))
             if rest.is_empty() && matches!(command.body, CommandBody::List { .. }) =>
         {
-            Some(Ok((command.into_static(), options)))
+            Some(command.into_static())
         }
         _ => None,
+    }
+}
+
+/// The end of the string or atom that starts at `at`: a quoted string
+/// (with its escapes), a literal (`{n}` or `{n+}`, CRLF, n bytes), or a run
+/// of characters up to a space or parenthesis. `None` if it is unfinished.
+fn skip_string(bytes: &[u8], at: usize) -> Option<usize> {
+    match bytes.get(at)? {
+        b'"' => {
+            let mut i = at + 1;
+            loop {
+                match bytes.get(i)? {
+                    b'\\' => i += 2,
+                    b'"' => return Some(i + 1),
+                    _ => i += 1,
+                }
+            }
+        }
+        b'{' => {
+            let close = at + bytes[at..].iter().position(|&b| b == b'}')?;
+            let digits = std::str::from_utf8(&bytes[at + 1..close]).ok()?;
+            let length: usize = digits.strip_suffix('+').unwrap_or(digits).parse().ok()?;
+            let data = close + 3;
+            (bytes.get(close + 1..data)? == b"\r\n").then_some(())?;
+            let end = data.checked_add(length)?;
+            (end <= bytes.len()).then_some(end)
+        }
+        _ => {
+            let len = bytes[at..]
+                .iter()
+                .position(|&b| matches!(b, b' ' | b'(' | b')' | b'\r' | b'\n'))
+                .unwrap_or(bytes.len() - at);
+            (len > 0).then_some(at + len)
+        }
+    }
+}
+
+/// The byte ranges of the patterns in `list`, which starts after the
+/// opening parenthesis and must end with the closing one: at least one
+/// pattern, separated by single spaces (RFC 5258 `patterns`).
+fn pattern_items(list: &[u8]) -> Option<Vec<(usize, usize)>> {
+    let mut items = Vec::new();
+    let mut at = 0;
+    loop {
+        let end = skip_string(list, at)?;
+        items.push((at, end));
+        match list.get(end)? {
+            b' ' => at = end + 1,
+            b')' if end + 1 == list.len() => return Some(items),
+            _ => return None,
+        }
     }
 }
 
@@ -165,6 +263,8 @@ fn return_options(clause: &[u8], options: &mut ListOptions) -> Result<(), ListOp
                         "UIDVALIDITY" => StatusDataItemName::UidValidity,
                         "UNSEEN" => StatusDataItemName::Unseen,
                         "HIGHESTMODSEQ" => StatusDataItemName::HighestModSeq,
+                        "SIZE" => StatusDataItemName::Size,
+                        "DELETED" => StatusDataItemName::Deleted,
                         other => {
                             return Err(ListOptionsError::UnknownStatusItem(other.to_string()));
                         }
@@ -173,8 +273,7 @@ fn return_options(clause: &[u8], options: &mut ListOptions) -> Result<(), ListOp
                 }
                 options.return_status = Some(items);
             }
-            // RFC 5258: unknown return options are ignored.
-            _ => {}
+            other => return Err(ListOptionsError::UnknownReturn(other.to_string())),
         }
         i += 1;
     }
@@ -188,7 +287,12 @@ mod tests {
     use super::*;
 
     fn parsed(line: &str) -> Option<Result<(Command<'static>, ListOptions), ListOptionsError>> {
-        let last_line = line.rfind("}\r\n").map_or(0, |i| i + 3);
+        // The final line starts after the last literal's data.
+        let last_line = line.rfind("}\r\n").map_or(0, |i| {
+            let open = line[..i].rfind('{').unwrap();
+            let length: usize = line[open + 1..i].trim_end_matches('+').parse().unwrap();
+            i + 3 + length
+        });
         parse(line.as_bytes(), last_line)
     }
 
@@ -258,13 +362,64 @@ mod tests {
             "unknown LIST selection option FOO"
         );
         assert_eq!(
-            parsed("a LIST \"\" * RETURN (STATUS (SIZE))\r\n")
+            parsed("a LIST \"\" * RETURN (STATUS (SIZES))\r\n")
                 .unwrap()
                 .unwrap_err()
                 .to_string(),
-            "unknown STATUS item SIZE"
+            "unknown STATUS item SIZES"
         );
+        assert_eq!(
+            parsed("a LIST \"\" * RETURN (FOO)\r\n")
+                .unwrap()
+                .unwrap_err()
+                .to_string(),
+            "unknown LIST return option FOO"
+        );
+        for line in [
+            "a LIST (RECURSIVEMATCH) \"\" *\r\n",
+            "a LIST (RECURSIVEMATCH REMOTE) \"\" *\r\n",
+        ] {
+            assert_eq!(
+                parsed(line).unwrap().unwrap_err(),
+                ListOptionsError::RecursiveMatchAlone,
+                "{line}"
+            );
+        }
         assert!(parsed("a LSUB \"\" *\r\n").is_none());
+    }
+
+    #[test]
+    fn several_patterns_are_decoded_one_by_one() {
+        let (r, o) = parsed("a LIST \"\" (INBOX \"Sent Items\" {3}\r\nA/%)\r\n")
+            .unwrap()
+            .unwrap();
+        assert_eq!(args(&r), (String::new(), "INBOX".into()));
+        let more: Vec<String> = o
+            .more_patterns
+            .iter()
+            .map(|p| match p {
+                ListMailbox::Token(t) => String::from_utf8_lossy(t.as_ref()).into_owned(),
+                ListMailbox::String(s) => String::from_utf8_lossy(s.as_ref()).into_owned(),
+            })
+            .collect();
+        assert_eq!(more, ["Sent Items", "A/%"]);
+
+        let (r, o) = parsed("a LIST (SUBSCRIBED RECURSIVEMATCH) x (%) RETURN (CHILDREN)\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(o.subscribed && o.recursive_match && o.more_patterns.is_empty());
+        assert_eq!(args(&r), ("x".into(), "%".into()));
+
+        // An empty list, an unfinished one, garbage after it.
+        for line in [
+            "a LIST \"\" ()\r\n",
+            "a LIST \"\" (a\r\n",
+            "a LIST \"\" (a b)c\r\n",
+            "a LIST \"\" (a  b)\r\n",
+            "a LIST \"\" (\"a)\r\n",
+        ] {
+            assert!(parsed(line).is_none(), "{line}");
+        }
     }
 
     /// A line full of ` RETURN (` was scanned from every occurrence.

@@ -1,7 +1,9 @@
 //! STATUS (RFC 3501 §6.3.10): message counts and UIDs of a folder without
 //! selecting it. The STATUS response is built here for LIST-STATUS
 //! (RFC 5819) too. RECENT counts the messages no session has seen as
-//! `\Recent` yet; HIGHESTMODSEQ (RFC 7162) is the folder's counter.
+//! `\Recent` yet; HIGHESTMODSEQ (RFC 7162) is the folder's counter; SIZE
+//! (RFC 8438) and DELETED (RFC 9051) come from what the store knows, never
+//! from a download.
 
 use imap_types::mailbox::Mailbox;
 use imap_types::response::Data;
@@ -54,6 +56,8 @@ pub(super) fn status_data(
             StatusDataItemName::HighestModSeq => {
                 Some(StatusDataItem::HighestModSeq(status.highestmodseq))
             }
+            StatusDataItemName::Size => Some(StatusDataItem::Size(status.size)),
+            StatusDataItemName::Deleted => Some(StatusDataItem::Deleted(status.deleted)),
             _ => None,
         })
         .collect();

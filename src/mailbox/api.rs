@@ -20,6 +20,10 @@ pub struct FolderInfo {
     /// False for the `Shared` and `Shared/<address>` placeholders (\Noselect).
     pub selectable: bool,
     pub subscribed: bool,
+    /// False for a name the user subscribed to that names no folder (any
+    /// more): LSUB and LIST (SUBSCRIBED) still show it (RFC 3501 §6.3.6,
+    /// RFC 5258 `\NonExistent`).
+    pub exists: bool,
 }
 
 /// STATUS answers.
@@ -33,6 +37,12 @@ pub struct FolderStatus {
     pub uidvalidity: u32,
     /// HIGHESTMODSEQ (RFC 7162).
     pub highestmodseq: u64,
+    /// Messages flagged `\Deleted` (STATUS DELETED, RFC 9051).
+    pub deleted: u32,
+    /// The sum of the messages' RFC822.SIZE (STATUS SIZE, RFC 8438): the
+    /// size already reported for a message, else the estimate from
+    /// Exchange's store size, which is meant to be at least the MIME size.
+    pub size: u64,
 }
 
 /// One message of a selected folder, without its content.

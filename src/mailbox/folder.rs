@@ -9,6 +9,7 @@ use std::sync::{Arc, Weak};
 use chrono::DateTime;
 
 use super::api::{MessageMeta, Snapshot};
+use super::download::estimated_size;
 use super::flags::Flags;
 use super::graph_flags::GraphState;
 use super::remote::{RemoteChange, RemoteMessage};
@@ -398,6 +399,26 @@ impl FolderData {
 
     pub fn unseen(&self) -> u32 {
         self.messages.values().filter(|m| !m.is_read).count() as u32
+    }
+
+    /// Messages flagged `\Deleted`.
+    pub fn deleted(&self) -> u32 {
+        self.messages.values().filter(|m| m.deleted).count() as u32
+    }
+
+    /// What STATUS SIZE reports: each message's RFC822.SIZE if it was
+    /// reported already, else the estimate it would be reported as in
+    /// estimate mode (an upper bound of the exact size in exact mode), so
+    /// the folder's size never needs a download.
+    pub fn total_size(&self) -> u64 {
+        self.messages
+            .values()
+            .map(|m| {
+                m.reported_size
+                    .unwrap_or_else(|| estimated_size(m.store_size.max(0)))
+                    .max(0) as u64
+            })
+            .sum()
     }
 }
 

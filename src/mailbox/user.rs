@@ -2,6 +2,7 @@
 //! policy granted, under one folder namespace (`Shared/<address>/...`), with
 //! LIST, STATUS, CREATE, DELETE, RENAME, SUBSCRIBE, SELECT and APPEND.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use bytes::Bytes;
@@ -39,8 +40,10 @@ impl UserMail {
     }
 
     /// Every folder the user may see (own, then granted shared mailboxes).
-    /// Folders are subscribed unless the user unsubscribed them, so clients
-    /// that show only subscribed folders see everything at first.
+    /// Folders are subscribed unless the user unsubscribed them (or created
+    /// them over IMAP), so clients that show only subscribed folders see
+    /// everything at first. Names subscribed to that name no folder come
+    /// last, with `exists` false.
     pub async fn list(&self) -> Result<Vec<FolderInfo>, MailError> {
         let u = &self.inner;
         let subs = u.subscriptions().await?;
@@ -54,6 +57,7 @@ impl UserMail {
                 has_children: f.has_children,
                 selectable: true,
                 subscribed: subscribed(&f.name),
+                exists: true,
             });
         }
         if !u.shared.is_empty() {
@@ -63,6 +67,7 @@ impl UserMail {
                 has_children: true,
                 selectable: false,
                 subscribed: subscribed(SHARED_PREFIX),
+                exists: true,
             });
         }
         for place in &u.shared {
@@ -86,6 +91,7 @@ impl UserMail {
                 special_use: None,
                 has_children: true,
                 selectable: false,
+                exists: true,
             });
             for f in tree.names.folders() {
                 let name = place.full_name(&f.name);
@@ -95,9 +101,27 @@ impl UserMail {
                     special_use: f.special_use,
                     has_children: f.has_children,
                     selectable: true,
+                    exists: true,
                 });
             }
         }
+        // Names subscribed to that name no folder (deleted, renamed, or a
+        // grant withdrawn): shown only where subscriptions are listed.
+        let listed: HashSet<&str> = out.iter().map(|f| f.name.as_str()).collect();
+        let mut gone: Vec<FolderInfo> = subs
+            .iter()
+            .filter(|(name, on)| **on && !listed.contains(name.as_str()))
+            .map(|(name, _)| FolderInfo {
+                name: name.clone(),
+                special_use: None,
+                has_children: false,
+                selectable: false,
+                subscribed: true,
+                exists: false,
+            })
+            .collect();
+        gone.sort_by(|a, b| a.name.cmp(&b.name));
+        out.append(&mut gone);
         Ok(out)
     }
 
@@ -115,6 +139,8 @@ impl UserMail {
             uidnext: state.uidnext,
             uidvalidity: state.uidvalidity,
             highestmodseq: state.modseq,
+            deleted: state.deleted(),
+            size: state.total_size(),
         })
     }
 
@@ -162,6 +188,15 @@ impl UserMail {
             place.engine.invalidate_tree().await;
             let created = created?;
             parent_id = Some(created.id);
+            // Folders from Exchange are subscribed until unsubscribed; one
+            // a client creates starts unsubscribed, as on other IMAP
+            // servers (the client subscribes it if it wants it listed).
+            self.inner
+                .context
+                .store
+                .mail_unsubscribed_unless_chosen(&self.inner.login, &canonical(&place.full_name(&path)))
+                .await
+                .map_err(MailError::from_store)?;
             if i + 1 == levels.len() {
                 break;
             }
