@@ -336,12 +336,24 @@ mod tests {
             .map(|i| folder(&format!("Folder {i}/Sub")))
             .collect();
         assert_eq!(
-            list_rows(&folders, std::slice::from_ref(&wild), &ListOptions::default()).len(),
+            list_rows(
+                &folders,
+                std::slice::from_ref(&wild),
+                &ListOptions::default()
+            )
+            .len(),
             2_000
         );
         let long = Pattern::new(&"*a%%".repeat(20_000));
         assert!(long.text.len() <= 2 * long.literals + 1);
         assert_eq!(long.literals, 20_000);
-        assert!(list_rows(&folders, std::slice::from_ref(&long), &ListOptions::default()).is_empty());
+        assert!(
+            list_rows(
+                &folders,
+                std::slice::from_ref(&long),
+                &ListOptions::default()
+            )
+            .is_empty()
+        );
     }
 }

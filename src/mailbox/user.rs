@@ -194,7 +194,10 @@ impl UserMail {
             self.inner
                 .context
                 .store
-                .mail_unsubscribed_unless_chosen(&self.inner.login, &canonical(&place.full_name(&path)))
+                .mail_unsubscribed_unless_chosen(
+                    &self.inner.login,
+                    &canonical(&place.full_name(&path)),
+                )
                 .await
                 .map_err(MailError::from_store)?;
             if i + 1 == levels.len() {

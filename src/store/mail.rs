@@ -330,7 +330,11 @@ impl Store {
     /// Record `name` as not subscribed unless `login` chose already (a
     /// folder created over IMAP starts unsubscribed; one subscribed to
     /// before it was deleted stays subscribed, RFC 3501 §6.3.6).
-    pub async fn mail_unsubscribed_unless_chosen(&self, login: &str, name: &str) -> Result<(), Error> {
+    pub async fn mail_unsubscribed_unless_chosen(
+        &self,
+        login: &str,
+        name: &str,
+    ) -> Result<(), Error> {
         sqlx::query(
             "INSERT INTO mail_subscriptions (login, name, subscribed) VALUES ($1, $2, 0)
              ON CONFLICT (login, name) DO NOTHING",
