@@ -212,6 +212,15 @@ fn a_truncated_references_list_gives_way_to_the_message_itself() {
         m(3, "c").id("p1@x"),
     ];
     assert_eq!(references(&messages), "* THREAD (2 1)(3)\r\n");
+    // 2 makes a the parent of c and c its own; then c says b is its
+    // parent, which would close a loop: the link a made is broken all the
+    // same (as Dovecot does), so c heads a thread and a is alone.
+    let messages = [
+        m(1, "p").id("a@b").sent(6),
+        m(2, "q").id("b@b").refs(&["a@b", "c@b"]).sent(4),
+        m(3, "r").id("c@b").refs(&["b@b"]).sent(5),
+    ];
+    assert_eq!(references(&messages), "* THREAD (3 2)(1)\r\n");
 }
 
 #[test]

@@ -71,11 +71,17 @@ impl References {
             }
         }
         // (B) The last reference is the message's parent (none: no parent).
+        // A parent from another message's References is broken first, even
+        // when the new link would close a loop and is not made (RFC 5256
+        // says to break it "before creating the new correct one", and
+        // Dovecot reads it so too).
         match refs.last() {
             Some(&parent) => {
-                if self.nodes[current].parent != Some(parent) && !self.would_loop(parent, current) {
+                if self.nodes[current].parent != Some(parent) {
                     self.unlink(current);
-                    self.link(parent, current);
+                    if !self.would_loop(parent, current) {
+                        self.link(parent, current);
+                    }
                 }
             }
             None => self.unlink(current),
