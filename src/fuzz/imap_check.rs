@@ -21,6 +21,7 @@ fn bytes_of(data: &NString<'_>) -> Option<Vec<u8>> {
         None => None,
         Some(IString::Literal(l)) => Some(l.as_ref().to_vec()),
         Some(IString::Quoted(q)) => Some(q.inner().as_bytes().to_vec()),
+        Some(IString::QuotedUtf8(q)) => Some(q.inner().as_bytes().to_vec()),
     }
 }
 

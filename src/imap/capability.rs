@@ -41,6 +41,7 @@ pub(super) fn capabilities<B: Backend>(
         "LIST-EXTENDED",
         "LIST-STATUS",
         "STATUS=SIZE",
+        "UTF8=ACCEPT",
         "CONDSTORE",
         "QRESYNC",
         "WITHIN",

@@ -1,5 +1,5 @@
 //! ENABLE (RFC 5161) and what a session has enabled: CONDSTORE and QRESYNC
-//! (RFC 7162; QRESYNC implies CONDSTORE). CONDSTORE is also enabled by the
+//! (RFC 7162; QRESYNC implies CONDSTORE), UTF8=ACCEPT (RFC 6855). CONDSTORE is also enabled by the
 //! first command that uses it (SELECT (CONDSTORE), FETCH MODSEQ or
 //! CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH MODSEQ, STATUS
 //! HIGHESTMODSEQ), for the rest of the connection. Only a logged-in session
@@ -36,6 +36,11 @@ pub(super) fn enable<F>(
             "QRESYNC" if !enabled.qresync => {
                 enabled.qresync = true;
                 enabled.condstore = true;
+                now.push(name.clone());
+            }
+            "UTF8=ACCEPT" if !enabled.utf8 => {
+                enabled.utf8 = true;
+                wire.set_utf8_names();
                 now.push(name.clone());
             }
             _ => {}

@@ -9,6 +9,8 @@ pub(super) struct Enabled {
     pub condstore: bool,
     /// VANISHED instead of EXPUNGE (RFC 7162 §3.2).
     pub qresync: bool,
+    /// Mailbox names in UTF-8 both ways (RFC 6855 UTF8=ACCEPT).
+    pub utf8: bool,
 }
 
 impl Enabled {
@@ -17,6 +19,7 @@ impl Enabled {
         Enabled {
             condstore: self.condstore || other.condstore,
             qresync: self.qresync || other.qresync,
+            utf8: self.utf8 || other.utf8,
         }
     }
 }

@@ -6,11 +6,15 @@
 //! them out and hands the rest back to imap-codec, so the arguments are
 //! decoded by one grammar only.
 
+use imap_codec::CommandCodec;
+use imap_codec::decode::Decoder;
+use imap_types::IntoStatic;
 use imap_types::command::{Command, CommandBody};
 use imap_types::core::Tag;
 
 use super::commands::command_name;
 use super::list_ext::{self, ListOptions};
+use super::utf8;
 
 /// One decoded command.
 #[derive(Debug)]
@@ -36,6 +40,31 @@ impl Body {
             Body::Codec(body) | Body::List(body, _) => command_name(body),
         }
     }
+
+    /// For a client that enabled UTF8=ACCEPT: its UTF-8 mailbox names and
+    /// patterns in the modified UTF-7 form the handlers read.
+    pub(super) fn names_from_utf8(&mut self) {
+        match self {
+            Body::Codec(body) => utf8::names_from_utf8(body),
+            Body::List(body, options) => {
+                utf8::names_from_utf8(body);
+                utf8::patterns_from_utf8(&mut options.more_patterns);
+            }
+        }
+    }
+
+    /// Why a client that enabled UTF8=ACCEPT may not send this command, if
+    /// it may not: SEARCH with CHARSET (RFC 6855 §3).
+    pub(super) fn refused_with_utf8(&self) -> Option<&'static str> {
+        matches!(
+            self,
+            Body::Codec(CommandBody::Search {
+                charset: Some(_),
+                ..
+            })
+        )
+        .then_some("with UTF8=ACCEPT enabled, SEARCH takes no CHARSET (RFC 6855 section 3)")
+    }
 }
 
 impl From<Command<'static>> for Request {
@@ -51,6 +80,9 @@ impl From<Command<'static>> for Request {
 /// final line starts at `last_line`); otherwise the command, or why it is
 /// malformed (the text of the BAD reply).
 pub(super) fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, String>> {
+    if let Some(request) = append_utf8(message) {
+        return Some(Ok(request));
+    }
     list_ext::parse(message, last_line).map(|parsed| {
         parsed
             .map(|(command, options)| Request {
@@ -59,4 +91,74 @@ pub(super) fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, 
             })
             .map_err(|why| why.to_string())
     })
+}
+
+/// RFC 6855 §4: `APPEND mailbox [flags] [date] UTF8 (~{n}CRLF message)`,
+/// a message that may hold UTF-8 headers, in a literal8 inside `UTF8 (…)`.
+/// The same command without the wrapping is a plain APPEND with a literal8,
+/// which imap-codec decodes.
+fn append_utf8(message: &[u8]) -> Option<Request> {
+    const WRAP: &[u8] = b" UTF8 (";
+    let sp = message.iter().position(|&b| b == b' ')?;
+    if !message
+        .get(sp + 1..sp + 8)?
+        .eq_ignore_ascii_case(b"APPEND ")
+    {
+        return None;
+    }
+    let literal = message.windows(2).position(|w| w == b"~{")?;
+    let open = literal.checked_sub(WRAP.len())?;
+    if !message[open..literal].eq_ignore_ascii_case(WRAP) || !message.ends_with(b")\r\n") {
+        return None;
+    }
+    let mut plain = Vec::with_capacity(message.len());
+    plain.extend_from_slice(&message[..open]);
+    plain.push(b' ');
+    plain.extend_from_slice(&message[literal..message.len() - 3]);
+    plain.extend_from_slice(b"\r\n");
+    match CommandCodec::default().decode(&plain) {
+        Ok((rest, command))
+            if rest.is_empty() && matches!(command.body, CommandBody::Append { .. }) =>
+        {
+            Some(Request::from(command.into_static()))
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use imap_types::extensions::binary::LiteralOrLiteral8;
+
+    use super::*;
+
+    fn appended(line: &str) -> Option<Vec<u8>> {
+        match append_utf8(line.as_bytes())?.body {
+            Body::Codec(CommandBody::Append {
+                message: LiteralOrLiteral8::Literal8(literal8),
+                ..
+            }) => Some(literal8.data.to_vec()),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn append_utf8_is_a_plain_append_of_its_literal8() {
+        let message = "Subject: Grüße\r\n\r\nHallo\r\n";
+        let line = format!(
+            "a APPEND INBOX (\\Seen) UTF8 (~{{{}}}\r\n{message})\r\n",
+            message.len()
+        );
+        assert_eq!(appended(&line).as_deref(), Some(message.as_bytes()));
+        let lower = format!(
+            "a append INBOX utf8 (~{{{}}}\r\n{message})\r\n",
+            message.len()
+        );
+        assert_eq!(appended(&lower).as_deref(), Some(message.as_bytes()));
+        // Not the wrapping: no claim, imap-codec's answer stands.
+        assert!(appended("a APPEND INBOX ~{2}\r\nab\r\n").is_none());
+        assert!(appended("a APPEND INBOX UTF8 (~{2}\r\nab\r\n").is_none());
+        assert!(appended("a APPEND INBOX UTF8 (~{3}\r\nab)\r\n").is_none());
+        assert!(appended("a SELECT UTF8 (~{2}\r\nab)\r\n").is_none());
+    }
 }

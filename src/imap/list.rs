@@ -72,7 +72,7 @@ pub(super) async fn list<U: UserFolders>(
     {
         let data = list_data(attributes, &name, lsub);
         if childinfo {
-            wire.raw(&with_childinfo(&data));
+            wire.raw(&with_childinfo(&wire.for_client(data)));
         } else {
             wire.data(data);
         }

@@ -60,6 +60,7 @@ mod thread_tree;
 mod transport;
 mod updates;
 mod user_sessions;
+mod utf8;
 mod view;
 mod wire;
 

@@ -211,12 +211,19 @@ impl<B: Backend> Session<'_, B> {
     }
 
     async fn command(&mut self, request: Request) -> Result<Next, WireError> {
-        let Request { tag, body } = request;
+        let Request { tag, mut body } = request;
         let name = body.name();
         let span = tracing::info_span!("command", tag = %tag.inner(), name);
         async {
             if let Some(done) = self.conn.still_signed_in().await {
                 return Ok(done.into());
+            }
+            if self.conn.enabled.utf8 {
+                if let Some(why) = body.refused_with_utf8() {
+                    self.conn.wire.status(Reply::bad(why).tagged(tag));
+                    return Ok(Next::Continue);
+                }
+                body.names_from_utf8();
             }
             let route = commands::route(body);
             // A grant withdrawn by a policy reload ends access at once.

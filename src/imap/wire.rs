@@ -28,6 +28,7 @@ use tokio_rustls::TlsAcceptor;
 
 use super::grammar::{self, Request};
 use super::transport::Transport;
+use super::utf8;
 use crate::server::{CorruptStream, Deflate, Stream};
 
 /// How long one write may make no progress before the client counts as gone.
@@ -208,6 +209,8 @@ pub(super) struct Wire {
     /// Start of the unfinished line in the current message.
     line_start: usize,
     in_literal: bool,
+    /// Mailbox names in responses go out in UTF-8 (RFC 6855).
+    utf8_names: bool,
 }
 
 impl Wire {
@@ -222,7 +225,21 @@ impl Wire {
             limits: Limits::BEFORE_LOGIN,
             line_start: 0,
             in_literal: false,
+            utf8_names: false,
         }
+    }
+
+    /// From now on, mailbox names in responses are UTF-8 (UTF8=ACCEPT).
+    pub(super) fn set_utf8_names(&mut self) {
+        self.utf8_names = true;
+    }
+
+    /// `data` with its mailbox name as this client reads names.
+    pub(super) fn for_client<'a>(&self, mut data: Data<'a>) -> Data<'a> {
+        if self.utf8_names {
+            utf8::names_to_utf8(&mut data);
+        }
+        data
     }
 
     /// Whether the connection is encrypted.
@@ -433,6 +450,7 @@ impl Wire {
     }
 
     pub(super) fn data(&mut self, data: Data<'_>) {
+        let data = self.for_client(data);
         self.response(&Response::Data(data));
     }
 

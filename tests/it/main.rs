@@ -26,6 +26,7 @@ mod imap_condstore;
 mod imap_draft;
 mod imap_list_extended;
 mod imap_sort;
+mod imap_utf8;
 mod openapi;
 pub(crate) mod postgres;
 mod prelogin;
