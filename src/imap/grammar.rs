@@ -2,7 +2,8 @@
 //! decodes every command it can; a command it refuses is offered to the
 //! parsers here in turn, and each either claims it (decoded, or with the
 //! sentence saying what is wrong with it) or lets it pass. A parser that
-//! only adds options to a command imap-codec knows (LIST-EXTENDED's) cuts
+//! only adds options to a command imap-codec knows (LIST-EXTENDED's,
+//! ESEARCH's RETURN, SEARCHRES's `$`) cuts or replaces
 //! them out and hands the rest back to imap-codec, so the arguments are
 //! decoded by one grammar only.
 
@@ -11,6 +12,7 @@ use imap_types::core::Tag;
 
 use super::commands::command_name;
 use super::list_ext::{self, ListOptions};
+use super::search_return::{self, Extras};
 
 /// One decoded command.
 #[derive(Debug)]
@@ -27,13 +29,16 @@ pub(super) enum Body {
     /// LIST with RFC 5258 selection or return options; imap-codec decoded
     /// the reference and the pattern.
     List(CommandBody<'static>, ListOptions),
+    /// SEARCH or SORT with RFC 4731 / RFC 5267 return options, or a command
+    /// using `$` (RFC 5182); imap-codec decoded the rest.
+    Search(CommandBody<'static>, Extras),
 }
 
 impl Body {
     /// The command's name for logs and spans ("UID FETCH").
     pub(super) fn name(&self) -> &'static str {
         match self {
-            Body::Codec(body) | Body::List(body, _) => command_name(body),
+            Body::Codec(body) | Body::List(body, _) | Body::Search(body, _) => command_name(body),
         }
     }
 }
@@ -51,12 +56,25 @@ impl From<Command<'static>> for Request {
 /// final line starts at `last_line`); otherwise the command, or why it is
 /// malformed (the text of the BAD reply).
 pub(super) fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, String>> {
-    list_ext::parse(message, last_line).map(|parsed| {
-        parsed
-            .map(|(command, options)| Request {
-                tag: command.tag,
-                body: Body::List(command.body, options),
-            })
-            .map_err(|why| why.to_string())
-    })
+    let list = || {
+        list_ext::parse(message, last_line).map(|parsed| {
+            parsed
+                .map(|(command, options)| Request {
+                    tag: command.tag,
+                    body: Body::List(command.body, options),
+                })
+                .map_err(|why| why.to_string())
+        })
+    };
+    let search = || {
+        search_return::parse(message).map(|parsed| {
+            parsed
+                .map(|(command, extras)| Request {
+                    tag: command.tag,
+                    body: Body::Search(command.body, extras),
+                })
+                .map_err(|why| why.to_string())
+        })
+    };
+    list().or_else(search)
 }
