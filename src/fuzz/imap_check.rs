@@ -3,6 +3,8 @@
 //! after the other to the last byte; nothing after BYE; status texts of
 //! bounded length whatever the client sent; and in each FETCH response
 //! RFC822.SIZE = len(BODY[]) and BODY[HEADER] + BODY[TEXT] = BODY[].
+//! ESEARCH, which imap-codec cannot read, is checked against RFC 4731's
+//! grammar here.
 
 use imap_codec::decode::{Decoder, ResponseDecodeError};
 use imap_codec::{GreetingCodec, ResponseCodec};
@@ -88,6 +90,65 @@ fn fetch(items: &[MessageDataItem<'_>]) -> Verdict {
     Ok(())
 }
 
+/// `* ESEARCH (TAG "t") [UID] *(SP item)` without CRLF, by RFC 4731 §4
+/// and RFC 4466 `esearch-response`: MIN, MAX and MODSEQ a non-zero
+/// number, COUNT a number, ALL a sequence set of non-zero numbers; each
+/// item at most once.
+fn esearch(line: &[u8]) -> Verdict {
+    let bad = |why: &str| Err(format!("ESEARCH {why}: {}", excerpt(line)));
+    let Ok(text) = std::str::from_utf8(line) else {
+        return bad("is not ASCII");
+    };
+    let Some(rest) = text.strip_prefix("* ESEARCH (TAG \"") else {
+        return bad("without (TAG");
+    };
+    let Some(close) = rest.find("\")") else {
+        return bad("with an unclosed tag");
+    };
+    let tag = &rest[..close];
+    if tag.is_empty()
+        || tag
+            .bytes()
+            .any(|b| b <= b' ' || b >= 0x7f || b == b'"' || b == b'\\')
+    {
+        return bad("with a tag that is not one");
+    }
+    let mut words = rest[close + 2..].split(' ').peekable();
+    if words.next() != Some("") && !rest[close + 2..].is_empty() {
+        return bad("without a space after the tag");
+    }
+    if words.peek() == Some(&"UID") {
+        words.next();
+    }
+    let number = |w: Option<&str>, nonzero: bool| {
+        w.filter(|w| !w.is_empty() && w.len() <= 20 && w.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|w| w.parse::<u64>().ok())
+            .is_some_and(|n| !nonzero || n > 0)
+    };
+    let mut seen = Vec::new();
+    while let Some(item) = words.next() {
+        if seen.contains(&item) {
+            return bad("with an item twice");
+        }
+        seen.push(item);
+        let ok = match item {
+            "MIN" | "MAX" | "MODSEQ" => number(words.next(), true),
+            "COUNT" => number(words.next(), false),
+            "ALL" => words.next().is_some_and(|set| {
+                set.split(',').all(|part| {
+                    let mut ends = part.splitn(2, ':');
+                    number(ends.next(), true) && ends.next().is_none_or(|e| number(Some(e), true))
+                })
+            }),
+            _ => false,
+        };
+        if !ok {
+            return bad("with an item that is not RFC 4731's");
+        }
+    }
+    Ok(())
+}
+
 /// Check a whole session's output.
 pub(crate) fn check_output(out: &[u8]) -> Verdict {
     let mut rest = match GreetingCodec::default().decode(out) {
@@ -102,6 +163,17 @@ pub(crate) fn check_output(out: &[u8]) -> Verdict {
             logout_done = true;
         } else if said_bye {
             return Err(format!("more after BYE: {}", excerpt(rest)));
+        }
+        // imap-codec has no ESEARCH response (RFC 4731): its grammar is
+        // checked here, by a reader of its own.
+        if rest.starts_with(b"* ESEARCH ") {
+            let end = rest
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .ok_or_else(|| format!("the session ended inside ESEARCH: {}", excerpt(rest)))?;
+            esearch(&rest[..end])?;
+            rest = &rest[end + 2..];
+            continue;
         }
         let (after, response) = match ResponseCodec::default().decode(rest) {
             Ok(ok) => ok,
@@ -170,5 +242,27 @@ mod tests {
         );
         assert!(check_output(format!("{greeting}a WHAT\r\n").as_bytes()).is_err());
         assert!(check_output(b"hello\r\n").is_err());
+        for good in [
+            "* ESEARCH (TAG \"a.1\")",
+            "* ESEARCH (TAG \"a\") UID",
+            "* ESEARCH (TAG \"a\") UID MIN 1 MAX 5 COUNT 3 ALL 1:3,5 MODSEQ 9",
+            "* ESEARCH (TAG \"a\") COUNT 0",
+        ] {
+            let out = format!("{greeting}{good}\r\na OK done\r\n");
+            assert_eq!(check_output(out.as_bytes()), Ok(()), "{good}");
+        }
+        for bad in [
+            "* ESEARCH (TAG a)",
+            "* ESEARCH (TAG \"a\") MIN 0",
+            "* ESEARCH (TAG \"a\") ALL 1,,2",
+            "* ESEARCH (TAG \"a\") ALL 0:3",
+            "* ESEARCH (TAG \"a\") COUNT",
+            "* ESEARCH (TAG \"a\") COUNT 1 COUNT 1",
+            "* ESEARCH (TAG \"a\") UID UID",
+            "* ESEARCH (TAG \"a\")  MIN 1",
+        ] {
+            let out = format!("{greeting}{bad}\r\na OK done\r\n");
+            assert!(check_output(out.as_bytes()).is_err(), "{bad}");
+        }
     }
 }

@@ -50,6 +50,9 @@ pub(super) fn capabilities<B: Backend>(
         "SORT=DISPLAY",
         "THREAD=ORDEREDSUBJECT",
         "THREAD=REFERENCES",
+        "ESEARCH",
+        "SEARCHRES",
+        "ESORT",
     ]);
     if logged_in {
         caps.push("COMPRESS=DEFLATE");

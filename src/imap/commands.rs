@@ -19,14 +19,14 @@ use imap_types::extensions::thread::ThreadingAlgorithm;
 use imap_types::fetch::MacroOrMessageDataItemNames;
 use imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_types::mailbox::{ListMailbox, Mailbox};
-use imap_types::search::SearchKey;
 use imap_types::secret::Secret;
-use imap_types::sequence::SequenceSet;
 use imap_types::status::StatusDataItemName;
 
 use super::grammar::Body;
 use super::list_ext::ListOptions;
 use super::names::from_wire;
+use super::search_return::{Extras, ReturnOptions};
+use super::searchres::{Criteria, Target};
 use super::updates::Expunges;
 
 /// RFC 3501 §6.1: commands valid in any state.
@@ -136,35 +136,38 @@ pub(super) enum SelectedCommand {
     Unselect,
     /// EXPUNGE, or UID EXPUNGE (`uids`).
     Expunge {
-        uids: Option<SequenceSet>,
+        uids: Option<Target>,
     },
+    /// SEARCH and UID SEARCH, with RFC 4731 return options (`returning`).
     Search {
         charset: Option<Charset<'static>>,
-        criteria: Vec1<SearchKey<'static>>,
+        criteria: Criteria,
         uid: bool,
+        returning: Option<ReturnOptions>,
     },
-    /// SORT and UID SORT (RFC 5256, RFC 5957).
+    /// SORT and UID SORT (RFC 5256, RFC 5957), with RFC 5267 return options.
     Sort {
         program: Vec1<SortCriterion>,
         charset: Charset<'static>,
-        criteria: Vec1<SearchKey<'static>>,
+        criteria: Criteria,
         uid: bool,
+        returning: Option<ReturnOptions>,
     },
     /// THREAD and UID THREAD (RFC 5256).
     Thread {
         algorithm: ThreadingAlgorithm<'static>,
         charset: Charset<'static>,
-        criteria: Vec1<SearchKey<'static>>,
+        criteria: Criteria,
         uid: bool,
     },
     Fetch {
-        set: SequenceSet,
+        set: Target,
         items: MacroOrMessageDataItemNames<'static>,
         uid: bool,
         modifiers: Vec<FetchModifier>,
     },
     Store {
-        set: SequenceSet,
+        set: Target,
         kind: StoreType,
         response: StoreResponse,
         flags: Vec<Flag<'static>>,
@@ -174,7 +177,7 @@ pub(super) enum SelectedCommand {
     },
     /// COPY, or MOVE (`is_move`), and their UID forms.
     Copy {
-        set: SequenceSet,
+        set: Target,
         mailbox: Mailbox<'static>,
         uid: bool,
         is_move: bool,
@@ -228,14 +231,18 @@ const OWN: Updates = Updates::Own;
 /// Sort a decoded command into the table.
 pub(super) fn route(body: Body) -> Route {
     match body {
-        Body::Codec(body) => route_codec(body, None),
-        Body::List(body, options) => route_codec(body, Some(options)),
+        Body::Codec(body) => route_codec(body, None, Extras::default()),
+        Body::List(body, options) => route_codec(body, Some(options), Extras::default()),
+        Body::Search(body, extras) => route_codec(body, None, extras),
     }
 }
 
 /// Sort a command imap-codec decoded (`options`: the LIST-EXTENDED options
-/// grammar.rs cut out of a LIST) into the table.
-fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Route {
+/// grammar.rs cut out of a LIST; `extras`: the ESEARCH return options and
+/// whether a `$` stands among the arguments) into the table.
+fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>, extras: Extras) -> Route {
+    let dollar = extras.dollar;
+    let criteria = |keys| Criteria { keys, dollar };
     use AnyStateCommand as A;
     use AuthenticatedCommand as U;
     use ByState::{Any, Authenticated, NotAuthenticated, Selected};
@@ -379,20 +386,21 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
         C::Expunge => (Selected(S::Expunge { uids: None }), AFTER, Stays),
         C::ExpungeUid { sequence_set } => (
             Selected(S::Expunge {
-                uids: Some(sequence_set),
+                uids: Some(Target::new(sequence_set, dollar)),
             }),
             AFTER,
             Stays,
         ),
         C::Search {
             charset,
-            criteria,
+            criteria: criteria_keys,
             uid,
         } => (
             Selected(S::Search {
                 charset,
-                criteria,
+                criteria: criteria(criteria_keys),
                 uid,
+                returning: extras.returning,
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,
@@ -408,8 +416,9 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
             Selected(S::Sort {
                 program: sort_criteria,
                 charset,
-                criteria: search_criteria,
+                criteria: criteria(search_criteria),
                 uid,
+                returning: extras.returning,
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,
@@ -423,7 +432,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
             Selected(S::Thread {
                 algorithm,
                 charset,
-                criteria: search_criteria,
+                criteria: criteria(search_criteria),
                 uid,
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
@@ -436,7 +445,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
             modifiers,
         } => (
             Selected(S::Fetch {
-                set: sequence_set,
+                set: Target::new(sequence_set, dollar),
                 items: macro_or_item_names,
                 uid,
                 modifiers,
@@ -453,7 +462,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
             modifiers,
         } => (
             Selected(S::Store {
-                set: sequence_set,
+                set: Target::new(sequence_set, dollar),
                 kind,
                 response,
                 flags,
@@ -472,7 +481,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
             uid,
         } => (
             Selected(S::Copy {
-                set: sequence_set,
+                set: Target::new(sequence_set, dollar),
                 mailbox,
                 uid,
                 is_move: false,
@@ -486,7 +495,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
             uid,
         } => (
             Selected(S::Copy {
-                set: sequence_set,
+                set: Target::new(sequence_set, dollar),
                 mailbox,
                 uid,
                 is_move: true,

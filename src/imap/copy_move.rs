@@ -8,11 +8,11 @@ use imap_types::core::Vec1;
 use imap_types::extensions::uidplus::{UidElement, UidSet};
 use imap_types::mailbox::Mailbox;
 use imap_types::response::Code;
-use imap_types::sequence::SequenceSet;
 
 use super::backend::OpenFolder;
 use super::names::from_wire;
 use super::reply::{self, Reply, Role};
+use super::searchres::Target;
 use super::state::Selected;
 use super::updates::send_removed;
 use super::wire::Wire;
@@ -22,7 +22,7 @@ use crate::mailbox::CopyResult;
 pub(super) async fn copy<F: OpenFolder>(
     wire: &mut Wire,
     selected: &mut Selected<F>,
-    set: SequenceSet,
+    set: Target,
     mailbox: Mailbox<'static>,
     uid: bool,
     is_move: bool,
@@ -37,7 +37,7 @@ pub(super) async fn copy<F: OpenFolder>(
         Ok(dest) => dest,
         Err(why) => return why.into(),
     };
-    let indexes = match selected.view.resolve(&set, uid) {
+    let indexes = match selected.resolve(&set, uid) {
         Ok(indexes) => indexes,
         Err(bad) => return Reply::bad(bad.to_string()),
     };

@@ -12,8 +12,10 @@ use super::commands::{
     AnyStateCommand, AuthenticatedCommand, ByState, NotAuthenticatedCommand, SelectedCommand,
 };
 use super::conn::{Conn, Done};
+use super::esearch::Answer;
 use super::login::Login;
 use super::reply::{self, Refused, Reply};
+use super::search_return::ReturnOptions;
 use super::state::{Change, FolderOf, LoggedIn, Selected, State, UserOf};
 use super::wire::{Wire, WireError};
 use super::{
@@ -66,7 +68,7 @@ pub(super) async fn dispatch<B: Backend>(
         }
         ByState::Selected(command) => match state {
             State::Selected(_, selected) => {
-                selected_state::<UserOf<B>>(&mut conn.wire, selected, command).await?
+                selected_state::<UserOf<B>>(&mut conn.wire, selected, tag, command).await?
             }
             State::Authenticated(_) => return Ok(Refused::SelectFirst.reply().into()),
             State::NotAuthenticated | State::Logout => {
@@ -197,8 +199,16 @@ async fn authenticated<B: Backend>(
 async fn selected_state<U: UserFolders>(
     wire: &mut Wire,
     selected: &mut Selected<FolderOf<U>>,
+    tag: &Tag<'static>,
     command: SelectedCommand,
 ) -> Result<(Done, Change<U>), WireError> {
+    // What a SEARCH or SORT with RETURN options answers to (RFC 4731).
+    let answer = |returning: Option<ReturnOptions>| {
+        returning.map(|options| Answer {
+            tag: tag.clone(),
+            options,
+        })
+    };
     use SelectedCommand as S;
     let reply: Reply = match command {
         S::Close => return Ok((close::close(selected).await.into(), Change::Leave)),
@@ -208,13 +218,18 @@ async fn selected_state<U: UserFolders>(
             charset,
             criteria,
             uid,
-        } => search::search(wire, selected, charset, criteria, uid).await,
+            returning,
+        } => search::search(wire, selected, charset, criteria, uid, answer(returning)).await,
         S::Sort {
             program,
             charset,
             criteria,
             uid,
-        } => sort::sort(wire, selected, program, charset, criteria, uid).await,
+            returning,
+        } => {
+            let answer = answer(returning);
+            sort::sort(wire, selected, program, charset, criteria, uid, answer).await
+        }
         S::Thread {
             algorithm,
             charset,

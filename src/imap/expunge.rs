@@ -3,10 +3,9 @@
 //! EXPUNGE per removed message, highest number first, so this session's
 //! sequence numbers stay right (or one VANISHED with QRESYNC).
 
-use imap_types::sequence::SequenceSet;
-
 use super::backend::OpenFolder;
 use super::reply::{self, Reply, Role};
+use super::searchres::Target;
 use super::state::Selected;
 use super::updates::send_removed;
 use super::wire::Wire;
@@ -15,14 +14,14 @@ use super::wire::Wire;
 pub(super) async fn expunge<F: OpenFolder>(
     wire: &mut Wire,
     selected: &mut Selected<F>,
-    uids: Option<SequenceSet>,
+    uids: Option<Target>,
 ) -> Reply {
     if selected.folder.read_only() {
         return reply::mail_error(&selected.folder.write_refused(), Role::Subject);
     }
     let only: Option<Vec<u32>> = match &uids {
         None => None,
-        Some(set) => match selected.view.resolve(set, true) {
+        Some(set) => match selected.resolve(set, true) {
             Ok(indexes) => Some(
                 indexes
                     .iter()

@@ -19,12 +19,12 @@ use imap_types::fetch::{
 };
 use imap_types::response::Code;
 use imap_types::response::Data;
-use imap_types::sequence::SequenceSet;
 
 use super::backend::OpenFolder;
 use super::enable::start_condstore;
 use super::reply::{self, Reply, Role};
 use super::search_eval;
+use super::searchres::Target;
 use super::state::Selected;
 use super::updates::{flag_list, nz, nz64, send_flag_lists, vanished_data};
 use super::view::Entry;
@@ -93,7 +93,7 @@ fn header_only(section: Option<&Section<'_>>) -> bool {
 pub(super) async fn fetch<F: OpenFolder>(
     wire: &mut Wire,
     selected: &mut Selected<F>,
-    set: SequenceSet,
+    set: Target,
     items: MacroOrMessageDataItemNames<'static>,
     uid: bool,
     modifiers: Vec<FetchModifier>,
@@ -122,7 +122,7 @@ pub(super) async fn fetch<F: OpenFolder>(
             "VANISHED needs UID FETCH with CHANGEDSINCE, after ENABLE QRESYNC (RFC 7162 §3.2.6)",
         ));
     }
-    let indexes = match selected.view.resolve(&set, uid) {
+    let indexes = match selected.resolve(&set, uid) {
         Ok(indexes) => indexes,
         Err(bad) => return Ok(Reply::bad(bad.to_string())),
     };
@@ -136,7 +136,10 @@ pub(super) async fn fetch<F: OpenFolder>(
     }
     if vanished && let Some(since) = changed_since {
         let upto = selected.view.highest_modseq();
-        let asked = search_eval::ranges(&set, u32::MAX);
+        let asked = match &set {
+            Target::Set(set) => search_eval::ranges(set, u32::MAX),
+            Target::Saved => selected.saved.clone(),
+        };
         match selected.folder.vanished(since, upto).await {
             Ok(mut gone) => {
                 gone.retain(|&u| asked.contains(u));

@@ -2,7 +2,8 @@
 //! decodes every command it can; a command it refuses is offered to the
 //! parsers here in turn, and each either claims it (decoded, or with the
 //! sentence saying what is wrong with it) or lets it pass. A parser that
-//! only adds options to a command imap-codec knows (LIST-EXTENDED's) cuts
+//! only adds options to a command imap-codec knows (LIST-EXTENDED's,
+//! ESEARCH's RETURN, SEARCHRES's `$`) cuts or replaces
 //! them out and hands the rest back to imap-codec, so the arguments are
 //! decoded by one grammar only.
 
@@ -14,6 +15,7 @@ use imap_types::core::Tag;
 
 use super::commands::command_name;
 use super::list_ext::{self, ListOptions};
+use super::search_return::{self, Extras};
 use super::utf8;
 
 /// One decoded command.
@@ -31,13 +33,16 @@ pub(super) enum Body {
     /// LIST with RFC 5258 selection or return options; imap-codec decoded
     /// the reference and the pattern.
     List(CommandBody<'static>, ListOptions),
+    /// SEARCH or SORT with RFC 4731 / RFC 5267 return options, or a command
+    /// using `$` (RFC 5182); imap-codec decoded the rest.
+    Search(CommandBody<'static>, Extras),
 }
 
 impl Body {
     /// The command's name for logs and spans ("UID FETCH").
     pub(super) fn name(&self) -> &'static str {
         match self {
-            Body::Codec(body) | Body::List(body, _) => command_name(body),
+            Body::Codec(body) | Body::List(body, _) | Body::Search(body, _) => command_name(body),
         }
     }
 
@@ -45,7 +50,7 @@ impl Body {
     /// patterns in the modified UTF-7 form the handlers read.
     pub(super) fn names_from_utf8(&mut self) {
         match self {
-            Body::Codec(body) => utf8::names_from_utf8(body),
+            Body::Codec(body) | Body::Search(body, _) => utf8::names_from_utf8(body),
             Body::List(body, options) => {
                 utf8::names_from_utf8(body);
                 utf8::patterns_from_utf8(&mut options.more_patterns);
@@ -61,7 +66,13 @@ impl Body {
             Body::Codec(CommandBody::Search {
                 charset: Some(_),
                 ..
-            })
+            }) | Body::Search(
+                CommandBody::Search {
+                    charset: Some(_),
+                    ..
+                },
+                _
+            )
         )
         .then_some("with UTF8=ACCEPT enabled, SEARCH takes no CHARSET (RFC 6855 section 3)")
     }
@@ -83,14 +94,27 @@ pub(super) fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, 
     if let Some(request) = append_utf8(message) {
         return Some(Ok(request));
     }
-    list_ext::parse(message, last_line).map(|parsed| {
-        parsed
-            .map(|(command, options)| Request {
-                tag: command.tag,
-                body: Body::List(command.body, options),
-            })
-            .map_err(|why| why.to_string())
-    })
+    let list = || {
+        list_ext::parse(message, last_line).map(|parsed| {
+            parsed
+                .map(|(command, options)| Request {
+                    tag: command.tag,
+                    body: Body::List(command.body, options),
+                })
+                .map_err(|why| why.to_string())
+        })
+    };
+    let search = || {
+        search_return::parse(message).map(|parsed| {
+            parsed
+                .map(|(command, extras)| Request {
+                    tag: command.tag,
+                    body: Body::Search(command.body, extras),
+                })
+                .map_err(|why| why.to_string())
+        })
+    };
+    list().or_else(search)
 }
 
 /// RFC 6855 §4: `APPEND mailbox [flags] [date] UTF8 (~{n}CRLF message)`,

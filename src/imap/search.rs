@@ -4,16 +4,17 @@
 //! when a criterion (or the caller, for its sort keys) needs it, after one
 //! prefetch of what the whole scan will read.
 
-use imap_types::core::{Charset, Vec1};
+use imap_types::core::Charset;
 use imap_types::response::{Code, Data};
-use imap_types::search::SearchKey;
 
 use super::backend::OpenFolder;
 use super::enable::start_condstore;
+use super::esearch::{self, Answer, Found};
 use super::reply::{self, Reply, Role};
 use super::search_eval::{
     Criterion, Extent, Facts, Need, Verdict, compile, eval, max_need, uses_modseq,
 };
+use super::searchres::Criteria;
 use super::state::Selected;
 use super::updates::{nz, nz64};
 use super::view::Entry;
@@ -45,16 +46,14 @@ pub(super) fn check_charset(charset: &Charset<'_>) -> Result<(), Reply> {
     .with(Code::BadCharset { allowed }))
 }
 
-/// The criteria of a SEARCH, SORT or THREAD, compiled for this view.
-pub(super) fn compile_criteria<F>(
-    selected: &Selected<F>,
-    keys: &Vec1<SearchKey<'static>>,
-) -> Criterion {
+/// The criteria of a SEARCH, SORT or THREAD, compiled for this view (a
+/// `$` among them names the saved result, RFC 5182).
+pub(super) fn compile_criteria<F>(selected: &Selected<F>, criteria: &Criteria) -> Criterion {
     let extent = Extent {
         messages: selected.view.len(),
         max_uid: selected.view.last_uid(),
     };
-    compile(keys.as_ref(), extent)
+    compile(selected.criteria_keys(criteria).as_ref(), extent)
 }
 
 /// What a caller wants loaded for every message that matches.
@@ -177,16 +176,26 @@ fn bare_facts(index: usize, entry: &Entry) -> Facts<'_> {
     facts
 }
 
-/// SEARCH, or UID SEARCH (`uid`).
+/// SEARCH, or UID SEARCH (`uid`); with RETURN options (`answer`), the
+/// ESEARCH response of RFC 4731 and RFC 5182's SAVE.
 pub(super) async fn search<F: OpenFolder>(
     wire: &mut Wire,
     selected: &mut Selected<F>,
     charset: Option<Charset<'static>>,
-    criteria: Vec1<SearchKey<'static>>,
+    criteria: Criteria,
     uid: bool,
+    answer: Option<Answer>,
 ) -> Reply {
-    if let Some(Err(refused)) = charset.as_ref().map(check_charset) {
-        return refused;
+    let saving = answer.as_ref().is_some_and(|a| a.options.save);
+    let refused = |selected: &mut Selected<F>, reply: Reply| {
+        // RFC 5182 §2.1: a SAVE search that fails empties the result.
+        if saving {
+            selected.save([]);
+        }
+        reply
+    };
+    if let Some(Err(no)) = charset.as_ref().map(check_charset) {
+        return refused(selected, no);
     }
     let criterion = compile_criteria(selected, &criteria);
     let modseq_asked = uses_modseq(&criterion);
@@ -196,20 +205,32 @@ pub(super) async fn search<F: OpenFolder>(
     let mut found = Vec::new();
     let mut highest = 0;
     let scanned = matching(selected, &criterion, Wanted::default(), |m| {
-        found.push(nz(if uid { m.entry.uid } else { m.seq }));
+        found.push(Found {
+            number: if uid { m.entry.uid } else { m.seq },
+            uid: m.entry.uid,
+            modseq: m.entry.modseq,
+        });
         highest = highest.max(m.entry.modseq);
     })
     .await;
     if let Err(e) = scanned {
-        return reply::mail_error(&e, Role::Subject);
+        return refused(selected, reply::mail_error(&e, Role::Subject));
     }
+    let done = if uid {
+        "UID SEARCH completed"
+    } else {
+        "SEARCH completed"
+    };
+    if let Some(answer) = answer {
+        if let Some(uids) = esearch::answer(wire, &answer, uid, &found, modseq_asked) {
+            selected.save(uids);
+        }
+        return Reply::ok(done);
+    }
+    let found: Vec<_> = found.iter().map(|f| nz(f.number)).collect();
     // RFC 7162 §3.1.5: with MODSEQ in the criteria, the highest
     // mod-sequence of the messages found (none when nothing was).
     let modseq = nz64(highest).filter(|_| modseq_asked && !found.is_empty());
     wire.data(Data::Search(found, modseq));
-    Reply::ok(if uid {
-        "UID SEARCH completed"
-    } else {
-        "SEARCH completed"
-    })
+    Reply::ok(done)
 }

@@ -153,6 +153,7 @@ pub(super) async fn select<U: UserFolders>(
         view,
         examined,
         enabled,
+        saved: Ranges::default(),
     };
     (reply, Some(selected))
 }

@@ -11,34 +11,53 @@ use chrono::{DateTime, Utc};
 use imap_types::core::{Charset, Vec1};
 use imap_types::extensions::sort::{SortCriterion, SortKey};
 use imap_types::response::Data;
-use imap_types::search::SearchKey;
 
 use super::backend::OpenFolder;
 use super::collate;
+use super::enable::start_condstore;
+use super::esearch::{self, Answer, Found};
 use super::reply::{self, Reply, Role};
 use super::search::{Matched, Wanted, check_charset, compile_criteria, matching};
+use super::search_eval::uses_modseq;
+use super::searchres::Criteria;
 use super::state::Selected;
 use super::updates::nz;
 use super::wire::Wire;
 use crate::mime::{FirstAddress, ParsedMessage};
 
-/// SORT, or UID SORT (`uid`).
+/// SORT, or UID SORT (`uid`); with RETURN options (`answer`), RFC 5267's
+/// ESEARCH response: MIN and MAX are the first and last in sort order, ALL
+/// lists the messages in sort order.
 pub(super) async fn sort<F: OpenFolder>(
     wire: &mut Wire,
     selected: &mut Selected<F>,
     program: Vec1<SortCriterion>,
     charset: Charset<'static>,
-    search: Vec1<SearchKey<'static>>,
+    search: Criteria,
     uid: bool,
+    answer: Option<Answer>,
 ) -> Reply {
+    let saving = answer.as_ref().is_some_and(|a| a.options.save);
     if let Err(refused) = check_charset(&charset) {
+        if saving {
+            selected.save([]);
+        }
         return refused;
     }
     let program = Program::new(program.as_ref());
     let criterion = compile_criteria(selected, &search);
+    let modseq_asked = uses_modseq(&criterion);
+    if modseq_asked && answer.is_some() {
+        start_condstore(wire, selected);
+    }
     let mut rows = Vec::new();
+    // For ESORT: each match's UID and mod-sequence, by number (ascending).
+    let mut known: Vec<(u32, u32, u64)> = Vec::new();
     let scanned = matching(selected, &criterion, program.wanted(), |m: Matched<'_>| {
         let number = if uid { m.entry.uid } else { m.seq };
+        if answer.is_some() {
+            known.push((number, m.entry.uid, m.entry.modseq));
+        }
         let facts = Sortable {
             internal_date: m.entry.internal_date,
             size: m.size,
@@ -48,16 +67,38 @@ pub(super) async fn sort<F: OpenFolder>(
     })
     .await;
     if let Err(e) = scanned {
+        if saving {
+            selected.save([]);
+        }
         return reply::mail_error(&e, Role::Subject);
     }
     program.order(&mut rows);
-    let numbers = rows.into_iter().map(|row| nz(row.number)).collect();
-    wire.data(Data::Sort(numbers, None));
-    Reply::ok(if uid {
+    let done = if uid {
         "UID SORT completed"
     } else {
         "SORT completed"
-    })
+    };
+    if let Some(answer) = answer {
+        let found: Vec<Found> = rows
+            .iter()
+            .filter_map(|row| {
+                let at = known.binary_search_by_key(&row.number, |k| k.0).ok()?;
+                let (number, uid, modseq) = known[at];
+                Some(Found {
+                    number,
+                    uid,
+                    modseq,
+                })
+            })
+            .collect();
+        if let Some(uids) = esearch::answer(wire, &answer, uid, &found, modseq_asked) {
+            selected.save(uids);
+        }
+        return Reply::ok(done);
+    }
+    let numbers = rows.into_iter().map(|row| nz(row.number)).collect();
+    wire.data(Data::Sort(numbers, None));
+    Reply::ok(done)
 }
 
 /// What a message's sort keys are taken from.

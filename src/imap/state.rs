@@ -5,6 +5,7 @@
 
 use super::backend::{Backend, OpenFolder, UserFolders};
 use super::enabled::Enabled;
+use super::ranges::Ranges;
 use super::user_sessions::UserSlot;
 use super::view::MailboxView;
 use crate::mailbox::names::canonical;
@@ -30,6 +31,9 @@ pub(super) struct Selected<F> {
     /// What the client enabled, as the session's (CONDSTORE enabling
     /// commands in this folder add to it; the session takes that over).
     pub enabled: Enabled,
+    /// The UIDs a `SEARCH RETURN (SAVE)` kept for `$` (RFC 5182); empty
+    /// until one does, and gone with the selection.
+    pub saved: Ranges,
 }
 
 /// Where a session is (RFC 3501 §3).
@@ -38,8 +42,9 @@ pub(super) enum State<U: UserFolders> {
     NotAuthenticated,
     /// Logged in, no folder selected.
     Authenticated(LoggedIn<U>),
-    /// Logged in with a folder selected (SELECT or EXAMINE).
-    Selected(LoggedIn<U>, Selected<FolderOf<U>>),
+    /// Logged in with a folder selected (SELECT or EXAMINE); boxed, so
+    /// the other states stay small.
+    Selected(LoggedIn<U>, Box<Selected<FolderOf<U>>>),
     /// LOGOUT was answered; the connection closes.
     Logout,
 }
@@ -78,7 +83,7 @@ impl<U: UserFolders> State<U> {
             (state, Change::Stay) => state,
             (State::NotAuthenticated, Change::LogIn(user)) => State::Authenticated(user),
             (State::Authenticated(user) | State::Selected(user, _), Change::Enter(selected)) => {
-                State::Selected(user, selected)
+                State::Selected(user, Box::new(selected))
             }
             (State::Selected(user, _), Change::Leave) => State::Authenticated(user),
             (_, Change::Logout) => State::Logout,

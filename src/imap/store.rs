@@ -14,11 +14,11 @@ use std::collections::HashSet;
 
 use imap_types::flag::{Flag, StoreResponse, StoreType};
 use imap_types::response::Code;
-use imap_types::sequence::SequenceSet;
 
 use super::backend::OpenFolder;
 use super::enable::start_condstore;
 use super::reply::{self, Reply, Role};
+use super::searchres::Target;
 use super::state::Selected;
 use super::updates::{flags_data, send_flag_lists, uid_set};
 use super::wire::Wire;
@@ -38,7 +38,7 @@ pub(super) struct Change {
 pub(super) async fn store<F: OpenFolder>(
     wire: &mut Wire,
     selected: &mut Selected<F>,
-    set: SequenceSet,
+    set: Target,
     change: Change,
     uid: bool,
 ) -> Reply {
@@ -61,7 +61,7 @@ pub(super) async fn store<F: OpenFolder>(
             None => return reply::flag_refused(flag),
         }
     }
-    let indexes = match selected.view.resolve(&set, uid) {
+    let indexes = match selected.resolve(&set, uid) {
         Ok(indexes) => indexes,
         Err(bad) => return Reply::bad(bad.to_string()),
     };

@@ -4,15 +4,15 @@
 //! (ORDEREDSUBJECT here, REFERENCES in `thread_refs`), and the tree
 //! (`thread_tree`) becomes the THREAD response.
 
-use imap_types::core::{Charset, Vec1};
+use imap_types::core::Charset;
 use imap_types::extensions::thread::ThreadingAlgorithm;
 use imap_types::response::Data;
-use imap_types::search::SearchKey;
 
 use super::backend::OpenFolder;
 use super::collate;
 use super::reply::{self, Reply, Role};
 use super::search::{Matched, Wanted, check_charset, compile_criteria, matching};
+use super::searchres::Criteria;
 use super::sort::sent_millis;
 use super::state::Selected;
 use super::thread_refs::References;
@@ -25,7 +25,7 @@ pub(super) async fn thread<F: OpenFolder>(
     selected: &mut Selected<F>,
     algorithm: ThreadingAlgorithm<'static>,
     charset: Charset<'static>,
-    search: Vec1<SearchKey<'static>>,
+    search: Criteria,
     uid: bool,
 ) -> Reply {
     let mut threader = match algorithm {

@@ -550,7 +550,7 @@ fn why_malformed(bytes: &[u8]) -> String {
     {
         name = format!("UID {}", String::from_utf8_lossy(sub).to_ascii_uppercase());
     }
-    const KNOWN: [&str; 36] = [
+    const KNOWN: [&str; 38] = [
         "CAPABILITY",
         "NOOP",
         "LOGOUT",
@@ -582,6 +582,8 @@ fn why_malformed(bytes: &[u8]) -> String {
         "UID MOVE",
         "UID SEARCH",
         "UID EXPUNGE",
+        "SORT",
+        "UID SORT",
         "IDLE",
         "ENABLE",
         "UNSELECT",

@@ -24,6 +24,7 @@ mod imap_compress;
 mod imap_concurrency;
 mod imap_condstore;
 mod imap_draft;
+mod imap_esearch;
 mod imap_list_extended;
 mod imap_sort;
 mod imap_utf8;
