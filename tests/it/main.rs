@@ -24,6 +24,7 @@ mod imap_compress;
 mod imap_concurrency;
 mod imap_condstore;
 mod imap_draft;
+mod imap_multiappend;
 mod imap_sort;
 mod openapi;
 pub(crate) mod postgres;
