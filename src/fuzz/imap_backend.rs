@@ -16,7 +16,8 @@ use crate::imap::backend::{Backend, OpenFolder, UserFolders};
 use crate::mailbox::flags::{FlagName, Flags};
 use crate::mailbox::names::SpecialUse;
 use crate::mailbox::{
-    CopyResult, FolderInfo, FolderStatus, MailError, MessageMeta, Snapshot, StoreOp, Stored,
+    CopyResult, FolderInfo, FolderStatus, MailError, MessageMeta, NewMessage, Snapshot, StoreOp,
+    Stored,
 };
 use crate::secret::Secret;
 
@@ -307,6 +308,46 @@ impl UserFolders for MemoryUser {
         }
         let uid = folder.add(mime, set, date.unwrap_or_default());
         Ok((folder.uidvalidity, uid))
+    }
+
+    async fn append_all(
+        &self,
+        name: &str,
+        messages: Vec<NewMessage>,
+    ) -> Result<(u32, Vec<u32>), MailError> {
+        let mut store = lock(&self.store);
+        let folder = store.folders.get_mut(name).ok_or_else(|| no_such(name))?;
+        if folder.messages.len() + messages.len() > MAX_MESSAGES {
+            return Err(MailError::TooLarge("the folder is full".into()));
+        }
+        let mut uids = Vec::with_capacity(messages.len());
+        for m in messages {
+            let mut set = Flags::default();
+            for flag in &m.flags {
+                set.set(flag, true);
+            }
+            uids.push(folder.add(m.mime, set, m.date.unwrap_or_default()));
+        }
+        Ok((folder.uidvalidity, uids))
+    }
+
+    async fn check_append(&self, name: &str) -> Result<(), MailError> {
+        let store = lock(&self.store);
+        match store.folders.get(name) {
+            Some(_) => Ok(()),
+            None => Err(no_such(name)),
+        }
+    }
+
+    async fn message(&self, name: &str, uid: u32) -> Result<(u32, Bytes), MailError> {
+        let store = lock(&self.store);
+        let folder = store.folders.get(name).ok_or_else(|| no_such(name))?;
+        folder
+            .messages
+            .iter()
+            .find(|m| m.uid == uid)
+            .map(|m| (folder.uidvalidity, m.mime.clone()))
+            .ok_or(MailError::Gone(uid))
     }
 }
 

@@ -31,17 +31,13 @@ pub(super) async fn append<U: UserFolders>(
         Ok(name) => name,
         Err(why) => return why.into(),
     };
-    if let Some(s) = selected.filter(|s| s.folder.read_only() && canonical(s.folder.name()) == name)
-    {
-        return reply::mail_error(&s.folder.write_refused(), Role::Subject);
+    if let Some(refused) = read_only_refusal(selected, &name) {
+        return refused;
     }
-    let mut names = Vec::with_capacity(flags.len());
-    for flag in &flags {
-        match (flag, FlagName::parse(&flag.to_string())) {
-            (Flag::Extension(_), _) | (_, None) => return reply::flag_refused(flag),
-            (_, Some(name)) => names.push(name),
-        }
-    }
+    let names = match flag_names(&flags) {
+        Ok(names) => names,
+        Err(refused) => return refused,
+    };
     let bytes = match &message {
         LiteralOrLiteral8::Literal(literal) => literal.data(),
         LiteralOrLiteral8::Literal8(literal8) => literal8.data.as_ref(),
@@ -64,4 +60,26 @@ pub(super) async fn append<U: UserFolders>(
         }
         Err(e) => reply::mail_error(&e, Role::Upload),
     }
+}
+
+/// The refusal when `name` is the folder this session has open read-only.
+pub(super) fn read_only_refusal<F: OpenFolder>(
+    selected: Option<&Selected<F>>,
+    name: &str,
+) -> Option<Reply> {
+    selected
+        .filter(|s| s.folder.read_only() && canonical(s.folder.name()) == name)
+        .map(|s| reply::mail_error(&s.folder.write_refused(), Role::Subject))
+}
+
+/// The flags a new message may carry, or the reply refusing one.
+pub(super) fn flag_names(flags: &[Flag<'_>]) -> Result<Vec<FlagName>, Reply> {
+    let mut names = Vec::with_capacity(flags.len());
+    for flag in flags {
+        match (flag, FlagName::parse(&flag.to_string())) {
+            (Flag::Extension(_), _) | (_, None) => return Err(reply::flag_refused(flag)),
+            (_, Some(name)) => names.push(name),
+        }
+    }
+    Ok(names)
 }

@@ -13,8 +13,8 @@ use chrono::{DateTime, Utc};
 use crate::accounts::{Account, Accounts, LoginError};
 use crate::mailbox::flags::FlagName;
 use crate::mailbox::{
-    CopyResult, FolderInfo, FolderStatus, MailError, MailService, SelectedFolder, Snapshot,
-    StoreOp, Stored, UserMail,
+    CopyResult, FolderInfo, FolderStatus, MailError, MailService, NewMessage, SelectedFolder,
+    Snapshot, StoreOp, Stored, UserMail,
 };
 use crate::secret::Secret;
 
@@ -70,6 +70,22 @@ pub trait UserFolders: Send + Sync + 'static {
         date: Option<DateTime<Utc>>,
         mime: Bytes,
     ) -> impl Future<Output = Result<(u32, u32), MailError>> + Send;
+    /// Store several messages, all or none (MULTIAPPEND): (UIDVALIDITY,
+    /// the new UIDs in order).
+    fn append_all(
+        &self,
+        name: &str,
+        messages: Vec<NewMessage>,
+    ) -> impl Future<Output = Result<(u32, Vec<u32>), MailError>> + Send;
+    /// Whether `name` exists and takes new messages (before CATENATE).
+    fn check_append(&self, name: &str) -> impl Future<Output = Result<(), MailError>> + Send;
+    /// A message by folder and UID, with the folder's UIDVALIDITY
+    /// (CATENATE's URLs).
+    fn message(
+        &self,
+        name: &str,
+        uid: u32,
+    ) -> impl Future<Output = Result<(u32, Bytes), MailError>> + Send;
 }
 
 /// A selected folder (`mailbox::SelectedFolder`).
@@ -199,6 +215,19 @@ impl UserFolders for UserMail {
         mime: Bytes,
     ) -> Result<(u32, u32), MailError> {
         UserMail::append(self, name, flags, date, mime).await
+    }
+    async fn append_all(
+        &self,
+        name: &str,
+        messages: Vec<NewMessage>,
+    ) -> Result<(u32, Vec<u32>), MailError> {
+        UserMail::append_all(self, name, messages).await
+    }
+    async fn check_append(&self, name: &str) -> Result<(), MailError> {
+        UserMail::check_append(self, name).await
+    }
+    async fn message(&self, name: &str, uid: u32) -> Result<(u32, Bytes), MailError> {
+        UserMail::message(self, name, uid).await
     }
 }
 

@@ -35,6 +35,8 @@ pub(super) fn capabilities<B: Backend>(
         "NAMESPACE",
         "UNSELECT",
         "UIDPLUS",
+        "MULTIAPPEND",
+        "CATENATE",
         "MOVE",
         "CHILDREN",
         "SPECIAL-USE",

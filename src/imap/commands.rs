@@ -22,6 +22,7 @@ use imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_types::secret::Secret;
 use imap_types::status::StatusDataItemName;
 
+use super::append_ext::AppendCommand;
 use super::grammar::Body;
 use super::list_ext::ListOptions;
 use super::names::from_wire;
@@ -105,6 +106,10 @@ pub(super) enum AuthenticatedCommand {
         flags: Vec<Flag<'static>>,
         date: Option<DateTime>,
         message: LiteralOrLiteral8<'static>,
+    },
+    /// APPEND of several messages (RFC 3502) or with CATENATE (RFC 4469).
+    AppendMany {
+        command: AppendCommand,
     },
     Idle,
     /// RFC 4978: `command-auth` in its grammar, so also with a folder selected.
@@ -234,6 +239,11 @@ pub(super) fn route(body: Body) -> Route {
         Body::Codec(body) => route_codec(body, None, Extras::default()),
         Body::List(body, options) => route_codec(body, Some(options), Extras::default()),
         Body::Search(body, extras) => route_codec(body, None, extras),
+        Body::Append(command) => Route {
+            command: ByState::Authenticated(AuthenticatedCommand::AppendMany { command }),
+            updates: AFTER,
+            folder: Folder::Stays,
+        },
     }
 }
 

@@ -20,8 +20,8 @@ use super::state::{Change, FolderOf, LoggedIn, Selected, State, UserOf};
 use super::wire::{Wire, WireError};
 use super::{
     append, authenticate, capability, close, compress, copy_move, create, enable, expunge, fetch,
-    id, idle, list, login, logout, namespace, noop, search, select, sort, starttls, status, store,
-    subscribe, thread,
+    id, idle, list, login, logout, multiappend, namespace, noop, search, select, sort, starttls,
+    status, store, subscribe, thread,
 };
 
 /// Run `command` if the session's state allows it, and move to the state it
@@ -184,6 +184,10 @@ async fn authenticated<B: Backend>(
             date,
             message,
         } => append::append(user, selected.as_deref(), mailbox, flags, date, message).await,
+        U::AppendMany { command } => {
+            let limit = conn.settings.max_literal_bytes as usize;
+            multiappend::append_many(user, selected.as_deref(), command, limit).await
+        }
         U::Idle => return Ok((idle::idle(conn, selected).await?, Change::Stay)),
         U::Compress { algorithm } => {
             return Ok((

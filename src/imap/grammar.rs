@@ -5,7 +5,8 @@
 //! only adds options to a command imap-codec knows (LIST-EXTENDED's,
 //! ESEARCH's RETURN, SEARCHRES's `$`) cuts or replaces
 //! them out and hands the rest back to imap-codec, so the arguments are
-//! decoded by one grammar only.
+//! decoded by one grammar only. APPEND with several messages (MULTIAPPEND)
+//! or CATENATE is cut into one-message APPENDs for imap-codec the same way.
 
 use imap_codec::CommandCodec;
 use imap_codec::decode::Decoder;
@@ -13,6 +14,7 @@ use imap_types::IntoStatic;
 use imap_types::command::{Command, CommandBody};
 use imap_types::core::Tag;
 
+use super::append_ext::{self, AppendCommand};
 use super::commands::command_name;
 use super::list_ext::{self, ListOptions};
 use super::search_return::{self, Extras};
@@ -36,6 +38,8 @@ pub(super) enum Body {
     /// SEARCH or SORT with RFC 4731 / RFC 5267 return options, or a command
     /// using `$` (RFC 5182); imap-codec decoded the rest.
     Search(CommandBody<'static>, Extras),
+    /// APPEND with several messages (RFC 3502) or CATENATE (RFC 4469).
+    Append(AppendCommand),
 }
 
 impl Body {
@@ -43,6 +47,7 @@ impl Body {
     pub(super) fn name(&self) -> &'static str {
         match self {
             Body::Codec(body) | Body::List(body, _) | Body::Search(body, _) => command_name(body),
+            Body::Append(_) => "APPEND",
         }
     }
 
@@ -51,6 +56,7 @@ impl Body {
     pub(super) fn names_from_utf8(&mut self) {
         match self {
             Body::Codec(body) | Body::Search(body, _) => utf8::names_from_utf8(body),
+            Body::Append(command) => utf8::mailbox_from_utf8(&mut command.mailbox),
             Body::List(body, options) => {
                 utf8::names_from_utf8(body);
                 utf8::patterns_from_utf8(&mut options.more_patterns);
@@ -93,6 +99,16 @@ impl From<Command<'static>> for Request {
 pub(super) fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, String>> {
     if let Some(request) = append_utf8(message) {
         return Some(Ok(request));
+    }
+    if let Some(parsed) = append_ext::parse(message) {
+        return Some(
+            parsed
+                .map(|(tag, command)| Request {
+                    tag,
+                    body: Body::Append(command),
+                })
+                .map_err(|why| why.to_string()),
+        );
     }
     let list = || {
         list_ext::parse(message, last_line).map(|parsed| {

@@ -11,9 +11,11 @@
 //! status reply. This file only declares the modules and re-exports.
 
 mod append;
+mod append_ext;
 mod authenticate;
 pub(crate) mod backend;
 mod capability;
+mod catenate;
 mod close;
 mod collate;
 mod commands;
@@ -30,10 +32,12 @@ mod fetch;
 mod grammar;
 mod id;
 mod idle;
+mod imap_url;
 mod list;
 mod list_ext;
 mod login;
 mod logout;
+mod multiappend;
 mod names;
 mod namespace;
 mod noop;

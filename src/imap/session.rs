@@ -201,6 +201,16 @@ impl<B: Backend> Session<'_, B> {
                     None => Reply::bad(text).with(Code::TooBig).untagged(),
                 });
             }
+            Incoming::CommandRefused { tag, limit } => {
+                let text = format!(
+                    "the literals of one command may total at most {limit} bytes; \
+                     append the remaining messages in another APPEND"
+                );
+                self.conn.wire.status(match tag {
+                    Some(tag) => Reply::no(text).with(Code::TooBig).tagged(tag),
+                    None => Reply::bad(text).with(Code::TooBig).untagged(),
+                });
+            }
             Incoming::AuthData(_) | Incoming::IdleDone => {
                 self.conn
                     .wire

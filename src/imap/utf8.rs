@@ -85,6 +85,11 @@ pub(super) fn names_from_utf8(body: &mut CommandBody<'static>) {
     }
 }
 
+/// A mailbox argument of a command graphgate parses itself.
+pub(super) fn mailbox_from_utf8(mailbox: &mut Mailbox<'static>) {
+    to_mutf7(mailbox);
+}
+
 /// Also for the patterns LIST-EXTENDED adds.
 pub(super) fn patterns_from_utf8(patterns: &mut [ListMailbox<'static>]) {
     patterns.iter_mut().for_each(pattern_to_mutf7);

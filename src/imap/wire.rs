@@ -52,6 +52,17 @@ pub(super) struct Limits {
 /// ID with RFC 2971's 30 pairs of 1,024-octet values rely on that much).
 const LINE: usize = 64 * 1024 + 2;
 
+/// How many times the literal limit (APPENDLIMIT) one command may carry in
+/// all. A command is buffered whole before it runs, and MULTIAPPEND (RFC
+/// 3502) stores nothing before it has every message (all or none), so the
+/// messages of one APPEND share this bound: each may be as large as
+/// APPENDLIMIT, together at most twice that. A synchronizing literal that
+/// would go over it is refused with `NO [TOOBIG]` before the client sends
+/// it; the client can append the rest in another command. Two keeps a
+/// connection's memory within a small multiple of what one APPEND of one
+/// message already needs.
+pub(super) const COMMAND_LITERALS: usize = 2;
+
 impl Limits {
     /// Before login: a full command line, literals only as large as LOGIN
     /// and AUTHENTICATE need.
@@ -61,12 +72,15 @@ impl Limits {
         command: LINE + 16 * 1024,
     };
 
-    /// After login, with APPEND literals up to `max_literal`.
+    /// After login, with APPEND literals up to `max_literal`, and up to
+    /// `COMMAND_LITERALS` times that in one command (MULTIAPPEND).
     pub(super) fn after_login(max_literal: u32) -> Limits {
         Limits {
             literal: max_literal,
             line: LINE,
-            command: max_literal as usize + 128 * 1024,
+            command: (max_literal as usize)
+                .saturating_mul(COMMAND_LITERALS)
+                .saturating_add(128 * 1024),
         }
     }
 }
@@ -97,6 +111,13 @@ pub(super) enum Incoming {
     LiteralRefused {
         tag: Option<Tag<'static>>,
         length: u32,
+    },
+    /// A synchronizing literal within the literal limit, but that would
+    /// take the whole command over its limit (a MULTIAPPEND of many large
+    /// messages), was refused before the client sent it; the command is void.
+    CommandRefused {
+        tag: Option<Tag<'static>>,
+        limit: usize,
     },
 }
 
@@ -379,6 +400,18 @@ impl Wire {
                                         Err(WireError::LiteralPlusTooBig { tag, length })
                                     }
                                 };
+                            }
+                            let total = self
+                                .fragmentizer
+                                .message_bytes()
+                                .len()
+                                .saturating_add(length as usize);
+                            if total > self.limits.command && mode == LiteralMode::Sync {
+                                let tag = self.tag();
+                                self.line_start = 0;
+                                self.fragmentizer.skip_message();
+                                let limit = self.limits.command;
+                                return Ok(Some(Incoming::CommandRefused { tag, limit }));
                             }
                             if mode == LiteralMode::Sync {
                                 self.out.extend(b"+ Ready for literal data\r\n");

@@ -106,3 +106,12 @@ pub struct CopyResult {
     pub uidvalidity: u32,
     pub pairs: Vec<(u32, u32)>,
 }
+
+/// One message to store with APPEND: its flags, its date (INTERNALDATE;
+/// now when absent) and its exact MIME.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewMessage {
+    pub flags: Vec<super::flags::FlagName>,
+    pub date: Option<DateTime<Utc>>,
+    pub mime: bytes::Bytes,
+}

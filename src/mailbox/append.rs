@@ -4,7 +4,9 @@
 //! A message graphgate itself just sent and that a client files into Sent
 //! is answered with the copy Exchange already saved: the same message
 //! (Message-ID, subject and body), not merely the same Message-ID, and a
-//! copy made by that send.
+//! copy made by that send. Several messages at once (MULTIAPPEND) are
+//! stored all or none: Graph has no transaction, so those already created
+//! are deleted again when a later one fails.
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -15,7 +17,7 @@ use super::error::{About, MailError};
 use super::fingerprint::{Fingerprint, normal_subject};
 use super::flags::{FlagName, Flags};
 use super::place::Resolved;
-use super::remote::RemoteMessage;
+use super::remote::{RemoteChange, RemoteMessage};
 use super::sent_check::CLOCK_ALLOWANCE;
 use super::sync::FolderSync;
 use crate::graph;
@@ -33,6 +35,91 @@ pub(crate) async fn store_message(
     sync: &FolderSync,
     request: StoreRequest<'_>,
 ) -> Result<u32, MailError> {
+    store_one(context, target, sync, request)
+        .await
+        .map(|stored| stored.uid)
+}
+
+/// A message stored by `store_one`.
+struct StoredOne {
+    uid: u32,
+    /// Its Graph id when graphgate created it; `None` when it is the copy
+    /// Exchange saved of a message graphgate sent (there before, so never
+    /// deleted to undo a MULTIAPPEND).
+    created: Option<String>,
+}
+
+/// Store each of `requests` in `target`'s folder, in order, all or none:
+/// if one fails, the messages created before it are deleted from Graph
+/// (kept in Recoverable Items, as EXPUNGE in Deleted Items does) and from
+/// the UID map, and the first error is returned. Their UIDs are not given
+/// out again. Returns the new UIDs in the order of `requests`.
+pub(crate) async fn store_all(
+    context: &MailContext,
+    target: &Resolved,
+    sync: &FolderSync,
+    requests: Vec<StoreRequest<'_>>,
+) -> Result<Vec<u32>, MailError> {
+    let mut uids = Vec::with_capacity(requests.len());
+    let mut created = Vec::new();
+    for request in requests {
+        match store_one(context, target, sync, request).await {
+            Ok(stored) => {
+                uids.push(stored.uid);
+                created.extend(stored.created);
+            }
+            Err(e) => {
+                undo(context, target, sync, &created).await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(uids)
+}
+
+/// Delete the messages with these Graph ids that `store_all` created. A
+/// failure is logged and left: the command fails anyway, and the next
+/// delta round shows what Graph still holds.
+async fn undo(context: &MailContext, target: &Resolved, sync: &FolderSync, ids: &[String]) {
+    if ids.is_empty() {
+        return;
+    }
+    let mailbox = target.place.mailbox();
+    let ids = ids.to_vec();
+    let results = target.place.graph.delete_messages(&ids).await;
+    let mut gone = Vec::with_capacity(ids.len());
+    for (id, result) in ids.into_iter().zip(results) {
+        match result {
+            Ok(()) => {
+                if let Some(cache) = &context.cache {
+                    cache.remove(mailbox, &id).await;
+                }
+                gone.push(RemoteChange::Removed(id));
+            }
+            Err(e) => {
+                tracing::warn!(%mailbox, error = %e, "could not undo a message of a failed MULTIAPPEND");
+            }
+        }
+    }
+    let mut state = sync.state.lock().await;
+    let undone = async {
+        let write = sync.begin(&mut state).await?;
+        let changes = state.apply(&gone);
+        sync.finish(write, &mut state, &changes).await
+    };
+    if let Err(e) = undone.await {
+        tracing::warn!(%mailbox, error = %e, "could not record the undo of a failed MULTIAPPEND");
+    }
+    drop(state);
+    sync.notify();
+}
+
+async fn store_one(
+    context: &MailContext,
+    target: &Resolved,
+    sync: &FolderSync,
+    request: StoreRequest<'_>,
+) -> Result<StoredOne, MailError> {
     let graph = &target.place.graph;
     let mailbox = target.place.mailbox();
     let folder_failed = |e: graph::Error| {
@@ -65,7 +152,7 @@ pub(crate) async fn store_message(
             let write = sync.begin(&mut state).await?;
             let (uid, changes) = state.adopt(&RemoteMessage::from_item(&copy.item));
             sync.finish(write, &mut state, &changes).await?;
-            return Ok(uid);
+            return Ok(StoredOne { uid, created: None });
         }
     }
     let mut flags = Flags::default();
@@ -101,5 +188,8 @@ pub(crate) async fn store_message(
     }
     sync.finish(write, &mut state, &changes).await?;
     sync.notify();
-    Ok(uid)
+    Ok(StoredOne {
+        uid,
+        created: Some(created.id.clone()),
+    })
 }

@@ -47,7 +47,7 @@ mod transfer;
 mod user;
 
 pub(crate) use api::{
-    CopyResult, FolderInfo, FolderStatus, MessageMeta, Snapshot, StoreOp, Stored,
+    CopyResult, FolderInfo, FolderStatus, MessageMeta, NewMessage, Snapshot, StoreOp, Stored,
 };
 pub(crate) use error::MailError;
 pub(crate) use selected::SelectedFolder;

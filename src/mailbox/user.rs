@@ -1,6 +1,8 @@
 //! One user's mail for one session: their own mailbox and the shared ones
 //! policy granted, under one folder namespace (`Shared/<address>/...`), with
-//! LIST, STATUS, CREATE, DELETE, RENAME, SUBSCRIBE, SELECT and APPEND.
+//! LIST, STATUS, CREATE, DELETE, RENAME, SUBSCRIBE, SELECT and APPEND
+//! (one message, or several all or none), and the messages CATENATE's URLs
+//! name.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -8,8 +10,9 @@ use std::sync::Arc;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
-use super::api::{FolderInfo, FolderStatus};
-use super::append::{StoreRequest, store_message};
+use super::api::{FolderInfo, FolderStatus, NewMessage};
+use super::append::{StoreRequest, store_all, store_message};
+use super::download::download;
 use super::error::{About, MailError};
 use super::flags::FlagName;
 use super::names::{DELIMITER, FolderTree, SHARED_PREFIX, canonical, display_of};
@@ -335,6 +338,74 @@ impl UserMail {
             store_message(context, &target, &sync, StoreRequest { flags, date, mime }).await?;
         let uidvalidity = sync.state.lock().await.uidvalidity;
         Ok((uidvalidity, uid))
+    }
+
+    /// Store `messages` in one folder, all or none (MULTIAPPEND, RFC 3502):
+    /// one message failing deletes those stored before it. Returns the
+    /// folder's UIDVALIDITY and the new UIDs, in order.
+    pub async fn append_all(
+        &self,
+        name: &str,
+        messages: Vec<NewMessage>,
+    ) -> Result<(u32, Vec<u32>), MailError> {
+        let context = &self.inner.context;
+        let limit = context.settings.max_message_bytes;
+        if let Some(big) = messages.iter().find(|m| m.mime.len() > limit) {
+            return Err(MailError::TooLarge(
+                format!(
+                    "a message of {} bytes is larger than the {limit} bytes Microsoft 365 accepts here",
+                    big.mime.len()
+                )
+                .into(),
+            ));
+        }
+        let target = self.inner.resolve(name).await?;
+        target.place.check_write()?;
+        let sync = target.place.engine.folder(&target.folder.id).await?;
+        let requests = messages
+            .iter()
+            .map(|m| StoreRequest {
+                flags: &m.flags,
+                date: m.date,
+                mime: m.mime.clone(),
+            })
+            .collect();
+        let uids = store_all(context, &target, &sync, requests).await?;
+        let uidvalidity = sync.state.lock().await.uidvalidity;
+        Ok((uidvalidity, uids))
+    }
+
+    /// Whether `name` exists and takes new messages: asked before
+    /// CATENATE reads its URLs, so that a missing folder is `[TRYCREATE]`
+    /// whatever the URLs say. No Graph request while the folder tree is
+    /// cached.
+    pub async fn check_append(&self, name: &str) -> Result<(), MailError> {
+        let target = self.inner.resolve(name).await?;
+        target.place.check_write()
+    }
+
+    /// The message with `uid` in folder `name` and the folder's
+    /// UIDVALIDITY (the messages CATENATE's URLs name). A UID not known yet
+    /// is looked for once more after a delta round.
+    pub async fn message(&self, name: &str, uid: u32) -> Result<(u32, Bytes), MailError> {
+        let r = self.inner.resolve(name).await?;
+        let sync = r.place.engine.folder(&r.folder.id).await?;
+        let found = |state: &super::folder::FolderData| {
+            (
+                state.uidvalidity,
+                state.get(uid).map(|m| m.message_id.clone()),
+            )
+        };
+        let (mut uidvalidity, mut id) = found(&*sync.state.lock().await);
+        if id.is_none() {
+            sync.sync(&r.place.graph)
+                .await
+                .inspect_err(|e| self.inner.saw(&r.place, e))?;
+            (uidvalidity, id) = found(&*sync.state.lock().await);
+        }
+        let id = id.ok_or(MailError::Gone(uid))?;
+        let mime = download(&self.inner.context, &r.place, uid, &id).await?;
+        Ok((uidvalidity, mime))
     }
 
     /// Open a folder; `read_only` for EXAMINE (a read grant forces it).

@@ -26,6 +26,7 @@ mod imap_condstore;
 mod imap_draft;
 mod imap_esearch;
 mod imap_list_extended;
+mod imap_multiappend;
 mod imap_sort;
 mod imap_utf8;
 mod openapi;
