@@ -24,9 +24,11 @@ use imap_types::secret::Secret;
 use imap_types::sequence::SequenceSet;
 use imap_types::status::StatusDataItemName;
 
+use super::acl_syntax::AclCommand;
 use super::grammar::Body;
 use super::list_ext::ListOptions;
 use super::names::from_wire;
+use super::objectid::ObjectIdItems;
 use super::updates::Expunges;
 
 /// RFC 3501 §6.1: commands valid in any state.
@@ -99,6 +101,8 @@ pub(super) enum AuthenticatedCommand {
     Status {
         mailbox: Mailbox<'static>,
         items: Vec<StatusDataItemName>,
+        /// RFC 8474's MAILBOXID (and whether `items` is only a filler).
+        object_ids: ObjectIdItems,
     },
     Append {
         mailbox: Mailbox<'static>,
@@ -111,6 +115,8 @@ pub(super) enum AuthenticatedCommand {
     Compress {
         algorithm: CompressionAlgorithm,
     },
+    /// RFC 4314's commands (read-only: SETACL and DELETEACL are refused).
+    Acl(AclCommand),
 }
 
 impl AuthenticatedCommand {
@@ -142,6 +148,8 @@ pub(super) enum SelectedCommand {
         charset: Option<Charset<'static>>,
         criteria: Vec1<SearchKey<'static>>,
         uid: bool,
+        /// RFC 8474's EMAILID and THREADID keys, behind placeholders.
+        object_ids: ObjectIdItems,
     },
     /// SORT and UID SORT (RFC 5256, RFC 5957).
     Sort {
@@ -162,6 +170,8 @@ pub(super) enum SelectedCommand {
         items: MacroOrMessageDataItemNames<'static>,
         uid: bool,
         modifiers: Vec<FetchModifier>,
+        /// RFC 8474's EMAILID and THREADID.
+        object_ids: ObjectIdItems,
     },
     Store {
         set: SequenceSet,
@@ -230,6 +240,25 @@ pub(super) fn route(body: Body) -> Route {
     match body {
         Body::Codec(body) => route_codec(body, None),
         Body::List(body, options) => route_codec(body, Some(options)),
+        Body::ObjectId(body, asked) => {
+            let mut route = route_codec(body, None);
+            match &mut route.command {
+                ByState::Selected(
+                    SelectedCommand::Fetch { object_ids, .. }
+                    | SelectedCommand::Search { object_ids, .. },
+                )
+                | ByState::Authenticated(AuthenticatedCommand::Status { object_ids, .. }) => {
+                    *object_ids = asked;
+                }
+                _ => {}
+            }
+            route
+        }
+        Body::Acl(command) => Route {
+            command: ByState::Authenticated(AuthenticatedCommand::Acl(command)),
+            updates: AFTER,
+            folder: Folder::Stays,
+        },
     }
 }
 
@@ -348,6 +377,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
             Authenticated(U::Status {
                 mailbox,
                 items: item_names.into_owned(),
+                object_ids: ObjectIdItems::default(),
             }),
             AFTER,
             Stays,
@@ -393,6 +423,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
                 charset,
                 criteria,
                 uid,
+                object_ids: ObjectIdItems::default(),
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,
@@ -440,6 +471,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>) -> Rout
                 items: macro_or_item_names,
                 uid,
                 modifiers,
+                object_ids: ObjectIdItems::default(),
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,

@@ -13,13 +13,13 @@ use super::commands::{
 };
 use super::conn::{Conn, Done};
 use super::login::Login;
-use super::reply::{self, Refused, Reply};
+use super::reply::{self, Refused, Reply, Role};
 use super::state::{Change, FolderOf, LoggedIn, Selected, State, UserOf};
 use super::wire::{Wire, WireError};
 use super::{
-    append, authenticate, capability, close, compress, copy_move, create, enable, expunge, fetch,
-    id, idle, list, login, logout, namespace, noop, search, select, sort, starttls, status, store,
-    subscribe, thread,
+    acl, append, authenticate, capability, close, compress, copy_move, create, enable, expunge,
+    fetch, id, idle, list, login, logout, namespace, noop, objectid_search, search, select, sort,
+    starttls, status, store, subscribe, thread,
 };
 
 /// Run `command` if the session's state allows it, and move to the state it
@@ -169,12 +169,16 @@ async fn authenticated<B: Backend>(
             options,
             lsub,
         } => list::list(&mut conn.wire, user, reference, pattern, options, lsub).await?,
-        U::Status { mailbox, items } => {
+        U::Status {
+            mailbox,
+            items,
+            object_ids,
+        } => {
             // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) enables CONDSTORE.
             if items.contains(&StatusDataItemName::HighestModSeq) {
                 conn.enabled.condstore = true;
             }
-            status::status(&mut conn.wire, user, mailbox, &items).await
+            status::status(&mut conn.wire, user, mailbox, &items, &object_ids).await
         }
         U::Append {
             mailbox,
@@ -182,6 +186,7 @@ async fn authenticated<B: Backend>(
             date,
             message,
         } => append::append(user, selected.as_deref(), mailbox, flags, date, message).await,
+        U::Acl(command) => acl::acl(&mut conn.wire, user, command).await,
         U::Idle => return Ok((idle::idle(conn, selected).await?, Change::Stay)),
         U::Compress { algorithm } => {
             return Ok((
@@ -208,7 +213,14 @@ async fn selected_state<U: UserFolders>(
             charset,
             criteria,
             uid,
-        } => search::search(wire, selected, charset, criteria, uid).await,
+            object_ids,
+        } => {
+            let criteria = match objectid_search::resolve(selected, criteria, &object_ids).await {
+                Ok(criteria) => criteria,
+                Err(e) => return Ok((reply::mail_error(&e, Role::Subject).into(), Change::Stay)),
+            };
+            search::search(wire, selected, charset, criteria, uid).await
+        }
         S::Sort {
             program,
             charset,
@@ -226,7 +238,15 @@ async fn selected_state<U: UserFolders>(
             items,
             uid,
             modifiers,
-        } => fetch::fetch(wire, selected, set, items, uid, modifiers).await?,
+            object_ids,
+        } => {
+            let asked = fetch::Asked {
+                items,
+                modifiers,
+                object_ids,
+            };
+            fetch::fetch(wire, selected, set, asked, uid).await?
+        }
         S::Store {
             set,
             kind,

@@ -9,8 +9,10 @@
 use imap_types::command::{Command, CommandBody};
 use imap_types::core::Tag;
 
+use super::acl_syntax::{self, AclCommand};
 use super::commands::command_name;
 use super::list_ext::{self, ListOptions};
+use super::objectid::{self, ObjectIdItems};
 
 /// One decoded command.
 #[derive(Debug)]
@@ -27,13 +29,19 @@ pub(super) enum Body {
     /// LIST with RFC 5258 selection or return options; imap-codec decoded
     /// the reference and the pattern.
     List(CommandBody<'static>, ListOptions),
+    /// RFC 4314's MYRIGHTS, GETACL, LISTRIGHTS, SETACL, DELETEACL.
+    Acl(AclCommand),
+    /// FETCH, STATUS or SEARCH with RFC 8474's items or keys; imap-codec
+    /// decoded the rest.
+    ObjectId(CommandBody<'static>, ObjectIdItems),
 }
 
 impl Body {
     /// The command's name for logs and spans ("UID FETCH").
     pub(super) fn name(&self) -> &'static str {
         match self {
-            Body::Codec(body) | Body::List(body, _) => command_name(body),
+            Body::Codec(body) | Body::List(body, _) | Body::ObjectId(body, _) => command_name(body),
+            Body::Acl(command) => command.name(),
         }
     }
 }
@@ -51,6 +59,22 @@ impl From<Command<'static>> for Request {
 /// final line starts at `last_line`); otherwise the command, or why it is
 /// malformed (the text of the BAD reply).
 pub(super) fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, String>> {
+    if let Some(parsed) = acl_syntax::parse(message) {
+        return Some(
+            parsed
+                .map(|(tag, command)| Request {
+                    tag,
+                    body: Body::Acl(command),
+                })
+                .map_err(|why| why.to_string()),
+        );
+    }
+    if let Some((command, items)) = objectid::parse(message, last_line) {
+        return Some(Ok(Request {
+            tag: command.tag,
+            body: Body::ObjectId(command.body, items),
+        }));
+    }
     list_ext::parse(message, last_line).map(|parsed| {
         parsed
             .map(|(command, options)| Request {
