@@ -228,10 +228,14 @@ pub(super) async fn fetch<F: OpenFolder>(
         // A message another session expunged is answered from what is
         // still known of it (RFC 2180 §4.1.2); only content that can no
         // longer be read makes the command NO.
+        let object_ids = objectid::fetch_items(&object_ids, ids.get(&entry.uid).copied());
         match fetch_one(
             wire,
             &selected.folder,
-            seq,
+            Numbered {
+                seq,
+                object_ids: &object_ids,
+            },
             &current,
             &names,
             plan,
@@ -239,7 +243,6 @@ pub(super) async fn fetch<F: OpenFolder>(
                 flags: with_flags,
                 modseq: modseqs,
             },
-            &objectid::fetch_items(&object_ids, ids.get(&entry.uid).copied()),
         )
         .await
         {
@@ -277,13 +280,13 @@ pub(super) async fn fetch<F: OpenFolder>(
 async fn fetch_one<F: OpenFolder>(
     wire: &mut Wire,
     folder: &F,
-    seq: u32,
+    at: Numbered<'_>,
     entry: &Entry,
     names: &[MessageDataItemName<'static>],
     plan: Plan,
     extra: Extra,
-    object_ids: &[u8],
 ) -> Result<Option<String>, MailError> {
+    let Numbered { seq, object_ids } = at;
     let size = match plan.size {
         true => Some(folder.size(entry.uid).await?),
         false => None,
@@ -309,6 +312,13 @@ async fn fetch_one<F: OpenFolder>(
         );
     }
     Ok(unknown_cte)
+}
+
+/// One message's FETCH response: its sequence number, and the OBJECTID
+/// items (already encoded) to add to it.
+struct Numbered<'a> {
+    seq: u32,
+    object_ids: &'a [u8],
 }
 
 /// Items a FETCH response carries that were not asked for.

@@ -228,12 +228,12 @@ fn tidy(message: &mut Vec<u8>, from: usize) {
 
 fn decode(message: &[u8], command: &str) -> Option<Command<'static>> {
     let (rest, parsed) = CommandCodec::default().decode(message).ok()?;
-    let fits = match (&parsed.body, command) {
+    let fits = matches!(
+        (&parsed.body, command),
         (CommandBody::Fetch { .. }, "FETCH")
-        | (CommandBody::Status { .. }, "STATUS")
-        | (CommandBody::Search { .. }, "SEARCH") => true,
-        _ => false,
-    };
+            | (CommandBody::Status { .. }, "STATUS")
+            | (CommandBody::Search { .. }, "SEARCH")
+    );
     (rest.is_empty() && fits).then(|| parsed.into_static())
 }
 
