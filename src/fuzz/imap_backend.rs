@@ -15,9 +15,10 @@ use crate::accounts::{Account, LoginError};
 use crate::imap::backend::{Backend, OpenFolder, UserFolders};
 use crate::mailbox::flags::{FlagName, Flags};
 use crate::mailbox::names::SpecialUse;
+use crate::mailbox::object_id::ObjectId;
 use crate::mailbox::{
-    CopyResult, FolderInfo, FolderStatus, MailError, MessageMeta, NewMessage, Snapshot, StoreOp,
-    Stored,
+    CopyResult, FolderInfo, FolderRights, FolderStatus, MailError, MessageIds, MessageMeta,
+    NewMessage, Snapshot, StoreOp, Stored,
 };
 use crate::secret::Secret;
 
@@ -188,6 +189,25 @@ impl UserFolders for MemoryUser {
         true
     }
 
+    fn login(&self) -> &str {
+        "fuzz"
+    }
+
+    async fn rights(&self, name: &str) -> Result<FolderRights, MailError> {
+        if name == "Shared" || name == "Shared/sales@contoso.test" {
+            return Ok(FolderRights::default());
+        }
+        let store = lock(&self.store);
+        let folder = store.folders.get(name).ok_or_else(|| no_such(name))?;
+        let change = !folder.read_only;
+        Ok(FolderRights {
+            read: true,
+            change,
+            create_children: change,
+            remove: change && name != "INBOX",
+        })
+    }
+
     async fn list(&self) -> Result<Vec<FolderInfo>, MailError> {
         let store = lock(&self.store);
         let names: Vec<&String> = store.folders.keys().collect();
@@ -232,10 +252,11 @@ impl UserFolders for MemoryUser {
             highestmodseq: folder.modseq,
             deleted: folder.messages.iter().filter(|m| m.flags.deleted).count() as u32,
             size: 0,
+            mailbox_id: ObjectId::of(name),
         })
     }
 
-    async fn create(&self, name: &str) -> Result<(), MailError> {
+    async fn create(&self, name: &str) -> Result<ObjectId, MailError> {
         let mut store = lock(&self.store);
         if store.folders.contains_key(name) {
             return Err(MailError::AlreadyExists(name.to_string().into()));
@@ -245,7 +266,7 @@ impl UserFolders for MemoryUser {
         }
         let validity = 4000 + store.folders.len() as u32;
         store.folders.insert(name.into(), Folder::new(validity));
-        Ok(())
+        Ok(ObjectId::of(name))
     }
 
     async fn delete(&self, name: &str) -> Result<(), MailError> {
@@ -420,6 +441,27 @@ impl OpenFolder for MemoryFolder {
 
     fn read_only(&self) -> bool {
         self.read_only
+    }
+
+    fn mailbox_id(&self) -> ObjectId {
+        ObjectId::of(&self.name)
+    }
+
+    async fn message_ids(&self, uids: &[u32]) -> Result<Vec<(u32, MessageIds)>, MailError> {
+        self.with(|folder| {
+            Ok(folder
+                .messages
+                .iter()
+                .filter(|m| uids.contains(&m.uid))
+                .map(|m| {
+                    let ids = MessageIds {
+                        email: ObjectId::of(&format!("{}/{}", folder.uidvalidity, m.uid)),
+                        thread: None,
+                    };
+                    (m.uid, ids)
+                })
+                .collect())
+        })
     }
 
     async fn check_access(&self) -> Result<(), MailError> {

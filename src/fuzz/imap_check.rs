@@ -175,6 +175,44 @@ pub(crate) fn check_output(out: &[u8]) -> Verdict {
             rest = &rest[end + 2..];
             continue;
         }
+        // RFC 5258's CHILDINFO extended item, which imap-codec's LIST lacks:
+        // the line must read as a LIST without it.
+        const CHILDINFO: &[u8] = b" (\"CHILDINFO\" (\"SUBSCRIBED\"))\r\n";
+        if rest.starts_with(b"* LIST ")
+            && let Some(end) = rest.windows(2).position(|w| w == b"\r\n")
+            && rest[..end + 2].ends_with(CHILDINFO)
+        {
+            let mut plain = rest[..end + 2 - CHILDINFO.len()].to_vec();
+            plain.extend_from_slice(b"\r\n");
+            match ResponseCodec::default().decode(&plain) {
+                Ok((b"", Response::Data(Data::List { .. }))) => {}
+                _ => return Err(format!("not a LIST with CHILDINFO: {}", excerpt(rest))),
+            }
+            rest = &rest[end + 2..];
+            continue;
+        }
+        // Extensions imap-codec has no syntax for: ACL's responses are
+        // checked by graphgate's grammar, OBJECTID's items are checked and
+        // cut out before imap-codec reads the rest.
+        if let Some(len) = crate::imap::acl_response_len(rest) {
+            rest = &rest[len?..];
+            continue;
+        }
+        let stripped = without_object_ids(rest)?;
+        if let Some((plain, len)) = stripped {
+            match ResponseCodec::default().decode(&plain) {
+                Ok((b"", Response::Data(Data::Fetch { items, .. }))) => fetch(items.as_ref())?,
+                Ok((b"", _)) => {}
+                _ => {
+                    return Err(format!(
+                        "imap-codec cannot parse this response: {}",
+                        excerpt(rest)
+                    ));
+                }
+            }
+            rest = &rest[len..];
+            continue;
+        }
         let (after, response) = match ResponseCodec::default().decode(rest) {
             Ok(ok) => ok,
             Err(ResponseDecodeError::Incomplete | ResponseDecodeError::LiteralFound { .. }) => {
@@ -205,6 +243,82 @@ pub(crate) fn check_output(out: &[u8]) -> Verdict {
         rest = after;
     }
     Ok(())
+}
+
+/// RFC 8474's items: `EMAILID (id)`, `THREADID (id)` or `THREADID NIL`
+/// (FETCH), `MAILBOXID (id)` (STATUS, and the SELECT and CREATE code,
+/// which imap-codec reads as a code of its own).
+const OBJECT_ID_ITEMS: [&[u8]; 4] = [
+    b" EMAILID (",
+    b" THREADID (",
+    b" THREADID NIL",
+    b"MAILBOXID (",
+];
+
+/// The first response of `rest` with its OBJECTID items cut out, and its
+/// length in `rest`; `Ok(None)` if it has none; an error if one is not
+/// RFC 8474's `objectid`. Literals are copied as they are.
+fn without_object_ids(rest: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
+    if !rest.starts_with(b"* ") {
+        return Ok(None);
+    }
+    let mut out = Vec::new();
+    let (mut i, mut found) = (0, false);
+    while i < rest.len() {
+        if rest[i..].starts_with(b"\r\n") {
+            out.extend_from_slice(b"\r\n");
+            i += 2;
+            match literal_len(&out[..out.len() - 2]) {
+                Some(n) if i + n <= rest.len() => {
+                    out.extend_from_slice(&rest[i..i + n]);
+                    i += n;
+                    continue;
+                }
+                Some(_) => return Ok(None),
+                None => return Ok(found.then_some((out, i))),
+            }
+        }
+        // In a STATUS list or a code, MAILBOXID may come first.
+        let item = OBJECT_ID_ITEMS.iter().find(|p| rest[i..].starts_with(p));
+        if let Some(item) = item
+            && (item[0] == b' ' || matches!(out.last(), Some(b'(' | b'[')))
+        {
+            let mut end = i + item.len();
+            if item.ends_with(b"(") {
+                let close = rest[end..]
+                    .iter()
+                    .position(|&b| b == b')')
+                    .ok_or("an objectid without its parenthesis")?;
+                let id = &rest[end..end + close];
+                if id.is_empty()
+                    || id.len() > 255
+                    || !id
+                        .iter()
+                        .all(|&b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                {
+                    return Err(format!("not an objectid: {}", excerpt(id)));
+                }
+                end += close + 1;
+            }
+            // `(MAILBOXID (x) MESSAGES 1)`: the space after it goes too.
+            if item[0] != b' ' && rest.get(end) == Some(&b' ') {
+                end += 1;
+            }
+            found = true;
+            i = end;
+            continue;
+        }
+        out.push(rest[i]);
+        i += 1;
+    }
+    Ok(None)
+}
+
+/// `n` of a line that ends with a literal's `{n}` (or `~{n}`).
+fn literal_len(line: &[u8]) -> Option<usize> {
+    let inner = line.strip_suffix(b"}")?;
+    let open = inner.iter().rposition(|&b| b == b'{')?;
+    std::str::from_utf8(&inner[open + 1..]).ok()?.parse().ok()
 }
 
 #[cfg(test)]
@@ -264,5 +378,11 @@ mod tests {
             let out = format!("{greeting}{bad}\r\na OK done\r\n");
             assert!(check_output(out.as_bytes()).is_err(), "{bad}");
         }
+        let ids = format!(
+            "{greeting}* 1 FETCH (UID 3 EMAILID (M1-_a) THREADID NIL)\r\n* STATUS INBOX (MAILBOXID (F2))\r\n* MYRIGHTS \"Sent Items\" lr\r\n* ACL INBOX alice lr\r\na OK done\r\n"
+        );
+        assert_eq!(check_output(ids.as_bytes()), Ok(()));
+        assert!(check_output(ids.replace("(M1-_a)", "(M=)").as_bytes()).is_err());
+        assert!(check_output(ids.replace("lr\r\n* ACL", "\r\n* ACL").as_bytes()).is_err());
     }
 }

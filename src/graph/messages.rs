@@ -21,7 +21,7 @@ use super::requests::{Destination, FileAttachment, NewAttachment, UploadSession}
 /// What the sync engine keeps of a message (no subject, no body: those come
 /// from the MIME when a client asks).
 pub const SYNC_FIELDS: &str =
-    "id,receivedDateTime,isRead,isDraft,flag,categories,internetMessageId";
+    "id,receivedDateTime,isRead,isDraft,flag,categories,internetMessageId,conversationId";
 
 /// The extended properties the sync engine reads with every message
 /// (always together with `SYNC_FIELDS`, so an answer with `isDraft` also

@@ -88,6 +88,8 @@ pub struct MessageItem {
     #[serde(default)]
     pub internet_message_id: Option<String>,
     #[serde(default)]
+    pub conversation_id: Option<String>,
+    #[serde(default)]
     pub parent_folder_id: Option<String>,
     #[serde(default)]
     pub internet_message_headers: Option<Vec<HeaderValue>>,

@@ -12,9 +12,10 @@ use chrono::{DateTime, Utc};
 
 use crate::accounts::{Account, Accounts, LoginError};
 use crate::mailbox::flags::FlagName;
+use crate::mailbox::object_id::ObjectId;
 use crate::mailbox::{
-    CopyResult, FolderInfo, FolderStatus, MailError, MailService, NewMessage, SelectedFolder,
-    Snapshot, StoreOp, Stored, UserMail,
+    CopyResult, FolderInfo, FolderRights, FolderStatus, MailError, MailService, MessageIds,
+    NewMessage, SelectedFolder, Snapshot, StoreOp, Stored, UserMail,
 };
 use crate::secret::Secret;
 
@@ -51,9 +52,15 @@ pub trait UserFolders: Send + Sync + 'static {
     /// Whether policy grants the user any shared mailbox (NAMESPACE).
     fn has_shared(&self) -> bool;
 
+    /// The login the folders belong to (the ACL identifier).
+    fn login(&self) -> &str;
+    /// What the user may do with a folder (RFC 4314 MYRIGHTS).
+    fn rights(&self, name: &str) -> impl Future<Output = Result<FolderRights, MailError>> + Send;
+
     fn list(&self) -> impl Future<Output = Result<Vec<FolderInfo>, MailError>> + Send;
     fn status(&self, name: &str) -> impl Future<Output = Result<FolderStatus, MailError>> + Send;
-    fn create(&self, name: &str) -> impl Future<Output = Result<(), MailError>> + Send;
+    /// Create a folder; its MAILBOXID.
+    fn create(&self, name: &str) -> impl Future<Output = Result<ObjectId, MailError>> + Send;
     fn delete(&self, name: &str) -> impl Future<Output = Result<(), MailError>> + Send;
     fn rename(&self, from: &str, to: &str) -> impl Future<Output = Result<(), MailError>> + Send;
     fn subscribe(&self, name: &str, on: bool)
@@ -92,6 +99,13 @@ pub trait UserFolders: Send + Sync + 'static {
 pub trait OpenFolder: Send + Sync + 'static {
     fn name(&self) -> &str;
     fn read_only(&self) -> bool;
+    /// MAILBOXID (RFC 8474).
+    fn mailbox_id(&self) -> ObjectId;
+    /// EMAILID and THREADID of the messages still known (RFC 8474).
+    fn message_ids(
+        &self,
+        uids: &[u32],
+    ) -> impl Future<Output = Result<Vec<(u32, MessageIds)>, MailError>> + Send;
     /// Policy still grants access (it may have been reloaded), and
     /// Microsoft 365 still lets the user into a shared mailbox.
     fn check_access(&self) -> impl Future<Output = Result<(), MailError>> + Send;
@@ -186,13 +200,19 @@ impl UserFolders for UserMail {
         UserMail::has_shared(self)
     }
 
+    fn login(&self) -> &str {
+        UserMail::login(self)
+    }
+    async fn rights(&self, name: &str) -> Result<FolderRights, MailError> {
+        UserMail::rights(self, name).await
+    }
     async fn list(&self) -> Result<Vec<FolderInfo>, MailError> {
         UserMail::list(self).await
     }
     async fn status(&self, name: &str) -> Result<FolderStatus, MailError> {
         UserMail::status(self, name).await
     }
-    async fn create(&self, name: &str) -> Result<(), MailError> {
+    async fn create(&self, name: &str) -> Result<ObjectId, MailError> {
         UserMail::create(self, name).await
     }
     async fn delete(&self, name: &str) -> Result<(), MailError> {
@@ -237,6 +257,12 @@ impl OpenFolder for SelectedFolder {
     }
     fn read_only(&self) -> bool {
         SelectedFolder::read_only(self)
+    }
+    fn mailbox_id(&self) -> ObjectId {
+        SelectedFolder::mailbox_id(self)
+    }
+    async fn message_ids(&self, uids: &[u32]) -> Result<Vec<(u32, MessageIds)>, MailError> {
+        SelectedFolder::message_ids(self, uids).await
     }
     async fn check_access(&self) -> Result<(), MailError> {
         SelectedFolder::check_access(self).await

@@ -7,6 +7,7 @@
 use imap_types::core::{Atom, Vec1};
 use imap_types::response::{Capability, Data};
 
+use super::acl;
 use super::backend::Backend;
 use super::conn::Conn;
 use super::reply::Reply;
@@ -55,6 +56,9 @@ pub(super) fn capabilities<B: Backend>(
         "ESEARCH",
         "SEARCHRES",
         "ESORT",
+        "ACL",
+        acl::RIGHTS_CAPABILITY,
+        "OBJECTID",
     ]);
     if logged_in {
         caps.push("COMPRESS=DEFLATE");

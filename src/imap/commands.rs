@@ -22,10 +22,12 @@ use imap_types::mailbox::{ListMailbox, Mailbox};
 use imap_types::secret::Secret;
 use imap_types::status::StatusDataItemName;
 
+use super::acl_syntax::AclCommand;
 use super::append_ext::AppendCommand;
 use super::grammar::Body;
 use super::list_ext::ListOptions;
 use super::names::from_wire;
+use super::objectid::ObjectIdItems;
 use super::search_return::{Extras, ReturnOptions};
 use super::searchres::{Criteria, Target};
 use super::updates::Expunges;
@@ -100,6 +102,8 @@ pub(super) enum AuthenticatedCommand {
     Status {
         mailbox: Mailbox<'static>,
         items: Vec<StatusDataItemName>,
+        /// RFC 8474's MAILBOXID (and whether `items` is only a filler).
+        object_ids: ObjectIdItems,
     },
     Append {
         mailbox: Mailbox<'static>,
@@ -116,6 +120,8 @@ pub(super) enum AuthenticatedCommand {
     Compress {
         algorithm: CompressionAlgorithm,
     },
+    /// RFC 4314's commands (read-only: SETACL and DELETEACL are refused).
+    Acl(AclCommand),
 }
 
 impl AuthenticatedCommand {
@@ -149,6 +155,8 @@ pub(super) enum SelectedCommand {
         criteria: Criteria,
         uid: bool,
         returning: Option<ReturnOptions>,
+        /// RFC 8474's EMAILID and THREADID keys, behind placeholders.
+        object_ids: ObjectIdItems,
     },
     /// SORT and UID SORT (RFC 5256, RFC 5957), with RFC 5267 return options.
     Sort {
@@ -170,6 +178,8 @@ pub(super) enum SelectedCommand {
         items: MacroOrMessageDataItemNames<'static>,
         uid: bool,
         modifiers: Vec<FetchModifier>,
+        /// RFC 8474's EMAILID and THREADID.
+        object_ids: ObjectIdItems,
     },
     Store {
         set: Target,
@@ -241,6 +251,25 @@ pub(super) fn route(body: Body) -> Route {
         Body::Search(body, extras) => route_codec(body, None, extras),
         Body::Append(command) => Route {
             command: ByState::Authenticated(AuthenticatedCommand::AppendMany { command }),
+            updates: AFTER,
+            folder: Folder::Stays,
+        },
+        Body::ObjectId(body, asked) => {
+            let mut route = route_codec(body, None, Extras::default());
+            match &mut route.command {
+                ByState::Selected(
+                    SelectedCommand::Fetch { object_ids, .. }
+                    | SelectedCommand::Search { object_ids, .. },
+                )
+                | ByState::Authenticated(AuthenticatedCommand::Status { object_ids, .. }) => {
+                    *object_ids = asked;
+                }
+                _ => {}
+            }
+            route
+        }
+        Body::Acl(command) => Route {
+            command: ByState::Authenticated(AuthenticatedCommand::Acl(command)),
             updates: AFTER,
             folder: Folder::Stays,
         },
@@ -365,6 +394,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>, extras:
             Authenticated(U::Status {
                 mailbox,
                 items: item_names.into_owned(),
+                object_ids: ObjectIdItems::default(),
             }),
             AFTER,
             Stays,
@@ -411,6 +441,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>, extras:
                 criteria: criteria(criteria_keys),
                 uid,
                 returning: extras.returning,
+                object_ids: ObjectIdItems::default(),
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,
@@ -459,6 +490,7 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>, extras:
                 items: macro_or_item_names,
                 uid,
                 modifiers,
+                object_ids: ObjectIdItems::default(),
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,

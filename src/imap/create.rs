@@ -1,11 +1,13 @@
 //! CREATE, DELETE and RENAME (RFC 3501 §6.3.3–5): the folder commands that
 //! change the hierarchy. Names are decoded from modified UTF-7 once, at the
 //! edge; the session has already left the selected folder if DELETE names it.
+//! CREATE's OK carries the new folder's `[MAILBOXID (...)]` (RFC 8474).
 
 use imap_types::mailbox::Mailbox;
 
 use super::backend::UserFolders;
 use super::names::from_wire;
+use super::objectid::mailbox_id_code;
 use super::reply::{self, Reply, Role};
 use super::state::LoggedIn;
 
@@ -15,7 +17,10 @@ pub(super) async fn create<U: UserFolders>(user: &LoggedIn<U>, mailbox: Mailbox<
         Ok(name) => name,
         Err(why) => return why.into(),
     };
-    finish("CREATE", user.mail.create(&name).await)
+    match user.mail.create(&name).await {
+        Ok(id) => Reply::ok("CREATE completed").with(mailbox_id_code(id)),
+        Err(e) => reply::mail_error(&e, Role::Subject),
+    }
 }
 
 /// DELETE a folder.

@@ -14,14 +14,15 @@ use super::commands::{
 use super::conn::{Conn, Done};
 use super::esearch::Answer;
 use super::login::Login;
-use super::reply::{self, Refused, Reply};
+use super::reply::{self, Refused, Reply, Role};
 use super::search_return::ReturnOptions;
+use super::searchres::Criteria;
 use super::state::{Change, FolderOf, LoggedIn, Selected, State, UserOf};
 use super::wire::{Wire, WireError};
 use super::{
-    append, authenticate, capability, close, compress, copy_move, create, enable, expunge, fetch,
-    id, idle, list, login, logout, multiappend, namespace, noop, search, select, sort, starttls,
-    status, store, subscribe, thread,
+    acl, append, authenticate, capability, close, compress, copy_move, create, enable, expunge,
+    fetch, id, idle, list, login, logout, multiappend, namespace, noop, objectid_search, search,
+    select, sort, starttls, status, store, subscribe, thread,
 };
 
 /// Run `command` if the session's state allows it, and move to the state it
@@ -171,12 +172,16 @@ async fn authenticated<B: Backend>(
             options,
             lsub,
         } => list::list(&mut conn.wire, user, reference, pattern, options, lsub).await?,
-        U::Status { mailbox, items } => {
+        U::Status {
+            mailbox,
+            items,
+            object_ids,
+        } => {
             // RFC 7162 §3.1: STATUS (HIGHESTMODSEQ) enables CONDSTORE.
             if items.contains(&StatusDataItemName::HighestModSeq) {
                 conn.enabled.condstore = true;
             }
-            status::status(&mut conn.wire, user, mailbox, &items).await
+            status::status(&mut conn.wire, user, mailbox, &items, &object_ids).await
         }
         U::Append {
             mailbox,
@@ -188,6 +193,7 @@ async fn authenticated<B: Backend>(
             let limit = conn.settings.max_literal_bytes as usize;
             multiappend::append_many(user, selected.as_deref(), command, limit).await
         }
+        U::Acl(command) => acl::acl(&mut conn.wire, user, command).await,
         U::Idle => return Ok((idle::idle(conn, selected).await?, Change::Stay)),
         U::Compress { algorithm } => {
             return Ok((
@@ -223,7 +229,16 @@ async fn selected_state<U: UserFolders>(
             criteria,
             uid,
             returning,
-        } => search::search(wire, selected, charset, criteria, uid, answer(returning)).await,
+            object_ids,
+        } => {
+            let Criteria { keys, dollar } = criteria;
+            let keys = match objectid_search::resolve(selected, keys, &object_ids).await {
+                Ok(keys) => keys,
+                Err(e) => return Ok((reply::mail_error(&e, Role::Subject).into(), Change::Stay)),
+            };
+            let criteria = Criteria { keys, dollar };
+            search::search(wire, selected, charset, criteria, uid, answer(returning)).await
+        }
         S::Sort {
             program,
             charset,
@@ -245,7 +260,15 @@ async fn selected_state<U: UserFolders>(
             items,
             uid,
             modifiers,
-        } => fetch::fetch(wire, selected, set, items, uid, modifiers).await?,
+            object_ids,
+        } => {
+            let asked = fetch::Asked {
+                items,
+                modifiers,
+                object_ids,
+            };
+            fetch::fetch(wire, selected, set, asked, uid).await?
+        }
         S::Store {
             set,
             kind,

@@ -5,7 +5,7 @@
 //! without PEEK sets `\Seen` first so the FLAGS sent are the new ones.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::num::NonZeroU32;
 
 use chrono::{Offset, SubsecRound, Utc};
@@ -22,6 +22,7 @@ use imap_types::response::Data;
 
 use super::backend::OpenFolder;
 use super::enable::start_condstore;
+use super::objectid::{self, ObjectIdItems};
 use super::reply::{self, Reply, Role};
 use super::search_eval;
 use super::searchres::Target;
@@ -30,7 +31,7 @@ use super::updates::{flag_list, nz, nz64, send_flag_lists, vanished_data};
 use super::view::Entry;
 use super::wire::{Wire, WireError};
 use crate::mailbox::flags::FlagName;
-use crate::mailbox::{MailError, StoreOp};
+use crate::mailbox::{MailError, MessageIds, StoreOp};
 use crate::mime::{self, Binary, ParsedMessage};
 
 /// What the requested items need from each message.
@@ -88,16 +89,29 @@ fn header_only(section: Option<&Section<'_>>) -> bool {
     )
 }
 
+/// What a FETCH asks for each message.
+#[derive(Debug)]
+pub(super) struct Asked {
+    pub items: MacroOrMessageDataItemNames<'static>,
+    pub modifiers: Vec<FetchModifier>,
+    /// RFC 8474's EMAILID and THREADID, which imap-types has no item for.
+    pub object_ids: ObjectIdItems,
+}
+
 /// FETCH, or UID FETCH (`uid`), with RFC 7162's CHANGEDSINCE and
 /// VANISHED modifiers. Only a broken connection is an error.
 pub(super) async fn fetch<F: OpenFolder>(
     wire: &mut Wire,
     selected: &mut Selected<F>,
     set: Target,
-    items: MacroOrMessageDataItemNames<'static>,
+    asked: Asked,
     uid: bool,
-    modifiers: Vec<FetchModifier>,
 ) -> Result<Reply, WireError> {
+    let Asked {
+        items,
+        modifiers,
+        object_ids,
+    } = asked;
     let mut names: Vec<MessageDataItemName<'static>> = match items {
         MacroOrMessageDataItemNames::Macro(m) => m
             .expand()
@@ -194,6 +208,16 @@ pub(super) async fn fetch<F: OpenFolder>(
             selected.folder.prefetch_meta(&uids);
         }
     }
+    // EMAILID and THREADID: looked up once for all, only when asked.
+    let ids: HashMap<u32, MessageIds> = if object_ids.email || object_ids.thread {
+        let uids: Vec<u32> = entries.iter().map(|e| e.uid).collect();
+        match selected.folder.message_ids(&uids).await {
+            Ok(ids) => ids.into_iter().collect(),
+            Err(e) => return Ok(reply::mail_error(&e, Role::Subject)),
+        }
+    } else {
+        HashMap::new()
+    };
     let mut expunged = false;
     let mut unknown_cte = None;
     for (entry, &index) in entries.iter().zip(&indexes) {
@@ -207,10 +231,14 @@ pub(super) async fn fetch<F: OpenFolder>(
         // A message another session expunged is answered from what is
         // still known of it (RFC 2180 §4.1.2); only content that can no
         // longer be read makes the command NO.
+        let object_ids = objectid::fetch_items(&object_ids, ids.get(&entry.uid).copied());
         match fetch_one(
             wire,
             &selected.folder,
-            seq,
+            Numbered {
+                seq,
+                object_ids: &object_ids,
+            },
             &current,
             &names,
             plan,
@@ -255,12 +283,13 @@ pub(super) async fn fetch<F: OpenFolder>(
 async fn fetch_one<F: OpenFolder>(
     wire: &mut Wire,
     folder: &F,
-    seq: u32,
+    at: Numbered<'_>,
     entry: &Entry,
     names: &[MessageDataItemName<'static>],
     plan: Plan,
     extra: Extra,
 ) -> Result<Option<String>, MailError> {
+    let Numbered { seq, object_ids } = at;
     let size = match plan.size {
         true => Some(folder.size(entry.uid).await?),
         false => None,
@@ -277,12 +306,22 @@ async fn fetch_one<F: OpenFolder>(
     let (head, whole) = (header.as_ref(), full.as_ref());
     let items = items(entry, names, size, whole, head, extra, &mut unknown_cte);
     if let Ok(items) = Vec1::try_from(items) {
-        wire.data(Data::Fetch {
-            seq: nz(seq),
-            items,
-        });
+        wire.data_with_items(
+            Data::Fetch {
+                seq: nz(seq),
+                items,
+            },
+            object_ids,
+        );
     }
     Ok(unknown_cte)
+}
+
+/// One message's FETCH response: its sequence number, and the OBJECTID
+/// items (already encoded) to add to it.
+struct Numbered<'a> {
+    seq: u32,
+    object_ids: &'a [u8],
 }
 
 /// Items a FETCH response carries that were not asked for.

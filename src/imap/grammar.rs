@@ -14,9 +14,11 @@ use imap_types::IntoStatic;
 use imap_types::command::{Command, CommandBody};
 use imap_types::core::Tag;
 
+use super::acl_syntax::{self, AclCommand};
 use super::append_ext::{self, AppendCommand};
 use super::commands::command_name;
 use super::list_ext::{self, ListOptions};
+use super::objectid::{self, ObjectIdItems};
 use super::search_return::{self, Extras};
 use super::utf8;
 
@@ -40,14 +42,23 @@ pub(super) enum Body {
     Search(CommandBody<'static>, Extras),
     /// APPEND with several messages (RFC 3502) or CATENATE (RFC 4469).
     Append(AppendCommand),
+    /// RFC 4314's MYRIGHTS, GETACL, LISTRIGHTS, SETACL, DELETEACL.
+    Acl(AclCommand),
+    /// FETCH, STATUS or SEARCH with RFC 8474's items or keys; imap-codec
+    /// decoded the rest.
+    ObjectId(CommandBody<'static>, ObjectIdItems),
 }
 
 impl Body {
     /// The command's name for logs and spans ("UID FETCH").
     pub(super) fn name(&self) -> &'static str {
         match self {
-            Body::Codec(body) | Body::List(body, _) | Body::Search(body, _) => command_name(body),
+            Body::Codec(body)
+            | Body::List(body, _)
+            | Body::Search(body, _)
+            | Body::ObjectId(body, _) => command_name(body),
             Body::Append(_) => "APPEND",
+            Body::Acl(command) => command.name(),
         }
     }
 
@@ -56,7 +67,9 @@ impl Body {
     pub(super) fn names_from_utf8(&mut self) {
         match self {
             Body::Codec(body) | Body::Search(body, _) => utf8::names_from_utf8(body),
+            Body::ObjectId(body, _) => utf8::names_from_utf8(body),
             Body::Append(command) => utf8::mailbox_from_utf8(&mut command.mailbox),
+            Body::Acl(command) => utf8::mailbox_from_utf8(command.mailbox_mut()),
             Body::List(body, options) => {
                 utf8::names_from_utf8(body);
                 utf8::patterns_from_utf8(&mut options.more_patterns);
@@ -109,6 +122,22 @@ pub(super) fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, 
                 })
                 .map_err(|why| why.to_string()),
         );
+    }
+    if let Some(parsed) = acl_syntax::parse(message) {
+        return Some(
+            parsed
+                .map(|(tag, command)| Request {
+                    tag,
+                    body: Body::Acl(command),
+                })
+                .map_err(|why| why.to_string()),
+        );
+    }
+    if let Some((command, items)) = objectid::parse(message, last_line) {
+        return Some(Ok(Request {
+            tag: command.tag,
+            body: Body::ObjectId(command.body, items),
+        }));
     }
     let list = || {
         list_ext::parse(message, last_line).map(|parsed| {

@@ -10,6 +10,8 @@
 //! (`fetch`, `store`, `copy_move`, `expunge`, ...); `reply` builds every
 //! status reply. This file only declares the modules and re-exports.
 
+mod acl;
+mod acl_syntax;
 mod append;
 mod append_ext;
 mod authenticate;
@@ -41,6 +43,8 @@ mod multiappend;
 mod names;
 mod namespace;
 mod noop;
+mod objectid;
+mod objectid_search;
 mod protocol;
 mod ranges;
 mod reply;
@@ -71,6 +75,8 @@ mod utf8;
 mod view;
 mod wire;
 
+#[cfg(test)]
+pub(crate) use acl_syntax::response_len as acl_response_len;
 pub(crate) use backend::GatewayBackend;
 pub(crate) use protocol::ImapProtocol;
 pub(crate) use settings::ImapSettings;

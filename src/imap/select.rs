@@ -19,6 +19,7 @@ use imap_types::response::{Code, Data};
 use super::backend::{OpenFolder, UserFolders};
 use super::enabled::Enabled;
 use super::names::from_wire;
+use super::objectid::mailbox_id_code;
 use super::ranges::Ranges;
 use super::reply::{self, Reply, Role};
 use super::state::{FolderOf, LoggedIn, Selected};
@@ -120,6 +121,11 @@ pub(super) async fn select<U: UserFolders>(
     wire.status(
         Reply::ok("predicted next UID")
             .with(Code::UidNext(nz(view.uidnext)))
+            .untagged(),
+    );
+    wire.status(
+        Reply::ok("folder id")
+            .with(mailbox_id_code(folder.mailbox_id()))
             .untagged(),
     );
     match nz64(view.highest_modseq()) {

@@ -11,6 +11,7 @@ use imap_types::status::{StatusDataItem, StatusDataItemName};
 
 use super::backend::UserFolders;
 use super::names::{from_wire, to_wire};
+use super::objectid::{ObjectIdItems, mailbox_id_item};
 use super::reply::{self, Reply, Role};
 use super::state::LoggedIn;
 use super::updates::nz;
@@ -23,6 +24,7 @@ pub(super) async fn status<U: UserFolders>(
     user: &LoggedIn<U>,
     mailbox: Mailbox<'static>,
     items: &[StatusDataItemName],
+    object_ids: &ObjectIdItems,
 ) -> Reply {
     let name = match from_wire(&mailbox) {
         Ok(name) => name,
@@ -30,7 +32,13 @@ pub(super) async fn status<U: UserFolders>(
     };
     match user.mail.status(&name).await {
         Ok(status) => {
-            wire.data(status_data(&name, &status, items));
+            // Only MAILBOXID was asked: imap-codec was given a filler item.
+            let items = if object_ids.filler { &[][..] } else { items };
+            let data = status_data(&name, &status, items);
+            match object_ids.mailbox {
+                true => wire.data_with_items(data, mailbox_id_item(status.mailbox_id).as_bytes()),
+                false => wire.data(data),
+            }
             Reply::ok("STATUS completed")
         }
         Err(e) => reply::mail_error(&e, Role::Subject),

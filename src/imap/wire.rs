@@ -497,6 +497,32 @@ impl Wire {
         }
     }
 
+    /// Queue a FETCH or STATUS response with `items` (already valid
+    /// protocol bytes, such as OBJECTID's, which imap-types has no variant
+    /// for) added at the end of its parenthesised list.
+    pub(super) fn data_with_items(&mut self, data: Data<'_>, items: &[u8]) {
+        let mut fragments: Vec<Fragment> = ResponseCodec::default()
+            .encode(&Response::Data(data))
+            .collect();
+        if let Some(Fragment::Line { data }) = fragments.last_mut()
+            && !items.is_empty()
+            && data.ends_with(b")\r\n")
+        {
+            let at = data.len() - 3;
+            let mut added = Vec::with_capacity(items.len() + 1);
+            if at > 0 && data[at - 1] != b'(' {
+                added.push(b' ');
+            }
+            added.extend_from_slice(items);
+            data.splice(at..at, added);
+        }
+        for fragment in fragments {
+            match fragment {
+                Fragment::Line { data } | Fragment::Literal { data, .. } => self.out.push(data),
+            }
+        }
+    }
+
     /// Queue raw, already valid protocol bytes (continuation requests).
     pub(super) fn raw(&mut self, bytes: &[u8]) {
         self.out.extend(bytes);

@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 
 use super::flags::Flags;
 use super::names::SpecialUse;
+use super::object_id::ObjectId;
 
 /// A mailbox as LIST shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,6 +44,36 @@ pub struct FolderStatus {
     /// size already reported for a message, else the estimate from
     /// Exchange's store size, which is meant to be at least the MIME size.
     pub size: u64,
+    /// The folder's id (MAILBOXID, RFC 8474): kept across a rename.
+    pub mailbox_id: ObjectId,
+}
+
+/// A message's stable ids (RFC 8474's EMAILID and THREADID).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MessageIds {
+    /// From its immutable id: kept when it moves within the mailbox.
+    pub email: ObjectId,
+    /// From its conversation; `None` while Graph has not reported it
+    /// (messages stored before graphgate recorded conversations).
+    pub thread: Option<ObjectId>,
+}
+
+/// What a user may do with one folder, by the same decision the commands
+/// enforce: policy's grant as it is now (a read grant, a read-only user)
+/// and what Microsoft 365 allows in any mailbox (its own folders cannot be
+/// deleted or renamed). The IMAP front turns it into RFC 4314 rights.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FolderRights {
+    /// It can be selected and its messages read (false for the `Shared`
+    /// and `Shared/<address>` placeholders, which are only listed).
+    pub read: bool,
+    /// Flags (`\Seen` and `\Deleted` included) can be changed, messages
+    /// added, and deleted messages expunged.
+    pub change: bool,
+    /// Folders can be created below it.
+    pub create_children: bool,
+    /// It can be deleted or renamed.
+    pub remove: bool,
 }
 
 /// One message of a selected folder, without its content.

@@ -113,6 +113,9 @@ fn merge(row: &mut MessageRow, r: &RemoteMessage) -> bool {
     if r.headers.is_some() {
         row.headers = r.headers.clone();
     }
+    if r.conversation_id.is_some() {
+        row.conversation_id = r.conversation_id.clone();
+    }
     *row != before
 }
 

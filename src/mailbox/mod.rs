@@ -31,6 +31,7 @@ mod large;
 pub(crate) mod mutf7;
 pub(crate) mod names;
 mod namespace;
+pub(crate) mod object_id;
 mod pace;
 mod place;
 mod reason;
@@ -47,7 +48,8 @@ mod transfer;
 mod user;
 
 pub(crate) use api::{
-    CopyResult, FolderInfo, FolderStatus, MessageMeta, NewMessage, Snapshot, StoreOp, Stored,
+    CopyResult, FolderInfo, FolderRights, FolderStatus, MessageIds, MessageMeta, NewMessage,
+    Snapshot, StoreOp, Stored,
 };
 pub(crate) use error::MailError;
 pub(crate) use selected::SelectedFolder;

@@ -23,6 +23,8 @@ pub struct RemoteMessage {
     pub icon: Option<i64>,
     pub store_size: Option<i64>,
     pub internet_message_id: Option<String>,
+    /// Graph's conversationId (one per conversation).
+    pub conversation_id: Option<String>,
     /// Header block built from internetMessageHeaders.
     pub headers: Option<Vec<u8>>,
 }
@@ -50,6 +52,7 @@ impl RemoteMessage {
             icon: m.ext_int(tags::ICON_INDEX).map(|v| v.unwrap_or(0)),
             store_size: m.ext_int(tags::MESSAGE_SIZE).flatten(),
             internet_message_id: m.internet_message_id.clone(),
+            conversation_id: m.conversation_id.clone(),
             // An empty list is no header at all (every message has From or
             // Date): the MIME is read instead, so SEARCH and BODY[HEADER]
             // never judge a message by nothing.

@@ -10,13 +10,14 @@ use std::sync::atomic::Ordering;
 use bytes::Bytes;
 use tokio::sync::{Mutex, watch};
 
-use super::api::{CopyResult, Snapshot, StoreOp, Stored};
+use super::api::{CopyResult, MessageIds, Snapshot, StoreOp, Stored};
 use super::download::{download, estimated_size, pad};
 use super::error::{About, MailError};
 use super::flags::FlagName;
 use super::folder::flags_of;
 use super::graph_flags;
 use super::namespace::Namespace;
+use super::object_id::ObjectId;
 use super::place::Place;
 use super::remote::{RemoteChange, RemoteMessage};
 use super::sync::FolderSync;
@@ -138,6 +139,32 @@ impl SelectedFolder {
     pub async fn vanished(&self, since: u64, upto: u64) -> Result<Vec<u32>, MailError> {
         self.check_granted().await?;
         self.inner.sync.vanished(since, upto).await
+    }
+
+    /// The folder's id (MAILBOXID): from its Graph id, kept across a rename.
+    pub fn mailbox_id(&self) -> ObjectId {
+        ObjectId::of(&self.inner.sync.folder_id)
+    }
+
+    /// The stable ids of the messages `uids` still known here (removed
+    /// lately included), computed only when asked (FETCH EMAILID, SEARCH
+    /// THREADID), so a snapshot does not carry them.
+    pub async fn message_ids(&self, uids: &[u32]) -> Result<Vec<(u32, MessageIds)>, MailError> {
+        self.check_granted().await?;
+        let state = self.inner.sync.state.lock().await;
+        Ok(uids
+            .iter()
+            .filter_map(|&uid| {
+                let row = state.get_any(uid)?;
+                Some((
+                    uid,
+                    MessageIds {
+                        email: ObjectId::of(&row.message_id),
+                        thread: row.conversation_id.as_deref().map(ObjectId::of),
+                    },
+                ))
+            })
+            .collect())
     }
 
     /// The UID above which the messages up to `up_to` are `\Recent` to this

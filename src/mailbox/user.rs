@@ -10,13 +10,14 @@ use std::sync::Arc;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
-use super::api::{FolderInfo, FolderStatus, NewMessage};
+use super::api::{FolderInfo, FolderRights, FolderStatus, NewMessage};
 use super::append::{StoreRequest, store_all, store_message};
 use super::download::download;
 use super::error::{About, MailError};
 use super::flags::FlagName;
-use super::names::{DELIMITER, FolderTree, SHARED_PREFIX, canonical, display_of};
+use super::names::{DELIMITER, FolderTree, SHARED_PREFIX, canonical, display_of, split_shared};
 use super::namespace::Namespace;
+use super::object_id::ObjectId;
 use super::reason::Reason;
 use super::selected::SelectedFolder;
 use crate::graph;
@@ -144,11 +145,63 @@ impl UserMail {
             highestmodseq: state.modseq,
             deleted: state.deleted(),
             size: state.total_size(),
+            mailbox_id: ObjectId::of(&r.folder.id),
         })
     }
 
-    /// Create a folder, and any missing parents (RFC 3501 §6.3.3).
-    pub async fn create(&self, name: &str) -> Result<(), MailError> {
+    /// The login this namespace belongs to (normalised).
+    pub fn login(&self) -> &str {
+        &self.inner.login
+    }
+
+    /// What the user may do with the folder `name`, by the checks the
+    /// commands make: it resolves as SELECT resolves it (a mailbox policy
+    /// does not grant is refused the same way whether it exists or not,
+    /// and audited), and changing is allowed as `Place::check_write`
+    /// would allow it now. `Shared` and `Shared/<address>` are only
+    /// listed; folders can be created in the latter with a write grant.
+    pub async fn rights(&self, name: &str) -> Result<FolderRights, MailError> {
+        let u = &self.inner;
+        if name.eq_ignore_ascii_case(SHARED_PREFIX) {
+            return match self.has_shared() {
+                true => Ok(FolderRights::default()),
+                false => Err(MailError::NoSuchFolder(name.into())),
+            };
+        }
+        if let Some((address, inner)) = split_shared(name)
+            && inner.is_empty()
+        {
+            // Refused (and audited) here unless policy grants the mailbox.
+            if let Err(e) = u.place_of(name)
+                && !matches!(e, MailError::CannotDo(_))
+            {
+                return Err(e);
+            }
+            let place = u
+                .shared
+                .iter()
+                .find(|p| p.grant.mailbox() == address)
+                .ok_or_else(|| MailError::NoSuchFolder(name.into()))?;
+            u.vouch(place).await?;
+            return Ok(FolderRights {
+                create_children: place.can_write_now(),
+                ..FolderRights::default()
+            });
+        }
+        let r = u.resolve(name).await?;
+        let change = r.place.can_write_now();
+        let microsofts_own = r.folder.special_use.is_some() || r.folder.name == "INBOX";
+        Ok(FolderRights {
+            read: true,
+            change,
+            create_children: change,
+            remove: change && !microsofts_own,
+        })
+    }
+
+    /// Create a folder, and any missing parents (RFC 3501 §6.3.3); the
+    /// new folder's id (MAILBOXID).
+    pub async fn create(&self, name: &str) -> Result<ObjectId, MailError> {
         let (place, inner) = self.inner.place_of(name)?;
         self.inner.vouch(place).await?;
         place.check_write()?;
@@ -207,7 +260,7 @@ impl UserMail {
                 break;
             }
         }
-        Ok(())
+        Ok(ObjectId::of(parent_id.as_deref().unwrap_or_default()))
     }
 
     pub async fn delete(&self, name: &str) -> Result<(), MailError> {

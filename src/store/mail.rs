@@ -62,6 +62,8 @@ pub struct MessageRow {
     pub internet_message_id: Option<String>,
     /// The header block built from Graph's internetMessageHeaders, if known.
     pub headers: Option<Vec<u8>>,
+    /// Graph's conversationId, if known (rows older than schema 12 lack it).
+    pub conversation_id: Option<String>,
     /// The folder's counter when this row was last written.
     pub modseq: u64,
 }
@@ -106,6 +108,7 @@ fn message_row(r: &AnyRow) -> Result<MessageRow, Error> {
         headers: r.try_get(13)?,
         draft_mark: r.try_get::<Option<i64>, _>(14)?.map(|v| v != 0),
         modseq: u64::try_from(r.try_get::<i64, _>(15)?).unwrap_or(0),
+        conversation_id: r.try_get(16)?,
     })
 }
 
@@ -114,7 +117,7 @@ macro_rules! message_columns {
     () => {
         "uid, message_id, internal_date, store_size, reported_size, is_read, is_draft,
          flag_status, last_verb, icon, categories, deleted, internet_message_id, headers,
-         draft_mark, modseq"
+         draft_mark, modseq, conversation_id"
     };
 }
 
@@ -393,6 +396,7 @@ mod tests {
             last_verb: Some(102),
             headers: Some(b"Subject: x\r\n\r\n".to_vec()),
             draft_mark: Some(false),
+            conversation_id: Some("AAQkADAx=".into()),
             ..Default::default()
         };
         let changes = FolderChanges {
@@ -612,8 +616,9 @@ impl FolderWrite {
             sqlx::query(
                 "INSERT INTO mail_messages (mailbox, folder_id, uid, message_id, internal_date, store_size,
                     reported_size, is_read, is_draft, flag_status, categories, last_verb, icon, deleted,
-                    internet_message_id, headers, draft_mark, modseq)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+                    internet_message_id, headers, draft_mark, modseq, conversation_id)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+                    $19)
                  ON CONFLICT (mailbox, folder_id, uid) DO UPDATE SET
                     message_id = excluded.message_id, internal_date = excluded.internal_date,
                     store_size = excluded.store_size, reported_size = excluded.reported_size,
@@ -621,7 +626,8 @@ impl FolderWrite {
                     flag_status = excluded.flag_status, categories = excluded.categories,
                     last_verb = excluded.last_verb, icon = excluded.icon, deleted = excluded.deleted,
                     internet_message_id = excluded.internet_message_id, headers = excluded.headers,
-                    draft_mark = excluded.draft_mark, modseq = excluded.modseq",
+                    draft_mark = excluded.draft_mark, modseq = excluded.modseq,
+                    conversation_id = excluded.conversation_id",
             )
             .bind(mailbox)
             .bind(folder_id)
@@ -641,6 +647,7 @@ impl FolderWrite {
             .bind(m.headers.clone())
             .bind(m.draft_mark.map(i64::from))
             .bind(modseq)
+            .bind(m.conversation_id.as_deref())
             .execute(&mut *self.tx)
             .await?;
         }

@@ -188,6 +188,13 @@ const STEPS: &[(i64, &str)] = &[
         // wait for its result instead of starting their own. Milliseconds.
         "ALTER TABLE mail_folders ADD COLUMN round_at {BIGINT} NOT NULL DEFAULT 0",
     ),
+    (
+        12,
+        // Graph's conversationId of each message (IMAP's THREADID, RFC
+        // 8474); NULL for rows written before, until Graph reports the
+        // message again.
+        "ALTER TABLE mail_messages ADD COLUMN conversation_id TEXT",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

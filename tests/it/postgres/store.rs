@@ -231,6 +231,7 @@ async fn mail_folder_state_round_trips_on_postgres() {
         headers: Some(b"Subject: x\r\n\r\n\xff\x00".to_vec()),
         // The folder's first write.
         modseq: 1,
+        conversation_id: Some("AAQkA+conversation/1=".into()),
     };
     let second = MessageRow {
         uid: u32::MAX - 1,
