@@ -24,7 +24,7 @@ use imap_types::status::StatusDataItemName;
 
 use super::acl_syntax::AclCommand;
 use super::append_ext::AppendCommand;
-use super::grammar::Body;
+use super::grammar::{Body, command_name};
 use super::list_ext::ListOptions;
 use super::names::from_wire;
 use super::objectid::ObjectIdItems;
@@ -562,19 +562,6 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>, extras:
     }
 }
 
-/// The command's name for logs and replies (`UID FETCH` rather than `FETCH`).
-pub(super) fn command_name(body: &CommandBody<'_>) -> &'static str {
-    match body {
-        CommandBody::Fetch { uid: true, .. } => "UID FETCH",
-        CommandBody::Store { uid: true, .. } => "UID STORE",
-        CommandBody::Copy { uid: true, .. } => "UID COPY",
-        CommandBody::Move { uid: true, .. } => "UID MOVE",
-        CommandBody::Search { uid: true, .. } => "UID SEARCH",
-        CommandBody::Sort { uid: true, .. } => "UID SORT",
-        CommandBody::Thread { uid: true, .. } => "UID THREAD",
-        other => other.name(),
-    }
-}
 
 #[cfg(test)]
 #[path = "commands_tests.rs"]

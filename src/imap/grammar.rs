@@ -16,7 +16,6 @@ use imap_types::core::Tag;
 
 use super::acl_syntax::{self, AclCommand};
 use super::append_ext::{self, AppendCommand};
-use super::commands::command_name;
 use super::list_ext::{self, ListOptions};
 use super::objectid::{self, ObjectIdItems};
 use super::search_return::{self, Extras};
@@ -94,6 +93,20 @@ impl Body {
             )
         )
         .then_some("with UTF8=ACCEPT enabled, SEARCH takes no CHARSET (RFC 6855 section 3)")
+    }
+}
+
+/// The command's name for logs and replies (`UID FETCH` rather than `FETCH`).
+pub(super) fn command_name(body: &CommandBody<'_>) -> &'static str {
+    match body {
+        CommandBody::Fetch { uid: true, .. } => "UID FETCH",
+        CommandBody::Store { uid: true, .. } => "UID STORE",
+        CommandBody::Copy { uid: true, .. } => "UID COPY",
+        CommandBody::Move { uid: true, .. } => "UID MOVE",
+        CommandBody::Search { uid: true, .. } => "UID SEARCH",
+        CommandBody::Sort { uid: true, .. } => "UID SORT",
+        CommandBody::Thread { uid: true, .. } => "UID THREAD",
+        other => other.name(),
     }
 }
 

@@ -9,7 +9,7 @@ use std::sync::{Arc, Weak};
 use chrono::DateTime;
 
 use super::api::{MessageMeta, Snapshot};
-use super::download::estimated_size;
+use super::settings::estimated_size;
 use super::flags::Flags;
 use super::graph_flags::GraphState;
 use super::remote::{RemoteChange, RemoteMessage};

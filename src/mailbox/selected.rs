@@ -11,7 +11,8 @@ use bytes::Bytes;
 use tokio::sync::{Mutex, watch};
 
 use super::api::{CopyResult, MessageIds, Snapshot, StoreOp, Stored};
-use super::download::{download, estimated_size, pad};
+use super::download::{download, pad};
+use super::settings::estimated_size;
 use super::error::{About, MailError};
 use super::flags::FlagName;
 use super::folder::flags_of;

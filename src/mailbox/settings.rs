@@ -72,6 +72,13 @@ impl MailSettings {
     }
 }
 
+/// RFC822.SIZE in estimate mode: Exchange's store size, raised by the most
+/// a MIME rendering can add (base64 of binary attachments: 4/3 plus line
+/// breaks), so the served message, padded, always fits.
+pub(crate) fn estimated_size(store_size: i64) -> i64 {
+    store_size + store_size * 3 / 8 + 1024
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
