@@ -562,7 +562,6 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>, extras:
     }
 }
 
-
 #[cfg(test)]
 #[path = "commands_tests.rs"]
 mod tests;

@@ -9,10 +9,10 @@ use std::sync::{Arc, Weak};
 use chrono::DateTime;
 
 use super::api::{MessageMeta, Snapshot};
-use super::settings::estimated_size;
 use super::flags::Flags;
 use super::graph_flags::GraphState;
 use super::remote::{RemoteChange, RemoteMessage};
+use super::settings::estimated_size;
 use crate::store::{FolderChanges, FolderRow, MessageRow};
 
 /// A folder in memory.

@@ -12,7 +12,6 @@ use tokio::sync::{Mutex, watch};
 
 use super::api::{CopyResult, MessageIds, Snapshot, StoreOp, Stored};
 use super::download::{download, pad};
-use super::settings::estimated_size;
 use super::error::{About, MailError};
 use super::flags::FlagName;
 use super::folder::flags_of;
@@ -21,6 +20,7 @@ use super::namespace::Namespace;
 use super::object_id::ObjectId;
 use super::place::Place;
 use super::remote::{RemoteChange, RemoteMessage};
+use super::settings::estimated_size;
 use super::sync::FolderSync;
 use super::transfer::{Source, transfer};
 use crate::config::SizeMode;
