@@ -92,7 +92,7 @@ pub(super) async fn acl<U: UserFolders>(
         Ok(rights) => letters(rights),
         Err(e) => return reply::mail_error(&e, Role::Subject),
     };
-    let shown = to_wire(&folder);
+    let shown = wire.mailbox_for_client(to_wire(&folder));
     let login = user.mail.login();
     let bytes = match (name, identifier) {
         ("MYRIGHTS", _) => myrights_response(&shown, &rights),

@@ -121,6 +121,12 @@ fn to_utf8(mailbox: &mut Mailbox<'_>) {
     *mailbox = Mailbox::from(AString::String(string));
 }
 
+/// A mailbox name in a response graphgate encodes itself (MYRIGHTS, ACL,
+/// LISTRIGHTS), in UTF-8.
+pub(super) fn mailbox_to_utf8(mailbox: &mut Mailbox<'_>) {
+    to_utf8(mailbox);
+}
+
 /// The names in a LIST, LSUB or STATUS response, in UTF-8.
 pub(super) fn names_to_utf8(data: &mut Data<'_>) {
     match data {

@@ -22,6 +22,7 @@ use imap_codec::{
 use imap_types::IntoStatic;
 use imap_types::auth::AuthenticateData;
 use imap_types::core::{LiteralMode, Tag};
+use imap_types::mailbox::Mailbox;
 use imap_types::response::{Data, Greeting, Response, Status};
 use tokio::io::AsyncWriteExt;
 use tokio_rustls::TlsAcceptor;
@@ -253,6 +254,14 @@ impl Wire {
     /// From now on, mailbox names in responses are UTF-8 (UTF8=ACCEPT).
     pub(super) fn set_utf8_names(&mut self) {
         self.utf8_names = true;
+    }
+
+    /// A mailbox name as this client reads names.
+    pub(super) fn mailbox_for_client(&self, mut mailbox: Mailbox<'static>) -> Mailbox<'static> {
+        if self.utf8_names {
+            utf8::mailbox_to_utf8(&mut mailbox);
+        }
+        mailbox
     }
 
     /// `data` with its mailbox name as this client reads names.
