@@ -519,7 +519,8 @@ impl Wire {
         {
             let at = data.len() - 3;
             let mut added = Vec::with_capacity(items.len() + 1);
-            if at > 0 && data[at - 1] != b'(' {
+            // After a literal the line is `)` alone: a space still goes first.
+            if at == 0 || data[at - 1] != b'(' {
                 added.push(b' ');
             }
             added.extend_from_slice(items);
