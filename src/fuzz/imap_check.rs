@@ -192,13 +192,13 @@ pub(crate) fn check_output(out: &[u8]) -> Verdict {
             continue;
         }
         // Extensions imap-codec has no syntax for: ACL's responses are
-        // checked by graphgate's grammar, OBJECTID's items are checked and
-        // cut out before imap-codec reads the rest.
+        // checked by graphgate's grammar, OBJECTID's items and BINARY
+        // origins are checked and cut out before imap-codec reads the rest.
         if let Some(len) = crate::imap::acl_response_len(rest) {
             rest = &rest[len?..];
             continue;
         }
-        let stripped = without_object_ids(rest)?;
+        let stripped = without_extension_items(rest)?;
         if let Some((plain, len)) = stripped {
             match ResponseCodec::default().decode(&plain) {
                 Ok((b"", Response::Data(Data::Fetch { items, .. }))) => fetch(items.as_ref())?,
@@ -255,10 +255,11 @@ const OBJECT_ID_ITEMS: [&[u8]; 4] = [
     b"MAILBOXID (",
 ];
 
-/// The first response of `rest` with its OBJECTID items cut out, and its
-/// length in `rest`; `Ok(None)` if it has none; an error if one is not
-/// RFC 8474's `objectid`. Literals are copied as they are.
-fn without_object_ids(rest: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
+/// The first response of `rest` with its OBJECTID items and BINARY
+/// origins cut out, and its length in `rest`; `Ok(None)` if it has none;
+/// an error if one is not RFC 8474's `objectid` or not a number. Literals
+/// are copied as they are.
+fn without_extension_items(rest: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
     if !rest.starts_with(b"* ") {
         return Ok(None);
     }
@@ -277,6 +278,26 @@ fn without_object_ids(rest: &[u8]) -> Result<Option<(Vec<u8>, usize)>, String> {
                 Some(_) => return Ok(None),
                 None => return Ok(found.then_some((out, i))),
             }
+        }
+        // A partial BINARY item's origin (RFC 3516 §4.2, RFC 9051 erratum
+        // 8217), which imap-codec's grammar lacks: `BINARY[2]<256>`.
+        if rest[i..].starts_with(b"BINARY[")
+            && matches!(out.last(), Some(b'(' | b' '))
+            && let Some(close) = rest[i..].iter().position(|&b| b == b']')
+            && rest.get(i + close + 1) == Some(&b'<')
+        {
+            let from = i + close + 2;
+            let digits = rest[from..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if digits == 0 || rest.get(from + digits) != Some(&b'>') {
+                return Err(format!("not a BINARY origin: {}", excerpt(&rest[i..])));
+            }
+            out.extend_from_slice(&rest[i..=i + close]);
+            found = true;
+            i = from + digits + 1;
+            continue;
         }
         // In a STATUS list or a code, MAILBOXID may come first.
         let item = OBJECT_ID_ITEMS.iter().find(|p| rest[i..].starts_with(p));
@@ -356,6 +377,9 @@ mod tests {
         );
         assert!(check_output(format!("{greeting}a WHAT\r\n").as_bytes()).is_err());
         assert!(check_output(b"hello\r\n").is_err());
+        let origin = format!("{greeting}* 1 FETCH (UID 4 BINARY[2]<256> {{3}}\r\na]c)\r\n");
+        assert_eq!(check_output(origin.as_bytes()), Ok(()));
+        assert!(check_output(origin.replace("<256>", "<x>").as_bytes()).is_err());
         for good in [
             "* ESEARCH (TAG \"a.1\")",
             "* ESEARCH (TAG \"a\") UID",

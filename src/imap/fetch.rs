@@ -21,6 +21,7 @@ use imap_types::response::Code;
 use imap_types::response::Data;
 
 use super::backend::OpenFolder;
+use super::binary_origin;
 use super::enable::start_condstore;
 use super::objectid::{self, ObjectIdItems};
 use super::reply::{self, Reply, Role};
@@ -302,10 +303,17 @@ async fn fetch_one<F: OpenFolder>(
         (true, None) => Some(ParsedMessage::from_bytes(folder.header(entry.uid).await?)),
         _ => None,
     };
-    let mut unknown_cte = None;
+    let mut notes = Notes::default();
     let (head, whole) = (header.as_ref(), full.as_ref());
-    let items = items(entry, names, size, whole, head, extra, &mut unknown_cte);
-    if let Ok(items) = Vec1::try_from(items) {
+    let items = items(entry, names, size, whole, head, extra, &mut notes);
+    if notes.binary_origins.iter().any(Option::is_some) {
+        wire.raw(&binary_origin::encode(
+            nz(seq),
+            items,
+            &notes.binary_origins,
+            object_ids,
+        ));
+    } else if let Ok(items) = Vec1::try_from(items) {
         wire.data_with_items(
             Data::Fetch {
                 seq: nz(seq),
@@ -314,7 +322,7 @@ async fn fetch_one<F: OpenFolder>(
             object_ids,
         );
     }
-    Ok(unknown_cte)
+    Ok(notes.unknown_cte)
 }
 
 /// One message's FETCH response: its sequence number, and the OBJECTID
@@ -322,6 +330,15 @@ async fn fetch_one<F: OpenFolder>(
 struct Numbered<'a> {
     seq: u32,
     object_ids: &'a [u8],
+}
+
+/// What building one message's items noted on the side.
+#[derive(Debug, Default)]
+pub(super) struct Notes {
+    /// The transfer encoding of a BINARY part that could not be undone.
+    pub unknown_cte: Option<String>,
+    /// The origin of each BINARY item, in order (`Some` for a partial).
+    pub binary_origins: Vec<Option<u32>>,
 }
 
 /// Items a FETCH response carries that were not asked for.
@@ -341,7 +358,7 @@ pub(super) fn items<'m>(
     full: Option<&'m ParsedMessage>,
     header: Option<&'m ParsedMessage>,
     extra: Extra,
-    unknown_cte: &mut Option<String>,
+    notes: &mut Notes,
 ) -> Vec<MessageDataItem<'m>> {
     let head = full.or(header);
     let mut out = Vec::with_capacity(names.len() + 1);
@@ -405,11 +422,12 @@ pub(super) fn items<'m>(
                 let value = match full.map(|m| m.binary(section)) {
                     Some(Binary::Content(bytes)) => binary_value(bytes, *partial),
                     Some(Binary::UnknownEncoding(encoding)) => {
-                        unknown_cte.get_or_insert(encoding);
+                        notes.unknown_cte.get_or_insert(encoding);
                         continue;
                     }
                     Some(Binary::Missing) | None => NString8::NString(NString(None)),
                 };
+                notes.binary_origins.push(partial.map(|(origin, _)| origin));
                 MessageDataItem::Binary {
                     section: section.clone(),
                     value,
@@ -419,7 +437,7 @@ pub(super) fn items<'m>(
                 let size = match full.map(|m| m.binary(section)) {
                     Some(Binary::Content(bytes)) => bytes.len(),
                     Some(Binary::UnknownEncoding(encoding)) => {
-                        unknown_cte.get_or_insert(encoding);
+                        notes.unknown_cte.get_or_insert(encoding);
                         continue;
                     }
                     Some(Binary::Missing) | None => 0,

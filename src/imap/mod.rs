@@ -16,6 +16,7 @@ mod append;
 mod append_ext;
 mod authenticate;
 pub(crate) mod backend;
+mod binary_origin;
 mod capability;
 mod catenate;
 mod close;

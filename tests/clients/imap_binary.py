@@ -134,6 +134,8 @@ assert b"\\Seen" in line, line  # BINARY without PEEK sets \Seen
 ok, resp = c.run(b"UID FETCH %d (BINARY.PEEK[2]<256.16>)" % uid)
 (line, literals), = resp
 assert literals[0][1] == PAYLOAD[256:272], literals
+# The origin is named, as for BODY[]<origin> (RFC 3516 section 4.2).
+assert b" BINARY[2]<256> ~{16}" in line, line
 
 ok, resp = c.run(b"UID FETCH %d (BINARY.PEEK[9])" % uid)
 assert ok.startswith(b"OK"), ok
