@@ -97,6 +97,7 @@ const SHAPE: Shape = Shape {
         "*\r\n",
         " IDLE\r\nDONE\r\n",
         " ENABLE UTF8=ACCEPT CONDSTORE\r\n",
+        " ENABLE IMAP4rev2\r\n",
         " ID (\"name\" \"Thunderbird\")\r\n",
         " NAMESPACE\r\n",
         " MYRIGHTS INBOX\r\n",

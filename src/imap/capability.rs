@@ -17,7 +17,7 @@ pub(super) fn capabilities<B: Backend>(
     conn: &Conn<'_, B>,
     logged_in: bool,
 ) -> Vec1<Capability<'static>> {
-    let mut caps = vec!["IMAP4rev1"];
+    let mut caps = vec!["IMAP4rev1", "IMAP4rev2"];
     if !logged_in {
         if conn.tls.is_some() && !conn.wire.is_tls() {
             caps.push("STARTTLS");

@@ -237,6 +237,14 @@ async fn selected_state<U: UserFolders>(
                 Err(e) => return Ok((reply::mail_error(&e, Role::Subject).into(), Change::Stay)),
             };
             let criteria = Criteria { keys, dollar };
+            // IMAP4rev2 answers every SEARCH with ESEARCH, a plain one as
+            // RETURN (ALL) (RFC 9051 §6.4.4).
+            let returning = returning.or_else(|| {
+                selected.enabled.rev2.then_some(ReturnOptions {
+                    all: true,
+                    ..ReturnOptions::default()
+                })
+            });
             search::search(wire, selected, charset, criteria, uid, answer(returning)).await
         }
         S::Sort {

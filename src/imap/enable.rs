@@ -1,5 +1,6 @@
 //! ENABLE (RFC 5161) and what a session has enabled: CONDSTORE and QRESYNC
-//! (RFC 7162; QRESYNC implies CONDSTORE), UTF8=ACCEPT (RFC 6855). CONDSTORE is also enabled by the
+//! (RFC 7162; QRESYNC implies CONDSTORE), UTF8=ACCEPT (RFC 6855), IMAP4rev2
+//! (RFC 9051 §6.3.1, for a server that offers both revisions). CONDSTORE is also enabled by the
 //! first command that uses it (SELECT (CONDSTORE), FETCH MODSEQ or
 //! CHANGEDSINCE, STORE UNCHANGEDSINCE, SEARCH MODSEQ, STATUS
 //! HIGHESTMODSEQ), for the rest of the connection. Only a logged-in session
@@ -43,6 +44,11 @@ pub(super) fn enable<F>(
                 wire.set_utf8_names();
                 now.push(name.clone());
             }
+            "IMAP4REV2" if !enabled.rev2 => {
+                enabled.rev2 = true;
+                wire.set_utf8_names();
+                now.push(name.clone());
+            }
             _ => {}
         }
     }
@@ -50,6 +56,10 @@ pub(super) fn enable<F>(
     if let Some(selected) = selected {
         if enabled.condstore && !before.condstore {
             announce_modseq(wire, selected);
+        }
+        if enabled.rev2 {
+            // RFC 9051 has no `\Recent`: the flag goes from the open folder too.
+            selected.view.forget_recent();
         }
         selected.enabled = *enabled;
     }

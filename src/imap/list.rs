@@ -87,6 +87,30 @@ pub(super) async fn list<U: UserFolders>(
     Ok(Reply::ok(format!("{command} completed")))
 }
 
+/// The LIST line SELECT and EXAMINE send in IMAP4rev2 (RFC 9051 §6.3.2):
+/// the folder's name as LIST spells it and its attributes as LIST shows
+/// them (from the same folder list, which costs no Graph request while
+/// the tree is fresh). Should the list be unreadable, the name goes with
+/// no attributes rather than not at all.
+pub(super) async fn selected_line<U: UserFolders>(wire: &mut Wire, user: &LoggedIn<U>, name: &str) {
+    let wanted = crate::mailbox::names::canonical(name);
+    let folders = user.mail.list().await.unwrap_or_default();
+    let found = folders
+        .iter()
+        .filter(|f| f.exists)
+        .find(|f| f.name == wanted)
+        .or_else(|| {
+            folders
+                .iter()
+                .find(|f| f.exists && f.name.eq_ignore_ascii_case(&wanted))
+        });
+    let data = match found {
+        Some(folder) => list_data(attributes(folder, false), &folder.name, false),
+        None => list_data(Vec::new(), &wanted, false),
+    };
+    wire.data(data);
+}
+
 /// A LIST pattern made cheap to match against every folder: runs of
 /// wildcards collapsed (`*%*` means `*`, `%%` means `%`) and its other
 /// characters counted, so a name with fewer characters is refused without

@@ -2,7 +2,9 @@
 //! read-only and send everything that comes with it (FLAGS, PERMANENTFLAGS,
 //! EXISTS, RECENT, UNSEEN, UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ). The session
 //! has already left the previous folder, as RFC 3501 asks even when this
-//! one fails, and says so with `[CLOSED]` (RFC 7162 §3.2.11).
+//! one fails, and says so with `[CLOSED]` (RFC 7162 §3.2.11). A session
+//! that enabled IMAP4rev2 gets what RFC 9051 §6.3.2 lists instead: no
+//! RECENT and no UNSEEN, and the folder's LIST line.
 //!
 //! With `(QRESYNC (uidvalidity modseq [known-uids]))` (RFC 7162 §3.2.5)
 //! the client learns what changed since it last knew the folder: one
@@ -18,6 +20,7 @@ use imap_types::response::{Code, Data};
 
 use super::backend::{OpenFolder, UserFolders};
 use super::enabled::Enabled;
+use super::list;
 use super::names::from_wire;
 use super::objectid::mailbox_id_code;
 use super::ranges::Ranges;
@@ -100,13 +103,23 @@ pub(super) async fn select<U: UserFolders>(
         Ok(snapshot) => snapshot,
         Err(e) => return (reply::mail_error(&e, Role::Subject), None),
     };
-    // EXAMINE shows what is recent without taking it from other sessions.
-    let recent_after = folder.claim_recent(MailboxView::top_uid(&snapshot), !read_only);
+    // EXAMINE shows what is recent without taking it from other sessions;
+    // IMAP4rev2 has no `\Recent` (RFC 9051 Appendix E) and takes nothing.
+    let rev2 = enabled.rev2;
+    let recent_after = match rev2 {
+        true => u32::MAX,
+        false => folder.claim_recent(MailboxView::top_uid(&snapshot), !read_only),
+    };
     let view = MailboxView::new(snapshot, recent_after);
     send_flag_lists(wire, &view, folder.read_only());
     wire.data(Data::Exists(view.len()));
-    wire.data(Data::Recent(view.recent()));
-    if let Some(seq) = view.first_unseen() {
+    if rev2 {
+        // RFC 9051 §6.3.2: the folder's LIST line, and no RECENT or UNSEEN.
+        list::selected_line(wire, user, &name).await;
+    } else {
+        wire.data(Data::Recent(view.recent()));
+    }
+    if let Some(seq) = view.first_unseen().filter(|_| !rev2) {
         wire.status(
             Reply::ok(format!("message {seq} is the first unseen"))
                 .with(Code::Unseen(nz(seq)))

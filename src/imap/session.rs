@@ -228,11 +228,13 @@ impl<B: Backend> Session<'_, B> {
             if let Some(done) = self.conn.still_signed_in().await {
                 return Ok(done.into());
             }
-            if self.conn.enabled.utf8 {
-                if let Some(why) = body.refused_with_utf8() {
-                    self.conn.wire.status(Reply::bad(why).tagged(tag));
-                    return Ok(Next::Continue);
-                }
+            if self.conn.enabled.utf8
+                && let Some(why) = body.refused_with_utf8()
+            {
+                self.conn.wire.status(Reply::bad(why).tagged(tag));
+                return Ok(Next::Continue);
+            }
+            if self.conn.enabled.utf8_names() {
                 body.names_from_utf8();
             }
             let route = commands::route(body);

@@ -54,9 +54,14 @@ pub(super) async fn catch_up<F: OpenFolder>(
         Ok(snapshot) => snapshot,
         Err(e) => return Ok(Synced::Unreadable(e)),
     };
-    let recent_after = selected
-        .folder
-        .claim_recent(MailboxView::top_uid(&snapshot), !selected.examined);
+    // IMAP4rev2 has no `\Recent` (RFC 9051 Appendix E): nothing is
+    // recent to such a session, and it takes nothing from the others.
+    let recent_after = match selected.enabled.rev2 {
+        true => u32::MAX,
+        false => selected
+            .folder
+            .claim_recent(MailboxView::top_uid(&snapshot), !selected.examined),
+    };
     let updates = selected.view.update(
         snapshot,
         expunges == Expunges::Allowed,
@@ -89,7 +94,11 @@ pub(super) async fn catch_up<F: OpenFolder>(
                 false => wire.data(Data::Expunge(nz(seq))),
             },
             Update::Exists(n) => wire.data(Data::Exists(n)),
-            Update::Recent(n) => wire.data(Data::Recent(n)),
+            Update::Recent(n) => {
+                if !enabled.rev2 {
+                    wire.data(Data::Recent(n));
+                }
+            }
             Update::Keywords => send_flag_lists(wire, &selected.view, selected.folder.read_only()),
             Update::Flags {
                 seq,

@@ -170,6 +170,12 @@ impl MailboxView {
         }
     }
 
+    /// No message is `\Recent` to this session any more (it enabled
+    /// IMAP4rev2, which has no such flag).
+    pub(super) fn forget_recent(&mut self) {
+        self.recent.clear();
+    }
+
     fn is_recent(&self, uid: u32) -> bool {
         let i = self.recent.partition_point(|r| r.1 < uid);
         self.recent.get(i).is_some_and(|r| r.0 <= uid)

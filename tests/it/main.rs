@@ -29,6 +29,7 @@ mod imap_esearch;
 mod imap_list_extended;
 mod imap_multiappend;
 mod imap_objectid;
+mod imap_rev2;
 mod imap_sort;
 mod imap_utf8;
 mod openapi;
