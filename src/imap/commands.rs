@@ -155,8 +155,6 @@ pub(super) enum SelectedCommand {
         criteria: Criteria,
         uid: bool,
         returning: Option<ReturnOptions>,
-        /// RFC 8474's EMAILID and THREADID keys, behind placeholders.
-        object_ids: ObjectIdItems,
     },
     /// SORT and UID SORT (RFC 5256, RFC 5957), with RFC 5267 return options.
     Sort {
@@ -248,7 +246,18 @@ pub(super) fn route(body: Body) -> Route {
     match body {
         Body::Codec(body) => route_codec(body, None, Extras::default()),
         Body::List(body, options) => route_codec(body, Some(options), Extras::default()),
-        Body::Search(body, extras) => route_codec(body, None, extras),
+        Body::Search(body, extras, ids) => {
+            let mut route = route_codec(body, None, extras);
+            if let ByState::Selected(
+                SelectedCommand::Search { criteria, .. }
+                | SelectedCommand::Sort { criteria, .. }
+                | SelectedCommand::Thread { criteria, .. },
+            ) = &mut route.command
+            {
+                criteria.ids = ids;
+            }
+            route
+        }
         Body::Append(command) => Route {
             command: ByState::Authenticated(AuthenticatedCommand::AppendMany { command }),
             updates: AFTER,
@@ -257,10 +266,7 @@ pub(super) fn route(body: Body) -> Route {
         Body::ObjectId(body, asked) => {
             let mut route = route_codec(body, None, Extras::default());
             match &mut route.command {
-                ByState::Selected(
-                    SelectedCommand::Fetch { object_ids, .. }
-                    | SelectedCommand::Search { object_ids, .. },
-                )
+                ByState::Selected(SelectedCommand::Fetch { object_ids, .. })
                 | ByState::Authenticated(AuthenticatedCommand::Status { object_ids, .. }) => {
                     *object_ids = asked;
                 }
@@ -281,7 +287,11 @@ pub(super) fn route(body: Body) -> Route {
 /// whether a `$` stands among the arguments) into the table.
 fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>, extras: Extras) -> Route {
     let dollar = extras.dollar;
-    let criteria = |keys| Criteria { keys, dollar };
+    let criteria = |keys| Criteria {
+        keys,
+        dollar,
+        ids: Vec::new(),
+    };
     use AnyStateCommand as A;
     use AuthenticatedCommand as U;
     use ByState::{Any, Authenticated, NotAuthenticated, Selected};
@@ -441,7 +451,6 @@ fn route_codec(body: CommandBody<'static>, options: Option<ListOptions>, extras:
                 criteria: criteria(criteria_keys),
                 uid,
                 returning: extras.returning,
-                object_ids: ObjectIdItems::default(),
             }),
             if uid { AFTER } else { AFTER_NO_EXPUNGE },
             Stays,

@@ -16,7 +16,6 @@ use super::esearch::Answer;
 use super::login::Login;
 use super::reply::{self, Refused, Reply, Role};
 use super::search_return::ReturnOptions;
-use super::searchres::Criteria;
 use super::state::{Change, FolderOf, LoggedIn, Selected, State, UserOf};
 use super::wire::{Wire, WireError};
 use super::{
@@ -229,14 +228,11 @@ async fn selected_state<U: UserFolders>(
             criteria,
             uid,
             returning,
-            object_ids,
         } => {
-            let Criteria { keys, dollar } = criteria;
-            let keys = match objectid_search::resolve(selected, keys, &object_ids).await {
-                Ok(keys) => keys,
+            let criteria = match objectid_search::resolve(selected, criteria).await {
+                Ok(criteria) => criteria,
                 Err(e) => return Ok((reply::mail_error(&e, Role::Subject).into(), Change::Stay)),
             };
-            let criteria = Criteria { keys, dollar };
             // IMAP4rev2 answers every SEARCH with ESEARCH, a plain one as
             // RETURN (ALL) (RFC 9051 §6.4.4).
             let returning = returning.or_else(|| {
@@ -254,6 +250,10 @@ async fn selected_state<U: UserFolders>(
             uid,
             returning,
         } => {
+            let criteria = match objectid_search::resolve(selected, criteria).await {
+                Ok(criteria) => criteria,
+                Err(e) => return Ok((reply::mail_error(&e, Role::Subject).into(), Change::Stay)),
+            };
             let answer = answer(returning);
             sort::sort(wire, selected, program, charset, criteria, uid, answer).await
         }
@@ -262,7 +262,13 @@ async fn selected_state<U: UserFolders>(
             charset,
             criteria,
             uid,
-        } => thread::thread(wire, selected, algorithm, charset, criteria, uid).await,
+        } => {
+            let criteria = match objectid_search::resolve(selected, criteria).await {
+                Ok(criteria) => criteria,
+                Err(e) => return Ok((reply::mail_error(&e, Role::Subject).into(), Change::Stay)),
+            };
+            thread::thread(wire, selected, algorithm, charset, criteria, uid).await
+        }
         S::Fetch {
             set,
             items,

@@ -17,7 +17,7 @@ use imap_types::core::Tag;
 use super::acl_syntax::{self, AclCommand};
 use super::append_ext::{self, AppendCommand};
 use super::list_ext::{self, ListOptions};
-use super::objectid::{self, ObjectIdItems};
+use super::objectid::{self, ObjectIdItems, SearchId};
 use super::search_return::{self, Extras};
 use super::utf8;
 
@@ -36,15 +36,16 @@ pub(super) enum Body {
     /// LIST with RFC 5258 selection or return options; imap-codec decoded
     /// the reference and the pattern.
     List(CommandBody<'static>, ListOptions),
-    /// SEARCH or SORT with RFC 4731 / RFC 5267 return options, or a command
-    /// using `$` (RFC 5182); imap-codec decoded the rest.
-    Search(CommandBody<'static>, Extras),
+    /// SEARCH or SORT with RFC 4731 / RFC 5267 return options, a command
+    /// using `$` (RFC 5182), or a SEARCH, SORT or THREAD with RFC 8474's
+    /// EMAILID or THREADID keys (behind placeholders); imap-codec decoded
+    /// the rest.
+    Search(CommandBody<'static>, Extras, Vec<SearchId>),
     /// APPEND with several messages (RFC 3502) or CATENATE (RFC 4469).
     Append(AppendCommand),
     /// RFC 4314's MYRIGHTS, GETACL, LISTRIGHTS, SETACL, DELETEACL.
     Acl(AclCommand),
-    /// FETCH, STATUS or SEARCH with RFC 8474's items or keys; imap-codec
-    /// decoded the rest.
+    /// FETCH or STATUS with RFC 8474's items; imap-codec decoded the rest.
     ObjectId(CommandBody<'static>, ObjectIdItems),
 }
 
@@ -54,7 +55,7 @@ impl Body {
         match self {
             Body::Codec(body)
             | Body::List(body, _)
-            | Body::Search(body, _)
+            | Body::Search(body, _, _)
             | Body::ObjectId(body, _) => command_name(body),
             Body::Append(_) => "APPEND",
             Body::Acl(command) => command.name(),
@@ -65,7 +66,7 @@ impl Body {
     /// patterns in the modified UTF-7 form the handlers read.
     pub(super) fn names_from_utf8(&mut self) {
         match self {
-            Body::Codec(body) | Body::Search(body, _) => utf8::names_from_utf8(body),
+            Body::Codec(body) | Body::Search(body, _, _) => utf8::names_from_utf8(body),
             Body::ObjectId(body, _) => utf8::names_from_utf8(body),
             Body::Append(command) => utf8::mailbox_from_utf8(&mut command.mailbox),
             Body::Acl(command) => utf8::mailbox_from_utf8(command.mailbox_mut()),
@@ -89,6 +90,7 @@ impl Body {
                     charset: Some(_),
                     ..
                 },
+                _,
                 _
             )
         )
@@ -146,6 +148,21 @@ pub(super) fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, 
                 .map_err(|why| why.to_string()),
         );
     }
+    if let Some((rewritten, ids)) = objectid::search_keys(message) {
+        // The keys became placeholders: the rest is decoded as any search.
+        let parsed = match CommandCodec::default().decode(&rewritten) {
+            Ok((b"", command)) => Some(Ok((command.into_static(), Extras::default()))),
+            _ => search_return::parse(&rewritten),
+        };
+        return parsed.map(|parsed| {
+            parsed
+                .map(|(command, extras)| Request {
+                    tag: command.tag,
+                    body: Body::Search(command.body, extras, ids),
+                })
+                .map_err(|why| why.to_string())
+        });
+    }
     if let Some((command, items)) = objectid::parse(message, last_line) {
         return Some(Ok(Request {
             tag: command.tag,
@@ -167,7 +184,7 @@ pub(super) fn parse(message: &[u8], last_line: usize) -> Option<Result<Request, 
             parsed
                 .map(|(command, extras)| Request {
                     tag: command.tag,
-                    body: Body::Search(command.body, extras),
+                    body: Body::Search(command.body, extras, Vec::new()),
                 })
                 .map_err(|why| why.to_string())
         })

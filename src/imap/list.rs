@@ -1,7 +1,8 @@
 //! LIST and LSUB (RFC 3501 §6.3.8–9), and LIST-EXTENDED (RFC 5258) with
 //! the options SPECIAL-USE and LIST-STATUS add (RFC 6154, 5819): several
 //! patterns, SUBSCRIBED (names subscribed to that no longer exist come as
-//! `\NonExistent`), RECURSIVEMATCH with CHILDINFO. Patterns are matched
+//! `\NonExistent`), RECURSIVEMATCH with CHILDINFO, and RETURN (STATUS
+//! (...)) with RFC 8474's MAILBOXID among its items. Patterns are matched
 //! against UTF-8 names; every row of an existing folder carries
 //! \HasChildren or \HasNoChildren and the special use, if any.
 
@@ -17,6 +18,7 @@ use imap_types::response::{Data, Response};
 use super::backend::UserFolders;
 use super::list_ext::ListOptions;
 use super::names::{self, from_wire, pattern_from_wire, to_wire};
+use super::objectid::mailbox_id_item;
 use super::reply::{self, Reply, Role};
 use super::state::LoggedIn;
 use super::status::status_data;
@@ -79,7 +81,13 @@ pub(super) async fn list<U: UserFolders>(
         if let (Some(items), true) = (&options.return_status, selectable) {
             // RFC 5819: a mailbox whose status fails is listed without it.
             if let Ok(status) = user.mail.status(&name).await {
-                wire.data(status_data(&name, &status, items));
+                let data = status_data(&name, &status, items);
+                match options.return_mailbox_id {
+                    true => {
+                        wire.data_with_items(data, mailbox_id_item(status.mailbox_id).as_bytes())
+                    }
+                    false => wire.data(data),
+                }
             }
         }
         wire.flush_if_full().await?;

@@ -29,6 +29,8 @@ pub(super) struct ListOptions {
     pub return_subscribed: bool,
     /// RETURN (STATUS (...)): a STATUS response after each selectable mailbox.
     pub return_status: Option<Vec<StatusDataItemName>>,
+    /// RFC 8474's MAILBOXID among those STATUS items.
+    pub return_mailbox_id: bool,
 }
 
 /// What is wrong with the options of a LIST; the text is the BAD reply.
@@ -256,6 +258,11 @@ fn return_options(clause: &[u8], options: &mut ListOptions) -> Result<(), ListOp
                 let mut items = Vec::new();
                 i += 2;
                 while i < tokens.len() && tokens[i] != ")" {
+                    if tokens[i] == "MAILBOXID" {
+                        options.return_mailbox_id = true;
+                        i += 1;
+                        continue;
+                    }
                     items.push(match tokens[i].as_str() {
                         "MESSAGES" => StatusDataItemName::Messages,
                         "RECENT" => StatusDataItemName::Recent,
@@ -336,6 +343,13 @@ mod tests {
             ])
         );
         assert_eq!(args(&r), (String::new(), "%".into()));
+        assert!(!o.return_mailbox_id);
+
+        let (_, o) = parsed("a LIST \"\" % RETURN (STATUS (MAILBOXID UIDNEXT))\r\n")
+            .unwrap()
+            .unwrap();
+        assert!(o.return_mailbox_id);
+        assert_eq!(o.return_status, Some(vec![StatusDataItemName::UidNext]));
 
         let r = parsed("a LIST (SUBSCRIBED) \"\" {7}\r\nINBOX/* RETURN (SUBSCRIBED)\r\n");
         let (r, o) = r.unwrap().unwrap();

@@ -1,6 +1,6 @@
 //! OBJECTID (RFC 8474): the FETCH items EMAILID and THREADID, the STATUS
-//! item MAILBOXID, and the SEARCH keys EMAILID and THREADID, which
-//! imap-codec does not know. As for LIST's options (`list_ext`), they are
+//! item MAILBOXID, and the search keys EMAILID and THREADID (in SEARCH,
+//! SORT and THREAD), which imap-codec does not know. As for LIST's options (`list_ext`), they are
 //! cut out of the command's final line and the rest is handed to
 //! imap-codec, with what was cut remembered: a FETCH or STATUS left with
 //! no item gets one it can answer cheaply (UID, MESSAGES), and a SEARCH key
@@ -32,8 +32,6 @@ pub(super) struct ObjectIdItems {
     /// The item imap-codec was given in place of the only ones asked
     /// (UID, MESSAGES): not to be answered.
     pub filler: bool,
-    /// SEARCH keys, by the number of their placeholder keyword.
-    pub search: Vec<SearchId>,
 }
 
 /// One SEARCH EMAILID or THREADID key.
@@ -43,9 +41,9 @@ pub(super) struct SearchId {
     pub id: String,
 }
 
-/// `None` if `message` asks nothing of OBJECTID (or imap-codec cannot
-/// decode the rest); otherwise the command without the OBJECTID parts,
-/// and those parts.
+/// `None` if `message` is not a FETCH or STATUS asking for OBJECTID's
+/// items (or imap-codec cannot decode the rest); otherwise the command
+/// without them, and what they were.
 pub(super) fn parse(message: &[u8], last_line: usize) -> Option<(Command<'static>, ObjectIdItems)> {
     let line = message.get(last_line..)?;
     let command = command_word(message)?;
@@ -53,44 +51,67 @@ pub(super) fn parse(message: &[u8], last_line: usize) -> Option<(Command<'static
     let words: &[&str] = match command.as_str() {
         "FETCH" => &["EMAILID", "THREADID"],
         "STATUS" => &["MAILBOXID"],
-        "SEARCH" => &["EMAILID", "THREADID"],
         _ => return None,
     };
-    if command == "SEARCH" && contains_ignore_case(message, PLACEHOLDER.as_bytes()) {
-        return None;
-    }
-    let found = find_words(line, words, command == "SEARCH");
+    let found = find_words(line, words, false);
     if found.is_empty() {
         return None;
     }
     let mut rebuilt = message[..last_line].to_vec();
     let mut at = 0;
-    for (i, (word, start, end)) in found.iter().enumerate() {
+    for (word, start, end) in &found {
         rebuilt.extend_from_slice(&line[at..*start]);
-        match (command.as_str(), word.as_str()) {
-            ("SEARCH", kind) => {
-                let id = line.get(*start + kind.len() + 1..*end)?;
-                let id = std::str::from_utf8(id).ok()?;
-                if !is_objectid(id) {
-                    return None;
-                }
-                items.search.push(SearchId {
-                    thread: kind == "THREADID",
-                    id: id.to_string(),
-                });
-                rebuilt.extend_from_slice(format!("KEYWORD {PLACEHOLDER}{i}").as_bytes());
-            }
-            (_, "EMAILID") => items.email = true,
-            (_, "THREADID") => items.thread = true,
+        match word.as_str() {
+            "EMAILID" => items.email = true,
+            "THREADID" => items.thread = true,
             _ => items.mailbox = true,
         }
         at = *end;
     }
     rebuilt.extend_from_slice(&line[at..]);
-    if command != "SEARCH" {
-        tidy(&mut rebuilt, last_line);
-    }
+    tidy(&mut rebuilt, last_line);
     finish(rebuilt, &command, items)
+}
+
+/// `None` if `message` is not a SEARCH, SORT or THREAD (or UID form) with
+/// EMAILID or THREADID search keys (RFC 8474 §6), on any of its lines but
+/// never inside a quoted string or a literal; otherwise the command
+/// with each key replaced by a placeholder keyword (`KEYWORD
+/// $graphgate-objectid-<n>`), for imap-codec or `search_return` to decode
+/// like any other, and the keys in placeholder order. A key whose id is
+/// not RFC 8474's `objectid`, or a placeholder the client wrote itself,
+/// leaves the command unclaimed (and then BAD).
+pub(super) fn search_keys(message: &[u8]) -> Option<(Vec<u8>, Vec<SearchId>)> {
+    let line = message;
+    let command = command_word(message)?;
+    if !matches!(command.as_str(), "SEARCH" | "SORT" | "THREAD")
+        || contains_ignore_case(message, PLACEHOLDER.as_bytes())
+    {
+        return None;
+    }
+    let found = find_words(line, &["EMAILID", "THREADID"], true);
+    if found.is_empty() {
+        return None;
+    }
+    let mut keys = Vec::with_capacity(found.len());
+    let mut rebuilt = Vec::with_capacity(message.len() + 32 * found.len());
+    let mut at = 0;
+    for (i, (kind, start, end)) in found.iter().enumerate() {
+        rebuilt.extend_from_slice(&line[at..*start]);
+        let id = line.get(*start + kind.len() + 1..*end)?;
+        let id = std::str::from_utf8(id).ok()?;
+        if !is_objectid(id) {
+            return None;
+        }
+        keys.push(SearchId {
+            thread: kind == "THREADID",
+            id: id.to_string(),
+        });
+        rebuilt.extend_from_slice(format!("KEYWORD {PLACEHOLDER}{i}").as_bytes());
+        at = *end;
+    }
+    rebuilt.extend_from_slice(&line[at..]);
+    Some((rebuilt, keys))
 }
 
 /// Decode what is left of the command, with a filler item if nothing is.
@@ -163,6 +184,13 @@ fn find_words(line: &[u8], words: &[&str], argument: bool) -> Vec<(String, usize
             i += 1;
             continue;
         }
+        if b == b'{'
+            && let Some(skip) = literal_span(&line[i..])
+        {
+            // (A length past the end ends the scan: never wraps around.)
+            i = i.saturating_add(skip);
+            continue;
+        }
         match b {
             b'"' => quoted = true,
             b'[' => bracket += 1,
@@ -198,6 +226,22 @@ fn find_words(line: &[u8], words: &[&str], argument: bool) -> Vec<(String, usize
     out
 }
 
+/// The length of `{n}` or `{n+}` (or `~{n}`'s tail), its CRLF and the
+/// `n` bytes after it, when `at` starts one: a literal's content is never
+/// searched for words. Constant time, whatever follows a `{`.
+fn literal_span(at: &[u8]) -> Option<usize> {
+    // `{` and at most 20 digits and `+`: never a long scan per `{`.
+    let close = at.iter().take(23).position(|&b| b == b'}')?;
+    let digits = at[1..close].strip_suffix(b"+").unwrap_or(&at[1..close]);
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let n: usize = std::str::from_utf8(digits).ok()?.parse().ok()?;
+    at.get(close + 1..close + 3)
+        .filter(|crlf| *crlf == b"\r\n")
+        .map(|_| (close + 3).saturating_add(n))
+}
+
 /// Close the gaps the cut items left in the final line (from `from`):
 /// doubled spaces, and spaces next to a parenthesis.
 fn tidy(message: &mut Vec<u8>, from: usize) {
@@ -230,9 +274,7 @@ fn decode(message: &[u8], command: &str) -> Option<Command<'static>> {
     let (rest, parsed) = CommandCodec::default().decode(message).ok()?;
     let fits = matches!(
         (&parsed.body, command),
-        (CommandBody::Fetch { .. }, "FETCH")
-            | (CommandBody::Status { .. }, "STATUS")
-            | (CommandBody::Search { .. }, "SEARCH")
+        (CommandBody::Fetch { .. }, "FETCH") | (CommandBody::Status { .. }, "STATUS")
     );
     (rest.is_empty() && fits).then(|| parsed.into_static())
 }

@@ -1,4 +1,5 @@
-//! SEARCH EMAILID and THREADID (RFC 8474 §6): `objectid` left a
+//! The EMAILID and THREADID search keys (RFC 8474 §6) of SEARCH, SORT and
+//! THREAD: `objectid` left a
 //! placeholder keyword where each key stood; here each is replaced by the
 //! UIDs of the messages of the view that carry the id, before the criteria
 //! are compiled, so NOT, OR and parentheses around the key keep their
@@ -9,23 +10,23 @@ use imap_types::search::SearchKey;
 use imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 
 use super::backend::OpenFolder;
-use super::objectid::{ObjectIdItems, PLACEHOLDER, message_id_text};
+use super::objectid::{PLACEHOLDER, message_id_text};
+use super::searchres::Criteria;
 use super::state::Selected;
 use crate::mailbox::MailError;
 
 /// `criteria` with every placeholder replaced; unchanged without any.
 pub(super) async fn resolve<F: OpenFolder>(
     selected: &Selected<F>,
-    criteria: Vec1<SearchKey<'static>>,
-    items: &ObjectIdItems,
-) -> Result<Vec1<SearchKey<'static>>, MailError> {
-    if items.search.is_empty() {
+    criteria: Criteria,
+) -> Result<Criteria, MailError> {
+    if criteria.ids.is_empty() {
         return Ok(criteria);
     }
     let uids: Vec<u32> = selected.view.iter().map(|e| e.uid).collect();
     let ids = selected.folder.message_ids(&uids).await?;
-    let matches: Vec<Vec<u32>> = items
-        .search
+    let matches: Vec<Vec<u32>> = criteria
+        .ids
         .iter()
         .map(|key| {
             ids.iter()
@@ -35,11 +36,16 @@ pub(super) async fn resolve<F: OpenFolder>(
         })
         .collect();
     let keys: Vec<SearchKey<'static>> = criteria
+        .keys
         .into_inner()
         .into_iter()
         .map(|key| replace(key, &matches))
         .collect();
-    Ok(Vec1::try_from(keys).unwrap_or_else(|_| Vec1::from(SearchKey::All)))
+    Ok(Criteria {
+        keys: Vec1::try_from(keys).unwrap_or_else(|_| Vec1::from(SearchKey::All)),
+        dollar: criteria.dollar,
+        ids: Vec::new(),
+    })
 }
 
 /// The key with its placeholders replaced by `UID` sets.

@@ -1,10 +1,8 @@
 use imap_codec::encode::Encoder;
 use imap_types::fetch::{MacroOrMessageDataItemNames, MessageDataItemName};
-use imap_types::search::SearchKey;
 use imap_types::status::StatusDataItemName;
 
 use super::*;
-use imap_types::core::Atom;
 
 fn parsed(line: &str) -> Option<(Command<'static>, ObjectIdItems)> {
     let last_line = line.rfind("}\r\n").map_or(0, |i| i + 3);
@@ -41,8 +39,8 @@ fn fetch_items_are_cut_out_and_the_rest_decoded() {
     assert!(parsed("a FETCH 1 (FLAGS)\r\n").is_none());
     assert!(parsed("a FETCH 1 (FLAGS XEMAILID)\r\n").is_none());
     // Found by fuzzing: the key without its argument.
-    assert!(parsed("a SEARCH EMAILID\r\n").is_none());
-    assert!(parsed("a SEARCH (EMAILID)\r\n").is_none());
+    assert!(search_keys(b"a SEARCH EMAILID\r\n").is_none());
+    assert!(search_keys(b"a SEARCH (EMAILID)\r\n").is_none());
 }
 
 #[test]
@@ -65,9 +63,10 @@ fn status_mailboxid_is_cut_out() {
 
 #[test]
 fn search_keys_become_placeholders() {
-    let (c, items) = parsed("a UID SEARCH OR EMAILID Mabc_-1 NOT THREADID T2\r\n").unwrap();
+    let keys = |line: &str| search_keys(line.as_bytes());
+    let (rewritten, ids) = keys("a UID SEARCH OR EMAILID Mabc_-1 NOT THREADID T2\r\n").unwrap();
     assert_eq!(
-        items.search,
+        ids,
         vec![
             SearchId {
                 thread: false,
@@ -79,21 +78,35 @@ fn search_keys_become_placeholders() {
             },
         ]
     );
-    let CommandBody::Search { criteria, uid, .. } = &c.body else {
-        panic!("{:?}", c.body);
-    };
-    assert!(uid);
-    let SearchKey::Or(a, b) = criteria.as_ref()[0].clone() else {
-        panic!("{criteria:?}");
-    };
     assert_eq!(
-        *a,
-        SearchKey::Keyword(Atom::try_from("$graphgate-objectid-0").unwrap())
+        String::from_utf8(rewritten).unwrap(),
+        "a UID SEARCH OR KEYWORD $graphgate-objectid-0 NOT KEYWORD $graphgate-objectid-1\r\n"
     );
-    assert!(matches!(*b, SearchKey::Not(_)));
-    // Not an objectid, or a placeholder sent by the client: not ours.
-    assert!(parsed("a SEARCH EMAILID M=x\r\n").is_none());
-    assert!(parsed("a SEARCH EMAILID x KEYWORD $graphgate-objectid-0\r\n").is_none());
+    // SORT and THREAD take them among their search criteria too.
+    let (rewritten, ids) = keys("a SORT (DATE) UTF-8 THREADID T9 SEEN\r\n").unwrap();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(
+        String::from_utf8(rewritten).unwrap(),
+        "a SORT (DATE) UTF-8 KEYWORD $graphgate-objectid-0 SEEN\r\n"
+    );
+    assert!(keys("a UID THREAD REFERENCES UTF-8 EMAILID M1\r\n").is_some());
+    // Not an objectid, a placeholder sent by the client, another command,
+    // or no key: not claimed.
+    assert!(keys("a SEARCH EMAILID M=x\r\n").is_none());
+    assert!(keys("a SEARCH EMAILID x KEYWORD $graphgate-objectid-0\r\n").is_none());
+    assert!(keys("a FETCH 1 EMAILID\r\n").is_none());
+    assert!(keys("a SEARCH SUBJECT \"EMAILID M1\"\r\n").is_none());
+    // Before a literal too, but never inside one.
+    let (rewritten, _) = keys("a SEARCH EMAILID M1 SUBJECT {9}\r\nEMAILID x\r\n").unwrap();
+    assert_eq!(
+        String::from_utf8(rewritten).unwrap(),
+        "a SEARCH KEYWORD $graphgate-objectid-0 SUBJECT {9}\r\nEMAILID x\r\n"
+    );
+    assert!(keys("a SEARCH SUBJECT {10+}\r\nEMAILID M1\r\n").is_none());
+    // A literal longer than the command (or than memory) ends the scan.
+    assert!(keys("a SEARCH SUBJECT {18446744073709551615}\r\nEMAILID M1\r\n").is_none());
+    let many = format!("a SEARCH {}EMAILID M1\r\n", "{".repeat(100_000));
+    assert!(keys(&many).is_none());
 }
 
 #[test]

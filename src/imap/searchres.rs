@@ -9,6 +9,7 @@ use imap_types::core::Vec1;
 use imap_types::search::SearchKey;
 use imap_types::sequence::{SeqOrUid, Sequence, SequenceSet};
 
+use super::objectid::SearchId;
 use super::ranges::Ranges;
 use super::search_return::MARKER;
 use super::state::Selected;
@@ -35,11 +36,13 @@ impl Target {
 }
 
 /// The criteria of a SEARCH, SORT or THREAD, with whether a `$` among them
-/// became `MARKER`.
+/// became `MARKER`, and the RFC 8474 keys behind placeholder keywords.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Criteria {
     pub keys: Vec1<SearchKey<'static>>,
     pub dollar: bool,
+    /// EMAILID and THREADID keys, by the number of their placeholder.
+    pub ids: Vec<SearchId>,
 }
 
 /// Whether `set` is the placeholder `search_return` put for `$`.

@@ -510,6 +510,7 @@ impl Wire {
     /// protocol bytes, such as OBJECTID's, which imap-types has no variant
     /// for) added at the end of its parenthesised list.
     pub(super) fn data_with_items(&mut self, data: Data<'_>, items: &[u8]) {
+        let data = self.for_client(data);
         let mut fragments: Vec<Fragment> = ResponseCodec::default()
             .encode(&Response::Data(data))
             .collect();

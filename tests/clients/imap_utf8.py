@@ -2,7 +2,7 @@
 names after ENABLE UTF8=ACCEPT: a folder created with a UTF-8 name is
 listed, selected, renamed and given STATUS in UTF-8, while a session that
 did not enable it sees the same folder in modified UTF-7; an ampersand is
-itself in UTF-8 mode; MYRIGHTS names the folder in UTF-8 too; SEARCH with CHARSET is BAD once enabled; APPEND with
+itself in UTF-8 mode; STATUS with MAILBOXID and MYRIGHTS name the folder in UTF-8 too; SEARCH with CHARSET is BAD once enabled; APPEND with
 the UTF8 data extension over a raw socket (imaplib wraps it wrongly inside
 its literal) stores the message byte for byte. Arguments: IMAP port, IMAPS
 port, certificate file, user, password."""
@@ -45,6 +45,8 @@ typ, _ = utf8.rename('"Entwürfe/Grüße"', '"Entwürfe/Tschüss & Co"')
 check(typ == "OK", "rename")
 typ, data = utf8.select('"Entwürfe/Tschüss & Co"')
 check(typ == "OK", f"select: {data}")
+typ, data = utf8.status('"Entwürfe"', "(MESSAGES MAILBOXID)")
+check(typ == "OK" and data[0].decode("utf-8").startswith('"Entwürfe" (MESSAGES 0 MAILBOXID (F'), f"STATUS MAILBOXID: {data}")
 typ, data = utf8.myrights('"Entwürfe"')
 check(typ == "OK" and data[0].decode("utf-8").startswith('"Entwürfe" '), f"MYRIGHTS: {data}")
 

@@ -93,6 +93,13 @@ async fn emailid_survives_a_move_and_search_finds_it() {
     let all = found(&ok(&mut c, "SEARCH ALL").await);
     assert_eq!(others.len() + 1, all.len());
     assert!(found(&ok(&mut c, "SEARCH EMAILID Mnothing").await).is_empty());
+    // A key before a literal, and the literal's content left alone.
+    let literal = ok(
+        &mut c,
+        &format!("UID SEARCH EMAILID {email} NOT SUBJECT {{10+}}\r\nEMAILID M1"),
+    )
+    .await;
+    assert_eq!(found(&literal), uids);
     let bad = c.run("SEARCH EMAILID M=x").await;
     assert_eq!(bad.status, "BAD", "{}", bad.text);
     gw.stop().await;
@@ -138,6 +145,43 @@ async fn messages_of_one_conversation_share_a_threadid() {
     assert_ne!(emails[0], emails[3]);
     let search = ok(&mut c, &format!("SEARCH THREADID {}", threads[0])).await;
     assert_eq!(found(&search), vec![count - 2, count + 1]);
+    // The keys work with RETURN options, and in SORT and THREAD.
+    let counted = ok(
+        &mut c,
+        &format!("SEARCH RETURN (COUNT MIN) THREADID {}", threads[0]),
+    )
+    .await;
+    assert_eq!(counted.untagged.len(), 1, "{:?}", counted.untagged);
+    assert!(
+        counted.untagged[0].ends_with(&format!(") MIN {} COUNT 2", count - 2)),
+        "{:?}",
+        counted.untagged
+    );
+    let sorted = ok(
+        &mut c,
+        &format!("SORT (REVERSE ARRIVAL) UTF-8 THREADID {}", threads[0]),
+    )
+    .await;
+    // A copy keeps its original's arrival: the tie goes in folder order.
+    assert_eq!(
+        sorted.untagged,
+        vec![format!("* SORT {} {}", count - 2, count + 1)]
+    );
+    // THREAD: the original and its copy, one subject, one thread; OR
+    // with an EMAILID of another conversation adds a thread of its own
+    // (first: the folder's older message, threads go by their first date).
+    let threaded = ok(
+        &mut c,
+        &format!(
+            "THREAD ORDEREDSUBJECT UTF-8 OR THREADID {} EMAILID {}",
+            threads[0], emails[2]
+        ),
+    )
+    .await;
+    assert_eq!(
+        threaded.untagged,
+        vec![format!("* THREAD ({})({} {})", count, count - 2, count + 1)]
+    );
     gw.stop().await;
 }
 
@@ -167,6 +211,24 @@ async fn mailboxid_is_kept_across_rename() {
     assert_eq!(
         status.untagged,
         vec![format!("* STATUS Travel/Plans (MAILBOXID ({id}))")]
+    );
+    // LIST-STATUS (RFC 5819) returns it too.
+    let listed = ok(
+        &mut c,
+        "LIST \"\" \"Travel/P*\" RETURN (STATUS (MESSAGES MAILBOXID))",
+    )
+    .await;
+    assert_eq!(
+        listed.untagged,
+        vec![
+            "* LIST (\\HasNoChildren) \"/\" Travel/Plans".to_string(),
+            format!("* STATUS Travel/Plans (MESSAGES 0 MAILBOXID ({id}))"),
+        ]
+    );
+    let only = ok(&mut c, "LIST \"\" Travel/Plans RETURN (STATUS (MAILBOXID))").await;
+    assert_eq!(
+        only.untagged[1],
+        format!("* STATUS Travel/Plans (MAILBOXID ({id}))")
     );
     let examined = ok(&mut c, "EXAMINE Travel/Plans").await;
     assert!(
