@@ -14,7 +14,9 @@
 //!
 //! A failure is saved as `fuzz/corpus/<target>/found-<hash>` (commit it with
 //! the fix: from then on every run replays it) and the test fails with the
-//! seed and iteration that reproduce it.
+//! seed and iteration that reproduce it. An input that runs for a minute
+//! (code spinning without yielding, which no async timeout can stop) is
+//! saved the same way and ends the test process.
 
 mod corpus;
 mod imap;
@@ -26,6 +28,7 @@ mod mutate;
 mod mutf7;
 mod smtp;
 
+use std::io::Write;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::time::{Duration, Instant};
 
@@ -131,6 +134,62 @@ pub(crate) fn corpus_messages() -> &'static [bytes::Bytes] {
     })
 }
 
+/// How long one input may run before the run is called hung. A session's
+/// own timeout cannot fire while the code under test spins without
+/// yielding; this thread can.
+const STUCK: Duration = Duration::from_secs(60);
+
+/// A thread that watches the input being run: if one runs for `STUCK`, it
+/// saves the input, says how to reproduce it and ends the test process
+/// (a spinning thread cannot be stopped, and the test would never end).
+struct Watchdog {
+    current: std::sync::Arc<std::sync::Mutex<Option<Running>>>,
+}
+
+/// The input being run: since when, its bytes, how to name it.
+type Running = (Instant, Vec<u8>, String);
+
+impl Watchdog {
+    fn start(target: &'static str) -> Watchdog {
+        let current: std::sync::Arc<std::sync::Mutex<Option<Running>>> = Default::default();
+        let watched = std::sync::Arc::downgrade(&current);
+        std::thread::spawn(move || {
+            while let Some(current) = watched.upgrade() {
+                let stuck = current
+                    .lock()
+                    .ok()
+                    .and_then(|c| c.clone())
+                    .filter(|(since, _, _)| since.elapsed() > STUCK);
+                if let Some((_, input, what)) = stuck {
+                    let saved = corpus::save_finding(target, &input);
+                    // Past the test's output capture, which would be lost.
+                    let _ = writeln!(
+                        std::io::stderr(),
+                        "fuzz target `{target}` hung for {} s on {what}\n  input saved as {saved}",
+                        STUCK.as_secs()
+                    );
+                    std::process::exit(101);
+                }
+                drop(current);
+                std::thread::sleep(Duration::from_secs(1));
+            }
+        });
+        Watchdog { current }
+    }
+
+    fn running(&self, input: &[u8], what: String) {
+        if let Ok(mut c) = self.current.lock() {
+            *c = Some((Instant::now(), input.to_vec(), what));
+        }
+    }
+
+    fn done(&self) {
+        if let Ok(mut c) = self.current.lock() {
+            *c = None;
+        }
+    }
+}
+
 /// Figures of a finished run, printed for the record.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Stats {
@@ -151,11 +210,14 @@ pub(crate) fn fuzz(
     let corpus = corpus::load(target);
     let inputs: Vec<Vec<u8>> = corpus.iter().map(|e| e.bytes.clone()).collect();
     let started = Instant::now();
+    let watchdog = Watchdog::start(target);
     let mut check = |input: &[u8], what: &dyn Fn() -> String| {
+        watchdog.running(input, what());
         let verdict = match catch_unwind(AssertUnwindSafe(|| exec(input))) {
             Ok(verdict) => verdict,
             Err(panic) => Err(format!("panic: {}", panic_text(&*panic))),
         };
+        watchdog.done();
         if let Err(why) = verdict {
             let saved = corpus::save_finding(target, input);
             panic!(
