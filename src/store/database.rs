@@ -35,6 +35,29 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// Put a SQLite database in WAL mode. The switch needs the file to itself,
+/// and when several processes open a new file at once SQLite may answer
+/// SQLITE_BUSY at once instead of waiting out the busy timeout (it does not
+/// wait where waiting could deadlock): try again for up to ten seconds.
+async fn wal(pool: &AnyPool) -> Result<(), sqlx::Error> {
+    let started = std::time::Instant::now();
+    loop {
+        match pool.execute("PRAGMA journal_mode = WAL").await {
+            Err(e) if is_busy(&e) && started.elapsed() < Duration::from_secs(10) => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            other => return other.map(drop),
+        }
+    }
+}
+
+/// SQLITE_BUSY, SQLITE_LOCKED and their extended codes.
+fn is_busy(e: &sqlx::Error) -> bool {
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| matches!(c.as_ref(), "5" | "6" | "261" | "517"))
+}
+
 impl Store {
     /// Open `url` (`sqlite://path?mode=rwc` or `postgres://…`) and bring the
     /// schema up to date.
@@ -63,7 +86,7 @@ impl Store {
             source,
         })?;
         if backend == Backend::Sqlite {
-            pool.execute("PRAGMA journal_mode = WAL").await?;
+            wal(&pool).await?;
         }
         let store = Store {
             pool,
