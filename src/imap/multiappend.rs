@@ -13,6 +13,7 @@ use super::append::{flag_names, read_only_refusal};
 use super::append_ext::{AppendCommand, Content};
 use super::backend::UserFolders;
 use super::catenate::{self, Sources};
+use super::esearch::sequence_set;
 use super::names::from_wire;
 use super::reply::{self, Reply, Role};
 use super::state::{FolderOf, LoggedIn, Selected};
@@ -105,40 +106,13 @@ fn appenduid(uidvalidity: u32, uids: &[u32]) -> Option<Code<'static>> {
         });
     }
     Some(Code::Other(CodeOther::unvalidated(
-        format!("APPENDUID {uidvalidity} {}", uid_set(uids)).into_bytes(),
+        format!("APPENDUID {uidvalidity} {}", sequence_set(uids)).into_bytes(),
     )))
-}
-
-/// A uid-set keeping the order of `uids`: `4:6,2`.
-pub(super) fn uid_set(uids: &[u32]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < uids.len() {
-        let start = uids[i];
-        let mut end = start;
-        while end
-            .checked_add(1)
-            .is_some_and(|next| uids.get(i + 1) == Some(&next))
-        {
-            end += 1;
-            i += 1;
-        }
-        if !out.is_empty() {
-            out.push(',');
-        }
-        if start == end {
-            out.push_str(&start.to_string());
-        } else {
-            out.push_str(&format!("{start}:{end}"));
-        }
-        i += 1;
-    }
-    out
 }
 
 #[cfg(test)]
 mod tests {
-    use super::uid_set;
+    use super::sequence_set as uid_set;
 
     #[test]
     fn uid_sets_keep_order_and_join_runs() {
