@@ -248,10 +248,11 @@ pub(crate) fn check_output(out: &[u8]) -> Verdict {
 /// RFC 8474's items: `EMAILID (id)`, `THREADID (id)` or `THREADID NIL`
 /// (FETCH), `MAILBOXID (id)` (STATUS, and the SELECT and CREATE code,
 /// which imap-codec reads as a code of its own).
-const OBJECT_ID_ITEMS: [&[u8]; 4] = [
+const OBJECT_ID_ITEMS: [&[u8]; 5] = [
     b" EMAILID (",
     b" THREADID (",
     b" THREADID NIL",
+    b" MAILBOXID (",
     b"MAILBOXID (",
 ];
 
