@@ -12,6 +12,7 @@ use std::time::Duration;
 use tokio_rustls::TlsAcceptor;
 
 use crate::accounts::{Accounts, LoginLimits};
+use crate::admin::{self, ConsoleParts, Readiness};
 use crate::audit::Audit;
 use crate::auth::{self, Credentials, Oauth, RefreshTokens, TokenKey, Tokens};
 use crate::config::{Config, KeyError, redact_url};
@@ -91,6 +92,7 @@ pub struct App {
     pub tokens: Arc<Tokens>,
     pub graph: GraphClient,
     pub mail: Arc<MailService>,
+    pub store: Store,
     /// The certificate the TLS listeners (and STARTTLS) present.
     pub cert: CertPaths,
     acceptor: TlsAcceptor,
@@ -106,6 +108,8 @@ pub struct App {
 pub struct Listening {
     pub gateway: Gateway,
     pub addrs: ListenAddrs,
+    /// What `/readyz` checks (its listeners are up by now).
+    pub ready: Arc<Readiness>,
 }
 
 /// Bound addresses; `None` for a listener that is off.
@@ -115,6 +119,10 @@ pub struct ListenAddrs {
     pub imaps: Option<SocketAddr>,
     pub smtp: Option<SocketAddr>,
     pub smtps: Option<SocketAddr>,
+    /// The admin console (with `/metrics` and health, unless turned off).
+    pub admin: Option<SocketAddr>,
+    /// `/metrics`, `/livez` and `/readyz` alone.
+    pub metrics: Option<SocketAddr>,
 }
 
 impl App {
@@ -156,7 +164,7 @@ impl App {
         let credentials = overrides.credentials.unwrap_or_else(|| tokens.clone());
         let mail = MailService::new(
             graph.clone(),
-            store,
+            store.clone(),
             cache,
             policy,
             credentials,
@@ -178,11 +186,13 @@ impl App {
                 host: SUBMISSION_HOST.into(),
             },
         ));
+        crate::observe::metrics::install();
         Ok(App {
             accounts,
             tokens,
             graph,
             mail,
+            store,
             cert,
             acceptor,
             imap,
@@ -201,6 +211,7 @@ impl App {
         config: &Config,
         setting: impl Fn(&'static str) -> String,
     ) -> Result<Listening, ServerError> {
+        let ready = Readiness::new(self.store.clone(), self.tokens.clone());
         let mut gateway = Gateway::new(
             self.max_connections,
             self.grace,
@@ -242,9 +253,46 @@ impl App {
                 &self.smtp,
             )
             .await?,
+            admin: None,
+            metrics: None,
         };
+        let mut addrs = addrs;
+        if let Some(addr) = config.admin.listen {
+            let parts = ConsoleParts {
+                accounts: (*self.accounts).clone(),
+                tokens: self.tokens.clone(),
+                graph: self.graph.clone(),
+                mail: self.mail.clone(),
+                store: self.store.clone(),
+                live: gateway.live(),
+                config: config.clone(),
+                ready: ready.clone(),
+            };
+            let served =
+                admin::serve_console(addr, Some(self.acceptor.clone()), parts, gateway.stopping())
+                    .await
+                    .map_err(|source| ServerError::bind(addr, setting("admin.listen"), source))?;
+            tracing::info!(addr = %served.addr, tls = !served.addr.ip().is_loopback(), "admin console listening");
+            addrs.admin = Some(served.addr);
+        }
+        if let Some(addr) = config.metrics.listen {
+            let served = admin::serve_metrics(addr, ready.clone(), gateway.stopping())
+                .await
+                .map_err(|source| ServerError::bind(addr, setting("metrics.listen"), source))?;
+            tracing::info!(addr = %served.addr, "metrics listening");
+            addrs.metrics = Some(served.addr);
+        }
+        if addrs.admin.is_some() || addrs.metrics.is_some() {
+            // Only then can anyone ask whether graphgate is ready.
+            ready.probe_token_endpoint();
+        }
+        ready.listeners_up();
         self.warn_if_self_signed_beyond_loopback(&addrs);
-        Ok(Listening { gateway, addrs })
+        Ok(Listening {
+            gateway,
+            addrs,
+            ready,
+        })
     }
 }
 
@@ -310,12 +358,18 @@ impl App {
     /// machine) but on an address other machines reach, clients either
     /// refuse it or are taught to accept any certificate: say so loudly.
     fn warn_if_self_signed_beyond_loopback(&self, addrs: &ListenAddrs) {
-        let exposed: Vec<String> = [addrs.imap, addrs.imaps, addrs.smtp, addrs.smtps]
-            .into_iter()
-            .flatten()
-            .filter(|a| !a.ip().is_loopback())
-            .map(|a| a.to_string())
-            .collect();
+        let exposed: Vec<String> = [
+            addrs.imap,
+            addrs.imaps,
+            addrs.smtp,
+            addrs.smtps,
+            addrs.admin,
+        ]
+        .into_iter()
+        .flatten()
+        .filter(|a| !a.ip().is_loopback())
+        .map(|a| a.to_string())
+        .collect();
         if !exposed.is_empty() && tls::is_self_signed(&self.cert.cert) {
             tracing::warn!(
                 listeners = %exposed.join(", "),

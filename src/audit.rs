@@ -36,6 +36,7 @@ impl Audit {
     }
 
     pub fn refused(&self, login: &str, action: &str, mailbox: &str, detail: &str) {
+        crate::observe::metrics::policy_refusal(action);
         self.record(login, action, mailbox, "refused", detail);
     }
 

@@ -5,14 +5,17 @@
 //! layer turns its own into its settings), `store`, `auth` and the typed
 //! `graph` client, `accounts` and `policy`, the protocol-neutral `mailbox`
 //! service, `server` (listeners), the fronts `imap` and `smtp`, and `app`,
-//! which wires them. The emulated tenant is another crate (`emulator/`),
+//! which wires them; `doctor` checks a set-up and `admin` serves the web
+//! console, `/metrics` and the health endpoints over a running `app`. The emulated tenant is another crate (`emulator/`),
 //! reached only over HTTP; this library never links to it.
 
 pub mod accounts;
+pub mod admin;
 pub mod app;
 mod audit;
 pub mod auth;
 pub mod config;
+pub mod doctor;
 pub mod files;
 // The fuzzing harness (docs/fuzzing.md): test-only entry points into the
 // private modules.

@@ -178,6 +178,11 @@ impl Policy {
         self.open(&grant.login, own, &grant.mailbox, Access::Read)
     }
 
+    /// The shared mailboxes this policy names, with their lists as written.
+    pub fn shared_mailboxes(&self) -> &[SharedMailbox] {
+        &self.shared
+    }
+
     fn shared(&self, address: &str) -> Option<&SharedMailbox> {
         self.shared
             .iter()

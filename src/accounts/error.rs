@@ -63,3 +63,15 @@ pub enum LoginError {
     #[error(transparent)]
     Store(#[from] crate::store::Error),
 }
+
+impl LoginError {
+    /// The outcome label of a refused login in metrics.
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            LoginError::BadCredentials => "bad_credentials",
+            LoginError::TooManyAttempts { .. } => "too_many_failures",
+            LoginError::Busy => "busy",
+            LoginError::Store(_) => "unavailable",
+        }
+    }
+}

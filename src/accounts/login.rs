@@ -217,6 +217,46 @@ impl Inner {
         }
     }
 
+    /// Another kind of login (the admin console's) under the same
+    /// failed-login limits, counted under `user_key` (give it a prefix of
+    /// its own) and `peer`: `check` answers whether the credentials are
+    /// right (`Ok(Some)`), wrong (`Ok(None)`, counted) or could not be
+    /// checked (`Err`, not counted).
+    pub async fn guarded<T, F>(
+        &self,
+        user_key: &str,
+        peer: IpAddr,
+        check: F,
+    ) -> Result<T, LoginError>
+    where
+        F: Future<Output = Result<Option<T>, store::Error>>,
+    {
+        let key = self.tags.key(&self.store).await?;
+        let keys = AttemptKeys::new(key, user_key, address_key(peer));
+        let standing = self.failures.standing(&keys).await?;
+        if let Some(retry_after) = standing.wait {
+            return Err(LoginError::TooManyAttempts { retry_after });
+        }
+        let reserved = match self.failures.reserve(&keys, standing.known).await? {
+            Ok(reserved) => reserved,
+            Err(retry_after) => return Err(LoginError::TooManyAttempts { retry_after }),
+        };
+        match check.await {
+            Ok(Some(found)) => {
+                self.give_back(&reserved).await;
+                if let Err(e) = self.failures.succeeded(&keys, &standing).await {
+                    tracing::warn!(error = %e, "cannot mark a successful login's address");
+                }
+                Ok(found)
+            }
+            Ok(None) => Err(LoginError::BadCredentials),
+            Err(e) => {
+                self.give_back(&reserved).await;
+                Err(LoginError::Store(e))
+            }
+        }
+    }
+
     /// Log a login the store failed, and the error for it.
     async fn store_failed(
         &self,

@@ -21,6 +21,8 @@ pub use daily::SentCount;
 pub use error::{Error, LoginError};
 pub use limits::{LoginLimits, LoginStats, address_key};
 pub use names::{check_label, normalise_login};
-pub use password::looks_generated;
+pub use password::{
+    generate as generate_password, hash as hash_password, looks_generated, verify_any,
+};
 pub use registry::Accounts;
 pub use tags::{MAX_ACTIVE_PASSWORDS, TAG_BITS};

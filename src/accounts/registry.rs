@@ -250,6 +250,20 @@ impl Accounts {
             .collect())
     }
 
+    /// A login of another kind (the admin console's) under the same
+    /// failed-login limits; see `login::Inner::guarded`.
+    pub async fn guarded<T, F>(
+        &self,
+        user_key: &str,
+        peer: IpAddr,
+        check: F,
+    ) -> Result<T, LoginError>
+    where
+        F: Future<Output = Result<Option<T>, store::Error>>,
+    {
+        self.inner.guarded(user_key, peer, check).await
+    }
+
     /// Check `password` against every active password of `login`, within
     /// the failed-login limits of `login` and of `peer`. See `login.rs`.
     pub async fn authenticate(

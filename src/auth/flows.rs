@@ -17,6 +17,7 @@ use url::Url;
 use super::error::Error;
 use super::token_failure::{TokenFailure, explain};
 use crate::config::{Cloud, MicrosoftSection};
+use crate::observe::metrics;
 use crate::secret::Secret;
 
 /// How the app proves who it is for client credentials.
@@ -76,6 +77,8 @@ pub struct Oauth {
     credential: Credential,
     /// Graph's resource URI for scopes (`https://graph.microsoft.com`).
     pub resource: String,
+    /// The token endpoint gave an HTTP answer at least once (`/readyz`).
+    answered: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl std::fmt::Debug for Oauth {
@@ -129,7 +132,31 @@ impl Oauth {
             client_id: m.client_id.trim().to_string(),
             credential,
             resource,
+            answered: Arc::new(std::sync::atomic::AtomicBool::new(false)),
         })
+    }
+
+    /// Whether the token endpoint has answered this process at least once
+    /// (with a token or with an error: either way it is reachable).
+    pub fn token_endpoint_answered(&self) -> bool {
+        self.answered.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Ask the token endpoint something harmless, to learn that it answers:
+    /// the app's own token when it has a credential, else a request the
+    /// endpoint refuses (no credential). `true` when it answered.
+    pub async fn probe(&self) -> bool {
+        if self.has_app_credential() {
+            let _ = self.client_credentials().await;
+        } else {
+            let form = [
+                ("grant_type", "client_credentials"),
+                ("client_id", self.client_id.as_str()),
+                ("scope", "openid"),
+            ];
+            let _ = self.post("token", &form).await;
+        }
+        self.token_endpoint_answered()
     }
 
     pub fn has_app_credential(&self) -> bool {
@@ -171,17 +198,35 @@ impl Oauth {
     }
 
     async fn post(&self, what: &str, form: &[(&str, &str)]) -> Result<(u16, bytes::Bytes), Error> {
-        let response = self
-            .http
-            .post(self.endpoint(what))
-            .form(form)
-            .send()
-            .await
-            .map_err(|e| Error::Unreachable {
-                host: self.login.host_str().unwrap_or("?").to_string(),
-                source: Arc::new(e.without_url()),
-            })?;
+        let sent = self.http.post(self.endpoint(what)).form(form).send().await;
+        let token_endpoint = what == "token";
+        let response = match sent {
+            Ok(response) => response,
+            Err(e) => {
+                if token_endpoint {
+                    metrics::token_refresh("unreachable");
+                }
+                return Err(Error::Unreachable {
+                    host: self.login.host_str().unwrap_or("?").to_string(),
+                    source: Arc::new(e.without_url()),
+                });
+            }
+        };
         let status = response.status().as_u16();
+        if token_endpoint {
+            self.answered
+                .store(true, std::sync::atomic::Ordering::Relaxed);
+            // Device-code polls answer 400 authorization_pending until the
+            // person signs in: those are waits, not refusals.
+            let polling = form
+                .iter()
+                .any(|(k, v)| *k == "grant_type" && v.ends_with(":device_code"));
+            if status == 200 {
+                metrics::token_refresh("ok");
+            } else if !polling {
+                metrics::token_refresh("refused");
+            }
+        }
         let body = response
             .bytes()
             .await

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::Args;
 
-use super::gateway;
 use super::shut_down;
-use graphgate::app::ListenAddrs;
+use graphgate::admin::Admins;
+use graphgate::app::{App, ListenAddrs, Overrides};
 use graphgate::config::{Cloud, Config, ConfigError};
 use graphgate::secret::Secret;
 use graphgate::server::Signals;
@@ -76,9 +76,35 @@ pub(super) struct DemoArgs {
     /// SMTP submission over implicit TLS [default: 127.0.0.1:1465]
     #[arg(long, value_name = "ADDR")]
     smtps: Option<SocketAddr>,
+    /// The admin console, with /metrics and health ("off" turns it off) [default: 127.0.0.1:8788]
+    #[arg(long, value_name = "ADDR", value_parser = parse_admin)]
+    admin: Option<AdminFlag>,
     #[command(flatten)]
     tenant: TenantArgs,
 }
+
+/// `--admin`: an address, or off.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum AdminFlag {
+    Off,
+    At(SocketAddr),
+}
+
+fn parse_admin(text: &str) -> Result<AdminFlag, String> {
+    if text.eq_ignore_ascii_case("off") {
+        return Ok(AdminFlag::Off);
+    }
+    text.parse()
+        .map(AdminFlag::At)
+        .map_err(|_| format!("{text:?} is not host:port or \"off\""))
+}
+
+/// The demo's console address when neither `--admin` nor the
+/// configuration sets one.
+const DEMO_ADMIN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
+    std::net::Ipv4Addr::LOCALHOST,
+    8788,
+));
 
 impl DemoArgs {
     pub(super) fn apply(&self, config: &mut Config) {
@@ -92,6 +118,12 @@ impl DemoArgs {
             if flag.is_some() {
                 *slot = flag;
             }
+        }
+        match self.admin {
+            Some(AdminFlag::Off) => config.admin.listen = None,
+            Some(AdminFlag::At(addr)) => config.admin.listen = Some(addr),
+            None if config.admin.listen.is_none() => config.admin.listen = Some(DEMO_ADMIN),
+            None => {}
         }
         self.tenant.apply(config);
     }
@@ -108,41 +140,47 @@ const DEMO_GATEWAY_PASSWORD: &str = "graphgate-demo";
 pub(super) async fn demo(mut config: Config, switches: Settings) -> Result<()> {
     let mut signals = Signals::register().context("cannot watch for SIGTERM and Ctrl-C")?;
     let tenant = start_emulator(&config, switches).await?;
-    point_at_emulator(&mut config, &tenant.base_url());
-    let running = match gateway::start(&config, flag_or_key).await {
-        Ok(running) => running,
+    point_at_emulator(&mut config, &tenant.base_url())?;
+    // The listeners open only once the demo users can log in: a client
+    // that connects at once is never told its password is wrong.
+    let prepared = async {
+        let app = App::build(&config, Overrides::default()).await?;
+        let signed_in = super::demo_signin::prepare(
+            &app.accounts,
+            &app.tokens,
+            &tenant.base_url(),
+            DEMO_GATEWAY_PASSWORD,
+        )
+        .await
+        .context("cannot prepare the demo users")?;
+        let admins = Admins::new(app.store.clone(), (*app.accounts).clone());
+        admins
+            .set(DEMO_ADMIN_NAME, &Secret::new(DEMO_GATEWAY_PASSWORD))
+            .await
+            .context("cannot prepare the demo's administrator")?;
+        let listening = app.listen(&config, flag_or_key).await?;
+        anyhow::Ok((app, listening, signed_in))
+    }
+    .await;
+    let (app, listening, signed_in) = match prepared {
+        Ok(p) => p,
         Err(e) => {
             tenant.stop().await;
             return Err(e);
-        }
-    };
-    let signed_in = match super::demo_signin::prepare(
-        &running.app.accounts,
-        &running.app.tokens,
-        &tenant.base_url(),
-        DEMO_GATEWAY_PASSWORD,
-    )
-    .await
-    {
-        Ok(s) => s,
-        Err(e) => {
-            running.gateway.shutdown().await;
-            tenant.stop().await;
-            return Err(e.context("cannot prepare the demo users"));
         }
     };
     if !signed_in.is_empty() {
         tracing::info!(users = ?signed_in, "signed the demo users in to the demo tenant");
     }
     let cert = CertNote {
-        path: &running.app.cert.cert,
+        path: &app.cert.cert,
         self_signed: config.tls.cert.is_none(),
     };
-    let banner = demo_banner(&tenant.base_url(), running.addrs, cert);
+    let banner = demo_banner(&tenant.base_url(), listening.addrs, cert);
     print_and_flush(&format!("{banner}{DEMO_READY}\n"))?;
     wait_for_signal(&mut signals).await;
     shut_down(&mut signals, async {
-        running.gateway.shutdown().await;
+        listening.gateway.shutdown().await;
         tenant.stop().await;
     })
     .await;
@@ -169,6 +207,8 @@ fn flag_or_key(key: &'static str) -> String {
         "imap.listen" => "--imap",
         "imap.listen_tls" => "--imaps",
         "smtp.listen" => "--smtp",
+        "admin.listen" => "--admin",
+        "metrics.listen" => return format!("config key `{key}`"),
         _ => "--smtps",
     };
     format!("{flag} or config key `{key}`")
@@ -187,8 +227,10 @@ fn print_and_flush(text: &str) -> Result<()> {
         .context("cannot write to stdout")
 }
 
-/// The gateway's `[microsoft]` for the demo tenant.
-fn point_at_emulator(config: &mut Config, base_url: &str) {
+/// The gateway's `[microsoft]` for the demo tenant, and its policy: from
+/// the configuration if it has one, else from `<data_dir>/demo-policy.toml`
+/// (written with the demo's grants on first start; the console edits it).
+fn point_at_emulator(config: &mut Config, base_url: &str) -> Result<()> {
     let ms = &mut config.microsoft;
     ms.cloud = Cloud::Custom;
     ms.tenant = DEMO_DOMAIN.into();
@@ -196,9 +238,48 @@ fn point_at_emulator(config: &mut Config, base_url: &str) {
     ms.client_secret = Secret::new(DEMO_CLIENT_SECRET);
     ms.login_url = base_url.into();
     ms.graph_url = format!("{base_url}/v1.0");
-    if config.shared_mailbox.is_empty() {
-        config.shared_mailbox = demo_shared_mailboxes();
+    if config.shared_mailbox.is_empty() && config.policy_path().is_none() {
+        let path = config.server.data_dir.join(DEMO_POLICY_FILE);
+        if !path.exists() {
+            std::fs::create_dir_all(&config.server.data_dir)
+                .and_then(|()| std::fs::write(&path, demo_policy_text()))
+                .with_context(|| {
+                    format!("cannot write the demo's policy file {}", path.display())
+                })?;
+        }
+        config.server.policy_file = Some(path);
+        config.load_policy_file()?;
     }
+    Ok(())
+}
+
+/// The demo's policy file in its data directory.
+const DEMO_POLICY_FILE: &str = "demo-policy.toml";
+
+/// The demo's administrator of the console (password: the demo password).
+const DEMO_ADMIN_NAME: &str = "admin";
+
+/// The demo's policy file, first written from `demo_shared_mailboxes`.
+fn demo_policy_text() -> String {
+    let mut out = String::from(
+        "# Who may use which shared mailbox in `graphgate demo`. The admin\n\
+         # console (Shared mailboxes) changes this file; delete it to start again.\n",
+    );
+    for s in demo_shared_mailboxes() {
+        let list = |l: &[String]| {
+            let quoted: Vec<String> = l.iter().map(|x| format!("{x:?}")).collect();
+            format!("[{}]", quoted.join(", "))
+        };
+        out.push_str(&format!(
+            "\n[[shared_mailbox]]\naddress = {:?}\n# read only\nreaders = {}\n# read and change\nwriters = {}\nsend_as = {}\nsend_on_behalf = {}\n",
+            s.address,
+            list(&s.readers),
+            list(&s.writers),
+            list(&s.send_as),
+            list(&s.send_on_behalf)
+        ));
+    }
+    out
 }
 
 /// The demo's policy for sales@: alice reads, changes and sends as it; bob
@@ -310,6 +391,18 @@ fn demo_banner(base_url: &str, addrs: ListenAddrs, cert: CertNote<'_>) -> String
         url("smtp", addrs.smtp)
     );
     let _ = writeln!(b, "  SMTPS  {}  (implicit TLS)", url("smtps", addrs.smtps));
+    match addrs.admin {
+        Some(admin) => {
+            let _ = writeln!(
+                b,
+                "  Admin  http://{admin}/  (console: user {DEMO_ADMIN_NAME}, password {DEMO_GATEWAY_PASSWORD}; \
+                 /metrics, /livez, /readyz)"
+            );
+        }
+        None => {
+            let _ = writeln!(b, "  Admin  off");
+        }
+    }
     let _ = writeln!(b, "  TLS certificate  {cert}  ({kind})");
     let alice = &users[0];
     let _ = writeln!(b, "\nTry it");
@@ -346,6 +439,8 @@ mod tests {
             imaps: Some("127.0.0.1:1993".parse().unwrap()),
             smtp: None,
             smtps: Some("127.0.0.1:1465".parse().unwrap()),
+            admin: Some("127.0.0.1:8788".parse().unwrap()),
+            metrics: None,
         };
         let cert = CertNote {
             path: Path::new("data/certs/localhost.pem"),
@@ -366,6 +461,7 @@ mod tests {
             "imaps://127.0.0.1:1993",
             "SMTP   off",
             "smtps://127.0.0.1:1465 --cacert data/certs/localhost.pem",
+            "http://127.0.0.1:8788/  (console: user admin, password graphgate-demo",
         ] {
             assert!(banner.contains(needed), "missing {needed:?} in\n{banner}");
         }

@@ -25,7 +25,7 @@ pub(super) async fn start(
     setting: impl Fn(&'static str) -> String,
 ) -> Result<RunningGateway> {
     let app = App::build(config, Overrides::default()).await?;
-    let Listening { gateway, addrs } = app.listen(config, setting).await?;
+    let Listening { gateway, addrs, .. } = app.listen(config, setting).await?;
     Ok(RunningGateway {
         gateway,
         addrs,

@@ -1,8 +1,9 @@
 //! The `graphgate` command line: `serve`, `demo` and `emulator` (with the
 //! default feature `emulator`), `cert generate`, `login`, `user`, `doctor`,
-//! `policy` and `audit`. This is the binary's edge, so errors here are `anyhow` with context, turned into a
+//! `policy`, `audit` and `admin`. This is the binary's edge, so errors here are `anyhow` with context, turned into a
 //! message and an exit status in one place (`main`).
 
+mod admin;
 mod audit;
 #[cfg(feature = "emulator")]
 mod demo;
@@ -79,6 +80,9 @@ enum Command {
     Policy(policy::PolicyCommand),
     /// Read the audit log: refusals, shared mailbox use, send-as and send-on-behalf
     Audit(audit::AuditArgs),
+    /// Manage the administrators of the web console ([admin] listen)
+    #[command(subcommand)]
+    Admin(admin::AdminCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -194,6 +198,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Policy(command) => {
             let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;
             policy::run(config, command)?;
+        }
+        Command::Admin(command) => {
+            let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;
+            start_logging(&cli, &config)?;
+            block_on(admin::run(config, command))?;
         }
         Command::Audit(args) => {
             let config = Config::load(user_config_file(&cli).as_deref(), overrides()?)?;

@@ -58,6 +58,7 @@ impl Config {
         })?;
         check(&config, &origin)?;
         config.origin = origin;
+        config.load_policy_file()?;
         Ok(config)
     }
 

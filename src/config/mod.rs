@@ -5,6 +5,7 @@
 //! settings (`TryFrom<&Section>`, failing with a `KeyError`).
 
 mod access;
+mod admin;
 mod check;
 mod decode;
 mod env;
@@ -12,11 +13,13 @@ mod error;
 mod load;
 mod microsoft;
 mod origin;
+mod policy_file;
 mod redact;
 mod root;
 mod sections;
 
 pub use access::{SharedMailbox, UserSection};
+pub use admin::{AdminSection, MetricsSection};
 pub use env::PREFIX as ENV_PREFIX;
 pub use error::{ConfigError, KeyError};
 pub use microsoft::{Cloud, Endpoints, MicrosoftSection};

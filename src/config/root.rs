@@ -9,6 +9,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::access::{SharedMailbox, UserSection};
+use super::admin::{AdminSection, MetricsSection};
 use super::microsoft::MicrosoftSection;
 use super::origin::Origin;
 use super::sections::{
@@ -38,6 +39,8 @@ pub struct Config {
     pub store: StoreSection,
     pub accounts: AccountsSection,
     pub mail: MailSection,
+    pub admin: AdminSection,
+    pub metrics: MetricsSection,
     /// Where the values came from (the file, environment variables), so
     /// errors found after loading can say where to fix them.
     #[serde(skip)]
@@ -53,6 +56,8 @@ impl Config {
             ("smtp.listen", self.smtp.listen),
             ("smtp.listen_tls", self.smtp.listen_tls),
             ("emulator.listen", Some(self.emulator.listen)),
+            ("admin.listen", self.admin.listen),
+            ("metrics.listen", self.metrics.listen),
         ]
         .into_iter()
         .filter_map(|(key, addr)| addr.map(|a| (key, a)))

@@ -42,6 +42,10 @@ pub struct ServerSection {
     pub proxy_protocol_from: Vec<String>,
     /// Count every PROXY'd connection as TLS (the proxy terminates TLS).
     pub proxy_protocol_tls_terminated: bool,
+    /// A file of its own for `[[shared_mailbox]]` and `[groups]` (the
+    /// admin console writes grants there); `None` (`""`): in this file.
+    #[serde(with = "optional_path")]
+    pub policy_file: Option<PathBuf>,
 }
 
 impl Default for ServerSection {
@@ -56,6 +60,7 @@ impl Default for ServerSection {
             prelogin_timeout_s: 60,
             proxy_protocol_from: Vec::new(),
             proxy_protocol_tls_terminated: false,
+            policy_file: None,
         }
     }
 }
@@ -347,7 +352,7 @@ pub enum SizeMode {
 const ADDRESS: &str = "a socket address (host:port)";
 
 /// A listen address that may be `""` (off).
-pub(crate) mod optional_addr {
+pub(super) mod optional_addr {
     use std::net::SocketAddr;
 
     use serde::de::Error;

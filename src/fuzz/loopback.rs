@@ -61,6 +61,7 @@ impl Loopback {
                 peer,
                 local,
                 admission: Admission::unlimited(std::time::Duration::from_secs(60)),
+                live: crate::server::LiveSession::unregistered(protocol.name(), peer),
             };
             let (_trigger, shutdown) = shutdown_channel();
             let (mut read, mut write) = client.into_split();

@@ -42,6 +42,9 @@ pub(crate) struct MailboxLimits {
     /// A request was admitted since `GraphClient::mailboxes_used` last
     /// looked.
     pub used: AtomicBool,
+    /// Operations admitted lately, and 429 answers (`usage`).
+    pub recent: super::usage::RecentCount,
+    pub throttled: std::sync::atomic::AtomicU64,
 }
 
 impl GraphClient {
@@ -99,9 +102,41 @@ impl GraphClient {
                     ),
                     // Handles are made to send requests: counts as used.
                     used: AtomicBool::new(true),
+                    recent: super::usage::RecentCount::new(),
+                    throttled: std::sync::atomic::AtomicU64::new(0),
                 })
             })
             .clone()
+    }
+
+    /// Every mailbox this instance has sent requests for, by address.
+    pub fn usage(&self) -> Vec<super::usage::MailboxUsage> {
+        let mut out: Vec<super::usage::MailboxUsage> = self
+            .all_limits()
+            .into_iter()
+            .map(|(mailbox, limits)| {
+                let (in_flight, in_flight_limit) = limits.permits.in_use();
+                super::usage::MailboxUsage {
+                    mailbox,
+                    recent_operations: limits.recent.total(),
+                    throttled: limits.throttled.load(Ordering::Relaxed),
+                    in_flight,
+                    in_flight_limit,
+                    headroom: limits.budget.headroom(),
+                }
+            })
+            .collect();
+        out.sort_by(|a, b| a.mailbox.cmp(&b.mailbox));
+        out
+    }
+
+    /// Every mailbox's limits, by address.
+    pub(super) fn all_limits(&self) -> Vec<(String, Arc<MailboxLimits>)> {
+        self.inner
+            .limits
+            .iter()
+            .map(|e| (e.key().clone(), e.value().clone()))
+            .collect()
     }
 
     /// The mailboxes (lower-case addresses) requests were admitted for

@@ -15,6 +15,7 @@ use super::call::{Answer, Body, Call};
 use super::error::{Error, Failure, NoAnswer};
 use super::mailbox::Mailbox;
 use crate::auth::AccessToken;
+use crate::observe::metrics;
 
 impl Mailbox {
     /// Send `call`, with the retries and refresh described at the top.
@@ -129,6 +130,7 @@ impl Mailbox {
         let response = match request.send().await {
             Ok(r) => r,
             Err(e) => {
+                metrics::graph_request(call.op, 0, started.elapsed());
                 let unsent = e.is_connect() || e.is_builder();
                 let why = NoAnswer::http(e);
                 tracing::debug!(op = call.op, mailbox = %self.address, error = %why, "Graph request failed");
@@ -140,6 +142,7 @@ impl Mailbox {
             }
         };
         let status = response.status();
+        metrics::graph_request(call.op, status.as_u16(), started.elapsed());
         let request_id = response
             .headers()
             .get("request-id")
@@ -181,13 +184,20 @@ impl Mailbox {
         match status {
             StatusCode::UNAUTHORIZED => Try::Unauthorized(failure),
             StatusCode::GONE => Try::Failed(failure),
-            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => Try::Throttled {
-                wait: retry_after
+            StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
+                let wait = retry_after
                     .map(Duration::from_secs)
                     .map(|d| d + Duration::from_millis(rand::random_range(0..250)))
-                    .unwrap_or_else(|| backoff(1)),
-                failure,
-            },
+                    .unwrap_or_else(|| backoff(1));
+                let throttled = status == StatusCode::TOO_MANY_REQUESTS;
+                metrics::graph_wait(throttled, wait);
+                if throttled {
+                    self.limits
+                        .throttled
+                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                }
+                Try::Throttled { wait, failure }
+            }
             _ => Try::Failed(failure),
         }
     }

@@ -107,6 +107,7 @@ impl Mailbox {
                 });
             }
         }
+        limits.recent.add(operations);
         limits
             .permits
             .acquire(self.lane, operations)

@@ -23,6 +23,7 @@ mod requests;
 mod settings;
 #[cfg(test)]
 mod tests_fuzz;
+mod usage;
 
 pub use client::GraphClient;
 pub(crate) use error::BadAnswer;
@@ -35,3 +36,4 @@ pub use models::tags;
 pub(crate) use models::{ExtProp, HeaderValue, MessageItem};
 pub(crate) use requests::{FlagStatus, FollowUpFlag, MessageChange, NewAttachment, NewMessage};
 pub use settings::GraphSettings;
+pub use usage::MailboxUsage;

@@ -75,6 +75,12 @@ impl FairPermits {
         deliver(grants);
     }
 
+    /// (permits held now, permits this instance may hold).
+    pub fn in_use(&self) -> (u32, u32) {
+        let s = self.state.lock();
+        (s.used, s.limit)
+    }
+
     /// `weight` permits (at most all of them) for a request in `lane`,
     /// when its turn comes.
     pub async fn acquire(self: &Arc<Self>, lane: u64, weight: u32) -> Result<Held, Closed> {
@@ -149,12 +155,6 @@ impl FairPermits {
         }
         out
     }
-
-    /// Permits in use now (for tests).
-    #[cfg(test)]
-    fn in_use(&self) -> u32 {
-        self.state.lock().used
-    }
 }
 
 /// Hand out grants outside the lock: a waiter that gave up meanwhile gives
@@ -190,7 +190,7 @@ mod tests {
         let p = FairPermits::new(4);
         let batch = p.acquire(1, 9).await.unwrap();
         assert_eq!(batch.weight, 4, "a batch takes at most all four");
-        assert_eq!(p.in_use(), 4);
+        assert_eq!(p.in_use().0, 4);
         let waiting = tokio::spawn({
             let p = p.clone();
             async move { p.acquire(2, 1).await.map(|h| h.weight) }
@@ -199,7 +199,7 @@ mod tests {
         assert!(!waiting.is_finished(), "nothing left while the batch runs");
         drop(batch);
         assert_eq!(waiting.await.unwrap().unwrap(), 1);
-        assert_eq!(p.in_use(), 0);
+        assert_eq!(p.in_use().0, 0);
     }
 
     #[tokio::test]
@@ -294,6 +294,6 @@ mod tests {
             t.await.unwrap();
         }
         assert!(most.load(Ordering::SeqCst) <= 4);
-        assert_eq!(p.in_use(), 0);
+        assert_eq!(p.in_use().0, 0);
     }
 }

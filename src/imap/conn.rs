@@ -18,7 +18,7 @@ use super::settings::ImapSettings;
 use super::user_sessions::UserSessions;
 use super::wire::Wire;
 use crate::accounts::Account;
-use crate::server::{Admission, Shutdown};
+use crate::server::{Admission, LiveSession, Shutdown};
 
 /// One client connection and what the server shares with it.
 pub(super) struct Conn<'p, B: Backend> {
@@ -35,6 +35,8 @@ pub(super) struct Conn<'p, B: Backend> {
     pub span: Span,
     /// The per-address slot and pre-login deadline the server gave it.
     pub admission: Arc<Admission>,
+    /// Its entry in the list of open sessions (the admin console).
+    pub live: Arc<LiveSession>,
     /// Who logged in (with the password used), re-checked before every
     /// command (`still_signed_in`).
     pub account: Option<Account>,

@@ -14,6 +14,7 @@ use super::reply::{self, Extra, Reply, Role};
 use super::state::{LoggedIn, UserOf};
 use super::wire::Limits;
 use crate::accounts::LoginError;
+use crate::observe::metrics;
 use crate::secret::Secret;
 
 /// How a login attempt ended.
@@ -58,7 +59,11 @@ pub(super) async fn finish<B: Backend>(
     password: &Secret,
 ) -> Login<UserOf<B>> {
     let backend = conn.backend;
-    let account = match backend.authenticate(login, password, conn.peer.ip()).await {
+    let authenticated = backend.authenticate(login, password, conn.peer.ip()).await;
+    if let Err(e) = &authenticated {
+        metrics::login("imap", e.outcome());
+    }
+    let account = match authenticated {
         Ok(account) => account,
         Err(LoginError::BadCredentials) => {
             tracing::info!(login, "login failed: wrong user name or password");
@@ -112,6 +117,8 @@ pub(super) async fn finish<B: Backend>(
     };
     conn.span.record("user", account.login.as_str());
     conn.account = Some(account.clone());
+    conn.live.logged_in(&account.login);
+    metrics::login("imap", "ok");
     tracing::info!("logged in");
     conn.wire
         .set_limits(Limits::after_login(conn.settings.max_literal_bytes));

@@ -23,12 +23,13 @@ use super::conn::{Conn, Done};
 use super::dispatch::dispatch;
 use super::enabled::Enabled;
 use super::grammar::Request;
-use super::reply::{self, Reply, Role};
+use super::reply::{self, Kind, Reply, Role};
 use super::settings::{ImapSettings, LOGIN_TIMEOUT};
 use super::state::{Change, State, UserOf};
 use super::updates::{Synced, catch_up};
 use super::user_sessions::UserSessions;
 use super::wire::{Incoming, Limits, Wire, WireError};
+use crate::observe::metrics;
 use crate::server::{Connection, Shutdown};
 
 /// What the read loop does after a message from the client.
@@ -83,6 +84,7 @@ pub(super) async fn run<B: Backend>(
             shutdown,
             span: span.clone(),
             admission: conn.admission,
+            live: conn.live,
             account: None,
             enabled: Enabled::default(),
         },
@@ -133,11 +135,15 @@ impl<B: Backend> Session<'_, B> {
                         .await
                         .into())
                 }
-                Wake::Shutdown => Ok(self
-                    .conn
-                    .bye(None, "graphgate is shutting down")
-                    .await
-                    .into()),
+                Wake::Shutdown => {
+                    let text = if self.conn.shutdown.ended_by_admin() {
+                        tracing::info!("ended by an administrator");
+                        "an administrator ended this session"
+                    } else {
+                        "graphgate is shutting down"
+                    };
+                    Ok(self.conn.bye(None, text).await.into())
+                }
                 Wake::Message(Err(e)) => self.wire_failed(e).await,
                 Wake::Message(Ok(incoming)) => self.incoming(incoming).await,
             };
@@ -224,13 +230,18 @@ impl<B: Backend> Session<'_, B> {
         let Request { tag, mut body } = request;
         let name = body.name();
         let span = tracing::info_span!("command", tag = %tag.inner(), name);
-        async {
+        let started = std::time::Instant::now();
+        // What the tagged answer said; "other" when the session ended or
+        // the command answered for itself (IDLE, LOGOUT).
+        let mut outcome = "other";
+        let result = async {
             if let Some(done) = self.conn.still_signed_in().await {
                 return Ok(done.into());
             }
             if self.conn.enabled.utf8
                 && let Some(why) = body.refused_with_utf8()
             {
+                outcome = "bad";
                 self.conn.wire.status(Reply::bad(why).tagged(tag));
                 return Ok(Next::Continue);
             }
@@ -244,6 +255,7 @@ impl<B: Backend> Session<'_, B> {
                 && let Err(e) = selected.folder.check_access().await
             {
                 self.state.apply(Change::Leave);
+                outcome = "no";
                 self.conn
                     .wire
                     .status(reply::mail_error(&e, Role::Subject).tagged(tag));
@@ -266,10 +278,17 @@ impl<B: Backend> Session<'_, B> {
                 }
             }
             tracing::debug!(result = ?reply.kind, "done");
+            outcome = match reply.kind {
+                Kind::Ok => "ok",
+                Kind::No => "no",
+                Kind::Bad => "bad",
+            };
             self.conn.wire.status(reply.tagged(tag));
             Ok(Next::Continue)
         }
         .instrument(span)
-        .await
+        .await;
+        metrics::imap_command(name, outcome, started.elapsed());
+        result
     }
 }

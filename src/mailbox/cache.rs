@@ -134,6 +134,12 @@ impl MimeCache {
 
     /// The cached MIME, if present.
     pub async fn get(&self, mailbox: &str, message_id: &str) -> Option<Bytes> {
+        let found = self.read(mailbox, message_id).await;
+        crate::observe::metrics::cache_lookup(found.is_some());
+        found
+    }
+
+    async fn read(&self, mailbox: &str, message_id: &str) -> Option<Bytes> {
         let k = key(mailbox, message_id);
         if !self.index.lock().entries.contains_key(&k) {
             return None;
@@ -172,7 +178,9 @@ impl MimeCache {
         tokio::fs::write(&tmp, mime).await?;
         tokio::fs::rename(&tmp, &path).await?;
         self.index.lock().insert(k, size);
-        self.evict()
+        let evicted = self.evict();
+        crate::observe::metrics::cache_size(self.size());
+        evicted
     }
 
     /// Drop a message (its MIME changed or it is gone for good).

@@ -165,6 +165,11 @@ impl MailService {
         &self.context.audit
     }
 
+    /// The policy in force.
+    pub fn policy(&self) -> Policy {
+        self.context.policy.read().clone()
+    }
+
     /// Replace the policy (reload); sessions see it at their next command.
     pub fn set_policy(&self, policy: Policy) {
         *self.context.policy.write() = policy;

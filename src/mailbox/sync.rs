@@ -440,6 +440,10 @@ impl FolderSync {
         let mut rounds = self.rounds.lock();
         match &outcome {
             Ok(changed) => {
+                if let Some(previous) = rounds.ok {
+                    // What sessions saw was this old when the round began.
+                    crate::observe::metrics::sync_lag(started.saturating_duration_since(previous));
+                }
                 rounds.ok = Some(started);
                 if *changed {
                     self.pace.changes_seen();

@@ -9,6 +9,7 @@
 
 mod admission;
 mod deflate;
+mod live;
 mod network;
 mod proxy;
 mod stream;
@@ -29,10 +30,12 @@ use tracing::Instrument;
 use admission::ClientTable;
 pub use admission::{Admission, ClientLimits, Refusal};
 pub use deflate::{CorruptStream, Deflate};
+pub use live::{LiveInfo, LiveSession, LiveSessions};
 pub use network::Network;
 pub(crate) use stream::Stream;
 
 use crate::config::{KeyError, ServerSection};
+use crate::observe::metrics;
 
 /// How long a client gets to finish a TLS handshake.
 pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -115,6 +118,9 @@ pub struct Connection {
     /// Its place under the per-address caps and its pre-login deadline:
     /// call `admission.authenticated()` once the client has logged in.
     pub admission: Arc<Admission>,
+    /// Its entry in the list of open sessions: call `live.logged_in(login)`
+    /// once the client has logged in.
+    pub live: Arc<LiveSession>,
 }
 
 impl std::fmt::Debug for Connection {
@@ -136,14 +142,41 @@ impl std::fmt::Debug for Connection {
 #[derive(Debug, Clone)]
 pub struct Shutdown {
     rx: watch::Receiver<bool>,
+    /// This session's own end (an administrator ended it), if it has one.
+    own: Option<watch::Receiver<bool>>,
 }
 
 impl Shutdown {
-    /// Resolves when shutdown begins; at once if it already has.
+    /// Resolves when shutdown begins, or this session is ended; at once if
+    /// either already happened.
     pub async fn recv(&mut self) {
         // An error means the trigger was dropped: the server is gone, so
         // that is a shutdown too.
-        let _ = self.rx.wait_for(|stopping| *stopping).await;
+        match &mut self.own {
+            None => {
+                let _ = self.rx.wait_for(|stopping| *stopping).await;
+            }
+            Some(own) => {
+                tokio::select! {
+                    _ = self.rx.wait_for(|stopping| *stopping) => {}
+                    Ok(_) = own.wait_for(|ended| *ended) => {}
+                }
+            }
+        }
+    }
+
+    /// Whether this session was ended on its own (by an administrator),
+    /// rather than by the server stopping.
+    pub fn ended_by_admin(&self) -> bool {
+        self.own.as_ref().is_some_and(|own| *own.borrow()) && !*self.rx.borrow()
+    }
+
+    /// This signal, also fired when `session` is ended.
+    fn with_session(&self, session: &LiveSession) -> Shutdown {
+        Shutdown {
+            rx: self.rx.clone(),
+            own: Some(session.subscribe()),
+        }
     }
 }
 
@@ -161,6 +194,7 @@ impl ShutdownTrigger {
     pub fn subscribe(&self) -> Shutdown {
         Shutdown {
             rx: self.tx.subscribe(),
+            own: None,
         }
     }
 }
@@ -168,7 +202,7 @@ impl ShutdownTrigger {
 /// A trigger and its first `Shutdown` (tests of a protocol use this too).
 pub fn shutdown_channel() -> (ShutdownTrigger, Shutdown) {
     let (tx, rx) = watch::channel(false);
-    (ShutdownTrigger { tx }, Shutdown { rx })
+    (ShutdownTrigger { tx }, Shutdown { rx, own: None })
 }
 
 /// One address to listen on.
@@ -195,6 +229,18 @@ pub enum ServerError {
         "{addr} (set by {setting}) is an implicit-TLS listener but there is no TLS certificate"
     )]
     NoCertificate { addr: SocketAddr, setting: String },
+}
+
+impl ServerError {
+    /// `addr` could not be bound.
+    pub fn bind(addr: SocketAddr, setting: String, source: io::Error) -> ServerError {
+        ServerError::Bind {
+            addr,
+            setting,
+            advice: bind_advice(source.kind()),
+            source,
+        }
+    }
 }
 
 fn bind_advice(kind: io::ErrorKind) -> &'static str {
@@ -226,6 +272,7 @@ pub struct Gateway {
     /// Fired when the grace period is over: sessions still open are dropped.
     closing: ShutdownTrigger,
     accept_loops: Vec<JoinHandle<()>>,
+    live: Arc<LiveSessions>,
 }
 
 impl Gateway {
@@ -242,7 +289,19 @@ impl Gateway {
             stopping: shutdown_channel().0,
             closing: shutdown_channel().0,
             accept_loops: Vec::new(),
+            live: Arc::new(LiveSessions::default()),
         }
+    }
+
+    /// Fires when shutdown begins (other servers beside the gateway's
+    /// listeners stop with it).
+    pub fn stopping(&self) -> Shutdown {
+        self.stopping.subscribe()
+    }
+
+    /// The sessions open on every listener of this gateway.
+    pub fn live(&self) -> Arc<LiveSessions> {
+        self.live.clone()
     }
 
     /// The per-address caps and pre-login deadline (the defaults of
@@ -289,6 +348,7 @@ impl Gateway {
             implicit_tls: spec.implicit_tls,
             clients: self.clients.clone(),
             proxy: self.proxy.clone(),
+            live: self.live.clone(),
         };
         let span = tracing::info_span!("listener", proto = listener.protocol.name(), %addr, tls = spec.implicit_tls, proxy = self.proxy.enabled());
         tracing::info!(parent: &span, "listening");
@@ -337,6 +397,7 @@ struct Listener<P> {
     implicit_tls: bool,
     clients: Arc<ClientTable>,
     proxy: Arc<ProxySettings>,
+    live: Arc<LiveSessions>,
 }
 
 impl<P: Protocol> Listener<P> {
@@ -376,6 +437,7 @@ impl<P: Protocol> Listener<P> {
                 clients: self.clients.clone(),
                 proxy: self.proxy.clone(),
                 stopping: self.stopping.clone(),
+                live: self.live.clone(),
                 accepted,
                 _permit: permit,
             };
@@ -402,6 +464,7 @@ struct Session<P> {
     clients: Arc<ClientTable>,
     proxy: Arc<ProxySettings>,
     stopping: Shutdown,
+    live: Arc<LiveSessions>,
     accepted: Instant,
     _permit: OwnedSemaphorePermit,
 }
@@ -451,6 +514,9 @@ impl<P: Protocol> Session<P> {
             };
         }
         tracing::debug!("connection opened");
+        let _open = metrics::OpenSession::new(self.protocol.name());
+        let entry = self.live.open(self.protocol.name(), peer);
+        let shutdown = self.stopping.with_session(&entry.session);
         let conn = Connection {
             stream,
             // A terminator's TLS counts as implicit: no STARTTLS on offer.
@@ -459,9 +525,10 @@ impl<P: Protocol> Session<P> {
             peer,
             local,
             admission: admission.clone(),
+            live: entry.session.clone(),
         };
         tokio::select! {
-            () = self.protocol.serve(conn, self.stopping.clone()) => {}
+            () = self.protocol.serve(conn, shutdown) => {}
             () = backstop(&admission) => {
                 tracing::info!("closed: no login before the pre-login deadline");
             }

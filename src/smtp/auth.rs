@@ -114,13 +114,20 @@ impl<S: Submitter> Session<'_, S> {
             ));
             return Ok(());
         };
-        match self
+        let authenticated = self
             .proto
             .submitter
             .authenticate(&login, &password, self.peer.ip())
-            .await
-        {
+            .await;
+        crate::observe::metrics::login(
+            "smtp",
+            authenticated
+                .as_ref()
+                .map_or_else(|e| e.outcome(), |_| "ok"),
+        );
+        match authenticated {
             Ok(account) => {
+                self.live.logged_in(&account.login);
                 tracing::Span::current().record("user", account.login.as_str());
                 tracing::info!(user = %account.login, "authenticated");
                 self.account = Some(account);

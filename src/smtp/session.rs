@@ -47,6 +47,8 @@ pub(super) struct Session<'p, S: Submitter> {
     pub(super) errors: u32,
     /// The per-address slot and pre-login deadline the server gave it.
     admission: std::sync::Arc<Admission>,
+    /// Its entry in the list of open sessions (the admin console).
+    pub(super) live: std::sync::Arc<crate::server::LiveSession>,
 }
 
 pub(super) async fn run<S: Submitter>(
@@ -71,6 +73,7 @@ pub(super) async fn run<S: Submitter>(
         chunks: None,
         errors: 0,
         admission: conn.admission,
+        live: conn.live,
     };
     if s.trusted_login().is_some() {
         // A trusted client sends without AUTH: its address is its login.
@@ -125,7 +128,12 @@ impl<S: Submitter> Session<'_, S> {
         let read = tokio::select! {
             r = tokio::time::timeout(timeout, stream.read(&mut buf)) => r,
             () = self.shutdown.recv() => {
-                self.say(Reply::new(421, "4.3.2", "graphgate is shutting down; try again shortly"));
+                if self.shutdown.ended_by_admin() {
+                    tracing::info!("ended by an administrator");
+                    self.say(Reply::new(421, "4.7.0", "an administrator ended this session"));
+                } else {
+                    self.say(Reply::new(421, "4.3.2", "graphgate is shutting down; try again shortly"));
+                }
                 return Err(Stop::Done);
             }
             () = self.admission.prelogin_expired() => {
@@ -321,6 +329,7 @@ impl<S: Submitter> Session<'_, S> {
             match self.proto.submitter.account(&login).await {
                 Some(account) => {
                     tracing::info!(user = %account.login, "trusted client sends without AUTH");
+                    self.live.logged_in(&account.login);
                     self.account = Some(account);
                 }
                 None => {
@@ -530,12 +539,19 @@ impl<S: Submitter> Session<'_, S> {
         let _ = self.flush().await;
         let envelope = self.with_author_name(&account, envelope, &message).await;
         let keep_copy = !self.proto.settings.no_sent_copy.contains(&account.login);
-        match self
+        let started = std::time::Instant::now();
+        let sent = self
             .proto
             .submitter
             .submit(&account, &envelope, &message, keep_copy)
-            .await
-        {
+            .await;
+        let outcome = match &sent {
+            Ok(_) => "sent",
+            Err(e) if submit_error(e).code >= 500 => "refused",
+            Err(_) => "failed",
+        };
+        crate::observe::metrics::smtp_submission(outcome, started.elapsed());
+        match sent {
             Ok(id) => self.say(Reply::new(250, "2.0.0", format!("sent {id}"))),
             Err(e) => {
                 self.proto.submitter.uncount_message(&counted).await;

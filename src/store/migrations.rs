@@ -195,6 +195,25 @@ const STEPS: &[(i64, &str)] = &[
         // message again.
         "ALTER TABLE mail_messages ADD COLUMN conversation_id TEXT",
     ),
+    (
+        13,
+        // The admin console's administrators (argon2id PHC strings) and
+        // their sign-ins: a SHA-256 of the cookie's token (the token
+        // itself is never stored), the form token of that sign-in, and
+        // when it began and was last used (Unix seconds).
+        "CREATE TABLE admins (
+        name TEXT PRIMARY KEY,
+        hash TEXT NOT NULL,
+        created_at {BIGINT} NOT NULL
+    );
+    CREATE TABLE admin_sessions (
+        token_hash TEXT PRIMARY KEY,
+        name TEXT NOT NULL,
+        csrf TEXT NOT NULL,
+        created_at {BIGINT} NOT NULL,
+        used_at {BIGINT} NOT NULL
+    )",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

@@ -5,6 +5,7 @@
 //! through sqlx's `AnyPool`; columns are integers, text and bytes only.
 
 mod accounts;
+mod admins;
 mod audit;
 mod backend;
 mod counters;
@@ -19,7 +20,8 @@ mod secrets;
 pub(crate) use accounts::{AccountRow, PasswordInsert, PasswordRow};
 // The rows the store's public methods take and give, nameable from
 // outside (the PostgreSQL tests build them).
-pub use audit::AuditRow;
+pub use admins::AdminSessionRow;
+pub use audit::{AuditFilter, AuditRow};
 pub use backend::Backend;
 pub use database::Store;
 pub(crate) use database::{configured_url, now};

@@ -213,7 +213,7 @@ fn tls_first_line(addr: SocketAddr, cert: &Path) -> String {
     })
 }
 
-const ANY_PORT: [&str; 10] = [
+const ANY_PORT: [&str; 12] = [
     "--imap",
     "127.0.0.1:0",
     "--imaps",
@@ -223,6 +223,8 @@ const ANY_PORT: [&str; 10] = [
     "--smtps",
     "127.0.0.1:0",
     "--emulator",
+    "127.0.0.1:0",
+    "--admin",
     "127.0.0.1:0",
 ];
 

@@ -2,7 +2,9 @@
 //! JSON lines to stderr and filtered by an env-filter directive (the
 //! `--log-level` flag, else `RUST_LOG`, else `log.level` from the config).
 //! Secrets are a `Secret` type that formats as `***`; a test here checks that
-//! no log path shows one.
+//! no log path shows one. Prometheus metrics are in `metrics`.
+
+pub mod metrics;
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
