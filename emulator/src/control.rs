@@ -139,6 +139,17 @@ async fn deliver(
             "the body must be the raw MIME message",
         );
     }
+    let limit = em.settings.read().max_message_bytes;
+    if body.len() > limit {
+        // Exchange refuses a message over the tenant's limit at receipt.
+        return fail(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the message is {} bytes, over the tenant's limit of {limit} (max_message_bytes)",
+                body.len()
+            ),
+        );
+    }
     let Some(oid) = em.directory.read().user(&upn).map(|u| u.oid) else {
         return not_found("mailbox");
     };

@@ -70,7 +70,7 @@ impl Running {
     }
 
     /// Stdout lines up to and including `ready`.
-    fn wait_for_stdout(&self, ready: &str) -> Vec<String> {
+    pub(crate) fn wait_for_stdout(&self, ready: &str) -> Vec<String> {
         let deadline = Instant::now() + START_DEADLINE;
         let mut lines = Vec::new();
         loop {
@@ -135,7 +135,7 @@ impl Drop for Running {
 }
 
 /// The address in the banner line that contains `scheme://`.
-fn address(lines: &[String], scheme: &str) -> SocketAddr {
+pub(crate) fn address(lines: &[String], scheme: &str) -> SocketAddr {
     let marker = format!(" {scheme}://");
     let line = lines
         .iter()
@@ -213,7 +213,7 @@ fn tls_first_line(addr: SocketAddr, cert: &Path) -> String {
     })
 }
 
-const ANY_PORT: [&str; 12] = [
+pub(crate) const ANY_PORT: [&str; 12] = [
     "--imap",
     "127.0.0.1:0",
     "--imaps",

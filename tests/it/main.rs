@@ -7,6 +7,7 @@
 mod common;
 
 mod accounts;
+mod admin_console;
 mod auth;
 mod cli_at_rest;
 mod cli_demo;

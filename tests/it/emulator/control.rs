@@ -111,3 +111,41 @@ async fn control_api_refuses_clients_that_are_not_loopback() {
         ));
     assert_eq!(app.oneshot(req).await.unwrap().status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn deliveries_are_taken_up_to_the_tenants_message_limit() {
+    let t = Tenant::start().await;
+    let limit = 12 * 1024 * 1024;
+    t.set(json!({"max_message_bytes": limit})).await;
+    let head = "From: a@example.test\r\nTo: alice@contoso.test\r\nSubject: large\r\n\r\n";
+    let mut mime = String::from(head);
+    let line = format!("{}\r\n", "x".repeat(998));
+    while mime.len() + line.len() <= limit {
+        mime.push_str(&line);
+    }
+    let id = t.deliver(ALICE, &mime).await;
+    let stored = t
+        .http
+        .get(format!(
+            "{}/_emulator/mailboxes/{ALICE}/messages/{id}/mime",
+            t.base
+        ))
+        .send()
+        .await
+        .unwrap()
+        .bytes()
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), mime.len(), "the whole message is kept");
+    mime.push_str(&line);
+    let r = t
+        .http
+        .post(format!("{}/_emulator/mailboxes/{ALICE}/deliver", t.base))
+        .body(mime)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let text = r.text().await.unwrap();
+    assert!(text.contains("over the tenant's limit"), "{text}");
+}
