@@ -121,6 +121,8 @@ pub struct ListenAddrs {
     pub smtps: Option<SocketAddr>,
     /// The admin console (with `/metrics` and health, unless turned off).
     pub admin: Option<SocketAddr>,
+    /// The console is served over HTTPS.
+    pub admin_tls: bool,
     /// `/metrics`, `/livez` and `/readyz` alone.
     pub metrics: Option<SocketAddr>,
 }
@@ -254,6 +256,7 @@ impl App {
             )
             .await?,
             admin: None,
+            admin_tls: false,
             metrics: None,
         };
         let mut addrs = addrs;
@@ -272,8 +275,9 @@ impl App {
                 admin::serve_console(addr, Some(self.acceptor.clone()), parts, gateway.stopping())
                     .await
                     .map_err(|source| ServerError::bind(addr, setting("admin.listen"), source))?;
-            tracing::info!(addr = %served.addr, tls = !served.addr.ip().is_loopback(), "admin console listening");
+            tracing::info!(addr = %served.addr, tls = served.tls, "admin console listening");
             addrs.admin = Some(served.addr);
+            addrs.admin_tls = served.tls;
         }
         if let Some(addr) = config.metrics.listen {
             let served = admin::serve_metrics(addr, ready.clone(), gateway.stopping())

@@ -30,7 +30,7 @@ pub use policy_file::{Edit, Right};
 
 use crate::accounts::Accounts;
 use crate::auth::Tokens;
-use crate::config::Config;
+use crate::config::{AdminTls, Config};
 use crate::graph::GraphClient;
 use crate::mailbox::MailService;
 use crate::server::{LiveSessions, Shutdown};
@@ -148,11 +148,14 @@ fn console_routes(console: Arc<Console>, with_metrics: bool) -> Router {
 /// `Shutdown` does.
 pub struct Served {
     pub addr: SocketAddr,
+    /// Served over HTTPS.
+    pub tls: bool,
     pub task: JoinHandle<()>,
 }
 
 /// Serve the console on `addr` (TLS with `acceptor` unless `addr` is
-/// loopback), until `shutdown`.
+/// loopback and `admin.tls` is "auto"), until `shutdown`. The address and
+/// whether it is HTTPS.
 pub async fn serve_console(
     addr: SocketAddr,
     acceptor: Option<TlsAcceptor>,
@@ -160,10 +163,9 @@ pub async fn serve_console(
     shutdown: Shutdown,
 ) -> std::io::Result<Served> {
     let with_metrics = parts.config.admin.metrics;
-    let tls = if addr.ip().is_loopback() {
-        None
-    } else {
-        acceptor
+    let tls = match parts.config.admin.tls {
+        AdminTls::Auto if addr.ip().is_loopback() => None,
+        _ => acceptor,
     };
     let console = Console::new(parts, tls.is_some());
     let app = console_routes(console, with_metrics);
@@ -188,6 +190,7 @@ async fn serve(
 ) -> std::io::Result<Served> {
     let tcp = tokio::net::TcpListener::bind(addr).await?;
     let addr = tcp.local_addr()?;
+    let https = tls.is_some();
     let app = app.into_make_service_with_connect_info::<tls_listener::Peer>();
     let task = match tls {
         None => tokio::spawn(async move {
@@ -208,5 +211,9 @@ async fn serve(
             }
         }),
     };
-    Ok(Served { addr, task })
+    Ok(Served {
+        addr,
+        tls: https,
+        task,
+    })
 }

@@ -40,11 +40,9 @@ pub(super) async fn run(config: Config, command: &AdminCommand) -> Result<()> {
             )?;
             match config.admin.listen {
                 Some(addr) => {
-                    let scheme = if addr.ip().is_loopback() {
-                        "http"
-                    } else {
-                        "https"
-                    };
+                    let https = config.admin.tls == graphgate::config::AdminTls::Always
+                        || !addr.ip().is_loopback();
+                    let scheme = if https { "https" } else { "http" };
                     writeln!(out, "The console is at {scheme}://{addr}/")?;
                 }
                 None => writeln!(

@@ -393,9 +393,10 @@ fn demo_banner(base_url: &str, addrs: ListenAddrs, cert: CertNote<'_>) -> String
     let _ = writeln!(b, "  SMTPS  {}  (implicit TLS)", url("smtps", addrs.smtps));
     match addrs.admin {
         Some(admin) => {
+            let scheme = if addrs.admin_tls { "https" } else { "http" };
             let _ = writeln!(
                 b,
-                "  Admin  http://{admin}/  (console: user {DEMO_ADMIN_NAME}, password {DEMO_GATEWAY_PASSWORD}; \
+                "  Admin  {scheme}://{admin}/  (console: user {DEMO_ADMIN_NAME}, password {DEMO_GATEWAY_PASSWORD}; \
                  /metrics, /livez, /readyz)"
             );
         }
@@ -440,6 +441,7 @@ mod tests {
             smtp: None,
             smtps: Some("127.0.0.1:1465".parse().unwrap()),
             admin: Some("127.0.0.1:8788".parse().unwrap()),
+            admin_tls: false,
             metrics: None,
         };
         let cert = CertNote {

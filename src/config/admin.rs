@@ -12,10 +12,12 @@ use super::sections::optional_addr;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct AdminSection {
-    /// Where the console listens ("" = off). Served over TLS with the
-    /// gateway's certificate unless the address is loopback.
+    /// Where the console listens ("" = off).
     #[serde(with = "optional_addr")]
     pub listen: Option<SocketAddr>,
+    /// HTTPS with the gateway's certificate: "auto" (unless the address is
+    /// loopback) or "always".
+    pub tls: AdminTls,
     /// Seconds a console sign-in lasts without use.
     pub session_idle_s: u64,
     /// Seconds a console sign-in lasts at most.
@@ -29,11 +31,22 @@ impl Default for AdminSection {
     fn default() -> Self {
         AdminSection {
             listen: None,
+            tls: AdminTls::Auto,
             session_idle_s: 30 * 60,
             session_max_s: 12 * 3600,
             metrics: true,
         }
     }
+}
+
+/// When the console is served over HTTPS.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AdminTls {
+    /// Unless it listens on a loopback address.
+    Auto,
+    /// Always, loopback too.
+    Always,
 }
 
 /// `[metrics]`: `/metrics`, `/livez` and `/readyz` on a plain-HTTP

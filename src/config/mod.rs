@@ -19,7 +19,7 @@ mod root;
 mod sections;
 
 pub use access::{SharedMailbox, UserSection};
-pub use admin::{AdminSection, MetricsSection};
+pub use admin::{AdminSection, AdminTls, MetricsSection};
 pub use env::PREFIX as ENV_PREFIX;
 pub use error::{ConfigError, KeyError};
 pub use microsoft::{Cloud, Endpoints, MicrosoftSection};

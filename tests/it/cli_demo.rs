@@ -409,3 +409,44 @@ fn cert_generate_writes_a_pair_and_keeps_it_unless_forced() {
     assert!(out.status.success(), "{}", stderr_of(&out));
     assert_ne!(std::fs::read(&cert).unwrap(), first);
 }
+
+#[test]
+fn the_first_client_to_reach_the_demo_can_log_in_at_once() {
+    // Before, the listeners opened before the demo users were made, and a
+    // client that connected in that moment was told its password was wrong.
+    let data = tempfile::tempdir().unwrap();
+    let imap = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let mut cmd = graphgate();
+    cmd.args(["demo", "--imap"])
+        .arg(imap.to_string())
+        .args(&ANY_PORT[2..])
+        .arg("--data-dir")
+        .arg(data.path());
+    let mut demo = Running::start(cmd);
+    let deadline = Instant::now() + START_DEADLINE;
+    let stream = loop {
+        match TcpStream::connect_timeout(&imap, Duration::from_millis(200)) {
+            Ok(s) => break s,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => panic!("the demo's IMAP port never opened: {e}\n{}", demo.stderr()),
+        }
+    };
+    stream.set_read_timeout(Some(IO_DEADLINE)).unwrap();
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("* OK"), "{line:?}");
+    (&stream)
+        .write_all(b"a LOGIN alice@contoso.test graphgate-demo\r\n")
+        .unwrap();
+    let mut answer = String::new();
+    while !answer.starts_with("a ") {
+        answer.clear();
+        reader.read_line(&mut answer).unwrap();
+    }
+    assert!(answer.starts_with("a OK"), "{answer:?}\n{}", demo.stderr());
+    assert_eq!(demo.terminate().code(), Some(0), "{}", demo.stderr());
+}

@@ -25,13 +25,13 @@ pub(in crate::admin) async fn list(
     admin: Admin,
     Query(flash_msg): Query<Flash>,
 ) -> Response {
-    let (shared, file) = {
-        let config = console.config.read();
-        (
-            config.shared_mailbox.clone(),
-            config.policy_path().map(|p| p.display().to_string()),
-        )
-    };
+    // The policy in force (a reload by SIGHUP shows here too).
+    let shared = console.mail.policy().shared_mailboxes().to_vec();
+    let file = console
+        .config
+        .read()
+        .policy_path()
+        .map(|p| p.display().to_string());
     let body = html! {
         (flash(flash_msg.message(&admin).as_ref()))
         p.muted {
@@ -125,8 +125,9 @@ pub(in crate::admin) async fn show(
 ) -> Response {
     let address = address.to_ascii_lowercase();
     let config = console.config.read().clone();
-    let known = config
-        .shared_mailbox
+    let policy = console.mail.policy();
+    let known = policy
+        .shared_mailboxes()
         .iter()
         .any(|s| s.address.eq_ignore_ascii_case(&address));
     let report = doctor::run(doctor::Parts {
@@ -134,7 +135,7 @@ pub(in crate::admin) async fn show(
         store: console.store.clone(),
         tokens: console.tokens.clone(),
         graph: console.graph.clone(),
-        policy: console.mail.policy(),
+        policy,
     })
     .await;
     let rights: Vec<&doctor::Rights> = report
