@@ -10,6 +10,7 @@ mod accounts;
 mod auth;
 mod cli_at_rest;
 mod cli_demo;
+mod cli_systemd;
 mod cluster;
 mod config;
 mod emulator;
