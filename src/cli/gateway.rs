@@ -1,6 +1,6 @@
 //! Starting the gateway (`App::build`, then its listeners) from a `Config`,
 //! and `graphgate serve`, which runs it until SIGTERM or Ctrl-C and reloads
-//! the policy on SIGHUP.
+//! the policy on SIGHUP, telling systemd each step (`service`).
 
 use anyhow::{Context, Result};
 use graphgate::app::{App, ListenAddrs, Listening, Overrides};
@@ -9,7 +9,7 @@ use graphgate::policy::Policy;
 use graphgate::server::{Gateway, Signals};
 
 use super::pidfile::{self, PID_FILE};
-use super::shut_down;
+use super::{service, shut_down};
 
 /// The gateway's listeners, running, and the parts demo and serve use.
 pub(super) struct RunningGateway {
@@ -67,22 +67,31 @@ pub(super) async fn serve(config: Config, reload: impl Fn() -> Result<Config>) -
         "graphgate is ready"
     );
     let mut hangups = Hangups::register()?;
+    service::ready(&a);
+    service::start_watchdog();
     loop {
         tokio::select! {
             signal = signals.recv() => {
                 tracing::info!(signal, "shutting down");
+                service::stopping();
                 break;
             }
-            () = hangups.recv() => match reload().and_then(|c| {
-                let n = c.shared_mailbox.len();
-                Policy::from_config(&c).map(|p| (p, n)).map_err(anyhow::Error::from)
-            }) {
-                Ok((policy, n)) => {
-                    running.app.mail.set_policy(policy);
-                    tracing::info!(shared_mailboxes = n, "policy reloaded; withdrawn grants end at each session's next command");
+            () = hangups.recv() => {
+                service::reloading();
+                match reload().and_then(|c| {
+                    let n = c.shared_mailbox.len();
+                    Policy::from_config(&c).map(|p| (p, n)).map_err(anyhow::Error::from)
+                }) {
+                    Ok((policy, n)) => {
+                        running.app.mail.set_policy(policy);
+                        tracing::info!(shared_mailboxes = n, "policy reloaded; withdrawn grants end at each session's next command");
+                    }
+                    Err(e) => tracing::error!(error = %format!("{e:#}"), "policy not reloaded: the configuration has an error; the old policy stays"),
                 }
-                Err(e) => tracing::error!(error = %format!("{e:#}"), "policy not reloaded: the configuration has an error; the old policy stays"),
-            },
+                // Ready again either way: a refused file leaves the old
+                // policy serving.
+                service::ready(&a);
+            }
         }
     }
     shut_down(&mut signals, async {

@@ -14,6 +14,7 @@ mod gateway;
 mod login;
 mod pidfile;
 mod policy;
+mod service;
 mod user;
 
 use std::io::Write;

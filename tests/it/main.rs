@@ -11,6 +11,7 @@ mod admin_console;
 mod auth;
 mod cli_at_rest;
 mod cli_demo;
+mod cli_systemd;
 mod cluster;
 mod config;
 mod emulator;
