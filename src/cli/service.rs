@@ -99,11 +99,13 @@ fn send(_states: &[State]) {}
 /// "IMAP 127.0.0.1:1143, IMAPS 127.0.0.1:1993, …" for the listeners that
 /// are on.
 fn status_line(addrs: &ListenAddrs) -> String {
-    let named: [(&str, Option<SocketAddr>); 4] = [
+    let named: [(&str, Option<SocketAddr>); 6] = [
         ("IMAP", addrs.imap),
         ("IMAPS", addrs.imaps),
         ("SMTP", addrs.smtp),
         ("SMTPS", addrs.smtps),
+        ("admin console", addrs.admin),
+        ("metrics", addrs.metrics),
     ];
     let on: Vec<String> = named
         .iter()
@@ -123,10 +125,13 @@ mod tests {
             imaps: None,
             smtp: Some("[::1]:1587".parse().unwrap()),
             smtps: None,
+            admin: Some("127.0.0.1:8788".parse().unwrap()),
+            admin_tls: false,
+            metrics: None,
         };
         assert_eq!(
             status_line(&addrs),
-            "serving IMAP 127.0.0.1:1143, SMTP [::1]:1587"
+            "serving IMAP 127.0.0.1:1143, SMTP [::1]:1587, admin console 127.0.0.1:8788"
         );
     }
 }
