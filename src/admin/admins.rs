@@ -98,7 +98,9 @@ impl Admins {
         password: &Secret,
         peer: IpAddr,
     ) -> Result<(String, SignedIn), LoginError> {
-        let name = name.trim().to_ascii_lowercase();
+        // Names that cannot be an administrator's all count in one bucket,
+        // so junk names cannot fill the counters' table.
+        let name = check_name(name).unwrap_or_default();
         let key = format!("{COUNTER_KEY}{name}");
         let store = self.store.clone();
         let checked = self

@@ -238,7 +238,7 @@ fn point_at_emulator(config: &mut Config, base_url: &str) -> Result<()> {
     ms.client_secret = Secret::new(DEMO_CLIENT_SECRET);
     ms.login_url = base_url.into();
     ms.graph_url = format!("{base_url}/v1.0");
-    if config.shared_mailbox.is_empty() && config.policy_path().is_none() {
+    if config.shared_mailbox.is_empty() && config.server.policy_file.is_none() {
         let path = config.server.data_dir.join(DEMO_POLICY_FILE);
         if !path.exists() {
             std::fs::create_dir_all(&config.server.data_dir)

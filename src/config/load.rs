@@ -48,6 +48,7 @@ impl Config {
         let origin = Origin {
             file: file.map(Path::to_path_buf),
             overrides,
+            policy_loaded: false,
         };
         let mut config: Config = decode(Value::Table(table), "").map_err(|misfit| {
             let hint = match misfit.kind {

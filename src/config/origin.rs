@@ -12,6 +12,9 @@ use super::error::ConfigError;
 pub(super) struct Origin {
     pub(super) file: Option<PathBuf>,
     pub(super) overrides: Vec<Override>,
+    /// The policy tables came from `server.policy_file` (reading it again
+    /// replaces them).
+    pub(super) policy_loaded: bool,
 }
 
 impl Origin {

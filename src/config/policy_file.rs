@@ -37,13 +37,15 @@ impl Config {
         self.server.policy_file.is_some()
     }
 
-    /// Read `server.policy_file` (if set) into the policy tables. Policy
-    /// tables in the configuration file as well are an error: one place.
+    /// Read `server.policy_file` (if set) into the policy tables (again:
+    /// they are replaced). Policy tables in the configuration file as well
+    /// are an error: one place.
     pub fn load_policy_file(&mut self) -> Result<(), ConfigError> {
         let Some(path) = self.server.policy_file.clone() else {
             return Ok(());
         };
-        if !self.shared_mailbox.is_empty() || !self.groups.is_empty() {
+        let elsewhere = !self.shared_mailbox.is_empty() || !self.groups.is_empty();
+        if elsewhere && !self.origin.policy_loaded {
             return Err(self.key_error(
                 "server.policy_file",
                 format_args!(
@@ -60,6 +62,7 @@ impl Config {
         let tables = policy_tables(&text, &path)?;
         self.shared_mailbox = tables.shared_mailbox;
         self.groups = tables.groups;
+        self.origin.policy_loaded = true;
         Ok(())
     }
 
@@ -108,7 +111,6 @@ mod tests {
             path.display().to_string()
         ))
         .unwrap();
-        config.load_policy_file().unwrap();
         assert_eq!(config.shared_mailbox[0].readers, ["bob"]);
         assert_eq!(config.groups["team"], ["alice"]);
         assert_eq!(config.policy_path(), Some(path.as_path()));
@@ -123,10 +125,16 @@ mod tests {
         let err = config.with_policy_text("[server]\nx = 1\n").unwrap_err();
         assert!(err.to_string().contains("unknown field"), "{err}");
 
-        config.shared_mailbox.clear();
-        config.groups.clear();
-        config.shared_mailbox.push(edited.shared_mailbox[0].clone());
-        let err = config.load_policy_file().unwrap_err();
+        // Read again: the same tables, not an error.
+        config.load_policy_file().unwrap();
+        assert_eq!(config.shared_mailbox.len(), 1);
+
+        // Policy tables in the configuration file too: one place only.
+        let err = Config::from_toml(&format!(
+            "[server]\npolicy_file = {:?}\n\n[[shared_mailbox]]\naddress = \"x@contoso.test\"\n",
+            path.display().to_string()
+        ))
+        .unwrap_err();
         assert!(err.to_string().contains("belong there"), "{err}");
     }
 }

@@ -63,6 +63,17 @@ impl From<Reply> for Done {
 }
 
 impl<B: Backend> Conn<'_, B> {
+    /// What BYE says when the shutdown signal fired: an administrator
+    /// ended this session, or the server is stopping.
+    pub fn shutdown_text(&self) -> &'static str {
+        if self.shutdown.ended_by_admin() {
+            tracing::info!("ended by an administrator");
+            "an administrator ended this session"
+        } else {
+            "graphgate is shutting down"
+        }
+    }
+
     /// Say BYE; the session is then over.
     pub(super) async fn bye(&mut self, code: Option<Code<'static>>, reason: &str) -> Done {
         self.wire.status(reply::bye(code, reason));

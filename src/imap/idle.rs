@@ -98,7 +98,10 @@ pub(super) async fn idle<B: Backend>(
                 tracing::info!("autologout during IDLE");
                 break conn.bye(None, "Autologout; IDLE lasted too long").await;
             }
-            Wake::Shutdown => break conn.bye(None, "graphgate is shutting down").await,
+            Wake::Shutdown => {
+                let text = conn.shutdown_text();
+                break conn.bye(None, text).await;
+            }
             Wake::Recheck => {
                 // An account removed, a password revoked, or a grant
                 // withdrawn ends the IDLE (and the session) with BYE.

@@ -136,12 +136,7 @@ impl<B: Backend> Session<'_, B> {
                         .into())
                 }
                 Wake::Shutdown => {
-                    let text = if self.conn.shutdown.ended_by_admin() {
-                        tracing::info!("ended by an administrator");
-                        "an administrator ended this session"
-                    } else {
-                        "graphgate is shutting down"
-                    };
+                    let text = self.conn.shutdown_text();
                     Ok(self.conn.bye(None, text).await.into())
                 }
                 Wake::Message(Err(e)) => self.wire_failed(e).await,
