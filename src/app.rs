@@ -22,6 +22,7 @@ use crate::imap::{GatewayBackend, ImapProtocol, ImapSettings};
 use crate::mailbox::cache::MimeCache;
 use crate::mailbox::{MailService, MailSettings};
 use crate::policy::Policy;
+use crate::pop3::{GatewayPop3, Pop3Protocol, Pop3Settings};
 use crate::server::{ClientLimits, Gateway, ListenSpec, Protocol, ProxySettings, ServerError};
 use crate::smtp::{self, GatewaySubmitter, SmtpProtocol, SmtpSettings};
 use crate::store::{self, Store};
@@ -98,6 +99,7 @@ pub struct App {
     acceptor: TlsAcceptor,
     imap: Arc<ImapProtocol<GatewayBackend>>,
     smtp: Arc<SmtpProtocol<GatewaySubmitter>>,
+    pop3: Arc<Pop3Protocol<GatewayPop3>>,
     max_connections: u32,
     grace: Duration,
     client_limits: ClientLimits,
@@ -119,6 +121,8 @@ pub struct ListenAddrs {
     pub imaps: Option<SocketAddr>,
     pub smtp: Option<SocketAddr>,
     pub smtps: Option<SocketAddr>,
+    pub pop3: Option<SocketAddr>,
+    pub pop3s: Option<SocketAddr>,
     /// The admin console (with `/metrics` and health, unless turned off).
     pub admin: Option<SocketAddr>,
     /// The console is served over HTTPS.
@@ -188,6 +192,26 @@ impl App {
                 host: SUBMISSION_HOST.into(),
             },
         ));
+        let maildrops = config
+            .users
+            .iter()
+            .filter(|(_, u)| !u.pop3_maildrop.trim().is_empty())
+            .map(|(login, u)| {
+                (
+                    crate::accounts::normalise_login(login),
+                    u.pop3_maildrop.trim().to_string(),
+                )
+            })
+            .collect();
+        let pop3 = Arc::new(Pop3Protocol::new(
+            Pop3Settings::from(&config.pop3),
+            GatewayPop3 {
+                accounts: accounts.clone(),
+                mail: mail.clone(),
+                maildrops: Arc::new(maildrops),
+                permanent: config.pop3.delete == crate::config::Pop3Delete::Permanent,
+            },
+        ));
         crate::observe::metrics::install();
         Ok(App {
             accounts,
@@ -199,6 +223,7 @@ impl App {
             acceptor,
             imap,
             smtp,
+            pop3,
             max_connections: config.server.max_connections,
             grace: Duration::from_secs(config.server.shutdown_grace_s),
             client_limits: ClientLimits::from(&config.server),
@@ -253,6 +278,22 @@ impl App {
                 setting("smtp.listen_tls"),
                 true,
                 &self.smtp,
+            )
+            .await?,
+            pop3: bind(
+                g,
+                config.pop3.listen,
+                setting("pop3.listen"),
+                false,
+                &self.pop3,
+            )
+            .await?,
+            pop3s: bind(
+                g,
+                config.pop3.listen_tls,
+                setting("pop3.listen_tls"),
+                true,
+                &self.pop3,
             )
             .await?,
             admin: None,

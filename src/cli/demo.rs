@@ -76,35 +76,63 @@ pub(super) struct DemoArgs {
     /// SMTP submission over implicit TLS [default: 127.0.0.1:1465]
     #[arg(long, value_name = "ADDR")]
     smtps: Option<SocketAddr>,
+    /// POP3 (plain and STLS; "off" turns it off) [default: 127.0.0.1:1110]
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+    pop3: Option<ListenFlag>,
+    /// POP3 over implicit TLS ("off" turns it off) [default: 127.0.0.1:1995]
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+    pop3s: Option<ListenFlag>,
     /// The admin console, with /metrics and health ("off" turns it off) [default: 127.0.0.1:8788]
-    #[arg(long, value_name = "ADDR", value_parser = parse_admin)]
-    admin: Option<AdminFlag>,
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+    admin: Option<ListenFlag>,
     #[command(flatten)]
     tenant: TenantArgs,
 }
 
-/// `--admin`: an address, or off.
+/// `--admin`, `--pop3`, `--pop3s`: an address, or off.
 #[derive(Debug, Clone, Copy)]
-pub(super) enum AdminFlag {
+pub(super) enum ListenFlag {
     Off,
     At(SocketAddr),
 }
 
-fn parse_admin(text: &str) -> Result<AdminFlag, String> {
+impl ListenFlag {
+    /// Apply to `slot`: the flag if given, else `default` when the
+    /// configuration leaves the listener off.
+    fn apply(flag: Option<ListenFlag>, slot: &mut Option<SocketAddr>, default: SocketAddr) {
+        match flag {
+            Some(ListenFlag::Off) => *slot = None,
+            Some(ListenFlag::At(addr)) => *slot = Some(addr),
+            None if slot.is_none() => *slot = Some(default),
+            None => {}
+        }
+    }
+}
+
+fn parse_listen(text: &str) -> Result<ListenFlag, String> {
     if text.eq_ignore_ascii_case("off") {
-        return Ok(AdminFlag::Off);
+        return Ok(ListenFlag::Off);
     }
     text.parse()
-        .map(AdminFlag::At)
+        .map(ListenFlag::At)
         .map_err(|_| format!("{text:?} is not host:port or \"off\""))
 }
 
+const fn loopback(port: u16) -> SocketAddr {
+    SocketAddr::V4(std::net::SocketAddrV4::new(
+        std::net::Ipv4Addr::LOCALHOST,
+        port,
+    ))
+}
+
+/// The demo's POP3 addresses when neither a flag nor the configuration
+/// sets them.
+const DEMO_POP3: SocketAddr = loopback(1110);
+const DEMO_POP3S: SocketAddr = loopback(1995);
+
 /// The demo's console address when neither `--admin` nor the
 /// configuration sets one.
-const DEMO_ADMIN: SocketAddr = SocketAddr::V4(std::net::SocketAddrV4::new(
-    std::net::Ipv4Addr::LOCALHOST,
-    8788,
-));
+const DEMO_ADMIN: SocketAddr = loopback(8788);
 
 impl DemoArgs {
     pub(super) fn apply(&self, config: &mut Config) {
@@ -119,12 +147,9 @@ impl DemoArgs {
                 *slot = flag;
             }
         }
-        match self.admin {
-            Some(AdminFlag::Off) => config.admin.listen = None,
-            Some(AdminFlag::At(addr)) => config.admin.listen = Some(addr),
-            None if config.admin.listen.is_none() => config.admin.listen = Some(DEMO_ADMIN),
-            None => {}
-        }
+        ListenFlag::apply(self.admin, &mut config.admin.listen, DEMO_ADMIN);
+        ListenFlag::apply(self.pop3, &mut config.pop3.listen, DEMO_POP3);
+        ListenFlag::apply(self.pop3s, &mut config.pop3.listen_tls, DEMO_POP3S);
         self.tenant.apply(config);
     }
 }
@@ -208,6 +233,8 @@ fn flag_or_key(key: &'static str) -> String {
         "imap.listen_tls" => "--imaps",
         "smtp.listen" => "--smtp",
         "admin.listen" => "--admin",
+        "pop3.listen" => "--pop3",
+        "pop3.listen_tls" => "--pop3s",
         "metrics.listen" => return format!("config key `{key}`"),
         _ => "--smtps",
     };
@@ -391,6 +418,8 @@ fn demo_banner(base_url: &str, addrs: ListenAddrs, cert: CertNote<'_>) -> String
         url("smtp", addrs.smtp)
     );
     let _ = writeln!(b, "  SMTPS  {}  (implicit TLS)", url("smtps", addrs.smtps));
+    let _ = writeln!(b, "  POP3   {}  (plain, STLS)", url("pop3", addrs.pop3));
+    let _ = writeln!(b, "  POP3S  {}  (implicit TLS)", url("pop3s", addrs.pop3s));
     match addrs.admin {
         Some(admin) => {
             let scheme = if addrs.admin_tls { "https" } else { "http" };
@@ -440,6 +469,8 @@ mod tests {
             imaps: Some("127.0.0.1:1993".parse().unwrap()),
             smtp: None,
             smtps: Some("127.0.0.1:1465".parse().unwrap()),
+            pop3: Some("127.0.0.1:1110".parse().unwrap()),
+            pop3s: None,
             admin: Some("127.0.0.1:8788".parse().unwrap()),
             admin_tls: false,
             metrics: None,
@@ -464,6 +495,8 @@ mod tests {
             "SMTP   off",
             "smtps://127.0.0.1:1465 --cacert data/certs/localhost.pem",
             "http://127.0.0.1:8788/  (console: user admin, password graphgate-demo",
+            "pop3://127.0.0.1:1110",
+            "POP3S  off",
         ] {
             assert!(banner.contains(needed), "missing {needed:?} in\n{banner}");
         }

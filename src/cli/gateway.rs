@@ -41,12 +41,14 @@ pub(super) async fn serve(config: Config, reload: impl Fn() -> Result<Config>) -
         config.imap.listen_tls,
         config.smtp.listen,
         config.smtp.listen_tls,
+        config.pop3.listen,
+        config.pop3.listen_tls,
     ]
     .iter()
     .any(Option::is_some);
     if !any_on {
         anyhow::bail!(
-            "every listener is off (imap.listen, imap.listen_tls, smtp.listen and smtp.listen_tls are \"\"): \
+            "every listener is off (imap.listen, imap.listen_tls, smtp.listen, smtp.listen_tls, pop3.listen and pop3.listen_tls are \"\"): \
              set at least one address"
         );
     }

@@ -62,7 +62,7 @@ enum Command {
     Serve,
     /// Run the emulated Microsoft 365 tenant and the gateway together on loopback
     #[cfg(feature = "emulator")]
-    Demo(demo::DemoArgs),
+    Demo(Box<demo::DemoArgs>),
     /// Run the emulated Microsoft 365 tenant alone
     #[cfg(feature = "emulator")]
     Emulator(demo::TenantArgs),

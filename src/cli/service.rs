@@ -99,11 +99,13 @@ fn send(_states: &[State]) {}
 /// "IMAP 127.0.0.1:1143, IMAPS 127.0.0.1:1993, …" for the listeners that
 /// are on.
 fn status_line(addrs: &ListenAddrs) -> String {
-    let named: [(&str, Option<SocketAddr>); 6] = [
+    let named: [(&str, Option<SocketAddr>); 8] = [
         ("IMAP", addrs.imap),
         ("IMAPS", addrs.imaps),
         ("SMTP", addrs.smtp),
         ("SMTPS", addrs.smtps),
+        ("POP3", addrs.pop3),
+        ("POP3S", addrs.pop3s),
         ("admin console", addrs.admin),
         ("metrics", addrs.metrics),
     ];
@@ -125,6 +127,8 @@ mod tests {
             imaps: None,
             smtp: Some("[::1]:1587".parse().unwrap()),
             smtps: None,
+            pop3: None,
+            pop3s: None,
             admin: Some("127.0.0.1:8788".parse().unwrap()),
             admin_tls: false,
             metrics: None,

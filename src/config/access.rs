@@ -26,4 +26,8 @@ pub struct SharedMailbox {
 pub struct UserSection {
     /// Read every mailbox (the own one too), change nothing, send nothing.
     pub read_only: bool,
+    /// The folder POP3 serves as this user's maildrop, as IMAP names it
+    /// ("Archive", or "Shared/sales@contoso.com/INBOX" for a shared
+    /// mailbox the user may read); "" means the Inbox.
+    pub pop3_maildrop: String,
 }

@@ -14,6 +14,7 @@ mod load;
 mod microsoft;
 mod origin;
 mod policy_file;
+mod pop3;
 mod redact;
 mod root;
 mod sections;
@@ -23,6 +24,7 @@ pub use admin::{AdminSection, AdminTls, MetricsSection};
 pub use env::PREFIX as ENV_PREFIX;
 pub use error::{ConfigError, KeyError};
 pub use microsoft::{Cloud, Endpoints, MicrosoftSection};
+pub use pop3::{Pop3Delete, Pop3Section};
 pub(crate) use redact::redact_url;
 pub use root::Config;
 pub use sections::{

@@ -12,6 +12,7 @@ use super::access::{SharedMailbox, UserSection};
 use super::admin::{AdminSection, MetricsSection};
 use super::microsoft::MicrosoftSection;
 use super::origin::Origin;
+use super::pop3::Pop3Section;
 use super::sections::{
     AccountsSection, EmulatorSection, ImapSection, LogSection, MailSection, ServerSection,
     SmtpSection, StoreSection, TlsSection,
@@ -32,6 +33,7 @@ pub struct Config {
     pub server: ServerSection,
     pub imap: ImapSection,
     pub smtp: SmtpSection,
+    pub pop3: Pop3Section,
     pub tls: TlsSection,
     pub microsoft: MicrosoftSection,
     pub log: LogSection,
@@ -55,6 +57,8 @@ impl Config {
             ("imap.listen_tls", self.imap.listen_tls),
             ("smtp.listen", self.smtp.listen),
             ("smtp.listen_tls", self.smtp.listen_tls),
+            ("pop3.listen", self.pop3.listen),
+            ("pop3.listen_tls", self.pop3.listen_tls),
             ("emulator.listen", Some(self.emulator.listen)),
             ("admin.listen", self.admin.listen),
             ("metrics.listen", self.metrics.listen),

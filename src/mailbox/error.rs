@@ -51,6 +51,12 @@ pub(crate) enum About {
 }
 
 impl MailError {
+    /// A failure that may pass if tried again later (Microsoft-side
+    /// trouble, or something unexpected), as opposed to a refusal.
+    pub fn is_temporary(&self) -> bool {
+        matches!(self, MailError::Unavailable(_) | MailError::Internal(_))
+    }
+
     /// A failed Graph request about `about` in `mailbox`.
     pub(crate) fn from_graph(mailbox: &str, about: About, e: graph::Error) -> MailError {
         let Some(f) = e.failure() else {

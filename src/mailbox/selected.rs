@@ -429,14 +429,38 @@ impl SelectedFolder {
     /// Items. Returns the UIDs removed.
     pub async fn expunge(&self, uids: Option<&[u32]>) -> Result<Vec<u32>, MailError> {
         self.check_write().await?;
+        let doomed = self.inner.sync.state.lock().await.marked_deleted(uids);
+        self.remove_ids(doomed, self.inner.is_trash).await
+    }
+
+    /// Remove the messages `uids` whatever their flags (POP3's QUIT):
+    /// moved to Deleted Items, or deleted for good when `permanent` or
+    /// when this is Deleted Items. UIDs no longer here are skipped. Returns
+    /// the UIDs removed.
+    pub async fn remove(&self, uids: &[u32], permanent: bool) -> Result<Vec<u32>, MailError> {
+        self.check_write().await?;
+        let doomed: Vec<(u32, String)> = {
+            let state = self.inner.sync.state.lock().await;
+            uids.iter()
+                .filter_map(|&uid| state.get(uid).map(|m| (uid, m.message_id.clone())))
+                .collect()
+        };
+        self.remove_ids(doomed, permanent || self.inner.is_trash)
+            .await
+    }
+
+    async fn remove_ids(
+        &self,
+        doomed: Vec<(u32, String)>,
+        permanent: bool,
+    ) -> Result<Vec<u32>, MailError> {
         let sync = &self.inner.sync;
-        let doomed = sync.state.lock().await.marked_deleted(uids);
         if doomed.is_empty() {
             return Ok(Vec::new());
         }
         let ids: Vec<String> = doomed.iter().map(|(_, id)| id.clone()).collect();
         let graph = &self.inner.place.graph;
-        let results: Vec<Result<(), graph::Error>> = if self.inner.is_trash {
+        let results: Vec<Result<(), graph::Error>> = if permanent {
             graph.delete_messages(&ids).await
         } else {
             graph

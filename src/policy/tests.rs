@@ -184,7 +184,10 @@ fn read_only_users_read_everything_and_change_nothing() {
     let mut users = BTreeMap::new();
     users.insert(
         "carol@contoso.test".to_string(),
-        UserSection { read_only: true },
+        UserSection {
+            read_only: true,
+            ..UserSection::default()
+        },
     );
     let shared = vec![SharedMailbox {
         address: "sales@contoso.test".into(),
@@ -230,7 +233,10 @@ fn logins_match_policy_in_any_case_or_normalisation_form() {
     // The file names Zoë in NFD and upper case; she logs in in NFC.
     users.insert(
         "ZOE\u{308}@Contoso.test".to_string(),
-        UserSection { read_only: true },
+        UserSection {
+            read_only: true,
+            ..UserSection::default()
+        },
     );
     let mut groups = BTreeMap::new();
     groups.insert(
@@ -304,7 +310,10 @@ fn a_recheck_follows_the_policy_of_now() {
     let mut users = BTreeMap::new();
     users.insert(
         "Carol@Contoso.test".to_string(),
-        UserSection { read_only: true },
+        UserSection {
+            read_only: true,
+            ..UserSection::default()
+        },
     );
     let after = configured(Vec::new(), BTreeMap::new(), users).unwrap();
     let now = after.recheck(&own).unwrap();

@@ -213,7 +213,7 @@ fn tls_first_line(addr: SocketAddr, cert: &Path) -> String {
     })
 }
 
-pub(crate) const ANY_PORT: [&str; 12] = [
+pub(crate) const ANY_PORT: [&str; 16] = [
     "--imap",
     "127.0.0.1:0",
     "--imaps",
@@ -225,6 +225,10 @@ pub(crate) const ANY_PORT: [&str; 12] = [
     "--emulator",
     "127.0.0.1:0",
     "--admin",
+    "127.0.0.1:0",
+    "--pop3",
+    "127.0.0.1:0",
+    "--pop3s",
     "127.0.0.1:0",
 ];
 

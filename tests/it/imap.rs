@@ -352,7 +352,10 @@ async fn adversarial_mailbox_access_is_refused_and_audited() {
     config.shared_mailbox = demo_shared_mailboxes();
     config.users.insert(
         APP_ONLY.to_uppercase(),
-        graphgate::config::UserSection { read_only: true },
+        graphgate::config::UserSection {
+            read_only: true,
+            ..Default::default()
+        },
     );
     gw.mail
         .set_policy(graphgate::policy::Policy::from_config(&config).unwrap());
@@ -424,7 +427,10 @@ async fn a_read_only_user_reads_but_changes_nothing() {
     let mut config = graphgate::config::Config::default();
     config.users.insert(
         CAROL.to_string(),
-        graphgate::config::UserSection { read_only: true },
+        graphgate::config::UserSection {
+            read_only: true,
+            ..Default::default()
+        },
     );
     gw.mail
         .set_policy(graphgate::policy::Policy::from_config(&config).unwrap());

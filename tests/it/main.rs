@@ -35,6 +35,7 @@ mod imap_rev2;
 mod imap_sort;
 mod imap_utf8;
 mod openapi;
+mod pop3;
 pub(crate) mod postgres;
 mod prelogin;
 mod revoke;

@@ -298,9 +298,13 @@ async fn revoking_a_password_ends_the_sessions_that_used_it_and_only_those() {
 fn read_only_policy(login: &str) -> Policy {
     let mut config = Config::default();
     config.shared_mailbox = demo_shared_mailboxes();
-    config
-        .users
-        .insert(login.to_string(), UserSection { read_only: true });
+    config.users.insert(
+        login.to_string(),
+        UserSection {
+            read_only: true,
+            ..Default::default()
+        },
+    );
     Policy::from_config(&config).unwrap()
 }
 

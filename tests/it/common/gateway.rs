@@ -77,6 +77,8 @@ pub struct TestGateway {
     pub imaps: SocketAddr,
     pub smtp: SocketAddr,
     pub smtps: SocketAddr,
+    pub pop3: SocketAddr,
+    pub pop3s: SocketAddr,
     pub cert: std::path::PathBuf,
     pub mail: Arc<MailService>,
     gateway: Option<Gateway>,
@@ -115,6 +117,8 @@ fn test_config(tenant: &Tenant, dir: &std::path::Path) -> Config {
         &mut config.imap.listen_tls,
         &mut config.smtp.listen,
         &mut config.smtp.listen_tls,
+        &mut config.pop3.listen,
+        &mut config.pop3.listen_tls,
     ] {
         *slot = Some(any_port);
     }
@@ -248,6 +252,8 @@ impl TestGateway {
             imaps: addr(listening.addrs.imaps),
             smtp: addr(listening.addrs.smtp),
             smtps: addr(listening.addrs.smtps),
+            pop3: addr(listening.addrs.pop3),
+            pop3s: addr(listening.addrs.pop3s),
             cert: app.cert.cert.clone(),
             mail: app.mail.clone(),
             gateway: Some(listening.gateway),
