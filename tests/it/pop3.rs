@@ -41,7 +41,10 @@ async fn poplib_reads_deletes_and_resyncs_as_rfc_1939_says() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn curl_fetchmail_and_getmail_fetch_once_by_uidl() {
     let gw = TestGateway::start().await;
-    let script = format!("{}/tests/clients/pop3_fetchers.sh", env!("CARGO_MANIFEST_DIR"));
+    let script = format!(
+        "{}/tests/clients/pop3_fetchers.sh",
+        env!("CARGO_MANIFEST_DIR")
+    );
     let out = tokio::process::Command::new("bash")
         .arg(script)
         .arg(gw.pop3.port().to_string())
