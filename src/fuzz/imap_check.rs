@@ -266,6 +266,11 @@ fn without_extension_items(rest: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Stri
     }
     let mut out = Vec::new();
     let (mut i, mut found) = (0, false);
+    // Inside a quoted string nothing is an item. FETCH items sit one
+    // parenthesis deep; deeper (a section's header-field names, which may
+    // be any astring, `BINARY[2]<0.10>` or `X]` included) no BINARY item
+    // starts.
+    let (mut quoted, mut parens) = (false, 0usize);
     while i < rest.len() {
         if rest[i..].starts_with(b"\r\n") {
             out.extend_from_slice(b"\r\n");
@@ -280,9 +285,24 @@ fn without_extension_items(rest: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Stri
                 None => return Ok(found.then_some((out, i))),
             }
         }
+        let b = rest[i];
+        if quoted {
+            out.push(b);
+            i += 1;
+            match b {
+                b'\\' if i < rest.len() => {
+                    out.push(rest[i]);
+                    i += 1;
+                }
+                b'"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
         // A partial BINARY item's origin (RFC 3516 §4.2, RFC 9051 erratum
         // 8217), which imap-codec's grammar lacks: `BINARY[2]<256>`.
-        if rest[i..].starts_with(b"BINARY[")
+        if parens == 1
+            && rest[i..].starts_with(b"BINARY[")
             && matches!(out.last(), Some(b'(' | b' '))
             && let Some(close) = rest[i..].iter().position(|&b| b == b']')
             && rest.get(i + close + 1) == Some(&b'<')
@@ -330,7 +350,13 @@ fn without_extension_items(rest: &[u8]) -> Result<Option<(Vec<u8>, usize)>, Stri
             i = end;
             continue;
         }
-        out.push(rest[i]);
+        match b {
+            b'"' => quoted = true,
+            b'(' => parens += 1,
+            b')' => parens = parens.saturating_sub(1),
+            _ => {}
+        }
+        out.push(b);
         i += 1;
     }
     Ok(None)
