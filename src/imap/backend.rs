@@ -179,13 +179,9 @@ impl Backend for GatewayBackend {
     }
 
     async fn still_signed_in(&self, account: &Account) -> Result<(), String> {
-        let ended = self.accounts.still_signed_in(account, "imap").await;
-        if let Err(why) = &ended {
-            self.mail
-                .audit()
-                .refused(&account.login, "session", &account.microsoft_user, why);
-        }
-        ended
+        self.mail
+            .still_signed_in(&self.accounts, account, "imap")
+            .await
     }
 
     async fn open_user(&self, account: &Account) -> Result<UserMail, MailError> {

@@ -165,6 +165,24 @@ impl MailService {
         &self.context.audit
     }
 
+    /// Whether an open session of `account` on `front` may go on
+    /// (`Accounts::still_signed_in`); when it may not, the end is audited
+    /// and the reason returned for the front's goodbye.
+    pub async fn still_signed_in(
+        &self,
+        accounts: &crate::accounts::Accounts,
+        account: &Account,
+        front: &str,
+    ) -> Result<(), String> {
+        let ended = accounts.still_signed_in(account, front).await;
+        if let Err(why) = &ended {
+            self.context
+                .audit
+                .refused(&account.login, "session", &account.microsoft_user, why);
+        }
+        ended
+    }
+
     /// The policy in force.
     pub fn policy(&self) -> Policy {
         self.context.policy.read().clone()

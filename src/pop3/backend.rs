@@ -92,13 +92,9 @@ impl Pop3Backend for GatewayPop3 {
     }
 
     async fn still_signed_in(&self, account: &Account) -> Result<(), String> {
-        let ended = self.accounts.still_signed_in(account, "pop3").await;
-        if let Err(why) = &ended {
-            self.mail
-                .audit()
-                .refused(&account.login, "session", &account.microsoft_user, why);
-        }
-        ended
+        self.mail
+            .still_signed_in(&self.accounts, account, "pop3")
+            .await
     }
 
     async fn open(&self, account: &Account) -> Result<FolderDrop, MailError> {

@@ -104,13 +104,9 @@ impl Submitter for GatewaySubmitter {
     }
 
     async fn still_signed_in(&self, account: &Account) -> Result<(), String> {
-        let ended = self.accounts.still_signed_in(account, "smtp").await;
-        if let Err(why) = &ended {
-            self.mail
-                .audit()
-                .refused(&account.login, "session", &account.microsoft_user, why);
-        }
-        ended
+        self.mail
+            .still_signed_in(&self.accounts, account, "smtp")
+            .await
     }
 
     async fn count_message(&self, login: &str, per_day: u32) -> Result<Option<SentCount>, String> {

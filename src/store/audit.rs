@@ -92,37 +92,10 @@ impl Store {
         limit: i64,
         login: Option<&str>,
     ) -> Result<Vec<AuditRow>, Error> {
-        let rows = match login {
-            Some(l) => {
-                sqlx::query(
-                    "SELECT at, login, action, mailbox, outcome, detail FROM audit WHERE login = $1
-                     ORDER BY at DESC LIMIT $2",
-                )
-                .bind(l)
-                .bind(limit)
-                .fetch_all(self.pool())
-                .await?
-            }
-            None => {
-                sqlx::query(
-                    "SELECT at, login, action, mailbox, outcome, detail FROM audit ORDER BY at DESC LIMIT $1",
-                )
-                .bind(limit)
-                .fetch_all(self.pool())
-                .await?
-            }
+        let filter = AuditFilter {
+            login: login.map(str::to_string),
+            ..AuditFilter::default()
         };
-        rows.iter()
-            .map(|r| {
-                Ok(AuditRow {
-                    at: r.try_get(0)?,
-                    login: r.try_get(1)?,
-                    action: r.try_get(2)?,
-                    mailbox: r.try_get(3)?,
-                    outcome: r.try_get(4)?,
-                    detail: r.try_get(5)?,
-                })
-            })
-            .collect()
+        self.audit_find(&filter, limit).await
     }
 }
