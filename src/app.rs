@@ -11,10 +11,10 @@ use std::time::Duration;
 
 use tokio_rustls::TlsAcceptor;
 
-use crate::accounts::{Accounts, LoginLimits};
+use crate::accounts::{Accounts, BearerLogins, LoginLimits};
 use crate::admin::{self, ConsoleParts, Readiness};
 use crate::audit::Audit;
-use crate::auth::{self, Credentials, Oauth, RefreshTokens, TokenKey, Tokens};
+use crate::auth::{self, BearerVerifier, Credentials, Oauth, RefreshTokens, TokenKey, Tokens};
 use crate::config::{Config, KeyError, redact_url};
 use crate::files;
 use crate::graph::{self, GraphClient, GraphSettings};
@@ -167,6 +167,14 @@ impl App {
             Some(settings) => settings,
             None => MailSettings::from_sections(&config.mail, &config.imap)?,
         };
+        let bearer = config.oauth.enabled.then(|| {
+            Arc::new(BearerLogins::new(
+                (*accounts).clone(),
+                BearerVerifier::new(tokens.oauth().clone(), &config.oauth),
+                tokens.clone(),
+                audit.clone(),
+            ))
+        });
         let credentials = overrides.credentials.unwrap_or_else(|| tokens.clone());
         let mail = MailService::new(
             graph.clone(),
@@ -182,6 +190,7 @@ impl App {
             GatewayBackend {
                 accounts: accounts.clone(),
                 mail: mail.clone(),
+                bearer: bearer.clone(),
             },
         ));
         let smtp = Arc::new(SmtpProtocol::new(
@@ -189,6 +198,7 @@ impl App {
             GatewaySubmitter {
                 accounts: accounts.clone(),
                 mail: mail.clone(),
+                bearer: bearer.clone(),
                 host: SUBMISSION_HOST.into(),
             },
         ));
@@ -208,6 +218,7 @@ impl App {
             GatewayPop3 {
                 accounts: accounts.clone(),
                 mail: mail.clone(),
+                bearer: bearer.clone(),
                 maildrops: Arc::new(maildrops),
                 permanent: config.pop3.delete == crate::config::Pop3Delete::Permanent,
             },

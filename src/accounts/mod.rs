@@ -6,6 +6,7 @@
 //! account and day (`daily`), counted in the store for every instance.
 
 mod account;
+mod bearer;
 mod cache;
 mod daily;
 mod error;
@@ -14,9 +15,11 @@ mod login;
 mod names;
 mod password;
 mod registry;
+pub mod sasl;
 mod tags;
 
 pub use account::{Account, Mode, PasswordInfo, Standing};
+pub use bearer::{AUDIT_ACTION as OAUTH_AUDIT_ACTION, BearerLogins, BearerRefusal};
 pub use daily::SentCount;
 pub use error::{Error, LoginError};
 pub use limits::{LoginLimits, LoginStats, address_key};

@@ -268,18 +268,31 @@ impl Oauth {
 
     /// The app's own token (client credentials).
     pub async fn client_credentials(&self) -> Result<TokenResponse, Error> {
-        let scope = format!("{}/.default", self.resource);
+        self.app_token_for(&format!("{}/.default", self.resource))
+            .await
+    }
+
+    /// The app's own token for `scope` (`{resource}/.default`): Graph's,
+    /// or the app's own API's (doctor checks that it is exposed).
+    pub async fn app_token_for(&self, scope: &str) -> Result<TokenResponse, Error> {
         let mut form: Vec<(&str, String)> = vec![
             ("grant_type", "client_credentials".into()),
             ("client_id", self.client_id.clone()),
-            ("scope", scope),
+            ("scope", scope.to_string()),
         ];
+        self.prove_app(&mut form, "app-only access")?;
+        let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        self.token(&pairs, None).await
+    }
+
+    /// Add the app's secret or certificate assertion to a token request
+    /// (`what` needs it, for the error when there is none).
+    fn prove_app(&self, form: &mut Vec<(&str, String)>, what: &str) -> Result<(), Error> {
         match &self.credential {
             Credential::None => {
-                return Err(Error::Configuration(
-                    "app-only access needs `microsoft.client_secret` or `microsoft.client_certificate` + `microsoft.client_key`"
-                        .into(),
-                ));
+                return Err(Error::Configuration(format!(
+                    "{what} needs `microsoft.client_secret` or `microsoft.client_certificate` + `microsoft.client_key`"
+                )));
             }
             Credential::Secret(s) => form.push(("client_secret", s.expose().to_string())),
             Credential::Certificate { key, x5t } => {
@@ -290,8 +303,52 @@ impl Oauth {
                 form.push(("client_assertion", self.assertion(key, x5t)?));
             }
         }
+        Ok(())
+    }
+
+    /// The on-behalf-of exchange: a user's token for the app's own API
+    /// (`assertion`) for a Graph token of that user with `scopes`. The raw
+    /// refusal is returned too, for errors only the caller can explain.
+    pub async fn on_behalf_of(
+        &self,
+        assertion: &Secret,
+        scopes: &str,
+    ) -> Result<TokenResponse, (Error, Option<TokenFailure>)> {
+        let mut form: Vec<(&str, String)> = vec![
+            (
+                "grant_type",
+                "urn:ietf:params:oauth:grant-type:jwt-bearer".into(),
+            ),
+            ("client_id", self.client_id.clone()),
+            ("assertion", assertion.expose().to_string()),
+            ("scope", scopes.to_string()),
+            ("requested_token_use", "on_behalf_of".into()),
+        ];
+        self.prove_app(&mut form, "OAuth sign-in (on behalf of the user)")
+            .map_err(|e| (e, None))?;
         let pairs: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        self.token(&pairs, None).await
+        let (status, body) = self.post("token", &pairs).await.map_err(|e| (e, None))?;
+        if status != 200 {
+            let failure = TokenFailure::from_body(&body);
+            let e = explain(&failure, status, None, &self.admin_consent_url());
+            return Err((e, Some(failure)));
+        }
+        parse_token(&body).map_err(|e| (e, None))
+    }
+
+    /// The tenant's authority: `{login host}/{tenant}`, below which the
+    /// OpenID metadata and the keys are published.
+    pub fn authority(&self) -> String {
+        format!(
+            "{}/{}",
+            self.login.as_str().trim_end_matches('/'),
+            self.tenant
+        )
+    }
+
+    /// The HTTP client of the identity platform (timeouts set).
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
     }
 
     fn assertion(&self, key: &jsonwebtoken::EncodingKey, x5t: &str) -> Result<String, Error> {

@@ -4,11 +4,13 @@
 //! refresh tokens persisted before use, an encrypted cache at rest, and
 //! errors a person can act on.
 
+mod bearer;
 pub(crate) mod cache;
 mod credentials;
 mod error;
 pub(crate) mod flows;
 mod identity;
+mod jwks;
 pub mod login;
 mod provider;
 mod refresh;
@@ -16,6 +18,7 @@ mod token;
 mod token_failure;
 mod tokens;
 
+pub use bearer::{BearerVerifier, Rejection, TokenUser};
 pub use cache::{KEY_FILE, RefreshTokens, TokenKey};
 pub use credentials::Credentials;
 pub use error::Error;
@@ -23,4 +26,5 @@ pub use flows::Oauth;
 pub use identity::Identity;
 pub use provider::TokenProvider;
 pub use token::{AccessToken, BoxFuture, TokenSource};
+pub use token_failure::TokenFailure;
 pub use tokens::Tokens;

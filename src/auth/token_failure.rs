@@ -42,13 +42,13 @@ impl TokenFailure {
         }
     }
 
-    fn has(&self, code: u64) -> bool {
+    pub(crate) fn has(&self, code: u64) -> bool {
         self.codes.contains(&code)
     }
 
     /// The first line of Microsoft's description, bounded (it names the
     /// AADSTS code and never a secret).
-    fn short(&self) -> String {
+    pub(crate) fn short(&self) -> String {
         let line = self.description.lines().next().unwrap_or_default();
         line.chars().take(200).collect()
     }

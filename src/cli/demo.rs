@@ -265,6 +265,9 @@ fn point_at_emulator(config: &mut Config, base_url: &str) -> Result<()> {
     ms.client_secret = Secret::new(DEMO_CLIENT_SECRET);
     ms.login_url = base_url.into();
     ms.graph_url = format!("{base_url}/v1.0");
+    // The demo app exposes api://{client id}/Mail.Gateway: clients that get
+    // their own tokens can log in with XOAUTH2 or OAUTHBEARER.
+    config.oauth.enabled = true;
     if config.shared_mailbox.is_empty() && config.server.policy_file.is_none() {
         let path = config.server.data_dir.join(DEMO_POLICY_FILE);
         if !path.exists() {
@@ -433,6 +436,11 @@ fn demo_banner(base_url: &str, addrs: ListenAddrs, cert: CertNote<'_>) -> String
             let _ = writeln!(b, "  Admin  off");
         }
     }
+    let _ = writeln!(
+        b,
+        "  OAuth  XOAUTH2 and OAUTHBEARER with tokens for api://{DEMO_CLIENT_ID}/Mail.Gateway \
+         (docs/oauth-sasl.md)"
+    );
     let _ = writeln!(b, "  TLS certificate  {cert}  ({kind})");
     let alice = &users[0];
     let _ = writeln!(b, "\nTry it");

@@ -76,6 +76,26 @@ pub(super) fn check(config: &Config, origin: &Origin) -> Result<(), ConfigError>
     if let Err(bad) = ms.endpoints() {
         return Err(origin.error(&bad.key, &bad));
     }
+    let oauth = &config.oauth;
+    if oauth.enabled
+        && ms.client_secret.is_empty()
+        && (ms.client_certificate.is_none() || ms.client_key.is_none())
+    {
+        return Err(origin.error(
+            "oauth.enabled",
+            "config key `oauth.enabled`: OAuth sign-in exchanges the client's token for a Graph \
+             token on behalf of the user, which Microsoft allows only to a confidential client: \
+             set microsoft.client_secret (or microsoft.client_certificate and \
+             microsoft.client_key)",
+        ));
+    }
+    if oauth.enabled && oauth.scope.trim().is_empty() {
+        return Err(origin.error(
+            "oauth.scope",
+            "config key `oauth.scope`: name the delegated scope the app registration exposes \
+             (the default is Mail.Gateway)",
+        ));
+    }
     if let Err(e) = tracing_subscriber::EnvFilter::try_new(&config.log.level) {
         return Err(origin.error(
             "log.level",

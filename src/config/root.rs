@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use super::access::{SharedMailbox, UserSection};
 use super::admin::{AdminSection, MetricsSection};
 use super::microsoft::MicrosoftSection;
+use super::oauth::OauthSection;
 use super::origin::Origin;
 use super::pop3::Pop3Section;
 use super::sections::{
@@ -43,6 +44,7 @@ pub struct Config {
     pub mail: MailSection,
     pub admin: AdminSection,
     pub metrics: MetricsSection,
+    pub oauth: OauthSection,
     /// Where the values came from (the file, environment variables), so
     /// errors found after loading can say where to fix them.
     #[serde(skip)]

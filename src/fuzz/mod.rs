@@ -26,6 +26,7 @@ mod loopback;
 mod mime;
 mod mutate;
 mod mutf7;
+mod sasl;
 mod smtp;
 
 use std::io::Write;

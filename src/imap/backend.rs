@@ -10,7 +10,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
-use crate::accounts::{Account, Accounts, LoginError};
+use crate::accounts::sasl::Mechanism;
+use crate::accounts::{Account, Accounts, BearerLogins, BearerRefusal, LoginError};
 use crate::mailbox::flags::FlagName;
 use crate::mailbox::object_id::ObjectId;
 use crate::mailbox::{
@@ -30,6 +31,22 @@ pub trait Backend: Send + Sync + 'static {
         password: &Secret,
         peer: IpAddr,
     ) -> impl Future<Output = Result<Account, LoginError>> + Send;
+
+    /// Whether OAuth bearer-token logins (XOAUTH2, OAUTHBEARER) are offered.
+    fn bearer_offered(&self) -> bool {
+        false
+    }
+
+    /// Log in with a bearer-token SASL response (decoded).
+    fn authenticate_bearer(
+        &self,
+        mechanism: Mechanism,
+        response: &[u8],
+        peer: IpAddr,
+    ) -> impl Future<Output = Result<Account, BearerRefusal>> + Send {
+        let _ = (mechanism, response, peer);
+        async { Err(BearerRefusal::Login(LoginError::BadCredentials)) }
+    }
 
     /// Whether the signed-in `account` may go on: `Err(reason)`, logged
     /// and audited, when it was removed (or replaced) or the password it
@@ -164,6 +181,8 @@ pub trait OpenFolder: Send + Sync + 'static {
 pub struct GatewayBackend {
     pub accounts: Arc<Accounts>,
     pub mail: Arc<MailService>,
+    /// OAuth sign-in (`[oauth]`), when on.
+    pub bearer: Option<Arc<BearerLogins>>,
 }
 
 impl Backend for GatewayBackend {
@@ -176,6 +195,22 @@ impl Backend for GatewayBackend {
         peer: IpAddr,
     ) -> Result<Account, LoginError> {
         self.accounts.authenticate(login, password, peer).await
+    }
+
+    fn bearer_offered(&self) -> bool {
+        self.bearer.is_some()
+    }
+
+    async fn authenticate_bearer(
+        &self,
+        mechanism: Mechanism,
+        response: &[u8],
+        peer: IpAddr,
+    ) -> Result<Account, BearerRefusal> {
+        match &self.bearer {
+            Some(b) => b.authenticate(mechanism, response, peer).await,
+            None => Err(BearerRefusal::Login(LoginError::BadCredentials)),
+        }
     }
 
     async fn still_signed_in(&self, account: &Account) -> Result<(), String> {

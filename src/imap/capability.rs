@@ -24,6 +24,9 @@ pub(super) fn capabilities<B: Backend>(
         }
         if conn.login_allowed() {
             caps.extend(["AUTH=PLAIN", "SASL-IR"]);
+            if conn.backend.bearer_offered() {
+                caps.extend(["AUTH=OAUTHBEARER", "AUTH=XOAUTH2"]);
+            }
         } else {
             caps.push("LOGINDISABLED");
         }

@@ -59,43 +59,48 @@ pub(super) async fn finish<B: Backend>(
     password: &Secret,
 ) -> Login<UserOf<B>> {
     let backend = conn.backend;
-    let authenticated = backend.authenticate(login, password, conn.peer.ip()).await;
-    if let Err(e) = &authenticated {
-        metrics::login("imap", e.outcome());
+    match backend.authenticate(login, password, conn.peer.ip()).await {
+        Ok(account) => enter(conn, account).await,
+        Err(e) => {
+            metrics::login("imap", e.outcome());
+            Login::Refused(refusal(&e, login))
+        }
     }
-    let account = match authenticated {
-        Ok(account) => account,
-        Err(LoginError::BadCredentials) => {
+}
+
+/// The answer to a refused login.
+pub(super) fn refusal(e: &LoginError, login: &str) -> Reply {
+    match e {
+        LoginError::BadCredentials => {
             tracing::info!(login, "login failed: wrong user name or password");
-            return Login::Refused(
-                Reply::no("wrong user name or gateway password")
-                    .with_extra(Extra::AuthenticationFailed),
-            );
+            Reply::no("wrong user name or gateway password").with_extra(Extra::AuthenticationFailed)
         }
-        Err(LoginError::TooManyAttempts { retry_after }) => {
+        LoginError::TooManyAttempts { retry_after } => {
             tracing::info!(login, "login refused: too many failures");
-            return Login::Refused(
-                Reply::no(format!(
-                    "too many failed logins; try again in {} seconds",
-                    retry_after.as_secs().max(1)
-                ))
-                .with_extra(Extra::Unavailable),
-            );
+            Reply::no(format!(
+                "too many failed logins; try again in {} seconds",
+                retry_after.as_secs().max(1)
+            ))
+            .with_extra(Extra::Unavailable)
         }
-        Err(LoginError::Busy) => {
-            return Login::Refused(
-                Reply::no("too many logins are being checked at once; try again in a moment")
-                    .with_extra(Extra::Unavailable),
-            );
+        LoginError::Busy => {
+            Reply::no("too many logins are being checked at once; try again in a moment")
+                .with_extra(Extra::Unavailable)
         }
-        Err(LoginError::Store(e)) => {
+        LoginError::Store(e) => {
             tracing::error!(error = %e, "cannot check a password");
-            return Login::Refused(
-                Reply::no("graphgate cannot check passwords right now; try again later")
-                    .with_extra(Extra::Unavailable),
-            );
+            Reply::no("graphgate cannot check passwords right now; try again later")
+                .with_extra(Extra::Unavailable)
         }
-    };
+    }
+}
+
+/// The account is who it says: claim a session slot and open the mailbox.
+pub(super) async fn enter<B: Backend>(
+    conn: &mut Conn<'_, B>,
+    account: crate::accounts::Account,
+) -> Login<UserOf<B>> {
+    let backend = conn.backend;
     let max = conn.settings.max_connections_per_user;
     let Some(slot) = conn.sessions.claim(&account.login, max) else {
         tracing::info!(login = %account.login, "login refused: too many sessions");

@@ -10,7 +10,8 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
-use crate::accounts::{Account, Accounts, LoginError};
+use crate::accounts::sasl::Mechanism;
+use crate::accounts::{Account, Accounts, BearerLogins, BearerRefusal, LoginError};
 use crate::mailbox::{MailError, MailService, SelectedFolder};
 use crate::secret::Secret;
 
@@ -36,6 +37,22 @@ pub trait Pop3Backend: Send + Sync + 'static {
         password: &Secret,
         peer: IpAddr,
     ) -> impl Future<Output = Result<Account, LoginError>> + Send;
+
+    /// Whether OAuth bearer-token logins (XOAUTH2, OAUTHBEARER) are offered.
+    fn bearer_offered(&self) -> bool {
+        false
+    }
+
+    /// Log in with a bearer-token SASL response (decoded).
+    fn authenticate_bearer(
+        &self,
+        mechanism: Mechanism,
+        response: &[u8],
+        peer: IpAddr,
+    ) -> impl Future<Output = Result<Account, BearerRefusal>> + Send {
+        let _ = (mechanism, response, peer);
+        async { Err(BearerRefusal::Login(LoginError::BadCredentials)) }
+    }
 
     /// `Err(reason)` when the session's account was removed or its
     /// password revoked (asked before every command after login).
@@ -67,6 +84,8 @@ pub trait Maildrop: Send + Sync + 'static {
 pub struct GatewayPop3 {
     pub accounts: Arc<Accounts>,
     pub mail: Arc<MailService>,
+    /// OAuth sign-in (`[oauth]`), when on.
+    pub bearer: Option<Arc<BearerLogins>>,
     /// Maildrop folders by login (`[users."login"] pop3_maildrop`).
     pub maildrops: Arc<HashMap<String, String>>,
     /// QUIT deletes for good instead of moving to Deleted Items.
@@ -89,6 +108,22 @@ impl Pop3Backend for GatewayPop3 {
         peer: IpAddr,
     ) -> Result<Account, LoginError> {
         self.accounts.authenticate(login, password, peer).await
+    }
+
+    fn bearer_offered(&self) -> bool {
+        self.bearer.is_some()
+    }
+
+    async fn authenticate_bearer(
+        &self,
+        mechanism: Mechanism,
+        response: &[u8],
+        peer: IpAddr,
+    ) -> Result<Account, BearerRefusal> {
+        match &self.bearer {
+            Some(b) => b.authenticate(mechanism, response, peer).await,
+            None => Err(BearerRefusal::Login(LoginError::BadCredentials)),
+        }
     }
 
     async fn still_signed_in(&self, account: &Account) -> Result<(), String> {

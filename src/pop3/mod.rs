@@ -1,11 +1,13 @@
 //! The POP3 front (RFC 1939, CAPA from RFC 2449, STLS from RFC 2595, AUTH
-//! from RFC 5034 with PLAIN and LOGIN), over the same accounts, policy and
+//! from RFC 5034 with PLAIN and LOGIN, and XOAUTH2 and
+//! OAUTHBEARER when OAuth sign-in is on), over the same accounts, policy and
 //! mail service as IMAP. The maildrop is a folder (the Inbox unless the
 //! user's `pop3_maildrop` names another); UIDL is the folder's UIDVALIDITY
 //! and the message's IMAP UID, so it survives sessions, restarts and
 //! Graph's id changes. DELE marks; QUIT removes (to Deleted Items, or for
 //! good); a connection that drops removes nothing. See docs/pop3.md.
 
+mod auth;
 mod backend;
 mod session;
 mod text;

@@ -1,5 +1,5 @@
 //! One POP3 session (RFC 1939): AUTHORIZATION (CAPA, STLS, USER/PASS, AUTH
-//! PLAIN and LOGIN), TRANSACTION over the maildrop as it was at login
+//! in `auth.rs`), TRANSACTION over the maildrop as it was at login
 //! (STAT, LIST, UIDL, RETR, TOP, DELE, RSET, NOOP), and UPDATE at QUIT,
 //! which removes the messages marked. A connection that ends any other way
 //! removes nothing. Response codes are RFC 2449's and RFC 3206's.
@@ -7,48 +7,45 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as B64;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use super::Pop3Protocol;
 use super::backend::{Maildrop, Pop3Backend};
 use super::text::{dot_stuffed, top};
-use crate::accounts::{Account, LoginError};
+use crate::accounts::Account;
 use crate::mailbox::MailError;
-use crate::observe::metrics;
 use crate::secret::Secret;
 use crate::server::{Admission, Connection, LiveSession, Shutdown, Stream};
 
 /// Longest line accepted: RFC 2449 allows 255 octets for a command, but a
 /// SASL response (and some clients' AUTH with an initial response) is
 /// longer, and OAuth tokens run to kilobytes.
-const MAX_LINE: usize = 16 * 1024;
+const MAX_LINE: usize = 64 * 1024;
 /// How long a client gets to log in after the greeting.
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// A message of the maildrop as this session sees it.
-struct Message {
-    uid: u32,
-    deleted: bool,
+pub(super) struct Message {
+    pub(super) uid: u32,
+    pub(super) deleted: bool,
     /// Filled in when first asked (sizes may cost a download).
-    size: Option<u64>,
+    pub(super) size: Option<u64>,
 }
 
-struct Transaction<D> {
-    account: Account,
-    drop: D,
-    uidvalidity: u32,
-    messages: Vec<Message>,
+pub(super) struct Transaction<D> {
+    pub(super) account: Account,
+    pub(super) drop: D,
+    pub(super) uidvalidity: u32,
+    pub(super) messages: Vec<Message>,
 }
 
-enum State<D> {
+pub(super) enum State<D> {
     Authorization { user: Option<String> },
     Transaction(Box<Transaction<D>>),
 }
 
 /// How a read ended.
-enum Read {
+pub(super) enum Read {
     Line(Vec<u8>),
     /// Closed, timed out, shut down or broken: the session is over (a
     /// goodbye has been queued where one is due).
@@ -56,17 +53,17 @@ enum Read {
 }
 
 pub(super) struct Session<'p, B: Pop3Backend> {
-    proto: &'p Pop3Protocol<B>,
-    stream: Option<Stream>,
+    pub(super) proto: &'p Pop3Protocol<B>,
+    pub(super) stream: Option<Stream>,
     acceptor: Option<tokio_rustls::TlsAcceptor>,
     tls: bool,
-    peer: std::net::SocketAddr,
+    pub(super) peer: std::net::SocketAddr,
     input: Vec<u8>,
-    out: Vec<u8>,
+    pub(super) out: Vec<u8>,
     shutdown: Shutdown,
     admission: Arc<Admission>,
-    live: Arc<LiveSession>,
-    state: State<B::Drop>,
+    pub(super) live: Arc<LiveSession>,
+    pub(super) state: State<B::Drop>,
 }
 
 pub(super) async fn run<B: Pop3Backend>(
@@ -98,20 +95,20 @@ pub(super) async fn run<B: Pop3Backend>(
 }
 
 impl<B: Pop3Backend> Session<'_, B> {
-    fn ok(&mut self, text: &str) {
+    pub(super) fn ok(&mut self, text: &str) {
         self.out.extend_from_slice(b"+OK ");
         self.out.extend_from_slice(text.as_bytes());
         self.out.extend_from_slice(b"\r\n");
     }
 
-    fn err(&mut self, text: &str) {
+    pub(super) fn err(&mut self, text: &str) {
         self.out.extend_from_slice(b"-ERR ");
         self.out.extend_from_slice(text.as_bytes());
         self.out.extend_from_slice(b"\r\n");
     }
 
     /// A multi-line answer: `+OK first`, the lines, and the end marker.
-    fn multi(&mut self, first: &str, lines: &[String]) {
+    pub(super) fn multi(&mut self, first: &str, lines: &[String]) {
         self.ok(first);
         for l in lines {
             if l.starts_with('.') {
@@ -144,7 +141,7 @@ impl<B: Pop3Backend> Session<'_, B> {
     }
 
     /// The next line (CRLF or LF removed), flushing what is queued first.
-    async fn line(&mut self) -> Read {
+    pub(super) async fn line(&mut self) -> Read {
         loop {
             if let Some(end) = self.input.iter().position(|&b| b == b'\n') {
                 let mut line: Vec<u8> = self.input.drain(..=end).collect();
@@ -271,7 +268,11 @@ impl<B: Pop3Backend> Session<'_, B> {
         if !self.logged_in() {
             if self.login_allowed() {
                 lines.push("USER".into());
-                lines.push("SASL PLAIN LOGIN".into());
+                if self.proto.backend.bearer_offered() {
+                    lines.push("SASL PLAIN LOGIN OAUTHBEARER XOAUTH2".into());
+                } else {
+                    lines.push("SASL PLAIN LOGIN".into());
+                }
             }
             if self.acceptor.is_some() && !self.tls {
                 lines.push("STLS".into());
@@ -348,153 +349,6 @@ impl<B: Pop3Backend> Session<'_, B> {
             }
             _ => false,
         }
-    }
-
-    /// AUTH: list the mechanisms, or run PLAIN or LOGIN.
-    async fn auth(&mut self, args: &str) -> bool {
-        let mut parts = args.split_whitespace();
-        let Some(mechanism) = parts.next().map(str::to_ascii_uppercase) else {
-            self.multi("mechanisms follow", &["PLAIN".into(), "LOGIN".into()]);
-            return true;
-        };
-        let initial = parts.next().map(str::to_string);
-        let (login, password) = match mechanism.as_str() {
-            "PLAIN" => {
-                let response = match initial {
-                    Some(r) => r,
-                    None => match self.challenge("").await {
-                        Some(r) => r,
-                        None => return self.stream.is_some(),
-                    },
-                };
-                match plain(&response) {
-                    Some(found) => found,
-                    None => {
-                        self.err("[AUTH] the PLAIN response is not base64 of authzid NUL login NUL password");
-                        return true;
-                    }
-                }
-            }
-            "LOGIN" => {
-                let user = match initial {
-                    Some(r) => r,
-                    None => match self.challenge("VXNlcm5hbWU6").await {
-                        Some(r) => r,
-                        None => return self.stream.is_some(),
-                    },
-                };
-                let Some(pass) = self.challenge("UGFzc3dvcmQ6").await else {
-                    return self.stream.is_some();
-                };
-                match (decode(&user), decode(&pass)) {
-                    (Some(u), Some(p)) => (u, Secret::new(p)),
-                    _ => {
-                        self.err("[AUTH] AUTH LOGIN answers must be base64");
-                        return true;
-                    }
-                }
-            }
-            _ => {
-                self.err("unrecognized authentication type: graphgate offers PLAIN and LOGIN");
-                return true;
-            }
-        };
-        self.login(&login, &password).await;
-        true
-    }
-
-    /// Send a `+ challenge` and read the response; `None` when the
-    /// client cancelled (`*`, answered here) or left.
-    async fn challenge(&mut self, challenge: &str) -> Option<String> {
-        self.out.extend_from_slice(b"+ ");
-        self.out.extend_from_slice(challenge.as_bytes());
-        self.out.extend_from_slice(b"\r\n");
-        match self.line().await {
-            Read::Line(line) => {
-                let text = String::from_utf8_lossy(&line).trim().to_string();
-                if text == "*" {
-                    self.err("authentication cancelled");
-                    return None;
-                }
-                Some(text)
-            }
-            Read::End => {
-                self.stream = None;
-                None
-            }
-        }
-    }
-
-    /// Check the password and open the maildrop.
-    async fn login(&mut self, login: &str, password: &Secret) {
-        let checked = self
-            .proto
-            .backend
-            .authenticate(login, password, self.peer.ip())
-            .await;
-        metrics::login(
-            "pop3",
-            checked.as_ref().map_or_else(|e| e.outcome(), |_| "ok"),
-        );
-        let account = match checked {
-            Ok(account) => account,
-            Err(LoginError::BadCredentials) => {
-                tracing::info!(%login, "login failed: wrong user name or password");
-                self.err("[AUTH] wrong user name or gateway password");
-                return;
-            }
-            Err(e @ (LoginError::TooManyAttempts { .. } | LoginError::Busy)) => {
-                self.err(&format!("[SYS/TEMP] {e}"));
-                return;
-            }
-            Err(LoginError::Store(e)) => {
-                tracing::error!(error = %e, "cannot check a password");
-                self.err("[SYS/TEMP] graphgate cannot check passwords right now; try again later");
-                return;
-            }
-        };
-        let opened = match self.proto.backend.open(&account).await {
-            Ok(drop) => match drop.listing().await {
-                Ok(listing) => Ok((drop, listing)),
-                Err(e) => Err(e),
-            },
-            Err(e) => Err(e),
-        };
-        let (drop, listing) = match opened {
-            Ok(found) => found,
-            Err(e) => {
-                tracing::warn!(login = %account.login, error = %e, "pop3: the maildrop cannot be opened");
-                let code = if e.is_temporary() {
-                    "SYS/TEMP"
-                } else {
-                    "SYS/PERM"
-                };
-                self.err(&format!("[{code}] {e}"));
-                return;
-            }
-        };
-        tracing::Span::current().record("user", account.login.as_str());
-        tracing::info!(messages = listing.messages.len(), "logged in");
-        self.live.logged_in(&account.login);
-        let n = listing.messages.len();
-        self.state = State::Transaction(Box::new(Transaction {
-            account,
-            drop,
-            uidvalidity: listing.uidvalidity,
-            messages: listing
-                .messages
-                .into_iter()
-                .map(|e| Message {
-                    uid: e.uid,
-                    deleted: false,
-                    size: None,
-                })
-                .collect(),
-        }));
-        self.ok(&format!(
-            "maildrop has {n} message{}",
-            if n == 1 { "" } else { "s" }
-        ));
     }
 
     async fn transaction(&mut self, keyword: &str, args: &str) -> bool {
@@ -729,48 +583,5 @@ impl<B: Pop3Backend> Session<'_, B> {
             "SYS/PERM"
         };
         self.err(&format!("[{code}] {e}"));
-    }
-}
-
-/// (login, password) from an AUTH PLAIN response (RFC 4616): the
-/// authorization identity must be empty or the login itself.
-fn plain(response: &str) -> Option<(String, Secret)> {
-    let bytes = B64.decode(response.trim()).ok()?;
-    let mut parts = bytes.split(|&b| b == 0);
-    let (authz, login, password) = (parts.next()?, parts.next()?, parts.next()?);
-    if parts.next().is_some() {
-        return None;
-    }
-    let login = String::from_utf8(login.to_vec()).ok()?;
-    let authz = String::from_utf8(authz.to_vec()).ok()?;
-    if !authz.is_empty() && !authz.eq_ignore_ascii_case(&login) {
-        return None;
-    }
-    Some((
-        login,
-        Secret::new(String::from_utf8(password.to_vec()).ok()?),
-    ))
-}
-
-fn decode(text: &str) -> Option<String> {
-    String::from_utf8(B64.decode(text.trim()).ok()?).ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::plain;
-
-    #[test]
-    fn plain_responses_are_split_and_checked() {
-        let (login, pw) = plain("AGFsaWNlAHNlY3JldA==").unwrap();
-        assert_eq!((login.as_str(), pw.expose()), ("alice", "secret"));
-        let (login, _) = plain("YWxpY2UAYWxpY2UAc2VjcmV0").unwrap();
-        assert_eq!(login, "alice");
-        assert!(
-            plain("Ym9iAGFsaWNlAHNlY3JldA==").is_none(),
-            "authzid bob for alice"
-        );
-        assert!(plain("not base64!").is_none());
-        assert!(plain("YWxpY2U=").is_none());
     }
 }

@@ -7,6 +7,7 @@
 mod auth;
 mod author;
 mod discard;
+mod line;
 mod reply;
 mod session;
 
@@ -14,7 +15,8 @@ use std::future::Future;
 use std::net::IpAddr;
 use std::sync::Arc;
 
-use crate::accounts::{Account, Accounts, LoginError, SentCount};
+use crate::accounts::sasl::Mechanism;
+use crate::accounts::{Account, Accounts, BearerLogins, BearerRefusal, LoginError, SentCount};
 use crate::config::SmtpSection;
 use crate::mailbox::MailService;
 use crate::mailbox::submit::{Envelope, SubmitError};
@@ -29,6 +31,22 @@ pub trait Submitter: Send + Sync + 'static {
         password: &Secret,
         peer: IpAddr,
     ) -> impl Future<Output = Result<Account, LoginError>> + Send;
+
+    /// Whether OAuth bearer-token logins (XOAUTH2, OAUTHBEARER) are offered.
+    fn bearer_offered(&self) -> bool {
+        false
+    }
+
+    /// Log in with a bearer-token SASL response (decoded).
+    fn authenticate_bearer(
+        &self,
+        mechanism: Mechanism,
+        response: &[u8],
+        peer: IpAddr,
+    ) -> impl Future<Output = Result<Account, BearerRefusal>> + Send {
+        let _ = (mechanism, response, peer);
+        async { Err(BearerRefusal::Login(LoginError::BadCredentials)) }
+    }
 
     /// The account of a login (for trusted clients that do not log in).
     fn account(&self, login: &str) -> impl Future<Output = Option<Account>> + Send;
@@ -86,6 +104,8 @@ pub trait Submitter: Send + Sync + 'static {
 pub struct GatewaySubmitter {
     pub accounts: Arc<Accounts>,
     pub mail: Arc<MailService>,
+    /// OAuth sign-in (`[oauth]`), when on.
+    pub bearer: Option<Arc<BearerLogins>>,
     pub host: String,
 }
 
@@ -97,6 +117,22 @@ impl Submitter for GatewaySubmitter {
         peer: IpAddr,
     ) -> Result<Account, LoginError> {
         self.accounts.authenticate(login, password, peer).await
+    }
+
+    fn bearer_offered(&self) -> bool {
+        self.bearer.is_some()
+    }
+
+    async fn authenticate_bearer(
+        &self,
+        mechanism: Mechanism,
+        response: &[u8],
+        peer: IpAddr,
+    ) -> Result<Account, BearerRefusal> {
+        match &self.bearer {
+            Some(b) => b.authenticate(mechanism, response, peer).await,
+            None => Err(BearerRefusal::Login(LoginError::BadCredentials)),
+        }
     }
 
     async fn account(&self, login: &str) -> Option<Account> {

@@ -27,7 +27,8 @@ impl Reply {
             .chars()
             .map(|c| if c == '\r' || c == '\n' { ' ' } else { c })
             .collect();
-        let lines: Vec<&str> = if clean.len() > 400 {
+        // A 334 challenge is one line of base64, however long (RFC 4954).
+        let lines: Vec<&str> = if clean.len() > 400 && self.code != 334 {
             clean
                 .as_bytes()
                 .chunks(400)

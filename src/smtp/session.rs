@@ -157,6 +157,26 @@ impl<S: Submitter> Session<'_, S> {
 
     async fn serve(&mut self) -> Result<(), Stop> {
         loop {
+            // smtp-proto's parser keeps an unfinished line of its own and
+            // allows 4 KiB; only whole lines (or ones already too long) go
+            // to it, so AUTH lines up to 64 KiB can be taken here instead.
+            match super::line::next_line(&self.input) {
+                super::line::NextLine::Incomplete => {
+                    self.fill(COMMAND_TIMEOUT).await?;
+                    continue;
+                }
+                super::line::NextLine::LongAuth(end) => {
+                    let line: Vec<u8> = self.input.drain(..=end).collect();
+                    let (mechanism, initial) = super::line::long_auth_line(&line);
+                    self.auth(mechanism, initial).await?;
+                    continue;
+                }
+                super::line::NextLine::AuthTooLong => {
+                    self.say(Reply::new(500, "5.5.6", "AUTH line too long"));
+                    return Err(Stop::Done);
+                }
+                super::line::NextLine::Parse => {}
+            }
             let request = {
                 let mut bytes = self.input.iter();
                 let before = bytes.len();
@@ -280,7 +300,11 @@ impl<S: Submitter> Session<'_, S> {
             lines.push("STARTTLS".into());
         }
         if self.auth_allowed() && self.account.is_none() {
-            lines.push("AUTH PLAIN LOGIN".into());
+            if self.proto.submitter.bearer_offered() {
+                lines.push("AUTH PLAIN LOGIN OAUTHBEARER XOAUTH2".into());
+            } else {
+                lines.push("AUTH PLAIN LOGIN".into());
+            }
         }
         lines.push("HELP".into());
         let last = lines.len() - 1;

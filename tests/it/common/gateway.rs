@@ -90,6 +90,9 @@ pub struct TestGateway {
     configure: fn(&mut Config),
     /// `[store] url`, when not the SQLite file in `dir`.
     store_url: Option<String>,
+    /// Accounts get their Graph tokens from `[microsoft]` (sign-ins,
+    /// refresh) as in `graphgate serve`, not minted by the control API.
+    real_tokens: bool,
 }
 
 /// The demo's shared-mailbox policy: alice writes sales@, bob reads it.
@@ -150,14 +153,22 @@ impl TestGateway {
     pub async fn start_on(tenant: Tenant, settings: MailSettings) -> TestGateway {
         graphgate::tls::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        TestGateway::assemble(tenant, dir, settings, |_| {}, None).await
+        TestGateway::assemble(tenant, dir, settings, |_| {}, None, false).await
     }
 
     /// A gateway whose test configuration `configure` changes first.
     pub async fn start_configured(configure: fn(&mut Config)) -> TestGateway {
         graphgate::tls::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        TestGateway::assemble(Tenant::start().await, dir, test_settings(), configure, None).await
+        TestGateway::assemble(
+            Tenant::start().await,
+            dir,
+            test_settings(),
+            configure,
+            None,
+            false,
+        )
+        .await
     }
 
     /// A gateway on `tenant` with `settings`, whose test configuration
@@ -169,7 +180,16 @@ impl TestGateway {
     ) -> TestGateway {
         graphgate::tls::install_crypto_provider();
         let dir = tempfile::tempdir().unwrap();
-        TestGateway::assemble(tenant, dir, settings, configure, None).await
+        TestGateway::assemble(tenant, dir, settings, configure, None, false).await
+    }
+
+    /// A gateway whose accounts get Graph tokens only from `[microsoft]`
+    /// (nobody has signed in yet), with `configure` applied.
+    pub async fn start_real_tokens(configure: fn(&mut Config)) -> TestGateway {
+        graphgate::tls::install_crypto_provider();
+        let dir = tempfile::tempdir().unwrap();
+        let tenant = Tenant::start().await;
+        TestGateway::assemble(tenant, dir, test_settings(), configure, None, true).await
     }
 
     /// One instance of several sharing the store at `store_url` (and the
@@ -186,7 +206,15 @@ impl TestGateway {
             base: tenant.base.clone(),
             http: tenant.http.clone(),
         };
-        TestGateway::assemble(tenant, dir, settings, |_| {}, Some(store_url.to_string())).await
+        TestGateway::assemble(
+            tenant,
+            dir,
+            settings,
+            |_| {},
+            Some(store_url.to_string()),
+            false,
+        )
+        .await
     }
 
     /// Stop the gateway and start a new one on the same store and tenant,
@@ -199,7 +227,15 @@ impl TestGateway {
         let tenant = std::mem::replace(&mut self.tenant, Tenant::detached());
         let dir = std::mem::replace(&mut self.dir, tempfile::tempdir().unwrap());
         let store_url = self.store_url.take();
-        TestGateway::assemble(tenant, dir, settings, self.configure, store_url).await
+        TestGateway::assemble(
+            tenant,
+            dir,
+            settings,
+            self.configure,
+            store_url,
+            self.real_tokens,
+        )
+        .await
     }
 
     /// The gateway as `graphgate serve` assembles it (`App::build`), with
@@ -210,6 +246,7 @@ impl TestGateway {
         settings: MailSettings,
         configure: fn(&mut Config),
         store_url: Option<String>,
+        real_tokens: bool,
     ) -> TestGateway {
         let mut config = test_config(&tenant, dir.path());
         configure(&mut config);
@@ -222,7 +259,7 @@ impl TestGateway {
             providers: Default::default(),
         });
         let overrides = Overrides {
-            credentials: Some(credentials),
+            credentials: (!real_tokens).then_some(credentials as _),
             mail: Some(settings.clone()),
         };
         let app = App::build(&config, overrides).await.unwrap();
@@ -262,6 +299,7 @@ impl TestGateway {
             accounts: app.accounts.clone(),
             configure,
             store_url,
+            real_tokens,
         }
     }
 

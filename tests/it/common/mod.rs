@@ -87,6 +87,62 @@ impl Tenant {
         v["access_token"].as_str().expect("token").to_string()
     }
 
+    /// A whole device-code sign-in of `user` to app `client_id` for
+    /// `scope`, through the sign-in pages as a person goes; the token
+    /// endpoint's answer.
+    pub async fn device_sign_in(&self, client_id: &str, user: &str, scope: &str) -> Value {
+        self.set(json!({"device_code_interval_s": 0})).await;
+        let form = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<Vec<_>>()
+        };
+        let post = async |path: &str, pairs: Vec<(String, String)>| -> (StatusCode, String) {
+            let r = self
+                .http
+                .post(format!("{}{}", self.base, path))
+                .form(&pairs)
+                .send()
+                .await
+                .expect("sign-in page");
+            let status = r.status();
+            (status, r.text().await.unwrap_or_default())
+        };
+        let (status, body) = post(
+            "/organizations/oauth2/v2.0/devicecode",
+            form(&[("client_id", client_id), ("scope", scope)]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let code: Value = serde_json::from_str(&body).unwrap();
+        let user_code = code["user_code"].as_str().unwrap().to_string();
+        let (_, page) = post("/devicelogin", form(&[("otc", &user_code)])).await;
+        let flow = hidden(&page, "flow").expect("the user-name page");
+        let (_, page) = post("/login", form(&[("flow", &flow), ("loginfmt", user)])).await;
+        let flow = hidden(&page, "flow").expect("the password page");
+        let password = graphgate_emulator::seed::DEMO_SIGNIN_PASSWORD;
+        let (_, page) = post("/login", form(&[("flow", &flow), ("passwd", password)])).await;
+        let flow = hidden(&page, "flow").expect("the consent page");
+        let (_, page) = post(
+            "/login/consent",
+            form(&[("flow", &flow), ("accept", "Continue")]),
+        )
+        .await;
+        assert!(page.contains("You have signed in"), "{page}");
+        let (status, body) = post(
+            "/organizations/oauth2/v2.0/token",
+            form(&[
+                ("grant_type", "urn:ietf:params:oauth:grant-type:device_code"),
+                ("client_id", client_id),
+                ("device_code", code["device_code"].as_str().unwrap()),
+            ]),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        serde_json::from_str(&body).unwrap()
+    }
+
     pub async fn alice(&self) -> String {
         self.token(ALICE, &ALL_SCOPES).await
     }
@@ -401,4 +457,15 @@ impl graphgate::auth::TokenSource for ControlTokens {
             })
         })
     }
+}
+
+/// The value of a hidden input, as the emulator's sign-in pages write it.
+pub fn hidden(html: &str, name: &str) -> Option<String> {
+    let at = html.find(&format!("name=\"{name}\" value=\""))? + name.len() + 15;
+    let end = html[at..].find('"')?;
+    Some(
+        html[at..at + end]
+            .replace("&amp;", "&")
+            .replace("&quot;", "\""),
+    )
 }

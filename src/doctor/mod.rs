@@ -6,6 +6,8 @@
 //! each account's effective rights on each shared mailbox (the local
 //! policy intersected with what Microsoft 365 allows).
 
+mod oauth;
+
 use std::sync::Arc;
 
 use crate::accounts::{Account, Mode};
@@ -134,7 +136,7 @@ pub async fn run(parts: Parts<'_>) -> Report {
         config.microsoft.tenant
     ));
     let accounts = match crate::accounts::Accounts::new(
-        store,
+        store.clone(),
         crate::accounts::LoginLimits::from(&config.accounts),
     )
     .list()
@@ -172,6 +174,8 @@ pub async fn run(parts: Parts<'_>) -> Report {
         r.ok("no client secret or certificate configured: app-only accounts are not possible");
         None
     };
+
+    oauth::check(&mut r, config, &tokens, &store).await;
 
     for account in &accounts {
         r.section(format!(
