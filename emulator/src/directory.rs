@@ -46,8 +46,10 @@ pub struct AppCertificate {
     pub pem: String,
 }
 
-/// An Entra app registration with its consent state.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// An Entra app registration with its consent state: what it may ask of
+/// Graph, the API it may expose itself (App ID URIs and scopes), and the
+/// permissions it holds on other apps' APIs.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct AppRegistration {
     /// The application (client) id.
     pub client_id: String,
@@ -77,6 +79,21 @@ pub struct AppRegistration {
     /// these mailboxes (UPNs); others get 403 ErrorAccessDenied.
     #[serde(default)]
     pub mailbox_scope: Option<BTreeSet<String>>,
+    /// "Expose an API": the App ID URIs that name this app as a resource
+    /// (`api://{client_id}`); scopes are requested as `{uri}/{scope}`.
+    #[serde(default)]
+    pub identifier_uris: Vec<String>,
+    /// The delegated scopes this app's API exposes (`Mail.Gateway`).
+    #[serde(default)]
+    pub api_scopes: BTreeSet<String>,
+    /// The manifest's `requestedAccessTokenVersion`: tokens for this app's
+    /// API are v2.0 when it is 2, v1.0 when it is 1 or unset.
+    #[serde(default)]
+    pub access_token_version: Option<u8>,
+    /// Delegated permissions consented for this client on exposed APIs, in
+    /// full form (`api://{resource}/Mail.Gateway`); may name its own API.
+    #[serde(default)]
+    pub api_permissions: BTreeSet<String>,
 }
 
 /// Exchange mailbox permissions a user can hold on another mailbox.
@@ -157,6 +174,20 @@ impl Directory {
         self.apps
             .iter()
             .find(|a| a.client_id.eq_ignore_ascii_case(client_id))
+    }
+
+    /// The app whose API `resource` names: one of its App ID URIs or its
+    /// client id (case-insensitive, a trailing `/` ignored).
+    pub(crate) fn api_app(&self, resource: &str) -> Option<&AppRegistration> {
+        let resource = resource.trim_end_matches('/');
+        self.apps
+            .iter()
+            .find(|a| {
+                a.identifier_uris
+                    .iter()
+                    .any(|u| u.trim_end_matches('/').eq_ignore_ascii_case(resource))
+            })
+            .or_else(|| self.app(resource))
     }
 
     /// An app registration by client id (case-insensitive), to change.

@@ -18,6 +18,12 @@ pub const DEMO_DOMAIN: &str = "contoso.test";
 pub const DEMO_TENANT_ID: Uuid = Uuid::from_u128(0x7a3c5e10_2b4d_4f6a_8c9e_0d1f2a3b4c5d);
 /// The client id of the demo app registration, "graphgate (demo)".
 pub const DEMO_CLIENT_ID: &str = "00000000-0000-4000-8000-000000000001";
+/// The client id of the demo mail client, "Mail client (demo)": a public
+/// client with consent for the demo app's API and nothing on Graph, as a
+/// mail program that signs in for graphgate's SASL XOAUTH2 would be.
+pub const DEMO_MAIL_CLIENT_ID: &str = "00000000-0000-4000-8000-000000000002";
+/// The delegated scope the demo app's API exposes (`api://{DEMO_CLIENT_ID}/Mail.Gateway`).
+pub const DEMO_API_SCOPE: &str = "Mail.Gateway";
 /// The demo app's client secret.
 pub const DEMO_CLIENT_SECRET: &str = "graphgate-demo-secret";
 /// Password for the emulator's sign-in page (the "Microsoft" password, not a gateway password).
@@ -61,7 +67,13 @@ fn user(oid: Uuid, local: &str, name: &str, kind: UserKind) -> DirectoryUser {
     }
 }
 
-/// The demo directory: alice, bob, carol, sales@ and the demo app.
+/// `api://{DEMO_CLIENT_ID}/Mail.Gateway`: the consent both demo apps hold.
+fn demo_api_permission() -> BTreeSet<String> {
+    [format!("api://{DEMO_CLIENT_ID}/{DEMO_API_SCOPE}")].into()
+}
+
+/// The demo directory: alice, bob, carol, sales@, the demo app (which also
+/// exposes graphgate's API) and the demo mail client.
 pub(crate) fn demo_directory() -> Directory {
     let grants = [
         (SALES, ALICE, MailboxRight::FullAccess),
@@ -85,23 +97,37 @@ pub(crate) fn demo_directory() -> Directory {
             user(CAROL, "carol", "Carol Example", UserKind::Member),
             user(SALES, "sales", "Contoso Sales", UserKind::SharedMailbox),
         ],
-        apps: vec![AppRegistration {
-            client_id: DEMO_CLIENT_ID.into(),
-            display_name: "graphgate (demo)".into(),
-            secrets: vec![DEMO_CLIENT_SECRET.into()],
-            certificates: Vec::new(),
-            app_roles: ["Mail.ReadWrite", "Mail.Send"]
-                .into_iter()
-                .map(String::from)
-                .collect(),
-            delegated_scopes: DEMO_DELEGATED_SCOPES
-                .into_iter()
-                .map(String::from)
-                .collect::<BTreeSet<_>>(),
-            public_client: true,
-            redirect_uris: vec!["http://localhost".into()],
-            mailbox_scope: None,
-        }],
+        apps: vec![
+            AppRegistration {
+                client_id: DEMO_CLIENT_ID.into(),
+                display_name: "graphgate (demo)".into(),
+                secrets: vec![DEMO_CLIENT_SECRET.into()],
+                certificates: Vec::new(),
+                app_roles: ["Mail.ReadWrite", "Mail.Send"]
+                    .into_iter()
+                    .map(String::from)
+                    .collect(),
+                delegated_scopes: DEMO_DELEGATED_SCOPES
+                    .into_iter()
+                    .map(String::from)
+                    .collect::<BTreeSet<_>>(),
+                public_client: true,
+                redirect_uris: vec!["http://localhost".into()],
+                mailbox_scope: None,
+                identifier_uris: vec![format!("api://{DEMO_CLIENT_ID}")],
+                api_scopes: [DEMO_API_SCOPE.to_string()].into(),
+                access_token_version: Some(2),
+                api_permissions: demo_api_permission(),
+            },
+            AppRegistration {
+                client_id: DEMO_MAIL_CLIENT_ID.into(),
+                display_name: "Mail client (demo)".into(),
+                public_client: true,
+                redirect_uris: vec!["http://localhost".into()],
+                api_permissions: demo_api_permission(),
+                ..AppRegistration::default()
+            },
+        ],
         grants,
     }
 }

@@ -38,7 +38,8 @@ pub struct Emulator {
     pub(crate) mailboxes: DashMap<Uuid, Arc<Mutex<Mailbox>>>,
     /// The switches, as `PUT /_emulator/config` leaves them.
     pub settings: RwLock<Settings>,
-    /// The keys every token is signed with.
+    /// The keys every token is signed with (the RS256 ones rotate through
+    /// the control API, hence their own lock inside).
     pub keys: TokenKeys,
     /// The counters `GET /_emulator/stats` reports.
     pub stats: Stats,
@@ -64,6 +65,8 @@ impl Emulator {
             mb.reindex();
             map.insert(mb.owner, Arc::new(Mutex::new(mb)));
         }
+        // A tenant saved before RS256 keys existed gets one now, saved soon.
+        let new_key = keys.api.ensure_signing_key();
         Emulator {
             directory: RwLock::new(directory),
             mailboxes: map,
@@ -75,7 +78,7 @@ impl Emulator {
             outbound: Mutex::new(Vec::new()),
             uploads: UploadSessions::default(),
             persist,
-            dirty: AtomicBool::new(false),
+            dirty: AtomicBool::new(new_key),
         }
     }
 

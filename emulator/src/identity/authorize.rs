@@ -145,8 +145,8 @@ fn start(t: &Emulator, segment: &str, p: &Params) -> Response {
     let Some(scope) = p.get("scope") else {
         return deliver_error(&req, &OAuthError::missing("scope"));
     };
-    let domain = t.directory.read().domain.clone();
-    if let Err(e) = scopes::parse(scope, &domain) {
+    let parsed = scopes::parse(scope, &t.directory.read());
+    if let Err(e) = parsed {
         return deliver_error(&req, &e);
     }
     if let Some(challenge) = p.get("code_challenge") {

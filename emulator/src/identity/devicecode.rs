@@ -67,7 +67,7 @@ fn start(
     headers: &HeaderMap,
     p: &Params,
 ) -> Result<Value, OAuthError> {
-    let (app, domain) = {
+    let app = {
         let dir = t.directory.read();
         if !dir.matches_tenant(segment) {
             return Err(OAuthError::unknown_tenant(segment));
@@ -75,18 +75,15 @@ fn start(
         let client_id = p
             .get("client_id")
             .ok_or_else(|| OAuthError::missing("client_id"))?;
-        (
-            dir.app(client_id)
-                .cloned()
-                .ok_or_else(|| OAuthError::unknown_client(client_id, &dir.domain))?,
-            dir.domain.clone(),
-        )
+        dir.app(client_id)
+            .cloned()
+            .ok_or_else(|| OAuthError::unknown_client(client_id, &dir.domain))?
     };
     if !app.public_client {
         return Err(OAuthError::credentials_required());
     }
     let scope = p.get("scope").ok_or_else(|| OAuthError::missing("scope"))?;
-    scopes::parse(scope, &domain)?;
+    scopes::parse(scope, &t.directory.read())?;
     let (interval_s, expires_s) = {
         let s = t.settings.read();
         (s.device_code_interval_s, s.device_code_expires_s)

@@ -1,6 +1,7 @@
 //! The identity platform's routes, mounted at the emulator's root: the
-//! token, device code and authorize endpoints per tenant, OpenID discovery,
-//! and the sign-in pages a person uses in a browser.
+//! token, device code and authorize endpoints per tenant, OpenID discovery
+//! (v2.0 and v1.0) with the JWKS, and the sign-in pages a person uses in a
+//! browser.
 
 use std::sync::Arc;
 
@@ -23,7 +24,12 @@ pub(crate) fn routes() -> Router<Arc<Emulator>> {
             "/{tenant}/v2.0/.well-known/openid-configuration",
             get(discovery::openid_configuration),
         )
+        .route(
+            "/{tenant}/.well-known/openid-configuration",
+            get(discovery::openid_configuration_v1),
+        )
         .route("/{tenant}/discovery/v2.0/keys", get(discovery::keys))
+        .route("/{tenant}/discovery/keys", get(discovery::keys))
         .route(
             "/devicelogin",
             get(signin::enter_code).post(signin::submit_code),

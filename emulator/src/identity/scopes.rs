@@ -1,21 +1,44 @@
-//! The `scope` parameter: Graph permissions (with or without the
-//! `https://graph.microsoft.com/` prefix), `.default`, and the OIDC scopes;
-//! checked against the app's tenant-wide consent when tokens are issued.
+//! The `scope` parameter: which resource it asks for, Microsoft Graph (with
+//! or without the `https://graph.microsoft.com/` prefix) or exactly one API
+//! an app registration exposes (`api://{id}/Scope`, `{client-id}/Scope`),
+//! plus `.default` and the OIDC scopes; checked against the client's
+//! tenant-wide consent when tokens are issued.
 
 use std::collections::BTreeSet;
 
 use super::error::OAuthError;
-use crate::directory::{AppRegistration, OIDC_SCOPES, short_scope};
+use crate::directory::{AppRegistration, Directory, OIDC_SCOPES, short_scope};
+
+/// An exposed API a request asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ApiResource {
+    /// The resource app's client id.
+    pub client_id: String,
+    /// The resource as the request named it, in the registration's spelling:
+    /// one of its App ID URIs, or its client id. Prefixes the scopes of
+    /// the token response and is the `aud` of v1.0 tokens.
+    pub identifier: String,
+}
 
 /// A parsed `scope` parameter.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Requested {
-    /// Graph permissions, short form, as typed.
+    /// The API asked for, or None for Microsoft Graph.
+    pub api: Option<ApiResource>,
+    /// Permissions of that resource, short form: as typed for Graph, in the
+    /// registration's spelling for an API.
     pub resource: BTreeSet<String>,
     /// `.default` was asked for: every consented permission.
     pub default: bool,
     /// OIDC scopes, lower case.
     pub oidc: BTreeSet<String>,
+}
+
+impl Requested {
+    /// Only OIDC scopes: no resource permission and no `.default`.
+    pub(crate) fn oidc_only(&self) -> bool {
+        self.api.is_none() && self.resource.is_empty() && !self.default
+    }
 }
 
 fn oidc_name(s: &str) -> Option<&'static str> {
@@ -25,27 +48,110 @@ fn oidc_name(s: &str) -> Option<&'static str> {
         .find(|o| o.eq_ignore_ascii_case(s))
 }
 
-/// Parse a scope parameter. Only Graph is a resource of this tenant.
-pub(crate) fn parse(raw: &str, tenant_domain: &str) -> Result<Requested, OAuthError> {
+/// The API `name` (an App ID URI or a client id) designates, if any.
+pub(crate) fn find_api(dir: &Directory, name: &str) -> Option<ApiResource> {
+    let app = dir.api_app(name)?;
+    let trimmed = name.trim_end_matches('/');
+    let identifier = app
+        .identifier_uris
+        .iter()
+        .find(|u| u.trim_end_matches('/').eq_ignore_ascii_case(trimmed))
+        .cloned()
+        .unwrap_or_else(|| app.client_id.clone());
+    Some(ApiResource {
+        client_id: app.client_id.clone(),
+        identifier,
+    })
+}
+
+pub(crate) fn unknown_resource(resource: &str, tenant_domain: &str) -> OAuthError {
+    OAuthError::new(
+        "invalid_resource",
+        500011,
+        format!(
+            "The resource principal named {resource} was not found in the tenant named {tenant_domain}. \
+             This can happen if the application has not been installed by the administrator of the tenant \
+             or consented to by any user in the tenant. You might have sent your authentication request to \
+             the wrong tenant."
+        ),
+    )
+}
+
+fn more_than_one_resource(raw: &str) -> OAuthError {
+    OAuthError::new(
+        "invalid_scope",
+        28000,
+        format!(
+            "Provided value for the input parameter scope is not valid because it contains more than one \
+             resource. Scope {raw} is not valid."
+        ),
+    )
+}
+
+/// Where the parse stands: the one resource seen so far.
+#[derive(Default)]
+struct Target {
+    graph: bool,
+    api: Option<ApiResource>,
+}
+
+impl Target {
+    /// Note a Graph scope; false if an API was already asked for.
+    fn graph(&mut self) -> bool {
+        self.graph = true;
+        self.api.is_none()
+    }
+
+    /// Note a scope of `api`; false if Graph or another API was asked for.
+    fn api(&mut self, api: ApiResource) -> bool {
+        if self.graph {
+            return false;
+        }
+        match &self.api {
+            Some(seen) => seen.client_id.eq_ignore_ascii_case(&api.client_id),
+            None => {
+                self.api = Some(api);
+                true
+            }
+        }
+    }
+}
+
+/// Parse a scope parameter: Graph permissions, or those of one exposed API.
+pub(crate) fn parse(raw: &str, dir: &Directory) -> Result<Requested, OAuthError> {
     let mut r = Requested::default();
+    let mut target = Target::default();
     for scope in raw.split_whitespace() {
         if let Some(o) = oidc_name(scope) {
             r.oidc.insert(o.to_string());
             continue;
         }
         let short = short_scope(scope);
-        if short == scope && (scope.contains("://") || scope.contains('/')) {
-            let resource = scope.rsplit_once('/').map_or(scope, |(r, _)| r);
-            return Err(OAuthError::new(
-                "invalid_resource",
-                500011,
-                format!(
-                    "The resource principal named {resource} was not found in the tenant named {tenant_domain}. \
-                     This can happen if the application has not been installed by the administrator of the tenant \
-                     or consented to by any user in the tenant. You might have sent your authentication request to \
-                     the wrong tenant."
-                ),
-            ));
+        if short == scope && scope.contains('/') {
+            let (resource, name) = scope.rsplit_once('/').unwrap_or_default();
+            if name.is_empty() || resource.ends_with(':') || resource.ends_with(":/") {
+                return Err(invalid_scope(scope));
+            }
+            let api =
+                find_api(dir, resource).ok_or_else(|| unknown_resource(resource, &dir.domain))?;
+            let exposing = dir.app(&api.client_id).cloned().unwrap_or_default();
+            if !target.api(api) {
+                return Err(more_than_one_resource(raw));
+            }
+            if name == ".default" {
+                r.default = true;
+                continue;
+            }
+            let exposed = exposing
+                .api_scopes
+                .iter()
+                .find(|s| s.eq_ignore_ascii_case(name))
+                .ok_or_else(|| invalid_scope(scope))?;
+            r.resource.insert(exposed.clone());
+            continue;
+        }
+        if !target.graph() {
+            return Err(more_than_one_resource(raw));
         }
         if short == ".default" {
             r.default = true;
@@ -67,6 +173,7 @@ pub(crate) fn parse(raw: &str, tenant_domain: &str) -> Result<Requested, OAuthEr
              resource-specific scopes.",
         ));
     }
+    r.api = target.api;
     Ok(r)
 }
 
@@ -94,22 +201,62 @@ pub(crate) fn consent_required(app: &AppRegistration) -> OAuthError {
     .with_suberror("consent_required")
 }
 
-/// The permissions `r` asks for, in the app registration's spelling, if the
-/// app has consent for every one of them (`.default`: all it has).
+/// The scopes of `resource`'s API (its spelling) that `client` holds
+/// consent for: its `api_permissions` naming that API by any of its App ID
+/// URIs or its client id.
+pub(crate) fn api_consent(
+    client: &AppRegistration,
+    resource: &AppRegistration,
+) -> BTreeSet<String> {
+    let names_resource = |r: &str| {
+        let r = r.trim_end_matches('/');
+        r.eq_ignore_ascii_case(&resource.client_id)
+            || resource
+                .identifier_uris
+                .iter()
+                .any(|u| u.trim_end_matches('/').eq_ignore_ascii_case(r))
+    };
+    client
+        .api_permissions
+        .iter()
+        .filter_map(|p| p.rsplit_once('/'))
+        .filter(|(r, _)| names_resource(r))
+        .filter_map(|(_, name)| {
+            resource
+                .api_scopes
+                .iter()
+                .find(|s| s.eq_ignore_ascii_case(name))
+        })
+        .cloned()
+        .collect()
+}
+
+/// The permissions `r` asks for, in the registration's spelling, if the
+/// client `app` has consent for every one of them (`.default`: all it has;
+/// for an API, at least one).
 pub(crate) fn consented(
     r: &Requested,
     app: &AppRegistration,
+    dir: &Directory,
 ) -> Result<BTreeSet<String>, OAuthError> {
+    let held = match &r.api {
+        None => app.delegated_scopes.clone(),
+        Some(api) => {
+            let resource = dir
+                .app(&api.client_id)
+                .ok_or_else(|| unknown_resource(&api.identifier, &dir.domain))?;
+            api_consent(app, resource)
+        }
+    };
     if r.default {
-        return Ok(app.delegated_scopes.clone());
+        if r.api.is_some() && held.is_empty() {
+            return Err(consent_required(app));
+        }
+        return Ok(held);
     }
     let mut out = BTreeSet::new();
     for s in &r.resource {
-        match app
-            .delegated_scopes
-            .iter()
-            .find(|c| c.eq_ignore_ascii_case(s))
-        {
+        match held.iter().find(|c| c.eq_ignore_ascii_case(s)) {
             Some(c) => out.insert(c.clone()),
             None => return Err(consent_required(app)),
         };
@@ -117,13 +264,16 @@ pub(crate) fn consented(
     Ok(out)
 }
 
-/// The `scope` of a token response: Graph permissions with their resource
-/// prefix, then OIDC scopes bare.
-pub(crate) fn response_scope(granted: &BTreeSet<String>) -> String {
+/// The `scope` of a token response: the resource's permissions with their
+/// resource prefix (Graph's, or the API's identifier as requested), then
+/// OIDC scopes bare.
+pub(crate) fn response_scope(granted: &BTreeSet<String>, api: Option<&ApiResource>) -> String {
+    let prefix = api.map_or("https://graph.microsoft.com", |a| a.identifier.as_str());
+    let prefix = prefix.trim_end_matches('/');
     let mut out: Vec<String> = granted
         .iter()
         .filter(|s| oidc_name(s).is_none())
-        .map(|s| format!("https://graph.microsoft.com/{s}"))
+        .map(|s| format!("{prefix}/{s}"))
         .collect();
     out.extend(
         OIDC_SCOPES
@@ -134,12 +284,12 @@ pub(crate) fn response_scope(granted: &BTreeSet<String>) -> String {
     out.join(" ")
 }
 
-/// Client credentials take exactly `<resource>/.default`, and only Graph is
-/// a resource here.
-pub(crate) fn check_client_credentials_scope(
+/// Client credentials take exactly `<resource>/.default`: Graph's (None) or
+/// an exposed API's.
+pub(crate) fn client_credentials_target(
     raw: &str,
-    tenant_domain: &str,
-) -> Result<(), OAuthError> {
+    dir: &Directory,
+) -> Result<Option<ApiResource>, OAuthError> {
     let scopes: Vec<&str> = raw.split_whitespace().collect();
     let bad = || {
         OAuthError::new(
@@ -158,91 +308,24 @@ pub(crate) fn check_client_credentials_scope(
         return Err(bad());
     };
     if short_scope(scope) == ".default" {
-        return Ok(());
+        return Ok(None);
     }
     if resource.is_empty() {
         return Err(bad());
     }
-    Err(OAuthError::new(
-        "invalid_resource",
-        500011,
-        format!(
-            "The resource principal named {resource} was not found in the tenant named {tenant_domain}."
-        ),
-    ))
+    match find_api(dir, resource) {
+        Some(api) => Ok(Some(api)),
+        None => Err(OAuthError::new(
+            "invalid_resource",
+            500011,
+            format!(
+                "The resource principal named {resource} was not found in the tenant named {}.",
+                dir.domain
+            ),
+        )),
+    }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn parses_prefixed_bare_and_oidc_scopes() {
-        let r = parse(
-            "offline_access https://graph.microsoft.com/Mail.Read User.Read OpenID",
-            "t",
-        )
-        .unwrap();
-        assert_eq!(
-            r.resource,
-            ["Mail.Read", "User.Read"].map(String::from).into()
-        );
-        assert_eq!(
-            r.oidc,
-            ["offline_access", "openid"].map(String::from).into()
-        );
-        assert!(!r.default);
-        assert!(
-            parse("https://graph.microsoft.com/.default openid", "t")
-                .unwrap()
-                .default
-        );
-    }
-
-    #[test]
-    fn refuses_other_resources_and_mixed_default() {
-        let cases = [
-            ("api://other/.default", 500011),
-            ("https://outlook.office.com/IMAP.AccessAsUser.All", 500011),
-            (".default Mail.Read", 70011),
-            ("Mail<Read", 70011),
-        ];
-        for (raw, code) in cases {
-            assert_eq!(parse(raw, "t").unwrap_err().code, code, "{raw}");
-        }
-    }
-
-    #[test]
-    fn client_credentials_scope_must_be_graph_default() {
-        assert!(
-            check_client_credentials_scope("https://graph.microsoft.com/.default", "t").is_ok()
-        );
-        assert!(
-            check_client_credentials_scope("00000003-0000-0000-c000-000000000000/.default", "t")
-                .is_ok()
-        );
-        for (raw, code) in [
-            ("Mail.Read", 1002012),
-            ("https://graph.microsoft.com/Mail.Read", 1002012),
-            ("https://graph.microsoft.com/.default openid", 1002012),
-            ("https://example.com/.default", 500011),
-        ] {
-            assert_eq!(
-                check_client_credentials_scope(raw, "t").unwrap_err().code,
-                code,
-                "{raw}"
-            );
-        }
-    }
-
-    #[test]
-    fn response_scope_prefixes_graph_permissions() {
-        let g: BTreeSet<String> = ["User.Read", "openid", "Mail.Send", "offline_access"]
-            .map(String::from)
-            .into();
-        assert_eq!(
-            response_scope(&g),
-            "https://graph.microsoft.com/Mail.Send https://graph.microsoft.com/User.Read openid offline_access"
-        );
-    }
-}
+#[path = "tests_scopes.rs"]
+mod tests;

@@ -98,18 +98,28 @@ pub(crate) async fn submit_code(State(t): State<Arc<Emulator>>, body: Bytes) -> 
 /// The permissions listed on the consent page.
 fn permissions(t: &Emulator, flow: &Flow) -> Vec<String> {
     let dir = t.directory.read();
-    let Ok(r) = scopes::parse(&flow.scope, &dir.domain) else {
+    let Ok(r) = scopes::parse(&flow.scope, &dir) else {
         return Vec::new();
     };
-    let mut out: Vec<String> = if r.default {
+    let names: Vec<String> = if r.default {
         dir.app(&flow.client_id)
-            .map(|a| a.delegated_scopes.iter().cloned().collect())
+            .map(|a| scopes::consented(&r, a, &dir).unwrap_or_default())
             .unwrap_or_default()
+            .into_iter()
+            .collect()
     } else {
         r.resource.iter().cloned().collect()
     };
-    out.extend(r.oidc);
-    out.iter().map(|s| pages::describe(s)).collect()
+    // An API's permissions are shown in full (`api://…/Mail.Gateway`).
+    let mut out: Vec<String> = match &r.api {
+        Some(api) => names
+            .iter()
+            .map(|n| format!("{}/{n}", api.identifier.trim_end_matches('/')))
+            .collect(),
+        None => names.iter().map(|s| pages::describe(s)).collect(),
+    };
+    out.extend(r.oidc.iter().map(|s| pages::describe(s)));
+    out
 }
 
 /// `POST /login`: the user name, the password, or both at once.

@@ -1,6 +1,7 @@
 //! `POST /{tenant}/oauth2/v2.0/token`: client credentials, refresh token
-//! (with rotation), device code and authorization code (with PKCE) grants.
-//! Every call is counted in the tenant's stats under its grant type.
+//! (with rotation, refresh_grant.rs), device code, authorization code (with
+//! PKCE) and on-behalf-of (obo.rs) grants, for Graph or for an API an app
+//! exposes. Every call is counted in the tenant's stats under its grant type.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -18,16 +19,18 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::client_auth::{Client, authenticate};
-use super::clock::{entra_time, now_unix};
-use super::endpoints::{is_multi_tenant_alias, issuer, origin};
+use super::clock::now_unix;
+use super::devicecode;
+use super::endpoints::{is_multi_tenant_alias, origin};
 use super::error::{OAuthError, no_store};
-use super::id_token::{self, IdTokenFor};
+use super::issue::{Delegated, client_auth, issue_delegated, lifetimes, signing_unavailable};
+use super::obo::{self, JWT_BEARER_GRANT};
 use super::params::Params;
+use super::refresh_grant::refresh;
+use super::scopes::{self, ApiResource};
 use super::state::{AuthCode, ChallengeMethod};
-use super::{devicecode, scopes};
-use crate::directory::UserKind;
 use crate::tenant::Emulator;
-use crate::tokens::{self, Principal, RefreshGrant, RefreshRejection};
+use crate::tokens::{self, ApiTokenFor, Principal, TokenVersion};
 
 pub(crate) const DEVICE_CODE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
 
@@ -38,6 +41,7 @@ fn grant_name(grant: Option<&str>) -> &'static str {
         Some("refresh_token") => "refresh_token",
         Some("authorization_code") => "authorization_code",
         Some(DEVICE_CODE_GRANT) => "device_code",
+        Some(JWT_BEARER_GRANT) => "on_behalf_of",
         Some(_) => "unsupported",
         None => "missing",
     }
@@ -95,7 +99,7 @@ fn handle(
             70003,
             format!(
                 "The app requested an unsupported grant type '{grant}'. Supported: authorization_code, \
-                 client_credentials, refresh_token, {DEVICE_CODE_GRANT}."
+                 client_credentials, refresh_token, {DEVICE_CODE_GRANT}, {JWT_BEARER_GRANT}."
             ),
         ));
     }
@@ -125,12 +129,16 @@ fn handle(
     {
         return Err(OAuthError::missing(name));
     }
+    if grant == JWT_BEARER_GRANT {
+        obo::check_request(p)?;
+    }
     let client = authenticate(t, headers, p, &audiences, now)?;
     match grant {
-        "client_credentials" => client_credentials(t, &client, p, &domain, now),
-        "refresh_token" => refresh(t, &client, p, &origin, &domain, now),
-        "authorization_code" => authorization_code(t, &client, p, &origin, &domain, now),
-        _ => device_code(t, &client, p, &origin, &domain, now),
+        "client_credentials" => client_credentials(t, &client, p, &origin, now),
+        "refresh_token" => refresh(t, &client, p, &origin, now),
+        "authorization_code" => authorization_code(t, &client, p, &origin, now),
+        JWT_BEARER_GRANT => obo::on_behalf_of(t, &client, p, &origin, now),
+        _ => device_code(t, &client, p, &origin, now),
     }
 }
 
@@ -138,20 +146,24 @@ fn client_credentials(
     t: &Emulator,
     client: &Client,
     p: &Params,
-    domain: &str,
+    origin: &str,
     now: i64,
 ) -> Result<Value, OAuthError> {
     client.require_confidential()?;
     let scope = p.get("scope").ok_or_else(|| OAuthError::missing("scope"))?;
-    scopes::check_client_credentials_scope(scope, domain)?;
-    let lifetime = t.settings.read().token_lifetime_s;
-    let principal = Principal::App {
-        client_id: client.app.client_id.clone(),
-        roles: client.app.app_roles.clone(),
-    };
+    let (lifetime, _) = lifetimes(t);
     let access_token = {
         let dir = t.directory.read();
-        tokens::issue_access_token(&t.keys, &dir, &principal, lifetime, now)
+        match scopes::client_credentials_target(scope, &dir)? {
+            None => {
+                let principal = Principal::App {
+                    client_id: client.app.client_id.clone(),
+                    roles: client.app.app_roles.clone(),
+                };
+                tokens::issue_access_token(&t.keys, &dir, &principal, lifetime, now)
+            }
+            Some(api) => app_token_for_api(t, &dir, client, &api, origin, lifetime, now)?,
+        }
     };
     Ok(json!({
         "token_type": "Bearer",
@@ -161,102 +173,50 @@ fn client_credentials(
     }))
 }
 
-/// Resolve a requested scope against the app's consent: Graph permissions
-/// plus OIDC scopes.
-fn grant_for(client: &Client, raw: &str, domain: &str) -> Result<BTreeSet<String>, OAuthError> {
-    let r = scopes::parse(raw, domain)?;
-    let mut granted = scopes::consented(&r, &client.app)?;
-    granted.extend(r.oidc);
-    Ok(granted)
-}
-
-/// What a delegated token response is made of.
-struct Delegated<'a> {
-    origin: &'a str,
-    client: &'a Client,
-    user: Uuid,
-    /// Scopes of this access token (and the response's `scope`).
-    granted: BTreeSet<String>,
-    /// Scopes the new refresh token carries (the whole original grant).
-    keep: BTreeSet<String>,
-    family: Uuid,
-    nonce: Option<String>,
-}
-
-fn is_oidc(s: &str) -> bool {
-    crate::directory::OIDC_SCOPES.contains(&s)
-}
-
-fn issue_delegated(t: &Emulator, d: Delegated<'_>, now: i64) -> Result<Value, OAuthError> {
-    let (lifetime, _) = lifetimes(t);
-    let dir = t.directory.read();
-    let user = dir.user_by_oid(d.user).ok_or_else(|| {
-        OAuthError::new(
-            "invalid_grant",
-            50034,
-            format!(
-                "The user account {} does not exist in the {} directory.",
-                d.user, dir.domain
-            ),
-        )
-    })?;
-    if user.kind != UserKind::Member {
-        return Err(OAuthError::new(
-            "invalid_grant",
-            50057,
-            "The user account is disabled (a shared mailbox cannot sign in).",
-        ));
-    }
-    let client_id = d.client.app.client_id.clone();
-    let scp: BTreeSet<String> = d
-        .granted
-        .iter()
-        .filter(|s| *s != "offline_access")
-        .cloned()
-        .collect();
-    let principal = Principal::Delegated {
-        client_id: client_id.clone(),
-        user: d.user,
-        scopes: scp,
+/// An app-only token for an exposed API. The emulated APIs define no app
+/// roles, so the token has none and, as Entra does then, no `roles` claim.
+fn app_token_for_api(
+    t: &Emulator,
+    dir: &crate::directory::Directory,
+    client: &Client,
+    api: &ApiResource,
+    origin: &str,
+    lifetime: u64,
+    now: i64,
+) -> Result<String, OAuthError> {
+    let resource = dir
+        .app(&api.client_id)
+        .ok_or_else(|| scopes::unknown_resource(&api.identifier, &dir.domain))?;
+    let f = ApiTokenFor {
+        version: TokenVersion::of(resource),
+        resource_client_id: resource.client_id.clone(),
+        resource_as_requested: api.identifier.clone(),
+        client_id: client.app.client_id.clone(),
+        client_auth: client_auth(client),
+        user: None,
+        scopes: BTreeSet::new(),
+        roles: BTreeSet::new(),
+        tenant_id: dir.tenant_id,
+        origin: origin.to_string(),
+        iat: now,
+        nbf: now,
+        exp: now.saturating_add(i64::try_from(lifetime).unwrap_or(i64::MAX)),
     };
-    let mut body = json!({
-        "token_type": "Bearer",
-        "scope": scopes::response_scope(&d.granted),
-        "expires_in": lifetime,
-        "ext_expires_in": lifetime,
-        "access_token": tokens::issue_access_token(&t.keys, &dir, &principal, lifetime, now),
-    });
-    if d.keep.contains("offline_access") {
-        let grant = RefreshGrant {
-            user: d.user,
-            client_id: client_id.clone(),
-            scopes: d.keep.clone(),
-            issued_at: tokens::refresh_issue_time(user, now),
-            family: d.family,
-        };
-        let refresh_token = tokens::issue_refresh_token(&t.keys, dir.tenant_id, &grant);
-        t.identity.issued_refresh(d.family, &refresh_token);
-        body["refresh_token"] = json!(refresh_token);
-    }
-    if d.granted.contains("openid") {
-        let issuer = issuer(d.origin, &dir);
-        let f = IdTokenFor {
-            user: d.user,
-            client_id: &client_id,
-            issuer: &issuer,
-            with_email: d.granted.contains("email"),
-            nonce: d.nonce.as_deref(),
-        };
-        if let Some(id_token) = id_token::issue_id_token(&t.keys, &dir, f, lifetime, now) {
-            body["id_token"] = json!(id_token);
-        }
-    }
-    Ok(body)
+    tokens::issue_api_token(&t.keys, &f).ok_or_else(signing_unavailable)
 }
 
-fn lifetimes(t: &Emulator) -> (u64, u64) {
-    let s = t.settings.read();
-    (s.token_lifetime_s, s.refresh_token_lifetime_s)
+/// Resolve a requested scope against the client's consent: the resource
+/// (Graph or an exposed API), its permissions, plus OIDC scopes.
+fn grant_for(
+    t: &Emulator,
+    client: &Client,
+    raw: &str,
+) -> Result<(Option<ApiResource>, BTreeSet<String>), OAuthError> {
+    let dir = t.directory.read();
+    let r = scopes::parse(raw, &dir)?;
+    let mut granted = scopes::consented(&r, &client.app, &dir)?;
+    granted.extend(r.oidc);
+    Ok((r.api, granted))
 }
 
 fn device_code(
@@ -264,7 +224,6 @@ fn device_code(
     client: &Client,
     p: &Params,
     origin: &str,
-    domain: &str,
     now: i64,
 ) -> Result<Value, OAuthError> {
     client.require_public_or_confidential()?;
@@ -272,15 +231,17 @@ fn device_code(
         .get("device_code")
         .ok_or_else(|| OAuthError::missing("device_code"))?;
     let (user, scope) = devicecode::poll(t, &client.app.client_id, code)?;
-    let granted = grant_for(client, &scope, domain)?;
+    let (api, granted) = grant_for(t, client, &scope)?;
     let d = Delegated {
         origin,
         client,
         user,
+        api,
         keep: granted.clone(),
         granted,
         family: Uuid::new_v4(),
         nonce: None,
+        id_token: true,
     };
     issue_delegated(t, d, now)
 }
@@ -360,149 +321,21 @@ fn authorization_code(
     client: &Client,
     p: &Params,
     origin: &str,
-    domain: &str,
     now: i64,
 ) -> Result<Value, OAuthError> {
     client.require_public_or_confidential()?;
     let code = redeem_code(t, client, p)?;
-    let granted = grant_for(client, &code.scope, domain)?;
+    let (api, granted) = grant_for(t, client, &code.scope)?;
     let d = Delegated {
         origin,
         client,
         user: code.user,
+        api,
         keep: granted.clone(),
         granted,
         family: Uuid::new_v4(),
         nonce: code.nonce,
-    };
-    issue_delegated(t, d, now)
-}
-
-fn refresh_refused(r: RefreshRejection, lifetime_s: u64) -> OAuthError {
-    match r {
-        RefreshRejection::Malformed => OAuthError::new(
-            "invalid_grant",
-            9002313,
-            "Invalid request. Request is malformed or invalid.",
-        ),
-        RefreshRejection::Expired { issued_at } => {
-            let (d, rest) = (lifetime_s / 86_400, lifetime_s % 86_400);
-            let inactive = format!(
-                "{d}.{:02}:{:02}:{:02}",
-                rest / 3600,
-                rest % 3600 / 60,
-                rest % 60
-            );
-            OAuthError::new(
-                "invalid_grant",
-                700082,
-                format!(
-                    "The refresh token has expired due to inactivity. The token was issued on {} and was inactive \
-                     for {inactive}.",
-                    entra_time(issued_at)
-                ),
-            )
-        }
-        RefreshRejection::Revoked {
-            issued_at,
-            valid_after,
-        } => OAuthError::new(
-            "invalid_grant",
-            50173,
-            format!(
-                "The provided grant has expired due to it being revoked, a fresh auth token is needed. The user \
-                 might have changed or reset their password. The grant was issued on '{}' and the TokensValidFrom \
-                 date (before which tokens are not valid) for this user is '{}'.",
-                entra_time(issued_at),
-                entra_time(valid_after)
-            ),
-        ),
-        RefreshRejection::UnknownUser => OAuthError::new(
-            "invalid_grant",
-            50034,
-            "The user account does not exist in the directory.",
-        ),
-    }
-}
-
-fn refresh(
-    t: &Emulator,
-    client: &Client,
-    p: &Params,
-    origin: &str,
-    domain: &str,
-    now: i64,
-) -> Result<Value, OAuthError> {
-    client.require_public_or_confidential()?;
-    let token = p
-        .get("refresh_token")
-        .ok_or_else(|| OAuthError::missing("refresh_token"))?;
-    let (_, rt_lifetime) = lifetimes(t);
-    let grant = {
-        let dir = t.directory.read();
-        tokens::redeem_refresh_token(&t.keys, &dir, token, now, rt_lifetime)
-    }
-    .map_err(|r| refresh_refused(r, rt_lifetime))?;
-    if !grant.client_id.eq_ignore_ascii_case(&client.app.client_id) {
-        return Err(OAuthError::new(
-            "invalid_grant",
-            70000,
-            "Provided grant is invalid or malformed: the refresh token was issued to a different client.",
-        ));
-    }
-    let held: BTreeSet<String> = grant
-        .scopes
-        .iter()
-        .filter(|s| !is_oidc(s))
-        .cloned()
-        .collect();
-    let wanted = match p.get("scope") {
-        None => grant.scopes.clone(),
-        Some(raw) => {
-            let r = scopes::parse(raw, domain)?;
-            let mut out = if r.default {
-                held.clone()
-            } else {
-                let mut out = BTreeSet::new();
-                for s in &r.resource {
-                    let h = held
-                        .iter()
-                        .find(|h| h.eq_ignore_ascii_case(s))
-                        .ok_or_else(|| scopes::consent_required(&client.app))?;
-                    out.insert(h.clone());
-                }
-                out
-            };
-            out.extend(r.oidc);
-            if grant.scopes.contains("offline_access") {
-                out.insert("offline_access".into());
-            }
-            out
-        }
-    };
-    // Consent may have been withdrawn since the sign-in.
-    if wanted
-        .iter()
-        .any(|s| !is_oidc(s) && !client.app.delegated_scopes.contains(s))
-    {
-        return Err(scopes::consent_required(&client.app));
-    }
-    let single_use = t.settings.read().refresh_token_single_use;
-    if single_use && !t.identity.redeem_refresh_once(grant.family, token) {
-        return Err(OAuthError::new(
-            "invalid_grant",
-            70000,
-            "Provided grant is invalid or malformed: the refresh token was already redeemed (rotated away).",
-        ));
-    }
-    let d = Delegated {
-        origin,
-        client,
-        user: grant.user,
-        granted: wanted,
-        keep: grant.scopes.clone(),
-        family: grant.family,
-        nonce: None,
+        id_token: true,
     };
     issue_delegated(t, d, now)
 }
@@ -523,6 +356,7 @@ mod tests {
     #[test]
     fn grants_are_counted_by_short_name() {
         assert_eq!(grant_name(Some(DEVICE_CODE_GRANT)), "device_code");
+        assert_eq!(grant_name(Some(JWT_BEARER_GRANT)), "on_behalf_of");
         assert_eq!(grant_name(Some("password")), "unsupported");
         assert_eq!(grant_name(None), "missing");
     }

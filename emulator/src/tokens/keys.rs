@@ -1,11 +1,15 @@
 //! The tenant's signing keys and the JWT signing they do: every token the
 //! emulator issues is signed with [`TokenKeys`], which are saved with the
-//! tenant so tokens outlive a restart.
+//! tenant so tokens outlive a restart. Graph tokens, id tokens and refresh
+//! tokens use symmetric keys only the emulator knows; tokens for exposed APIs
+//! use the published RS256 keys of [`KeyRing`].
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use serde::{Deserialize, Serialize};
+
+use super::signing::{KeyRing, RsaKey};
 
 /// The `kid` in the header of every JWT the emulator signs.
 const KEY_ID: &str = "graphgate-emulator";
@@ -15,6 +19,11 @@ const KEY_ID: &str = "graphgate-emulator";
 pub struct TokenKeys {
     pub(super) access: Vec<u8>,
     pub(super) refresh: Vec<u8>,
+    /// RS256 keys for tokens of exposed APIs, published in the JWKS. Absent
+    /// from tenants saved before they existed: [`KeyRing::ensure_signing_key`]
+    /// makes one when such a tenant is loaded.
+    #[serde(default)]
+    pub(crate) api: KeyRing,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -24,6 +33,7 @@ impl std::fmt::Debug for TokenKeys {
 }
 
 impl TokenKeys {
+    /// New keys for a new tenant, an RSA signing key included (slow).
     pub(crate) fn generate() -> TokenKeys {
         use rand::RngCore;
         let mut a = vec![0u8; 32];
@@ -33,6 +43,7 @@ impl TokenKeys {
         TokenKeys {
             access: a,
             refresh: r,
+            api: RsaKey::generate().map(KeyRing::with).unwrap_or_default(),
         }
     }
 }

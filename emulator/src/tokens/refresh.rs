@@ -29,6 +29,9 @@ pub(crate) struct RefreshGrant {
     pub(crate) issued_at: i64,
     /// The sign-in session this token descends from; kept across rotation.
     pub(crate) family: Uuid,
+    /// The exposed API the grant is for (its identifier as requested, e.g.
+    /// `api://…`), or None for Microsoft Graph.
+    pub(crate) resource: Option<String>,
 }
 
 /// Why a refresh token cannot be redeemed.
@@ -55,6 +58,10 @@ struct RefreshPayload {
     fam: Uuid,
     /// Random, so two tokens issued in the same second differ.
     rnd: String,
+    /// The exposed API of the grant; absent for Graph (and in tokens issued
+    /// before APIs existed, which therefore still redeem as Graph grants).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    res: Option<String>,
 }
 
 /// Sign a refresh token for `grant`. Stateless: all it needs to be redeemed
@@ -73,6 +80,7 @@ pub(crate) fn issue_refresh_token(
         iat: grant.issued_at,
         fam: grant.family,
         rnd: random_id(12),
+        res: grant.resource.clone(),
     };
     let body = URL_SAFE_NO_PAD.encode(serde_json::to_vec(&payload).unwrap_or_default());
     let message = format!("{REFRESH_PREFIX}{body}");
@@ -150,5 +158,6 @@ pub(crate) fn redeem_refresh_token(
         scopes: p.scp.split_whitespace().map(String::from).collect(),
         issued_at: p.iat,
         family: p.fam,
+        resource: p.res,
     })
 }

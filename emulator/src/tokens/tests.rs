@@ -95,6 +95,7 @@ fn refresh_tokens_rotate_expire_and_revoke() {
         scopes: scopes("Mail.Read offline_access"),
         issued_at: 1000,
         family: Uuid::new_v4(),
+        resource: None,
     };
     let a = issue_refresh_token(&keys, dir.tenant_id, &grant);
     let b = issue_refresh_token(&keys, dir.tenant_id, &grant);

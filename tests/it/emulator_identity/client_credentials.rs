@@ -134,6 +134,7 @@ async fn client_credentials_refusals() {
         public_client: true,
         redirect_uris: vec!["http://localhost".into()],
         mailbox_scope: None,
+        ..Default::default()
     });
     let got = t
         .token(&cc(

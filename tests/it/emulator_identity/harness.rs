@@ -8,7 +8,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use graphgate_emulator::Settings;
 use graphgate_emulator::directory::AppRegistration;
-use graphgate_emulator::seed::{DEMO_CLIENT_ID, DEMO_DOMAIN, DEMO_SIGNIN_PASSWORD, DEMO_TENANT_ID};
+use graphgate_emulator::seed::{
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, DEMO_DOMAIN, DEMO_SIGNIN_PASSWORD, DEMO_TENANT_ID,
+};
 use graphgate_emulator::tokens::{self, Principal, TokenRejection};
 use graphgate_emulator::{EmulatorConfig, RunningEmulator};
 use reqwest::StatusCode;
@@ -16,7 +18,10 @@ use serde_json::{Value, json};
 use sha2::Digest;
 
 pub const DEVICE_GRANT: &str = "urn:ietf:params:oauth:grant-type:device_code";
+pub const JWT_BEARER_GRANT: &str = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 pub const GRAPH_DEFAULT: &str = "https://graph.microsoft.com/.default";
+/// The demo app's name on the sign-in pages.
+pub const DEMO_APP_NAME: &str = "graphgate (demo)";
 pub const MAIL_SCOPES: &str =
     "offline_access openid profile https://graph.microsoft.com/Mail.ReadWrite Mail.Send";
 
@@ -101,18 +106,26 @@ impl Tenant {
     }
 
     pub async fn device_code(&self, scope: &str) -> Value {
+        self.device_code_for(DEMO_CLIENT_ID, scope).await
+    }
+
+    pub async fn device_code_for(&self, client_id: &str, scope: &str) -> Value {
         let url = self.url("/organizations/oauth2/v2.0/devicecode");
         let (status, body) = self
-            .post_json(&url, &[("client_id", DEMO_CLIENT_ID), ("scope", scope)])
+            .post_json(&url, &[("client_id", client_id), ("scope", scope)])
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body
     }
 
     pub async fn poll(&self, device_code: &str) -> (StatusCode, Value) {
+        self.poll_for(DEMO_CLIENT_ID, device_code).await
+    }
+
+    pub async fn poll_for(&self, client_id: &str, device_code: &str) -> (StatusCode, Value) {
         self.token(&[
             ("grant_type", DEVICE_GRANT),
-            ("client_id", DEMO_CLIENT_ID),
+            ("client_id", client_id),
             ("device_code", device_code),
         ])
         .await
@@ -120,6 +133,18 @@ impl Tenant {
 
     /// Go through /devicelogin as a person would; returns the last page.
     pub async fn approve_device(&self, user_code: &str, user: &str, accept: bool) -> String {
+        self.approve_device_to(DEMO_APP_NAME, user_code, user, accept)
+            .await
+    }
+
+    /// [`Tenant::approve_device`] for the app named `app` on the consent page.
+    pub async fn approve_device_to(
+        &self,
+        app: &str,
+        user_code: &str,
+        user: &str,
+        accept: bool,
+    ) -> String {
         let start = self
             .http
             .get(self.url("/devicelogin"))
@@ -140,11 +165,23 @@ impl Tenant {
             html.contains("id=\"i0116\"") && html.contains("name=\"loginfmt\""),
             "{html}"
         );
-        self.sign_in(&html, user, accept).await
+        self.sign_in_to(app, &html, user, accept).await
     }
 
     /// From the user-name page: user name, password, then the consent page.
     pub async fn sign_in(&self, username_page: &str, user: &str, accept: bool) -> String {
+        self.sign_in_to(DEMO_APP_NAME, username_page, user, accept)
+            .await
+    }
+
+    /// [`Tenant::sign_in`] for the app named `app` on the consent page.
+    pub async fn sign_in_to(
+        &self,
+        app: &str,
+        username_page: &str,
+        user: &str,
+        accept: bool,
+    ) -> String {
         let flow = hidden(username_page, "flow").expect("flow field");
         let (_, html) = self
             .page("/login", &[("flow", &flow), ("loginfmt", user)])
@@ -161,7 +198,7 @@ impl Tenant {
             )
             .await;
         assert!(
-            html.contains("Are you trying to sign in to graphgate (demo)?"),
+            html.contains(&format!("Are you trying to sign in to {app}?")),
             "{html}"
         );
         assert!(html.contains("id=\"idSIButton9\"") && html.contains("id=\"idBtn_Back\""));
@@ -185,16 +222,33 @@ impl Tenant {
 
     /// A complete device-code sign-in of `user`; returns the token response.
     pub async fn device_sign_in(&self, user: &str, scope: &str) -> Value {
+        self.device_sign_in_to(DEMO_CLIENT_ID, DEMO_APP_NAME, user, scope)
+            .await
+    }
+
+    /// A complete device-code sign-in of `user` to the app `client_id`
+    /// (named `app` on the pages); returns the token response.
+    pub async fn device_sign_in_to(
+        &self,
+        client_id: &str,
+        app: &str,
+        user: &str,
+        scope: &str,
+    ) -> Value {
         self.em.tenant.settings.write().device_code_interval_s = 0;
-        let dc = self.device_code(scope).await;
+        let dc = self.device_code_for(client_id, scope).await;
         let page = self
-            .approve_device(dc["user_code"].as_str().unwrap(), user, true)
+            .approve_device_to(app, dc["user_code"].as_str().unwrap(), user, true)
             .await;
         assert!(
-            page.contains("You have signed in to the graphgate (demo) application on your device"),
+            page.contains(&format!(
+                "You have signed in to the {app} application on your device"
+            )),
             "{page}"
         );
-        let (status, body) = self.poll(dc["device_code"].as_str().unwrap()).await;
+        let (status, body) = self
+            .poll_for(client_id, dc["device_code"].as_str().unwrap())
+            .await;
         assert_eq!(status, StatusCode::OK, "{body}");
         body
     }
@@ -215,6 +269,66 @@ impl Tenant {
             form.push(("scope", s));
         }
         self.token(&form).await
+    }
+}
+
+impl Tenant {
+    /// `POST /_emulator/tokens` with `body`; the minted access token.
+    pub async fn mint(&self, body: Value) -> String {
+        let resp = self
+            .http
+            .post(self.url("/_emulator/tokens"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), StatusCode::OK, "{body}");
+        let v: Value = resp.json().await.unwrap();
+        v["access_token"].as_str().unwrap().to_string()
+    }
+
+    /// A control API call with an optional JSON body; status and JSON answer
+    /// (Null when there is none).
+    pub async fn control(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status();
+        let text = resp.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
+    /// An on-behalf-of request by the demo app (with its secret).
+    pub async fn obo(&self, assertion: &str, scope: &str) -> (StatusCode, Value) {
+        self.token(&[
+            ("grant_type", JWT_BEARER_GRANT),
+            ("client_id", DEMO_CLIENT_ID),
+            ("client_secret", DEMO_CLIENT_SECRET),
+            ("requested_token_use", "on_behalf_of"),
+            ("assertion", assertion),
+            ("scope", scope),
+        ])
+        .await
+    }
+
+    /// `GET /v1.0/me` with `token`: status and body.
+    pub async fn graph_me(&self, token: &str) -> (StatusCode, Value) {
+        let resp = self
+            .http
+            .get(self.url("/v1.0/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap();
+        let status = resp.status();
+        (status, resp.json().await.unwrap_or(Value::Null))
     }
 }
 
@@ -249,6 +363,12 @@ pub fn assert_error(got: &(StatusCode, Value), status: StatusCode, error: &str, 
     for field in ["timestamp", "trace_id", "correlation_id", "error_uri"] {
         assert!(body[field].is_string(), "{field} missing: {body}");
     }
+}
+
+/// The decoded JOSE header of a JWT.
+pub fn jwt_header(jwt: &str) -> Value {
+    let header = jwt.split('.').next().unwrap();
+    serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap()
 }
 
 pub fn claims(jwt: &str) -> Value {

@@ -1,6 +1,7 @@
 //! The emulator's control API under `/_emulator/`, for tests, benchmarks and
 //! people trying graphgate: statistics, switches, incoming mail, Exchange
-//! permissions, app registrations, session revocation, and read-only views of
+//! permissions, app registrations (apps.rs), session revocation, signing key
+//! rollover (keys.rs), minted tokens (mint.rs), and read-only views of
 //! mailboxes. It answers loopback clients only and never counts as Graph
 //! traffic.
 
@@ -15,16 +16,18 @@ use axum::http::StatusCode;
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post, put};
-use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use sha1::{Digest, Sha1};
 
-use super::directory::{AppCertificate, Grant, MailboxRight};
+use super::directory::{Grant, MailboxRight};
 use super::mailstore::ItemClass;
 use super::settings::SettingsPatch;
-use super::tokens::{self, Principal};
+use super::tokens;
 use crate::tenant::Emulator;
+
+mod apps;
+mod keys;
+mod mint;
 
 type Em = State<Arc<Emulator>>;
 
@@ -56,8 +59,14 @@ pub(crate) fn routes() -> Router<Arc<Emulator>> {
             "/_emulator/users/{upn}/revoke-sessions",
             post(revoke_sessions),
         )
-        .route("/_emulator/apps/{client_id}", get(app_get).put(app_put))
-        .route("/_emulator/tokens", post(mint_token))
+        .route(
+            "/_emulator/apps/{client_id}",
+            get(apps::app_get).put(apps::app_put),
+        )
+        .route("/_emulator/keys", get(keys::list))
+        .route("/_emulator/keys/rotate", post(keys::rotate))
+        .route("/_emulator/keys/retire", post(keys::retire))
+        .route("/_emulator/tokens", post(mint::mint_token))
         .route("/_emulator/outbound", get(outbound))
         // Deliveries as large as Exchange Online accepts (150 MB), not
         // axum's default of 2 MB.
@@ -376,165 +385,6 @@ async fn revoke_sessions(State(em): Em, Path(upn): Path<String>) -> Response {
     drop(dir);
     em.mark_dirty();
     StatusCode::NO_CONTENT.into_response()
-}
-
-async fn app_get(State(em): Em, Path(client_id): Path<String>) -> Response {
-    match em.directory.read().app(&client_id) {
-        Some(a) => {
-            let mut v = serde_json::to_value(a).unwrap_or(Value::Null);
-            v["secrets"] = json!(a.secrets.len());
-            Json(v).into_response()
-        }
-        None => not_found("app registration"),
-    }
-}
-
-/// Create or change an app registration. Fields: display_name, secrets,
-/// certificates (PEM strings), app_roles, delegated_scopes, public_client,
-/// redirect_uris, mailbox_scope (null to lift the restriction).
-async fn app_put(State(em): Em, Path(client_id): Path<String>, body: Bytes) -> Response {
-    let v: Value = match serde_json::from_slice(&body) {
-        Ok(v) => v,
-        Err(e) => return fail(StatusCode::BAD_REQUEST, format!("invalid JSON: {e}")),
-    };
-    let strings = |k: &str| -> Option<Vec<String>> {
-        v.get(k)?.as_array().map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        })
-    };
-    let mut certs = Vec::new();
-    for pem in strings("certificates").unwrap_or_default() {
-        match x5t_of(&pem) {
-            Some(x5t) => certs.push(AppCertificate { x5t, pem }),
-            None => {
-                return fail(
-                    StatusCode::BAD_REQUEST,
-                    "a certificate is not a PEM CERTIFICATE",
-                );
-            }
-        }
-    }
-    let mut dir = em.directory.write();
-    if dir.app(&client_id).is_none() {
-        dir.apps.push(super::directory::AppRegistration {
-            client_id: client_id.clone(),
-            display_name: client_id.clone(),
-            secrets: Vec::new(),
-            certificates: Vec::new(),
-            app_roles: Default::default(),
-            delegated_scopes: Default::default(),
-            public_client: false,
-            redirect_uris: Vec::new(),
-            mailbox_scope: None,
-        });
-    }
-    let Some(app) = dir.app_mut(&client_id) else {
-        return not_found("app registration");
-    };
-    if let Some(n) = v.get("display_name").and_then(Value::as_str) {
-        app.display_name = n.to_string();
-    }
-    if let Some(s) = strings("secrets") {
-        app.secrets = s;
-    }
-    if v.get("certificates").is_some() {
-        app.certificates = certs;
-    }
-    if let Some(r) = strings("app_roles") {
-        app.app_roles = r.into_iter().collect();
-    }
-    if let Some(s) = strings("delegated_scopes") {
-        app.delegated_scopes = s.into_iter().collect();
-    }
-    if let Some(p) = v.get("public_client").and_then(Value::as_bool) {
-        app.public_client = p;
-    }
-    if let Some(r) = strings("redirect_uris") {
-        app.redirect_uris = r;
-    }
-    if let Some(m) = v.get("mailbox_scope") {
-        app.mailbox_scope = m.as_array().map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(str::to_string))
-                .collect()
-        });
-    }
-    drop(dir);
-    em.mark_dirty();
-    StatusCode::NO_CONTENT.into_response()
-}
-
-/// The JWT `x5t` of a PEM certificate: base64url(SHA-1(DER)).
-pub(crate) fn x5t_of(pem: &str) -> Option<String> {
-    let body: String = pem
-        .lines()
-        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE-----"))
-        .skip(1)
-        .take_while(|l| !l.starts_with("-----END CERTIFICATE-----"))
-        .collect();
-    let der = base64::engine::general_purpose::STANDARD
-        .decode(body.trim())
-        .ok()?;
-    Some(base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(Sha1::digest(&der)))
-}
-
-/// Mint an access token without a sign-in, for tests and tools:
-/// `{"upn": "alice@contoso.test", "scopes": ["Mail.ReadWrite"]}` or
-/// `{"app": true, "roles": ["Mail.ReadWrite"]}`; `client_id` defaults to the demo app.
-async fn mint_token(State(em): Em, body: Bytes) -> Response {
-    let v: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let client_id = v
-        .get("client_id")
-        .and_then(Value::as_str)
-        .unwrap_or(super::seed::DEMO_CLIENT_ID)
-        .to_string();
-    let list = |k: &str| -> std::collections::BTreeSet<String> {
-        v.get(k)
-            .and_then(Value::as_array)
-            .map(|a| {
-                a.iter()
-                    .filter_map(|x| x.as_str().map(str::to_string))
-                    .collect()
-            })
-            .unwrap_or_default()
-    };
-    let dir = em.directory.read();
-    let principal = if v.get("app").and_then(Value::as_bool).unwrap_or(false) {
-        Principal::App {
-            client_id,
-            roles: list("roles"),
-        }
-    } else {
-        let Some(upn) = v.get("upn").and_then(Value::as_str) else {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "give \"upn\" (delegated) or \"app\": true",
-            );
-        };
-        let Some(u) = dir.user(upn) else {
-            return not_found("user");
-        };
-        Principal::Delegated {
-            client_id,
-            user: u.oid,
-            scopes: list("scopes"),
-        }
-    };
-    let lifetime = v
-        .get("lifetime_s")
-        .and_then(Value::as_u64)
-        .unwrap_or(em.settings.read().token_lifetime_s);
-    let token = tokens::issue_access_token(
-        &em.keys,
-        &dir,
-        &principal,
-        lifetime,
-        chrono::Utc::now().timestamp(),
-    );
-    Json(json!({"access_token": token, "token_type": "Bearer", "expires_in": lifetime}))
-        .into_response()
 }
 
 async fn outbound(State(em): Em) -> Json<Value> {
