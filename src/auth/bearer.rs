@@ -63,6 +63,8 @@ struct Cache {
     v2: Option<(Metadata, Instant)>,
     v1: Option<(Metadata, Instant)>,
     keys: Option<SigningKeys>,
+    /// When a token naming an unknown key last made us fetch the keys.
+    unknown_kid_fetch: Option<Instant>,
 }
 
 /// Checks tokens for the app's API; keeps the tenant's metadata and keys.
@@ -138,6 +140,7 @@ impl BearerVerifier {
                 v2: None,
                 v1: None,
                 keys: None,
+                unknown_kid_fetch: None,
             }),
         }
     }
@@ -186,6 +189,12 @@ impl BearerVerifier {
         };
         let tenant = claims.tid.to_ascii_lowercase();
         let meta = self.metadata(v2).await?;
+        let allowed = self.allowed_tenants(&meta);
+        if !allowed.contains(&tenant) {
+            return Err(invalid(format!(
+                "the token is from tenant {tenant}, which may not sign in here (oauth.tenants)"
+            )));
+        }
         let issuer = meta.issuer_for(&tenant);
         if claims.iss != issuer {
             return Err(invalid(format!(
@@ -200,12 +209,6 @@ impl BearerVerifier {
             && key_issuer.replace("{tenantid}", &tenant) != claims.iss
         {
             return Err(invalid("the token's signing key is not the tenant's"));
-        }
-        let allowed = self.allowed_tenants(&meta);
-        if !allowed.contains(&tenant) {
-            return Err(invalid(format!(
-                "the token is from tenant {tenant}, which may not sign in here (oauth.tenants)"
-            )));
         }
         let audience = match &claims.aud {
             Value::String(a) => vec![a.clone()],
@@ -313,10 +316,12 @@ impl BearerVerifier {
             .is_none_or(|k| k.fetched.elapsed() >= self.keep);
         let missing = cache.keys.as_ref().is_some_and(|k| k.get(kid).is_none());
         let may_refetch = cache
-            .keys
-            .as_ref()
-            .is_none_or(|k| k.fetched.elapsed() >= UNKNOWN_KID_REFETCH);
+            .unknown_kid_fetch
+            .is_none_or(|at| at.elapsed() >= UNKNOWN_KID_REFETCH);
         if stale || (missing && may_refetch) {
+            if !stale {
+                cache.unknown_kid_fetch = Some(Instant::now());
+            }
             match SigningKeys::fetch(self.oauth.http(), &jwks_uri).await {
                 Ok(keys) => cache.keys = Some(keys),
                 // Keys still held serve until they are fetched again.

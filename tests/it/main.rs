@@ -34,6 +34,7 @@ mod imap_objectid;
 mod imap_rev2;
 mod imap_sort;
 mod imap_utf8;
+mod oauth_sasl;
 mod openapi;
 mod pop3;
 pub(crate) mod postgres;

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-use super::harness::{SECRET, SIGNIN_PASSWORD, Setup};
+use super::harness::{CLIENT_ID, SECRET, SIGNIN_PASSWORD, Setup};
 use crate::common::{ALICE, SALES};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -296,4 +296,43 @@ async fn policy_show_and_reload_of_a_running_server() {
     let line = wait_for("policy not reloaded").await;
     assert!(line.contains("adress"), "the log names the bad key: {line}");
     child.kill().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn doctor_checks_oauth_sign_in_and_names_a_missing_api() {
+    let setup = Setup::new(false).await;
+    setup.login(ALICE).await;
+    setup.login(crate::common::BOB).await;
+    setup.write_config(false, "\n[oauth]\nenabled = true\n");
+    let out = setup.graphgate(&["doctor"]).output().await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!("the app exposes api://{CLIENT_ID}"))
+            && text.contains(&format!(
+                "clients ask for the scope api://{CLIENT_ID}/Mail.Gateway"
+            ))
+            && text.contains("no OAuth sign-in yet"),
+        "{text}"
+    );
+    // The app registration stops exposing its API.
+    let path = format!("/_emulator/apps/{CLIENT_ID}");
+    let mut app = setup.tenant.control_get(&path).await;
+    app["identifier_uris"] = serde_json::json!([]);
+    let r = setup
+        .tenant
+        .http
+        .put(format!("{}{path}", setup.tenant.base))
+        .json(&app)
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success(), "{}", r.status());
+    let out = setup.graphgate(&["doctor"]).output().await.unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!("set the Application ID URI to api://{CLIENT_ID}")),
+        "{text}"
+    );
 }
