@@ -338,7 +338,12 @@ impl BearerLogins {
                 "graphgate cannot keep the sign-in: {e}"
             ))));
         }
-        self.tokens.forget(&Identity::of(account));
+        let identity = Identity::of(account);
+        self.tokens.forget(&identity);
+        let expires_at = chrono::Utc::now().timestamp() + answer.expires_in;
+        self.tokens
+            .provider(&identity)
+            .offer(answer.access_token, expires_at);
         Ok(())
     }
 }

@@ -73,6 +73,19 @@ impl TokenProvider {
         self.refresh(None).await
     }
 
+    /// A token had another way (the on-behalf-of exchange): handed out
+    /// until it runs out, so the first Graph call needs no refresh.
+    pub fn offer(&self, secret: crate::secret::Secret, expires_at: i64) {
+        let mut state = self.state.lock();
+        state.generation += 1;
+        state.current = Some(AccessToken {
+            secret,
+            expires_at,
+            generation: state.generation,
+        });
+        state.failure = None;
+    }
+
     /// Graph answered 401 to `rejected`: refresh (once, however many callers
     /// saw the same 401) and return the new token.
     pub async fn refresh_after_rejection(

@@ -161,6 +161,8 @@ async fn python_clients_log_in_with_a_token_and_refused_tokens_are_audited() {
     // One exchange served every login with the token (IMAP three times,
     // SMTP, POP3); the message went out with the exchanged Graph token.
     assert_eq!(grants(&gw.tenant, "on_behalf_of").await, 1);
+    // The exchange's own access token served the Graph calls: no refresh.
+    assert_eq!(grants(&gw.tenant, "refresh_token").await, 0);
     let sent = gw.tenant.mailbox(ALICE, "sentitems").await;
     assert!(
         sent.iter()
