@@ -325,3 +325,82 @@ async fn v1_tokens_are_checked_against_the_v1_issuer() {
     assert!(imap_login(&gw, ALICE, &token).await.starts_with("a1 OK"));
     gw.stop().await;
 }
+
+/// curl with `--oauth2-bearer`, as scripts use it.
+async fn curl(args: &[&str]) -> String {
+    let out = tokio::process::Command::new("curl")
+        .args(["-sS", "--max-time", "30"])
+        .args(args)
+        .output()
+        .await
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "curl {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_logs_in_with_oauth2_bearer_over_imap_pop3_and_smtp() {
+    let gw = TestGateway::start_real_tokens(oauth_on).await;
+    let token = minted(&gw.tenant, json!({})).await;
+    let user = format!("{ALICE}:");
+    let imap = format!("imap://{}/INBOX", gw.imap);
+    for mechanism in ["AUTH=OAUTHBEARER", "AUTH=XOAUTH2"] {
+        let status = curl(&[
+            "--oauth2-bearer",
+            &token,
+            "--login-options",
+            mechanism,
+            "-u",
+            &user,
+            &imap,
+            "-X",
+            "STATUS INBOX (MESSAGES)",
+        ])
+        .await;
+        assert!(
+            status.contains("* STATUS INBOX (MESSAGES "),
+            "{mechanism}: {status}"
+        );
+    }
+    let list = curl(&[
+        "--oauth2-bearer",
+        &token,
+        "-u",
+        &user,
+        &format!("pop3://{}/", gw.pop3),
+    ])
+    .await;
+    assert!(
+        list.lines().next().is_some_and(|l| l.starts_with("1 ")),
+        "{list}"
+    );
+    let mail =
+        format!("From: {ALICE}\r\nTo: {ALICE}\r\nSubject: curl with a bearer token\r\n\r\nhi\r\n");
+    let path = gw.dir.path().join("mail.txt");
+    std::fs::write(&path, mail).unwrap();
+    curl(&[
+        "--oauth2-bearer",
+        &token,
+        "-u",
+        &user,
+        "--mail-from",
+        ALICE,
+        "--mail-rcpt",
+        ALICE,
+        "-T",
+        path.to_str().unwrap(),
+        &format!("smtp://{}", gw.smtp),
+    ])
+    .await;
+    let sent = gw.tenant.mailbox(ALICE, "sentitems").await;
+    assert!(
+        sent.iter()
+            .any(|m| m["subject"] == "curl with a bearer token"),
+        "{sent:?}"
+    );
+    gw.stop().await;
+}
