@@ -11,7 +11,6 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
-#[allow(dead_code, unused_imports)] // the Graph calendar endpoints come next
 mod calstore;
 mod config;
 mod control;

@@ -11,6 +11,7 @@
 //! do in their folder.
 
 mod event;
+mod ical;
 mod ids;
 mod recurrence;
 mod store;
@@ -23,11 +24,11 @@ mod tests_recurrence;
 mod tests_store;
 
 pub(crate) use event::{
-    Attendee, EmailAddr, EventFields, EventKind, Exception, Instance, MeetingLink, ResponseStatus,
-    StoredEvent,
+    Attendee, EmailAddr, EventFields, EventKind, Instance, MeetingLink, ResponseStatus, StoredEvent,
 };
-pub(crate) use ids::{new_change_key, occurrence_id, parse_occurrence_id};
-pub(crate) use recurrence::{Recurrence, weekday_name};
+pub(crate) use ical::{Method as IcalMethod, calendar as ical_calendar};
+pub(crate) use ids::{new_change_key, new_event_id, new_ical_uid, occurrence_id};
+pub(crate) use recurrence::Recurrence;
 pub(crate) use store::{Calendar, CalendarStore, Found, MAX_INSTANCES};
 pub(crate) use tz::{resolve as resolve_zone, to_local, to_utc};
 
@@ -42,4 +43,7 @@ pub(crate) enum CalError {
         "A valid TimeZone value must be specified. The following TimeZone value is not supported: '{0}'."
     )]
     TimeZone(String),
+    /// 400 with another error code (`BadRequest` for an unknown property).
+    #[error("{1}")]
+    Coded(&'static str, String),
 }

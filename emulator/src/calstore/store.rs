@@ -6,7 +6,7 @@ use std::collections::{HashMap, VecDeque};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::event::{EventKind, Exception, Instance, StoredEvent};
+use super::event::{Exception, Instance, StoredEvent};
 use super::ids::{new_calendar_id, new_change_key, parse_occurrence_id};
 
 /// The most instances one series contributes to one view.
@@ -291,7 +291,9 @@ impl CalendarStore {
         self.tombstone(&calendar, id, Some(Box::new(old)), cap);
     }
 
-    fn tombstone(
+    /// Leave a tombstone in `calendar` for delta: an id that disappeared,
+    /// or (with `series`) every occurrence of a series as it was.
+    pub(crate) fn tombstone(
         &mut self,
         calendar: &str,
         id: String,
@@ -319,7 +321,9 @@ impl Found<'_> {
     }
 
     /// The kind of thing found.
-    pub(crate) fn kind(&self) -> EventKind {
+    #[cfg(test)]
+    pub(crate) fn kind(&self) -> super::event::EventKind {
+        use super::event::EventKind;
         match self {
             Found::Event(e) if e.recurrence.is_some() => EventKind::SeriesMaster,
             Found::Event(_) => EventKind::SingleInstance,

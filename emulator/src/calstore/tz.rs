@@ -33,14 +33,6 @@ pub(crate) fn resolve(name: &str) -> Option<Tz> {
     Tz::from_str(name).ok()
 }
 
-/// The Windows name CLDR gives an IANA zone, if it is one of the table's.
-pub(crate) fn windows_name(iana: &str) -> Option<&'static str> {
-    WINDOWS_ZONES
-        .iter()
-        .find(|(_, i)| i.eq_ignore_ascii_case(iana))
-        .map(|(w, _)| *w)
-}
-
 /// The instant a wall-clock time in `tz` names. A time that does not exist
 /// (the hour skipped when DST starts) moves forward by the gap, as RFC 5545
 /// reads it; an ambiguous one (the hour repeated when DST ends) takes the
@@ -113,11 +105,6 @@ mod tests {
         for (name, want) in cases {
             assert_eq!(resolve(name).map(|t| t.name()), *want, "{name}");
         }
-        assert_eq!(
-            windows_name("Europe/Berlin"),
-            Some("W. Europe Standard Time")
-        );
-        assert_eq!(windows_name("Europe/Vienna"), None);
     }
 
     #[test]
