@@ -23,6 +23,7 @@ mod persist;
 mod props;
 mod router;
 pub mod seed;
+mod seed_calendar;
 mod seed_corpus;
 mod settings;
 mod start;

@@ -26,9 +26,14 @@ fn text(s: &str) -> String {
         .replace('\n', "\\n")
 }
 
-fn param(s: &str) -> String {
+/// `;CN="name"`, or nothing for an empty name.
+fn cn(s: &str) -> String {
     let clean: String = s.chars().filter(|c| *c != '"' && !c.is_control()).collect();
-    format!("\"{clean}\"")
+    if clean.is_empty() {
+        String::new()
+    } else {
+        format!(";CN=\"{clean}\"")
+    }
 }
 
 /// Fold a content line at 75 octets (RFC 5545 §3.1), on character bounds.
@@ -174,16 +179,16 @@ pub(crate) fn calendar(
         "VERSION:2.0".to_string(),
         "BEGIN:VEVENT".to_string(),
         format!(
-            "ORGANIZER;CN={}:mailto:{}",
-            param(&event.organizer.name),
+            "ORGANIZER{}:mailto:{}",
+            cn(&event.organizer.name),
             event.organizer.address
         ),
     ];
     match method {
         Method::Reply(who, response) => lines.push(format!(
-            "ATTENDEE;PARTSTAT={};CN={}:mailto:{}",
+            "ATTENDEE;PARTSTAT={}{}:mailto:{}",
             partstat(response),
-            param(&who.name),
+            cn(&who.name),
             who.address
         )),
         _ => {
@@ -194,14 +199,14 @@ pub(crate) fn calendar(
                     _ => "REQ-PARTICIPANT",
                 };
                 lines.push(format!(
-                    "ATTENDEE;ROLE={role};PARTSTAT={};RSVP={};CN={}:mailto:{}",
+                    "ATTENDEE;ROLE={role};PARTSTAT={};RSVP={}{}:mailto:{}",
                     partstat(&a.status.response),
                     if f.response_requested {
                         "TRUE"
                     } else {
                         "FALSE"
                     },
-                    param(&a.email.name),
+                    cn(&a.email.name),
                     a.email.address
                 ));
             }

@@ -65,16 +65,24 @@ fn bad_token() -> GraphError {
     GraphError::bad_request("The delta token or skip token is not valid.")
 }
 
-fn gone(ctx: &Ctx<'_>) -> GraphError {
+/// 410 with a `Location` that starts a new round over the token's window.
+fn gone(ctx: &Ctx<'_>, t: &ViewToken) -> GraphError {
     let mut e = GraphError::new(
         StatusCode::GONE,
         "syncStateNotFound",
         "The sync state generation was not found or has expired. Start a new synchronization.",
     );
+    let at = |s: i64| {
+        DateTime::<Utc>::from_timestamp(s, 0)
+            .map(|d| d.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+            .unwrap_or_default()
+    };
     e.location = Some(format!(
-        "{}{}?$deltatoken=",
+        "{}{}?startDateTime={}&endDateTime={}&$deltatoken=",
         ctx.service_root(),
-        ctx.req.path
+        ctx.req.path,
+        at(t.from),
+        at(t.to)
     ));
     e
 }
@@ -99,7 +107,7 @@ fn token_for(ctx: &Ctx<'_>, mb: &Mailbox, cal: &CalRef) -> Result<ViewToken, Gra
             return Err(bad_token());
         }
         if t.e != mb.delta_epoch || (!t.initial && t.base < floor) {
-            return Err(gone(ctx));
+            return Err(gone(ctx, &t));
         }
         if !skip {
             t.end = mb.calendar.seq;

@@ -17,7 +17,9 @@ use super::event_views::preferences_applied;
 use super::lookup::well_formed_id;
 use super::meetings::{self, Scope};
 use super::response::GraphResponse;
-use crate::calstore::{EmailAddr, Found, Instance, StoredEvent, new_event_id, new_ical_uid};
+use crate::calstore::{
+    EmailAddr, EventFields, Found, Instance, StoredEvent, new_event_id, new_ical_uid,
+};
 use crate::mailstore::Mailbox;
 
 /// What an event id names in this mailbox, inside `cal` when the path went
@@ -98,6 +100,16 @@ fn respond(
     Ok(resp)
 }
 
+/// Exchange fills in the display names of attendees it knows.
+fn resolve_names(ctx: &Ctx<'_>, f: &mut EventFields) {
+    let dir = ctx.em.directory.read();
+    for a in f.attendees.iter_mut().filter(|a| a.email.name.is_empty()) {
+        if let Some(u) = dir.user(&a.email.address) {
+            a.email.name = u.display_name.clone();
+        }
+    }
+}
+
 fn body_of(ctx: &Ctx<'_>) -> Result<Value, GraphError> {
     if ctx.req.body.len() > ctx.settings.max_request_bytes {
         return Err(GraphError::too_large());
@@ -142,6 +154,7 @@ pub(crate) fn create(ctx: &Ctx<'_>, cal: &CalRef) -> Result<GraphResponse, Graph
     let mut fields = new_fields(ctx.now);
     let mut recurrence = None;
     apply(&body, &mut fields, &mut recurrence, Target::New).map_err(cal_error)?;
+    resolve_names(ctx, &mut fields);
     if let Some(r) = &recurrence {
         align_to_series(&mut fields, r);
     }
@@ -211,6 +224,7 @@ pub(crate) fn patch(
             let mut new = before.clone();
             let ch = apply(&body, &mut new.fields, &mut new.recurrence, Target::Event)
                 .map_err(cal_error)?;
+            resolve_names(ctx, &mut new.fields);
             if ch.recurrence || (new.recurrence.is_some() && ch.times) {
                 // A new pattern (or new times for the series) throws away
                 // the old exceptions and cancellations (MS-OXOCAL 3.1.4.7.3.5).
@@ -242,6 +256,7 @@ pub(crate) fn patch(
             fields.end = current.end;
             let mut none = None;
             apply(&body, &mut fields, &mut none, Target::Occurrence).map_err(cal_error)?;
+            resolve_names(ctx, &mut fields);
             mb.calendar.set_exception(&before.id, k, fields, ctx.now);
         }
     }

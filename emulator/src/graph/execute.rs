@@ -126,6 +126,14 @@ async fn execute_inner(
                 }
             }
         })?;
+    if let Some(status) = em.take_planned_fault(&route.template) {
+        em.stats.faults.fetch_add(1, Ordering::Relaxed);
+        let mut e = fault_error(status);
+        if status == 410 {
+            e.location = Some(format!("{}/v1.0{}?$deltatoken=", req.base, req.path));
+        }
+        return Err(e);
+    }
     let fault = draw_fault(&settings, &route.template);
     if let Some(f) = &fault
         && !f.after
