@@ -156,7 +156,9 @@ fn parse_date(v: &Value, field: &str) -> Result<Option<NaiveDate>, CalError> {
         Value::Null => Ok(None),
         Value::String(s) => {
             let d = NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-                .map_err(|_| invalid(format!("'{s}' is not a valid value for {field}.")))?;
+                .ok()
+                .filter(|d| d.year() <= 9999)
+                .ok_or_else(|| invalid(format!("'{s}' is not a valid value for {field}.")))?;
             Ok((d.year() > 1).then_some(d))
         }
         _ => Err(invalid(format!("{field} must be a date (yyyy-MM-dd)."))),

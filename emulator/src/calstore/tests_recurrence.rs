@@ -275,3 +275,34 @@ fn refuses_what_graph_refuses() {
         "range": {"type": "noEnd", "startDate": "2025-01-01", "recurrenceTimeZone": "Mars Standard Time"}}));
     assert_eq!(zone, CalError::TimeZone("Mars Standard Time".into()));
 }
+
+#[test]
+fn rrules_for_meeting_mail() {
+    let cases = [
+        (
+            json!({"pattern": {"type": "weekly", "interval": 2, "daysOfWeek": ["friday", "monday"], "firstDayOfWeek": "monday"},
+                   "range": {"type": "numbered", "startDate": "2025-01-06", "numberOfOccurrences": 5}}),
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,FR;WKST=MO;COUNT=5",
+        ),
+        (
+            json!({"pattern": {"type": "relativeMonthly", "interval": 1, "daysOfWeek": ["friday"], "index": "last"},
+                   "range": {"type": "endDate", "startDate": "2025-01-01", "endDate": "2025-06-30"}}),
+            "FREQ=MONTHLY;INTERVAL=1;BYDAY=FR;BYSETPOS=-1;UNTIL=20250630T235959Z",
+        ),
+        (
+            json!({"pattern": {"type": "absoluteYearly", "interval": 1, "dayOfMonth": 15, "month": 4},
+                   "range": {"type": "noEnd", "startDate": "2025-04-15"}}),
+            "FREQ=YEARLY;INTERVAL=1;BYMONTH=4;BYMONTHDAY=15",
+        ),
+    ];
+    for (v, want) in cases {
+        assert_eq!(rec(v).rrule(), want);
+    }
+}
+
+#[test]
+fn dates_beyond_year_9999_are_refused() {
+    let e = refused(json!({"pattern": {"type": "daily", "interval": 1},
+                           "range": {"type": "noEnd", "startDate": "262000-01-01"}}));
+    assert!(matches!(e, CalError::Invalid(_)), "{e:?}");
+}

@@ -260,3 +260,36 @@ fn tombstones_are_capped_and_raise_the_floor() {
     assert_eq!(last.id, id);
     assert!(last.series.is_some(), "a series tombstone keeps its shape");
 }
+
+#[test]
+fn a_store_survives_a_save_and_a_tenant_saved_before_calendars_loads() {
+    let mut s = CalendarStore::default();
+    let id = series(
+        &mut s,
+        "UTC",
+        at("2025-01-06T09:00:00Z"),
+        weekly_mondays("2025-01-06"),
+    );
+    let k = at("2025-01-13T09:00:00Z").timestamp();
+    let mut moved = s.events[&id].fields.clone();
+    moved.subject = "Moved".into();
+    s.set_exception(&id, k, moved, Utc::now());
+    s.cancel_occurrence(&id, k + 7 * 86_400, "x", Utc::now(), 10);
+    let json = serde_json::to_string(&s).expect("serialises");
+    let back: CalendarStore = serde_json::from_str(&json).expect("reads back");
+    assert_eq!(back.events, s.events);
+    assert_eq!(back.seq, s.seq);
+    assert_eq!(back.calendars.len(), 1);
+
+    // A mailbox saved before calendars existed has no "calendar" field.
+    let mut mb = crate::mailstore::Mailbox::new(uuid::Uuid::nil(), "old@contoso.test");
+    let mut v = serde_json::to_value(&mb).expect("serialises");
+    v.as_object_mut().expect("an object").remove("calendar");
+    mb = serde_json::from_value(v).expect("an old mailbox loads");
+    assert!(mb.calendar.calendars.is_empty());
+    mb.reindex();
+    assert_eq!(
+        mb.calendar.default_calendar().map(|c| c.name.as_str()),
+        Some("Calendar")
+    );
+}

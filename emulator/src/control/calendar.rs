@@ -8,7 +8,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -98,6 +98,7 @@ fn instant(s: &str) -> Option<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(s)
         .ok()
         .map(|d| d.with_timezone(&Utc))
+        .filter(|d| (1..=9999).contains(&d.year()))
 }
 
 /// `GET /_emulator/mailboxes/{upn}/calendars`.

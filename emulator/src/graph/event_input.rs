@@ -4,7 +4,7 @@
 //! attendees (at most 500), recurrence; read-only properties ignored and
 //! unknown ones refused.
 
-use chrono::{DateTime, Duration, NaiveDateTime, Timelike, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDateTime, Timelike, Utc};
 use serde_json::{Map, Value};
 
 use crate::calstore::{
@@ -122,18 +122,25 @@ pub(crate) fn parse_moment(
         .and_then(Value::as_str)
         .ok_or_else(|| invalid(format!("{field}.dateTime is missing.")))?
         .trim();
+    let bad = || {
+        invalid(format!(
+            "'{raw}' is not a valid value for {field}.dateTime."
+        ))
+    };
+    // Years 1 to 9999, as .NET's DateTime has them.
+    let in_range = |t: &NaiveDateTime| (1..=9999).contains(&t.year());
     if let Ok(with_offset) = DateTime::parse_from_rfc3339(raw) {
         let at = with_offset.with_timezone(&Utc);
+        if !in_range(&at.naive_utc()) {
+            return Err(bad());
+        }
         return Ok((at, zone, to_local(at, tz)));
     }
     let local = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M"]
         .iter()
         .find_map(|f| NaiveDateTime::parse_from_str(raw, f).ok())
-        .ok_or_else(|| {
-            invalid(format!(
-                "'{raw}' is not a valid value for {field}.dateTime."
-            ))
-        })?;
+        .filter(in_range)
+        .ok_or_else(bad)?;
     Ok((to_utc(local, tz), zone, local))
 }
 

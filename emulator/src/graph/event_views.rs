@@ -5,7 +5,7 @@
 //! `$select`, a small `$orderby` and an `eq`-only `$filter`.
 
 use axum::http::{HeaderValue, StatusCode};
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use serde_json::{Value, json};
 
 use super::cal_route::CalRef;
@@ -33,7 +33,10 @@ fn no_window() -> GraphError {
 /// A window bound: ISO 8601 with an offset, or without one (then UTC;
 /// `Prefer: outlook.timezone` does not change how it is read).
 fn bound(raw: &str) -> Option<DateTime<Utc>> {
-    let raw = raw.trim();
+    parse_bound(raw.trim()).filter(|t| (1..=9999).contains(&t.year()))
+}
+
+fn parse_bound(raw: &str) -> Option<DateTime<Utc>> {
     if let Ok(t) = DateTime::parse_from_rfc3339(raw) {
         return Some(t.with_timezone(&Utc));
     }

@@ -214,6 +214,9 @@ async fn dispatch(ctx: &Ctx<'_>, op: Op) -> Result<GraphResponse, GraphError> {
 }
 
 fn dispatch_calendar(ctx: &Ctx<'_>, op: CalOp) -> Result<GraphResponse, GraphError> {
+    if ctx.req.body.len() > ctx.settings.max_request_bytes {
+        return Err(GraphError::too_large());
+    }
     match op {
         CalOp::ListCalendars => calendars::list(ctx),
         CalOp::CreateCalendar => calendars::create(ctx),

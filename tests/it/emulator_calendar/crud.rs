@@ -401,3 +401,59 @@ async fn bad_recurrences_and_unknown_properties_are_refused() {
         "{v}"
     );
 }
+
+#[tokio::test]
+async fn calendars_series_and_delta_tokens_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = || graphgate_emulator::EmulatorConfig {
+        data_dir: Some(dir.path().to_path_buf()),
+        skip_large_seed: true,
+        ..test_config()
+    };
+    let t = Tenant::start_with(config()).await;
+    let tok = cal_token(&t, ALICE).await;
+    let e = create(
+        &t,
+        &tok,
+        "/me/events",
+        event("Kept", "2025-06-02T09:00:00", "2025-06-02T10:00:00", "UTC"),
+    )
+    .await;
+    let window = "startDateTime=2025-01-01T00:00:00Z&endDateTime=2025-02-01T00:00:00Z";
+    let before = all(&t, &tok, &format!("/me/calendarView?{window}")).await;
+    let (_, first) = t
+        .get(&tok, &format!("/me/calendarView/delta?{window}&$top=1000"))
+        .await;
+    let mut link = first["@odata.deltaLink"].as_str().map(str::to_string);
+    let mut page = first;
+    while link.is_none() {
+        let next = page["@odata.nextLink"]
+            .as_str()
+            .expect("a nextLink")
+            .to_string();
+        page = t.get(&tok, &next).await.1;
+        link = page["@odata.deltaLink"].as_str().map(str::to_string);
+    }
+    t.stop().await;
+
+    let t = Tenant::start_with(config()).await;
+    let (s, v) = t
+        .get(&tok, &format!("/me/events/{}", e["id"].as_str().unwrap()))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["changeKey"], e["changeKey"]);
+    let after = all(&t, &tok, &format!("/me/calendarView?{window}")).await;
+    let ids = |l: &[serde_json::Value]| l.iter().map(|e| e["id"].clone()).collect::<Vec<_>>();
+    assert_eq!(
+        ids(&after),
+        ids(&before),
+        "occurrence ids, exceptions and cancellations kept"
+    );
+    // The restarted tenant listens on another port: keep the link's path.
+    let link = link.unwrap();
+    let path = link.split_once("/v1.0").map(|(_, p)| p).unwrap();
+    let (s, v) = t.get(&tok, path).await;
+    assert_eq!(s, StatusCode::OK, "the delta token is still good: {v}");
+    assert_eq!(v["value"].as_array().unwrap().len(), 0);
+    t.stop().await;
+}
