@@ -1,6 +1,6 @@
-//! graphgate-emulator, an emulated Microsoft 365 mail tenant: Microsoft
-//! Graph's mail endpoints and the identity platform's token endpoints over
-//! HTTP, following Microsoft's documented behaviour (docs/microsoft-graph.md),
+//! graphgate-emulator, an emulated Microsoft 365 tenant: Microsoft Graph's
+//! mail and calendar endpoints and the identity platform's token endpoints
+//! over HTTP, following Microsoft's documented behaviour (docs/microsoft-graph.md),
 //! strict parts included, with a seeded demo tenant (`contoso.test`) and
 //! switches for latency, faults and throttling.
 //!
