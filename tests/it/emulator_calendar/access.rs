@@ -231,3 +231,37 @@ async fn the_control_api_shows_calendars_and_series_without_a_token() {
             >= 2
     );
 }
+
+#[tokio::test]
+async fn calendar_operations_work_as_batch_members() {
+    let t = Tenant::start().await;
+    let tok = cal_token(&t, ALICE).await;
+    let (s, _, v) = t
+        .call(
+            &tok,
+            "POST",
+            "/$batch",
+            Some(json!({"requests": [
+                {"id": "1", "method": "GET", "url": "/me/calendars"},
+                {"id": "2", "method": "POST", "url": "/me/events", "headers": {"Content-Type": "application/json"},
+                 "body": event("Batched", "2025-06-04T09:00:00", "2025-06-04T10:00:00", "UTC")},
+                {"id": "3", "method": "GET", "url": "/me/calendarView", "dependsOn": ["2"]}
+            ]})),
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let by_id = |id: &str| {
+        v["responses"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(by_id("1")["status"], 200);
+    assert_eq!(by_id("2")["status"], 201);
+    assert_eq!(by_id("2")["body"]["subject"], "Batched");
+    assert_eq!(by_id("3")["status"], 400, "calendarView needs its window");
+}

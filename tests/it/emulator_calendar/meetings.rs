@@ -275,3 +275,86 @@ async fn updates_and_cancellations_reach_attendees_and_only_organizers_cancel() 
         .expect("bob's copy, cancelled");
     assert_eq!(bobs["isCancelled"], true);
 }
+
+#[tokio::test]
+async fn attendee_changes_mail_only_those_added_or_removed() {
+    let t = Tenant::start().await;
+    let alice = cal_token(&t, ALICE).await;
+    let carol = cal_token(&t, CAROL).await;
+    let e = create(&t, &alice, "/me/events", meeting("Standup", &[BOB])).await;
+    let id = e["id"].as_str().unwrap();
+    let bob_before = t.mailbox(BOB, "inbox").await.len();
+    let (s, v) = send(
+        &t,
+        &alice,
+        "PATCH",
+        &format!("/me/events/{id}"),
+        Some(json!({"attendees": [{"emailAddress": {"address": CAROL}, "type": "optional"}]})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["attendees"][0]["emailAddress"]["name"], "Carol Example");
+    let bob_mail = t.mailbox(BOB, "inbox").await;
+    assert_eq!(
+        bob_mail.len(),
+        bob_before + 1,
+        "bob gets only his cancellation"
+    );
+    assert!(bob_mail.iter().any(|m| m["subject"] == "Canceled: Standup"));
+    assert!(
+        mail(&t, CAROL, "Standup").await.is_some(),
+        "carol is invited"
+    );
+    assert!(copy(&t, &carol, "Standup").await.is_some());
+}
+
+#[tokio::test]
+async fn cancelling_one_occurrence_of_a_meeting_reaches_the_attendees_copy() {
+    let t = Tenant::start().await;
+    let alice = cal_token(&t, ALICE).await;
+    let bob = cal_token(&t, BOB).await;
+    let mut body = meeting("Daily check-in", &[BOB]);
+    body["recurrence"] = json!({"pattern": {"type": "daily", "interval": 1},
+                                "range": {"type": "numbered", "startDate": "2025-06-03", "numberOfOccurrences": 3}});
+    let e = create(&t, &alice, "/me/events", body).await;
+    let (_, ics) = mail(&t, BOB, "Daily check-in")
+        .await
+        .expect("the invitation");
+    assert!(decoded(&ics).contains("RRULE:FREQ=DAILY;INTERVAL=1;COUNT=3"));
+    let bobs: Vec<Value> = all(&t, &bob, &format!("/me/calendarView?{JUNE}"))
+        .await
+        .into_iter()
+        .filter(|o| o["subject"] == "Daily check-in")
+        .collect();
+    assert_eq!(bobs.len(), 3);
+    let occurrences = all(
+        &t,
+        &alice,
+        &format!("/me/events/{}/instances?{JUNE}", e["id"].as_str().unwrap()),
+    )
+    .await;
+    let (s, _) = send(
+        &t,
+        &alice,
+        "DELETE",
+        &format!("/me/events/{}", occurrences[1]["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    let (_, mime) = mail(&t, BOB, "Canceled: Daily check-in")
+        .await
+        .expect("the occurrence's cancellation");
+    let ics = decoded(&mime);
+    assert!(
+        ics.contains("METHOD:CANCEL") && ics.contains("RECURRENCE-ID:20250604T080000Z"),
+        "{ics}"
+    );
+    let left: Vec<Value> = all(&t, &bob, &format!("/me/calendarView?{JUNE}"))
+        .await
+        .into_iter()
+        .filter(|o| o["subject"] == "Daily check-in")
+        .collect();
+    assert_eq!(left.len(), 2, "bob's copy lost the same date");
+    assert_eq!(left[1]["start"]["dateTime"], "2025-06-05T08:00:00.0000000");
+}
