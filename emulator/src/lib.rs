@@ -1,6 +1,6 @@
-//! graphgate-emulator, an emulated Microsoft 365 mail tenant: Microsoft
-//! Graph's mail endpoints and the identity platform's token endpoints over
-//! HTTP, following Microsoft's documented behaviour (docs/microsoft-graph.md),
+//! graphgate-emulator, an emulated Microsoft 365 tenant: Microsoft Graph's
+//! mail and calendar endpoints and the identity platform's token endpoints
+//! over HTTP, following Microsoft's documented behaviour (docs/microsoft-graph.md),
 //! strict parts included, with a seeded demo tenant (`contoso.test`) and
 //! switches for latency, faults and throttling.
 //!
@@ -11,6 +11,7 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+mod calstore;
 mod config;
 mod control;
 pub mod directory;
@@ -22,6 +23,7 @@ mod persist;
 mod props;
 mod router;
 pub mod seed;
+mod seed_calendar;
 mod seed_corpus;
 mod settings;
 mod start;

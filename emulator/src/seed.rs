@@ -1,6 +1,7 @@
 //! The demo tenant `contoso.test`: its users, shared mailbox, app
 //! registration, Exchange permissions and folders, filled with the demo
-//! corpus. These values are documented in the README and must stay fixed.
+//! corpus and the demo calendars (`seed_calendar.rs`). These values are
+//! documented in the README and must stay fixed.
 
 use std::collections::BTreeSet;
 
@@ -10,6 +11,7 @@ use uuid::Uuid;
 
 use super::directory::{AppRegistration, Directory, DirectoryUser, Grant, MailboxRight, UserKind};
 use super::mailstore::{FlagStatus, ItemClass, Mailbox};
+use super::seed_calendar::seed_calendars;
 use super::seed_corpus::{demo_corpus, generated_message};
 
 /// The demo tenant's verified domain.
@@ -39,7 +41,7 @@ pub const CAROL: Uuid = Uuid::from_u128(0xca401000_0000_4000_8000_000000000003);
 pub const SALES: Uuid = Uuid::from_u128(0x5a1e5000_0000_4000_8000_000000000004);
 
 /// The delegated scopes consented for the demo app.
-pub const DEMO_DELEGATED_SCOPES: [&str; 7] = [
+pub const DEMO_DELEGATED_SCOPES: [&str; 11] = [
     "User.Read",
     "Mail.Read",
     "Mail.ReadWrite",
@@ -47,6 +49,10 @@ pub const DEMO_DELEGATED_SCOPES: [&str; 7] = [
     "Mail.Read.Shared",
     "Mail.ReadWrite.Shared",
     "Mail.Send.Shared",
+    "Calendars.Read",
+    "Calendars.ReadWrite",
+    "Calendars.Read.Shared",
+    "Calendars.ReadWrite.Shared",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -103,7 +109,7 @@ pub(crate) fn demo_directory() -> Directory {
                 display_name: "graphgate (demo)".into(),
                 secrets: vec![DEMO_CLIENT_SECRET.into()],
                 certificates: Vec::new(),
-                app_roles: ["Mail.ReadWrite", "Mail.Send"]
+                app_roles: ["Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite"]
                     .into_iter()
                     .map(String::from)
                     .collect(),
@@ -231,5 +237,6 @@ pub(crate) fn demo_tenant(opts: &SeedOptions) -> (Directory, Vec<Mailbox>) {
             );
         }
     }
+    seed_calendars(&mut mailboxes, now);
     (dir, mailboxes)
 }

@@ -30,6 +30,37 @@ pub(crate) struct OutboundMessage {
     pub(crate) at: chrono::DateTime<chrono::Utc>,
 }
 
+/// A fault queued through the control API: the next `remaining` Graph
+/// operations whose endpoint template contains `matching` answer `status`.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub(crate) struct PlannedFault {
+    pub(crate) status: u16,
+    #[serde(default, rename = "match")]
+    pub(crate) matching: String,
+    #[serde(default = "one", rename = "count")]
+    pub(crate) remaining: u32,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl Emulator {
+    /// Take one planned fault for an operation on `template`, if any.
+    pub(crate) fn take_planned_fault(&self, template: &str) -> Option<u16> {
+        let mut planned = self.planned_faults.lock();
+        let i = planned
+            .iter()
+            .position(|f| f.remaining > 0 && template.contains(&f.matching))?;
+        let status = planned[i].status;
+        planned[i].remaining -= 1;
+        if planned[i].remaining == 0 {
+            planned.remove(i);
+        }
+        Some(status)
+    }
+}
+
 /// The whole tenant, shared by every request handler.
 pub struct Emulator {
     /// Users, app registrations and Exchange permissions.
@@ -47,6 +78,9 @@ pub struct Emulator {
     pub(crate) throttle: Throttle,
     pub(crate) outbound: Mutex<Vec<OutboundMessage>>,
     pub(crate) uploads: UploadSessions,
+    /// Faults queued by `POST /_emulator/faults` for the next matching
+    /// Graph operations.
+    pub(crate) planned_faults: Mutex<Vec<PlannedFault>>,
     persist: Option<Persistence>,
     dirty: AtomicBool,
 }
@@ -77,6 +111,7 @@ impl Emulator {
             throttle: Throttle::default(),
             outbound: Mutex::new(Vec::new()),
             uploads: UploadSessions::default(),
+            planned_faults: Mutex::new(Vec::new()),
             persist,
             dirty: AtomicBool::new(new_key),
         }

@@ -1,8 +1,8 @@
 //! The emulator's control API under `/_emulator/`, for tests, benchmarks and
 //! people trying graphgate: statistics, switches, incoming mail, Exchange
 //! permissions, app registrations (apps.rs), session revocation, signing key
-//! rollover (keys.rs), minted tokens (mint.rs), and read-only views of
-//! mailboxes. It answers loopback clients only and never counts as Graph
+//! rollover (keys.rs), minted tokens (mint.rs), read-only views of
+//! mailboxes and calendars, and queued faults (calendar.rs). It answers loopback clients only and never counts as Graph
 //! traffic.
 
 use std::net::SocketAddr;
@@ -26,6 +26,7 @@ use super::tokens;
 use crate::tenant::Emulator;
 
 mod apps;
+mod calendar;
 mod keys;
 mod mint;
 
@@ -46,6 +47,17 @@ pub(crate) fn routes() -> Router<Arc<Emulator>> {
             get(message_mime),
         )
         .route("/_emulator/mailboxes/{upn}/folders", get(folders))
+        .route(
+            "/_emulator/mailboxes/{upn}/calendars",
+            get(calendar::calendars),
+        )
+        .route("/_emulator/mailboxes/{upn}/events", get(calendar::events))
+        .route(
+            "/_emulator/faults",
+            get(calendar::faults_list)
+                .post(calendar::faults_add)
+                .delete(calendar::faults_clear),
+        )
         .route(
             "/_emulator/mailboxes/{upn}/expire-delta-tokens",
             post(expire_delta),
@@ -306,6 +318,7 @@ async fn expire_delta(State(em): Em, Path(upn): Path<String>) -> Response {
     let Some(mb) = em.mailbox(oid) else {
         return not_found("mailbox");
     };
+    // Mail and calendarView delta tokens alike.
     mb.lock().delta_epoch += 1;
     em.mark_dirty();
     StatusCode::NO_CONTENT.into_response()

@@ -54,6 +54,9 @@ pub(crate) fn authorize(
     if *op == Op::GetUser {
         return authorize_user_read(principal, owner);
     }
+    if let Op::Cal(c) = op {
+        return super::cal_access::authorize(dir, principal, owner, c);
+    }
     let need = need_for(op);
     match principal {
         Principal::App { client_id, roles } => {

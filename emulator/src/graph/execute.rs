@@ -11,13 +11,17 @@ use axum::http::{HeaderValue, Method, StatusCode};
 use chrono::Utc;
 use uuid::Uuid;
 
+use super::cal_route::CalOp;
 use super::ctx::Ctx;
 use super::error::GraphError;
 use super::fault::{draw_fault, fault_error};
 use super::request::{GraphRequest, Prefer};
 use super::response::GraphResponse;
 use super::route::{self, MailboxRef, Op};
-use super::{access, attachments, compose, delta, folders, messages, render, send, uploads};
+use super::{
+    access, attachments, cal_delta, calendars, compose, delta, event_views, events, folders,
+    meetings, messages, render, schedule, send, uploads,
+};
 use crate::tenant::Emulator;
 use crate::throttle::Refusal;
 use crate::tokens::{self, Principal};
@@ -122,6 +126,14 @@ async fn execute_inner(
                 }
             }
         })?;
+    if let Some(status) = em.take_planned_fault(&route.template) {
+        em.stats.faults.fetch_add(1, Ordering::Relaxed);
+        let mut e = fault_error(status);
+        if status == 410 {
+            e.location = Some(format!("{}/v1.0{}?$deltatoken=", req.base, req.path));
+        }
+        return Err(e);
+    }
     let fault = draw_fault(&settings, &route.template);
     if let Some(f) = &fault
         && !f.after
@@ -197,5 +209,30 @@ async fn dispatch(ctx: &Ctx<'_>, op: Op) -> Result<GraphResponse, GraphError> {
         Op::GetAttachmentValue(id, a) => attachments::value(ctx, &id, &a),
         Op::CreateUploadSession(id) => uploads::create_session(ctx, &id),
         Op::TranslateIds => messages::translate_ids(ctx),
+        Op::Cal(c) => dispatch_calendar(ctx, c),
+    }
+}
+
+fn dispatch_calendar(ctx: &Ctx<'_>, op: CalOp) -> Result<GraphResponse, GraphError> {
+    if ctx.req.body.len() > ctx.settings.max_request_bytes {
+        return Err(GraphError::too_large());
+    }
+    match op {
+        CalOp::ListCalendars => calendars::list(ctx),
+        CalOp::CreateCalendar => calendars::create(ctx),
+        CalOp::GetCalendar(c) => calendars::get(ctx, &c),
+        CalOp::PatchCalendar(c) => calendars::patch(ctx, &c),
+        CalOp::DeleteCalendar(c) => calendars::delete(ctx, &c),
+        CalOp::ListEvents(c) => event_views::list(ctx, &c),
+        CalOp::CreateEvent(c) => events::create(ctx, &c),
+        CalOp::GetEvent { cal, id } => events::get(ctx, cal.as_ref(), &id),
+        CalOp::PatchEvent { cal, id } => events::patch(ctx, cal.as_ref(), &id),
+        CalOp::DeleteEvent { cal, id } => events::delete_endpoint(ctx, cal.as_ref(), &id),
+        CalOp::Instances(id) => event_views::instances(ctx, &id),
+        CalOp::CalendarView(c) => event_views::calendar_view(ctx, &c),
+        CalOp::ViewDelta(c) => cal_delta::view_delta(ctx, &c),
+        CalOp::Respond(id, reply) => meetings::respond(ctx, &id, reply),
+        CalOp::Cancel(id) => events::cancel(ctx, &id),
+        CalOp::GetSchedule => schedule::get_schedule(ctx),
     }
 }

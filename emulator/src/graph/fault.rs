@@ -44,6 +44,18 @@ pub(super) fn fault_error(status: u16) -> GraphError {
         )
         .with_retry_after(1),
         504 => GraphError::new(st, "UnknownError", "The operation has timed out."),
+        // What Exchange answers for a stale change key and an expired sync
+        // state (docs/microsoft-graph.md §30).
+        412 => GraphError::new(
+            st,
+            "ErrorIrresolvableConflict",
+            "The send or update operation could not be performed because the change key passed in the request does not match the current change key for the item.",
+        ),
+        410 => GraphError::new(
+            st,
+            "syncStateNotFound",
+            "The sync state generation was not found or has expired. Start a new synchronization.",
+        ),
         _ => GraphError::new(
             st,
             "generalException",

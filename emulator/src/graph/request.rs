@@ -46,6 +46,8 @@ pub(crate) struct Prefer {
     pub immutable_ids: bool,
     pub body_text: bool,
     pub max_page_size: Option<usize>,
+    /// `outlook.timezone`: the zone calendar times are answered in.
+    pub timezone: Option<String>,
 }
 
 impl Prefer {
@@ -63,6 +65,9 @@ impl Prefer {
                     "idtype" => p.immutable_ids = val.eq_ignore_ascii_case("ImmutableId"),
                     "outlook.body-content-type" => p.body_text = val.eq_ignore_ascii_case("text"),
                     "odata.maxpagesize" => p.max_page_size = val.parse().ok().filter(|n| *n > 0),
+                    "outlook.timezone" => {
+                        p.timezone = Some(val.trim_matches('\'').to_string());
+                    }
                     _ => {}
                 }
             }

@@ -8,6 +8,7 @@
 use axum::http::Method;
 use percent_encoding::percent_decode_str;
 
+use super::cal_route::{self, CalOp};
 use super::error::GraphError;
 
 /// Which mailbox a request addresses.
@@ -28,8 +29,12 @@ pub(crate) enum ReplyKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Op {
     GetUser,
-    ListFolders { parent: Option<String> },
-    CreateFolder { parent: Option<String> },
+    ListFolders {
+        parent: Option<String>,
+    },
+    CreateFolder {
+        parent: Option<String>,
+    },
     GetFolder(String),
     PatchFolder(String),
     DeleteFolder(String),
@@ -37,14 +42,35 @@ pub(crate) enum Op {
     MoveFolder(String),
     CopyFolder(String),
     PermanentDeleteFolder(String),
-    ListMessages { folder: Option<String> },
-    CreateMessage { folder: Option<String> },
-    MessageDelta { folder: Option<String> },
-    GetMessage { folder: Option<String>, id: String },
-    PatchMessage { folder: Option<String>, id: String },
-    DeleteMessage { folder: Option<String>, id: String },
-    GetMime { folder: Option<String>, id: String },
-    PutMime { folder: Option<String>, id: String },
+    ListMessages {
+        folder: Option<String>,
+    },
+    CreateMessage {
+        folder: Option<String>,
+    },
+    MessageDelta {
+        folder: Option<String>,
+    },
+    GetMessage {
+        folder: Option<String>,
+        id: String,
+    },
+    PatchMessage {
+        folder: Option<String>,
+        id: String,
+    },
+    DeleteMessage {
+        folder: Option<String>,
+        id: String,
+    },
+    GetMime {
+        folder: Option<String>,
+        id: String,
+    },
+    PutMime {
+        folder: Option<String>,
+        id: String,
+    },
     MoveMessage(String),
     CopyMessage(String),
     SendDraft(String),
@@ -59,11 +85,16 @@ pub(crate) enum Op {
     CreateUploadSession(String),
     SendMail,
     TranslateIds,
+    /// Calendars and events (`cal_route.rs`).
+    Cal(CalOp),
 }
 
 impl Op {
     /// Does this operation change the mailbox?
     pub(crate) fn writes(&self) -> bool {
+        if let Op::Cal(c) = self {
+            return c.writes();
+        }
         !matches!(
             self,
             Op::GetUser
@@ -112,28 +143,29 @@ fn split_key(seg: &str) -> (String, Option<String>) {
     (seg.to_string(), None)
 }
 
-struct Segments {
+/// The segments of a path, each split into name and OData key.
+pub(crate) struct Segments {
     items: Vec<(String, Option<String>)>,
     pos: usize,
 }
 
 impl Segments {
-    fn next(&mut self) -> Option<(String, Option<String>)> {
+    pub(crate) fn next(&mut self) -> Option<(String, Option<String>)> {
         let s = self.items.get(self.pos).cloned();
         self.pos += 1;
         s
     }
-    fn peek_is(&self, name: &str) -> bool {
+    pub(crate) fn peek_is(&self, name: &str) -> bool {
         self.items
             .get(self.pos)
             .is_some_and(|(n, _)| n.eq_ignore_ascii_case(name))
     }
-    fn rest_empty(&self) -> bool {
+    pub(crate) fn rest_empty(&self) -> bool {
         self.pos >= self.items.len()
     }
 }
 
-fn is(seg: &str, name: &str) -> bool {
+pub(crate) fn is(seg: &str, name: &str) -> bool {
     seg.eq_ignore_ascii_case(name)
 }
 
@@ -173,7 +205,7 @@ pub(crate) fn parse(method: &Method, path: &str) -> Result<Route, GraphError> {
     })
 }
 
-fn method_not_allowed() -> GraphError {
+pub(crate) fn method_not_allowed() -> GraphError {
     GraphError::new(
         axum::http::StatusCode::METHOD_NOT_ALLOWED,
         "Request_BadRequest",
@@ -278,6 +310,12 @@ fn parse_mailbox_path(
     if is(&seg, "messages") {
         t.push_str("/messages");
         return parse_messages(method, segs, t, None, key);
+    }
+    if ["calendar", "calendars", "events", "calendarView"]
+        .iter()
+        .any(|n| is(&seg, n))
+    {
+        return cal_route::parse(method, segs, t, &seg, key).map(Op::Cal);
     }
     if is(&seg, "sendMail") {
         t.push_str("/sendMail");
@@ -406,6 +444,7 @@ fn parse_messages(
 
 #[cfg(test)]
 mod tests {
+    use super::super::cal_route::{CalRef, Reply};
     use super::*;
 
     #[test]
@@ -467,6 +506,45 @@ mod tests {
                 "POST /users/{user-id}/sendMail",
             ),
             ("GET", "/me", Op::GetUser, "GET /users/{user-id}"),
+            (
+                "GET",
+                "/me/calendar/events",
+                Op::Cal(CalOp::ListEvents(CalRef::Default)),
+                "GET /users/{user-id}/calendar/events",
+            ),
+            (
+                "GET",
+                "/users/bob@contoso.test/calendars('c1')/calendarView/delta()",
+                Op::Cal(CalOp::ViewDelta(CalRef::Id("c1".into()))),
+                "GET /users/{user-id}/calendars/{calendar-id}/calendarView/delta()",
+            ),
+            (
+                "POST",
+                "/me/events/e1/tentativelyAccept",
+                Op::Cal(CalOp::Respond("e1".into(), Reply::Tentative)),
+                "POST /users/{user-id}/events/{event-id}/tentativelyAccept",
+            ),
+            (
+                "GET",
+                "/me/events/e1/instances",
+                Op::Cal(CalOp::Instances("e1".into())),
+                "GET /users/{user-id}/events/{event-id}/instances",
+            ),
+            (
+                "PATCH",
+                "/me/calendars/c1/events/e1",
+                Op::Cal(CalOp::PatchEvent {
+                    cal: Some(CalRef::Id("c1".into())),
+                    id: "e1".into(),
+                }),
+                "PATCH /users/{user-id}/calendars/{calendar-id}/events/{event-id}",
+            ),
+            (
+                "POST",
+                "/users/alice@contoso.test/calendar/getSchedule",
+                Op::Cal(CalOp::GetSchedule),
+                "POST /users/{user-id}/calendar/getSchedule",
+            ),
         ];
         for (m, p, op, tpl) in cases {
             let r = parse(&Method::from_bytes(m.as_bytes()).unwrap(), p).unwrap();
@@ -478,7 +556,10 @@ mod tests {
     #[test]
     fn refuses_unknown_segments_and_methods() {
         for (m, p) in [
-            ("GET", "/me/calendar"),
+            ("GET", "/me/calendarGroups"),
+            ("GET", "/me/events/delta"),
+            ("PUT", "/me/calendar"),
+            ("GET", "/me/calendars/c1/bogus"),
             ("GET", "/groups/x/messages"),
             ("PUT", "/me/messages/m1"),
             ("GET", "/me/messages/m1/bogus"),

@@ -213,6 +213,10 @@ pub(crate) fn describe(scope: &str) -> String {
         "Mail.Read.Shared" => "Read mail you can access",
         "Mail.ReadWrite.Shared" => "Read and write mail you can access",
         "Mail.Send.Shared" => "Send mail on behalf of others",
+        "Calendars.Read" => "Read your calendars",
+        "Calendars.ReadWrite" => "Have full access to your calendars",
+        "Calendars.Read.Shared" => "Read calendars you can access",
+        "Calendars.ReadWrite.Shared" => "Read and write calendars you can access",
         other => return other.to_string(),
     };
     format!("{text} ({scope})")

@@ -15,6 +15,7 @@ use uuid::Uuid;
 
 use super::folder::{Folder, ROOT_NAME, Removal, Tombstone, WELL_KNOWN_FOLDERS};
 use super::item::{FlagStatus, ItemClass, StoredMessage};
+use crate::calstore::CalendarStore;
 use crate::props::props_from_mime;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -33,9 +34,14 @@ pub(crate) struct Mailbox {
     pub folder_tombstones: VecDeque<(u64, String)>,
     #[serde(default)]
     pub folder_delta_floor: u64,
-    /// Bumped by the control API to expire every delta token of this mailbox.
+    /// Bumped by the control API to expire every delta token of this mailbox
+    /// (mail and calendar ones alike).
     #[serde(default)]
     pub delta_epoch: u64,
+    /// The mailbox's calendars and events (absent from tenants saved
+    /// before calendars existed; `reindex` gives them a default calendar).
+    #[serde(default)]
+    pub calendar: CalendarStore,
 }
 
 /// A fresh opaque id in Graph's alphabet: a fixed prefix, then url-safe base64
@@ -65,6 +71,7 @@ impl Mailbox {
             folder_tombstones: VecDeque::new(),
             folder_delta_floor: 0,
             delta_epoch: 0,
+            calendar: CalendarStore::default(),
         };
         let root = Folder {
             id: new_id(FOLDER_ID_PREFIX, 29),
@@ -78,6 +85,7 @@ impl Mailbox {
         };
         let root_id = root.id.clone();
         mb.folders.push(root);
+        mb.calendar.ensure_default();
         for (wk, name, hidden) in WELL_KNOWN_FOLDERS {
             let seq = mb.next_seq();
             mb.folders.push(Folder {
@@ -101,6 +109,7 @@ impl Mailbox {
 
     /// Rebuild indexes after loading.
     pub(crate) fn reindex(&mut self) {
+        self.calendar.ensure_default();
         self.rest_index = self
             .messages
             .values()

@@ -28,4 +28,4 @@ pub(crate) use model::{
     AttachmentInfo, BuildContext, BuildError, Importance, MessageProps, NewAttachment, Recipient,
 };
 pub(crate) use surgery::{add_attachment, remove_attachment};
-pub(crate) use text::body_preview;
+pub(crate) use text::{body_preview, html_to_text};

@@ -7,7 +7,7 @@ use std::panic::catch_unwind;
 /// Plain text from HTML (tags dropped, entities decoded). mail-parser's
 /// converter slices by byte positions; any panic there falls back to a crude
 /// tag stripper.
-pub(super) fn html_to_text(html: &str) -> String {
+pub(crate) fn html_to_text(html: &str) -> String {
     catch_unwind(|| mail_parser::decoders::html::html_to_text(html)).unwrap_or_else(|_| {
         let mut out = String::with_capacity(html.len());
         let mut in_tag = false;
