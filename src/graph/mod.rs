@@ -10,6 +10,7 @@
 
 mod batch;
 mod budget;
+mod calendars;
 mod call;
 mod client;
 mod error;
@@ -25,6 +26,7 @@ mod settings;
 mod tests_fuzz;
 mod usage;
 
+pub use calendars::{Calendar, Owner as CalendarOwner};
 pub use client::GraphClient;
 pub(crate) use error::BadAnswer;
 pub use error::Error;

@@ -295,3 +295,26 @@ async fn a_lost_answer_to_a_create_is_not_repeated() {
     );
     tenant.stop().await;
 }
+
+#[tokio::test]
+async fn calendars_are_listed_with_the_default_one_and_their_rights() {
+    let tenant = Tenant::start().await;
+    let graph = client(&tenant, 3);
+    let mb = alice(&tenant, &graph);
+    let calendars = mb.calendars().await.unwrap();
+    let default = calendars
+        .iter()
+        .find(|c| c.is_default_calendar)
+        .expect("a default calendar");
+    assert_eq!(default.name, "Calendar");
+    assert!(default.can_edit && default.can_share, "{default:?}");
+    assert!(
+        calendars
+            .iter()
+            .any(|c| c.name == "Projects" && !c.is_default_calendar),
+        "{calendars:?}"
+    );
+    assert_eq!(&mb.default_calendar().await.unwrap(), default);
+    assert_eq!(&mb.calendar(&default.id).await.unwrap(), default);
+    tenant.stop().await;
+}

@@ -19,7 +19,7 @@ pub const CAROL: &str = "carol@contoso.test";
 pub const SALES: &str = "sales@contoso.test";
 
 /// Every delegated scope the demo app is consented for.
-pub const ALL_SCOPES: [&str; 7] = [
+pub const ALL_SCOPES: [&str; 11] = [
     "User.Read",
     "Mail.Read",
     "Mail.ReadWrite",
@@ -27,6 +27,10 @@ pub const ALL_SCOPES: [&str; 7] = [
     "Mail.Read.Shared",
     "Mail.ReadWrite.Shared",
     "Mail.Send.Shared",
+    "Calendars.Read",
+    "Calendars.ReadWrite",
+    "Calendars.Read.Shared",
+    "Calendars.ReadWrite.Shared",
 ];
 
 pub struct Tenant {
