@@ -27,6 +27,7 @@ pub mod mailbox;
 mod mime;
 pub mod observe;
 pub mod policy;
+pub mod pim;
 mod pop3;
 pub mod secret;
 pub mod server;

@@ -13,7 +13,9 @@ mod budget;
 mod calendars;
 mod call;
 mod client;
+mod contacts;
 mod error;
+mod events;
 mod execute;
 mod folders;
 mod mailbox;
@@ -22,6 +24,7 @@ mod models;
 mod permits;
 mod requests;
 mod settings;
+mod tasks;
 #[cfg(test)]
 mod tests_fuzz;
 mod usage;

@@ -1,0 +1,1 @@
+//! Microsoft To Do: task lists and tasks both ways, and their delta.
