@@ -100,6 +100,7 @@ pub struct App {
     imap: Arc<ImapProtocol<GatewayBackend>>,
     smtp: Arc<SmtpProtocol<GatewaySubmitter>>,
     pop3: Arc<Pop3Protocol<GatewayPop3>>,
+    dav: Arc<crate::dav::Dav>,
     max_connections: u32,
     grace: Duration,
     client_limits: ClientLimits,
@@ -123,6 +124,9 @@ pub struct ListenAddrs {
     pub smtps: Option<SocketAddr>,
     pub pop3: Option<SocketAddr>,
     pub pop3s: Option<SocketAddr>,
+    /// CalDAV and CardDAV over HTTP and HTTPS.
+    pub dav: Option<SocketAddr>,
+    pub davs: Option<SocketAddr>,
     /// The admin console (with `/metrics` and health, unless turned off).
     pub admin: Option<SocketAddr>,
     /// The console is served over HTTPS.
@@ -223,6 +227,17 @@ impl App {
                 permanent: config.pop3.delete == crate::config::Pop3Delete::Permanent,
             },
         ));
+        let pim = crate::pim::PimService::new(
+            mail.clone(),
+            store.clone(),
+            crate::pim::PimSettings::from(&config.dav),
+        );
+        let dav = crate::dav::Dav::new(
+            accounts.clone(),
+            bearer.clone(),
+            pim,
+            crate::dav::DavSettings::from(&config.dav),
+        );
         crate::observe::metrics::install();
         Ok(App {
             accounts,
@@ -235,6 +250,7 @@ impl App {
             imap,
             smtp,
             pop3,
+            dav,
             max_connections: config.server.max_connections,
             grace: Duration::from_secs(config.server.shutdown_grace_s),
             client_limits: ClientLimits::from(&config.server),
@@ -307,11 +323,29 @@ impl App {
                 &self.pop3,
             )
             .await?,
+            dav: None,
+            davs: None,
             admin: None,
             admin_tls: false,
             metrics: None,
         };
         let mut addrs = addrs;
+        for (addr, key, tls) in [
+            (config.dav.listen, "dav.listen", false),
+            (config.dav.listen_tls, "dav.listen_tls", true),
+        ] {
+            let Some(addr) = addr else { continue };
+            let acceptor = tls.then(|| self.acceptor.clone());
+            let served = crate::dav::serve(self.dav.clone(), addr, acceptor, gateway.stopping())
+                .await
+                .map_err(|source| ServerError::bind(addr, setting(key), source))?;
+            tracing::info!(addr = %served.addr, tls, "CalDAV/CardDAV listening");
+            if tls {
+                addrs.davs = Some(served.addr);
+            } else {
+                addrs.dav = Some(served.addr);
+            }
+        }
         if let Some(addr) = config.admin.listen {
             let parts = ConsoleParts {
                 accounts: (*self.accounts).clone(),
@@ -406,7 +440,8 @@ pub fn tokens(config: &Config, store: Store) -> Result<Tokens, auth::Error> {
         oauth,
         RefreshTokens::new(store, key),
         !config.shared_mailbox.is_empty(),
-    ))
+    )
+    .with_pim(config.dav.listen.is_some() || config.dav.listen_tls.is_some()))
 }
 
 impl App {
@@ -419,6 +454,9 @@ impl App {
             addrs.imaps,
             addrs.smtp,
             addrs.smtps,
+            addrs.pop3,
+            addrs.pop3s,
+            addrs.davs,
             addrs.admin,
         ]
         .into_iter()

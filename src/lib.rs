@@ -15,6 +15,7 @@ pub mod app;
 mod audit;
 pub mod auth;
 pub mod config;
+pub mod dav;
 pub mod doctor;
 pub mod files;
 // The fuzzing harness (docs/fuzzing.md): test-only entry points into the
@@ -26,8 +27,8 @@ mod imap;
 pub mod mailbox;
 mod mime;
 pub mod observe;
-pub mod policy;
 pub mod pim;
+pub mod policy;
 mod pop3;
 pub mod secret;
 pub mod server;

@@ -14,7 +14,7 @@ mod http;
 mod pages;
 mod policy_file;
 mod signin;
-mod tls_listener;
+pub(crate) mod tls_listener;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -182,7 +182,9 @@ pub async fn serve_metrics(
     serve(addr, None, app, shutdown).await
 }
 
-async fn serve(
+/// Serve `app` on `addr` over HTTP, or HTTPS with `tls`, until `shutdown`
+/// (the console, metrics and the DAV front use it).
+pub(crate) async fn serve(
     addr: SocketAddr,
     tls: Option<TlsAcceptor>,
     app: Router,
@@ -198,7 +200,7 @@ async fn serve(
                 .with_graceful_shutdown(async move { shutdown.recv().await })
                 .await;
             if let Err(e) = served {
-                tracing::warn!(error = %e, "admin listener stopped");
+                tracing::warn!(error = %e, "HTTP listener stopped");
             }
         }),
         Some(acceptor) => tokio::spawn(async move {
@@ -207,7 +209,7 @@ async fn serve(
                 .with_graceful_shutdown(async move { shutdown.recv().await })
                 .await;
             if let Err(e) = served {
-                tracing::warn!(error = %e, "admin listener stopped");
+                tracing::warn!(error = %e, "HTTP listener stopped");
             }
         }),
     };

@@ -1,6 +1,7 @@
-//! HTTPS for the console: an axum `Listener` whose connections arrive with
-//! their TLS handshake done. Handshakes run in tasks of their own (bounded
-//! in number and in time), so a client that stalls in one holds up nobody.
+//! HTTPS for the console and the DAV front: an axum `Listener` whose
+//! connections arrive with their TLS handshake done. Handshakes run in
+//! tasks of their own (bounded in number and in time), so a client that
+//! stalls in one holds up nobody.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -39,7 +40,7 @@ impl TlsListener {
                 let (socket, peer) = match tcp.accept().await {
                     Ok(accepted) => accepted,
                     Err(e) => {
-                        tracing::debug!(error = %e, "admin console: accept failed");
+                        tracing::debug!(error = %e, "HTTPS: accept failed");
                         tokio::time::sleep(Duration::from_millis(100)).await;
                         continue;
                     }
@@ -53,9 +54,9 @@ impl TlsListener {
                             let _ = tx.send((tls, peer)).await;
                         }
                         Ok(Err(e)) => {
-                            tracing::debug!(%peer, error = %e, "admin console: TLS handshake failed")
+                            tracing::debug!(%peer, error = %e, "HTTPS: TLS handshake failed")
                         }
-                        Err(_) => tracing::debug!(%peer, "admin console: TLS handshake timed out"),
+                        Err(_) => tracing::debug!(%peer, "HTTPS: TLS handshake timed out"),
                     }
                 });
             }
@@ -93,7 +94,7 @@ impl Listener for TlsListener {
 
 /// The client's address, on either kind of listener.
 #[derive(Debug, Clone, Copy)]
-pub(super) struct Peer(pub SocketAddr);
+pub(crate) struct Peer(pub SocketAddr);
 
 impl Connected<IncomingStream<'_, TcpListener>> for Peer {
     fn connect_info(stream: IncomingStream<'_, TcpListener>) -> Peer {

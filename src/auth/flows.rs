@@ -182,10 +182,17 @@ impl Oauth {
     }
 
     /// Delegated scopes, fully qualified for the cloud's Graph.
-    pub fn delegated_scopes(&self, shared: bool) -> String {
+    /// `pim`: calendars, contacts and tasks too (the DAV front is on).
+    pub fn delegated_scopes(&self, shared: bool, pim: bool) -> String {
         let mut names = vec!["User.Read", "Mail.ReadWrite", "Mail.Send"];
         if shared {
             names.extend(["Mail.ReadWrite.Shared", "Mail.Send.Shared"]);
+        }
+        if pim {
+            names.push("Calendars.ReadWrite");
+            if shared {
+                names.push("Calendars.ReadWrite.Shared");
+            }
         }
         // `openid`: the answer then carries an id token naming who signed
         // in, which the sign-in checks against the account's user.

@@ -44,6 +44,8 @@ pub struct Tokens {
     refresh: RefreshTokens,
     /// Ask for the `.Shared` scopes (shared mailboxes are configured).
     shared: bool,
+    /// Ask for calendar, contact and task scopes (CalDAV/CardDAV is on).
+    pim: bool,
     providers: DashMap<Identity, Arc<TokenProvider>>,
     /// Refreshes holding a store lock at once (`refresh`).
     locked_refreshes: Arc<Semaphore>,
@@ -55,9 +57,18 @@ impl Tokens {
             oauth,
             refresh,
             shared,
+            pim: false,
             providers: DashMap::new(),
             locked_refreshes: Arc::new(Semaphore::new(LOCKED_REFRESHES)),
         }
+    }
+
+    /// Ask delegated sign-ins for calendars, contacts and tasks as well
+    /// (the DAV front is on); off by default, so that an app registration
+    /// consented for mail alone keeps working.
+    pub fn with_pim(mut self, on: bool) -> Tokens {
+        self.pim = on;
+        self
     }
 
     pub fn oauth(&self) -> &Oauth {
@@ -70,7 +81,7 @@ impl Tokens {
 
     /// The scopes a delegated sign-in asks for.
     pub fn delegated_scopes(&self) -> String {
-        self.oauth.delegated_scopes(self.shared)
+        self.oauth.delegated_scopes(self.shared, self.pim)
     }
 
     /// The provider of `identity`'s tokens.

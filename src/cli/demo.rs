@@ -82,6 +82,12 @@ pub(super) struct DemoArgs {
     /// POP3 over implicit TLS ("off" turns it off) [default: 127.0.0.1:1995]
     #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
     pop3s: Option<ListenFlag>,
+    /// CalDAV and CardDAV over HTTP ("off" turns it off) [default: 127.0.0.1:1080]
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+    dav: Option<ListenFlag>,
+    /// CalDAV and CardDAV over HTTPS ("off" turns it off) [default: 127.0.0.1:1443]
+    #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
+    davs: Option<ListenFlag>,
     /// The admin console, with /metrics and health ("off" turns it off) [default: 127.0.0.1:8788]
     #[arg(long, value_name = "ADDR", value_parser = parse_listen)]
     admin: Option<ListenFlag>,
@@ -89,7 +95,7 @@ pub(super) struct DemoArgs {
     tenant: TenantArgs,
 }
 
-/// `--admin`, `--pop3`, `--pop3s`: an address, or off.
+/// `--admin`, `--pop3`, `--pop3s`, `--dav`, `--davs`: an address, or off.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum ListenFlag {
     Off,
@@ -130,6 +136,11 @@ const fn loopback(port: u16) -> SocketAddr {
 const DEMO_POP3: SocketAddr = loopback(1110);
 const DEMO_POP3S: SocketAddr = loopback(1995);
 
+/// The demo's CalDAV/CardDAV addresses when neither a flag nor the
+/// configuration sets them.
+const DEMO_DAV: SocketAddr = loopback(1080);
+const DEMO_DAVS: SocketAddr = loopback(1443);
+
 /// The demo's console address when neither `--admin` nor the
 /// configuration sets one.
 const DEMO_ADMIN: SocketAddr = loopback(8788);
@@ -150,6 +161,8 @@ impl DemoArgs {
         ListenFlag::apply(self.admin, &mut config.admin.listen, DEMO_ADMIN);
         ListenFlag::apply(self.pop3, &mut config.pop3.listen, DEMO_POP3);
         ListenFlag::apply(self.pop3s, &mut config.pop3.listen_tls, DEMO_POP3S);
+        ListenFlag::apply(self.dav, &mut config.dav.listen, DEMO_DAV);
+        ListenFlag::apply(self.davs, &mut config.dav.listen_tls, DEMO_DAVS);
         self.tenant.apply(config);
     }
 }
@@ -235,6 +248,8 @@ fn flag_or_key(key: &'static str) -> String {
         "admin.listen" => "--admin",
         "pop3.listen" => "--pop3",
         "pop3.listen_tls" => "--pop3s",
+        "dav.listen" => "--dav",
+        "dav.listen_tls" => "--davs",
         "metrics.listen" => return format!("config key `{key}`"),
         _ => "--smtps",
     };
@@ -423,6 +438,12 @@ fn demo_banner(base_url: &str, addrs: ListenAddrs, cert: CertNote<'_>) -> String
     let _ = writeln!(b, "  SMTPS  {}  (implicit TLS)", url("smtps", addrs.smtps));
     let _ = writeln!(b, "  POP3   {}  (plain, STLS)", url("pop3", addrs.pop3));
     let _ = writeln!(b, "  POP3S  {}  (implicit TLS)", url("pop3s", addrs.pop3s));
+    let _ = writeln!(
+        b,
+        "  CalDAV/CardDAV  {}  (plain HTTP; clients start at /.well-known/caldav)",
+        url("http", addrs.dav)
+    );
+    let _ = writeln!(b, "  CalDAV/CardDAV  {}  (HTTPS)", url("https", addrs.davs));
     match addrs.admin {
         Some(admin) => {
             let scheme = if addrs.admin_tls { "https" } else { "http" };

@@ -7,6 +7,7 @@
 mod access;
 mod admin;
 mod check;
+mod dav;
 mod decode;
 mod env;
 mod error;
@@ -22,6 +23,7 @@ mod sections;
 
 pub use access::{SharedMailbox, UserSection};
 pub use admin::{AdminSection, AdminTls, MetricsSection};
+pub use dav::DavSection;
 pub use env::PREFIX as ENV_PREFIX;
 pub use error::{ConfigError, KeyError};
 pub use microsoft::{Cloud, Endpoints, MicrosoftSection};

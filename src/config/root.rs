@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use super::access::{SharedMailbox, UserSection};
 use super::admin::{AdminSection, MetricsSection};
+use super::dav::DavSection;
 use super::microsoft::MicrosoftSection;
 use super::oauth::OauthSection;
 use super::origin::Origin;
@@ -45,6 +46,7 @@ pub struct Config {
     pub admin: AdminSection,
     pub metrics: MetricsSection,
     pub oauth: OauthSection,
+    pub dav: DavSection,
     /// Where the values came from (the file, environment variables), so
     /// errors found after loading can say where to fix them.
     #[serde(skip)]
@@ -61,6 +63,8 @@ impl Config {
             ("smtp.listen_tls", self.smtp.listen_tls),
             ("pop3.listen", self.pop3.listen),
             ("pop3.listen_tls", self.pop3.listen_tls),
+            ("dav.listen", self.dav.listen),
+            ("dav.listen_tls", self.dav.listen_tls),
             ("emulator.listen", Some(self.emulator.listen)),
             ("admin.listen", self.admin.listen),
             ("metrics.listen", self.metrics.listen),

@@ -3,7 +3,13 @@
 //! and the collections a user sees. Like `mailbox/` for mail, it knows
 //! nothing of HTTP; the DAV front (`dav/`) calls it, and it calls `graph/`.
 
+mod error;
 pub mod ical;
+mod service;
+mod sync;
 pub mod vcard;
 pub mod vtodo;
 pub mod zones;
+
+pub use error::PimError;
+pub use service::{Collection, Kind, PimService, PimSettings, UserPim};

@@ -214,6 +214,52 @@ const STEPS: &[(i64, &str)] = &[
         used_at {BIGINT} NOT NULL
     )",
     ),
+    (
+        14,
+        // CalDAV and CardDAV (store/dav.rs): per collection (a calendar,
+        // To Do list or contact folder of a mailbox) its delta link and
+        // revision; per resource its name, Graph id, UID, ETag, rendered
+        // body, kept extras and the revision that last wrote it (a row
+        // whose graph_id is NULL is a tombstone); and which resource each
+        // Graph id a delta round reports belongs to (an occurrence of a
+        // series, say). Milliseconds and Unix seconds as in store/dav.rs.
+        "CREATE TABLE dav_collections (
+        mailbox TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        sync_id TEXT NOT NULL,
+        revision {BIGINT} NOT NULL,
+        oldest {BIGINT} NOT NULL,
+        delta_link TEXT,
+        window_start {BIGINT},
+        window_end {BIGINT},
+        refreshed_at {BIGINT} NOT NULL,
+        PRIMARY KEY (mailbox, kind, collection)
+    );
+    CREATE TABLE dav_items (
+        mailbox TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        name TEXT NOT NULL,
+        graph_id TEXT,
+        uid TEXT,
+        etag TEXT,
+        body TEXT,
+        extras TEXT,
+        revision {BIGINT} NOT NULL,
+        PRIMARY KEY (mailbox, kind, collection, name)
+    );
+    CREATE INDEX dav_items_by_revision ON dav_items (mailbox, kind, collection, revision);
+    CREATE INDEX dav_items_by_graph_id ON dav_items (mailbox, kind, collection, graph_id);
+    CREATE TABLE dav_members (
+        mailbox TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        member_id TEXT NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (mailbox, kind, collection, member_id)
+    )",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

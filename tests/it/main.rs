@@ -14,6 +14,7 @@ mod cli_demo;
 mod cli_systemd;
 mod cluster;
 mod config;
+mod dav;
 mod emulator;
 mod emulator_calendar;
 mod emulator_identity;

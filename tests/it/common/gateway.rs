@@ -79,6 +79,9 @@ pub struct TestGateway {
     pub smtps: SocketAddr,
     pub pop3: SocketAddr,
     pub pop3s: SocketAddr,
+    /// CalDAV/CardDAV over HTTP and HTTPS.
+    pub dav: SocketAddr,
+    pub davs: SocketAddr,
     pub cert: std::path::PathBuf,
     pub mail: Arc<MailService>,
     gateway: Option<Gateway>,
@@ -122,6 +125,8 @@ fn test_config(tenant: &Tenant, dir: &std::path::Path) -> Config {
         &mut config.smtp.listen_tls,
         &mut config.pop3.listen,
         &mut config.pop3.listen_tls,
+        &mut config.dav.listen,
+        &mut config.dav.listen_tls,
     ] {
         *slot = Some(any_port);
     }
@@ -291,6 +296,8 @@ impl TestGateway {
             smtps: addr(listening.addrs.smtps),
             pop3: addr(listening.addrs.pop3),
             pop3s: addr(listening.addrs.pop3s),
+            dav: addr(listening.addrs.dav),
+            davs: addr(listening.addrs.davs),
             cert: app.cert.cert.clone(),
             mail: app.mail.clone(),
             gateway: Some(listening.gateway),
@@ -326,6 +333,8 @@ impl TestGateway {
         let smtp_script = script.starts_with("smtp");
         let (plain, tls) = if smtp_script {
             (self.smtp, self.smtps)
+        } else if script.starts_with("dav") {
+            (self.dav, self.davs)
         } else {
             (self.imap, self.imaps)
         };

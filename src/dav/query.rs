@@ -1,0 +1,403 @@
+//! calendar-query (RFC 4791 §7.8, filters §9.7) and addressbook-query
+//! (RFC 6352 §8.6, filters §10.5) over a collection's resources as last
+//! synchronised: component and time-range filters (recurrences expanded,
+//! RFC 4791 §9.9), property filters with text-match (substring, equals,
+//! starts-with, ends-with under i;ascii-casemap or i;unicode-casemap) and
+//! is-not-defined.
+
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, NaiveDateTime, Utc};
+
+use super::paths::{self, Home};
+use super::propfind::{self, Node};
+use super::response;
+use super::xml::{self, CALDAV, CARDDAV, DAV, Multistatus};
+use crate::pim::{Collection, Kind, PimError, UserPim};
+
+/// Occurrences of one series looked at for a time range.
+const MAX_OCCURRENCES: usize = 20_000;
+
+pub(super) async fn run(
+    user: &UserPim,
+    home: Home,
+    c: &Collection,
+    root: &xml::Element,
+) -> Result<Response, PimError> {
+    let asked = propfind::props_of(root);
+    let filter = root
+        .child(CALDAV, "filter")
+        .or_else(|| root.child(CARDDAV, "filter"));
+    let test = match filter {
+        Some(f) if c.kind == Kind::Contacts => match card_filter(f) {
+            Ok(t) => t,
+            Err(r) => return Ok(r),
+        },
+        Some(f) => match cal_filter(f, c.kind) {
+            Ok(t) => t,
+            Err(r) => return Ok(r),
+        },
+        None => Test::All,
+    };
+    user.sync(c).await?;
+    let mut ms = Multistatus::new();
+    for item in user.items(c).await? {
+        let item = user.with_body(c, item).await?;
+        let Some(body) = item.body.as_deref() else {
+            continue;
+        };
+        if !test.matches(body) {
+            continue;
+        }
+        let href = paths::item(home, &user.login, &c.slug, &item.name);
+        propfind::write(&mut ms, user, &href, &Node::Item(c, &item), &asked);
+    }
+    Ok(response::multistatus(ms.finish(None)))
+}
+
+/// A compiled filter.
+#[derive(Debug, Clone)]
+enum Test {
+    All,
+    Nothing,
+    /// All of these (a component filter's parts) must hold.
+    And(Vec<Test>),
+    Or(Vec<Test>),
+    TimeRange {
+        start: Option<i64>,
+        end: Option<i64>,
+    },
+    Prop(PropTest),
+}
+
+#[derive(Debug, Clone)]
+struct PropTest {
+    name: String,
+    /// `None`: the property must be absent (is-not-defined).
+    text: Option<TextMatch>,
+}
+
+#[derive(Debug, Clone)]
+struct TextMatch {
+    needle: String,
+    how: MatchType,
+    negate: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum MatchType {
+    Contains,
+    Equals,
+    StartsWith,
+    EndsWith,
+}
+
+fn unsupported(sentence: &str, ns: &str) -> Response {
+    response::error(StatusCode::FORBIDDEN, ns, "supported-filter", sentence)
+}
+
+fn cal_filter(f: &xml::Element, kind: Kind) -> Result<Test, Response> {
+    let Some(vcal) = f.child(CALDAV, "comp-filter") else {
+        return Ok(Test::All);
+    };
+    if !vcal
+        .attr("name")
+        .is_some_and(|n| n.eq_ignore_ascii_case("VCALENDAR"))
+    {
+        return Ok(Test::Nothing);
+    }
+    let mut parts = Vec::new();
+    for inner in vcal.children_named(CALDAV, "comp-filter") {
+        let name = inner.attr("name").unwrap_or("").to_ascii_uppercase();
+        let ours = match kind {
+            Kind::Tasks => "VTODO",
+            _ => "VEVENT",
+        };
+        let defined = inner.child(CALDAV, "is-not-defined").is_none();
+        if name != ours {
+            // Our resources hold only `ours`: another component is never
+            // there (and so "not defined" always holds).
+            parts.push(if defined { Test::Nothing } else { Test::All });
+            continue;
+        }
+        if !defined {
+            parts.push(Test::Nothing);
+            continue;
+        }
+        if let Some(tr) = inner.child(CALDAV, "time-range") {
+            parts.push(time_range(tr)?);
+        }
+        for pf in inner.children_named(CALDAV, "prop-filter") {
+            parts.push(prop_filter(pf, CALDAV)?);
+        }
+        if inner.child(CALDAV, "comp-filter").is_some() {
+            return Err(unsupported(
+                "filters on components inside events or tasks (VALARM) are not supported",
+                CALDAV,
+            ));
+        }
+    }
+    Ok(Test::And(parts))
+}
+
+fn card_filter(f: &xml::Element) -> Result<Test, Response> {
+    let any = f
+        .attr("test")
+        .is_some_and(|t| t.eq_ignore_ascii_case("anyof"));
+    let mut parts = Vec::new();
+    for pf in f.children_named(CARDDAV, "prop-filter") {
+        parts.push(prop_filter(pf, CARDDAV)?);
+    }
+    if parts.is_empty() {
+        return Ok(Test::All);
+    }
+    Ok(if any {
+        Test::Or(parts)
+    } else {
+        Test::And(parts)
+    })
+}
+
+fn prop_filter(pf: &xml::Element, ns: &str) -> Result<Test, Response> {
+    let name = pf.attr("name").unwrap_or("").to_ascii_uppercase();
+    if name.is_empty() {
+        return Err(unsupported("a prop-filter needs a name", ns));
+    }
+    if pf.child(ns, "is-not-defined").is_some() {
+        return Ok(Test::Prop(PropTest { name, text: None }));
+    }
+    if pf.child(ns, "param-filter").is_some() || pf.child(CALDAV, "time-range").is_some() {
+        return Err(unsupported(
+            "parameter filters and time ranges on properties are not supported",
+            ns,
+        ));
+    }
+    let mut texts = Vec::new();
+    for tm in pf.children_named(ns, "text-match") {
+        let collation = tm.attr("collation").unwrap_or("i;ascii-casemap");
+        if !matches!(
+            collation,
+            "i;ascii-casemap" | "i;unicode-casemap" | "i;octet"
+        ) {
+            return Err(response::error(
+                StatusCode::FORBIDDEN,
+                ns,
+                "supported-collation",
+                &format!("the collation {collation} is not supported"),
+            ));
+        }
+        let how = match tm.attr("match-type").unwrap_or("contains") {
+            "equals" => MatchType::Equals,
+            "starts-with" => MatchType::StartsWith,
+            "ends-with" => MatchType::EndsWith,
+            _ => MatchType::Contains,
+        };
+        texts.push(Test::Prop(PropTest {
+            name: name.clone(),
+            text: Some(TextMatch {
+                needle: tm.text.to_lowercase(),
+                how,
+                negate: tm.attr("negate-condition").is_some_and(|v| v == "yes"),
+            }),
+        }));
+    }
+    if texts.is_empty() {
+        // Defined, whatever its value.
+        return Ok(Test::Prop(PropTest {
+            name: name.clone(),
+            text: Some(TextMatch {
+                needle: String::new(),
+                how: MatchType::Contains,
+                negate: false,
+            }),
+        }));
+    }
+    let any = pf
+        .attr("test")
+        .is_some_and(|t| t.eq_ignore_ascii_case("anyof"));
+    Ok(if any {
+        Test::Or(texts)
+    } else {
+        Test::And(texts)
+    })
+}
+
+fn time_range(tr: &xml::Element) -> Result<Test, Response> {
+    let read = |attr: &str| -> Result<Option<i64>, Response> {
+        match tr.attr(attr) {
+            None => Ok(None),
+            Some(v) => parse_utc(v).map(Some).ok_or_else(|| {
+                response::error(
+                    StatusCode::FORBIDDEN,
+                    CALDAV,
+                    "valid-filter",
+                    &format!("{v:?} is not a UTC date-time such as 20260101T000000Z"),
+                )
+            }),
+        }
+    };
+    let (start, end) = (read("start")?, read("end")?);
+    if start.is_none() && end.is_none() {
+        return Err(response::error(
+            StatusCode::FORBIDDEN,
+            CALDAV,
+            "valid-filter",
+            "a time-range needs a start or an end",
+        ));
+    }
+    Ok(Test::TimeRange { start, end })
+}
+
+/// `20260101T000000Z` as Unix seconds.
+pub(super) fn parse_utc(v: &str) -> Option<i64> {
+    let v = v.trim().strip_suffix('Z')?;
+    let t = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").ok()?;
+    Some(DateTime::<Utc>::from_naive_utc_and_offset(t, Utc).timestamp())
+}
+
+impl Test {
+    fn matches(&self, body: &str) -> bool {
+        match self {
+            Test::All => true,
+            Test::Nothing => false,
+            Test::And(parts) => parts.iter().all(|p| p.matches(body)),
+            Test::Or(parts) => parts.iter().any(|p| p.matches(body)),
+            Test::TimeRange { start, end } => overlaps(body, *start, *end),
+            Test::Prop(p) => p.matches(body),
+        }
+    }
+}
+
+impl PropTest {
+    fn matches(&self, body: &str) -> bool {
+        let values = property_values(body, &self.name);
+        match &self.text {
+            None => values.is_empty(),
+            Some(tm) => {
+                if values.is_empty() {
+                    return false;
+                }
+                let hit = values.iter().any(|v| {
+                    let v = v.to_lowercase();
+                    match tm.how {
+                        MatchType::Contains => v.contains(&tm.needle),
+                        MatchType::Equals => v == tm.needle,
+                        MatchType::StartsWith => v.starts_with(&tm.needle),
+                        MatchType::EndsWith => v.ends_with(&tm.needle),
+                    }
+                });
+                hit != tm.negate
+            }
+        }
+    }
+}
+
+/// The values of property `name` in `body` (lines unfolded, escapes of
+/// commas, semicolons and backslashes undone).
+fn property_values(body: &str, name: &str) -> Vec<String> {
+    let mut unfolded: Vec<String> = Vec::new();
+    for line in body.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        if let Some(rest) = line.strip_prefix(' ').or_else(|| line.strip_prefix('\t')) {
+            if let Some(last) = unfolded.last_mut() {
+                last.push_str(rest);
+            }
+        } else {
+            unfolded.push(line.to_string());
+        }
+    }
+    unfolded
+        .iter()
+        .filter_map(|line| {
+            let colon = value_start(line)?;
+            let head = &line[..colon];
+            let prop = head.split(';').next().unwrap_or("");
+            // vCard groups: `item1.EMAIL`.
+            let prop = prop.rsplit('.').next().unwrap_or(prop);
+            prop.eq_ignore_ascii_case(name).then(|| {
+                line[colon + 1..]
+                    .replace("\\,", ",")
+                    .replace("\\;", ";")
+                    .replace("\\n", "\n")
+                    .replace("\\N", "\n")
+                    .replace("\\\\", "\\")
+            })
+        })
+        .collect()
+}
+
+/// Where a content line's value starts: the first colon outside quotes.
+fn value_start(line: &str) -> Option<usize> {
+    let mut quoted = false;
+    for (i, c) in line.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            ':' if !quoted => return Some(i),
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Whether any occurrence in `body` overlaps [start, end) (RFC 4791 §9.9).
+fn overlaps(body: &str, start: Option<i64>, end: Option<i64>) -> bool {
+    let Ok(ical) = calcard::icalendar::ICalendar::parse(body) else {
+        return false;
+    };
+    let expanded = ical.expand_dates(chrono::Utc, MAX_OCCURRENCES);
+    let (rs, re) = (start.unwrap_or(i64::MIN), end.unwrap_or(i64::MAX));
+    if expanded.events.is_empty() {
+        // A task with no date at all matches every range (§9.9).
+        return !body.contains("BEGIN:VEVENT");
+    }
+    expanded.events.iter().any(|e| {
+        let (s, e) = e.timestamps();
+        if e > s {
+            s < re && e > rs
+        } else {
+            s >= rs && s < re
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const WEEKLY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:w1\r\n\
+        DTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\n\
+        SUMMARY:Team\\, weekly\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
+    #[test]
+    fn time_ranges_see_occurrences_of_a_series() {
+        let jan = |d: u32, h: u32| parse_utc(&format!("202601{d:02}T{h:02}0000Z"));
+        // The third occurrence, 19 Jan 09:00-10:00.
+        assert!(overlaps(WEEKLY, jan(19, 9), jan(19, 10)));
+        assert!(overlaps(WEEKLY, jan(19, 9), None));
+        // Between occurrences.
+        assert!(!overlaps(WEEKLY, jan(19, 10), jan(26, 9)));
+        // After the last (9 Mar).
+        assert!(!overlaps(WEEKLY, parse_utc("20260310T000000Z"), None));
+    }
+
+    #[test]
+    fn text_matches_unfold_and_unescape() {
+        let folded = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nitem1.EMAIL;TYPE=\"a:b\":ann@exa\r\n mple.com\r\nEND:VCARD\r\n";
+        assert_eq!(property_values(folded, "EMAIL"), vec!["ann@example.com"]);
+        assert_eq!(property_values(WEEKLY, "summary"), vec!["Team, weekly"]);
+        let t = PropTest {
+            name: "SUMMARY".into(),
+            text: Some(TextMatch {
+                needle: "team,".into(),
+                how: MatchType::StartsWith,
+                negate: false,
+            }),
+        };
+        assert!(t.matches(WEEKLY));
+        let absent = PropTest {
+            name: "LOCATION".into(),
+            text: None,
+        };
+        assert!(absent.matches(WEEKLY));
+    }
+}

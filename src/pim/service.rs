@@ -1,0 +1,310 @@
+//! The calendars, task lists and address books one user sees, under the
+//! same policy as mail: their own mailbox's, and those of the shared
+//! mailboxes policy grants them (read-only grants give read-only
+//! collections). Microsoft stays the judge of each request: a calendar
+//! another person shared shows as writable only if Graph says `canEdit`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dashmap::DashMap;
+use sha2::{Digest, Sha256};
+
+use super::error::PimError;
+use crate::accounts::{Account, Mode};
+use crate::graph::{self, Calendar};
+use crate::mailbox::MailService;
+use crate::policy::{Access, Grant};
+use crate::store::Store;
+
+/// How long a mailbox's list of calendars (or lists, or folders) is used
+/// before Graph is asked again.
+const LISTING_FRESH: Duration = Duration::from_secs(30);
+
+/// What `[dav]` decides for the service.
+#[derive(Debug, Clone)]
+pub struct PimSettings {
+    pub past_days: u32,
+    pub future_days: u32,
+    /// A collection asked for its changes less than this long ago is
+    /// served as it is.
+    pub fresh: Duration,
+    /// The largest object a client may PUT, in bytes.
+    pub max_resource_bytes: u64,
+}
+
+impl From<&crate::config::DavSection> for PimSettings {
+    fn from(s: &crate::config::DavSection) -> Self {
+        PimSettings {
+            past_days: s.past_days,
+            future_days: s.future_days,
+            fresh: Duration::from_secs(s.fresh_s),
+            max_resource_bytes: s.max_body_kb.saturating_mul(1024),
+        }
+    }
+}
+
+/// The calendars/contacts/tasks service of the whole gateway.
+pub struct PimService {
+    pub(crate) mail: Arc<MailService>,
+    pub(crate) store: Store,
+    pub(crate) settings: PimSettings,
+    calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
+    gates: DashMap<crate::store::DavKey, super::sync::Gate>,
+}
+
+/// What kind of objects a collection holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A Graph calendar: VEVENTs.
+    Events,
+    /// A To Do list: VTODOs.
+    Tasks,
+    /// A contact folder: vCards.
+    Contacts,
+}
+
+impl Kind {
+    /// The store's name for it.
+    pub fn store_name(self) -> &'static str {
+        match self {
+            Kind::Events => "calendar",
+            Kind::Tasks => "tasks",
+            Kind::Contacts => "contacts",
+        }
+    }
+}
+
+/// One collection a user may open.
+#[derive(Debug, Clone)]
+pub struct Collection {
+    /// The URL segment under the user's home.
+    pub slug: String,
+    pub kind: Kind,
+    /// The Microsoft 365 mailbox it belongs to.
+    pub mailbox: String,
+    /// The Graph id of the calendar, list or folder.
+    pub graph_id: String,
+    pub name: String,
+    /// Policy and Microsoft both allow changes.
+    pub writable: bool,
+    /// `#RRGGBB`, when the user picked a colour.
+    pub color: Option<String>,
+    /// The mailbox's default calendar, list or folder.
+    pub is_default: bool,
+    /// Which of the user's places it is in.
+    pub(crate) place: usize,
+}
+
+impl Collection {
+    pub fn key(&self) -> crate::store::DavKey {
+        crate::store::DavKey {
+            mailbox: self.mailbox.clone(),
+            kind: self.kind.store_name(),
+            collection: self.graph_id.clone(),
+        }
+    }
+}
+
+/// A mailbox the user may reach, with the grant policy gave.
+pub(crate) struct Place {
+    pub(crate) grant: Grant,
+    pub(crate) graph: graph::Mailbox,
+}
+
+/// One user's view, for one request.
+pub struct UserPim {
+    pub(crate) service: Arc<PimService>,
+    pub login: String,
+    /// The user's own mailbox address.
+    pub own: String,
+    pub(crate) places: Vec<Place>,
+}
+
+impl PimService {
+    pub fn new(mail: Arc<MailService>, store: Store, settings: PimSettings) -> Arc<PimService> {
+        Arc::new(PimService {
+            mail,
+            store,
+            settings,
+            calendars: DashMap::new(),
+            gates: DashMap::new(),
+        })
+    }
+
+    /// What `account` may see now: policy is read at every request, so a
+    /// withdrawn grant ends access at the next one.
+    pub async fn open(self: &Arc<Self>, account: &Account) -> Result<UserPim, PimError> {
+        let tokens = self
+            .mail
+            .credentials_for(account)
+            .await
+            .map_err(|e| PimError::Unavailable(e.to_string()))?;
+        let own = account.microsoft_user.to_ascii_lowercase();
+        let policy = self.mail.policy();
+        let own_grant = policy
+            .open(&account.login, &own, &own, Access::Read)
+            .map_err(|d| PimError::Denied(d.reason))?;
+        let graph = &self.mail.graph;
+        let mut places = vec![Place {
+            graph: graph.mailbox(tokens.clone(), &own, account.mode == Mode::Delegated),
+            grant: own_grant,
+        }];
+        for (address, access) in policy.shared_for(&account.login) {
+            if let Ok(grant) = policy.open(&account.login, &own, &address, access) {
+                places.push(Place {
+                    graph: graph.mailbox(tokens.clone(), &address, false),
+                    grant,
+                });
+            }
+        }
+        Ok(UserPim {
+            service: self.clone(),
+            login: account.login.clone(),
+            own,
+            places,
+        })
+    }
+
+    /// A mailbox's calendars, from memory when listed recently.
+    pub(crate) async fn calendars_of(
+        &self,
+        place: &Place,
+    ) -> Result<Arc<Vec<Calendar>>, graph::Error> {
+        let key = place.grant.mailbox().to_string();
+        if let Some(hit) = self.calendars.get(&key)
+            && hit.0.elapsed() < LISTING_FRESH
+        {
+            return Ok(hit.1.clone());
+        }
+        let listed = Arc::new(place.graph.calendars().await?);
+        self.calendars.insert(key, (Instant::now(), listed.clone()));
+        Ok(listed)
+    }
+
+    /// The lock of one collection's delta rounds.
+    pub(crate) fn gate(&self, key: &crate::store::DavKey) -> super::sync::Gate {
+        self.gates.entry(key.clone()).or_default().clone()
+    }
+
+    /// Forget a mailbox's listings (after MKCALENDAR or a delete).
+    pub(crate) fn forget_listings(&self, mailbox: &str) {
+        self.calendars.remove(mailbox);
+    }
+}
+
+/// A collection's URL segment: the own mailbox's default ones have short
+/// names (`calendar`, `tasks`, `contacts`); the rest a stable digest of
+/// their Graph id, after the mailbox's address when it is not the user's.
+pub(crate) fn slug(
+    own: bool,
+    mailbox: &str,
+    kind: Kind,
+    graph_id: &str,
+    is_default: bool,
+) -> String {
+    let base = if is_default {
+        kind_word(kind).to_string()
+    } else {
+        let digest = Sha256::digest(graph_id.as_bytes());
+        format!("{}-{}", &kind_word(kind)[..1], hex::encode(&digest[..8]))
+    };
+    if own {
+        base
+    } else {
+        format!("{mailbox}-{base}")
+    }
+}
+
+fn kind_word(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Events => "calendar",
+        Kind::Tasks => "tasks",
+        Kind::Contacts => "contacts",
+    }
+}
+
+impl UserPim {
+    pub(crate) fn place(&self, c: &Collection) -> &Place {
+        &self.places[c.place]
+    }
+
+    /// The user's event calendars and task lists (the calendar home).
+    pub async fn calendar_collections(&self) -> Result<Vec<Collection>, PimError> {
+        let mut out = Vec::new();
+        for (i, place) in self.places.iter().enumerate() {
+            let own = place.grant.is_own();
+            let calendars = match self.service.calendars_of(place).await {
+                Ok(c) => c,
+                // A shared mailbox Exchange does not let this user into is
+                // left out; the own mailbox's trouble is the answer.
+                Err(e) if !own => {
+                    tracing::debug!(mailbox = place.grant.mailbox(), error = %e, "calendars not listed");
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            for cal in calendars.iter() {
+                let mailbox = place.grant.mailbox().to_string();
+                let name = if own {
+                    cal.name.clone()
+                } else {
+                    format!("{} ({mailbox})", cal.name)
+                };
+                out.push(Collection {
+                    slug: slug(
+                        own,
+                        &mailbox,
+                        Kind::Events,
+                        &cal.id,
+                        cal.is_default_calendar,
+                    ),
+                    kind: Kind::Events,
+                    graph_id: cal.id.clone(),
+                    name,
+                    writable: place.grant.can_write() && cal.can_edit,
+                    color: cal.hex_color.clone().filter(|c| !c.is_empty()),
+                    is_default: cal.is_default_calendar,
+                    mailbox,
+                    place: i,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The user's address books (the address-book home).
+    pub async fn address_books(&self) -> Result<Vec<Collection>, PimError> {
+        Ok(Vec::new())
+    }
+
+    /// The collection at `slug` in the calendar home or the address-book
+    /// home, if the user may see it.
+    pub async fn find(&self, calendars: bool, slug: &str) -> Result<Option<Collection>, PimError> {
+        let all = if calendars {
+            self.calendar_collections().await?
+        } else {
+            self.address_books().await?
+        };
+        Ok(all.into_iter().find(|c| c.slug == slug))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_short_for_defaults_and_stable_otherwise() {
+        assert_eq!(slug(true, "a@x", Kind::Events, "AAMk=", true), "calendar");
+        assert_eq!(slug(true, "a@x", Kind::Contacts, "AAMk=", true), "contacts");
+        let s = slug(true, "a@x", Kind::Events, "AAMk/1+=", false);
+        assert_eq!(s, slug(true, "a@x", Kind::Events, "AAMk/1+=", false));
+        assert!(s.starts_with("c-") && s.len() == 18, "{s}");
+        assert_ne!(s, slug(true, "a@x", Kind::Events, "AAMk/2+=", false));
+        assert_eq!(
+            slug(false, "sales@x", Kind::Events, "id", true),
+            "sales@x-calendar"
+        );
+    }
+}
