@@ -15,6 +15,7 @@ mod call;
 mod client;
 mod contacts;
 mod error;
+mod event_models;
 mod events;
 mod execute;
 mod folders;
@@ -23,6 +24,7 @@ mod messages;
 mod models;
 mod permits;
 mod requests;
+mod schedule;
 mod settings;
 mod tasks;
 #[cfg(test)]
@@ -35,10 +37,18 @@ pub(crate) use error::BadAnswer;
 pub use error::Error;
 #[cfg(test)]
 pub(crate) use error::Failure;
+pub use event_models::{
+    Attendee, AttendeeType, BodyType, DateTimeTimeZone, DayOfWeek, EmailAddress, Event, EventKind,
+    EventWrite, FreeBusyStatus, Importance, ItemBody, Location, MeetingAnswer, OnlineMeeting,
+    PatternKind, PatternedRecurrence, RangeKind, Recipient, RecurrencePattern, RecurrenceRange,
+    ResponseStatus, ResponseType, Sensitivity, WeekIndex,
+};
+pub use events::EventDelta;
 pub use mailbox::Mailbox;
 pub(crate) use messages::FoundCopy;
 pub use models::tags;
 pub(crate) use models::{ExtProp, HeaderValue, MessageItem};
 pub(crate) use requests::{FlagStatus, FollowUpFlag, MessageChange, NewAttachment, NewMessage};
+pub use schedule::{MAX_SCHEDULE_ADDRESSES, Schedule, ScheduleItem};
 pub use settings::GraphSettings;
 pub use usage::MailboxUsage;

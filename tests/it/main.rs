@@ -19,6 +19,7 @@ mod emulator;
 mod emulator_calendar;
 mod emulator_identity;
 mod graph;
+mod graph_events;
 mod graph_limits;
 mod imap;
 mod imap_acl;
