@@ -9,6 +9,7 @@
 //! `report.rs`, GET/PUT/DELETE in `object.rs`.
 
 mod auth;
+mod object;
 mod paths;
 mod propfind;
 mod query;

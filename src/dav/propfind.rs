@@ -88,6 +88,17 @@ pub(super) async fn route(
         );
     }
     let _ = dav;
+    if let Target::Item(home, _, slug, name) = &target {
+        match ask.method.as_str() {
+            "GET" | "HEAD" => {
+                let head = ask.method == axum::http::Method::HEAD;
+                return super::object::get(user, *home, slug, name, head).await;
+            }
+            "PUT" => return super::object::put(user, *home, slug, name, &ask).await,
+            "DELETE" => return super::object::delete(user, *home, slug, name, &ask).await,
+            _ => {}
+        }
+    }
     match ask.method.as_str() {
         "PROPFIND" => propfind(user, &target, &ask).await,
         "REPORT" => super::report::run(user, &target, &ask).await,

@@ -3,6 +3,11 @@
 
 use crate::graph;
 
+/// The namespaces of the preconditions named in `Precondition`.
+pub const DAV_NS: &str = "DAV:";
+pub const CALDAV_NS: &str = "urn:ietf:params:xml:ns:caldav";
+pub const CARDDAV_NS: &str = "urn:ietf:params:xml:ns:carddav";
+
 /// A failed request.
 #[derive(Debug, thiserror::Error)]
 pub enum PimError {

@@ -5,11 +5,14 @@
 
 mod error;
 pub mod ical;
+mod objects;
 mod service;
 mod sync;
+mod sync_events;
 pub mod vcard;
 pub mod vtodo;
 pub mod zones;
 
-pub use error::PimError;
+pub use error::{CALDAV_NS, CARDDAV_NS, DAV_NS, PimError};
+pub use objects::{Conditions, PutOutcome};
 pub use service::{Collection, Kind, PimService, PimSettings, UserPim};

@@ -40,8 +40,11 @@ impl UserPim {
         c: &Collection,
         state: DavCollectionRow,
     ) -> Result<DavCollectionRow, PimError> {
-        let _ = c;
-        Ok(state)
+        match c.kind {
+            super::service::Kind::Events => self.refresh_events(c, state).await,
+            // Task lists and address books come next.
+            _ => Ok(state),
+        }
     }
 
     /// Every resource of the collection (as last synchronised).

@@ -12,3 +12,12 @@ async fn clients_find_principal_homes_and_collections_with_their_rights() {
         .await;
     assert!(out.contains("OK"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_caldav_reads_writes_and_syncs_series_with_exceptions() {
+    let gw = TestGateway::start().await;
+    let out = gw
+        .python("dav_events.py", &[PASSWORD, ALICE, BOB, SALES])
+        .await;
+    assert!(out.contains("OK"), "{out}");
+}
