@@ -216,6 +216,25 @@ pub(crate) fn slug(
     }
 }
 
+/// The shared mailbox a collection slug names (`slug` above), if any: own
+/// collections' slugs never hold an `@`.
+pub(crate) fn mailbox_of_slug(slug: &str) -> Option<String> {
+    if !slug.contains('@') {
+        return None;
+    }
+    let lower = slug.to_ascii_lowercase();
+    for word in ["calendar", "tasks", "contacts"] {
+        if let Some(m) = lower.strip_suffix(&format!("-{word}")) {
+            return Some(m.to_string());
+        }
+    }
+    // `{mailbox}-{c|t|a}-{16 hex digits}`.
+    let (head, hash) = lower.rsplit_once('-')?;
+    let (mailbox, letter) = head.rsplit_once('-')?;
+    let hex = hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit());
+    (hex && matches!(letter, "c" | "t" | "a")).then(|| mailbox.to_string())
+}
+
 fn kind_word(kind: Kind) -> &'static str {
     match kind {
         Kind::Events => "calendar",
@@ -286,7 +305,22 @@ impl UserPim {
         } else {
             self.address_books().await?
         };
-        Ok(all.into_iter().find(|c| c.slug == slug))
+        if let Some(c) = all.into_iter().find(|c| c.slug == slug) {
+            return Ok(Some(c));
+        }
+        // A shared mailbox's collection the user may no longer open (the
+        // grant was withdrawn): refused and audited, not just missing.
+        if let Some(mailbox) = mailbox_of_slug(slug)
+            && !self.places.iter().any(|p| p.grant.mailbox() == mailbox)
+        {
+            let reason = format!("{} may not open the mailbox {mailbox}", self.login);
+            self.service
+                .mail
+                .audit()
+                .refused(&self.login, "dav", &mailbox, &reason);
+            return Err(PimError::Denied(reason));
+        }
+        Ok(None)
     }
 }
 
@@ -306,5 +340,16 @@ mod tests {
             slug(false, "sales@x", Kind::Events, "id", true),
             "sales@x-calendar"
         );
+        let other = slug(false, "help-desk@x-y.com", Kind::Events, "id", false);
+        assert_eq!(
+            mailbox_of_slug(&other).as_deref(),
+            Some("help-desk@x-y.com")
+        );
+        assert_eq!(
+            mailbox_of_slug("sales@x-calendar").as_deref(),
+            Some("sales@x")
+        );
+        assert_eq!(mailbox_of_slug(&s), None);
+        assert_eq!(mailbox_of_slug("calendar"), None);
     }
 }

@@ -46,3 +46,41 @@ async fn vdirsyncer_syncs_a_calendar_both_ways() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_withdrawn_grant_ends_access_at_the_next_request_and_is_audited() {
+    let gw = TestGateway::start().await;
+    let http = reqwest::Client::new();
+    let url = format!("http://{}/dav/calendars/{ALICE}/{SALES}-calendar/", gw.dav);
+    let propfind = |http: &reqwest::Client| {
+        http.request(reqwest::Method::from_bytes(b"PROPFIND").unwrap(), &url)
+            .basic_auth(ALICE, Some(PASSWORD))
+            .header("Depth", "0")
+            .send()
+    };
+    let before = propfind(&http).await.unwrap();
+    assert_eq!(before.status().as_u16(), 207);
+    gw.mail.set_policy(graphgate::policy::Policy::new(vec![]));
+    let after = propfind(&http).await.unwrap();
+    assert_eq!(after.status().as_u16(), 403);
+    let body = after.text().await.unwrap();
+    assert!(
+        body.contains("need-privileges") && body.contains(SALES),
+        "{body}"
+    );
+    let log_path = gw.dir.path().join("audit.log");
+    let mut log = String::new();
+    for _ in 0..50 {
+        log = std::fs::read_to_string(&log_path).unwrap_or_default();
+        if log.contains("dav") {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        log.lines()
+            .any(|l| l.contains("dav") && l.contains(SALES) && l.contains(ALICE)),
+        "{log}"
+    );
+    gw.stop().await;
+}
