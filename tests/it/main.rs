@@ -17,6 +17,7 @@ mod config;
 mod emulator;
 mod emulator_calendar;
 mod emulator_identity;
+mod emulator_pim;
 mod graph;
 mod graph_limits;
 mod imap;
