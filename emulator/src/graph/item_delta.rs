@@ -1,6 +1,6 @@
 //! Delta over a flat collection: the contacts of a folder, a mailbox's
 //! contact folders, the tasks of a To Do list, a mailbox's To Do lists.
-//! The rules are mail's (docs/microsoft-graph.md §31.5, §32.4): a round
+//! The rules are mail's (docs/microsoft-graph.md §31.5, §32.3): a round
 //! covers the store's sequence range (base, end]; pages follow a cursor on
 //! the sequence, so a change made mid-round comes in the next round and
 //! nothing is skipped; later rounds report `@removed` (reason `deleted`)

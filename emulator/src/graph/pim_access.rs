@@ -8,7 +8,7 @@
 //! delegated `Tasks.Read` / `Tasks.ReadWrite` reach only the caller's own
 //! lists, app-only `Tasks.Read.All` / `Tasks.ReadWrite.All` every user's,
 //! and Exchange's application access policies do not cover them
-//! (docs/microsoft-graph.md §31.7, §32.5).
+//! (docs/microsoft-graph.md §31.6, §32.4).
 
 use std::collections::BTreeSet;
 
