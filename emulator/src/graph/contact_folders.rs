@@ -136,6 +136,7 @@ fn exists() -> GraphError {
 }
 
 pub(crate) fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphResponse, GraphError> {
+    selection(ctx)?;
     let name = read_name(ctx)?.ok_or_else(|| {
         GraphError::invalid_request(format!(
             "The folder name must be between 1 and {MAX_NAME} characters."
@@ -152,6 +153,7 @@ pub(crate) fn create(ctx: &Ctx<'_>, parent: Option<&str>) -> Result<GraphRespons
 }
 
 pub(crate) fn patch(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+    selection(ctx)?;
     let name = read_name(ctx)?;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();

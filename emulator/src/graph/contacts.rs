@@ -198,6 +198,8 @@ pub(crate) fn get(
 }
 
 pub(crate) fn create(ctx: &Ctx<'_>, folder: Option<&str>) -> Result<GraphResponse, GraphError> {
+    // Query options are checked before anything is written.
+    selection(ctx)?;
     let body = ctx.body_json()?;
     let mut fields = ContactFields::default();
     apply(&body, &mut fields)?;
@@ -220,6 +222,7 @@ pub(crate) fn patch(
     folder: Option<&str>,
     id: &str,
 ) -> Result<GraphResponse, GraphError> {
+    selection(ctx)?;
     let body = ctx.body_json()?;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();

@@ -71,6 +71,7 @@ pub(crate) fn get(
 }
 
 pub(crate) fn create(ctx: &Ctx<'_>, list: &str, task: &str) -> Result<GraphResponse, GraphError> {
+    selection(ctx)?;
     let body = ctx.body_json()?;
     let mut c = ChecklistItem {
         id: TodoStore::new_checklist_id(),
@@ -101,6 +102,7 @@ pub(crate) fn patch(
     task: &str,
     id: &str,
 ) -> Result<GraphResponse, GraphError> {
+    selection(ctx)?;
     let body = ctx.body_json()?;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();

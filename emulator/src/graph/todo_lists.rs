@@ -121,6 +121,7 @@ fn read_name(ctx: &Ctx<'_>) -> Result<Option<String>, GraphError> {
 }
 
 pub(crate) fn create(ctx: &Ctx<'_>) -> Result<GraphResponse, GraphError> {
+    selection(ctx)?;
     let name = read_name(ctx)?.ok_or_else(|| {
         GraphError::invalid_request(format!(
             "The list name must be between 1 and {MAX_TITLE} characters."
@@ -139,6 +140,7 @@ fn built_in(mb: &Mailbox, id: &str) -> bool {
 }
 
 pub(crate) fn patch(ctx: &Ctx<'_>, id: &str) -> Result<GraphResponse, GraphError> {
+    selection(ctx)?;
     let name = read_name(ctx)?;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();

@@ -125,7 +125,15 @@ pub(crate) fn get(ctx: &Ctx<'_>, list: &str, id: &str) -> Result<GraphResponse, 
     respond(ctx, t, StatusCode::OK)
 }
 
+/// The answer's zone and `$select`, checked before anything is written.
+fn check_query(ctx: &Ctx<'_>) -> Result<(), GraphError> {
+    OutZone::of(ctx)?;
+    selection(ctx)?;
+    Ok(())
+}
+
 pub(crate) fn create(ctx: &Ctx<'_>, list: &str) -> Result<GraphResponse, GraphError> {
+    check_query(ctx)?;
     let body = ctx.body_json()?;
     let mut fields = TaskFields::new();
     let applied = apply(&body, &mut fields, true, ctx.now)?;
@@ -140,6 +148,7 @@ pub(crate) fn create(ctx: &Ctx<'_>, list: &str) -> Result<GraphResponse, GraphEr
 }
 
 pub(crate) fn patch(ctx: &Ctx<'_>, list: &str, id: &str) -> Result<GraphResponse, GraphError> {
+    check_query(ctx)?;
     let body = ctx.body_json()?;
     let mb = ctx.mailbox()?;
     let mut mb = mb.lock();

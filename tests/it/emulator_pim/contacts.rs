@@ -70,6 +70,20 @@ async fn contacts_are_created_changed_and_deleted_with_a_new_etag_each_time() {
     assert_ne!(changed["changeKey"], c["changeKey"]);
     assert_ne!(changed["@odata.etag"], c["@odata.etag"]);
     assert_eq!(changed["id"], c["id"], "ids never change in place");
+    let (s, _) = send(
+        &t,
+        &tok,
+        "PATCH",
+        &format!("{path}?$select=shoeSize"),
+        Some(json!({"nickName": "Nope"})),
+    )
+    .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (_, unchanged) = t.get(&tok, &path).await;
+    assert_eq!(
+        unchanged["changeKey"], changed["changeKey"],
+        "a refused request writes nothing"
+    );
 
     // A stale etag gets 412; the current one works.
     let stale = c["@odata.etag"].as_str().unwrap();

@@ -217,6 +217,19 @@ async fn tasks_are_created_changed_completed_and_deleted() {
     )
     .await;
     assert!(reopened.get("completedDateTime").is_none());
+    // A bad answer zone is refused before anything is written.
+    let (s, _, _) = t
+        .call(
+            &tok,
+            "PATCH",
+            &path,
+            Some(json!({"title": "Renamed"})),
+            &[("Prefer", "outlook.timezone=\"Mars/Base\"")],
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST);
+    let (_, still) = t.get(&tok, &path).await;
+    assert_eq!(still["title"], "File taxes");
 
     let (s, v) = send(
         &t,
