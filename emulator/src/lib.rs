@@ -13,6 +13,7 @@
 
 mod calstore;
 mod config;
+mod contactstore;
 mod control;
 pub mod directory;
 mod graph;
@@ -25,11 +26,13 @@ mod router;
 pub mod seed;
 mod seed_calendar;
 mod seed_corpus;
+mod seed_pim;
 mod settings;
 mod start;
 mod stats;
 mod tenant;
 mod throttle;
+mod todostore;
 pub mod tokens;
 
 pub use config::EmulatorConfig;

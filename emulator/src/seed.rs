@@ -1,7 +1,8 @@
 //! The demo tenant `contoso.test`: its users, shared mailbox, app
 //! registration, Exchange permissions and folders, filled with the demo
-//! corpus and the demo calendars (`seed_calendar.rs`). These values are
-//! documented in the README and must stay fixed.
+//! corpus, the demo calendars (`seed_calendar.rs`) and the demo contacts
+//! and To Do (`seed_pim.rs`). These values are documented in the README
+//! and must stay fixed.
 
 use std::collections::BTreeSet;
 
@@ -13,6 +14,7 @@ use super::directory::{AppRegistration, Directory, DirectoryUser, Grant, Mailbox
 use super::mailstore::{FlagStatus, ItemClass, Mailbox};
 use super::seed_calendar::seed_calendars;
 use super::seed_corpus::{demo_corpus, generated_message};
+use super::seed_pim::seed_pim;
 
 /// The demo tenant's verified domain.
 pub const DEMO_DOMAIN: &str = "contoso.test";
@@ -41,7 +43,7 @@ pub const CAROL: Uuid = Uuid::from_u128(0xca401000_0000_4000_8000_000000000003);
 pub const SALES: Uuid = Uuid::from_u128(0x5a1e5000_0000_4000_8000_000000000004);
 
 /// The delegated scopes consented for the demo app.
-pub const DEMO_DELEGATED_SCOPES: [&str; 11] = [
+pub const DEMO_DELEGATED_SCOPES: [&str; 17] = [
     "User.Read",
     "Mail.Read",
     "Mail.ReadWrite",
@@ -53,6 +55,12 @@ pub const DEMO_DELEGATED_SCOPES: [&str; 11] = [
     "Calendars.ReadWrite",
     "Calendars.Read.Shared",
     "Calendars.ReadWrite.Shared",
+    "Contacts.Read",
+    "Contacts.ReadWrite",
+    "Contacts.Read.Shared",
+    "Contacts.ReadWrite.Shared",
+    "Tasks.Read",
+    "Tasks.ReadWrite",
 ];
 
 #[derive(Debug, Clone, Default)]
@@ -109,10 +117,16 @@ pub(crate) fn demo_directory() -> Directory {
                 display_name: "graphgate (demo)".into(),
                 secrets: vec![DEMO_CLIENT_SECRET.into()],
                 certificates: Vec::new(),
-                app_roles: ["Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite"]
-                    .into_iter()
-                    .map(String::from)
-                    .collect(),
+                app_roles: [
+                    "Mail.ReadWrite",
+                    "Mail.Send",
+                    "Calendars.ReadWrite",
+                    "Contacts.ReadWrite",
+                    "Tasks.ReadWrite.All",
+                ]
+                .into_iter()
+                .map(String::from)
+                .collect(),
                 delegated_scopes: DEMO_DELEGATED_SCOPES
                     .into_iter()
                     .map(String::from)
@@ -238,5 +252,6 @@ pub(crate) fn demo_tenant(opts: &SeedOptions) -> (Directory, Vec<Mailbox>) {
         }
     }
     seed_calendars(&mut mailboxes, now);
+    seed_pim(&mut mailboxes, now);
     (dir, mailboxes)
 }

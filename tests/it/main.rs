@@ -18,6 +18,7 @@ mod dav;
 mod emulator;
 mod emulator_calendar;
 mod emulator_identity;
+mod emulator_pim;
 mod graph;
 mod graph_events;
 mod graph_limits;

@@ -2,8 +2,9 @@
 //! people trying graphgate: statistics, switches, incoming mail, Exchange
 //! permissions, app registrations (apps.rs), session revocation, signing key
 //! rollover (keys.rs), minted tokens (mint.rs), read-only views of
-//! mailboxes and calendars, and queued faults (calendar.rs). It answers loopback clients only and never counts as Graph
-//! traffic.
+//! mailboxes and calendars, and queued faults (calendar.rs), contacts and
+//! To Do (pim.rs). It answers loopback clients only and never counts as
+//! Graph traffic.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +30,7 @@ mod apps;
 mod calendar;
 mod keys;
 mod mint;
+mod pim;
 
 type Em = State<Arc<Emulator>>;
 
@@ -52,6 +54,12 @@ pub(crate) fn routes() -> Router<Arc<Emulator>> {
             get(calendar::calendars),
         )
         .route("/_emulator/mailboxes/{upn}/events", get(calendar::events))
+        .route("/_emulator/mailboxes/{upn}/contacts", get(pim::contacts))
+        .route(
+            "/_emulator/mailboxes/{upn}/contacts/{id}/move",
+            post(pim::move_contact),
+        )
+        .route("/_emulator/mailboxes/{upn}/todo", get(pim::todo))
         .route(
             "/_emulator/faults",
             get(calendar::faults_list)
@@ -318,7 +326,7 @@ async fn expire_delta(State(em): Em, Path(upn): Path<String>) -> Response {
     let Some(mb) = em.mailbox(oid) else {
         return not_found("mailbox");
     };
-    // Mail and calendarView delta tokens alike.
+    // Mail, calendarView, contact and To Do delta tokens alike.
     mb.lock().delta_epoch += 1;
     em.mark_dirty();
     StatusCode::NO_CONTENT.into_response()

@@ -54,8 +54,11 @@ pub(crate) fn authorize(
     if *op == Op::GetUser {
         return authorize_user_read(principal, owner);
     }
-    if let Op::Cal(c) = op {
-        return super::cal_access::authorize(dir, principal, owner, c);
+    match op {
+        Op::Cal(c) => return super::cal_access::authorize(dir, principal, owner, c),
+        Op::Contact(c) => return super::pim_access::authorize_contacts(dir, principal, owner, c),
+        Op::Todo(t) => return super::pim_access::authorize_todo(principal, owner, t),
+        _ => {}
     }
     let need = need_for(op);
     match principal {

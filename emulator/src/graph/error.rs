@@ -16,6 +16,9 @@ pub(crate) struct GraphError {
     pub message: String,
     pub retry_after: Option<u64>,
     pub location: Option<String>,
+    /// The workload's own code and message, which To Do puts inside
+    /// `innerError` under a generic outer code.
+    pub inner: Option<Box<(String, String)>>,
 }
 
 impl GraphError {
@@ -26,6 +29,7 @@ impl GraphError {
             message: message.into(),
             retry_after: None,
             location: None,
+            inner: None,
         }
     }
 
@@ -84,6 +88,16 @@ impl GraphError {
         )
     }
 
+    /// A request To Do refuses: 400 `invalidRequest` "Invalid request" with
+    /// `ErrorInvalidRequest` and the reason inside `innerError`, the shape
+    /// To Do answers in.
+    pub(crate) fn todo_invalid(message: impl Into<String>) -> GraphError {
+        GraphError {
+            inner: Some(Box::new(("ErrorInvalidRequest".into(), message.into()))),
+            ..GraphError::new(StatusCode::BAD_REQUEST, "invalidRequest", "Invalid request")
+        }
+    }
+
     /// The same error under another code.
     pub(crate) fn into_code(mut self, code: &str) -> GraphError {
         self.code = code.to_string();
@@ -108,6 +122,11 @@ impl GraphError {
         });
         if client_request_id.is_none() {
             inner["client-request-id"] = json!(request_id);
+        }
+        if let Some(pair) = &self.inner {
+            let (code, message) = &**pair;
+            inner["code"] = json!(code);
+            inner["message"] = json!(message);
         }
         let body =
             json!({"error": {"code": self.code, "message": self.message, "innerError": inner}});

@@ -54,7 +54,7 @@ pub(crate) fn instance<'m>(found: &Found<'m>) -> Result<Instance<'m>, GraphError
 }
 
 /// 412 when `If-Match` names another change key than the item's.
-fn check_if_match(ctx: &Ctx<'_>, change_key: &str) -> Result<(), GraphError> {
+pub(crate) fn check_if_match(ctx: &Ctx<'_>, change_key: &str) -> Result<(), GraphError> {
     let Some(want) = ctx.req.header("if-match") else {
         return Ok(());
     };

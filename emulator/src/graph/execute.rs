@@ -19,8 +19,8 @@ use super::request::{GraphRequest, Prefer};
 use super::response::GraphResponse;
 use super::route::{self, MailboxRef, Op};
 use super::{
-    access, attachments, cal_delta, calendars, compose, delta, event_views, events, folders,
-    meetings, messages, render, schedule, send, uploads,
+    access, attachments, cal_delta, calendars, compose, contacts, delta, event_views, events,
+    folders, meetings, messages, render, schedule, send, todo_tasks, uploads,
 };
 use crate::tenant::Emulator;
 use crate::throttle::Refusal;
@@ -210,6 +210,8 @@ async fn dispatch(ctx: &Ctx<'_>, op: Op) -> Result<GraphResponse, GraphError> {
         Op::CreateUploadSession(id) => uploads::create_session(ctx, &id),
         Op::TranslateIds => messages::translate_ids(ctx),
         Op::Cal(c) => dispatch_calendar(ctx, c),
+        Op::Contact(c) => contacts::dispatch(ctx, c),
+        Op::Todo(t) => todo_tasks::dispatch(ctx, t),
     }
 }
 

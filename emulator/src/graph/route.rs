@@ -9,7 +9,9 @@ use axum::http::Method;
 use percent_encoding::percent_decode_str;
 
 use super::cal_route::{self, CalOp};
+use super::contact_route::{self, ContactOp};
 use super::error::GraphError;
+use super::todo_route::{self, TodoOp};
 
 /// Which mailbox a request addresses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,13 +89,20 @@ pub(crate) enum Op {
     TranslateIds,
     /// Calendars and events (`cal_route.rs`).
     Cal(CalOp),
+    /// Contact folders, contacts and photos (`contact_route.rs`).
+    Contact(ContactOp),
+    /// To Do lists and tasks (`todo_route.rs`).
+    Todo(TodoOp),
 }
 
 impl Op {
     /// Does this operation change the mailbox?
     pub(crate) fn writes(&self) -> bool {
-        if let Op::Cal(c) = self {
-            return c.writes();
+        match self {
+            Op::Cal(c) => return c.writes(),
+            Op::Contact(c) => return c.writes(),
+            Op::Todo(t) => return t.writes(),
+            _ => {}
         }
         !matches!(
             self,
@@ -316,6 +325,12 @@ fn parse_mailbox_path(
         .any(|n| is(&seg, n))
     {
         return cal_route::parse(method, segs, t, &seg, key).map(Op::Cal);
+    }
+    if is(&seg, "contacts") || is(&seg, "contactFolders") {
+        return contact_route::parse(method, segs, t, &seg, key).map(Op::Contact);
+    }
+    if is(&seg, "todo") && key.is_none() {
+        return todo_route::parse(method, segs, t).map(Op::Todo);
     }
     if is(&seg, "sendMail") {
         t.push_str("/sendMail");

@@ -217,6 +217,12 @@ pub(crate) fn describe(scope: &str) -> String {
         "Calendars.ReadWrite" => "Have full access to your calendars",
         "Calendars.Read.Shared" => "Read calendars you can access",
         "Calendars.ReadWrite.Shared" => "Read and write calendars you can access",
+        "Contacts.Read" => "Read your contacts",
+        "Contacts.ReadWrite" => "Have full access to your contacts",
+        "Contacts.Read.Shared" => "Read contacts you can access",
+        "Contacts.ReadWrite.Shared" => "Read and write contacts you can access",
+        "Tasks.Read" => "Read your tasks and task lists",
+        "Tasks.ReadWrite" => "Create, read, update and delete your tasks and task lists",
         other => return other.to_string(),
     };
     format!("{text} ({scope})")

@@ -16,7 +16,9 @@ use uuid::Uuid;
 use super::folder::{Folder, ROOT_NAME, Removal, Tombstone, WELL_KNOWN_FOLDERS};
 use super::item::{FlagStatus, ItemClass, StoredMessage};
 use crate::calstore::CalendarStore;
+use crate::contactstore::ContactStore;
 use crate::props::props_from_mime;
+use crate::todostore::TodoStore;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Mailbox {
@@ -42,6 +44,15 @@ pub(crate) struct Mailbox {
     /// before calendars existed; `reindex` gives them a default calendar).
     #[serde(default)]
     pub calendar: CalendarStore,
+    /// The mailbox's contact folders and contacts (absent from tenants
+    /// saved before contacts existed; `reindex` gives them a default
+    /// "Contacts" folder).
+    #[serde(default)]
+    pub contacts: ContactStore,
+    /// The mailbox's To Do lists and tasks (likewise; `reindex` gives them
+    /// the two built-in lists).
+    #[serde(default)]
+    pub todo: TodoStore,
 }
 
 /// A fresh opaque id in Graph's alphabet: a fixed prefix, then url-safe base64
@@ -72,6 +83,8 @@ impl Mailbox {
             folder_delta_floor: 0,
             delta_epoch: 0,
             calendar: CalendarStore::default(),
+            contacts: ContactStore::default(),
+            todo: TodoStore::default(),
         };
         let root = Folder {
             id: new_id(FOLDER_ID_PREFIX, 29),
@@ -86,6 +99,8 @@ impl Mailbox {
         let root_id = root.id.clone();
         mb.folders.push(root);
         mb.calendar.ensure_default();
+        mb.contacts.ensure_default(&root_id);
+        mb.todo.ensure_built_in();
         for (wk, name, hidden) in WELL_KNOWN_FOLDERS {
             let seq = mb.next_seq();
             mb.folders.push(Folder {
@@ -110,6 +125,9 @@ impl Mailbox {
     /// Rebuild indexes after loading.
     pub(crate) fn reindex(&mut self) {
         self.calendar.ensure_default();
+        let root = self.root_id().to_string();
+        self.contacts.ensure_default(&root);
+        self.todo.ensure_built_in();
         self.rest_index = self
             .messages
             .values()

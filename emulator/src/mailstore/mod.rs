@@ -13,4 +13,4 @@ mod mailbox;
 
 pub(crate) use folder::{Folder, Removal};
 pub(crate) use item::{FlagStatus, ItemClass, StoredMessage};
-pub(crate) use mailbox::Mailbox;
+pub(crate) use mailbox::{Mailbox, new_id};

@@ -19,7 +19,7 @@ pub const CAROL: &str = "carol@contoso.test";
 pub const SALES: &str = "sales@contoso.test";
 
 /// Every delegated scope the demo app is consented for.
-pub const ALL_SCOPES: [&str; 11] = [
+pub const ALL_SCOPES: [&str; 17] = [
     "User.Read",
     "Mail.Read",
     "Mail.ReadWrite",
@@ -31,6 +31,12 @@ pub const ALL_SCOPES: [&str; 11] = [
     "Calendars.ReadWrite",
     "Calendars.Read.Shared",
     "Calendars.ReadWrite.Shared",
+    "Contacts.Read",
+    "Contacts.ReadWrite",
+    "Contacts.Read.Shared",
+    "Contacts.ReadWrite.Shared",
+    "Tasks.Read",
+    "Tasks.ReadWrite",
 ];
 
 pub struct Tenant {

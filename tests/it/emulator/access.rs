@@ -185,9 +185,9 @@ async fn unknown_users_and_segments_are_refused() {
     let (s, v) = t.get(&tok, "/users/nobody@contoso.test/messages").await;
     assert_eq!(s, StatusCode::NOT_FOUND);
     assert_eq!(v["error"]["code"], "ErrorInvalidUser");
-    let (s, v) = t.get(&tok, "/me/contacts").await;
+    let (s, v) = t.get(&tok, "/me/people").await;
     assert_eq!(s, StatusCode::BAD_REQUEST);
-    assert!(v["error"]["message"].as_str().unwrap().contains("contacts"));
+    assert!(v["error"]["message"].as_str().unwrap().contains("people"));
 }
 
 #[tokio::test]

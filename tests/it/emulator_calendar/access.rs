@@ -62,7 +62,7 @@ async fn a_shared_mailbox_calendar_needs_full_access_and_the_shared_scope() {
     );
     let (s, _) = t.get(&own_only, "/me/events").await;
     assert_eq!(s, StatusCode::OK);
-    let mail_only = t.alice().await;
+    let mail_only = t.token(ALICE, &["Mail.ReadWrite", "Mail.Send"]).await;
     let (s, _) = t.get(&mail_only, "/me/calendar").await;
     assert_eq!(
         s,

@@ -30,7 +30,13 @@ async fn client_credentials_with_a_secret_issue_an_app_token() {
         t.verify(at).unwrap(),
         Principal::App {
             client_id: DEMO_CLIENT_ID.into(),
-            roles: short_scopes(&["Mail.ReadWrite", "Mail.Send", "Calendars.ReadWrite"])
+            roles: short_scopes(&[
+                "Mail.ReadWrite",
+                "Mail.Send",
+                "Calendars.ReadWrite",
+                "Contacts.ReadWrite",
+                "Tasks.ReadWrite.All",
+            ])
         }
     );
     let c = claims(at);
