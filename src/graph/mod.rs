@@ -31,6 +31,10 @@ mod usage;
 
 pub use calendars::{Calendar, Owner as CalendarOwner};
 pub use client::GraphClient;
+pub use contacts::{
+    CONTACT_FIELDS, Change, Contact, ContactFolder, ContactWrite, Delta, EmailAddress,
+    MAX_PHOTO_BYTES, Photo, PhysicalAddress,
+};
 pub(crate) use error::BadAnswer;
 pub use error::Error;
 #[cfg(test)]
@@ -41,4 +45,8 @@ pub use models::tags;
 pub(crate) use models::{ExtProp, HeaderValue, MessageItem};
 pub(crate) use requests::{FlagStatus, FollowUpFlag, MessageChange, NewAttachment, NewMessage};
 pub use settings::GraphSettings;
+pub use tasks::{
+    DateTimeTimeZone, Importance, ItemBody, PatternedRecurrence, RecurrencePattern,
+    RecurrenceRange, Task, TaskList, TaskStatus, TaskWrite,
+};
 pub use usage::MailboxUsage;
