@@ -28,6 +28,11 @@ pub(crate) enum Body {
     Json(Value),
     /// Base64 MIME, sent as `text/plain` as Graph wants it.
     Mime(String),
+    /// Raw bytes with their media type (a contact's photo).
+    Bytes {
+        content_type: String,
+        data: Bytes,
+    },
 }
 
 impl Body {

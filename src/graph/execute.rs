@@ -124,6 +124,9 @@ impl Mailbox {
             Body::Mime(b64) => request
                 .header(header::CONTENT_TYPE, "text/plain")
                 .body(b64.clone()),
+            Body::Bytes { content_type, data } => request
+                .header(header::CONTENT_TYPE, content_type.as_str())
+                .body(data.clone()),
         };
         let started = Instant::now();
         self.client.count_request();

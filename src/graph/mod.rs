@@ -33,6 +33,10 @@ mod usage;
 
 pub use calendars::{Calendar, Owner as CalendarOwner};
 pub use client::GraphClient;
+pub use contacts::{
+    CONTACT_FIELDS, Change, Contact, ContactFolder, ContactWrite, Delta, EmailAddress,
+    MAX_PHOTO_BYTES, Photo, PhysicalAddress,
+};
 pub(crate) use error::BadAnswer;
 pub use error::Error;
 #[cfg(test)]
@@ -51,4 +55,8 @@ pub(crate) use models::{ExtProp, HeaderValue, MessageItem};
 pub(crate) use requests::{FlagStatus, FollowUpFlag, MessageChange, NewAttachment, NewMessage};
 pub use schedule::{MAX_SCHEDULE_ADDRESSES, Schedule, ScheduleItem};
 pub use settings::GraphSettings;
+pub use tasks::{
+    DateTimeTimeZone, Importance, ItemBody, PatternedRecurrence, RecurrencePattern,
+    RecurrenceRange, Task, TaskList, TaskStatus, TaskWrite,
+};
 pub use usage::MailboxUsage;

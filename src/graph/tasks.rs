@@ -1,1 +1,0 @@
-//! Microsoft To Do: task lists and tasks both ways, and their delta.
