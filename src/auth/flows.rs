@@ -189,9 +189,9 @@ impl Oauth {
             names.extend(["Mail.ReadWrite.Shared", "Mail.Send.Shared"]);
         }
         if pim {
-            names.push("Calendars.ReadWrite");
+            names.extend(["Calendars.ReadWrite", "Contacts.ReadWrite", "Tasks.ReadWrite"]);
             if shared {
-                names.push("Calendars.ReadWrite.Shared");
+                names.extend(["Calendars.ReadWrite.Shared", "Contacts.ReadWrite.Shared"]);
             }
         }
         // `openid`: the answer then carries an id token naming who signed

@@ -500,6 +500,8 @@ mod tests {
             smtps: Some("127.0.0.1:1465".parse().unwrap()),
             pop3: Some("127.0.0.1:1110".parse().unwrap()),
             pop3s: None,
+            dav: Some("127.0.0.1:1080".parse().unwrap()),
+            davs: None,
             admin: Some("127.0.0.1:8788".parse().unwrap()),
             admin_tls: false,
             metrics: None,
@@ -526,6 +528,8 @@ mod tests {
             "http://127.0.0.1:8788/  (console: user admin, password graphgate-demo",
             "pop3://127.0.0.1:1110",
             "POP3S  off",
+            "http://127.0.0.1:1080  (plain HTTP; clients start at /.well-known/caldav)",
+            "CalDAV/CardDAV  off",
         ] {
             assert!(banner.contains(needed), "missing {needed:?} in\n{banner}");
         }

@@ -99,13 +99,15 @@ fn send(_states: &[State]) {}
 /// "IMAP 127.0.0.1:1143, IMAPS 127.0.0.1:1993, …" for the listeners that
 /// are on.
 fn status_line(addrs: &ListenAddrs) -> String {
-    let named: [(&str, Option<SocketAddr>); 8] = [
+    let named: [(&str, Option<SocketAddr>); 10] = [
         ("IMAP", addrs.imap),
         ("IMAPS", addrs.imaps),
         ("SMTP", addrs.smtp),
         ("SMTPS", addrs.smtps),
         ("POP3", addrs.pop3),
         ("POP3S", addrs.pop3s),
+        ("CalDAV/CardDAV", addrs.dav),
+        ("CalDAV/CardDAV HTTPS", addrs.davs),
         ("admin console", addrs.admin),
         ("metrics", addrs.metrics),
     ];
@@ -129,13 +131,16 @@ mod tests {
             smtps: None,
             pop3: None,
             pop3s: None,
+            dav: None,
+            davs: Some("127.0.0.1:1443".parse().unwrap()),
             admin: Some("127.0.0.1:8788".parse().unwrap()),
             admin_tls: false,
             metrics: None,
         };
         assert_eq!(
             status_line(&addrs),
-            "serving IMAP 127.0.0.1:1143, SMTP [::1]:1587, admin console 127.0.0.1:8788"
+            "serving IMAP 127.0.0.1:1143, SMTP [::1]:1587, CalDAV/CardDAV HTTPS 127.0.0.1:1443, \
+             admin console 127.0.0.1:8788"
         );
     }
 }

@@ -13,7 +13,7 @@ mod budget;
 mod calendars;
 mod call;
 mod client;
-mod contacts;
+pub mod contacts;
 mod error;
 mod event_models;
 mod events;
@@ -26,16 +26,19 @@ mod permits;
 mod requests;
 mod schedule;
 mod settings;
-mod tasks;
+pub mod tasks;
 #[cfg(test)]
 mod tests_fuzz;
 mod usage;
 
 pub use calendars::{Calendar, Owner as CalendarOwner};
 pub use client::GraphClient;
+// Contacts and To Do have a few models of their own with the names the
+// event models use (their JSON differs in detail); those are reached as
+// `graph::contacts::…` and `graph::tasks::…`.
 pub use contacts::{
-    CONTACT_FIELDS, Change, Contact, ContactFolder, ContactWrite, Delta, EmailAddress,
-    MAX_PHOTO_BYTES, Photo, PhysicalAddress,
+    CONTACT_FIELDS, Change, Contact, ContactFolder, ContactWrite, Delta, MAX_PHOTO_BYTES, Photo,
+    PhysicalAddress,
 };
 pub(crate) use error::BadAnswer;
 pub use error::Error;
@@ -55,8 +58,5 @@ pub(crate) use models::{ExtProp, HeaderValue, MessageItem};
 pub(crate) use requests::{FlagStatus, FollowUpFlag, MessageChange, NewAttachment, NewMessage};
 pub use schedule::{MAX_SCHEDULE_ADDRESSES, Schedule, ScheduleItem};
 pub use settings::GraphSettings;
-pub use tasks::{
-    DateTimeTimeZone, Importance, ItemBody, PatternedRecurrence, RecurrencePattern,
-    RecurrenceRange, Task, TaskList, TaskStatus, TaskWrite,
-};
+pub use tasks::{Task, TaskList, TaskStatus, TaskWrite};
 pub use usage::MailboxUsage;

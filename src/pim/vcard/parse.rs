@@ -12,7 +12,8 @@ use super::extras::{Dressed, Extras};
 use super::lines::{name_of, unfold};
 use super::render::{Slot, entry_of_line, graph_instant_of_date, line_of, slot_entry};
 use super::{MAX_EXTRAS_BYTES, MAX_LINES, MAX_VCARD_BYTES, Photo, Precondition, Refusal, Version};
-use crate::graph::{Change, Contact, ContactWrite, EmailAddress, MAX_PHOTO_BYTES, PhysicalAddress};
+use crate::graph::contacts::EmailAddress;
+use crate::graph::{Change, Contact, ContactWrite, MAX_PHOTO_BYTES, PhysicalAddress};
 
 /// Graph (Outlook's Email1–3) keeps three addresses.
 const MAX_EMAILS: usize = 3;

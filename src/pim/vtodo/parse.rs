@@ -17,7 +17,8 @@ use super::render::{
 };
 use super::{MAX_ICS_BYTES, MAX_ICS_LINES, MAX_TASK_EXTRAS_BYTES, Precondition, Refusal};
 use super::{recurrence, time};
-use crate::graph::{Change, Importance, ItemBody, TaskStatus, TaskWrite};
+use crate::graph::tasks::{Importance, ItemBody};
+use crate::graph::{Change, TaskStatus, TaskWrite};
 use crate::pim::vcard::lines::{name_of, unfold};
 
 /// A client's VTODO as To Do will hold it.

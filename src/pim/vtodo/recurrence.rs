@@ -9,7 +9,7 @@ use calcard::icalendar::{
 };
 use chrono::{Datelike, NaiveDate, Weekday};
 
-use crate::graph::{PatternedRecurrence, RecurrencePattern, RecurrenceRange};
+use crate::graph::tasks::{PatternedRecurrence, RecurrencePattern, RecurrenceRange};
 
 const DAYS: [(&str, &str, ICalendarWeekday); 7] = [
     ("sunday", "SU", ICalendarWeekday::Sunday),

@@ -9,7 +9,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use super::extras::{Dressed, TaskExtras};
 use super::recurrence;
 use super::time;
-use crate::graph::{Importance, PatternedRecurrence, Task, TaskStatus};
+use crate::graph::tasks::{Importance, PatternedRecurrence};
+use crate::graph::{Task, TaskStatus};
 use crate::pim::vcard::lines::{name_of, push_folded, raw_value, unfolded};
 
 pub(super) const PRODID: &str = "-//graphgate//CalDAV//EN";

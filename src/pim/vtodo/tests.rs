@@ -4,7 +4,8 @@
 use chrono::{TimeZone, Utc};
 
 use super::*;
-use crate::graph::{Change, Importance, Task, TaskStatus, TaskWrite};
+use crate::graph::tasks::Importance;
+use crate::graph::{Change, Task, TaskStatus, TaskWrite};
 
 /// What To Do holds after a write: the task the next GET returns.
 fn stored(w: &TaskWrite) -> Task {
@@ -153,7 +154,7 @@ fn a_reminder_round_trips_as_one_absolute_alarm() {
     );
     // Moved in To Do: graphgate's alarm at the new time.
     let mut moved = stored(&parsed.write);
-    moved.reminder_date_time = Some(crate::graph::DateTimeTimeZone {
+    moved.reminder_date_time = Some(crate::graph::tasks::DateTimeTimeZone {
         date_time: "2024-05-09T10:00:00.0000000".into(),
         time_zone: "UTC".into(),
     });

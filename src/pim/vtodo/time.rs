@@ -8,7 +8,7 @@ use std::str::FromStr;
 use calcard::common::timezone::Tz;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, TimeZone, Utc};
 
-use crate::graph::DateTimeTimeZone;
+use crate::graph::tasks::DateTimeTimeZone;
 use crate::pim::vcard::{graph_date, graph_instant_of_date};
 
 /// The instant a `dateTimeTimeZone` names; a zone calcard does not know
