@@ -11,6 +11,7 @@ mod expand;
 mod object;
 mod parse;
 mod parse_event;
+mod pattern;
 mod plan;
 mod props;
 mod render;
