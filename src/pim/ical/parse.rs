@@ -346,10 +346,6 @@ fn check(
                 ));
             }
         };
-        if !all_day && let Some(UntilLocal::Date(d)) = until_local(u, zone) {
-            // A date UNTIL on timed events: through that whole day.
-            client.until = d.and_hms_opt(23, 59, 59).map(|t| floating(t, false));
-        }
     }
     let form = if all_day {
         Until::Date

@@ -332,7 +332,14 @@ fn range_of(c: &ClientRule<'_>, r: &ICalendarRecurrenceRule) -> Result<Recurrenc
             let last = until_local(until, c.zone)
                 .ok_or_else(|| Refusal::data("The RRULE's UNTIL is not a valid date or time."))?;
             let end = match last {
-                UntilLocal::Date(d) => d,
+                UntilLocal::Date(d) if c.all_day => d,
+                UntilLocal::Date(_) => {
+                    return Err(Refusal::data(
+                        "The RRULE's UNTIL is a date but DTSTART has a time; RFC 5545 wants both \
+                         of one kind, and whether that day is included is not clear. Give UNTIL \
+                         a time in UTC.",
+                    ));
+                }
                 UntilLocal::Time(t) if c.all_day || t.time() >= c.start.time() => t.date(),
                 UntilLocal::Time(t) => t.date() - Duration::days(1),
             };

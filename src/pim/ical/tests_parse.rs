@@ -407,6 +407,11 @@ fn each_unsupported_thing_is_refused_with_its_precondition() {
             "before DTSTART",
         ),
         (
+            vevent(&format!("{start}RRULE:FREQ=WEEKLY;UNTIL=20250301\r\n")),
+            Precondition::ValidCalendarData,
+            "UNTIL is a date but DTSTART has a time",
+        ),
+        (
             vevent("DTSTART:20250106T090000Z\r\nDURATION:P99999999W\r\n"),
             Precondition::ValidCalendarData,
             "longer than ten years",
