@@ -21,6 +21,8 @@ mod service;
 mod time;
 
 #[cfg(test)]
+mod tests_fuzz;
+#[cfg(test)]
 mod tests_parse;
 #[cfg(test)]
 mod tests_plan;

@@ -294,3 +294,34 @@ fn a_single_event_in_a_zone_nobody_can_name_is_shown_in_utc() {
     assert!(has(&text, "DTEND:20250603T090000Z"), "{text}");
     assert!(!text.contains("VTIMEZONE"), "{text}");
 }
+
+#[test]
+fn a_series_starting_off_its_pattern_starts_where_graph_puts_the_first_occurrence() {
+    // Microsoft's example: the first Thursday of every other month from
+    // 29 August falls in September, then November.
+    let m = graph_event(
+        "FT",
+        "2025-08-29T08:00:00.0000000",
+        "2025-08-29T09:00:00.0000000",
+        json!({"type": "seriesMaster", "recurrence": {
+            "pattern": {"type": "relativeMonthly", "interval": 2, "daysOfWeek": ["thursday"],
+                        "index": "first"},
+            "range": {"type": "noEnd", "startDate": "2025-08-29",
+                      "recurrenceTimeZone": "W. Europe Standard Time"}}}),
+    );
+    let seen = [
+        instance("FT", "a", "occurrence", "2025-09-04T08:00:00Z"),
+        instance("FT", "b", "occurrence", "2025-11-06T09:00:00Z"),
+    ];
+    let s = Series::assemble(m, &seen, vec![], utc("2025-12-01T00:00:00Z"), berlin()).unwrap();
+    assert!(s.cancelled.is_empty(), "{:?}", s.cancelled);
+    let text = render(&s, None, OWNER).unwrap();
+    assert!(
+        has(&text, "DTSTART;TZID=Europe/Berlin:20250904T100000"),
+        "{text}"
+    );
+    assert!(
+        has(&text, "RRULE:FREQ=MONTHLY;INTERVAL=2;BYDAY=1TH"),
+        "{text}"
+    );
+}
