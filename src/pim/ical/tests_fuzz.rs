@@ -68,7 +68,7 @@ proptest! {
     #[test]
     fn a_replaced_value_never_panics(which in 0usize..6, value in "[A-Z0-9;=,:+/-]{0,60}") {
         let zones = Zones::new();
-        let mut lines = vec![
+        let mut lines = [
             "DTSTART;TZID=Europe/Berlin:20250106T090000".to_string(),
             "DTEND;TZID=Europe/Berlin:20250106T093000".to_string(),
             "RRULE:FREQ=WEEKLY;BYDAY=MO".to_string(),
