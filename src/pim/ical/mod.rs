@@ -11,6 +11,7 @@ mod expand;
 mod object;
 mod parse;
 mod parse_event;
+mod pattern;
 mod plan;
 mod props;
 mod render;
@@ -19,6 +20,8 @@ mod series;
 mod service;
 mod time;
 
+#[cfg(test)]
+mod tests_fuzz;
 #[cfg(test)]
 mod tests_parse;
 #[cfg(test)]

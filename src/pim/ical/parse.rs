@@ -17,7 +17,8 @@ use super::object::{CalendarObject, ObjectEvent, Override, Span};
 use super::parse_event::{
     Alarm, Parsed, Reader, When, attendees_of, body_of, location_of, response_requested,
 };
-use super::rrule::{ClientRule, Until, UntilLocal, pattern_of, rule_of, until_local};
+use super::pattern::{ClientRule, UntilLocal, pattern_of, until_local};
+use super::rrule::{Until, rule_of};
 use super::time::{Moment, midnight, to_local, to_utc};
 use super::{Context, Precondition, Refusal};
 use crate::graph::{DateTimeTimeZone, EventWrite, PatternedRecurrence};
@@ -345,10 +346,6 @@ fn check(
                 ));
             }
         };
-        if !all_day && let Some(UntilLocal::Date(d)) = until_local(u, zone) {
-            // A date UNTIL on timed events: through that whole day.
-            client.until = d.and_hms_opt(23, 59, 59).map(|t| floating(t, false));
-        }
     }
     let form = if all_day {
         Until::Date

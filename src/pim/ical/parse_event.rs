@@ -30,6 +30,12 @@ pub(crate) const MAX_ATTENDEES: usize = 500;
 /// Categories graphgate writes per event.
 const MAX_CATEGORIES: usize = 100;
 
+/// The longest DURATION or alarm offset graphgate reads (ten years), so
+/// no arithmetic on client times can overflow.
+fn longest() -> Duration {
+    Duration::days(3660)
+}
+
 /// A time as the client wrote it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum When {
@@ -212,7 +218,10 @@ impl<'a> Reader<'a> {
                 ICalendarProperty::Dtend => p.end = self.when(e)?,
                 ICalendarProperty::Duration => match e.values.first() {
                     Some(ICalendarValue::Duration(d)) if !d.neg => {
-                        p.duration = d.to_time_delta();
+                        p.duration = d.to_time_delta().filter(|d| *d <= longest());
+                        if p.duration.is_none() {
+                            return Err(Refusal::data("DURATION is longer than ten years."));
+                        }
                     }
                     _ => return Err(Refusal::data("DURATION is not a positive duration.")),
                 },
@@ -345,7 +354,7 @@ impl<'a> Reader<'a> {
             }
             match trigger.values.first() {
                 Some(ICalendarValue::Duration(d)) => {
-                    let Some(delta) = d.to_time_delta() else {
+                    let Some(delta) = d.to_time_delta().filter(|d| d.abs() <= longest()) else {
                         continue;
                     };
                     let delta = if d.neg { -delta.abs() } else { delta.abs() };

@@ -25,7 +25,7 @@ pub(crate) enum MasterStep {
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Step {
     /// Change one occurrence (it becomes an exception).
-    Patch(Moment, EventWrite),
+    Patch(Moment, Box<EventWrite>),
     /// Cancel one occurrence.
     Delete(Moment),
     /// Answer the meeting (None) or one occurrence of it.
@@ -175,7 +175,7 @@ pub(crate) fn plan(
                 attendee_change(&mut d, "a single occurrence")?;
             }
             if !d.is_empty() {
-                steps.push(Step::Patch(rid, d));
+                steps.push(Step::Patch(rid, Box::new(d)));
             }
         }
         for b in &now.overrides {
@@ -184,7 +184,7 @@ pub(crate) fn plan(
                 // Back in line with the series.
                 let d = diff(&b.event.event, &obj.master.as_occurrence(rid));
                 if !d.is_empty() {
-                    steps.push(Step::Patch(rid, d));
+                    steps.push(Step::Patch(rid, Box::new(d)));
                 }
             }
         }
@@ -225,7 +225,7 @@ fn occurrences_anew(obj: &CalendarObject, steps: &mut Vec<Step>) {
         }
         let d = diff(&obj.master.as_occurrence(o.recurrence_id), &o.event.event);
         if !d.is_empty() {
-            steps.push(Step::Patch(o.recurrence_id, d));
+            steps.push(Step::Patch(o.recurrence_id, Box::new(d)));
         }
     }
     for rid in &obj.exdates {
@@ -298,10 +298,11 @@ fn answers(
             .and_then(|b| b.event.owner_partstat)
             .or(now.master.owner_partstat);
         let follows_series = series_changed && o.event.owner_partstat == obj.master.owner_partstat;
-        if o.event.owner_partstat != before && !follows_series {
-            if let Some(a) = action(&o.event)? {
-                steps.push(Step::Answer(Some(rid), a));
-            }
+        if o.event.owner_partstat != before
+            && !follows_series
+            && let Some(a) = action(&o.event)?
+        {
+            steps.push(Step::Answer(Some(rid), a));
         }
     }
     if let Some(a) = series_answer {

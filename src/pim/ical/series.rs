@@ -9,7 +9,7 @@ use std::collections::BTreeSet;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use chrono_tz::Tz;
 
-use super::expand::{MAX_OCCURRENCES, occurrences};
+use super::expand::{MAX_OCCURRENCES, first_occurrences, occurrences};
 use super::rrule::{Until, rule_of};
 use super::time::{Moment, date_of, day_of, instant_of, midnight, to_local, to_utc};
 use crate::graph::{DateTimeTimeZone, Event, EventKind};
@@ -92,9 +92,22 @@ pub(crate) fn expected(
         Until::Floating
     };
     let rule = rule_of(rec, start, form).map_err(SeriesError)?;
+    // Graph's first occurrence is the first date on or after the start
+    // that fits the pattern, and its periods count from there (every other
+    // month from 29 August: September, November).
+    let mut fits = rule.clone();
+    fits.interval = None;
+    fits.count = None;
+    let Some(first) = first_occurrences(&fits, start, all_day, 1)
+        .map_err(SeriesError)?
+        .first()
+        .copied()
+    else {
+        return Ok(Vec::new());
+    };
     let until = to_local(horizon, zone);
     let starts =
-        occurrences(&rule, start, all_day, Some(until), MAX_OCCURRENCES).map_err(SeriesError)?;
+        occurrences(&rule, first, all_day, Some(until), MAX_OCCURRENCES).map_err(SeriesError)?;
     Ok(starts
         .into_iter()
         .map(|t| {

@@ -174,10 +174,17 @@ struct Run<'a> {
 
 impl Run<'_> {
     fn fail(self, failed: String, error: graph::Error) -> WriteError {
+        let made = if self.done.is_empty() {
+            "nothing was changed".to_string()
+        } else {
+            format!(
+                "Microsoft 365 took only part of the change ({})",
+                self.done.join(", ")
+            )
+        };
         let sentence = format!(
-            "Microsoft 365 took only part of the change: {}; then {failed} failed ({error}). \
-             The event holds what was made; send it again to finish.",
-            self.done.join(", ")
+            "{made}; then {failed} failed ({error}). The event holds what was made; send it \
+             again to finish."
         );
         WriteError::Partial {
             id: self.id,
@@ -260,11 +267,13 @@ pub async fn write_series(mb: &Mailbox, req: WriteRequest<'_>) -> Result<WriteOu
     let mut run = Run {
         mb,
         id,
-        done: vec![if created {
-            "created the event".to_string()
-        } else {
-            "changed the series".to_string()
-        }],
+        done: match &plan.master {
+            MasterStep::Create(_) => vec!["created the event".to_string()],
+            MasterStep::Patch(change) if !change.is_empty() => {
+                vec!["changed the series".to_string()]
+            }
+            MasterStep::Patch(_) => Vec::new(),
+        },
     };
     // Where Graph's occurrences are, for the steps that name one.
     let zone = match (sent_start, req.existing) {

@@ -124,9 +124,9 @@ fn until_before_the_start_time_ends_the_day_before() {
     // Daily at 18:00 Berlin until 31 January 10:00 Berlin (09:00 UTC): the
     // last occurrence is on 30 January.
     let obj = parse(
-        &vevent(&format!(
-            "DTSTART;TZID=Europe/Berlin:20250101T180000\r\nRRULE:FREQ=DAILY;UNTIL=20250131T090000Z\r\n"
-        )),
+        &vevent(
+            "DTSTART;TZID=Europe/Berlin:20250101T180000\r\nRRULE:FREQ=DAILY;UNTIL=20250131T090000Z\r\n",
+        ),
         &context(&zones),
     )
     .unwrap();
@@ -407,6 +407,16 @@ fn each_unsupported_thing_is_refused_with_its_precondition() {
             "before DTSTART",
         ),
         (
+            vevent(&format!("{start}RRULE:FREQ=WEEKLY;UNTIL=20250301\r\n")),
+            Precondition::ValidCalendarData,
+            "UNTIL is a date but DTSTART has a time",
+        ),
+        (
+            vevent("DTSTART:20250106T090000Z\r\nDURATION:P99999999W\r\n"),
+            Precondition::ValidCalendarData,
+            "longer than ten years",
+        ),
+        (
             vevent(&format!(
                 "{start}RRULE:FREQ=WEEKLY;COUNT=3;UNTIL=20250301T000000Z\r\n"
             )),
@@ -447,7 +457,7 @@ fn each_unsupported_thing_is_refused_with_its_precondition() {
             "no e-mail address",
         ),
         (
-            "BEGIN:VCALENDAR\r\n".repeat(1) + &"X:y\r\n".repeat(600_000),
+            "BEGIN:VCALENDAR\r\n".to_string() + &"X:y\r\n".repeat(600_000),
             Precondition::MaxResourceSize,
             "larger than",
         ),
@@ -470,4 +480,44 @@ fn each_unsupported_thing_is_refused_with_its_precondition() {
         .collect();
     let r = parse(&vevent(&format!("{start}{many}")), &ctx).unwrap_err();
     assert_eq!(r.precondition, Precondition::MaxAttendeesPerInstance);
+}
+
+#[test]
+fn a_series_across_dst_names_its_occurrences_by_their_instants() {
+    let zones = Zones::new();
+    // Mondays 09:00 in New York from 3 March 2025 (DST from 9 March).
+    let text = vcalendar(
+        "BEGIN:VEVENT\r\nUID:ny\r\nDTSTART;TZID=America/New_York:20250303T090000\r\n\
+DTEND;TZID=America/New_York:20250303T100000\r\nRRULE:FREQ=WEEKLY;UNTIL=20250331T130000Z\r\n\
+EXDATE;TZID=America/New_York:20250317T090000\r\nEND:VEVENT\r\n\
+BEGIN:VEVENT\r\nUID:ny\r\nRECURRENCE-ID:20250310T130000Z\r\n\
+DTSTART;TZID=America/New_York:20250310T110000\r\nDTEND;TZID=America/New_York:20250310T120000\r\n\
+END:VEVENT\r\n",
+    );
+    let obj = parse(&text, &context(&zones)).unwrap();
+    let rec = obj.master.event.recurrence.clone().flatten().unwrap();
+    assert_eq!(rec.range.end_date, Some("2025-03-31".parse().unwrap()));
+    assert_eq!(
+        rec.range.recurrence_time_zone.as_deref(),
+        Some("Eastern Standard Time")
+    );
+    assert_eq!(obj.exdates, vec![Moment::At(utc("2025-03-17T13:00:00Z"))]);
+    assert_eq!(
+        obj.overrides[0].recurrence_id,
+        Moment::At(utc("2025-03-10T13:00:00Z"))
+    );
+    // An all-day series in Berlin across the October change.
+    let text = vevent(
+        "DTSTART;VALUE=DATE:20251020\r\nRRULE:FREQ=WEEKLY;COUNT=3\r\nEXDATE;VALUE=DATE:20251027\r\n",
+    );
+    let obj = parse(&text, &context(&zones)).unwrap();
+    assert_eq!(obj.master.event.is_all_day, Some(true));
+    assert_eq!(
+        obj.exdates,
+        vec![Moment::Date("2025-10-27".parse().unwrap())]
+    );
+    let timed_exdate =
+        vevent("DTSTART;VALUE=DATE:20251020\r\nRRULE:FREQ=WEEKLY\r\nEXDATE:20251027T000000Z\r\n");
+    let r = parse(&timed_exdate, &context(&zones)).unwrap_err();
+    assert_eq!(r.precondition, Precondition::ValidCalendarData);
 }

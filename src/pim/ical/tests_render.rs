@@ -148,6 +148,17 @@ fn all_day_events_are_dates_across_dst() {
     assert!(has(&text, "X-MICROSOFT-CDO-BUSYSTATUS:OOF"), "{text}");
     assert!(!text.contains("VTIMEZONE"), "dates need no zone: {text}");
     assert!(!text.contains("VALARM"), "{text}");
+    // New York's November change: still one date.
+    let ny = graph_event(
+        "NYD",
+        "2025-11-02T00:00:00.0000000",
+        "2025-11-03T00:00:00.0000000",
+        json!({"isAllDay": true, "originalStartTimeZone": "Eastern Standard Time",
+               "originalEndTimeZone": "Eastern Standard Time"}),
+    );
+    let text = render(&Series::single(ny, berlin()), None, OWNER).unwrap();
+    assert!(has(&text, "DTSTART;VALUE=DATE:20251102"), "{text}");
+    assert!(has(&text, "DTEND;VALUE=DATE:20251103"), "{text}");
     // A yearly all-day series across the October change, cancelled once.
     let birthday = graph_event(
         "BD",
@@ -267,4 +278,50 @@ fn a_rendered_series_parses_back_to_its_graph_pattern() {
     assert_eq!(start.date_time, "2025-01-06T09:00:00");
     assert_eq!(start.time_zone.as_deref(), Some("W. Europe Standard Time"));
     assert_eq!(obj.master.event.reminder_minutes_before_start, Some(15));
+}
+
+#[test]
+fn a_single_event_in_a_zone_nobody_can_name_is_shown_in_utc() {
+    let custom = graph_event(
+        "C",
+        "2025-06-03T08:00:00.0000000",
+        "2025-06-03T09:00:00.0000000",
+        json!({"originalStartTimeZone": "tzone://Microsoft/Custom",
+               "originalEndTimeZone": "tzone://Microsoft/Custom"}),
+    );
+    let text = render(&Series::single(custom, berlin()), None, OWNER).unwrap();
+    assert!(has(&text, "DTSTART:20250603T080000Z"), "{text}");
+    assert!(has(&text, "DTEND:20250603T090000Z"), "{text}");
+    assert!(!text.contains("VTIMEZONE"), "{text}");
+}
+
+#[test]
+fn a_series_starting_off_its_pattern_starts_where_graph_puts_the_first_occurrence() {
+    // Microsoft's example: the first Thursday of every other month from
+    // 29 August falls in September, then November.
+    let m = graph_event(
+        "FT",
+        "2025-08-29T08:00:00.0000000",
+        "2025-08-29T09:00:00.0000000",
+        json!({"type": "seriesMaster", "recurrence": {
+            "pattern": {"type": "relativeMonthly", "interval": 2, "daysOfWeek": ["thursday"],
+                        "index": "first"},
+            "range": {"type": "noEnd", "startDate": "2025-08-29",
+                      "recurrenceTimeZone": "W. Europe Standard Time"}}}),
+    );
+    let seen = [
+        instance("FT", "a", "occurrence", "2025-09-04T08:00:00Z"),
+        instance("FT", "b", "occurrence", "2025-11-06T09:00:00Z"),
+    ];
+    let s = Series::assemble(m, &seen, vec![], utc("2025-12-01T00:00:00Z"), berlin()).unwrap();
+    assert!(s.cancelled.is_empty(), "{:?}", s.cancelled);
+    let text = render(&s, None, OWNER).unwrap();
+    assert!(
+        has(&text, "DTSTART;TZID=Europe/Berlin:20250904T100000"),
+        "{text}"
+    );
+    assert!(
+        has(&text, "RRULE:FREQ=MONTHLY;INTERVAL=2;BYDAY=1TH"),
+        "{text}"
+    );
 }

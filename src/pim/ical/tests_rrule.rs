@@ -5,7 +5,8 @@ use chrono::NaiveDateTime;
 use serde_json::json;
 
 use super::expand::occurrences;
-use super::rrule::{ClientRule, Until, pattern_of, rule_of};
+use super::pattern::{ClientRule, pattern_of};
+use super::rrule::{Until, rule_of};
 use super::tests_support::*;
 use crate::graph::{PatternedRecurrence, RangeKind};
 
