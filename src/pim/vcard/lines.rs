@@ -13,6 +13,14 @@ pub(crate) fn unfold(text: &str) -> Vec<String> {
     let mut current = String::new();
     for raw in text.split('\n') {
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
+        // A stray CR inside a line would end it for some readers.
+        let cleaned;
+        let raw = if raw.contains('\r') {
+            cleaned = raw.replace('\r', "");
+            cleaned.as_str()
+        } else {
+            raw
+        };
         if let Some(rest) = raw.strip_prefix([' ', '\t']) {
             current.push_str(rest);
         } else {
@@ -39,6 +47,20 @@ pub(crate) fn name_of(line: &str) -> (Option<&str>, String) {
     }
 }
 
+/// A line whose group and name are tokens (letters, digits, `-`: RFC 6350
+/// §3.3, RFC 5545 §3.1) followed by `;` or `:`.
+pub(crate) fn has_valid_name(line: &str) -> bool {
+    let Some(end) = line.find([';', ':']) else {
+        return false;
+    };
+    let token =
+        |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    match line[..end].rsplit_once('.') {
+        Some((group, name)) => token(group) && token(name),
+        None => token(&line[..end]),
+    }
+}
+
 /// The value of a simple line (after the first colon outside quotes),
 /// without unescaping.
 pub(crate) fn raw_value(line: &str) -> Option<&str> {
@@ -54,8 +76,16 @@ pub(crate) fn raw_value(line: &str) -> Option<&str> {
 }
 
 /// Append `line` to `out`, folded at 75 octets (on character boundaries)
-/// and ended with CRLF.
+/// and ended with CRLF. A line end inside `line` (stored extras gone bad)
+/// becomes a space: one logical line in, one out.
 pub(crate) fn push_folded(out: &mut String, line: &str) {
+    let cleaned;
+    let line = if line.contains(['\r', '\n']) {
+        cleaned = line.replace(['\r', '\n'], " ");
+        cleaned.as_str()
+    } else {
+        line
+    };
     let mut rest = line;
     let mut limit = 75;
     loop {
@@ -105,6 +135,9 @@ mod tests {
         );
         assert_eq!(name_of("tel;type=CELL:1"), (None, "TEL".into()));
         assert_eq!(raw_value("X-A;P=\"a:b\":v:w"), Some("v:w"));
+        assert!(has_valid_name("item1.X-ABLabel:x") && has_valid_name("TEL;TYPE=CELL:1"));
+        assert!(!has_valid_name("TEL\\n;TYPE=home:1") && !has_valid_name("no colon"));
+        assert!(!has_valid_name(".EMAIL:x") && !has_valid_name("TEL :1"));
     }
 
     #[test]
@@ -116,5 +149,8 @@ mod tests {
             assert!(physical.len() <= 75, "{} octets", physical.len());
         }
         assert_eq!(unfolded(&out), line);
+        let mut out = String::new();
+        push_folded(&mut out, "X-A:one\r\nX-INJECTED:two");
+        assert_eq!(out, "X-A:one  X-INJECTED:two\r\n");
     }
 }

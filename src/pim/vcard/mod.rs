@@ -13,7 +13,7 @@ pub(crate) mod lines;
 mod parse;
 mod render;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use serde::{Deserialize, Serialize};
 

@@ -9,8 +9,10 @@ use calcard::vcard::{VCardEntry, VCardKind, VCardParameterName, VCardParameterVa
 use chrono::NaiveDate;
 
 use super::extras::{Dressed, Extras};
-use super::lines::{name_of, unfold};
-use super::render::{Slot, entry_of_line, graph_instant_of_date, line_of, slot_entry};
+use super::lines::{has_valid_name, name_of, unfold};
+use super::render::{
+    Slot, display_name, entry_of_line, graph_instant_of_date, line_of, render, slot_entry,
+};
 use super::{MAX_EXTRAS_BYTES, MAX_LINES, MAX_VCARD_BYTES, Photo, Precondition, Refusal, Version};
 use crate::graph::contacts::EmailAddress;
 use crate::graph::{Change, Contact, ContactWrite, MAX_PHOTO_BYTES, PhysicalAddress};
@@ -43,6 +45,37 @@ pub struct ParsedCard {
 
 /// Read a client's vCard.
 pub fn parse(text: &str) -> Result<ParsedCard, Refusal> {
+    let (parsed, contact) = read(text)?;
+    verified(parsed, &contact)
+}
+
+/// What is stored must render back to the same contact in both versions:
+/// a malformed line calcard reads one way as sent and another way as
+/// graphgate writes it (or converts it) must not change a contact on the
+/// next PUT. Failing that, the client's own forms are dropped; failing
+/// again, the card is refused.
+fn verified(mut parsed: ParsedCard, contact: &Contact) -> Result<ParsedCard, Refusal> {
+    let reads_back = |p: &ParsedCard| {
+        [Version::V3, Version::V4].into_iter().all(|version| {
+            let uid = p.uid.as_deref().unwrap_or_default();
+            let text = render(contact, p.photo.as_ref(), uid, version, Some(&p.extras));
+            matches!(read(&text), Ok((again, _)) if again.write == p.write && again.photo == p.photo)
+        })
+    };
+    if reads_back(&parsed) {
+        return Ok(parsed);
+    }
+    parsed.extras.dressed.clear();
+    if reads_back(&parsed) {
+        return Ok(parsed);
+    }
+    Err(invalid(
+        "graphgate cannot store this vCard without changing it: a property is malformed (check its quotes, colons and semicolons)",
+    ))
+}
+
+/// The card as Graph will hold it, and the contact it describes.
+fn read(text: &str) -> Result<(ParsedCard, Contact), Refusal> {
     if text.len() > MAX_VCARD_BYTES {
         return Err(Refusal::new(
             Precondition::MaxResourceSize,
@@ -85,7 +118,10 @@ pub fn parse(text: &str) -> Result<ParsedCard, Refusal> {
             // graphgate writes its own.
             continue;
         }
-        let Some(entry) = entry_of_line(line, version) else {
+        let entry = has_valid_name(line)
+            .then(|| entry_of_line(line, version))
+            .flatten();
+        let Some(entry) = entry else {
             let shown: String = line.chars().take(60).collect();
             return Err(invalid(format!(
                 "the line \"{shown}\" is not a vCard property"
@@ -380,8 +416,14 @@ impl Card {
         Ok(())
     }
 
-    fn finish(self) -> Result<ParsedCard, Refusal> {
+    fn finish(mut self) -> Result<(ParsedCard, Contact), Refusal> {
         let version = self.version;
+        // No FN (or an empty one): the name graphgate writes as FN, as
+        // Outlook would make one, so what is stored reads back the same.
+        if self.contact.display_name.is_none() {
+            let derived = display_name(&self.contact);
+            self.contact.display_name = (!derived.is_empty()).then_some(derived);
+        }
         let mut dressed = Vec::new();
         for (slot, original) in self.mapped {
             let Some(entry) = slot_entry(&self.contact, slot, version) else {
@@ -411,13 +453,14 @@ impl Card {
                 ),
             ));
         }
-        Ok(ParsedCard {
+        let parsed = ParsedCard {
             version,
             uid: self.uid,
             write: replacement(&self.contact),
             photo: self.photo,
             extras,
-        })
+        };
+        Ok((parsed, self.contact))
     }
 }
 

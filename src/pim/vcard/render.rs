@@ -250,7 +250,7 @@ pub(super) fn slot_entry(c: &Contact, slot: Slot, v: Version) -> Option<VCardEnt
 }
 
 /// FN: the display name, or what Outlook would show without one.
-fn display_name(c: &Contact) -> String {
+pub(super) fn display_name(c: &Contact) -> String {
     if let Some(name) = &c.display_name {
         return clean(name);
     }
@@ -295,6 +295,15 @@ fn adr(a: &PhysicalAddress, types: &[&str], v: Version) -> VCardEntry {
 fn photo_line(photo: &Photo, v: Version) -> String {
     let data = base64::engine::general_purpose::STANDARD.encode(&photo.data);
     let media = photo.content_type.to_ascii_lowercase();
+    let plain = media.starts_with("image/")
+        && media
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/.+-".contains(&b));
+    let media = if plain {
+        media
+    } else {
+        "image/jpeg".to_string()
+    };
     match v {
         Version::V3 => {
             let token = media

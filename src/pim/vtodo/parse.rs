@@ -13,13 +13,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::extras::{Dressed, TaskExtras};
 use super::render::{
-    STATUS_X, alarm_block, description_line, priority_line, rrule_line, status_line, summary_line,
+    STATUS_X, alarm_block, description_line, priority_line, render, rrule_line, status_line,
+    summary_line,
 };
 use super::{MAX_ICS_BYTES, MAX_ICS_LINES, MAX_TASK_EXTRAS_BYTES, Precondition, Refusal};
 use super::{recurrence, time};
 use crate::graph::tasks::{Importance, ItemBody};
-use crate::graph::{Change, TaskStatus, TaskWrite};
-use crate::pim::vcard::lines::{name_of, unfold};
+use crate::graph::{Change, Task, TaskStatus, TaskWrite};
+use crate::pim::vcard::lines::{has_valid_name, name_of, unfold};
 
 /// A client's VTODO as To Do will hold it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +36,53 @@ pub struct ParsedTask {
 
 /// Read a client's iCalendar object for a task list.
 pub fn parse(text: &str) -> Result<ParsedTask, Refusal> {
+    verified(read(text)?)
+}
+
+/// What is stored must render back to the same task: a malformed line
+/// read one way as sent and another way as graphgate writes it must not
+/// change the task on the next PUT. Failing that, the client's own forms
+/// are dropped; failing again, the task is refused.
+fn verified(mut parsed: ParsedTask) -> Result<ParsedTask, Refusal> {
+    let reads_back = |p: &ParsedTask| {
+        let task = expected_task(&p.write);
+        let uid = p.uid.as_deref().unwrap_or_default();
+        let text = render(&task, uid, Some(&p.extras));
+        matches!(read(&text), Ok(again) if again.write == p.write)
+    };
+    if reads_back(&parsed) {
+        return Ok(parsed);
+    }
+    parsed.extras.dressed.clear();
+    if reads_back(&parsed) {
+        return Ok(parsed);
+    }
+    Err(Refusal::new(
+        Precondition::ValidCalendarData,
+        "graphgate cannot store this task without changing it: a property or component is malformed (check BEGIN/END pairs, quotes and colons)",
+    ))
+}
+
+/// The task To Do will hold after `w`.
+fn expected_task(w: &TaskWrite) -> Task {
+    Task {
+        title: w.title.value().cloned().unwrap_or_default(),
+        body: w.body.value().cloned(),
+        importance: w.importance.value().copied().unwrap_or_default(),
+        status: w.status.value().copied().unwrap_or_default(),
+        is_reminder_on: w.is_reminder_on.value().copied().unwrap_or_default(),
+        reminder_date_time: w.reminder_date_time.value().cloned(),
+        start_date_time: w.start_date_time.value().cloned(),
+        due_date_time: w.due_date_time.value().cloned(),
+        completed_date_time: w.completed_date_time.value().cloned(),
+        recurrence: w.recurrence.value().cloned(),
+        categories: w.categories.value().cloned().unwrap_or_default(),
+        ..Task::default()
+    }
+}
+
+/// The task as To Do will hold it.
+fn read(text: &str) -> Result<ParsedTask, Refusal> {
     if text.len() > MAX_ICS_BYTES {
         return Err(Refusal::new(
             Precondition::MaxResourceSize,
@@ -71,6 +119,13 @@ pub fn parse(text: &str) -> Result<ParsedTask, Refusal> {
         )
     })?;
     let todo = the_todo(&cal)?;
+    if let Some(bad) = lines.iter().find(|l| !has_valid_name(l)) {
+        let shown: String = bad.chars().take(60).collect();
+        return Err(Refusal::new(
+            Precondition::ValidCalendarData,
+            format!("the line \"{shown}\" is not an iCalendar property"),
+        ));
+    }
     let raw = RawTodo::split(&lines);
     Reader::new(&cal, todo).read(raw)
 }

@@ -431,3 +431,49 @@ fn zones_are_resolved_and_kept_when_a_kept_line_needs_them() {
     assert!(rendered.contains("\r\nTRIGGER;VALUE=DATE-TIME:20240510T145500Z\r\n"));
     assert_eq!(parse(&rendered).unwrap().write, parsed.write);
 }
+
+#[test]
+fn mutated_tasks_never_panic_and_what_is_taken_reads_back_the_same() {
+    use crate::pim::vcard::tests::{Lcg, mutate};
+    let seeds = [
+        ics(&[
+            "UID:m-1",
+            "SUMMARY:Plan the trip",
+            "DESCRIPTION:Book\\, then pack.",
+            "STATUS:IN-PROCESS",
+            "PRIORITY:2",
+            "DUE;VALUE=DATE:20240506",
+            "RRULE:FREQ=WEEKLY;BYDAY=MO,TH;COUNT=10",
+            "CATEGORIES:Home,Travel",
+            "X-APPLE-SORT-ORDER:1",
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            "TRIGGER;VALUE=DATE-TIME:20240505T070000Z",
+            "END:VALARM",
+        ]),
+        ics(&[
+            "UID:m-2",
+            "SUMMARY:Done",
+            "STATUS:COMPLETED",
+            "COMPLETED:20240502T081500Z",
+            "PERCENT-COMPLETE:100",
+            "DTSTART;VALUE=DATE:20240501",
+        ]),
+    ];
+    let mut rng = Lcg(0x7ad0);
+    let mut taken = 0;
+    for i in 0..800 {
+        let input = mutate(&seeds[i % seeds.len()], &mut rng);
+        let Ok(parsed) = parse(&input) else { continue };
+        taken += 1;
+        let text = render(&stored(&parsed.write), "u", Some(&parsed.extras));
+        let again = parse(&text).unwrap_or_else(|e| panic!("{e}\n{input}\n---\n{text}"));
+        let mut expected = parsed.write.clone();
+        // A completion time To Do stamps itself reads back as stamped.
+        if expected.completed_date_time.is_unchanged() {
+            expected.completed_date_time = again.write.completed_date_time.clone();
+        }
+        assert_eq!(again.write, expected, "\n{input}\n---\n{text}");
+    }
+    assert!(taken > 200, "only {taken} mutated tasks were taken");
+}
