@@ -189,7 +189,11 @@ impl Oauth {
             names.extend(["Mail.ReadWrite.Shared", "Mail.Send.Shared"]);
         }
         if pim {
-            names.extend(["Calendars.ReadWrite", "Contacts.ReadWrite", "Tasks.ReadWrite"]);
+            names.extend([
+                "Calendars.ReadWrite",
+                "Contacts.ReadWrite",
+                "Tasks.ReadWrite",
+            ]);
             if shared {
                 names.extend(["Calendars.ReadWrite.Shared", "Contacts.ReadWrite.Shared"]);
             }

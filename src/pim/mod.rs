@@ -9,6 +9,7 @@ mod objects;
 mod service;
 mod sync;
 mod sync_events;
+mod sync_items;
 pub mod vcard;
 pub mod vtodo;
 pub mod zones;

@@ -5,8 +5,8 @@
 
 use sha2::{Digest, Sha256};
 
+use super::error::CALDAV_NS;
 use super::error::PimError;
-use super::error::{CALDAV_NS, DAV_NS};
 use super::ical::{self, Series, WriteRequest};
 use super::service::{Collection, Kind, UserPim};
 use crate::store::DavChanges;
@@ -73,11 +73,17 @@ impl UserPim {
         conditions.check(row.as_ref().and_then(|r| r.etag.as_deref()))?;
         match c.kind {
             Kind::Events => self.put_event(c, name, body, row).await,
-            Kind::Tasks | Kind::Contacts => Err(PimError::Precondition {
-                ns: DAV_NS,
-                name: "need-privileges",
-                sentence: "writing tasks and contacts is not available yet".into(),
-            }),
+            Kind::Tasks | Kind::Contacts => {
+                let created = self.put_item(c, name, body, row).await?;
+                let etag = self
+                    .service
+                    .store
+                    .dav_item(&key, name)
+                    .await?
+                    .and_then(|r| r.etag)
+                    .unwrap_or_default();
+                Ok(PutOutcome { created, etag })
+            }
         }
     }
 
@@ -172,13 +178,7 @@ impl UserPim {
                     ical::delete_series(&self.place(c).graph, &s).await?;
                 }
             }
-            Kind::Tasks | Kind::Contacts => {
-                return Err(PimError::Precondition {
-                    ns: DAV_NS,
-                    name: "need-privileges",
-                    sentence: "deleting tasks and contacts is not available yet".into(),
-                });
-            }
+            Kind::Tasks | Kind::Contacts => self.delete_item(c, &id).await?,
         }
         let changes = DavChanges {
             removed: vec![name.to_string()],

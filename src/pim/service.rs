@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::PimError;
 use crate::accounts::{Account, Mode};
-use crate::graph::{self, Calendar};
+use crate::graph::{self, Calendar, ContactFolder, TaskList};
 use crate::mailbox::MailService;
 use crate::policy::{Access, Grant};
 use crate::store::Store;
@@ -50,6 +50,8 @@ pub struct PimService {
     pub(crate) store: Store,
     pub(crate) settings: PimSettings,
     calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
+    task_lists: DashMap<String, (Instant, Arc<Vec<TaskList>>)>,
+    folders: DashMap<String, (Instant, Arc<Vec<(ContactFolder, bool)>>)>,
     gates: DashMap<crate::store::DavKey, super::sync::Gate>,
 }
 
@@ -128,6 +130,8 @@ impl PimService {
             store,
             settings,
             calendars: DashMap::new(),
+            task_lists: DashMap::new(),
+            folders: DashMap::new(),
             gates: DashMap::new(),
         })
     }
@@ -182,6 +186,48 @@ impl PimService {
         Ok(listed)
     }
 
+    /// A mailbox's To Do lists, from memory when listed recently.
+    pub(crate) async fn task_lists_of(
+        &self,
+        place: &Place,
+    ) -> Result<Arc<Vec<TaskList>>, graph::Error> {
+        let key = place.grant.mailbox().to_string();
+        if let Some(hit) = self.task_lists.get(&key)
+            && hit.0.elapsed() < LISTING_FRESH
+        {
+            return Ok(hit.1.clone());
+        }
+        let listed = Arc::new(place.graph.task_lists().await?);
+        self.task_lists
+            .insert(key, (Instant::now(), listed.clone()));
+        Ok(listed)
+    }
+
+    /// A mailbox's contact folders, the default one first (flagged).
+    pub(crate) async fn folders_of(
+        &self,
+        place: &Place,
+    ) -> Result<Arc<Vec<(ContactFolder, bool)>>, graph::Error> {
+        let key = place.grant.mailbox().to_string();
+        if let Some(hit) = self.folders.get(&key)
+            && hit.0.elapsed() < LISTING_FRESH
+        {
+            return Ok(hit.1.clone());
+        }
+        let mut listed = Vec::new();
+        if let Some(default) = place.graph.default_contact_folder().await? {
+            listed.push((default, true));
+        }
+        for f in place.graph.contact_folders().await? {
+            if !listed.iter().any(|(d, _)| d.id == f.id) {
+                listed.push((f, false));
+            }
+        }
+        let listed = Arc::new(listed);
+        self.folders.insert(key, (Instant::now(), listed.clone()));
+        Ok(listed)
+    }
+
     /// The lock of one collection's delta rounds.
     pub(crate) fn gate(&self, key: &crate::store::DavKey) -> super::sync::Gate {
         self.gates.entry(key.clone()).or_default().clone()
@@ -190,6 +236,8 @@ impl PimService {
     /// Forget a mailbox's listings (after MKCALENDAR or a delete).
     pub(crate) fn forget_listings(&self, mailbox: &str) {
         self.calendars.remove(mailbox);
+        self.task_lists.remove(mailbox);
+        self.folders.remove(mailbox);
     }
 }
 
@@ -289,12 +337,80 @@ impl UserPim {
                 });
             }
         }
+        out.extend(self.task_collections().await?);
         Ok(out)
     }
 
-    /// The user's address books (the address-book home).
+    /// The user's address books (the address-book home): the contact
+    /// folders of their mailbox and of the shared mailboxes granted.
     pub async fn address_books(&self) -> Result<Vec<Collection>, PimError> {
-        Ok(Vec::new())
+        let mut out = Vec::new();
+        for (i, place) in self.places.iter().enumerate() {
+            let own = place.grant.is_own();
+            let folders = match self.service.folders_of(place).await {
+                Ok(f) => f,
+                Err(e) if !own => {
+                    tracing::debug!(mailbox = place.grant.mailbox(), error = %e, "contact folders not listed");
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let mailbox = place.grant.mailbox().to_string();
+            for (f, is_default) in folders.iter() {
+                let name = if own {
+                    f.display_name.clone()
+                } else {
+                    format!("{} ({mailbox})", f.display_name)
+                };
+                out.push(Collection {
+                    slug: slug(own, &mailbox, Kind::Contacts, &f.id, *is_default),
+                    kind: Kind::Contacts,
+                    graph_id: f.id.clone(),
+                    name,
+                    writable: place.grant.can_write(),
+                    color: None,
+                    is_default: *is_default,
+                    mailbox: mailbox.clone(),
+                    place: i,
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The user's own To Do lists (To Do is each user's own: Graph lets
+    /// no delegate into another's).
+    async fn task_collections(&self) -> Result<Vec<Collection>, PimError> {
+        let Some((i, place)) = self
+            .places
+            .iter()
+            .enumerate()
+            .find(|(_, p)| p.grant.is_own())
+        else {
+            return Ok(Vec::new());
+        };
+        let lists = match self.service.task_lists_of(place).await {
+            Ok(l) => l,
+            // Without To Do permission (an app registration consented for
+            // calendars only), the calendars are still served.
+            Err(graph::Error::Graph(f)) if f.status == 403 => return Ok(Vec::new()),
+            Err(e) => return Err(e.into()),
+        };
+        let mailbox = place.grant.mailbox().to_string();
+        Ok(lists
+            .iter()
+            .map(|l| Collection {
+                slug: slug(true, &mailbox, Kind::Tasks, &l.id, l.is_default()),
+                kind: Kind::Tasks,
+                graph_id: l.id.clone(),
+                name: l.display_name.clone(),
+                writable: place.grant.can_write(),
+                color: None,
+                is_default: l.is_default(),
+                mailbox: mailbox.clone(),
+                place: i,
+            })
+            .collect())
     }
 
     /// The collection at `slug` in the calendar home or the address-book

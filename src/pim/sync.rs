@@ -42,8 +42,7 @@ impl UserPim {
     ) -> Result<DavCollectionRow, PimError> {
         match c.kind {
             super::service::Kind::Events => self.refresh_events(c, state).await,
-            // Task lists and address books come next.
-            _ => Ok(state),
+            _ => self.refresh_items(c, state).await,
         }
     }
 

@@ -84,3 +84,12 @@ async fn a_withdrawn_grant_ends_access_at_the_next_request_and_is_audited() {
     );
     gw.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn contacts_and_tasks_both_ways_with_sync_after_a_change_in_the_tenant() {
+    let gw = TestGateway::start().await;
+    let out = gw
+        .python("dav_cards.py", &[PASSWORD, ALICE, BOB, SALES])
+        .await;
+    assert!(out.contains("OK"), "{out}");
+}
