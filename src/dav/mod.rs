@@ -15,6 +15,7 @@ mod propfind;
 mod query;
 mod report;
 mod response;
+mod route;
 mod xml;
 
 use std::net::SocketAddr;
@@ -147,7 +148,6 @@ fn status_class(s: StatusCode) -> &'static str {
 /// What a handler is given.
 pub(crate) struct Ask {
     pub method: Method,
-    pub path: String,
     pub headers: HeaderMap,
     pub body: bytes::Bytes,
 }
@@ -176,7 +176,6 @@ impl Listener {
         };
         let ask = Ask {
             method: parts.method,
-            path,
             headers: parts.headers,
             body,
         };
@@ -184,7 +183,7 @@ impl Listener {
             Ok(u) => u,
             Err(e) => return response::pim_error(&e),
         };
-        propfind::route(&self.dav, &account, &user, target, ask).await
+        route::route(&self.dav, &account, &user, target, ask).await
     }
 }
 
@@ -198,6 +197,6 @@ async fn read_body(body: Body, max: usize) -> Result<bytes::Bytes, Response> {
 }
 
 /// The header value of `name`, if it is text.
-pub(crate) fn header_text<'a>(headers: &'a HeaderMap, name: header::HeaderName) -> Option<&'a str> {
+pub(crate) fn header_text(headers: &HeaderMap, name: header::HeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }

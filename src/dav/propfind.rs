@@ -1,15 +1,14 @@
 //! PROPFIND (RFC 4918 §9.1) over the principal, the homes, collections
 //! and resources, with the properties CalDAV, CardDAV, scheduling (RFC
 //! 6638), sync (RFC 6578) and the clients' own (CalendarServer's getctag,
-//! Apple's calendar-color) need; and the dispatch of every method.
+//! Apple's calendar-color) need.
 
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::paths::{self, Home, Target};
 use super::xml::{self, APPLE, CALDAV, CALSERVER, CARDDAV, DAV, Multistatus, PropName};
-use super::{Ask, Dav, response};
-use crate::accounts::{Account, normalise_login};
+use super::{Ask, response};
 use crate::pim::{Collection, Kind, PimError, UserPim};
 use crate::store::{DavCollectionRow, DavItemRow};
 
@@ -36,17 +35,17 @@ pub(super) enum Asked {
 }
 
 /// Read a PROPFIND body (empty means allprop, RFC 4918 §9.1).
-fn asked(body: &[u8]) -> Result<Asked, Response> {
+fn asked(body: &[u8]) -> Result<Asked, Box<Response>> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
         return Ok(Asked::All);
     }
-    let root =
-        xml::parse(body).map_err(|e| response::text(StatusCode::BAD_REQUEST, &e.to_string()))?;
+    let root = xml::parse(body)
+        .map_err(|e| Box::new(response::text(StatusCode::BAD_REQUEST, &e.to_string())))?;
     if !root.is(DAV, "propfind") {
-        return Err(response::text(
+        return Err(Box::new(response::text(
             StatusCode::BAD_REQUEST,
             "a PROPFIND body is a DAV:propfind element",
-        ));
+        )));
     }
     Ok(props_of(&root))
 }
@@ -62,58 +61,7 @@ pub(super) fn props_of(parent: &xml::Element) -> Asked {
     }
 }
 
-/// Everything the user's requests go through.
-pub(super) async fn route(
-    dav: &Dav,
-    account: &Account,
-    user: &UserPim,
-    target: Target,
-    ask: Ask,
-) -> Response {
-    // A user's principal and homes are theirs only; shared mailboxes'
-    // collections appear inside the user's own homes.
-    let login = match &target {
-        Target::Principal(l) | Target::Home(_, l) | Target::Collection(_, l, _) => Some(l),
-        Target::Item(_, l, _, _) => Some(l),
-        _ => None,
-    };
-    if let Some(l) = login
-        && normalise_login(l) != normalise_login(&account.login)
-    {
-        return response::error(
-            StatusCode::FORBIDDEN,
-            DAV,
-            "need-privileges",
-            "these collections belong to another user",
-        );
-    }
-    let _ = dav;
-    if let Target::Item(home, _, slug, name) = &target {
-        match ask.method.as_str() {
-            "GET" | "HEAD" => {
-                let head = ask.method == axum::http::Method::HEAD;
-                return super::object::get(user, *home, slug, name, head).await;
-            }
-            "PUT" => return super::object::put(user, *home, slug, name, &ask).await,
-            "DELETE" => return super::object::delete(user, *home, slug, name, &ask).await,
-            _ => {}
-        }
-    }
-    match ask.method.as_str() {
-        "PROPFIND" => propfind(user, &target, &ask).await,
-        "REPORT" => super::report::run(user, &target, &ask).await,
-        "GET" | "HEAD" if !matches!(target, Target::Item(..)) => response::text(
-            StatusCode::OK,
-            "graphgate CalDAV and CardDAV: use a calendar or contacts client",
-        ),
-        _ => response::text(
-            StatusCode::METHOD_NOT_ALLOWED,
-            &format!("{} is not supported here", ask.method),
-        ),
-    }
-}
-
-async fn propfind(user: &UserPim, target: &Target, ask: &Ask) -> Response {
+pub(super) async fn propfind(user: &UserPim, target: &Target, ask: &Ask) -> Response {
     let depth = super::header_text(&ask.headers, axum::http::HeaderName::from_static("depth"))
         .unwrap_or("infinity")
         .trim()
@@ -132,7 +80,7 @@ async fn propfind(user: &UserPim, target: &Target, ask: &Ask) -> Response {
     };
     let asked = match asked(&ask.body) {
         Ok(a) => a,
-        Err(r) => return r,
+        Err(r) => return *r,
     };
     let mut ms = Multistatus::new();
     let out = describe(user, target, depth, &asked, &mut ms).await;

@@ -12,7 +12,7 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use super::paths::{self, Home};
 use super::propfind::{self, Node};
 use super::response;
-use super::xml::{self, CALDAV, CARDDAV, DAV, Multistatus};
+use super::xml::{self, CALDAV, CARDDAV, Multistatus};
 use crate::pim::{Collection, Kind, PimError, UserPim};
 
 /// Occurrences of one series looked at for a time range.
@@ -31,11 +31,11 @@ pub(super) async fn run(
     let test = match filter {
         Some(f) if c.kind == Kind::Contacts => match card_filter(f) {
             Ok(t) => t,
-            Err(r) => return Ok(r),
+            Err(r) => return Ok(*r),
         },
         Some(f) => match cal_filter(f, c.kind) {
             Ok(t) => t,
-            Err(r) => return Ok(r),
+            Err(r) => return Ok(*r),
         },
         None => Test::All,
     };
@@ -92,11 +92,16 @@ enum MatchType {
     EndsWith,
 }
 
-fn unsupported(sentence: &str, ns: &str) -> Response {
-    response::error(StatusCode::FORBIDDEN, ns, "supported-filter", sentence)
+fn unsupported(sentence: &str, ns: &str) -> Box<Response> {
+    Box::new(response::error(
+        StatusCode::FORBIDDEN,
+        ns,
+        "supported-filter",
+        sentence,
+    ))
 }
 
-fn cal_filter(f: &xml::Element, kind: Kind) -> Result<Test, Response> {
+fn cal_filter(f: &xml::Element, kind: Kind) -> Result<Test, Box<Response>> {
     let Some(vcal) = f.child(CALDAV, "comp-filter") else {
         return Ok(Test::All);
     };
@@ -140,7 +145,7 @@ fn cal_filter(f: &xml::Element, kind: Kind) -> Result<Test, Response> {
     Ok(Test::And(parts))
 }
 
-fn card_filter(f: &xml::Element) -> Result<Test, Response> {
+fn card_filter(f: &xml::Element) -> Result<Test, Box<Response>> {
     let any = f
         .attr("test")
         .is_some_and(|t| t.eq_ignore_ascii_case("anyof"));
@@ -158,7 +163,7 @@ fn card_filter(f: &xml::Element) -> Result<Test, Response> {
     })
 }
 
-fn prop_filter(pf: &xml::Element, ns: &str) -> Result<Test, Response> {
+fn prop_filter(pf: &xml::Element, ns: &str) -> Result<Test, Box<Response>> {
     let name = pf.attr("name").unwrap_or("").to_ascii_uppercase();
     if name.is_empty() {
         return Err(unsupported("a prop-filter needs a name", ns));
@@ -179,12 +184,12 @@ fn prop_filter(pf: &xml::Element, ns: &str) -> Result<Test, Response> {
             collation,
             "i;ascii-casemap" | "i;unicode-casemap" | "i;octet"
         ) {
-            return Err(response::error(
+            return Err(Box::new(response::error(
                 StatusCode::FORBIDDEN,
                 ns,
                 "supported-collation",
                 &format!("the collation {collation} is not supported"),
-            ));
+            )));
         }
         let how = match tm.attr("match-type").unwrap_or("contains") {
             "equals" => MatchType::Equals,
@@ -222,28 +227,28 @@ fn prop_filter(pf: &xml::Element, ns: &str) -> Result<Test, Response> {
     })
 }
 
-fn time_range(tr: &xml::Element) -> Result<Test, Response> {
-    let read = |attr: &str| -> Result<Option<i64>, Response> {
+fn time_range(tr: &xml::Element) -> Result<Test, Box<Response>> {
+    let read = |attr: &str| -> Result<Option<i64>, Box<Response>> {
         match tr.attr(attr) {
             None => Ok(None),
             Some(v) => parse_utc(v).map(Some).ok_or_else(|| {
-                response::error(
+                Box::new(response::error(
                     StatusCode::FORBIDDEN,
                     CALDAV,
                     "valid-filter",
                     &format!("{v:?} is not a UTC date-time such as 20260101T000000Z"),
-                )
+                ))
             }),
         }
     };
     let (start, end) = (read("start")?, read("end")?);
     if start.is_none() && end.is_none() {
-        return Err(response::error(
+        return Err(Box::new(response::error(
             StatusCode::FORBIDDEN,
             CALDAV,
             "valid-filter",
             "a time-range needs a start or an end",
-        ));
+        )));
     }
     Ok(Test::TimeRange { start, end })
 }

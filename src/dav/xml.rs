@@ -281,19 +281,6 @@ impl Multistatus {
         );
     }
 
-    /// A response whose properties each have their own status (PROPPATCH).
-    pub fn prop_statuses(&mut self, href: &str, statuses: &[(PropName, &str)]) {
-        let _ = write!(self.out, "<d:response><d:href>{}</d:href>", escape(href));
-        for (name, status) in statuses {
-            let _ = write!(
-                self.out,
-                "<d:propstat><d:prop>{}</d:prop><d:status>HTTP/1.1 {status}</d:status></d:propstat>",
-                name.element("")
-            );
-        }
-        self.out.push_str("</d:response>");
-    }
-
     /// The body, with a sync token (RFC 6578) if given.
     pub fn finish(mut self, sync_token: Option<&str>) -> String {
         if let Some(token) = sync_token {

@@ -44,6 +44,13 @@ impl From<&crate::config::DavSection> for PimSettings {
     }
 }
 
+/// One lock per collection, so that two requests do not run the same
+/// delta round at once.
+pub(crate) type Gate = Arc<tokio::sync::Mutex<()>>;
+
+/// A mailbox's contact folders, each with whether it is the default one.
+type Folders = Arc<Vec<(ContactFolder, bool)>>;
+
 /// The calendars/contacts/tasks service of the whole gateway.
 pub struct PimService {
     pub(crate) mail: Arc<MailService>,
@@ -51,8 +58,8 @@ pub struct PimService {
     pub(crate) settings: PimSettings,
     calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
     task_lists: DashMap<String, (Instant, Arc<Vec<TaskList>>)>,
-    folders: DashMap<String, (Instant, Arc<Vec<(ContactFolder, bool)>>)>,
-    gates: DashMap<crate::store::DavKey, super::sync::Gate>,
+    folders: DashMap<String, (Instant, Folders)>,
+    gates: DashMap<crate::store::DavKey, Gate>,
 }
 
 /// What kind of objects a collection holds.
@@ -204,10 +211,7 @@ impl PimService {
     }
 
     /// A mailbox's contact folders, the default one first (flagged).
-    pub(crate) async fn folders_of(
-        &self,
-        place: &Place,
-    ) -> Result<Arc<Vec<(ContactFolder, bool)>>, graph::Error> {
+    pub(crate) async fn folders_of(&self, place: &Place) -> Result<Folders, graph::Error> {
         let key = place.grant.mailbox().to_string();
         if let Some(hit) = self.folders.get(&key)
             && hit.0.elapsed() < LISTING_FRESH
@@ -229,15 +233,8 @@ impl PimService {
     }
 
     /// The lock of one collection's delta rounds.
-    pub(crate) fn gate(&self, key: &crate::store::DavKey) -> super::sync::Gate {
+    pub(crate) fn gate(&self, key: &crate::store::DavKey) -> Gate {
         self.gates.entry(key.clone()).or_default().clone()
-    }
-
-    /// Forget a mailbox's listings (after MKCALENDAR or a delete).
-    pub(crate) fn forget_listings(&self, mailbox: &str) {
-        self.calendars.remove(mailbox);
-        self.task_lists.remove(mailbox);
-        self.folders.remove(mailbox);
     }
 }
 

@@ -2,8 +2,6 @@
 //! date from Graph's delta (at most one round per `fresh` interval, and one
 //! at a time per collection in this process).
 
-use std::sync::Arc;
-
 use super::error::PimError;
 use super::service::{Collection, UserPim};
 use crate::store::{DavCollectionRow, DavItemRow};
@@ -80,7 +78,3 @@ impl UserPim {
         Ok(found.filter(|i| i.graph_id.is_some()))
     }
 }
-
-/// One lock per collection, so that two requests do not run the same
-/// delta round at once.
-pub(crate) type Gate = Arc<tokio::sync::Mutex<()>>;

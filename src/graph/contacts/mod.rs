@@ -61,7 +61,7 @@ pub struct Delta<T> {
 }
 
 #[derive(Deserialize)]
-pub(in crate::graph) struct Page<T> {
+pub(super) struct Page<T> {
     #[serde(default = "Vec::new")]
     pub value: Vec<T>,
     #[serde(rename = "@odata.nextLink")]
@@ -75,7 +75,7 @@ const MAX_PAGES: u32 = 100_000;
 
 impl Mailbox {
     /// Every page of a listing, following nextLink.
-    pub(in crate::graph) async fn list_all<T: DeserializeOwned>(
+    pub(super) async fn list_all<T: DeserializeOwned>(
         &self,
         mut call: Call,
     ) -> Result<Vec<T>, Error> {
@@ -95,7 +95,7 @@ impl Mailbox {
     /// deltaLink as `Target::Link`) to the deltaLink. Items marked
     /// `@removed` become removed ids; 410 Gone, `syncStateNotFound` and
     /// `resyncRequired` become `Error::SyncReset`.
-    pub(in crate::graph) async fn follow_delta<T: DeserializeOwned>(
+    pub(super) async fn follow_delta<T: DeserializeOwned>(
         &self,
         mut call: Call,
     ) -> Result<Delta<T>, Error> {
@@ -136,7 +136,7 @@ impl Mailbox {
 }
 
 /// Sort one page's items into changed and removed.
-pub(in crate::graph) fn read_delta_items<T: DeserializeOwned>(
+pub(super) fn read_delta_items<T: DeserializeOwned>(
     items: Vec<serde_json::Value>,
     round: &mut Delta<T>,
 ) -> Result<(), Error> {

@@ -1,0 +1,63 @@
+//! The dispatch of every authenticated request: the path's owner is
+//! checked, then the method decides (PROPFIND in `propfind.rs`, REPORT in
+//! `report.rs`, GET/HEAD/PUT/DELETE of a resource in `object.rs`).
+
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::paths::Target;
+use super::xml::DAV;
+use super::{Ask, Dav, response};
+use crate::accounts::{Account, normalise_login};
+use crate::pim::UserPim;
+
+/// Everything the user's requests go through.
+pub(super) async fn route(
+    dav: &Dav,
+    account: &Account,
+    user: &UserPim,
+    target: Target,
+    ask: Ask,
+) -> Response {
+    // A user's principal and homes are theirs only; shared mailboxes'
+    // collections appear inside the user's own homes.
+    let login = match &target {
+        Target::Principal(l) | Target::Home(_, l) | Target::Collection(_, l, _) => Some(l),
+        Target::Item(_, l, _, _) => Some(l),
+        _ => None,
+    };
+    if let Some(l) = login
+        && normalise_login(l) != normalise_login(&account.login)
+    {
+        return response::error(
+            StatusCode::FORBIDDEN,
+            DAV,
+            "need-privileges",
+            "these collections belong to another user",
+        );
+    }
+    let _ = dav;
+    if let Target::Item(home, _, slug, name) = &target {
+        match ask.method.as_str() {
+            "GET" | "HEAD" => {
+                let head = ask.method == axum::http::Method::HEAD;
+                return super::object::get(user, *home, slug, name, head).await;
+            }
+            "PUT" => return super::object::put(user, *home, slug, name, &ask).await,
+            "DELETE" => return super::object::delete(user, *home, slug, name, &ask).await,
+            _ => {}
+        }
+    }
+    match ask.method.as_str() {
+        "PROPFIND" => super::propfind::propfind(user, &target, &ask).await,
+        "REPORT" => super::report::run(user, &target, &ask).await,
+        "GET" | "HEAD" if !matches!(target, Target::Item(..)) => response::text(
+            StatusCode::OK,
+            "graphgate CalDAV and CardDAV: use a calendar or contacts client",
+        ),
+        _ => response::text(
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("{} is not supported here", ask.method),
+        ),
+    }
+}
