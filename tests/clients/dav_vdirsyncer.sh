@@ -30,10 +30,28 @@ type = "caldav"
 url = "http://127.0.0.1:$port/"
 username = "$alice"
 password = "$password"
+
+[pair card]
+a = "card_local"
+b = "card_remote"
+collections = ["contacts"]
+conflict_resolution = "b wins"
+
+[storage card_local]
+type = "filesystem"
+path = "$work/card/"
+fileext = ".vcf"
+
+[storage card_remote]
+type = "carddav"
+url = "http://127.0.0.1:$port/"
+username = "$alice"
+password = "$password"
 CONF
 vds() { vdirsyncer -c "$work/config" "$@"; }
-mkdir -p "$work/cal/calendar"
+mkdir -p "$work/cal/calendar" "$work/card/contacts"
 vds discover cal >/dev/null
+vds discover card >/dev/null
 vds sync >/dev/null
 dir="$work/cal/calendar"
 count=$(ls "$dir" | wc -l)
@@ -81,6 +99,28 @@ rm "$dir/local-1.ics"
 vds sync >/dev/null
 code=$(curl -s -o /dev/null -w '%{http_code}' -u "$alice:$password" "http://127.0.0.1:$port$href")
 [ "$code" = 404 ] || { echo "the deleted event is still on the server ($code)"; exit 1; }
+
+# The address book: the seeded contacts come down, one made locally goes up.
+cards="$work/card/contacts"
+grep -l "Maria Garcia" "$cards"/*.vcf | xargs grep -q "PHOTO" \
+    || { echo "the seeded contact did not arrive with its photo"; exit 1; }
+cat > "$cards/local-card.vcf" <<VCF
+BEGIN:VCARD
+VERSION:3.0
+UID:vdirsyncer-card-1@graphgate.test
+FN:Vera Sync
+N:Sync;Vera;;;
+EMAIL;TYPE=INTERNET:vera@sync.example
+END:VCARD
+VCF
+vds sync >/dev/null
+abase="http://127.0.0.1:$port/dav/addressbooks/$alice/contacts/"
+aquery='<?xml version="1.0"?><card:addressbook-query xmlns:d="DAV:" xmlns:card="urn:ietf:params:xml:ns:carddav">
+<d:prop><d:getetag/></d:prop><card:filter><card:prop-filter name="EMAIL">
+<card:text-match>vera@sync.example</card:text-match></card:prop-filter></card:filter></card:addressbook-query>'
+found=$(curl -sf -u "$alice:$password" -X REPORT -H "Depth: 1" -H "Content-Type: application/xml" \
+    --data-binary "$aquery" "$abase" | grep -c '<d:href>' || true)
+[ "$found" = 1 ] || { echo "the local contact is not on the server ($found)"; exit 1; }
 
 # Nothing changed: nothing moves.
 out=$(vds sync 2>&1)
