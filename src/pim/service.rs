@@ -19,7 +19,7 @@ use crate::store::Store;
 
 /// How long a mailbox's list of calendars (or lists, or folders) is used
 /// before Graph is asked again.
-const LISTING_FRESH: Duration = Duration::from_secs(30);
+const LISTING_FRESH: Duration = Duration::from_secs(300);
 
 /// What `[dav]` decides for the service.
 #[derive(Debug, Clone)]
@@ -261,6 +261,16 @@ pub(crate) fn slug(
     }
 }
 
+/// Whether `place` is among the mailboxes `only` asks for: all (`None`),
+/// the own one (`Some(None)`), or the one with that address.
+fn in_scope(only: Option<Option<&str>>, place: &Place) -> bool {
+    match only {
+        None => true,
+        Some(None) => place.grant.is_own(),
+        Some(Some(address)) => place.grant.mailbox() == address,
+    }
+}
+
 /// The shared mailbox a collection slug names (`slug` above), if any: own
 /// collections' slugs never hold an `@`.
 pub(crate) fn mailbox_of_slug(slug: &str) -> Option<String> {
@@ -295,8 +305,16 @@ impl UserPim {
 
     /// The user's event calendars and task lists (the calendar home).
     pub async fn calendar_collections(&self) -> Result<Vec<Collection>, PimError> {
+        self.calendars_in(None).await
+    }
+
+    /// `calendar_collections` of one mailbox only (`Some(None)`: the own).
+    async fn calendars_in(&self, only: Option<Option<&str>>) -> Result<Vec<Collection>, PimError> {
         let mut out = Vec::new();
         for (i, place) in self.places.iter().enumerate() {
+            if !in_scope(only, place) {
+                continue;
+            }
             let own = place.grant.is_own();
             let calendars = match self.service.calendars_of(place).await {
                 Ok(c) => c,
@@ -334,15 +352,28 @@ impl UserPim {
                 });
             }
         }
-        out.extend(self.task_collections().await?);
+        if matches!(only, None | Some(None)) {
+            out.extend(self.task_collections().await?);
+        }
         Ok(out)
     }
 
     /// The user's address books (the address-book home): the contact
     /// folders of their mailbox and of the shared mailboxes granted.
     pub async fn address_books(&self) -> Result<Vec<Collection>, PimError> {
+        self.address_books_in(None).await
+    }
+
+    /// `address_books` of one mailbox only (`Some(None)`: the own).
+    async fn address_books_in(
+        &self,
+        only: Option<Option<&str>>,
+    ) -> Result<Vec<Collection>, PimError> {
         let mut out = Vec::new();
         for (i, place) in self.places.iter().enumerate() {
+            if !in_scope(only, place) {
+                continue;
+            }
             let own = place.grant.is_own();
             let folders = match self.service.folders_of(place).await {
                 Ok(f) => f,
@@ -413,10 +444,14 @@ impl UserPim {
     /// The collection at `slug` in the calendar home or the address-book
     /// home, if the user may see it.
     pub async fn find(&self, calendars: bool, slug: &str) -> Result<Option<Collection>, PimError> {
+        // Only the mailbox the slug names is listed: the own mailbox's
+        // collections never carry an address (see `slug`).
+        let named = mailbox_of_slug(slug);
+        let only = Some(named.as_deref());
         let all = if calendars {
-            self.calendar_collections().await?
+            self.calendars_in(only).await?
         } else {
-            self.address_books().await?
+            self.address_books_in(only).await?
         };
         if let Some(c) = all.into_iter().find(|c| c.slug == slug) {
             return Ok(Some(c));

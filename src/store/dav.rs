@@ -164,9 +164,13 @@ impl Store {
         at_ms: i64,
     ) -> Result<DavCollectionRow, Error> {
         self.dav_collection(key).await?;
+        // Only a change to the resources is a new revision: a delta round
+        // that brought nothing keeps the sync token (and ctag) clients hold.
+        let bump =
+            i64::from(changes.reset || !changes.upserts.is_empty() || !changes.removed.is_empty());
         let mut tx = self.pool().begin().await?;
         let row = sqlx::query(
-            "UPDATE dav_collections SET revision = revision + 1, refreshed_at = $4
+            "UPDATE dav_collections SET revision = revision + $5, refreshed_at = $4
              WHERE mailbox = $1 AND kind = $2 AND collection = $3
              RETURNING sync_id, revision, oldest, delta_link, window_start, window_end,
                        refreshed_at",
@@ -175,6 +179,7 @@ impl Store {
         .bind(key.kind)
         .bind(&key.collection)
         .bind(at_ms)
+        .bind(bump)
         .fetch_one(&mut *tx)
         .await?;
         let mut state = collection_row(&row)?;
@@ -466,6 +471,14 @@ mod tests {
         };
         let s2 = store.dav_write(&k, &two, 6).await.unwrap();
         assert_eq!(s2.revision, 2);
+        // A round that brought nothing keeps the revision (the sync token).
+        let nothing = DavChanges {
+            delta_link: Some(Some("https://graph/delta?2".into())),
+            ..DavChanges::default()
+        };
+        let same = store.dav_write(&k, &nothing, 7).await.unwrap();
+        assert_eq!(same.revision, 2);
+        assert_eq!(same.delta_link.as_deref(), Some("https://graph/delta?2"));
         // The delta link stays unless a write replaces it.
         assert_eq!(s2.delta_link.as_deref(), Some("https://graph/delta?1"));
         let live = store.dav_items(&k).await.unwrap();
