@@ -19,7 +19,8 @@ binary = sys.argv[1] if len(sys.argv) > 1 else "target/release/graphgate"
 runs = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 ports = ["--imap", "127.0.0.1:0", "--imaps", "127.0.0.1:0", "--smtp", "127.0.0.1:0",
          "--smtps", "127.0.0.1:0", "--emulator", "127.0.0.1:0", "--admin", "127.0.0.1:0",
-         "--pop3", "127.0.0.1:0", "--pop3s", "127.0.0.1:0"]
+         "--pop3", "127.0.0.1:0", "--pop3s", "127.0.0.1:0",
+         "--dav", "127.0.0.1:0", "--davs", "127.0.0.1:0"]
 
 
 def ready_ms(data_dir):

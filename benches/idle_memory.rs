@@ -175,7 +175,9 @@ async fn start(dir: &std::path::Path, messages: usize) -> (Child, SocketAddr, So
         .args(["--smtp", &free_port().to_string()])
         .args(["--smtps", &free_port().to_string()])
         .args(["--emulator", &emulator.to_string()])
-        .args(["--admin", "off", "--pop3", "off", "--pop3s", "off"])
+        .args([
+            "--admin", "off", "--pop3", "off", "--pop3s", "off", "--dav", "off", "--davs", "off",
+        ])
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .kill_on_drop(true)

@@ -213,7 +213,7 @@ fn tls_first_line(addr: SocketAddr, cert: &Path) -> String {
     })
 }
 
-pub(crate) const ANY_PORT: [&str; 16] = [
+pub(crate) const ANY_PORT: [&str; 20] = [
     "--imap",
     "127.0.0.1:0",
     "--imaps",
@@ -229,6 +229,10 @@ pub(crate) const ANY_PORT: [&str; 16] = [
     "--pop3",
     "127.0.0.1:0",
     "--pop3s",
+    "127.0.0.1:0",
+    "--dav",
+    "127.0.0.1:0",
+    "--davs",
     "127.0.0.1:0",
 ];
 
