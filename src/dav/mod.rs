@@ -183,7 +183,7 @@ impl Listener {
             Ok(u) => u,
             Err(e) => return response::pim_error(&e),
         };
-        route::route(&self.dav, &account, &user, target, ask).await
+        route::route(&account, &user, target, ask).await
     }
 }
 

@@ -7,18 +7,12 @@ use axum::response::Response;
 
 use super::paths::Target;
 use super::xml::DAV;
-use super::{Ask, Dav, response};
+use super::{Ask, response};
 use crate::accounts::{Account, normalise_login};
 use crate::pim::UserPim;
 
 /// Everything the user's requests go through.
-pub(super) async fn route(
-    dav: &Dav,
-    account: &Account,
-    user: &UserPim,
-    target: Target,
-    ask: Ask,
-) -> Response {
+pub(super) async fn route(account: &Account, user: &UserPim, target: Target, ask: Ask) -> Response {
     // A user's principal and homes are theirs only; shared mailboxes'
     // collections appear inside the user's own homes.
     let login = match &target {
@@ -36,7 +30,6 @@ pub(super) async fn route(
             "these collections belong to another user",
         );
     }
-    let _ = dav;
     if let Target::Item(home, _, slug, name) = &target {
         match ask.method.as_str() {
             "GET" | "HEAD" => {

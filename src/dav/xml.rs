@@ -81,8 +81,7 @@ pub fn parse(body: &[u8]) -> Result<Element, XmlError> {
             .read_resolved_event()
             .map_err(|e| XmlError(e.to_string()))?;
         match event {
-            Event::Start(start) | Event::Empty(start) if root.is_some() => {
-                let _ = start;
+            Event::Start(_) | Event::Empty(_) if root.is_some() => {
                 return Err(XmlError("more than one root element".into()));
             }
             Event::Start(ref start) | Event::Empty(ref start) => {

@@ -20,13 +20,11 @@ pub struct Conditions {
     pub if_none_match_any: bool,
 }
 
-/// What a PUT did.
+/// What a PUT did. (No ETag: the stored object is graphgate's rendering,
+/// not the client's bytes, and RFC 4791 §5.3.4 says not to send one then.)
 #[derive(Debug, Clone)]
 pub struct PutOutcome {
     pub created: bool,
-    /// The ETag of what the store now holds (graphgate's rendering, which
-    /// is not the client's bytes: RFC 4791 §5.3.4 says not to send it then).
-    pub etag: String,
 }
 
 impl Conditions {
@@ -75,14 +73,7 @@ impl UserPim {
             Kind::Events => self.put_event(c, name, body, row).await,
             Kind::Tasks | Kind::Contacts => {
                 let created = self.put_item(c, name, body, row).await?;
-                let etag = self
-                    .service
-                    .store
-                    .dav_item(&key, name)
-                    .await?
-                    .and_then(|r| r.etag)
-                    .unwrap_or_default();
-                Ok(PutOutcome { created, etag })
+                Ok(PutOutcome { created })
             }
         }
     }
@@ -135,11 +126,9 @@ impl UserPim {
         let mut changes = DavChanges::default();
         let removed = matches!(&written, Ok(o) if o.removed);
         let created = row.is_none();
-        let mut etag = String::new();
         match self.read(c, &id).await? {
             Some(s) if !removed => {
                 let item = self.rendered(name.to_string(), &s, Some(object.uid.clone()))?;
-                etag = item.etag.clone().unwrap_or_default();
                 changes.members.push((s.id().to_string(), name.to_string()));
                 changes.upserts.push(item);
             }
@@ -149,7 +138,7 @@ impl UserPim {
         if let Err(ical::WriteError::Partial { sentence, .. }) = written {
             return Err(PimError::Unavailable(sentence));
         }
-        Ok(PutOutcome { created, etag })
+        Ok(PutOutcome { created })
     }
 
     /// Remove the resource at `name`.

@@ -44,17 +44,15 @@ impl UserPim {
             reset: first,
             ..DavChanges::default()
         };
-        let (ids, removed, link) = match round {
+        let (removed, link) = match round {
             Round::Tasks(d) => {
-                let ids = d.changed.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
                 for task in &d.changed {
                     let row = before.get(&task.id);
                     changes.upserts.push(self.task_row(task, row));
                 }
-                (ids, d.removed, d.delta_link)
+                (d.removed, d.delta_link)
             }
             Round::Contacts(d) => {
-                let ids = d.changed.iter().map(|t| t.id.clone()).collect::<Vec<_>>();
                 for contact in &d.changed {
                     let row = before.get(&contact.id);
                     let photo = self.place(c).graph.contact_photo(&contact.id).await?;
@@ -62,10 +60,9 @@ impl UserPim {
                         .upserts
                         .push(contact_row(contact, photo.as_ref(), row));
                 }
-                (ids, d.removed, d.delta_link)
+                (d.removed, d.delta_link)
             }
         };
-        let _ = ids;
         changes.delta_link = Some(Some(link));
         if !first {
             for id in removed {
