@@ -28,7 +28,6 @@ pub(super) async fn get(
         let c = locate(user, home, slug).await?;
         user.sync(&c).await?;
         let item = user.item(&c, name).await?.ok_or(PimError::NotFound)?;
-        let item = user.with_body(&c, item).await?;
         Ok::<_, PimError>((c.kind, item))
     };
     match outcome.await {

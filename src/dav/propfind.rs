@@ -34,6 +34,20 @@ pub(super) enum Asked {
     Props(Vec<PropName>),
 }
 
+/// Whether answering `asked` for resources needs their bodies: the data
+/// itself, or its length (which allprop includes).
+pub(super) fn wants_body(asked: &Asked) -> bool {
+    match asked {
+        Asked::All => true,
+        Asked::Names => false,
+        Asked::Props(names) => names.iter().any(|n| {
+            n.is(CALDAV, "calendar-data")
+                || n.is(CARDDAV, "address-data")
+                || n.is(DAV, "getcontentlength")
+        }),
+    }
+}
+
 /// Read a PROPFIND body (empty means allprop, RFC 4918 §9.1).
 fn asked(body: &[u8]) -> Result<Asked, Box<Response>> {
     if body.iter().all(|b| b.is_ascii_whitespace()) {
@@ -180,7 +194,7 @@ async fn describe(
             let href = paths::collection(*home, login, &c.slug);
             write(ms, user, &href, &Node::Collection(&c, &state), asked);
             if depth == 1 {
-                for item in user.items(&c).await? {
+                for item in user.items(&c, wants_body(asked)).await? {
                     let href = paths::item(*home, login, &c.slug, &item.name);
                     write(ms, user, &href, &Node::Item(&c, &item), asked);
                 }

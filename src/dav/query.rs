@@ -41,8 +41,7 @@ pub(super) async fn run(
     };
     user.sync(c).await?;
     let mut ms = Multistatus::new();
-    for item in user.items(c).await? {
-        let item = user.with_body(c, item).await?;
+    for item in user.items(c, true).await? {
         let Some(body) = item.body.as_deref() else {
             continue;
         };

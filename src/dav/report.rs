@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::paths::{self, Home, Target};
-use super::propfind::{self, Asked, Node};
+use super::propfind::{self, Node};
 use super::xml::{self, CALDAV, CARDDAV, DAV, Multistatus};
 use super::{Ask, response};
 use crate::pim::{Collection, PimError, UserPim};
@@ -76,18 +76,26 @@ async fn multiget(
         ));
     }
     user.sync(c).await?;
+    // Which names the hrefs are (an href outside this collection names
+    // nothing), read from the store together.
+    let named: Vec<(&str, Option<String>)> = hrefs
+        .iter()
+        .map(|href| match paths::parse(paths::href_path(href)) {
+            Some(Target::Item(h, _, s, name)) if h == home && s == c.slug => (*href, Some(name)),
+            _ => (*href, None),
+        })
+        .collect();
+    let names: Vec<String> = named.iter().filter_map(|(_, n)| n.clone()).collect();
+    let mut found: std::collections::HashMap<String, crate::store::DavItemRow> = user
+        .items_named(c, &names)
+        .await?
+        .into_iter()
+        .map(|i| (i.name.clone(), i))
+        .collect();
     let mut ms = Multistatus::new();
-    for href in hrefs {
-        let name = match paths::parse(paths::href_path(href)) {
-            Some(Target::Item(h, _, s, name)) if h == home && s == c.slug => name,
-            _ => {
-                ms.status(href, "404 Not Found");
-                continue;
-            }
-        };
-        match user.item(c, &name).await? {
+    for (href, name) in named {
+        match name.and_then(|n| found.remove(&n)) {
             Some(item) => {
-                let item = user.with_body(c, item).await?;
                 let own = paths::item(home, &user.login, &c.slug, &item.name);
                 propfind::write(&mut ms, user, &own, &Node::Item(c, &item), &asked);
             }
@@ -135,11 +143,12 @@ async fn sync_collection(
         .and_then(|l| l.child(DAV, "nresults"))
         .and_then(|n| n.text.trim().parse::<usize>().ok());
     let state = user.sync(c).await?;
+    let bodies = propfind::wants_body(&asked);
     let items = if token.is_empty() {
-        user.items(c).await?
+        user.items(c, bodies).await?
     } else {
         match token_valid(&state, &token) {
-            Some(rev) => user.changed_since(c, rev).await?,
+            Some(rev) => user.changed_since(c, rev, bodies).await?,
             None => {
                 return Ok(response::error(
                     StatusCode::FORBIDDEN,
@@ -167,26 +176,11 @@ async fn sync_collection(
             ms.status(&href, "404 Not Found");
             continue;
         }
-        let item = if wants_data(&asked) {
-            user.with_body(c, item).await?
-        } else {
-            item
-        };
         propfind::write(&mut ms, user, &href, &Node::Item(c, &item), &asked);
     }
     Ok(response::multistatus(
         ms.finish(Some(&propfind::sync_token(&state))),
     ))
-}
-
-/// Whether `asked` names calendar-data or address-data.
-pub(super) fn wants_data(asked: &Asked) -> bool {
-    match asked {
-        Asked::Props(names) => names
-            .iter()
-            .any(|n| n.is(CALDAV, "calendar-data") || n.is(CARDDAV, "address-data")),
-        _ => false,
-    }
 }
 
 #[cfg(test)]

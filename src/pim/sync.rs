@@ -44,32 +44,35 @@ impl UserPim {
         }
     }
 
-    /// Every resource of the collection (as last synchronised).
-    pub async fn items(&self, c: &Collection) -> Result<Vec<DavItemRow>, PimError> {
-        Ok(self.service.store.dav_items(&c.key()).await?)
+    /// Every resource of the collection (as last synchronised), with their
+    /// bodies only if `bodies`.
+    pub async fn items(&self, c: &Collection, bodies: bool) -> Result<Vec<DavItemRow>, PimError> {
+        Ok(self.service.store.dav_items(&c.key(), bodies).await?)
     }
 
-    /// Resources and tombstones changed after `revision`.
+    /// Resources and tombstones changed after `revision`, with their bodies
+    /// only if `bodies`.
     pub async fn changed_since(
         &self,
         c: &Collection,
         revision: i64,
+        bodies: bool,
     ) -> Result<Vec<DavItemRow>, PimError> {
         Ok(self
             .service
             .store
-            .dav_items_since(&c.key(), revision)
+            .dav_items_since(&c.key(), revision, bodies)
             .await?)
     }
 
-    /// `item` with its body rendered, if it had to be rendered again.
-    pub async fn with_body(
+    /// The live resources among `names`, with bodies, in one read per
+    /// few hundred names.
+    pub async fn items_named(
         &self,
         c: &Collection,
-        item: DavItemRow,
-    ) -> Result<DavItemRow, PimError> {
-        let _ = c;
-        Ok(item)
+        names: &[String],
+    ) -> Result<Vec<DavItemRow>, PimError> {
+        Ok(self.service.store.dav_items_named(&c.key(), names).await?)
     }
 
     /// One live resource by name.

@@ -7,14 +7,19 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration as Days, Utc};
+use futures::{StreamExt, TryStreamExt};
 use sha2::{Digest, Sha256};
 
 use super::error::PimError;
-use super::ical::{self, Context, Series};
+use super::ical::{self, Context, KnownEvents, Series};
 use super::service::{Collection, UserPim};
 use super::zones::Zones;
 use crate::graph::{self, EventKind};
 use crate::store::{DavChanges, DavCollectionRow, DavItemRow};
+
+/// Series read at once in a round (Graph runs 4 requests per mailbox at
+/// once; the mailbox's permits keep the rest waiting).
+const SERIES_READS_AT_ONCE: usize = 4;
 
 /// A window whose start lags today's by more than this is moved (a new
 /// first round), so that the calendar keeps covering `past_days`.
@@ -93,11 +98,15 @@ impl UserPim {
         let mut singles = Vec::new();
         let mut series: BTreeSet<String> = BTreeSet::new();
         let mut members = Vec::new();
+        let mut whole = KnownEvents::new();
         for ev in round.changed {
             match (ev.kind, ev.series_master_id.clone()) {
                 (EventKind::Occurrence | EventKind::Exception, Some(master)) => {
                     members.push((ev.id.clone(), master.clone()));
                     series.insert(master);
+                    if ev.kind == EventKind::Exception {
+                        whole.insert(ev.id.clone(), ev);
+                    }
                 }
                 _ => singles.push(ev),
             }
@@ -136,13 +145,16 @@ impl UserPim {
             let s = Series::single(ev, self.context().mailbox_zone);
             changes.upserts.push(self.rendered(name, &s, uid)?);
         }
-        for master in series {
+        let read = self
+            .read_many(c, series.into_iter().collect(), &whole)
+            .await?;
+        for (master, found) in read {
             let row = store.dav_item_by_graph_id(&key, &master).await?;
             let name = row
                 .as_ref()
                 .map(|r| r.name.clone())
                 .unwrap_or_else(|| name_for(&master, "ics"));
-            match self.read(c, &master).await? {
+            match found {
                 Some(s) => {
                     let uid = row.as_ref().and_then(|r| r.uid.clone());
                     changes.upserts.push(self.rendered(name, &s, uid)?);
@@ -190,7 +202,7 @@ impl UserPim {
         let key = c.key();
         let store = &self.service.store;
         let before: BTreeMap<String, DavItemRow> = store
-            .dav_items(&key)
+            .dav_items(&key, false)
             .await?
             .into_iter()
             .filter_map(|r| r.graph_id.clone().map(|id| (id, r)))
@@ -202,10 +214,14 @@ impl UserPim {
             ..DavChanges::default()
         };
         let mut series: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        let mut known = KnownEvents::new();
         for ev in round.changed {
             match (ev.kind, ev.series_master_id.clone()) {
                 (EventKind::Occurrence | EventKind::Exception, Some(master)) => {
                     series.entry(master).or_default().push(ev.id.clone());
+                    if ev.kind == EventKind::Exception {
+                        known.insert(ev.id.clone(), ev);
+                    }
                 }
                 _ => {
                     let row = before.get(&ev.id);
@@ -219,8 +235,14 @@ impl UserPim {
                 }
             }
         }
+        let masters: Vec<String> = series.keys().cloned().collect();
+        let mut read: BTreeMap<String, Option<Series>> = self
+            .read_many(c, masters, &known)
+            .await?
+            .into_iter()
+            .collect();
         for (master, occurrences) in series {
-            let Some(s) = self.read(c, &master).await? else {
+            let Some(Some(s)) = read.remove(&master) else {
                 continue;
             };
             let row = before.get(&master);
@@ -239,10 +261,38 @@ impl UserPim {
             .await?)
     }
 
+    /// The series of `ids`, [`SERIES_READS_AT_ONCE`] at a time, in the
+    /// order of `ids`; exceptions in `known` are not read again.
+    async fn read_many(
+        &self,
+        c: &Collection,
+        ids: Vec<String>,
+        known: &KnownEvents,
+    ) -> Result<Vec<(String, Option<Series>)>, PimError> {
+        futures::stream::iter(ids)
+            .map(|id| async move {
+                let s = self.read_with(c, &id, known).await?;
+                Ok::<_, PimError>((id, s))
+            })
+            .buffered(SERIES_READS_AT_ONCE)
+            .try_collect()
+            .await
+    }
+
     /// The series `id` belongs to, or `None` if it is gone.
     pub(crate) async fn read(&self, c: &Collection, id: &str) -> Result<Option<Series>, PimError> {
+        self.read_with(c, id, &KnownEvents::new()).await
+    }
+
+    async fn read_with(
+        &self,
+        c: &Collection,
+        id: &str,
+        known: &KnownEvents,
+    ) -> Result<Option<Series>, PimError> {
         let mb = &self.place(c).graph;
-        match ical::read_series(mb, id, self.horizon(), self.context().mailbox_zone).await {
+        let zone = self.context().mailbox_zone;
+        match ical::read_series_knowing(mb, id, self.horizon(), zone, known).await {
             Ok(s) => Ok(Some(s)),
             Err(ical::ReadError::Graph(graph::Error::Graph(f))) if f.status == 404 => Ok(None),
             Err(ical::ReadError::Graph(e)) => Err(e.into()),

@@ -35,7 +35,7 @@ impl UserPim {
         let key = c.key();
         let store = &self.service.store;
         let before: BTreeMap<String, DavItemRow> = store
-            .dav_items(&key)
+            .dav_items(&key, false)
             .await?
             .into_iter()
             .filter_map(|r| r.graph_id.clone().map(|id| (id, r)))

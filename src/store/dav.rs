@@ -85,6 +85,18 @@ macro_rules! item_columns {
     };
 }
 
+/// The same columns without the body (a listing of ETags need not read
+/// every rendered object).
+macro_rules! item_columns_without_body {
+    () => {
+        "name, graph_id, uid, etag, CAST(NULL AS TEXT), extras, revision"
+    };
+}
+
+/// Names one multiget query asks for at once (well under the bind
+/// parameter limits of SQLite and PostgreSQL).
+const NAMES_PER_QUERY: usize = 500;
+
 fn item_row(r: &AnyRow) -> Result<DavItemRow, Error> {
     Ok(DavItemRow {
         name: r.try_get(0)?,
@@ -297,43 +309,94 @@ impl Store {
         Ok(state)
     }
 
-    /// Every live resource of the collection, by name.
-    pub async fn dav_items(&self, key: &DavKey) -> Result<Vec<DavItemRow>, Error> {
-        let rows = sqlx::query(concat!(
+    /// Every live resource of the collection, by name; without their
+    /// bodies unless `bodies`.
+    pub async fn dav_items(&self, key: &DavKey, bodies: bool) -> Result<Vec<DavItemRow>, Error> {
+        const WITH: &str = concat!(
             "SELECT ",
             item_columns!(),
             " FROM dav_items
              WHERE mailbox = $1 AND kind = $2 AND collection = $3 AND graph_id IS NOT NULL
              ORDER BY name"
-        ))
-        .bind(&key.mailbox)
-        .bind(key.kind)
-        .bind(&key.collection)
-        .fetch_all(self.pool())
-        .await?;
+        );
+        const WITHOUT: &str = concat!(
+            "SELECT ",
+            item_columns_without_body!(),
+            " FROM dav_items
+             WHERE mailbox = $1 AND kind = $2 AND collection = $3 AND graph_id IS NOT NULL
+             ORDER BY name"
+        );
+        let rows = sqlx::query(if bodies { WITH } else { WITHOUT })
+            .bind(&key.mailbox)
+            .bind(key.kind)
+            .bind(&key.collection)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(item_row).collect()
     }
 
-    /// Resources and tombstones written after `revision`.
+    /// Resources and tombstones written after `revision`; without their
+    /// bodies unless `bodies`.
     pub async fn dav_items_since(
         &self,
         key: &DavKey,
         revision: i64,
+        bodies: bool,
     ) -> Result<Vec<DavItemRow>, Error> {
-        let rows = sqlx::query(concat!(
+        const WITH: &str = concat!(
             "SELECT ",
             item_columns!(),
             " FROM dav_items
              WHERE mailbox = $1 AND kind = $2 AND collection = $3 AND revision > $4
              ORDER BY revision, name"
-        ))
-        .bind(&key.mailbox)
-        .bind(key.kind)
-        .bind(&key.collection)
-        .bind(revision)
-        .fetch_all(self.pool())
-        .await?;
+        );
+        const WITHOUT: &str = concat!(
+            "SELECT ",
+            item_columns_without_body!(),
+            " FROM dav_items
+             WHERE mailbox = $1 AND kind = $2 AND collection = $3 AND revision > $4
+             ORDER BY revision, name"
+        );
+        let rows = sqlx::query(if bodies { WITH } else { WITHOUT })
+            .bind(&key.mailbox)
+            .bind(key.kind)
+            .bind(&key.collection)
+            .bind(revision)
+            .fetch_all(self.pool())
+            .await?;
         rows.iter().map(item_row).collect()
+    }
+
+    /// The live resources named in `names` (those that exist), with their
+    /// bodies: a multiget's reads, [`NAMES_PER_QUERY`] names a query.
+    pub async fn dav_items_named(
+        &self,
+        key: &DavKey,
+        names: &[String],
+    ) -> Result<Vec<DavItemRow>, Error> {
+        let mut out = Vec::with_capacity(names.len());
+        for chunk in names.chunks(NAMES_PER_QUERY) {
+            let marks: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+            let sql = format!(
+                "SELECT {} FROM dav_items
+                 WHERE mailbox = $1 AND kind = $2 AND collection = $3 AND graph_id IS NOT NULL
+                   AND name IN ({})",
+                item_columns!(),
+                marks.join(", ")
+            );
+            // Only placeholders are formatted in; the names are bound.
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&key.mailbox)
+                .bind(key.kind)
+                .bind(&key.collection);
+            for name in chunk {
+                q = q.bind(name);
+            }
+            for r in q.fetch_all(self.pool()).await? {
+                out.push(item_row(&r)?);
+            }
+        }
+        Ok(out)
     }
 
     /// One resource (or tombstone) by name.
@@ -481,16 +544,40 @@ mod tests {
         assert_eq!(same.delta_link.as_deref(), Some("https://graph/delta?2"));
         // The delta link stays unless a write replaces it.
         assert_eq!(s2.delta_link.as_deref(), Some("https://graph/delta?1"));
-        let live = store.dav_items(&k).await.unwrap();
+        let live = store.dav_items(&k, true).await.unwrap();
         assert_eq!(live.len(), 1);
         assert_eq!(live[0].etag.as_deref(), Some("\"2\""));
-        let since = store.dav_items_since(&k, 1).await.unwrap();
+        assert_eq!(live[0].body.as_deref(), Some("BEGIN:VCALENDAR"));
+        // A listing without bodies has the same rows and ETags, no body.
+        let bare = store.dav_items(&k, false).await.unwrap();
+        assert_eq!(bare.len(), 1);
+        assert_eq!(
+            (bare[0].etag.as_deref(), bare[0].body.as_deref()),
+            (Some("\"2\""), None)
+        );
+        // Named reads: live ones only, tombstones and unknown names left out.
+        let named = store
+            .dav_items_named(&k, &["a.ics".into(), "b.ics".into(), "zz.ics".into()])
+            .await
+            .unwrap();
+        assert_eq!(named.len(), 1);
+        assert_eq!(
+            (named[0].name.as_str(), named[0].body.is_some()),
+            ("a.ics", true)
+        );
+        let since = store.dav_items_since(&k, 1, true).await.unwrap();
         let names: Vec<_> = since
             .iter()
             .map(|i| (i.name.as_str(), i.graph_id.is_some()))
             .collect();
         assert_eq!(names, vec![("a.ics", true), ("b.ics", false)]);
-        assert!(store.dav_items_since(&k, 2).await.unwrap().is_empty());
+        assert!(
+            store
+                .dav_items_since(&k, 2, false)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(
             store
                 .dav_item_by_uid(&k, "uid-a.ics")
@@ -524,7 +611,7 @@ mod tests {
         assert_ne!(s3.sync_id, s2.sync_id);
         assert_eq!(s3.oldest, s3.revision);
         let live: Vec<_> = store
-            .dav_items(&k)
+            .dav_items(&k, false)
             .await
             .unwrap()
             .into_iter()
@@ -536,6 +623,6 @@ mod tests {
             collection: "other".into(),
             ..key()
         };
-        assert!(store.dav_items(&other).await.unwrap().is_empty());
+        assert!(store.dav_items(&other, false).await.unwrap().is_empty());
     }
 }

@@ -39,7 +39,8 @@ pub use parse::parse;
 pub use render::{RenderError, render};
 pub use series::{Series, SeriesError, cancelled_occurrences};
 pub use service::{
-    ReadError, WriteError, WriteOutcome, WriteRequest, delete_series, read_series, write_series,
+    KnownEvents, ReadError, WriteError, WriteOutcome, WriteRequest, delete_series, read_series,
+    read_series_knowing, write_series,
 };
 pub use terms::{Context, Precondition, Refusal};
 pub use time::Moment;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use chrono_tz::Tz;
+use futures::{StreamExt, TryStreamExt};
 
 use super::object::CalendarObject;
 use super::plan::{MasterStep, Step, plan};
@@ -32,6 +33,16 @@ pub enum ReadError {
     Unreadable(#[from] SeriesError),
 }
 
+/// Exceptions a caller already holds whole (a calendarView delta round
+/// carries them with every property), by id: [`read_series`] takes one
+/// from here instead of reading it again when its `changeKey` is the one
+/// the instance listing shows.
+pub type KnownEvents = BTreeMap<String, Event>;
+
+/// Exceptions read whole at once for one series (the mailbox's own limit
+/// of concurrent requests is 4).
+const EXCEPTION_READS_AT_ONCE: usize = 4;
+
 /// Read the series `id` belongs to (a master, a single event, or any
 /// occurrence or exception of a series), with its exceptions and
 /// cancellations up to `horizon`.
@@ -40,6 +51,17 @@ pub async fn read_series(
     id: &str,
     horizon: DateTime<Utc>,
     mailbox_zone: Tz,
+) -> Result<Series, ReadError> {
+    read_series_knowing(mb, id, horizon, mailbox_zone, &KnownEvents::new()).await
+}
+
+/// [`read_series`], taking the exceptions `known` holds from there.
+pub async fn read_series_knowing(
+    mb: &Mailbox,
+    id: &str,
+    horizon: DateTime<Utc>,
+    mailbox_zone: Tz,
+    known: &KnownEvents,
 ) -> Result<Series, ReadError> {
     let mut master = mb.event(id).await?;
     if matches!(master.kind, EventKind::Occurrence | EventKind::Exception)
@@ -85,9 +107,21 @@ pub async fn read_series(
         .into());
     }
     let mut exceptions = Vec::with_capacity(changed.len());
+    let mut unknown = Vec::new();
     for x in changed {
-        exceptions.push(mb.event(&x.id).await?);
+        match known.get(&x.id) {
+            Some(e) if e.change_key.is_some() && e.change_key == x.change_key => {
+                exceptions.push(e.clone());
+            }
+            _ => unknown.push(x.id.clone()),
+        }
     }
+    let read: Vec<Event> = futures::stream::iter(unknown)
+        .map(|id| async move { mb.event(&id).await })
+        .buffered(EXCEPTION_READS_AT_ONCE)
+        .try_collect()
+        .await?;
+    exceptions.extend(read);
     Ok(Series::assemble(
         master,
         &instances,
