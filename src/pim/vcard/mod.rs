@@ -8,6 +8,7 @@
 //! honestly is refused (groups, oversize, vCard 2.1). docs/carddav.md
 //! has the mapping property by property.
 
+mod card;
 mod extras;
 pub(crate) mod lines;
 mod parse;
@@ -15,6 +16,13 @@ mod render;
 mod terms;
 #[cfg(test)]
 pub(crate) mod tests;
+#[cfg(test)]
+mod tests_clients;
+#[cfg(test)]
+mod tests_round_trip;
+#[cfg(test)]
+mod tests_rules;
+mod values;
 
 pub use crate::graph::Photo;
 pub use extras::{Extras, ExtrasError};
