@@ -6,6 +6,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use super::data::{self, Unshaped};
 use super::paths::{self, Home, Target};
 use super::propfind::{self, Asked, Node};
 use super::xml::{self, CALDAV, CARDDAV, DAV, Multistatus};
@@ -65,6 +66,10 @@ async fn multiget(
     root: &xml::Element,
 ) -> Result<Response, PimError> {
     let asked = propfind::props_of(root);
+    let shape = match data::asked(root) {
+        Ok(s) => s,
+        Err(r) => return Ok(*r),
+    };
     let hrefs: Vec<&str> = root
         .children_named(DAV, "href")
         .map(|h| h.text.trim())
@@ -89,7 +94,11 @@ async fn multiget(
             Some(item) => {
                 let item = user.with_body(c, item).await?;
                 let own = paths::item(home, &user.login, &c.slug, &item.name);
-                propfind::write(&mut ms, user, &own, &Node::Item(c, &item), &asked);
+                match data::shaped(&shape, c, item) {
+                    Ok(item) => propfind::write(&mut ms, user, &own, &Node::Item(c, &item), &asked),
+                    Err(Unshaped::Report(r)) => return Ok(*r),
+                    Err(Unshaped::Item(status, ns, name)) => ms.error(&own, status, ns, name),
+                }
             }
             None => ms.status(href, "404 Not Found"),
         }
@@ -116,6 +125,10 @@ async fn sync_collection(
     root: &xml::Element,
 ) -> Result<Response, PimError> {
     let asked = propfind::props_of(root);
+    let shape = match data::asked(root) {
+        Ok(s) => s,
+        Err(r) => return Ok(*r),
+    };
     let token = root
         .child(DAV, "sync-token")
         .map(|t| t.text.trim().to_string())
@@ -172,7 +185,11 @@ async fn sync_collection(
         } else {
             item
         };
-        propfind::write(&mut ms, user, &href, &Node::Item(c, &item), &asked);
+        match data::shaped(&shape, c, item) {
+            Ok(item) => propfind::write(&mut ms, user, &href, &Node::Item(c, &item), &asked),
+            Err(Unshaped::Report(r)) => return Ok(*r),
+            Err(Unshaped::Item(status, ns, name)) => ms.error(&href, status, ns, name),
+        }
     }
     Ok(response::multistatus(
         ms.finish(Some(&propfind::sync_token(&state))),

@@ -8,6 +8,7 @@ use calcard::vcard::{VCardEntry, VCardKind, VCardValue};
 use super::extras::{Dressed, Extras};
 use super::parse::{ParsedCard, invalid};
 use super::render::{Slot, display_name, graph_instant_of_date, line_of, slot_entry};
+use super::render4::is_individual;
 use super::values::{component, first_text, full_date, strip_tel_uri, texts, types};
 use super::{MAX_EXTRAS_BYTES, Photo, Precondition, Refusal, Version};
 use crate::graph::contacts::EmailAddress;
@@ -179,7 +180,11 @@ impl Card {
                 if group {
                     return Err(group_refusal());
                 }
-                self.keep(line);
+                // `individual` is what graphgate writes in every 4.0 card;
+                // another kind (org, location) is the client's to keep.
+                if !is_individual(entry) {
+                    self.keep(line);
+                }
             }
             "MEMBER" | "X-ADDRESSBOOKSERVER-MEMBER" => return Err(group_refusal()),
             _ => self.keep(line),

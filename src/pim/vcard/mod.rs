@@ -13,6 +13,7 @@ mod extras;
 pub(crate) mod lines;
 mod parse;
 mod render;
+mod render4;
 mod terms;
 #[cfg(test)]
 pub(crate) mod tests;
@@ -22,6 +23,8 @@ mod tests_clients;
 mod tests_round_trip;
 #[cfg(test)]
 mod tests_rules;
+#[cfg(test)]
+mod tests_v4;
 mod values;
 
 pub use crate::graph::Photo;
@@ -29,4 +32,5 @@ pub use extras::{Extras, ExtrasError};
 pub use parse::{ParsedCard, parse};
 pub use render::render;
 pub(crate) use render::{graph_date, graph_instant_of_date};
+pub use render4::convert;
 pub use terms::{MAX_EXTRAS_BYTES, MAX_LINES, MAX_VCARD_BYTES, Precondition, Refusal, Version};
