@@ -7,10 +7,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono_tz::Tz;
 use dashmap::DashMap;
 use sha2::{Digest, Sha256};
 
 use super::error::PimError;
+use super::zones;
 use crate::accounts::{Account, Mode};
 use crate::graph::{self, Calendar, ContactFolder, TaskList};
 use crate::mailbox::MailService;
@@ -20,6 +22,9 @@ use crate::store::Store;
 /// How long a mailbox's list of calendars (or lists, or folders) is used
 /// before Graph is asked again.
 const LISTING_FRESH: Duration = Duration::from_secs(300);
+/// How long a mailbox's time zone is used before Graph is asked again
+/// (when its calendars are next listed): users seldom change it.
+const ZONE_FRESH: Duration = Duration::from_secs(3600);
 
 /// What `[dav]` decides for the service.
 #[derive(Debug, Clone)]
@@ -59,6 +64,7 @@ pub struct PimService {
     calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
     task_lists: DashMap<String, (Instant, Arc<Vec<TaskList>>)>,
     folders: DashMap<String, (Instant, Folders)>,
+    zones: DashMap<String, (Instant, Tz)>,
     gates: DashMap<crate::store::DavKey, Gate>,
 }
 
@@ -101,6 +107,10 @@ pub struct Collection {
     pub color: Option<String>,
     /// The mailbox's default calendar, list or folder.
     pub is_default: bool,
+    /// The time zone of its mailbox (`mailboxSettings.timeZone`; UTC when
+    /// unknown): events without a zone of their own are shown in it, and it
+    /// is the calendar's CALDAV:calendar-timezone.
+    pub zone: Tz,
     /// Which of the user's places it is in.
     pub(crate) place: usize,
 }
@@ -139,6 +149,7 @@ impl PimService {
             calendars: DashMap::new(),
             task_lists: DashMap::new(),
             folders: DashMap::new(),
+            zones: DashMap::new(),
             gates: DashMap::new(),
         })
     }
@@ -190,7 +201,33 @@ impl PimService {
         }
         let listed = Arc::new(place.graph.calendars().await?);
         self.calendars.insert(key, (Instant::now(), listed.clone()));
+        // The zone goes with the listing (at most one read per ZONE_FRESH).
+        self.zone_of(place).await;
         Ok(listed)
+    }
+
+    /// A mailbox's time zone, read with its calendar listing and kept for
+    /// [`ZONE_FRESH`]; UTC when Graph cannot say (no MailboxSettings.Read
+    /// consent, another user's mailbox, a zone name graphgate cannot map).
+    async fn zone_of(&self, place: &Place) -> Tz {
+        let key = place.grant.mailbox().to_string();
+        if let Some(hit) = self.zones.get(&key)
+            && hit.0.elapsed() < ZONE_FRESH
+        {
+            return hit.1;
+        }
+        let zone = match place.graph.mailbox_time_zone().await {
+            Ok(name) => zones::from_name(&name).unwrap_or_else(|| {
+                tracing::info!(mailbox = %key, zone = %name, "the mailbox's time zone is not known here; events without a zone are shown in UTC");
+                Tz::UTC
+            }),
+            Err(e) => {
+                tracing::debug!(mailbox = %key, error = %e, "mailbox time zone not read; UTC used");
+                Tz::UTC
+            }
+        };
+        self.zones.insert(key, (Instant::now(), zone));
+        zone
     }
 
     /// A mailbox's To Do lists, from memory when listed recently.
@@ -230,6 +267,13 @@ impl PimService {
         let listed = Arc::new(listed);
         self.folders.insert(key, (Instant::now(), listed.clone()));
         Ok(listed)
+    }
+
+    /// The zone last read for `place` (UTC if never read).
+    fn cached_zone(&self, place: &Place) -> Tz {
+        self.zones
+            .get(place.grant.mailbox())
+            .map_or(Tz::UTC, |hit| hit.1)
     }
 
     /// The lock of one collection's delta rounds.
@@ -326,6 +370,7 @@ impl UserPim {
                 }
                 Err(e) => return Err(e.into()),
             };
+            let zone = self.service.cached_zone(place);
             for cal in calendars.iter() {
                 let mailbox = place.grant.mailbox().to_string();
                 let name = if own {
@@ -348,6 +393,7 @@ impl UserPim {
                     color: cal.hex_color.clone().filter(|c| !c.is_empty()),
                     is_default: cal.is_default_calendar,
                     mailbox,
+                    zone,
                     place: i,
                 });
             }
@@ -399,6 +445,7 @@ impl UserPim {
                     color: None,
                     is_default: *is_default,
                     mailbox: mailbox.clone(),
+                    zone: Tz::UTC,
                     place: i,
                 });
             }
@@ -436,6 +483,7 @@ impl UserPim {
                 color: None,
                 is_default: l.is_default(),
                 mailbox: mailbox.clone(),
+                zone: Tz::UTC,
                 place: i,
             })
             .collect())

@@ -39,10 +39,12 @@ pub(crate) fn name_for(graph_id: &str, ext: &str) -> String {
 }
 
 impl UserPim {
-    pub(crate) fn context(&self) -> Context<'_> {
+    /// What reading a client's object in `c` needs: the owner, and the
+    /// zone of `c`'s mailbox for floating times.
+    pub(crate) fn context(&self, c: &Collection) -> Context<'_> {
         Context {
             owner: &self.own,
-            mailbox_zone: chrono_tz::UTC,
+            mailbox_zone: c.zone,
             zones: zones(),
         }
     }
@@ -133,7 +135,7 @@ impl UserPim {
                 .unwrap_or_else(|| name_for(&ev.id, "ics"));
             changes.members.push((ev.id.clone(), name.clone()));
             let uid = row.as_ref().and_then(|r| r.uid.clone());
-            let s = Series::single(ev, self.context().mailbox_zone);
+            let s = Series::single(ev, c.zone);
             changes.upserts.push(self.rendered(name, &s, uid)?);
         }
         for master in series {
@@ -214,7 +216,7 @@ impl UserPim {
                         .unwrap_or_else(|| name_for(&ev.id, "ics"));
                     changes.members.push((ev.id.clone(), name.clone()));
                     let uid = row.and_then(|r| r.uid.clone());
-                    let s = Series::single(ev, self.context().mailbox_zone);
+                    let s = Series::single(ev, c.zone);
                     changes.upserts.push(self.rendered(name, &s, uid)?);
                 }
             }
@@ -242,7 +244,7 @@ impl UserPim {
     /// The series `id` belongs to, or `None` if it is gone.
     pub(crate) async fn read(&self, c: &Collection, id: &str) -> Result<Option<Series>, PimError> {
         let mb = &self.place(c).graph;
-        match ical::read_series(mb, id, self.horizon(), self.context().mailbox_zone).await {
+        match ical::read_series(mb, id, self.horizon(), c.zone).await {
             Ok(s) => Ok(Some(s)),
             Err(ical::ReadError::Graph(graph::Error::Graph(f))) if f.status == 404 => Ok(None),
             Err(ical::ReadError::Graph(e)) => Err(e.into()),

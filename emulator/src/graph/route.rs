@@ -31,6 +31,8 @@ pub(crate) enum ReplyKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Op {
     GetUser,
+    /// `mailboxSettings`, or only its `timeZone` (`true`).
+    GetMailboxSettings(bool),
     ListFolders {
         parent: Option<String>,
     },
@@ -107,6 +109,7 @@ impl Op {
         !matches!(
             self,
             Op::GetUser
+                | Op::GetMailboxSettings(_)
                 | Op::ListFolders { .. }
                 | Op::GetFolder(_)
                 | Op::FolderDelta
@@ -331,6 +334,21 @@ fn parse_mailbox_path(
     }
     if is(&seg, "todo") && key.is_none() {
         return todo_route::parse(method, segs, t).map(Op::Todo);
+    }
+    if is(&seg, "mailboxSettings") {
+        t.push_str("/mailboxSettings");
+        let zone_only = match segs.next() {
+            None => false,
+            Some((s, _)) if is(&s, "timeZone") && segs.rest_empty() => {
+                t.push_str("/timeZone");
+                true
+            }
+            Some((s, _)) => return Err(GraphError::segment(&s)),
+        };
+        return match *method {
+            Method::GET => Ok(Op::GetMailboxSettings(zone_only)),
+            _ => Err(method_not_allowed()),
+        };
     }
     if is(&seg, "sendMail") {
         t.push_str("/sendMail");

@@ -40,7 +40,7 @@ pub(crate) mod tests_support;
 pub use instances::{MAX_INSTANCES, Recurrences, Selection, Shape, ShapeError, shape};
 pub use object::{CalendarObject, ObjectEvent, Override, PartStat};
 pub use parse::parse;
-pub use render::{RenderError, render};
+pub use render::{RenderError, render, zone_calendar};
 pub use series::{Series, SeriesError, cancelled_occurrences};
 pub use service::{
     ReadError, WriteError, WriteOutcome, WriteRequest, delete_series, read_series, write_series,
