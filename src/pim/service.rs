@@ -12,19 +12,11 @@ use dashmap::DashMap;
 use sha2::{Digest, Sha256};
 
 use super::error::PimError;
-use super::zones;
 use crate::accounts::{Account, Mode};
 use crate::graph::{self, Calendar, ContactFolder, TaskList};
 use crate::mailbox::MailService;
 use crate::policy::{Access, Grant};
 use crate::store::Store;
-
-/// How long a mailbox's list of calendars (or lists, or folders) is used
-/// before Graph is asked again.
-const LISTING_FRESH: Duration = Duration::from_secs(300);
-/// How long a mailbox's time zone is used before Graph is asked again
-/// (when its calendars are next listed): users seldom change it.
-const ZONE_FRESH: Duration = Duration::from_secs(3600);
 
 /// What `[dav]` decides for the service.
 #[derive(Debug, Clone)]
@@ -54,17 +46,17 @@ impl From<&crate::config::DavSection> for PimSettings {
 pub(crate) type Gate = Arc<tokio::sync::Mutex<()>>;
 
 /// A mailbox's contact folders, each with whether it is the default one.
-type Folders = Arc<Vec<(ContactFolder, bool)>>;
+pub(crate) type Folders = Arc<Vec<(ContactFolder, bool)>>;
 
 /// The calendars/contacts/tasks service of the whole gateway.
 pub struct PimService {
     pub(crate) mail: Arc<MailService>,
     pub(crate) store: Store,
     pub(crate) settings: PimSettings,
-    calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
-    task_lists: DashMap<String, (Instant, Arc<Vec<TaskList>>)>,
-    folders: DashMap<String, (Instant, Folders)>,
-    zones: DashMap<String, (Instant, Tz)>,
+    pub(super) calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
+    pub(super) task_lists: DashMap<String, (Instant, Arc<Vec<TaskList>>)>,
+    pub(super) folders: DashMap<String, (Instant, Folders)>,
+    pub(super) zones: DashMap<String, (Instant, Tz)>,
     gates: DashMap<crate::store::DavKey, Gate>,
 }
 
@@ -186,94 +178,6 @@ impl PimService {
             own,
             places,
         })
-    }
-
-    /// A mailbox's calendars, from memory when listed recently.
-    pub(crate) async fn calendars_of(
-        &self,
-        place: &Place,
-    ) -> Result<Arc<Vec<Calendar>>, graph::Error> {
-        let key = place.grant.mailbox().to_string();
-        if let Some(hit) = self.calendars.get(&key)
-            && hit.0.elapsed() < LISTING_FRESH
-        {
-            return Ok(hit.1.clone());
-        }
-        let listed = Arc::new(place.graph.calendars().await?);
-        self.calendars.insert(key, (Instant::now(), listed.clone()));
-        // The zone goes with the listing (at most one read per ZONE_FRESH).
-        self.zone_of(place).await;
-        Ok(listed)
-    }
-
-    /// A mailbox's time zone, read with its calendar listing and kept for
-    /// [`ZONE_FRESH`]; UTC when Graph cannot say (no MailboxSettings.Read
-    /// consent, another user's mailbox, a zone name graphgate cannot map).
-    async fn zone_of(&self, place: &Place) -> Tz {
-        let key = place.grant.mailbox().to_string();
-        if let Some(hit) = self.zones.get(&key)
-            && hit.0.elapsed() < ZONE_FRESH
-        {
-            return hit.1;
-        }
-        let zone = match place.graph.mailbox_time_zone().await {
-            Ok(name) => zones::from_name(&name).unwrap_or_else(|| {
-                tracing::info!(mailbox = %key, zone = %name, "the mailbox's time zone is not known here; events without a zone are shown in UTC");
-                Tz::UTC
-            }),
-            Err(e) => {
-                tracing::debug!(mailbox = %key, error = %e, "mailbox time zone not read; UTC used");
-                Tz::UTC
-            }
-        };
-        self.zones.insert(key, (Instant::now(), zone));
-        zone
-    }
-
-    /// A mailbox's To Do lists, from memory when listed recently.
-    pub(crate) async fn task_lists_of(
-        &self,
-        place: &Place,
-    ) -> Result<Arc<Vec<TaskList>>, graph::Error> {
-        let key = place.grant.mailbox().to_string();
-        if let Some(hit) = self.task_lists.get(&key)
-            && hit.0.elapsed() < LISTING_FRESH
-        {
-            return Ok(hit.1.clone());
-        }
-        let listed = Arc::new(place.graph.task_lists().await?);
-        self.task_lists
-            .insert(key, (Instant::now(), listed.clone()));
-        Ok(listed)
-    }
-
-    /// A mailbox's contact folders, the default one first (flagged).
-    pub(crate) async fn folders_of(&self, place: &Place) -> Result<Folders, graph::Error> {
-        let key = place.grant.mailbox().to_string();
-        if let Some(hit) = self.folders.get(&key)
-            && hit.0.elapsed() < LISTING_FRESH
-        {
-            return Ok(hit.1.clone());
-        }
-        let mut listed = Vec::new();
-        if let Some(default) = place.graph.default_contact_folder().await? {
-            listed.push((default, true));
-        }
-        for f in place.graph.contact_folders().await? {
-            if !listed.iter().any(|(d, _)| d.id == f.id) {
-                listed.push((f, false));
-            }
-        }
-        let listed = Arc::new(listed);
-        self.folders.insert(key, (Instant::now(), listed.clone()));
-        Ok(listed)
-    }
-
-    /// The zone last read for `place` (UTC if never read).
-    fn cached_zone(&self, place: &Place) -> Tz {
-        self.zones
-            .get(place.grant.mailbox())
-            .map_or(Tz::UTC, |hit| hit.1)
     }
 
     /// The lock of one collection's delta rounds.

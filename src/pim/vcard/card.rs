@@ -6,7 +6,6 @@ use bytes::Bytes;
 use calcard::vcard::{VCardEntry, VCardKind, VCardValue};
 
 use super::extras::{Dressed, Extras};
-use super::parse::{ParsedCard, invalid};
 use super::render::{Slot, display_name, graph_instant_of_date, line_of, slot_entry};
 use super::render4::is_individual;
 use super::values::{component, first_text, full_date, strip_tel_uri, texts, types};
@@ -21,6 +20,28 @@ const MAX_PHONES_PER_KIND: usize = 2;
 /// Outlook's IM addresses 1–3.
 const MAX_IM: usize = 3;
 const MAX_CHILDREN: usize = 50;
+
+/// A client's vCard as Graph will hold it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParsedCard {
+    /// The version the client wrote (render in it to answer a GET the way
+    /// the client wrote the card).
+    pub version: Version,
+    /// The client's UID (the caller keeps href ↔ id ↔ UID).
+    pub uid: Option<String>,
+    /// Every field the mapping owns, set or cleared: PATCH it as is to
+    /// replace a contact, or `for_create()` to POST a new one.
+    pub write: ContactWrite,
+    /// The photo for Graph (JPEG). `None`: the card has no photo Graph can
+    /// hold, so a photo Graph has should be deleted.
+    pub photo: Option<Photo>,
+    /// What Graph cannot hold; store it and pass it to `render`.
+    pub extras: Extras,
+}
+
+pub(super) fn invalid(reason: impl Into<String>) -> Refusal {
+    Refusal::new(Precondition::ValidAddressData, reason)
+}
 
 /// The card being read: the contact it describes and what Graph cannot
 /// hold.

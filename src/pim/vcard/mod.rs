@@ -9,6 +9,7 @@
 //! has the mapping property by property.
 
 mod card;
+mod convert;
 mod extras;
 pub(crate) mod lines;
 mod parse;
@@ -28,9 +29,10 @@ mod tests_v4;
 mod values;
 
 pub use crate::graph::Photo;
+pub use card::ParsedCard;
+pub use convert::convert;
 pub use extras::{Extras, ExtrasError};
-pub use parse::{ParsedCard, parse};
+pub use parse::parse;
 pub use render::render;
 pub(crate) use render::{graph_date, graph_instant_of_date};
-pub use render4::convert;
 pub use terms::{MAX_EXTRAS_BYTES, MAX_LINES, MAX_VCARD_BYTES, Precondition, Refusal, Version};

@@ -4,30 +4,11 @@
 //! on its own, so the client's exact text of every line is at hand for
 //! the extras.
 
-use super::card::Card;
-use super::extras::Extras;
+use super::card::{Card, ParsedCard, invalid};
 use super::lines::{has_valid_name, name_of, unfold};
 use super::render::{entry_of_line, render};
-use super::{MAX_LINES, MAX_VCARD_BYTES, Photo, Precondition, Refusal, Version};
-use crate::graph::{Contact, ContactWrite};
-
-/// A client's vCard as Graph will hold it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ParsedCard {
-    /// The version the client wrote (render in it to answer a GET the way
-    /// the client wrote the card).
-    pub version: Version,
-    /// The client's UID (the caller keeps href ↔ id ↔ UID).
-    pub uid: Option<String>,
-    /// Every field the mapping owns, set or cleared: PATCH it as is to
-    /// replace a contact, or `for_create()` to POST a new one.
-    pub write: ContactWrite,
-    /// The photo for Graph (JPEG). `None`: the card has no photo Graph can
-    /// hold, so a photo Graph has should be deleted.
-    pub photo: Option<Photo>,
-    /// What Graph cannot hold; store it and pass it to `render`.
-    pub extras: Extras,
-}
+use super::{MAX_LINES, MAX_VCARD_BYTES, Precondition, Refusal, Version};
+use crate::graph::Contact;
 
 /// Read a client's vCard.
 pub fn parse(text: &str) -> Result<ParsedCard, Refusal> {
@@ -116,10 +97,6 @@ pub(super) fn read(text: &str) -> Result<(ParsedCard, Contact), Refusal> {
         card.take(line, &name, &entry)?;
     }
     card.finish()
-}
-
-pub(super) fn invalid(reason: impl Into<String>) -> Refusal {
-    Refusal::new(Precondition::ValidAddressData, reason)
 }
 
 fn card_version(lines: &[String]) -> Result<Version, Refusal> {
