@@ -7,10 +7,12 @@
 
 use chrono::{DateTime, NaiveDateTime, Utc};
 
-use super::Version;
+use calcard::vcard::VCardValue;
+
 use super::lines::{name_of, unfold};
 use super::parse::read;
-use super::render::render;
+use super::render::{entry_of_line, render};
+use super::{Photo, Version};
 
 /// The REV of a card graphgate wrote (3.0 or 4.0 form).
 fn rev_of(text: &str) -> Option<DateTime<Utc>> {
@@ -28,11 +30,25 @@ fn rev_of(text: &str) -> Option<DateTime<Utc>> {
 /// that version; `None` when it cannot be read again (never for a card
 /// graphgate wrote).
 pub fn convert(stored: &str, to: Version) -> Option<String> {
-    let (parsed, mut contact) = read(stored).ok()?;
+    let (mut parsed, mut contact) = read(stored).ok()?;
     if parsed.version == to {
         return Some(stored.to_string());
     }
     contact.last_modified_date_time = rev_of(stored);
+    // A photo Graph holds that is not a JPEG (the parser keeps those as
+    // the client's own line) is still the contact's photo: written in the
+    // target version's form, not carried over as a line.
+    if parsed.photo.is_none()
+        && let Some(i) = parsed
+            .extras
+            .kept
+            .iter()
+            .position(|l| name_of(l) == (None, "PHOTO".to_string()))
+        && let Some(photo) = inline_photo(&parsed.extras.kept[i], parsed.version)
+    {
+        parsed.extras.kept.remove(i);
+        parsed.photo = Some(photo);
+    }
     let uid = parsed.uid.clone().unwrap_or_default();
     Some(render(
         &contact,
@@ -41,6 +57,27 @@ pub fn convert(stored: &str, to: Version) -> Option<String> {
         to,
         Some(&parsed.extras),
     ))
+}
+
+/// An inline PHOTO line's picture, its type from its bytes.
+fn inline_photo(line: &str, version: Version) -> Option<Photo> {
+    let entry = entry_of_line(line, version)?;
+    let Some(VCardValue::Binary(b)) = entry.values.first() else {
+        return None;
+    };
+    let media = if b.data.starts_with(b"\x89PNG") {
+        "image/png"
+    } else if b.data.starts_with(b"GIF8") {
+        "image/gif"
+    } else if b.data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        "image/jpeg"
+    } else {
+        return None;
+    };
+    Some(Photo {
+        content_type: media.to_string(),
+        data: b.data.clone().into(),
+    })
 }
 
 #[cfg(test)]

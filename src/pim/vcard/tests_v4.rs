@@ -153,3 +153,19 @@ fn a_client_kind_is_kept_and_not_doubled() {
     assert_eq!(v4.matches("KIND:").count(), 1, "{v4}");
     assert!(v4.contains("KIND:org"), "{v4}");
 }
+
+#[test]
+fn a_png_photo_graph_holds_is_a_data_uri_in_4_0() {
+    let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+    png.extend([0u8, 0, 0, 13, b'I', b'H', b'D', b'R']);
+    let photo = Photo {
+        content_type: "image/png".into(),
+        data: png.clone().into(),
+    };
+    let v3 = render(&graph_contact(), Some(&photo), "AAMkC1", Version::V3, None);
+    assert!(v3.contains("PHOTO;ENCODING=b;TYPE=PNG:"), "{v3}");
+    let v4 = convert(&v3, Version::V4).unwrap();
+    let want = format!("PHOTO:data:image/png;base64,{}", b64(&png));
+    assert!(lines(&v4).contains(&want), "{v4}");
+    assert_eq!(v4.matches("PHOTO").count(), 1, "{v4}");
+}
