@@ -8,7 +8,7 @@ read back in New York; vCard 4.0 in addressbook-multiget and on GET with
 Accept, with the stored card's ETag; a vCard 4.0 PUT read back as 3.0
 and 4.0 with the same fields; unsupported versions refused.
 
-Usage: dav_data.py <http-port> <https-port> <cert> <password> <alice>
+Usage: dav_data.py <http-port> <https-port> <cert> <password> <alice> <sales>
 """
 
 import re
@@ -20,7 +20,7 @@ from urllib.parse import unquote
 import caldav
 import requests
 
-port, sport, cert, password, alice = sys.argv[1:6]
+port, sport, cert, password, alice, sales = sys.argv[1:7]
 base = f"http://127.0.0.1:{port}"
 D, C, CR = "{DAV:}", "{urn:ietf:params:xml:ns:caldav}", "{urn:ietf:params:xml:ns:carddav}"
 cal = f"/dav/calendars/{alice}/calendar/"
@@ -167,6 +167,11 @@ TZ = """<?xml version="1.0"?><D:propfind xmlns:D="DAV:" xmlns:C="urn:ietf:params
 tz = multistatus(dav("PROPFIND", cal, TZ, Depth="0"))[cal][f"{C}calendar-timezone"]
 assert "BEGIN:VCALENDAR" in tz and "BEGIN:VTIMEZONE" in tz and "TZID:Europe/Berlin" in tz, tz
 assert "BEGIN:VEVENT" not in tz, tz
+# A shared mailbox whose settings a delegate cannot read (Graph gives a
+# user's mailboxSettings to that user only): UTC.
+shared = f"/dav/calendars/{alice}/{sales}-calendar/"
+stz = multistatus(dav("PROPFIND", shared, TZ, Depth="0"))[shared][f"{C}calendar-timezone"]
+assert "TZID:UTC" in stz and "Europe/Berlin" not in stz, stz
 
 # 6. An event made in New York reads back in New York.
 NY = """BEGIN:VCALENDAR\r

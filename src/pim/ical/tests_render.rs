@@ -357,6 +357,9 @@ fn an_event_without_a_zone_is_shown_in_the_mailbox_zone_and_the_zone_is_publishe
     assert!(has(&zone, "BEGIN:VTIMEZONE"), "{zone}");
     assert!(has(&zone, "TZID:Europe/Berlin"), "{zone}");
     assert!(!zone.contains("BEGIN:VEVENT"));
+    let utc = super::zone_calendar(chrono_tz::UTC, utc_now_fixed());
+    assert!(has(&utc, "TZID:UTC"), "{utc}");
+    assert!(has(&utc, "TZOFFSETTO:+0000"), "{utc}");
 }
 
 fn utc_now_fixed() -> DateTime<Utc> {
