@@ -41,7 +41,8 @@ impl PimService {
 
     /// A mailbox's time zone, read with its calendar listing and kept for
     /// [`ZONE_FRESH`]; UTC when Graph cannot say (no MailboxSettings.Read
-    /// consent, another user's mailbox, a zone name graphgate cannot map).
+    /// consent, another user's mailbox, a zone name graphgate cannot map),
+    /// the zone read before when a read fails after a good one.
     async fn zone_of(&self, place: &Place) -> Tz {
         let key = place.grant.mailbox().to_string();
         if let Some(hit) = self.zones.get(&key)
@@ -54,9 +55,13 @@ impl PimService {
                 tracing::info!(mailbox = %key, zone = %name, "the mailbox's time zone is not known here; events without a zone are shown in UTC");
                 Tz::UTC
             }),
+            // A failed read keeps the zone read before, if any, so that a
+            // passing Graph fault does not re-render events in UTC.
             Err(e) => {
-                tracing::debug!(mailbox = %key, error = %e, "mailbox time zone not read; UTC used");
-                Tz::UTC
+                let before = self.zones.get(&key).map(|hit| hit.1);
+                tracing::debug!(mailbox = %key, error = %e, "mailbox time zone not read; {} used",
+                    before.map_or("UTC", |z| z.name()));
+                before.unwrap_or(Tz::UTC)
             }
         };
         self.zones.insert(key, (Instant::now(), zone));
