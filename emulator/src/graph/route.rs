@@ -11,6 +11,7 @@ use percent_encoding::percent_decode_str;
 use super::cal_route::{self, CalOp};
 use super::contact_route::{self, ContactOp};
 use super::error::GraphError;
+use super::settings_route;
 use super::todo_route::{self, TodoOp};
 
 /// Which mailbox a request addresses.
@@ -336,19 +337,7 @@ fn parse_mailbox_path(
         return todo_route::parse(method, segs, t).map(Op::Todo);
     }
     if is(&seg, "mailboxSettings") {
-        t.push_str("/mailboxSettings");
-        let zone_only = match segs.next() {
-            None => false,
-            Some((s, _)) if is(&s, "timeZone") && segs.rest_empty() => {
-                t.push_str("/timeZone");
-                true
-            }
-            Some((s, _)) => return Err(GraphError::segment(&s)),
-        };
-        return match *method {
-            Method::GET => Ok(Op::GetMailboxSettings(zone_only)),
-            _ => Err(method_not_allowed()),
-        };
+        return settings_route::parse(method, segs, t);
     }
     if is(&seg, "sendMail") {
         t.push_str("/sendMail");
