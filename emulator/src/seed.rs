@@ -43,7 +43,7 @@ pub const CAROL: Uuid = Uuid::from_u128(0xca401000_0000_4000_8000_000000000003);
 pub const SALES: Uuid = Uuid::from_u128(0x5a1e5000_0000_4000_8000_000000000004);
 
 /// The delegated scopes consented for the demo app.
-pub const DEMO_DELEGATED_SCOPES: [&str; 17] = [
+pub const DEMO_DELEGATED_SCOPES: [&str; 18] = [
     "User.Read",
     "Mail.Read",
     "Mail.ReadWrite",
@@ -61,6 +61,7 @@ pub const DEMO_DELEGATED_SCOPES: [&str; 17] = [
     "Contacts.ReadWrite.Shared",
     "Tasks.Read",
     "Tasks.ReadWrite",
+    "MailboxSettings.Read",
 ];
 
 #[derive(Debug, Clone, Default)]

@@ -201,6 +201,8 @@ pub(crate) fn seed_calendars(mailboxes: &mut [Mailbox], now: DateTime<Utc>) {
     let monday = this_monday(now);
     for mb in mailboxes.iter_mut() {
         mb.calendar.ensure_default();
+        // The demo users work in the zone their events are in.
+        mb.time_zone = ZONE.to_string();
         match mb.upn.split('@').next().unwrap_or_default() {
             "alice" => alice(mb, monday, now),
             "bob" => bob(mb, monday, now),

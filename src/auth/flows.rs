@@ -193,6 +193,9 @@ impl Oauth {
                 "Calendars.ReadWrite",
                 "Contacts.ReadWrite",
                 "Tasks.ReadWrite",
+                // The mailbox's time zone (GET mailboxSettings), for events
+                // that carry none of their own and calendar-timezone.
+                "MailboxSettings.Read",
             ]);
             if shared {
                 names.extend(["Calendars.ReadWrite.Shared", "Contacts.ReadWrite.Shared"]);

@@ -9,6 +9,7 @@
 //! `report.rs`, GET/PUT/DELETE in `object.rs`.
 
 mod auth;
+mod data;
 mod object;
 mod paths;
 mod propfind;

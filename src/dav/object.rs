@@ -6,7 +6,8 @@ use axum::response::Response;
 
 use super::paths::Home;
 use super::propfind::content_type;
-use super::{Ask, header_text, response};
+use super::{Ask, data, header_text, response};
+use crate::pim::vcard::{self, Version};
 use crate::pim::{Collection, Conditions, Kind, PimError, UserPim};
 
 /// The collection and resource name a request names, if the user may see
@@ -22,8 +23,26 @@ pub(super) async fn get(
     home: Home,
     slug: &str,
     name: &str,
+    ask: &Ask,
     head: bool,
 ) -> Response {
+    // A contact in the vCard version the client accepts (RFC 6352
+    // §5.1.1); its ETag stays the stored card's (docs/carddav.md).
+    let version = if home == Home::Addressbooks {
+        match data::accepted_version(&ask.headers) {
+            Ok(v) => v,
+            Err(()) => {
+                return response::error(
+                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                    crate::pim::CARDDAV_NS,
+                    "supported-address-data-conversion",
+                    "contacts are given as text/vcard version 3.0 or 4.0",
+                );
+            }
+        }
+    } else {
+        Version::default()
+    };
     let outcome = async {
         let c = locate(user, home, slug).await?;
         user.sync(&c).await?;
@@ -32,7 +51,24 @@ pub(super) async fn get(
     };
     match outcome.await {
         Ok((kind, item)) => {
-            let body = item.body.unwrap_or_default();
+            let mut body = item.body.unwrap_or_default();
+            let mut media = content_type(kind);
+            if kind == Kind::Contacts && version != Version::default() {
+                match vcard::convert(&body, version) {
+                    Some(converted) => {
+                        body = converted;
+                        media = "text/vcard; charset=utf-8; version=4.0";
+                    }
+                    None => {
+                        return response::error(
+                            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                            crate::pim::CARDDAV_NS,
+                            "supported-address-data-conversion",
+                            "this contact cannot be given as vCard 4.0; ask for 3.0",
+                        );
+                    }
+                }
+            }
             let len = body.len();
             let mut r = Response::new(if head {
                 axum::body::Body::empty()
@@ -40,11 +76,11 @@ pub(super) async fn get(
                 axum::body::Body::from(body)
             });
             let h = r.headers_mut();
-            h.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static(content_type(kind)),
-            );
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static(media));
             h.insert(header::CONTENT_LENGTH, HeaderValue::from(len));
+            if kind == Kind::Contacts {
+                h.insert(header::VARY, HeaderValue::from_static("Accept"));
+            }
             if let Some(tag) = item
                 .etag
                 .as_deref()

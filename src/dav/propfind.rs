@@ -460,6 +460,9 @@ fn collection_value(
         ),
         (CALDAV, "max-resource-size") if calendar => Some(max.to_string()),
         (CARDDAV, "max-resource-size") if !calendar => Some(max.to_string()),
+        (CALDAV, "calendar-timezone") if c.kind == Kind::Events => Some(xml::escape(
+            &crate::pim::ical::zone_calendar(c.zone, chrono::Utc::now()),
+        )),
         (CALDAV, "schedule-calendar-transp") if c.kind == Kind::Events => {
             Some("<c:opaque/>".into())
         }

@@ -7,8 +7,8 @@
 
 use axum::http::StatusCode;
 use axum::response::Response;
-use chrono::{DateTime, NaiveDateTime, Utc};
 
+use super::data::{self, Unshaped, parse_utc};
 use super::paths::{self, Home};
 use super::propfind::{self, Node};
 use super::response;
@@ -39,6 +39,10 @@ pub(super) async fn run(
         },
         None => Test::All,
     };
+    let shape = match data::asked(root) {
+        Ok(s) => s,
+        Err(r) => return Ok(*r),
+    };
     user.sync(c).await?;
     let mut ms = Multistatus::new();
     for item in user.items(c, true).await? {
@@ -49,7 +53,11 @@ pub(super) async fn run(
             continue;
         }
         let href = paths::item(home, &user.login, &c.slug, &item.name);
-        propfind::write(&mut ms, user, &href, &Node::Item(c, &item), &asked);
+        match data::shaped(&shape, c, item) {
+            Ok(item) => propfind::write(&mut ms, user, &href, &Node::Item(c, &item), &asked),
+            Err(Unshaped::Report(r)) => return Ok(*r),
+            Err(Unshaped::Item(status, ns, name)) => ms.error(&href, status, ns, name),
+        }
     }
     Ok(response::multistatus(ms.finish(None)))
 }
@@ -250,13 +258,6 @@ fn time_range(tr: &xml::Element) -> Result<Test, Box<Response>> {
         )));
     }
     Ok(Test::TimeRange { start, end })
-}
-
-/// `20260101T000000Z` as Unix seconds.
-pub(super) fn parse_utc(v: &str) -> Option<i64> {
-    let v = v.trim().strip_suffix('Z')?;
-    let t = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").ok()?;
-    Some(DateTime::<Utc>::from_naive_utc_and_offset(t, Utc).timestamp())
 }
 
 impl Test {

@@ -6,6 +6,7 @@
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use super::data::{self, Unshaped};
 use super::paths::{self, Home, Target};
 use super::propfind::{self, Node};
 use super::xml::{self, CALDAV, CARDDAV, DAV, Multistatus};
@@ -65,6 +66,10 @@ async fn multiget(
     root: &xml::Element,
 ) -> Result<Response, PimError> {
     let asked = propfind::props_of(root);
+    let shape = match data::asked(root) {
+        Ok(s) => s,
+        Err(r) => return Ok(*r),
+    };
     let hrefs: Vec<&str> = root
         .children_named(DAV, "href")
         .map(|h| h.text.trim())
@@ -97,7 +102,11 @@ async fn multiget(
         match name.and_then(|n| found.remove(&n)) {
             Some(item) => {
                 let own = paths::item(home, &user.login, &c.slug, &item.name);
-                propfind::write(&mut ms, user, &own, &Node::Item(c, &item), &asked);
+                match data::shaped(&shape, c, item) {
+                    Ok(item) => propfind::write(&mut ms, user, &own, &Node::Item(c, &item), &asked),
+                    Err(Unshaped::Report(r)) => return Ok(*r),
+                    Err(Unshaped::Item(status, ns, name)) => ms.error(&own, status, ns, name),
+                }
             }
             None => ms.status(href, "404 Not Found"),
         }
@@ -124,6 +133,10 @@ async fn sync_collection(
     root: &xml::Element,
 ) -> Result<Response, PimError> {
     let asked = propfind::props_of(root);
+    let shape = match data::asked(root) {
+        Ok(s) => s,
+        Err(r) => return Ok(*r),
+    };
     let token = root
         .child(DAV, "sync-token")
         .map(|t| t.text.trim().to_string())
@@ -176,7 +189,11 @@ async fn sync_collection(
             ms.status(&href, "404 Not Found");
             continue;
         }
-        propfind::write(&mut ms, user, &href, &Node::Item(c, &item), &asked);
+        match data::shaped(&shape, c, item) {
+            Ok(item) => propfind::write(&mut ms, user, &href, &Node::Item(c, &item), &asked),
+            Err(Unshaped::Report(r)) => return Ok(*r),
+            Err(Unshaped::Item(status, ns, name)) => ms.error(&href, status, ns, name),
+        }
     }
     Ok(response::multistatus(
         ms.finish(Some(&propfind::sync_token(&state))),

@@ -34,7 +34,7 @@ pub(super) async fn route(account: &Account, user: &UserPim, target: Target, ask
         match ask.method.as_str() {
             "GET" | "HEAD" => {
                 let head = ask.method == axum::http::Method::HEAD;
-                return super::object::get(user, *home, slug, name, head).await;
+                return super::object::get(user, *home, slug, name, &ask, head).await;
             }
             "PUT" => return super::object::put(user, *home, slug, name, &ask).await,
             "DELETE" => return super::object::delete(user, *home, slug, name, &ask).await,

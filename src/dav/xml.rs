@@ -280,6 +280,18 @@ impl Multistatus {
         );
     }
 
+    /// A response with a status and the precondition it failed (RFC 4918
+    /// §14.24's DAV:error inside DAV:response).
+    pub fn error(&mut self, href: &str, status: &str, ns: &str, name: &str) {
+        let _ = write!(
+            self.out,
+            "<d:response><d:href>{}</d:href><d:status>HTTP/1.1 {status}</d:status>\
+             <d:error>{}</d:error></d:response>",
+            escape(href),
+            PropName::new(ns, name).element("")
+        );
+    }
+
     /// The body, with a sync token (RFC 6578) if given.
     pub fn finish(mut self, sync_token: Option<&str>) -> String {
         if let Some(token) = sync_token {

@@ -84,6 +84,19 @@ impl Mailbox {
         self.execute(&call).await?.parse()
     }
 
+    /// The mailbox's time zone as Outlook names it (`mailboxSettings/timeZone`:
+    /// a Windows name such as "W. Europe Standard Time", or an IANA name if
+    /// the user picked one). Needs MailboxSettings.Read.
+    pub async fn mailbox_time_zone(&self) -> Result<String, Error> {
+        #[derive(Deserialize)]
+        struct Zone {
+            value: String,
+        }
+        let call = Call::get("get mailbox time zone", "/mailboxSettings/timeZone");
+        let zone: Zone = self.execute(&call).await?.parse()?;
+        Ok(zone.value)
+    }
+
     /// The default calendar (`/calendar`).
     pub async fn default_calendar(&self) -> Result<Calendar, Error> {
         let call = Call::get("get default calendar", "/calendar").query("$select", CALENDAR_FIELDS);

@@ -5,6 +5,7 @@
 
 mod error;
 pub mod ical;
+mod listings;
 mod objects;
 mod service;
 mod sync;

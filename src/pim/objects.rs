@@ -87,7 +87,7 @@ impl UserPim {
     ) -> Result<PutOutcome, PimError> {
         let key = c.key();
         let store = &self.service.store;
-        let object = ical::parse(body, &self.context()).map_err(refusal)?;
+        let object = ical::parse(body, &self.context(c)).map_err(refusal)?;
         if let Some(other) = store.dav_item_by_uid(&key, &object.uid).await?
             && other.name != name
         {
@@ -112,7 +112,7 @@ impl UserPim {
             object: &object,
             transaction_id: Some(&transaction),
             horizon: self.horizon(),
-            context: self.context(),
+            context: self.context(c),
         };
         let written = ical::write_series(mb, request).await;
         let id = match &written {

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use chrono_tz::Tz;
 use dashmap::DashMap;
 use sha2::{Digest, Sha256};
 
@@ -16,10 +17,6 @@ use crate::graph::{self, Calendar, ContactFolder, TaskList};
 use crate::mailbox::MailService;
 use crate::policy::{Access, Grant};
 use crate::store::Store;
-
-/// How long a mailbox's list of calendars (or lists, or folders) is used
-/// before Graph is asked again.
-const LISTING_FRESH: Duration = Duration::from_secs(300);
 
 /// What `[dav]` decides for the service.
 #[derive(Debug, Clone)]
@@ -49,16 +46,17 @@ impl From<&crate::config::DavSection> for PimSettings {
 pub(crate) type Gate = Arc<tokio::sync::Mutex<()>>;
 
 /// A mailbox's contact folders, each with whether it is the default one.
-type Folders = Arc<Vec<(ContactFolder, bool)>>;
+pub(crate) type Folders = Arc<Vec<(ContactFolder, bool)>>;
 
 /// The calendars/contacts/tasks service of the whole gateway.
 pub struct PimService {
     pub(crate) mail: Arc<MailService>,
     pub(crate) store: Store,
     pub(crate) settings: PimSettings,
-    calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
-    task_lists: DashMap<String, (Instant, Arc<Vec<TaskList>>)>,
-    folders: DashMap<String, (Instant, Folders)>,
+    pub(super) calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
+    pub(super) task_lists: DashMap<String, (Instant, Arc<Vec<TaskList>>)>,
+    pub(super) folders: DashMap<String, (Instant, Folders)>,
+    pub(super) zones: DashMap<String, (Instant, Tz)>,
     gates: DashMap<crate::store::DavKey, Gate>,
 }
 
@@ -101,6 +99,10 @@ pub struct Collection {
     pub color: Option<String>,
     /// The mailbox's default calendar, list or folder.
     pub is_default: bool,
+    /// The time zone of its mailbox (`mailboxSettings.timeZone`; UTC when
+    /// unknown): events without a zone of their own are shown in it, and it
+    /// is the calendar's CALDAV:calendar-timezone.
+    pub zone: Tz,
     /// Which of the user's places it is in.
     pub(crate) place: usize,
 }
@@ -139,6 +141,7 @@ impl PimService {
             calendars: DashMap::new(),
             task_lists: DashMap::new(),
             folders: DashMap::new(),
+            zones: DashMap::new(),
             gates: DashMap::new(),
         })
     }
@@ -175,61 +178,6 @@ impl PimService {
             own,
             places,
         })
-    }
-
-    /// A mailbox's calendars, from memory when listed recently.
-    pub(crate) async fn calendars_of(
-        &self,
-        place: &Place,
-    ) -> Result<Arc<Vec<Calendar>>, graph::Error> {
-        let key = place.grant.mailbox().to_string();
-        if let Some(hit) = self.calendars.get(&key)
-            && hit.0.elapsed() < LISTING_FRESH
-        {
-            return Ok(hit.1.clone());
-        }
-        let listed = Arc::new(place.graph.calendars().await?);
-        self.calendars.insert(key, (Instant::now(), listed.clone()));
-        Ok(listed)
-    }
-
-    /// A mailbox's To Do lists, from memory when listed recently.
-    pub(crate) async fn task_lists_of(
-        &self,
-        place: &Place,
-    ) -> Result<Arc<Vec<TaskList>>, graph::Error> {
-        let key = place.grant.mailbox().to_string();
-        if let Some(hit) = self.task_lists.get(&key)
-            && hit.0.elapsed() < LISTING_FRESH
-        {
-            return Ok(hit.1.clone());
-        }
-        let listed = Arc::new(place.graph.task_lists().await?);
-        self.task_lists
-            .insert(key, (Instant::now(), listed.clone()));
-        Ok(listed)
-    }
-
-    /// A mailbox's contact folders, the default one first (flagged).
-    pub(crate) async fn folders_of(&self, place: &Place) -> Result<Folders, graph::Error> {
-        let key = place.grant.mailbox().to_string();
-        if let Some(hit) = self.folders.get(&key)
-            && hit.0.elapsed() < LISTING_FRESH
-        {
-            return Ok(hit.1.clone());
-        }
-        let mut listed = Vec::new();
-        if let Some(default) = place.graph.default_contact_folder().await? {
-            listed.push((default, true));
-        }
-        for f in place.graph.contact_folders().await? {
-            if !listed.iter().any(|(d, _)| d.id == f.id) {
-                listed.push((f, false));
-            }
-        }
-        let listed = Arc::new(listed);
-        self.folders.insert(key, (Instant::now(), listed.clone()));
-        Ok(listed)
     }
 
     /// The lock of one collection's delta rounds.
@@ -326,6 +274,7 @@ impl UserPim {
                 }
                 Err(e) => return Err(e.into()),
             };
+            let zone = self.service.cached_zone(place);
             for cal in calendars.iter() {
                 let mailbox = place.grant.mailbox().to_string();
                 let name = if own {
@@ -348,6 +297,7 @@ impl UserPim {
                     color: cal.hex_color.clone().filter(|c| !c.is_empty()),
                     is_default: cal.is_default_calendar,
                     mailbox,
+                    zone,
                     place: i,
                 });
             }
@@ -399,6 +349,7 @@ impl UserPim {
                     color: None,
                     is_default: *is_default,
                     mailbox: mailbox.clone(),
+                    zone: Tz::UTC,
                     place: i,
                 });
             }
@@ -436,6 +387,7 @@ impl UserPim {
                 color: None,
                 is_default: l.is_default(),
                 mailbox: mailbox.clone(),
+                zone: Tz::UTC,
                 place: i,
             })
             .collect())

@@ -44,10 +44,12 @@ pub(crate) fn name_for(graph_id: &str, ext: &str) -> String {
 }
 
 impl UserPim {
-    pub(crate) fn context(&self) -> Context<'_> {
+    /// What reading a client's object in `c` needs: the owner, and the
+    /// zone of `c`'s mailbox for floating times.
+    pub(crate) fn context(&self, c: &Collection) -> Context<'_> {
         Context {
             owner: &self.own,
-            mailbox_zone: chrono_tz::UTC,
+            mailbox_zone: c.zone,
             zones: zones(),
         }
     }
@@ -142,7 +144,7 @@ impl UserPim {
                 .unwrap_or_else(|| name_for(&ev.id, "ics"));
             changes.members.push((ev.id.clone(), name.clone()));
             let uid = row.as_ref().and_then(|r| r.uid.clone());
-            let s = Series::single(ev, self.context().mailbox_zone);
+            let s = Series::single(ev, c.zone);
             changes.upserts.push(self.rendered(name, &s, uid)?);
         }
         let read = self
@@ -230,7 +232,7 @@ impl UserPim {
                         .unwrap_or_else(|| name_for(&ev.id, "ics"));
                     changes.members.push((ev.id.clone(), name.clone()));
                     let uid = row.and_then(|r| r.uid.clone());
-                    let s = Series::single(ev, self.context().mailbox_zone);
+                    let s = Series::single(ev, c.zone);
                     changes.upserts.push(self.rendered(name, &s, uid)?);
                 }
             }
@@ -291,8 +293,7 @@ impl UserPim {
         known: &KnownEvents,
     ) -> Result<Option<Series>, PimError> {
         let mb = &self.place(c).graph;
-        let zone = self.context().mailbox_zone;
-        match ical::read_series_knowing(mb, id, self.horizon(), zone, known).await {
+        match ical::read_series_knowing(mb, id, self.horizon(), c.zone, known).await {
             Ok(s) => Ok(Some(s)),
             Err(ical::ReadError::Graph(graph::Error::Graph(f))) if f.status == 404 => Ok(None),
             Err(ical::ReadError::Graph(e)) => Err(e.into()),

@@ -54,6 +54,9 @@ pub(crate) fn authorize(
     if *op == Op::GetUser {
         return authorize_user_read(principal, owner);
     }
+    if let Op::GetMailboxSettings(_) = op {
+        return authorize_settings_read(principal, owner);
+    }
     match op {
         Op::Cal(c) => return super::cal_access::authorize(dir, principal, owner, c),
         Op::Contact(c) => return super::pim_access::authorize_contacts(dir, principal, owner, c),
@@ -121,6 +124,21 @@ pub(crate) fn authorize(
                 Err(GraphError::access_denied())
             }
         }
+    }
+}
+
+/// Mailbox settings: delegated MailboxSettings.Read(Write) reaches only the
+/// signed-in user's own; app-only needs the role.
+fn authorize_settings_read(principal: &Principal, owner: &DirectoryUser) -> Result<(), GraphError> {
+    let names = ["MailboxSettings.Read", "MailboxSettings.ReadWrite"];
+    let ok = match principal {
+        Principal::Delegated { user, scopes, .. } => *user == owner.oid && has(scopes, &names),
+        Principal::App { roles, .. } => has(roles, &names),
+    };
+    if ok {
+        Ok(())
+    } else {
+        Err(GraphError::access_denied())
     }
 }
 

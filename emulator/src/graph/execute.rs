@@ -175,6 +175,7 @@ fn route_writes(m: &Method) -> bool {
 async fn dispatch(ctx: &Ctx<'_>, op: Op) -> Result<GraphResponse, GraphError> {
     match op {
         Op::GetUser => Ok(render::user_response(ctx)),
+        Op::GetMailboxSettings(zone_only) => render::mailbox_settings(ctx, zone_only),
         Op::ListFolders { parent } => folders::list(ctx, parent.as_deref()),
         Op::CreateFolder { parent } => folders::create(ctx, parent.as_deref()),
         Op::GetFolder(f) => folders::get(ctx, &f),

@@ -42,6 +42,7 @@ mod route;
 mod routes;
 mod schedule;
 mod send;
+mod settings_route;
 #[cfg(test)]
 mod tests_pim_route;
 mod todo_checklist;

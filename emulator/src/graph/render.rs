@@ -322,6 +322,43 @@ pub(crate) fn user_response(ctx: &Ctx<'_>) -> GraphResponse {
     GraphResponse::json(StatusCode::OK, &v)
 }
 
+/// `GET mailboxSettings` (or its `timeZone` alone), as Graph answers it
+/// (learn.microsoft.com/graph/api/user-get-mailboxsettings).
+pub(crate) fn mailbox_settings(
+    ctx: &Ctx<'_>,
+    zone_only: bool,
+) -> Result<GraphResponse, GraphError> {
+    let zone = ctx.mailbox()?.lock().time_zone.clone();
+    let root = ctx.service_root();
+    let id = ctx.owner.oid;
+    let v = if zone_only {
+        json!({
+            "@odata.context": format!("{root}/$metadata#users('{id}')/mailboxSettings/timeZone"),
+            "value": zone,
+        })
+    } else {
+        json!({
+            "@odata.context": format!("{root}/$metadata#users('{id}')/mailboxSettings"),
+            "archiveFolder": null,
+            "timeZone": zone,
+            "automaticRepliesSetting": {"status": "disabled", "externalAudience": "all",
+                "internalReplyMessage": "", "externalReplyMessage": ""},
+            "dateFormat": "yyyy-MM-dd",
+            "timeFormat": "HH:mm",
+            "delegateMeetingMessageDeliveryOptions": "sendToDelegateOnly",
+            "language": {"locale": "en-US", "displayName": "English (United States)"},
+            "workingHours": {
+                "daysOfWeek": ["monday", "tuesday", "wednesday", "thursday", "friday"],
+                "startTime": "08:00:00.0000000",
+                "endTime": "17:00:00.0000000",
+                "timeZone": {"name": zone},
+            },
+            "userPurpose": "user",
+        })
+    };
+    Ok(GraphResponse::json(StatusCode::OK, &v))
+}
+
 /// Parse `$select` for messages (None when absent).
 pub(crate) fn message_select(ctx: &Ctx<'_>) -> Result<Option<Vec<String>>, GraphError> {
     match ctx.req.query("$select") {

@@ -11,6 +11,7 @@ use percent_encoding::percent_decode_str;
 use super::cal_route::{self, CalOp};
 use super::contact_route::{self, ContactOp};
 use super::error::GraphError;
+use super::settings_route;
 use super::todo_route::{self, TodoOp};
 
 /// Which mailbox a request addresses.
@@ -31,6 +32,8 @@ pub(crate) enum ReplyKind {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Op {
     GetUser,
+    /// `mailboxSettings`, or only its `timeZone` (`true`).
+    GetMailboxSettings(bool),
     ListFolders {
         parent: Option<String>,
     },
@@ -107,6 +110,7 @@ impl Op {
         !matches!(
             self,
             Op::GetUser
+                | Op::GetMailboxSettings(_)
                 | Op::ListFolders { .. }
                 | Op::GetFolder(_)
                 | Op::FolderDelta
@@ -331,6 +335,9 @@ fn parse_mailbox_path(
     }
     if is(&seg, "todo") && key.is_none() {
         return todo_route::parse(method, segs, t).map(Op::Todo);
+    }
+    if is(&seg, "mailboxSettings") {
+        return settings_route::parse(method, segs, t);
     }
     if is(&seg, "sendMail") {
         t.push_str("/sendMail");

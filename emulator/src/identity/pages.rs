@@ -222,6 +222,7 @@ pub(crate) fn describe(scope: &str) -> String {
         "Contacts.Read.Shared" => "Read contacts you can access",
         "Contacts.ReadWrite.Shared" => "Read and write contacts you can access",
         "Tasks.Read" => "Read your tasks and task lists",
+        "MailboxSettings.Read" => "Read your mailbox settings",
         "Tasks.ReadWrite" => "Create, read, update and delete your tasks and task lists",
         other => return other.to_string(),
     };

@@ -53,6 +53,14 @@ pub(crate) struct Mailbox {
     /// the two built-in lists).
     #[serde(default)]
     pub todo: TodoStore,
+    /// `mailboxSettings.timeZone`: the zone the user picked in Outlook, a
+    /// Windows name (absent from older saved tenants: UTC).
+    #[serde(default = "utc_zone")]
+    pub time_zone: String,
+}
+
+fn utc_zone() -> String {
+    "UTC".to_string()
 }
 
 /// A fresh opaque id in Graph's alphabet: a fixed prefix, then url-safe base64
@@ -85,6 +93,7 @@ impl Mailbox {
             calendar: CalendarStore::default(),
             contacts: ContactStore::default(),
             todo: TodoStore::default(),
+            time_zone: utc_zone(),
         };
         let root = Folder {
             id: new_id(FOLDER_ID_PREFIX, 29),

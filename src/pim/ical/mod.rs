@@ -8,6 +8,7 @@
 //! write and delete a series through Graph, one confirmed step at a time.
 
 mod expand;
+mod instances;
 mod object;
 mod parse;
 mod parse_event;
@@ -24,6 +25,8 @@ mod terms;
 #[cfg(test)]
 mod tests_fuzz;
 #[cfg(test)]
+mod tests_instances;
+#[cfg(test)]
 mod tests_parse;
 #[cfg(test)]
 mod tests_plan;
@@ -34,9 +37,10 @@ mod tests_rrule;
 #[cfg(test)]
 pub(crate) mod tests_support;
 
+pub use instances::{MAX_INSTANCES, Recurrences, Selection, Shape, ShapeError, shape};
 pub use object::{CalendarObject, ObjectEvent, Override, PartStat};
 pub use parse::parse;
-pub use render::{RenderError, render};
+pub use render::{RenderError, render, zone_calendar};
 pub use series::{Series, SeriesError, cancelled_occurrences};
 pub use service::{
     KnownEvents, ReadError, WriteError, WriteOutcome, WriteRequest, delete_series, read_series,

@@ -147,6 +147,26 @@ fn times(e: &Event, zone: Tz, own_zone: bool) -> Result<(Moment, Moment, Form, F
     ))
 }
 
+/// A VCALENDAR holding only the VTIMEZONE of `tz` (CALDAV:calendar-timezone,
+/// RFC 4791 §5.2.2), covering last year to two years ahead.
+pub fn zone_calendar(tz: Tz, now: DateTime<Utc>) -> String {
+    let mut cal = ICalendar {
+        components: vec![ICalendarComponent {
+            component_type: ICalendarComponentType::VCalendar,
+            entries: vec![
+                ICalendarEntry::new(ICalendarProperty::Version).with_value("2.0"),
+                ICalendarEntry::new(ICalendarProperty::Prodid).with_value(PRODID),
+            ],
+            component_ids: Vec::new(),
+        }],
+    };
+    let start_of =
+        |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).map_or(0, |d| midnight(d).and_utc().timestamp());
+    let year = now.year();
+    cal.add_timezone(tz.name(), start_of(year - 1), start_of(year + 3));
+    cal.to_string()
+}
+
 /// Render `series` as a VCALENDAR. `uid` is the client's UID when the
 /// caller keeps one (Graph cannot store it); otherwise the master's
 /// `iCalUId`. `owner` is the mailbox's address (their answer to a meeting

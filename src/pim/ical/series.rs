@@ -38,9 +38,8 @@ pub struct Series {
 #[error("Microsoft 365 gave an event graphgate cannot read: {0}")]
 pub struct SeriesError(pub String);
 
-/// The zone a series repeats in: its recurrence zone, else the zone of its
-/// start, else the mailbox's. A single event's times are instants, so an
-/// unknown zone there is shown as UTC.
+/// The zone a series repeats in (and a single event is shown in): its
+/// recurrence zone, else the zone of its start, else the mailbox's.
 pub(crate) fn series_zone(master: &Event, mailbox_zone: Tz) -> Tz {
     let rec_zone = master
         .recurrence
@@ -53,8 +52,7 @@ pub(crate) fn series_zone(master: &Event, mailbox_zone: Tz) -> Tz {
         .and_then(zones::from_name);
     match (master.recurrence.is_some(), rec_zone, start_zone) {
         (true, Some(z), _) | (_, _, Some(z)) => z,
-        (true, None, None) => mailbox_zone,
-        (false, _, None) => Tz::UTC,
+        (_, _, None) => mailbox_zone,
     }
 }
 

@@ -281,7 +281,7 @@ fn a_rendered_series_parses_back_to_its_graph_pattern() {
 }
 
 #[test]
-fn a_single_event_in_a_zone_nobody_can_name_is_shown_in_utc() {
+fn a_single_event_in_a_zone_nobody_can_name_is_shown_in_the_mailbox_zone() {
     let custom = graph_event(
         "C",
         "2025-06-03T08:00:00.0000000",
@@ -289,9 +289,18 @@ fn a_single_event_in_a_zone_nobody_can_name_is_shown_in_utc() {
         json!({"originalStartTimeZone": "tzone://Microsoft/Custom",
                "originalEndTimeZone": "tzone://Microsoft/Custom"}),
     );
-    let text = render(&Series::single(custom, berlin()), None, OWNER).unwrap();
+    let text = render(&Series::single(custom.clone(), berlin()), None, OWNER).unwrap();
+    assert!(
+        has(&text, "DTSTART;TZID=Europe/Berlin:20250603T100000"),
+        "{text}"
+    );
+    assert!(
+        has(&text, "DTEND;TZID=Europe/Berlin:20250603T110000"),
+        "{text}"
+    );
+    // A mailbox whose zone is not known: UTC.
+    let text = render(&Series::single(custom, chrono_tz::UTC), None, OWNER).unwrap();
     assert!(has(&text, "DTSTART:20250603T080000Z"), "{text}");
-    assert!(has(&text, "DTEND:20250603T090000Z"), "{text}");
     assert!(!text.contains("VTIMEZONE"), "{text}");
 }
 
@@ -324,4 +333,35 @@ fn a_series_starting_off_its_pattern_starts_where_graph_puts_the_first_occurrenc
         has(&text, "RRULE:FREQ=MONTHLY;INTERVAL=2;BYDAY=1TH"),
         "{text}"
     );
+}
+
+#[test]
+fn an_event_without_a_zone_is_shown_in_the_mailbox_zone_and_the_zone_is_published() {
+    let mut e = graph_event(
+        "Z1",
+        "2025-03-04T13:00:00.0000000",
+        "2025-03-04T14:00:00.0000000",
+        json!({}),
+    );
+    e.original_start_time_zone = None;
+    e.original_end_time_zone = None;
+    let text = render(&Series::single(e.clone(), berlin()), None, OWNER).unwrap();
+    assert!(
+        has(&text, "DTSTART;TZID=Europe/Berlin:20250304T140000"),
+        "{text}"
+    );
+    let utc = render(&Series::single(e, chrono_tz::UTC), None, OWNER).unwrap();
+    assert!(has(&utc, "DTSTART:20250304T130000Z"), "{utc}");
+    let zone = super::zone_calendar(berlin(), utc_now_fixed());
+    assert!(zone.starts_with("BEGIN:VCALENDAR\r\n"), "{zone}");
+    assert!(has(&zone, "BEGIN:VTIMEZONE"), "{zone}");
+    assert!(has(&zone, "TZID:Europe/Berlin"), "{zone}");
+    assert!(!zone.contains("BEGIN:VEVENT"));
+    let utc = super::zone_calendar(chrono_tz::UTC, utc_now_fixed());
+    assert!(has(&utc, "TZID:UTC"), "{utc}");
+    assert!(has(&utc, "TZOFFSETTO:+0000"), "{utc}");
+}
+
+fn utc_now_fixed() -> DateTime<Utc> {
+    utc("2026-06-01T00:00:00Z")
 }

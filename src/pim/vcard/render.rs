@@ -12,6 +12,7 @@ use chrono::{DateTime, Duration, NaiveDate, NaiveTime, Utc};
 
 use super::extras::Extras;
 use super::lines::{name_of, push_folded, unfolded};
+use super::render4;
 use super::{Photo, Version};
 use crate::graph::{Contact, PhysicalAddress};
 
@@ -64,6 +65,9 @@ pub fn render(
         &mut out,
         &line_of(&text_entry(VCardProperty::Uid, uid), version),
     );
+    if version.is_v4() && !render4::kind_kept(extras) {
+        push_folded(&mut out, render4::KIND_INDIVIDUAL);
+    }
 
     let empty = Extras::default();
     let extras = extras.unwrap_or(&empty);
@@ -269,10 +273,18 @@ pub(super) fn display_name(c: &Contact) -> String {
 }
 
 fn tel(number: &str, types: &[&str], v: Version) -> VCardEntry {
+    let number = clean(number);
+    if v.is_v4()
+        && let Some(uri) = render4::tel_uri(&number)
+    {
+        let mut params = vec![render4::value_uri()];
+        params.extend(types_of(types, v));
+        return entry(VCardProperty::Tel, params, vec![VCardValue::Text(uri)]);
+    }
     entry(
         VCardProperty::Tel,
         types_of(types, v),
-        vec![VCardValue::Text(clean(number))],
+        vec![VCardValue::Text(number)],
     )
 }
 

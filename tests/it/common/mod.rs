@@ -19,7 +19,7 @@ pub const CAROL: &str = "carol@contoso.test";
 pub const SALES: &str = "sales@contoso.test";
 
 /// Every delegated scope the demo app is consented for.
-pub const ALL_SCOPES: [&str; 17] = [
+pub const ALL_SCOPES: [&str; 18] = [
     "User.Read",
     "Mail.Read",
     "Mail.ReadWrite",
@@ -37,6 +37,7 @@ pub const ALL_SCOPES: [&str; 17] = [
     "Contacts.ReadWrite.Shared",
     "Tasks.Read",
     "Tasks.ReadWrite",
+    "MailboxSettings.Read",
 ];
 
 pub struct Tenant {
