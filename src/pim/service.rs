@@ -49,16 +49,16 @@ impl From<&crate::config::DavSection> for PimSettings {
 pub(crate) type Gate = Arc<tokio::sync::Mutex<()>>;
 
 /// A mailbox's contact folders, each with whether it is the default one.
-type Folders = Arc<Vec<(ContactFolder, bool)>>;
+pub(super) type Folders = Arc<Vec<(ContactFolder, bool)>>;
 
 /// The calendars/contacts/tasks service of the whole gateway.
 pub struct PimService {
     pub(crate) mail: Arc<MailService>,
     pub(crate) store: Store,
     pub(crate) settings: PimSettings,
-    calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
-    task_lists: DashMap<String, (Instant, Arc<Vec<TaskList>>)>,
-    folders: DashMap<String, (Instant, Folders)>,
+    pub(super) calendars: DashMap<String, (Instant, Arc<Vec<Calendar>>)>,
+    pub(super) task_lists: DashMap<String, (Instant, Arc<Vec<TaskList>>)>,
+    pub(super) folders: DashMap<String, (Instant, Folders)>,
     gates: DashMap<crate::store::DavKey, Gate>,
 }
 
@@ -101,6 +101,10 @@ pub struct Collection {
     pub color: Option<String>,
     /// The mailbox's default calendar, list or folder.
     pub is_default: bool,
+    /// Microsoft keeps it: the default calendar, a built-in To Do list
+    /// ("Tasks", "Flagged email"), the default contact folder. It cannot be
+    /// deleted (and a built-in To Do list cannot be renamed either).
+    pub built_in: bool,
     /// Which of the user's places it is in.
     pub(crate) place: usize,
 }
@@ -326,6 +330,7 @@ impl UserPim {
                 }
                 Err(e) => return Err(e.into()),
             };
+            let names = self.chosen_names(place).await?;
             for cal in calendars.iter() {
                 let mailbox = place.grant.mailbox().to_string();
                 let name = if own {
@@ -334,7 +339,7 @@ impl UserPim {
                     format!("{} ({mailbox})", cal.name)
                 };
                 out.push(Collection {
-                    slug: slug(
+                    slug: names.slug(
                         own,
                         &mailbox,
                         Kind::Events,
@@ -347,6 +352,7 @@ impl UserPim {
                     writable: place.grant.can_write() && cal.can_edit,
                     color: cal.hex_color.clone().filter(|c| !c.is_empty()),
                     is_default: cal.is_default_calendar,
+                    built_in: cal.is_default_calendar || cal.is_removable == Some(false),
                     mailbox,
                     place: i,
                 });
@@ -384,6 +390,7 @@ impl UserPim {
                 Err(e) => return Err(e.into()),
             };
             let mailbox = place.grant.mailbox().to_string();
+            let names = self.chosen_names(place).await?;
             for (f, is_default) in folders.iter() {
                 let name = if own {
                     f.display_name.clone()
@@ -391,13 +398,14 @@ impl UserPim {
                     format!("{} ({mailbox})", f.display_name)
                 };
                 out.push(Collection {
-                    slug: slug(own, &mailbox, Kind::Contacts, &f.id, *is_default),
+                    slug: names.slug(own, &mailbox, Kind::Contacts, &f.id, *is_default),
                     kind: Kind::Contacts,
                     graph_id: f.id.clone(),
                     name,
                     writable: place.grant.can_write(),
                     color: None,
                     is_default: *is_default,
+                    built_in: *is_default,
                     mailbox: mailbox.clone(),
                     place: i,
                 });
@@ -425,16 +433,21 @@ impl UserPim {
             Err(e) => return Err(e.into()),
         };
         let mailbox = place.grant.mailbox().to_string();
+        let names = self.chosen_names(place).await?;
         Ok(lists
             .iter()
             .map(|l| Collection {
-                slug: slug(true, &mailbox, Kind::Tasks, &l.id, l.is_default()),
+                slug: names.slug(true, &mailbox, Kind::Tasks, &l.id, l.is_default()),
                 kind: Kind::Tasks,
                 graph_id: l.id.clone(),
                 name: l.display_name.clone(),
                 writable: place.grant.can_write(),
                 color: None,
                 is_default: l.is_default(),
+                built_in: l
+                    .wellknown_list_name
+                    .as_deref()
+                    .is_some_and(|w| !w.is_empty() && w != "none"),
                 mailbox: mailbox.clone(),
                 place: i,
             })
