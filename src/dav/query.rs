@@ -2,8 +2,8 @@
 //! (RFC 6352 §8.6, filters §10.5) over a collection's resources as last
 //! synchronised: component and time-range filters (recurrences expanded,
 //! RFC 4791 §9.9), property filters with text-match (substring, equals,
-//! starts-with, ends-with under i;ascii-casemap or i;unicode-casemap) and
-//! is-not-defined.
+//! starts-with, ends-with under i;ascii-casemap, i;unicode-casemap or
+//! i;octet) and is-not-defined.
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -79,9 +79,12 @@ struct PropTest {
 
 #[derive(Debug, Clone)]
 struct TextMatch {
+    /// Lower-cased unless `exact`.
     needle: String,
     how: MatchType,
     negate: bool,
+    /// i;octet: compared byte for byte, case included (RFC 4790 §9.3).
+    exact: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -200,9 +203,14 @@ fn prop_filter(pf: &xml::Element, ns: &str) -> Result<Test, Box<Response>> {
         texts.push(Test::Prop(PropTest {
             name: name.clone(),
             text: Some(TextMatch {
-                needle: tm.text.to_lowercase(),
+                needle: if collation == "i;octet" {
+                    tm.text.clone()
+                } else {
+                    tm.text.to_lowercase()
+                },
                 how,
                 negate: tm.attr("negate-condition").is_some_and(|v| v == "yes"),
+                exact: collation == "i;octet",
             }),
         }));
     }
@@ -214,6 +222,7 @@ fn prop_filter(pf: &xml::Element, ns: &str) -> Result<Test, Box<Response>> {
                 needle: String::new(),
                 how: MatchType::Contains,
                 negate: false,
+                exact: false,
             }),
         }));
     }
@@ -283,7 +292,11 @@ impl PropTest {
                     return false;
                 }
                 let hit = values.iter().any(|v| {
-                    let v = v.to_lowercase();
+                    let v = if tm.exact {
+                        v.clone()
+                    } else {
+                        v.to_lowercase()
+                    };
                     match tm.how {
                         MatchType::Contains => v.contains(&tm.needle),
                         MatchType::Equals => v == tm.needle,
@@ -351,12 +364,20 @@ fn overlaps(body: &str, start: Option<i64>, end: Option<i64>) -> bool {
     };
     let expanded = ical.expand_dates(chrono::Utc, MAX_OCCURRENCES);
     let (rs, re) = (start.unwrap_or(i64::MIN), end.unwrap_or(i64::MAX));
+    // To Do keeps days, not times: a task due on a day (DUE;VALUE=DATE) is
+    // due during that whole day, so it lasts to the next midnight.
+    let whole_days = body.contains("BEGIN:VTODO") && body.contains("\nDUE;VALUE=DATE:");
     if expanded.events.is_empty() {
         // A task with no date at all matches every range (§9.9).
         return !body.contains("BEGIN:VEVENT");
     }
     expanded.events.iter().any(|e| {
         let (s, e) = e.timestamps();
+        let e = if whole_days {
+            e.max(s).saturating_add(86_400)
+        } else {
+            e
+        };
         if e > s {
             s < re && e > rs
         } else {
@@ -386,6 +407,43 @@ mod tests {
     }
 
     #[test]
+    fn a_task_due_on_a_day_is_due_all_that_day() {
+        let task = |lines: &str| {
+            format!(
+                "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VTODO\r\nUID:t\r\n{lines}END:VTODO\r\nEND:VCALENDAR\r\n"
+            )
+        };
+        let day = task("DTSTART;VALUE=DATE:20261205\r\nDUE;VALUE=DATE:20261205\r\n");
+        let at = |v: &str| parse_utc(v);
+        assert!(overlaps(
+            &day,
+            at("20261205T110000Z"),
+            at("20261206T000000Z")
+        ));
+        assert!(!overlaps(
+            &day,
+            at("20261206T000000Z"),
+            at("20261207T000000Z")
+        ));
+        assert!(!overlaps(
+            &day,
+            at("20261203T000000Z"),
+            at("20261204T000000Z")
+        ));
+        let due_only = task("DUE;VALUE=DATE:20261205\r\n");
+        assert!(overlaps(
+            &due_only,
+            at("20261205T110000Z"),
+            at("20261206T000000Z")
+        ));
+        assert!(!overlaps(
+            &due_only,
+            at("20261207T000000Z"),
+            at("20261208T000000Z")
+        ));
+    }
+
+    #[test]
     fn text_matches_unfold_and_unescape() {
         let folded = "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ann\r\nitem1.EMAIL;TYPE=\"a:b\":ann@exa\r\n mple.com\r\nEND:VCARD\r\n";
         assert_eq!(property_values(folded, "EMAIL"), vec!["ann@example.com"]);
@@ -396,9 +454,22 @@ mod tests {
                 needle: "team,".into(),
                 how: MatchType::StartsWith,
                 negate: false,
+                exact: false,
             }),
         };
         assert!(t.matches(WEEKLY));
+        // i;octet minds the case.
+        let exact = |needle: &str| PropTest {
+            name: "SUMMARY".into(),
+            text: Some(TextMatch {
+                needle: needle.into(),
+                how: MatchType::Contains,
+                negate: false,
+                exact: true,
+            }),
+        };
+        assert!(exact("Team").matches(WEEKLY));
+        assert!(!exact("team").matches(WEEKLY));
         let absent = PropTest {
             name: "LOCATION".into(),
             text: None,
