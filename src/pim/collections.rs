@@ -306,6 +306,14 @@ impl UserPim {
 }
 
 impl UserPim {
+    /// Whether the user may make collections: policy lets them write their
+    /// own mailbox.
+    pub fn can_make_collections(&self) -> bool {
+        self.places
+            .iter()
+            .any(|p| p.grant.is_own() && p.grant.can_write())
+    }
+
     /// Whether `segment` names a collection of a shared mailbox policy
     /// lets this user read only.
     pub fn shared_read_only(&self, segment: &str) -> bool {

@@ -70,6 +70,11 @@ def statuses(r):
 client = caldav.DAVClient(url=f"{base}/dav/", username=alice, password=password)
 principal = client.principal()
 
+# The homes grant DAV:bind, so clients offer to make collections there.
+for h in (home, books):
+    privs = props(h, "d:current-user-privilege-set")[f"{D}current-user-privilege-set"]
+    assert privs.find(f"{D}privilege/{D}bind") is not None, ET.tostring(privs)
+
 # 1. An event calendar at the URL the client chose; an event in it.
 cal = principal.make_calendar(name="Project X", cal_id="project-x")
 assert unquote(cal.url.path) == home + "project-x/", cal.url
