@@ -362,8 +362,11 @@ fn overlaps(body: &str, start: Option<i64>, end: Option<i64>) -> bool {
     let Ok(ical) = calcard::icalendar::ICalendar::parse(body) else {
         return false;
     };
-    let expanded = ical.expand_dates(chrono::Utc, MAX_OCCURRENCES);
     let (rs, re) = (start.unwrap_or(i64::MIN), end.unwrap_or(i64::MAX));
+    if let Some(hit) = dateless_task(body, rs, re) {
+        return hit;
+    }
+    let expanded = ical.expand_dates(chrono::Utc, MAX_OCCURRENCES);
     // To Do keeps days, not times: a task due on a day (DUE;VALUE=DATE) is
     // due during that whole day, so it lasts to the next midnight.
     let whole_days = body.contains("BEGIN:VTODO") && body.contains("\nDUE;VALUE=DATE:");
@@ -383,6 +386,29 @@ fn overlaps(body: &str, start: Option<i64>, end: Option<i64>) -> bool {
         } else {
             s >= rs && s < re
         }
+    })
+}
+
+/// For a task with neither DTSTART nor DUE, whether it overlaps [rs, re)
+/// by the last rows of RFC 4791 §9.9's table (COMPLETED and CREATED, or
+/// always when it has neither); `None` for anything else.
+fn dateless_task(body: &str, rs: i64, re: i64) -> Option<bool> {
+    if !body.contains("BEGIN:VTODO")
+        || !property_values(body, "DTSTART").is_empty()
+        || !property_values(body, "DUE").is_empty()
+    {
+        return None;
+    }
+    let at = |name: &str| {
+        property_values(body, name)
+            .first()
+            .and_then(|v| parse_utc(v))
+    };
+    Some(match (at("COMPLETED"), at("CREATED")) {
+        (Some(done), Some(made)) => (rs <= made || rs <= done) && (re >= made || re >= done),
+        (Some(done), None) => rs <= done && re >= done,
+        (None, Some(made)) => re > made,
+        (None, None) => true,
     })
 }
 
@@ -429,6 +455,23 @@ mod tests {
             &day,
             at("20261203T000000Z"),
             at("20261204T000000Z")
+        ));
+        // Neither start nor due: by CREATED (RFC 4791 §9.9).
+        let made = task("CREATED:20261201T080000Z\r\n");
+        assert!(overlaps(
+            &made,
+            at("20261205T000000Z"),
+            at("20261206T000000Z")
+        ));
+        assert!(!overlaps(
+            &made,
+            at("20261101T000000Z"),
+            at("20261102T000000Z")
+        ));
+        assert!(overlaps(
+            &task(""),
+            at("20001101T000000Z"),
+            at("20001102T000000Z")
         ));
         let due_only = task("DUE;VALUE=DATE:20261205\r\n");
         assert!(overlaps(

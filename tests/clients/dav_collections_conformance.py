@@ -33,7 +33,9 @@ search.is-not-defined.class search.recurrences.includes-implicit.event
 search.recurrences.includes-implicit.infinite-scope search.text.case-insensitive search.text.case-sensitive
 search.text.category search.text.substring search.time-range.event search.time-range.open.end
 search.time-range.open.start search.time-range.open.start.duration search.time-range.todo
-search.time-range.todo.strict
+search.time-range.todo.strict search.time-range.todo.no-dtstart search.time-range.todo.no-dtstart.no-due
+search.time-range.todo.old-dates search.recurrences.includes-implicit.todo
+search.recurrences.includes-implicit.todo.pending
 sync-token sync-token.delete sync-token.invalid-token
 synchronous-write synchronous-write.create-calendar synchronous-write.delete-calendar
 synchronous-write.proppatch
