@@ -285,6 +285,16 @@ fn take(step: &Instruction<'_>, plan: &mut Plan) -> Result<(), String> {
     if ignored(&p, plan.kind) {
         return Ok(());
     }
+    if p.is(CALDAV, "schedule-calendar-transp") {
+        // Apple Calendar sends it with every new calendar. Every Microsoft
+        // 365 calendar counts toward free/busy, which is what graphgate
+        // reports (opaque).
+        return if step.prop.child(CALDAV, "opaque").is_some() {
+            Ok(())
+        } else {
+            Err("every Microsoft 365 calendar counts toward free/busy (opaque)".into())
+        };
+    }
     if p.is(APPLE, "calendar-color") && plan.kind == Kind::Events {
         plan.color = Some(
             graph_color(&step.prop.text)

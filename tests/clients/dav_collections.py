@@ -147,6 +147,24 @@ assert r.status_code == 403 and "mkcalendar-response" in r.text and "424" in r.t
 assert not [c for c in graph("calendars") if c["name"] == "Odd"]
 assert dav("PROPFIND", home + "odd/", Depth="0").status_code == 404
 
+# What Apple Calendar sends with a new calendar is taken (what Graph cannot
+# keep is not kept); a transparent calendar is refused.
+APPLE = """<c:mkcalendar xmlns:d="DAV:" xmlns:c="urn:ietf:params:xml:ns:caldav"
+ xmlns:i="http://apple.com/ns/ical/"><d:set><d:prop><d:displayname>From Apple</d:displayname>
+<i:calendar-color>#63DA38FF</i:calendar-color><i:calendar-order>3</i:calendar-order>
+<c:calendar-timezone>BEGIN:VCALENDAR\r\nEND:VCALENDAR</c:calendar-timezone>
+<c:calendar-description>mine</c:calendar-description>
+<c:schedule-calendar-transp><c:%s/></c:schedule-calendar-transp>
+<c:supported-calendar-component-set><c:comp name="VEVENT"/></c:supported-calendar-component-set>
+</d:prop></d:set></c:mkcalendar>"""
+r = dav("MKCALENDAR", home + "apple-transparent/", APPLE % "transparent")
+assert r.status_code == 403 and "424" in r.text, (r.status_code, r.text)
+r = dav("MKCALENDAR", home + "apple/", APPLE % "opaque")
+assert r.status_code == 201, (r.status_code, r.text)
+g = [c for c in graph("calendars") if c["name"] == "From Apple"]
+assert len(g) == 1 and g[0]["color"] == "lightGreen", g
+assert dav("DELETE", home + "apple/").status_code == 204
+
 # 4. A VTODO-only calendar is a To Do list.
 chores = principal.make_calendar(name="Chores", cal_id="chores", supported_calendar_component_set=["VTODO"])
 lists = [l for l in graph("todo/lists") if l["displayName"] == "Chores"]
