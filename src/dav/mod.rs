@@ -11,6 +11,7 @@
 
 mod auth;
 mod collection;
+mod matching;
 mod object;
 mod paths;
 mod propfind;
