@@ -5,23 +5,15 @@
 //! or a contact in vCard 4.0. The ETag stays the stored object's whatever
 //! the shape (docs/carddav.md, docs/caldav.md).
 
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
-use chrono::NaiveDateTime;
-
+use super::matching::parse_utc;
 use super::response;
 use super::xml::{self, CALDAV, CARDDAV, DAV};
 use crate::pim::ical::{self, Recurrences, Selection, Shape, ShapeError};
 use crate::pim::vcard::{self, Version};
 use crate::pim::{Collection, Kind};
 use crate::store::DavItemRow;
-
-/// `20260101T000000Z` as Unix seconds.
-pub(super) fn parse_utc(v: &str) -> Option<i64> {
-    let v = v.trim().strip_suffix('Z')?;
-    let t = NaiveDateTime::parse_from_str(v, "%Y%m%dT%H%M%S").ok()?;
-    Some(t.and_utc().timestamp())
-}
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
 
 /// The shape a REPORT asked its data in.
 #[derive(Debug, Clone, Default)]

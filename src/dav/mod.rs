@@ -6,13 +6,18 @@
 //!
 //! Every request is authenticated (`auth.rs`), then the path (`paths.rs`)
 //! decides what it is about; PROPFIND is in `propfind.rs`, the REPORTs in
-//! `report.rs`, GET/PUT/DELETE in `object.rs`.
+//! `report.rs`, GET/PUT/DELETE in `object.rs`; collections are made and
+//! deleted in `collection.rs` and changed in `proppatch.rs`.
 
 mod auth;
+mod collection;
 mod data;
+mod matching;
 mod object;
 mod paths;
 mod propfind;
+mod proppatch;
+mod propset;
 mod query;
 mod report;
 mod response;

@@ -362,7 +362,16 @@ fn value(user: &UserPim, node: &Node, name: &PropName) -> Option<String> {
                 Home::Addressbooks => "Address books".into(),
             }),
             (DAV, "owner") => Some(href(&principal)),
-            (DAV, "current-user-privilege-set") => Some(privileges(false)),
+            // Calendars and address books are made in the homes (RFC 3744
+            // §3.9: making a member needs DAV:bind on its parent).
+            (DAV, "current-user-privilege-set") => Some(if user.can_make_collections() {
+                format!(
+                    "{}<d:privilege><d:bind/></d:privilege><d:privilege><d:unbind/></d:privilege>",
+                    privileges(false)
+                )
+            } else {
+                privileges(false)
+            }),
             _ => None,
         },
         Node::Inbox => match (ns, n) {

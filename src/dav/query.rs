@@ -2,21 +2,19 @@
 //! (RFC 6352 §8.6, filters §10.5) over a collection's resources as last
 //! synchronised: component and time-range filters (recurrences expanded,
 //! RFC 4791 §9.9), property filters with text-match (substring, equals,
-//! starts-with, ends-with under i;ascii-casemap or i;unicode-casemap) and
-//! is-not-defined.
+//! starts-with, ends-with under i;ascii-casemap, i;unicode-casemap or
+//! i;octet) and is-not-defined.
 
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::data::{self, Unshaped, parse_utc};
+use super::data::{self, Unshaped};
+use super::matching::{overlaps, parse_utc, property_values};
 use super::paths::{self, Home};
 use super::propfind::{self, Node};
 use super::response;
 use super::xml::{self, CALDAV, CARDDAV, Multistatus};
 use crate::pim::{Collection, Kind, PimError, UserPim};
-
-/// Occurrences of one series looked at for a time range.
-const MAX_OCCURRENCES: usize = 20_000;
 
 pub(super) async fn run(
     user: &UserPim,
@@ -86,9 +84,12 @@ struct PropTest {
 
 #[derive(Debug, Clone)]
 struct TextMatch {
+    /// Lower-cased unless `exact`.
     needle: String,
     how: MatchType,
     negate: bool,
+    /// i;octet: compared byte for byte, case included (RFC 4790 §9.3).
+    exact: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -207,9 +208,14 @@ fn prop_filter(pf: &xml::Element, ns: &str) -> Result<Test, Box<Response>> {
         texts.push(Test::Prop(PropTest {
             name: name.clone(),
             text: Some(TextMatch {
-                needle: tm.text.to_lowercase(),
+                needle: if collation == "i;octet" {
+                    tm.text.clone()
+                } else {
+                    tm.text.to_lowercase()
+                },
                 how,
                 negate: tm.attr("negate-condition").is_some_and(|v| v == "yes"),
+                exact: collation == "i;octet",
             }),
         }));
     }
@@ -221,6 +227,7 @@ fn prop_filter(pf: &xml::Element, ns: &str) -> Result<Test, Box<Response>> {
                 needle: String::new(),
                 how: MatchType::Contains,
                 negate: false,
+                exact: false,
             }),
         }));
     }
@@ -283,7 +290,11 @@ impl PropTest {
                     return false;
                 }
                 let hit = values.iter().any(|v| {
-                    let v = v.to_lowercase();
+                    let v = if tm.exact {
+                        v.clone()
+                    } else {
+                        v.to_lowercase()
+                    };
                     match tm.how {
                         MatchType::Contains => v.contains(&tm.needle),
                         MatchType::Equals => v == tm.needle,
@@ -297,74 +308,6 @@ impl PropTest {
     }
 }
 
-/// The values of property `name` in `body` (lines unfolded, escapes of
-/// commas, semicolons and backslashes undone).
-fn property_values(body: &str, name: &str) -> Vec<String> {
-    let mut unfolded: Vec<String> = Vec::new();
-    for line in body.split('\n') {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if let Some(rest) = line.strip_prefix(' ').or_else(|| line.strip_prefix('\t')) {
-            if let Some(last) = unfolded.last_mut() {
-                last.push_str(rest);
-            }
-        } else {
-            unfolded.push(line.to_string());
-        }
-    }
-    unfolded
-        .iter()
-        .filter_map(|line| {
-            let colon = value_start(line)?;
-            let head = &line[..colon];
-            let prop = head.split(';').next().unwrap_or("");
-            // vCard groups: `item1.EMAIL`.
-            let prop = prop.rsplit('.').next().unwrap_or(prop);
-            prop.eq_ignore_ascii_case(name).then(|| {
-                line[colon + 1..]
-                    .replace("\\,", ",")
-                    .replace("\\;", ";")
-                    .replace("\\n", "\n")
-                    .replace("\\N", "\n")
-                    .replace("\\\\", "\\")
-            })
-        })
-        .collect()
-}
-
-/// Where a content line's value starts: the first colon outside quotes.
-fn value_start(line: &str) -> Option<usize> {
-    let mut quoted = false;
-    for (i, c) in line.char_indices() {
-        match c {
-            '"' => quoted = !quoted,
-            ':' if !quoted => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
-/// Whether any occurrence in `body` overlaps [start, end) (RFC 4791 §9.9).
-fn overlaps(body: &str, start: Option<i64>, end: Option<i64>) -> bool {
-    let Ok(ical) = calcard::icalendar::ICalendar::parse(body) else {
-        return false;
-    };
-    let expanded = ical.expand_dates(chrono::Utc, MAX_OCCURRENCES);
-    let (rs, re) = (start.unwrap_or(i64::MIN), end.unwrap_or(i64::MAX));
-    if expanded.events.is_empty() {
-        // A task with no date at all matches every range (§9.9).
-        return !body.contains("BEGIN:VEVENT");
-    }
-    expanded.events.iter().any(|e| {
-        let (s, e) = e.timestamps();
-        if e > s {
-            s < re && e > rs
-        } else {
-            s >= rs && s < re
-        }
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -372,18 +315,6 @@ mod tests {
     const WEEKLY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:w1\r\n\
         DTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\n\
         SUMMARY:Team\\, weekly\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
-
-    #[test]
-    fn time_ranges_see_occurrences_of_a_series() {
-        let jan = |d: u32, h: u32| parse_utc(&format!("202601{d:02}T{h:02}0000Z"));
-        // The third occurrence, 19 Jan 09:00-10:00.
-        assert!(overlaps(WEEKLY, jan(19, 9), jan(19, 10)));
-        assert!(overlaps(WEEKLY, jan(19, 9), None));
-        // Between occurrences.
-        assert!(!overlaps(WEEKLY, jan(19, 10), jan(26, 9)));
-        // After the last (9 Mar).
-        assert!(!overlaps(WEEKLY, parse_utc("20260310T000000Z"), None));
-    }
 
     #[test]
     fn text_matches_unfold_and_unescape() {
@@ -396,9 +327,22 @@ mod tests {
                 needle: "team,".into(),
                 how: MatchType::StartsWith,
                 negate: false,
+                exact: false,
             }),
         };
         assert!(t.matches(WEEKLY));
+        // i;octet minds the case.
+        let exact = |needle: &str| PropTest {
+            name: "SUMMARY".into(),
+            text: Some(TextMatch {
+                needle: needle.into(),
+                how: MatchType::Contains,
+                negate: false,
+                exact: true,
+            }),
+        };
+        assert!(exact("Team").matches(WEEKLY));
+        assert!(!exact("team").matches(WEEKLY));
         let absent = PropTest {
             name: "LOCATION".into(),
             text: None,

@@ -12,9 +12,9 @@ use crate::pim::PimError;
 /// What the server supports, on every answer to OPTIONS (RFC 4791 §5.1,
 /// RFC 6352 §6.1, RFC 6638 §2).
 pub const DAV_CLASSES: &str =
-    "1, 3, access-control, calendar-access, addressbook, calendar-auto-schedule";
+    "1, 3, access-control, calendar-access, addressbook, calendar-auto-schedule, extended-mkcol";
 pub const ALLOW: &str =
-    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, POST";
+    "OPTIONS, GET, HEAD, PUT, DELETE, PROPFIND, PROPPATCH, REPORT, MKCALENDAR, MKCOL, POST";
 
 fn build(status: StatusCode, content_type: &str, body: impl Into<Body>) -> Response {
     let mut r = Response::new(body.into());
@@ -107,6 +107,9 @@ pub fn pim_error(e: &PimError) -> Response {
             error(status, ns, name, sentence)
         }
         PimError::Changed(why) => text(StatusCode::PRECONDITION_FAILED, why),
+        PimError::Exists(why) => text(StatusCode::METHOD_NOT_ALLOWED, why),
+        PimError::Forbidden(why) => text(StatusCode::FORBIDDEN, why),
+        PimError::Conflict(why) => text(StatusCode::CONFLICT, why),
         PimError::Unavailable(why) => {
             let mut r = text(StatusCode::SERVICE_UNAVAILABLE, why);
             r.headers_mut()

@@ -1,6 +1,8 @@
 //! The dispatch of every authenticated request: the path's owner is
 //! checked, then the method decides (PROPFIND in `propfind.rs`, REPORT in
-//! `report.rs`, GET/HEAD/PUT/DELETE of a resource in `object.rs`).
+//! `report.rs`, GET/HEAD/PUT/DELETE of a resource in `object.rs`, MKCALENDAR,
+//! MKCOL and DELETE of a collection in `collection.rs`, PROPPATCH in
+//! `proppatch.rs`).
 
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -29,6 +31,14 @@ pub(super) async fn route(account: &Account, user: &UserPim, target: Target, ask
             "need-privileges",
             "these collections belong to another user",
         );
+    }
+    match ask.method.as_str() {
+        "MKCALENDAR" | "MKCOL" => return super::collection::make(user, &target, &ask).await,
+        "PROPPATCH" => return super::proppatch::proppatch(user, &target, &ask).await,
+        "DELETE" if !matches!(target, Target::Item(..)) => {
+            return super::collection::delete(user, &target).await;
+        }
+        _ => {}
     }
     if let Target::Item(home, _, slug, name) = &target {
         match ask.method.as_str() {

@@ -9,8 +9,8 @@ use super::call::{Call, Target, encode};
 use super::error::{BadAnswer, Error};
 use super::mailbox::Mailbox;
 
-const CALENDAR_FIELDS: &str =
-    "id,name,color,hexColor,isDefaultCalendar,canEdit,canShare,canViewPrivateItems,owner,changeKey";
+const CALENDAR_FIELDS: &str = "id,name,color,hexColor,isDefaultCalendar,isRemovable,canEdit,canShare,\
+     canViewPrivateItems,owner,changeKey";
 
 /// A calendar as Graph describes it.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -28,6 +28,10 @@ pub struct Calendar {
     pub hex_color: Option<String>,
     #[serde(default)]
     pub is_default_calendar: bool,
+    /// Graph lets it be deleted (not the default calendar); absent means
+    /// yes unless it is the default one.
+    #[serde(default)]
+    pub is_removable: Option<bool>,
     /// The identity may write to it (the owner, or a sharee with write).
     #[serde(default)]
     pub can_edit: bool,

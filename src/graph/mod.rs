@@ -14,6 +14,7 @@ mod calendars;
 mod call;
 mod client;
 pub mod contacts;
+mod containers;
 mod error;
 mod event_models;
 mod events;
@@ -33,6 +34,7 @@ mod usage;
 
 pub use calendars::{Calendar, Owner as CalendarOwner};
 pub use client::GraphClient;
+pub use containers::CalendarChange;
 // Contacts and To Do have a few models of their own with the names the
 // event models use (their JSON differs in detail); those are reached as
 // `graph::contacts::…` and `graph::tasks::…`.

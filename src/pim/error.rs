@@ -28,6 +28,18 @@ pub enum PimError {
         name: &'static str,
         sentence: String,
     },
+    /// Something is already there (405 for a collection made where one
+    /// exists).
+    #[error("{0}")]
+    Exists(String),
+    /// Microsoft refuses it for a reason the sentence gives (403): the
+    /// default calendar cannot be deleted, say.
+    #[error("{0}")]
+    Forbidden(String),
+    /// It clashes with what the mailbox holds (409): another calendar of
+    /// that name, say.
+    #[error("{0}")]
+    Conflict(String),
     /// If-Match or If-None-Match did not hold (412).
     #[error("{0}")]
     Changed(String),

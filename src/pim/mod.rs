@@ -3,6 +3,8 @@
 //! and the collections a user sees. Like `mailbox/` for mail, it knows
 //! nothing of HTTP; the DAV front (`dav/`) calls it, and it calls `graph/`.
 
+mod collections;
+mod colors;
 mod error;
 pub mod ical;
 mod listings;
@@ -15,6 +17,8 @@ pub mod vcard;
 pub mod vtodo;
 pub mod zones;
 
+pub use collections::MAX_NAME_CHARS;
+pub use colors::graph_color;
 pub use error::{CALDAV_NS, CARDDAV_NS, DAV_NS, PimError};
 pub use objects::{Conditions, PutOutcome};
 pub use service::{Collection, Kind, PimService, PimSettings, UserPim};

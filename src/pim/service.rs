@@ -103,6 +103,10 @@ pub struct Collection {
     /// unknown): events without a zone of their own are shown in it, and it
     /// is the calendar's CALDAV:calendar-timezone.
     pub zone: Tz,
+    /// Microsoft keeps it: the default calendar, a built-in To Do list
+    /// ("Tasks", "Flagged email"), the default contact folder. It cannot be
+    /// deleted (and a built-in To Do list cannot be renamed either).
+    pub built_in: bool,
     /// Which of the user's places it is in.
     pub(crate) place: usize,
 }
@@ -275,6 +279,7 @@ impl UserPim {
                 Err(e) => return Err(e.into()),
             };
             let zone = self.service.cached_zone(place);
+            let names = self.chosen_names(place).await?;
             for cal in calendars.iter() {
                 let mailbox = place.grant.mailbox().to_string();
                 let name = if own {
@@ -283,7 +288,7 @@ impl UserPim {
                     format!("{} ({mailbox})", cal.name)
                 };
                 out.push(Collection {
-                    slug: slug(
+                    slug: names.slug(
                         own,
                         &mailbox,
                         Kind::Events,
@@ -296,6 +301,7 @@ impl UserPim {
                     writable: place.grant.can_write() && cal.can_edit,
                     color: cal.hex_color.clone().filter(|c| !c.is_empty()),
                     is_default: cal.is_default_calendar,
+                    built_in: cal.is_default_calendar || cal.is_removable == Some(false),
                     mailbox,
                     zone,
                     place: i,
@@ -334,6 +340,7 @@ impl UserPim {
                 Err(e) => return Err(e.into()),
             };
             let mailbox = place.grant.mailbox().to_string();
+            let names = self.chosen_names(place).await?;
             for (f, is_default) in folders.iter() {
                 let name = if own {
                     f.display_name.clone()
@@ -341,13 +348,14 @@ impl UserPim {
                     format!("{} ({mailbox})", f.display_name)
                 };
                 out.push(Collection {
-                    slug: slug(own, &mailbox, Kind::Contacts, &f.id, *is_default),
+                    slug: names.slug(own, &mailbox, Kind::Contacts, &f.id, *is_default),
                     kind: Kind::Contacts,
                     graph_id: f.id.clone(),
                     name,
                     writable: place.grant.can_write(),
                     color: None,
                     is_default: *is_default,
+                    built_in: *is_default,
                     mailbox: mailbox.clone(),
                     zone: Tz::UTC,
                     place: i,
@@ -376,16 +384,21 @@ impl UserPim {
             Err(e) => return Err(e.into()),
         };
         let mailbox = place.grant.mailbox().to_string();
+        let names = self.chosen_names(place).await?;
         Ok(lists
             .iter()
             .map(|l| Collection {
-                slug: slug(true, &mailbox, Kind::Tasks, &l.id, l.is_default()),
+                slug: names.slug(true, &mailbox, Kind::Tasks, &l.id, l.is_default()),
                 kind: Kind::Tasks,
                 graph_id: l.id.clone(),
                 name: l.display_name.clone(),
                 writable: place.grant.can_write(),
                 color: None,
                 is_default: l.is_default(),
+                built_in: l
+                    .wellknown_list_name
+                    .as_deref()
+                    .is_some_and(|w| !w.is_empty() && w != "none"),
                 mailbox: mailbox.clone(),
                 zone: Tz::UTC,
                 place: i,

@@ -260,6 +260,21 @@ const STEPS: &[(i64, &str)] = &[
         PRIMARY KEY (mailbox, kind, collection, member_id)
     )",
     ),
+    (
+        15,
+        // The URL segments clients chose for the collections they made
+        // (MKCALENDAR, extended MKCOL; store/dav_names.rs): per mailbox and
+        // home (`calendars`, `addressbooks`) one segment names one
+        // calendar, To Do list or contact folder.
+        "CREATE TABLE dav_names (
+        mailbox TEXT NOT NULL,
+        home TEXT NOT NULL,
+        segment TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        collection TEXT NOT NULL,
+        PRIMARY KEY (mailbox, home, segment)
+    )",
+    ),
 ];
 
 fn render(sql: &str, backend: Backend) -> String {

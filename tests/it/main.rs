@@ -15,6 +15,7 @@ mod cli_systemd;
 mod cluster;
 mod config;
 mod dav;
+mod dav_collections;
 mod dav_data;
 mod emulator;
 mod emulator_calendar;

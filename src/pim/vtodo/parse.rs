@@ -285,8 +285,12 @@ impl<'a> Reader<'a> {
             Some(ICalendarValue::Integer(p)) if (6..=9).contains(p) => Importance::Low,
             _ => Importance::Normal,
         };
-        let due = self.day(ICalendarProperty::Due);
         let start = self.day(ICalendarProperty::Dtstart);
+        // To Do keeps start and due days only: a DURATION (RFC 5545
+        // §3.8.2.5, from DTSTART) becomes the due day when DUE is absent.
+        let due = self
+            .day(ICalendarProperty::Due)
+            .or_else(|| start?.checked_add_signed(self.duration()?));
         let completed = self.instant_of(ICalendarProperty::Completed);
         let recurrence = match self
             .entry(ICalendarProperty::Rrule)
@@ -338,7 +342,7 @@ impl<'a> Reader<'a> {
             seen.push(name.clone());
             let generated = match name.as_str() {
                 "UID" | "DTSTAMP" | "CREATED" | "LAST-MODIFIED" | "DUE" | "DTSTART"
-                | "COMPLETED" | "CATEGORIES" => continue,
+                | "DURATION" | "COMPLETED" | "CATEGORIES" => continue,
                 _ if name == STATUS_X => continue,
                 "SUMMARY" if first => Some(summary_line(&title)),
                 "DESCRIPTION" if first => Some(description_line(&description)),
@@ -457,6 +461,16 @@ impl<'a> Reader<'a> {
         match refined {
             Some(r) if status_line(r) == status_line(status) && status != TaskStatus::Deferred => r,
             _ => status,
+        }
+    }
+
+    /// The task's DURATION, if it is a positive one.
+    fn duration(&self) -> Option<chrono::TimeDelta> {
+        match self.entry(ICalendarProperty::Duration)?.values.first()? {
+            ICalendarValue::Duration(d) if !d.neg => d
+                .to_time_delta()
+                .filter(|d| *d <= chrono::TimeDelta::days(3660)),
+            _ => None,
         }
     }
 

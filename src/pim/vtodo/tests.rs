@@ -106,6 +106,27 @@ fn a_due_time_is_dropped_to_the_day_to_do_keeps() {
 }
 
 #[test]
+fn a_duration_becomes_the_due_day_and_is_not_kept() {
+    // DTSTART is rendered as a date, so an hour-long DURATION kept beside
+    // it would make the task invalid (RFC 5545 §3.8.2.5).
+    let parsed = parse(&ics(&[
+        "UID:d",
+        "SUMMARY:x",
+        "DTSTART:20240510T120000Z",
+        "DURATION:P2DT1H",
+    ]))
+    .unwrap();
+    assert_eq!(
+        parsed.write.due_date_time.value().unwrap().date_time,
+        "2024-05-12T12:00:00"
+    );
+    let text = render(&stored(&parsed.write), "d", Some(&parsed.extras));
+    assert!(text.contains("DTSTART;VALUE=DATE:20240510"), "{text}");
+    assert!(text.contains("DUE;VALUE=DATE:20240512"), "{text}");
+    assert!(!text.contains("DURATION"), "{text}");
+}
+
+#[test]
 fn a_completed_task_round_trips() {
     let (parsed, text) = round_trip(&ics(&[
         "UID:done-1",
