@@ -6,7 +6,8 @@
 //!
 //! Every request is authenticated (`auth.rs`), then the path (`paths.rs`)
 //! decides what it is about; PROPFIND is in `propfind.rs`, the REPORTs in
-//! `report.rs`, GET/PUT/DELETE in `object.rs`.
+//! `report.rs`, GET/PUT/DELETE in `object.rs`, free/busy and the
+//! schedule outbox in `schedule.rs`.
 
 mod auth;
 mod object;
@@ -16,6 +17,7 @@ mod query;
 mod report;
 mod response;
 mod route;
+mod schedule;
 mod xml;
 
 use std::net::SocketAddr;

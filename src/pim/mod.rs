@@ -4,6 +4,8 @@
 //! nothing of HTTP; the DAV front (`dav/`) calls it, and it calls `graph/`.
 
 mod error;
+mod freebusy;
+mod freebusy_ical;
 pub mod ical;
 mod objects;
 mod service;
@@ -15,5 +17,11 @@ pub mod vtodo;
 pub mod zones;
 
 pub use error::{CALDAV_NS, CARDDAV_NS, DAV_NS, PimError};
+pub use freebusy::{
+    Busy, BusyKind, MAX_FREE_BUSY_DAYS, MAX_RECIPIENTS, RecipientFreeBusy, Unanswered, check_range,
+};
+pub use freebusy_ical::{
+    FreeBusyRequest, NotFreeBusy, ReplyParties, mailto, parse_request, render_free_busy,
+};
 pub use objects::{Conditions, PutOutcome};
 pub use service::{Collection, Kind, PimService, PimSettings, UserPim};

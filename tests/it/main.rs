@@ -15,6 +15,7 @@ mod cli_systemd;
 mod cluster;
 mod config;
 mod dav;
+mod dav_schedule;
 mod emulator;
 mod emulator_calendar;
 mod emulator_identity;
