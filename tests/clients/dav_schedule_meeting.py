@@ -3,7 +3,7 @@ event with bob as attendee (python caldav); bob's invitation arrives in
 his IMAP INBOX (imaplib against the gateway); bob's copy appears in his
 calendar over CalDAV, he sets PARTSTAT=ACCEPTED and PUTs it, and alice's
 event shows him as accepted; alice moves the meeting (an update mail) and
-deletes it (a cancellation mail).
+deletes it (a cancellation mail, and bob's copy shows as cancelled).
 
 Usage: dav_schedule_meeting.py <http-port> <https-port> <cert> <password> <alice> <bob> <imap-port>
 """
@@ -52,6 +52,10 @@ def default_calendar(user):
     raise AssertionError(f"no default calendar for {user}")
 
 
+def unfold(ical):
+    return re.sub(r"\r?\n[ \t]", "", ical)
+
+
 def until(what, probe, seconds=30):
     deadline = time.time() + seconds
     while True:
@@ -89,9 +93,12 @@ def count(s):
     return inbox_subjects().count(s)
 
 
+bob_cal = default_calendar(bob)
+
+
 def bob_copy():
     """bob's copy of the meeting, over CalDAV."""
-    cal = default_calendar(bob)
+    cal = bob_cal
     found = cal.search(event=True, start=datetime(day.year, day.month, day.day, tzinfo=timezone.utc),
                        end=datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=1))
     return [e for e in found if subject in e.data]
@@ -109,8 +116,8 @@ copy = copies[0]
 r = requests.get(copy.url, auth=(bob, password))
 assert r.status_code == 200, r.status_code
 etag = r.headers["ETag"]
-text = r.text.replace("\r\n ", "")
-lines = text.split("\r\n")
+text = unfold(r.text)
+lines = text.splitlines()
 mine = [l for l in lines if l.startswith("ATTENDEE") and bob in l.lower()]
 assert mine, text
 accepted = [re.sub(r"PARTSTAT=[A-Z-]+", "PARTSTAT=ACCEPTED", l) if l in mine else l for l in lines]
@@ -121,14 +128,24 @@ r = requests.put(copy.url, data="\r\n".join(accepted).encode(), auth=(bob, passw
 assert r.status_code in (201, 204), (r.status_code, r.text)
 
 
+last = {}
+
+
 def alice_sees_accepted():
     ev = alice_cal.event_by_uid(uid)
-    data = ev.data.replace("\r\n ", "")
+    data = unfold(ev.data)
+    last["alice"] = data
     return any(l.startswith("ATTENDEE") and bob in l.lower() and "PARTSTAT=ACCEPTED" in l
                for l in data.splitlines())
 
 
-until("bob's acceptance in alice's event", alice_sees_accepted)
+try:
+    until("bob's acceptance in alice's event", alice_sees_accepted)
+except AssertionError:
+    print(last.get("alice"), file=sys.stderr)
+    print("bob PUT:", "\r\n".join(accepted), file=sys.stderr)
+    print("inbox:", inbox_subjects(), file=sys.stderr)
+    raise
 
 # alice moves the meeting: an update (a second request) reaches bob.
 ev = alice_cal.event_by_uid(uid)
@@ -145,5 +162,9 @@ assert f"DTSTART:{stamp(17)}" in alice_cal.event_by_uid(uid).data
 r = requests.delete(ev.url, auth=(alice, password))
 assert r.status_code in (200, 204), (r.status_code, r.text)
 until("the cancellation in bob's INBOX", lambda: count(f"Canceled: {subject}") == 1)
-until("bob's copy gone from his calendar", lambda: not bob_copy())
+# Exchange keeps the attendee's copy, marked cancelled, until they remove it.
+until("bob's copy cancelled in his calendar",
+      lambda: (lambda copies: len(copies) == 1 and all(
+          "STATUS:CANCELLED" in c.data and f"Canceled: {subject}" in unfold(c.data)
+          for c in copies))(bob_copy()))
 print("OK")
