@@ -47,12 +47,28 @@ def event(summary, start, end, extra=""):
     )
 
 
+clients = {}
+
+
 def client(user):
-    return caldav.DAVClient(url=url, username=user, password=password)
+    """One client per user for the whole script."""
+    if user not in clients:
+        clients[user] = caldav.DAVClient(url=url, username=user, password=password)
+    return clients[user]
 
 
 def default_calendar(user):
-    for c in client(user).principal().calendars():
+    # Discovery is idempotent: tried once more if the connection drops
+    # (seen when another test's gateway in the same test process stops).
+    for attempt in (1, 2):
+        try:
+            calendars = client(user).principal().calendars()
+            break
+        except Exception as e:  # niquests' ConnectionError, under caldav
+            if "ConnectionError" not in type(e).__name__ or attempt == 2:
+                raise
+            clients.pop(user, None)
+    for c in calendars:
         if c.url.path == f"/dav/calendars/{user}/calendar/":
             return c
     raise AssertionError(f"no default calendar for {user}")

@@ -45,8 +45,18 @@ def meeting(start_h, end_h):
 
 
 def default_calendar(user):
-    c = caldav.DAVClient(url=url, username=user, password=password)
-    for cal in c.principal().calendars():
+    """Called once per user: each has one client for the whole script.
+    Discovery is idempotent: tried once more if the connection drops (seen
+    when another test's gateway in the same test process stops)."""
+    for attempt in (1, 2):
+        try:
+            c = caldav.DAVClient(url=url, username=user, password=password)
+            calendars = c.principal().calendars()
+            break
+        except Exception as e:
+            if "ConnectionError" not in type(e).__name__ or attempt == 2:
+                raise
+    for cal in calendars:
         if cal.url.path == f"/dav/calendars/{user}/calendar/":
             return cal
     raise AssertionError(f"no default calendar for {user}")

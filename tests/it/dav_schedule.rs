@@ -16,6 +16,7 @@ async fn free_busy_of_three_users_over_the_outbox_and_a_calendars_own() {
         .python("dav_schedule.py", &[PASSWORD, ALICE, BOB, CAROL, SALES])
         .await;
     assert!(out.contains("OK"), "{out}");
+    gw.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -81,6 +82,7 @@ async fn free_busy_costs_one_get_schedule_and_a_calendars_own_costs_no_more_than
         "{stats}"
     );
     assert_eq!(stats["requests"].as_u64(), Some(1), "{stats}");
+    gw.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,4 +93,5 @@ async fn a_meeting_saved_over_caldav_is_scheduled_by_exchange_and_answered_over_
         .python("dav_schedule_meeting.py", &[PASSWORD, ALICE, BOB, &imap])
         .await;
     assert!(out.contains("OK"), "{out}");
+    gw.stop().await;
 }
