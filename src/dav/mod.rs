@@ -7,7 +7,8 @@
 //! Every request is authenticated (`auth.rs`), then the path (`paths.rs`)
 //! decides what it is about; PROPFIND is in `propfind.rs`, the REPORTs in
 //! `report.rs`, GET/PUT/DELETE in `object.rs`; collections are made and
-//! deleted in `collection.rs` and changed in `proppatch.rs`.
+//! deleted in `collection.rs` and changed in `proppatch.rs`; free/busy and
+//! the schedule outbox are in `schedule.rs`.
 
 mod auth;
 mod collection;
@@ -22,6 +23,7 @@ mod query;
 mod report;
 mod response;
 mod route;
+mod schedule;
 mod xml;
 
 use std::net::SocketAddr;

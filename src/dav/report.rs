@@ -33,6 +33,9 @@ pub(super) async fn run(user: &UserPim, target: &Target, ask: &Ask) -> Response 
             );
         }
     };
+    if home == Home::Calendars && (slug == propfind::INBOX || slug == propfind::OUTBOX) {
+        return super::schedule::empty_box_report(&root);
+    }
     let c = match user.find(home == Home::Calendars, slug).await {
         Ok(Some(c)) => c,
         Ok(None) => return response::pim_error(&PimError::NotFound),
@@ -45,6 +48,8 @@ pub(super) async fn run(user: &UserPim, target: &Target, ask: &Ask) -> Response 
             sync_collection(user, home, &c, &root).await
         } else if root.is(CALDAV, "calendar-query") || root.is(CARDDAV, "addressbook-query") {
             super::query::run(user, home, &c, &root).await
+        } else if root.is(CALDAV, "free-busy-query") {
+            super::schedule::free_busy_query(user, &c, &root).await
         } else {
             return response::error(
                 StatusCode::FORBIDDEN,

@@ -39,6 +39,16 @@ pub fn multistatus(body: String) -> Response {
     )
 }
 
+/// 200 with an iCalendar object (a free-busy-query answer).
+pub fn calendar(body: String) -> Response {
+    build(StatusCode::OK, "text/calendar; charset=utf-8", body)
+}
+
+/// 200 with an XML body that is not a multistatus (a schedule-response).
+pub fn xml_ok(body: String) -> Response {
+    build(StatusCode::OK, "application/xml; charset=utf-8", body)
+}
+
 pub fn error(status: StatusCode, ns: &str, name: &str, sentence: &str) -> Response {
     build(
         status,

@@ -2,12 +2,13 @@
 //! checked, then the method decides (PROPFIND in `propfind.rs`, REPORT in
 //! `report.rs`, GET/HEAD/PUT/DELETE of a resource in `object.rs`, MKCALENDAR,
 //! MKCOL and DELETE of a collection in `collection.rs`, PROPPATCH in
-//! `proppatch.rs`).
+//! `proppatch.rs`, POST to the schedule outbox in `schedule.rs`).
 
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use super::paths::Target;
+use super::paths::{Home, Target};
+use super::propfind::OUTBOX;
 use super::xml::DAV;
 use super::{Ask, response};
 use crate::accounts::{Account, normalise_login};
@@ -50,6 +51,12 @@ pub(super) async fn route(account: &Account, user: &UserPim, target: Target, ask
             "DELETE" => return super::object::delete(user, *home, slug, name, &ask).await,
             _ => {}
         }
+    }
+    if let Target::Collection(Home::Calendars, _, slug) = &target
+        && slug == OUTBOX
+        && ask.method == axum::http::Method::POST
+    {
+        return super::schedule::outbox_post(user, &ask).await;
     }
     match ask.method.as_str() {
         "PROPFIND" => super::propfind::propfind(user, &target, &ask).await,

@@ -40,7 +40,9 @@ pub struct Schedule {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ScheduleItem {
-    #[serde(default)]
+    /// Graph's own example writes it capitalised (`Tentative`), its
+    /// answers elsewhere in camelCase (`busy`): both are read.
+    #[serde(default, deserialize_with = "status_any_case")]
     pub status: Option<FreeBusyStatus>,
     pub start: DateTimeTimeZone,
     pub end: DateTimeTimeZone,
@@ -51,6 +53,23 @@ pub struct ScheduleItem {
     pub subject: Option<String>,
     #[serde(default)]
     pub location: Option<String>,
+}
+
+/// A freeBusyStatus whatever the case of its first letter.
+fn status_any_case<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<FreeBusyStatus>, D::Error> {
+    let raw: Option<String> = Option::deserialize(d)?;
+    Ok(raw.map(|s| {
+        let mut chars = s.trim().chars();
+        let camel: String = chars
+            .next()
+            .map(|c| c.to_ascii_lowercase())
+            .into_iter()
+            .chain(chars)
+            .collect();
+        serde_json::from_value(serde_json::Value::String(camel)).unwrap_or_default()
+    }))
 }
 
 #[derive(Serialize)]
@@ -235,7 +254,7 @@ mod tests {
         assert!(s.error.is_some());
         let info: Information = serde_json::from_value(serde_json::json!({
             "scheduleId": "a@b", "availabilityView": "2x21",
-            "scheduleItems": [{"status": "busy",
+            "scheduleItems": [{"status": "Busy",
                 "start": {"dateTime": "2025-01-01T10:00:00", "timeZone": "UTC"},
                 "end": {"dateTime": "2025-01-01T11:00:00", "timeZone": "UTC"}}]
         }))
@@ -248,5 +267,12 @@ mod tests {
             1,
             "an item spanning two calls is listed once"
         );
+        assert_eq!(s.items[0].status, Some(FreeBusyStatus::Busy));
+        let tentative: ScheduleItem = serde_json::from_value(serde_json::json!({
+            "status": "Tentative",
+            "start": {"dateTime": "2025-01-01T10:00:00", "timeZone": "UTC"},
+            "end": {"dateTime": "2025-01-01T11:00:00", "timeZone": "UTC"}}))
+        .unwrap();
+        assert_eq!(tentative.status, Some(FreeBusyStatus::Tentative));
     }
 }

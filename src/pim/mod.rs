@@ -6,6 +6,8 @@
 mod collections;
 mod colors;
 mod error;
+mod freebusy;
+mod freebusy_ical;
 pub mod ical;
 mod listings;
 mod objects;
@@ -20,5 +22,11 @@ pub mod zones;
 pub use collections::MAX_NAME_CHARS;
 pub use colors::graph_color;
 pub use error::{CALDAV_NS, CARDDAV_NS, DAV_NS, PimError};
+pub use freebusy::{
+    Busy, BusyKind, MAX_FREE_BUSY_DAYS, MAX_RECIPIENTS, RecipientFreeBusy, Unanswered, check_range,
+};
+pub use freebusy_ical::{
+    FreeBusyRequest, NotFreeBusy, ReplyParties, mailto, parse_request, render_free_busy,
+};
 pub use objects::{Conditions, PutOutcome};
 pub use service::{Collection, Kind, PimService, PimSettings, UserPim};

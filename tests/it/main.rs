@@ -17,6 +17,7 @@ mod config;
 mod dav;
 mod dav_collections;
 mod dav_data;
+mod dav_schedule;
 mod emulator;
 mod emulator_calendar;
 mod emulator_identity;
