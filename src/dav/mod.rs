@@ -165,18 +165,22 @@ impl Listener {
         let (parts, body) = request.into_parts();
         let path = parts.uri.path().to_string();
         let Some(target) = paths::parse(&path) else {
-            return response::text(StatusCode::NOT_FOUND, "nothing here");
+            return answer_before_body(body, response::text(StatusCode::NOT_FOUND, "nothing here"))
+                .await;
         };
         if target == paths::Target::WellKnown {
             // RFC 6764 §5: the context path, for PROPFIND and GET alike.
-            return response::redirect(paths::ROOT);
+            return answer_before_body(body, response::redirect(paths::ROOT)).await;
         }
         if parts.method == Method::OPTIONS {
-            return response::options();
+            return answer_before_body(body, response::options()).await;
         }
         let account = match self.dav.identify(&parts.headers, peer, self.tls).await {
             Ok(a) => a,
-            Err(refusal) => return response::refused(refusal, self.dav.bearer.is_some()),
+            Err(refusal) => {
+                let r = response::refused(refusal, self.dav.bearer.is_some());
+                return answer_before_body(body, r).await;
+            }
         };
         let body = match read_body(body, self.dav.settings.max_body).await {
             Ok(b) => b,
@@ -195,12 +199,38 @@ impl Listener {
     }
 }
 
+/// The most of an unread request body read and dropped so that the
+/// connection can carry the client's next request.
+const DRAIN_LIMIT: usize = 64 * 1024;
+
+/// `r`, answered to a request whose body was not needed. A body left
+/// unread makes the HTTP server close the connection after the answer,
+/// without saying so, and a client that sends its next request on it (the
+/// authenticated retry after a 401, say) sees the connection drop. So a
+/// small body is read and dropped; past [`DRAIN_LIMIT`] the answer says
+/// `Connection: close`.
+async fn answer_before_body(body: Body, mut r: Response) -> Response {
+    if to_bytes(body, DRAIN_LIMIT).await.is_err() {
+        r.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+    }
+    r
+}
+
 async fn read_body(body: Body, max: usize) -> Result<bytes::Bytes, Response> {
     to_bytes(body, max).await.map_err(|_| {
-        response::text(
+        let mut r = response::text(
             StatusCode::PAYLOAD_TOO_LARGE,
             &format!("the request body is larger than {} KiB", max / 1024),
-        )
+        );
+        // The rest of the body is not read: the connection ends here.
+        r.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        r
     })
 }
 
