@@ -93,3 +93,24 @@ async fn contacts_and_tasks_both_ways_with_sync_after_a_change_in_the_tenant() {
         .await;
     assert!(out.contains("OK"), "{out}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn curl_sees_the_exact_xml_and_graphs_410_and_412_are_lived_through() {
+    let gw = TestGateway::start().await;
+    let script = format!("{}/tests/clients/dav_curl.sh", env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::process::Command::new("bash")
+        .arg(script)
+        .arg(gw.dav.port().to_string())
+        .arg(PASSWORD)
+        .arg(ALICE)
+        .arg(&gw.tenant.base)
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
