@@ -16,7 +16,6 @@ mod ids;
 mod recurrence;
 mod store;
 mod tz;
-mod windows_zones;
 
 #[cfg(test)]
 mod tests_recurrence;

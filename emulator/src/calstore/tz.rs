@@ -3,7 +3,7 @@
 //! A `dateTimeTimeZone` carries a wall-clock time and a zone name: a Windows
 //! name ("W. Europe Standard Time"), an IANA name ("Europe/Berlin") or
 //! "UTC". The emulator resolves either to an IANA zone (Windows names
-//! through CLDR's table in `windows_zones.rs`) and converts with chrono-tz,
+//! through CLDR's table in the `graphgate-zones` crate) and converts with chrono-tz,
 //! so a weekly 09:00 meeting stays at 09:00 across a DST change.
 
 use std::str::FromStr;
@@ -11,7 +11,7 @@ use std::str::FromStr;
 use chrono::{DateTime, Duration, LocalResult, NaiveDateTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::windows_zones::WINDOWS_ZONES;
+use graphgate_zones::WINDOWS_ZONES;
 
 /// The zone a Graph zone name stands for, or None if Graph would refuse it
 /// (`TimeZoneNotSupportedException`). Windows names match case-insensitively

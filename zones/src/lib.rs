@@ -1,11 +1,16 @@
-//! Windows time-zone names and the IANA zone each stands for, as CLDR's
-//! `windowsZones.xml` maps them for the whole world (territory `001`).
-//! Graph accepts Windows names wherever it takes a time zone (`start`,
-//! `end`, `recurrenceTimeZone`, `Prefer: outlook.timezone`); the emulator
-//! turns them into IANA zones to do its arithmetic with chrono-tz.
+//! CLDR's table of Windows time-zone names and the IANA zone each stands
+//! for, for the whole world (territory `001`). Microsoft Graph names zones
+//! the Windows way ("W. Europe Standard Time"); iCalendar and chrono-tz use
+//! IANA names ("Europe/Berlin"). The gateway and its emulated tenant both
+//! read this one table.
 
-/// (Windows name, IANA zone), in CLDR's order (by UTC offset).
-pub(crate) const WINDOWS_ZONES: &[(&str, &str)] = &[
+#![forbid(unsafe_code)]
+
+/// (Windows name, IANA zone) from CLDR's
+/// [windowsZones.xml](https://github.com/unicode-org/cldr/blob/main/common/supplemental/windowsZones.xml),
+/// territory `001`, in CLDR's order (by UTC offset): the first of several
+/// equivalent Windows zones is the one chosen.
+pub const WINDOWS_ZONES: &[(&str, &str)] = &[
     ("Dateline Standard Time", "Etc/GMT+12"),
     ("UTC-11", "Etc/GMT+11"),
     ("Aleutian Standard Time", "America/Adak"),
