@@ -276,6 +276,7 @@ impl UserPim {
             }
         };
         self.service.keep(place.grant.mailbox(), listed);
+        self.audit_shared(c, "dav-change-collection", shown);
         Ok(())
     }
 
@@ -301,6 +302,7 @@ impl UserPim {
         let key = c.key();
         self.service.store.dav_forget(&key).await?;
         self.service.drop_listed(&c.mailbox, c.kind, &c.graph_id);
+        self.audit_shared(c, "dav-delete-collection", "");
         Ok(())
     }
 }

@@ -69,12 +69,27 @@ impl UserPim {
             .await?
             .filter(|r| r.graph_id.is_some());
         conditions.check(row.as_ref().and_then(|r| r.etag.as_deref()))?;
-        match c.kind {
-            Kind::Events => self.put_event(c, name, body, row).await,
+        let outcome = match c.kind {
+            Kind::Events => self.put_event(c, name, body, row).await?,
             Kind::Tasks | Kind::Contacts => {
                 let created = self.put_item(c, name, body, row).await?;
-                Ok(PutOutcome { created })
+                PutOutcome { created }
             }
+        };
+        self.audit_shared(c, "dav-put", name);
+        Ok(outcome)
+    }
+
+    /// A change to a shared mailbox's collection is audited, as mail's
+    /// uses of shared mailboxes are (the user's own ones are not).
+    pub(crate) fn audit_shared(&self, c: &Collection, action: &str, name: &str) {
+        if !c.mailbox.eq_ignore_ascii_case(&self.own) {
+            self.service.mail.audit().allowed(
+                &self.login,
+                action,
+                &c.mailbox,
+                &format!("{}/{name}", c.name),
+            );
         }
     }
 
@@ -175,6 +190,7 @@ impl UserPim {
             ..DavChanges::default()
         };
         store.dav_write(&key, &changes, 0).await?;
+        self.audit_shared(c, "dav-delete", name);
         Ok(())
     }
 }

@@ -60,6 +60,20 @@ async fn a_withdrawn_grant_ends_access_at_the_next_request_and_is_audited() {
     };
     let before = propfind(&http).await.unwrap();
     assert_eq!(before.status().as_u16(), 207);
+    // A write into the shared mailbox's calendar is audited as a use of it.
+    let event = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//graphgate tests//EN\r\n\
+                 BEGIN:VEVENT\r\nUID:audited-put@example.com\r\nDTSTAMP:20261201T000000Z\r\n\
+                 DTSTART:20261211T090000Z\r\nDTEND:20261211T100000Z\r\nSUMMARY:Audited\r\n\
+                 END:VEVENT\r\nEND:VCALENDAR\r\n";
+    let put = http
+        .put(format!("{url}audited.ics"))
+        .basic_auth(ALICE, Some(PASSWORD))
+        .header("Content-Type", "text/calendar")
+        .body(event)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(put.status().as_u16(), 201);
     gw.mail.set_policy(graphgate::policy::Policy::new(vec![]));
     let after = propfind(&http).await.unwrap();
     assert_eq!(after.status().as_u16(), 403);
@@ -72,14 +86,21 @@ async fn a_withdrawn_grant_ends_access_at_the_next_request_and_is_audited() {
     let mut log = String::new();
     for _ in 0..50 {
         log = std::fs::read_to_string(&log_path).unwrap_or_default();
-        if log.contains("dav") {
+        if log.contains("\"dav\"") && log.contains("\"dav-put\"") {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert!(
+        log.lines().any(|l| l.contains("\"dav\"")
+            && l.contains(SALES)
+            && l.contains(ALICE)
+            && l.contains("refused")),
+        "{log}"
+    );
+    assert!(
         log.lines()
-            .any(|l| l.contains("dav") && l.contains(SALES) && l.contains(ALICE)),
+            .any(|l| l.contains("\"dav-put\"") && l.contains(SALES) && l.contains("audited.ics")),
         "{log}"
     );
     gw.stop().await;
