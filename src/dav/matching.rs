@@ -116,13 +116,16 @@ fn dateless_task(body: &str, rs: i64, re: i64) -> Option<bool> {
     })
 }
 
+/// A weekly series of ten, the tests' calendar object (here and in
+/// `query.rs`).
+#[cfg(test)]
+pub(super) const WEEKLY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:w1\r\n\
+    DTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\n\
+    SUMMARY:Team\\, weekly\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    const WEEKLY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:w1\r\n\
-        DTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\n\
-        SUMMARY:Team\\, weekly\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
     #[test]
     fn time_ranges_see_occurrences_of_a_series() {

@@ -310,11 +310,8 @@ impl PropTest {
 
 #[cfg(test)]
 mod tests {
+    use super::super::matching::WEEKLY;
     use super::*;
-
-    const WEEKLY: &str = "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:w1\r\n\
-        DTSTART:20260105T090000Z\r\nDTEND:20260105T100000Z\r\nRRULE:FREQ=WEEKLY;COUNT=10\r\n\
-        SUMMARY:Team\\, weekly\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n";
 
     #[test]
     fn text_matches_unfold_and_unescape() {

@@ -166,7 +166,7 @@ pub fn render_free_busy(
     let mut line = |l: &str| push_folded(&mut out, l);
     line("BEGIN:VCALENDAR");
     line("VERSION:2.0");
-    line("PRODID:-//graphgate//CalDAV//EN");
+    line(&format!("PRODID:{}", super::ical::PRODID));
     if reply.is_some() {
         line("METHOD:REPLY");
     }

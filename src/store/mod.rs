@@ -18,6 +18,8 @@ mod lease;
 mod mail;
 mod migrations;
 mod secrets;
+#[cfg(test)]
+mod tests_dav;
 
 pub(crate) use accounts::{AccountRow, PasswordInsert, PasswordRow};
 // The rows the store's public methods take and give, nameable from

@@ -125,12 +125,7 @@ async fn curl_lists_searches_fetches_and_appends() {
         .output()
         .await
         .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success() && stdout.contains("OK"),
-        "{stdout}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::assert_script_ok(&out);
     gw.stop().await;
 }
 

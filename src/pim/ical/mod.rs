@@ -46,5 +46,5 @@ pub use service::{
     KnownEvents, ReadError, WriteError, WriteOutcome, WriteRequest, delete_series, read_series,
     read_series_knowing, write_series,
 };
-pub use terms::{Context, Precondition, Refusal};
+pub use terms::{Context, PRODID, Precondition, Refusal};
 pub use time::Moment;

@@ -23,12 +23,10 @@ use super::props::{
 };
 use super::rrule::{Until, rule_of};
 use super::series::{Series, local_start};
+use super::terms::PRODID;
 use super::time::{Moment, date_of, instant_of, midnight, to_local};
 use crate::graph::{Event, ResponseType};
 use crate::pim::zones;
-
-/// The PRODID graphgate writes.
-const PRODID: &str = "-//graphgate//CalDAV//EN";
 
 /// Graph gave a series graphgate cannot show faithfully.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -147,10 +145,9 @@ fn times(e: &Event, zone: Tz, own_zone: bool) -> Result<(Moment, Moment, Form, F
     ))
 }
 
-/// A VCALENDAR holding only the VTIMEZONE of `tz` (CALDAV:calendar-timezone,
-/// RFC 4791 §5.2.2), covering last year to two years ahead.
-pub fn zone_calendar(tz: Tz, now: DateTime<Utc>) -> String {
-    let mut cal = ICalendar {
+/// A VCALENDAR with its VERSION and PRODID and nothing in it yet.
+fn empty_calendar() -> ICalendar {
+    ICalendar {
         components: vec![ICalendarComponent {
             component_type: ICalendarComponentType::VCalendar,
             entries: vec![
@@ -159,7 +156,13 @@ pub fn zone_calendar(tz: Tz, now: DateTime<Utc>) -> String {
             ],
             component_ids: Vec::new(),
         }],
-    };
+    }
+}
+
+/// A VCALENDAR holding only the VTIMEZONE of `tz` (CALDAV:calendar-timezone,
+/// RFC 4791 §5.2.2), covering last year to two years ahead.
+pub fn zone_calendar(tz: Tz, now: DateTime<Utc>) -> String {
+    let mut cal = empty_calendar();
     let start_of =
         |y: i32| NaiveDate::from_ymd_opt(y, 1, 1).map_or(0, |d| midnight(d).and_utc().timestamp());
     let year = now.year();
@@ -178,16 +181,7 @@ pub fn render(series: &Series, uid: Option<&str>, owner: &str) -> Result<String,
         .or_else(|| master.ical_uid.clone())
         .unwrap_or_else(|| master.id.clone());
     let mut b = Builder {
-        cal: ICalendar {
-            components: vec![ICalendarComponent {
-                component_type: ICalendarComponentType::VCalendar,
-                entries: vec![
-                    ICalendarEntry::new(ICalendarProperty::Version).with_value("2.0"),
-                    ICalendarEntry::new(ICalendarProperty::Prodid).with_value(PRODID),
-                ],
-                component_ids: Vec::new(),
-            }],
-        },
+        cal: empty_calendar(),
         zones: BTreeMap::new(),
         owner: owner.to_ascii_lowercase(),
     };

@@ -80,3 +80,7 @@ impl Refusal {
         Refusal::new(Precondition::ValidCalendarObjectResource, sentence)
     }
 }
+
+/// The PRODID of every iCalendar object graphgate writes (events, tasks,
+/// free/busy).
+pub const PRODID: &str = "-//graphgate//CalDAV//EN";

@@ -11,9 +11,9 @@ use super::recurrence;
 use super::time;
 use crate::graph::tasks::{Importance, PatternedRecurrence};
 use crate::graph::{Task, TaskStatus};
+use crate::pim::ical::PRODID;
 use crate::pim::vcard::lines::{name_of, push_folded, raw_value, unfolded};
 
-pub(super) const PRODID: &str = "-//graphgate//CalDAV//EN";
 /// Keeps To Do's own status when RFC 5545 has none for it.
 pub(super) const STATUS_X: &str = "X-GRAPHGATE-STATUS";
 

@@ -480,3 +480,14 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
             .replace("&quot;", "\""),
     )
 }
+
+/// A client script's run ended well: exit status 0 and `OK` on stdout;
+/// otherwise the test fails showing both streams.
+pub fn assert_script_ok(out: &std::process::Output) {
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success() && stdout.contains("OK"),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
